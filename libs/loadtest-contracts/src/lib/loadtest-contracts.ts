@@ -1,0 +1,3 @@
+export function loadtestContracts(): string {
+  return 'loadtest-contracts';
+}

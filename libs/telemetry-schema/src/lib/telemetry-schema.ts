@@ -1,0 +1,3 @@
+export function telemetrySchema(): string {
+  return 'telemetry-schema';
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the service images the tests and the local stack use, from Debian packages, without a
+# container registry (DESIGN.md section 8): one debootstrap rootfs, imported once per service with
+# its own entrypoint. Skips images that already exist unless FORCE=1.
+set -euo pipefail
+
+REDIS_IMAGE="${REDIS_IMAGE:-sousvide/redis:7-debian}"
+MOSQUITTO_IMAGE="${MOSQUITTO_IMAGE:-sousvide/mosquitto:2-debian}"
+VICTORIA_IMAGE="${VICTORIA_IMAGE:-sousvide/victoria-metrics:debian}"
+SUITE="${DEBIAN_SUITE:-bookworm}"
+MIRROR="${DEBIAN_MIRROR:-}"
+PACKAGES="redis-server,mosquitto,victoria-metrics,ca-certificates"
+
+have() { docker image inspect "$1" >/dev/null 2>&1; }
+
+if [ "${FORCE:-0}" != 1 ] && have "$REDIS_IMAGE" && have "$MOSQUITTO_IMAGE" && have "$VICTORIA_IMAGE"; then
+  echo "images present: $REDIS_IMAGE $MOSQUITTO_IMAGE $VICTORIA_IMAGE"
+  exit 0
+fi
+
+command -v debootstrap >/dev/null || { echo "debootstrap is missing: apt-get install -y debootstrap" >&2; exit 1; }
+if [ -z "$MIRROR" ]; then
+  # Use the mirror apt already reaches on this host.
+  MIRROR=$(grep -hoE '^(deb|URIs:) *[^ ]*https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
+    | grep -oE 'https?://[^ ]+' | head -n1)
+  MIRROR="${MIRROR:-http://deb.debian.org/debian}"
+fi
+
+root=$(mktemp -d /tmp/sousvide-rootfs.XXXXXX)
+trap 'rm -rf "$root"' EXIT
+echo "debootstrap $SUITE from $MIRROR into $root (packages: $PACKAGES)"
+debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$root" "$MIRROR" >/tmp/sousvide-debootstrap.log 2>&1 \
+  || { tail -20 /tmp/sousvide-debootstrap.log >&2; exit 1; }
+rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+mkdir -p "$root"/etc/mosquitto/conf.d "$root"/var/lib/redis "$root"/data
+cat >"$root"/etc/mosquitto/sousvide.conf <<'CONF'
+# Load-test broker: anonymous on 1883, no per-listener connection cap, no persistence by default.
+listener 1883 0.0.0.0
+allow_anonymous true
+max_connections -1
+max_queued_messages 100000
+max_inflight_messages 0
+log_dest stdout
+log_type error
+log_type warning
+log_type notice
+CONF
+
+import() {
+  local tag=$1; shift
+  tar -C "$root" -c . | docker import "$@" - "$tag" >/dev/null
+  echo "built $tag"
+}
+import "$REDIS_IMAGE" \
+  --change 'EXPOSE 6379' \
+  --change 'CMD ["redis-server","--bind","0.0.0.0","--protected-mode","no","--save","","--appendonly","no","--maxmemory-policy","noeviction"]'
+import "$MOSQUITTO_IMAGE" \
+  --change 'EXPOSE 1883' \
+  --change 'CMD ["mosquitto","-c","/etc/mosquitto/sousvide.conf"]'
+import "$VICTORIA_IMAGE" \
+  --change 'EXPOSE 8428' \
+  --change 'CMD ["victoria-metrics","-storageDataPath=/data","-httpListenAddr=:8428","-dedup.minScrapeInterval=1ms"]'
