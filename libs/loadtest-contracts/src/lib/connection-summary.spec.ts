@@ -1,0 +1,112 @@
+import { summarizeConnections } from './connection-summary';
+import { classifyError, emptyFailureCounts } from './failure-class';
+import { LatencyHistogram } from './histogram';
+import { PartitionResult } from './partition';
+
+function result(part: number, published: number, failed: number, ackMs: number): PartitionResult {
+  const ack = new LatencyHistogram();
+  for (let i = 0; i < published; i += 1) {
+    ack.recordMs(ackMs);
+  }
+  return {
+    runId: 'r',
+    attempt: 1,
+    part,
+    agentId: `agent-${part}`,
+    model: 'mqttjs',
+    qos: 1,
+    devices: 10,
+    connected: 10,
+    connectFailed: 0,
+    connectStartedAt: 0,
+    connectEndedAt: 100,
+    scheduled: published + failed,
+    published,
+    failed,
+    publishStartedAt: 1000,
+    publishEndedAt: 11000,
+    connectFailures: emptyFailureCounts(),
+    publishFailures: { ...emptyFailureCounts(), publish_timeout: failed },
+    disconnects: emptyFailureCounts(),
+    connectLatency: new LatencyHistogram().toJSON(),
+    ackLatency: ack.toJSON(),
+    scheduleLag: new LatencyHistogram().toJSON(),
+    controlReceived: 0,
+    generator: {
+      eventLoopLagP99Ms: 1,
+      eventLoopLagMaxMs: 2,
+      cpuPercent: 5,
+      rssBytes: 1,
+      saturated: false,
+      reasons: [],
+    },
+    aborted: false,
+  };
+}
+
+const shape = {
+  runId: 'r',
+  attempt: 1,
+  model: 'mqttjs' as const,
+  qos: 1 as const,
+  devices: 30,
+  partitions: 3,
+  connectParallelism: 40,
+  mps: 10,
+  durationSec: 10,
+  messagesPerDevice: 100,
+};
+
+describe('summarizeConnections', () => {
+  it('adds the parts and merges their histograms', () => {
+    const s = summarizeConnections(shape, [
+      { part: 0, devices: 10, result: result(0, 1000, 0, 2) },
+      { part: 1, devices: 10, result: result(1, 1000, 0, 2) },
+      { part: 2, devices: 10, result: result(2, 999, 1, 50) },
+    ]);
+    expect(s.published_total).toBe(2999);
+    expect(s.failed_total).toBe(1);
+    expect(s.connection_success_rate).toBeCloseTo(2999 / 3000, 6);
+    expect(s.throughput_total).toBeCloseTo(299.9, 1);
+    expect(s.connect_rate_per_sec).toBe(300);
+    expect(s.failures_by_class.publish.publish_timeout).toBe(1);
+    expect(s.publish_ack_latency_ms.count).toBe(2999);
+    expect(s.publish_ack_latency_ms.max).toBe(50);
+    expect(s.status).toBe('failed');
+    expect(s.parts.map((p) => p.status)).toEqual(['ok', 'ok', 'failed']);
+  });
+
+  it('counts every message of a part without a result as failed', () => {
+    const s = summarizeConnections(shape, [
+      { part: 0, devices: 10, result: result(0, 1000, 0, 2) },
+      { part: 1, devices: 10, error: 'agent lost (lock expired)' },
+    ]);
+    expect(s.failed_total).toBe(1000);
+    expect(s.status).toBe('failed');
+    expect(s.failure_reasons[0]).toBe('part 1: agent lost (lock expired)');
+  });
+
+  it('passes when every part published everything', () => {
+    const s = summarizeConnections({ ...shape, devices: 10, partitions: 1 }, [
+      { part: 0, devices: 10, result: result(0, 1000, 0, 2) },
+    ]);
+    expect(s.status).toBe('passed');
+    expect(s.failure_reasons).toEqual([]);
+  });
+});
+
+describe('classifyError', () => {
+  it.each([
+    [{ code: 'EMFILE' }, 'emfile'],
+    [{ code: 'EADDRNOTAVAIL' }, 'eaddrnotavail'],
+    [{ code: 'ECONNREFUSED' }, 'connect_refused'],
+    [{ code: 'ECONNRESET' }, 'broker_disconnect'],
+    [new Error('Keepalive timeout'), 'keepalive_timeout'],
+    [new Error('connack timeout'), 'connack_rejected'],
+    [new Error('connect timed out after 10000 ms'), 'connect_timeout'],
+    [new Error('client disconnecting'), 'broker_disconnect'],
+    [new Error('weird'), 'other'],
+  ])('classifies %p as %s', (err, cls) => {
+    expect(classifyError(err)).toBe(cls);
+  });
+});

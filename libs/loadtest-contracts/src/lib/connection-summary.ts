@@ -1,0 +1,214 @@
+import { ClientModel } from './client-model';
+import { addFailureCounts, emptyFailureCounts, FailureCounts } from './failure-class';
+import { connectionSuccessRate } from './formulas';
+import { LatencyHistogram, LatencyStats } from './histogram';
+import { GeneratorHealth, PartitionResult } from './partition';
+
+/** Per-part line of connection-summary.json. */
+export interface PartSummary {
+  part: number;
+  agentId: string;
+  status: 'ok' | 'failed';
+  error?: string;
+  devices: number;
+  connected: number;
+  connect_failed: number;
+  published_total: number;
+  failed_total: number;
+  throughput_total: number;
+  publish_ack_latency_ms: LatencyStats;
+  generator?: GeneratorHealth;
+}
+
+/** connection-summary.json: one attempt, all parts merged. Key names follow the runbook. */
+export interface ConnectionSummary {
+  runId: string;
+  attempt: number;
+  status: 'passed' | 'failed';
+  failure_reasons: string[];
+  model: ClientModel;
+  qos: 0 | 1 | 2;
+  devices: number;
+  partitions: number;
+  connect_parallelism: number;
+  mps_per_connection: number;
+  duration_sec: number;
+  published_total: number;
+  failed_total: number;
+  scheduled_total: number;
+  /** Acked messages per second over the common publish window. */
+  throughput_total: number;
+  offered_rate: number;
+  connection_success_rate: number;
+  connected_total: number;
+  connect_failed_total: number;
+  /** Successful CONNECTs per second over the connect phase. */
+  connect_rate_per_sec: number;
+  connect_latency_ms: LatencyStats;
+  publish_ack_latency_ms: LatencyStats;
+  schedule_lag_ms: LatencyStats;
+  control_received_total: number;
+  failures_by_class: { connect: FailureCounts; publish: FailureCounts; disconnect: FailureCounts };
+  generator_saturated: boolean;
+  parts: PartSummary[];
+}
+
+/** A part as the coordinator saw it: a result, or the reason there is none. */
+export interface PartOutcome {
+  part: number;
+  devices: number;
+  result?: PartitionResult;
+  error?: string;
+}
+
+export interface AttemptShapeForSummary {
+  runId: string;
+  attempt: number;
+  model: ClientModel;
+  qos: 0 | 1 | 2;
+  devices: number;
+  partitions: number;
+  connectParallelism: number;
+  mps: number;
+  durationSec: number;
+  /** Messages each device should send. */
+  messagesPerDevice: number;
+}
+
+const round = (v: number, digits = 3): number => Math.round(v * 10 ** digits) / 10 ** digits;
+
+function throughput(published: number, start: number, end: number, fallbackSec: number): number {
+  const seconds = end > start ? (end - start) / 1000 : fallbackSec;
+  return seconds > 0 ? round(published / seconds, 2) : 0;
+}
+
+/**
+ * Merges part outcomes into connection-summary.json. A part without a result counts all of its
+ * scheduled messages as failed, so a lost agent can never make an attempt look better.
+ */
+export function summarizeConnections(
+  shape: AttemptShapeForSummary,
+  outcomes: readonly PartOutcome[],
+): ConnectionSummary {
+  const connectLatency = new LatencyHistogram();
+  const ackLatency = new LatencyHistogram();
+  const scheduleLag = new LatencyHistogram();
+  const failures = {
+    connect: emptyFailureCounts(),
+    publish: emptyFailureCounts(),
+    disconnect: emptyFailureCounts(),
+  };
+  const reasons: string[] = [];
+  let published = 0;
+  let failed = 0;
+  let scheduled = 0;
+  let connected = 0;
+  let connectFailed = 0;
+  let control = 0;
+  let saturated = false;
+  let pubStart = Number.POSITIVE_INFINITY;
+  let pubEnd = 0;
+  let connStart = Number.POSITIVE_INFINITY;
+  let connEnd = 0;
+  const parts: PartSummary[] = [];
+
+  for (const o of [...outcomes].sort((a, b) => a.part - b.part)) {
+    const r = o.result;
+    if (!r) {
+      const missing = o.devices * shape.messagesPerDevice;
+      scheduled += missing;
+      failed += missing;
+      reasons.push(`part ${o.part}: ${o.error ?? 'no result'}`);
+      parts.push({
+        part: o.part,
+        agentId: 'unknown',
+        status: 'failed',
+        error: o.error ?? 'no result',
+        devices: o.devices,
+        connected: 0,
+        connect_failed: 0,
+        published_total: 0,
+        failed_total: missing,
+        throughput_total: 0,
+        publish_ack_latency_ms: new LatencyHistogram().stats(),
+      });
+      continue;
+    }
+    connectLatency.merge(r.connectLatency);
+    ackLatency.merge(r.ackLatency);
+    scheduleLag.merge(r.scheduleLag);
+    addFailureCounts(failures.connect, r.connectFailures);
+    addFailureCounts(failures.publish, r.publishFailures);
+    addFailureCounts(failures.disconnect, r.disconnects);
+    published += r.published;
+    failed += r.failed;
+    scheduled += r.scheduled;
+    connected += r.connected;
+    connectFailed += r.connectFailed;
+    control += r.controlReceived;
+    saturated ||= r.generator.saturated;
+    pubStart = Math.min(pubStart, r.publishStartedAt);
+    pubEnd = Math.max(pubEnd, r.publishEndedAt);
+    connStart = Math.min(connStart, r.connectStartedAt);
+    connEnd = Math.max(connEnd, r.connectEndedAt);
+    const partStatus = o.error || r.failed > 0 || r.aborted ? 'failed' : 'ok';
+    if (o.error) {
+      reasons.push(`part ${o.part}: ${o.error}`);
+    }
+    parts.push({
+      part: o.part,
+      agentId: r.agentId,
+      status: partStatus,
+      ...(o.error ? { error: o.error } : {}),
+      devices: r.devices,
+      connected: r.connected,
+      connect_failed: r.connectFailed,
+      published_total: r.published,
+      failed_total: r.failed,
+      throughput_total: throughput(
+        r.published,
+        r.publishStartedAt,
+        r.publishEndedAt,
+        shape.durationSec,
+      ),
+      publish_ack_latency_ms: LatencyHistogram.fromJSON(r.ackLatency).stats(),
+      generator: r.generator,
+    });
+  }
+  if (failed > 0) {
+    reasons.push(`${failed} of ${scheduled} scheduled messages failed`);
+  }
+  if (connectFailed > 0) {
+    reasons.push(`${connectFailed} connections failed to connect`);
+  }
+  const connectSeconds = connEnd > connStart ? (connEnd - connStart) / 1000 : 0;
+  return {
+    runId: shape.runId,
+    attempt: shape.attempt,
+    status: reasons.length === 0 ? 'passed' : 'failed',
+    failure_reasons: reasons,
+    model: shape.model,
+    qos: shape.qos,
+    devices: shape.devices,
+    partitions: shape.partitions,
+    connect_parallelism: shape.connectParallelism,
+    mps_per_connection: shape.mps,
+    duration_sec: shape.durationSec,
+    published_total: published,
+    failed_total: failed,
+    scheduled_total: scheduled,
+    throughput_total: throughput(published, pubStart, pubEnd, shape.durationSec),
+    offered_rate: round(shape.devices * shape.mps, 2),
+    connection_success_rate: round(connectionSuccessRate(published, failed), 6),
+    connected_total: connected,
+    connect_failed_total: connectFailed,
+    connect_rate_per_sec: connectSeconds > 0 ? round(connected / connectSeconds, 1) : 0,
+    connect_latency_ms: connectLatency.stats(),
+    publish_ack_latency_ms: ackLatency.stats(),
+    schedule_lag_ms: scheduleLag.stats(),
+    control_received_total: control,
+    failures_by_class: failures,
+    generator_saturated: saturated,
+    parts,
+  };
+}

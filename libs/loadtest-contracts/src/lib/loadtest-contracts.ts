@@ -1,3 +1,0 @@
-export function loadtestContracts(): string {
-  return 'loadtest-contracts';
-}

@@ -1,0 +1,107 @@
+import { ClientModel } from './client-model';
+import { FailureCounts } from './failure-class';
+import { HistogramJson } from './histogram';
+
+/** One partition of an attempt: what a single agent job executes. */
+export interface PartitionSpec {
+  runId: string;
+  attempt: number;
+  /** 0-based part index. */
+  part: number;
+  partitions: number;
+  /** Connections in this part. */
+  connections: number;
+  /** Global index of this part's first device, so device ids are unique across parts. */
+  deviceOffset: number;
+  connectParallelism: number;
+  mps: number;
+  durationSec: number;
+  qos: 0 | 1 | 2;
+  model: ClientModel;
+  brokerUrl: string;
+  /** Give up on a CONNECT after this long. */
+  connectTimeoutMs: number;
+  /** A QoS 1/2 publish without its ack after this long counts as a publish timeout. */
+  publishTimeoutMs: number;
+  keepaliveSec: number;
+  /** Epoch ms after which the agent stops waiting for the barrier and fails the part. */
+  deadlineAt: number;
+}
+
+/** Progress an agent reports through its BullMQ job. */
+export interface PartitionProgress {
+  phase: 'connecting' | 'connected' | 'publishing' | 'draining' | 'done';
+  agentId: string;
+  connected: number;
+  connectFailed: number;
+  published: number;
+  failed: number;
+  at: number;
+}
+
+export interface GeneratorHealth {
+  eventLoopLagP99Ms: number;
+  eventLoopLagMaxMs: number;
+  /** CPU used by the agent process over the publish window, as % of one core. */
+  cpuPercent: number;
+  rssBytes: number;
+  /** True when the generator itself could not keep the schedule: not a backend result. */
+  saturated: boolean;
+  reasons: string[];
+}
+
+/** What an agent returns for its partition. */
+export interface PartitionResult {
+  runId: string;
+  attempt: number;
+  part: number;
+  agentId: string;
+  model: ClientModel;
+  qos: 0 | 1 | 2;
+  devices: number;
+  connected: number;
+  connectFailed: number;
+  connectStartedAt: number;
+  connectEndedAt: number;
+  /** Messages the schedule called for. */
+  scheduled: number;
+  /** Messages acknowledged (QoS 1/2) or written (QoS 0). */
+  published: number;
+  /** Scheduled messages that were not published: never sent, or sent without an ack. */
+  failed: number;
+  publishStartedAt: number;
+  publishEndedAt: number;
+  connectFailures: FailureCounts;
+  publishFailures: FailureCounts;
+  /** Connections lost during the publish window, by class. */
+  disconnects: FailureCounts;
+  connectLatency: HistogramJson;
+  ackLatency: HistogramJson;
+  scheduleLag: HistogramJson;
+  controlReceived: number;
+  generator: GeneratorHealth;
+  aborted: boolean;
+}
+
+/**
+ * Splits connections as evenly as possible; the first `total % partitions` parts get one more.
+ * @returns the connection count of each part, summing to `total`.
+ */
+export function splitConnections(total: number, partitions: number): number[] {
+  if (
+    !Number.isInteger(total) ||
+    !Number.isInteger(partitions) ||
+    partitions < 1 ||
+    total < partitions
+  ) {
+    throw new RangeError(`cannot split ${total} connections into ${partitions} partitions`);
+  }
+  const base = Math.floor(total / partitions);
+  const extra = total % partitions;
+  return Array.from({ length: partitions }, (_, i) => base + (i < extra ? 1 : 0));
+}
+
+/** Device id of global device index i: `sv-000123`. */
+export function deviceIdOf(runDevicePrefix: string, index: number): string {
+  return `${runDevicePrefix}${String(index).padStart(6, '0')}`;
+}

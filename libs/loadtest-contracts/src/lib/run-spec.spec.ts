@@ -1,0 +1,109 @@
+import { defaultRunId, parseRunSpec, RunSpecError, RunSpecInput } from './run-spec';
+
+const base: RunSpecInput = {
+  totalConnections: '200',
+  partitions: '1',
+  connectParallelism: '40',
+  mps: '1',
+  durationSec: '10',
+  qos: '1',
+};
+
+function problemsOf(input: RunSpecInput): string[] {
+  try {
+    parseRunSpec(input);
+  } catch (err) {
+    expect(err).toBeInstanceOf(RunSpecError);
+    return (err as RunSpecError).problems.map((p) => `${p.field}: ${p.message}`);
+  }
+  throw new Error('input was accepted');
+}
+
+describe('parseRunSpec', () => {
+  it("applies the runbook's defaults", () => {
+    const spec = parseRunSpec(base, new Date('2026-11-27T14:15:00Z'));
+    expect(spec).toEqual({
+      runId: '20261127-141500',
+      totalConnections: 200,
+      partitions: 1,
+      connectParallelism: 40,
+      mps: 1,
+      durationSec: 10,
+      qos: 1,
+      model: 'mqttjs',
+      maxAttempts: 4,
+      minParallelism: 40,
+      maxPartitions: 6,
+      partTimeoutSec: 130,
+      requireBusinessSummary: false,
+      brokerUrl: 'mqtt://127.0.0.1:1883',
+    });
+  });
+
+  it('maps the runbook SIM_TASK names to the two client models', () => {
+    expect(parseRunSpec({ ...base, model: 'mqttLoadTest' }).model).toBe('mqttjs');
+    expect(parseRunSpec({ ...base, model: 'mqttLoadTestHive' }).model).toBe('lean');
+    expect(parseRunSpec({ ...base, model: 'lean' }).model).toBe('lean');
+  });
+
+  it.each([
+    [
+      'a non-integer connection count',
+      { totalConnections: '2.5' },
+      'totalConnections: totalConnections must be an integer in 1..200000 (got "2.5")',
+    ],
+    [
+      'a negative partition count',
+      { partitions: '-1' },
+      'partitions: partitions must be an integer in 1..256 (got "-1")',
+    ],
+    [
+      'a zero duration',
+      { durationSec: '0' },
+      'durationSec: durationSec must be an integer in 1..86400 (got "0")',
+    ],
+    ['qos 3', { qos: '3' }, 'qos: qos must be 0, 1 or 2 (got "3")'],
+    ['mps out of range', { mps: '5000' }, 'mps: mps must be a number in 0.001..1000 (got "5000")'],
+    [
+      'text where a number belongs',
+      { connectParallelism: 'many' },
+      'connectParallelism: connectParallelism must be an integer in 1..10000 (got "many")',
+    ],
+    [
+      'an unknown SIM_TASK',
+      { model: 'paho' },
+      'model: SIM_TASK/model must be one of mqttjs, lean, mqttLoadTest, mqttLoadTestHive (got "paho")',
+    ],
+    [
+      'a bad REQUIRE_BUSINESS_SUMMARY',
+      { requireBusinessSummary: 'yes' },
+      'requireBusinessSummary: REQUIRE_BUSINESS_SUMMARY must be 0 or 1 (got "yes")',
+    ],
+    ['a run id with a slash', { runId: '../etc' }, 'runId'],
+    ['a broker URL with a path', { brokerUrl: 'http://x/y' }, 'brokerUrl'],
+  ])('rejects %s, naming the argument and its range', (_name, change, expected) => {
+    const problems = problemsOf({ ...base, ...change });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+  });
+
+  it('rejects more partitions than connections', () => {
+    expect(problemsOf({ ...base, totalConnections: '3', partitions: '4' })).toEqual([
+      'partitions: partitions must be at most totalConnections (3); got 4',
+    ]);
+  });
+
+  it('reports every bad argument at once', () => {
+    expect(problemsOf({ totalConnections: 'x', qos: '9' }).length).toBe(6);
+  });
+
+  it('accepts numbers from JSON as well as strings', () => {
+    const spec = parseRunSpec({ ...base, totalConnections: 500, partitions: 2, mps: 2, qos: 0 });
+    expect(spec.totalConnections).toBe(500);
+    expect(spec.qos).toBe(0);
+  });
+
+  it('formats the default run id as YYYYMMDD-HHMMSS in UTC', () => {
+    expect(defaultRunId(new Date('2026-01-02T03:04:05Z'))).toBe('20260102-030405');
+  });
+});

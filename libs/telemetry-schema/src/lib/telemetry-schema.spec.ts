@@ -1,7 +1,0 @@
-import { telemetrySchema } from './telemetry-schema';
-
-describe('telemetrySchema', () => {
-  it('should work', () => {
-    expect(telemetrySchema()).toEqual('telemetry-schema');
-  });
-});

@@ -1,3 +1,0 @@
-export function telemetrySchema(): string {
-  return 'telemetry-schema';
-}
