@@ -1,21 +1,27 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
-
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
+import { loadAgentEnv } from './app/config/env.schema';
 
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(
-    `🚀 Application is running on: http://localhost:${port}/${globalPrefix}`,
-  );
+async function bootstrap(): Promise<void> {
+  const env = loadAgentEnv();
+  const app = await NestFactory.create(AppModule, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  if (env.OPS_PORT > 0) {
+    await app.listen(env.OPS_PORT);
+  } else {
+    await app.init();
+  }
+  // Started by a local coordinator over IPC: follow it when it goes away.
+  if (process.send) {
+    process.on('disconnect', () => {
+      void app.close();
+    });
+  }
 }
 
-bootstrap();
+bootstrap().catch((err: unknown) => {
+  process.stderr.write(`sim-agent failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,21 +1,110 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
-
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app/app.module';
+import { Logger } from 'nestjs-pino';
+import { parseRunSpec, RunSpec, RunSpecError } from '@sousvide/loadtest-contracts';
+import { HELP, parseCli, UsageError } from './app/cli/cli-args';
+import { progressLine, summaryTable } from './app/cli/summary-table';
+import { CoordinatorEnv, loadCoordinatorEnv } from './app/config/env.schema';
+import { assertRedisReachable } from './app/config/redis-preflight';
+import { RunIdTakenError } from './app/run/run-id-taken.error';
+import { RunService } from './app/run/run.service';
 
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(
-    `🚀 Application is running on: http://localhost:${port}/${globalPrefix}`,
-  );
+const EXIT = { passed: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`sim-coordinator: ${message}\n`);
+  process.exit(code);
 }
 
-bootstrap();
+async function runCommand(env: CoordinatorEnv, spec: RunSpec, localAgents: boolean, json: boolean): Promise<number> {
+  await assertRedisReachable(env.REDIS_URL);
+  // Modules read the environment at import: load them only after the preflight passed.
+  const { CliModule } = await import('./app/cli.module');
+  const app = await NestFactory.createApplicationContext(CliModule, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  const runs = app.get(RunService);
+  try {
+    await runs.assertNewRun(spec);
+  } catch (err) {
+    await app.close();
+    if (err instanceof RunIdTakenError) {
+      fail(err.message, EXIT.usage);
+    }
+    throw err;
+  }
+  const ac = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\ninterrupted: stopping agents and writing the summaries of what ran (Ctrl-C again to force)\n');
+    ac.abort();
+    process.once('SIGINT', () => process.exit(EXIT.interrupted));
+  });
+  process.once('SIGTERM', () => ac.abort());
+  const startedAt = Date.now();
+  process.stderr.write(
+    `run ${spec.runId}: ${spec.totalConnections} devices, ${spec.partitions} partitions, ${spec.mps} msg/s each for ${spec.durationSec}s, QoS ${spec.qos}, model ${spec.model}, broker ${spec.brokerUrl}\n`,
+  );
+  const outcome = await runs.run(spec, {
+    localAgents,
+    signal: ac.signal,
+    onProgress: (attempt, p) => process.stderr.write(`${progressLine(attempt, p, startedAt)}\n`),
+    onAttempt: (a) => process.stderr.write(`attempt ${a.attempt}: ${a.status}${a.reasons.length ? ` (${a.reasons[0]})` : ''}\n`),
+  });
+  await app.close();
+  const table = summaryTable(outcome);
+  if (json) {
+    process.stderr.write(`${table}\n`);
+    process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${table}\n`);
+  }
+  return EXIT[outcome.status];
+}
+
+async function serve(env: CoordinatorEnv): Promise<void> {
+  await assertRedisReachable(env.REDIS_URL);
+  const { HttpModule } = await import('./app/http.module');
+  const app = await NestFactory.create(HttpModule, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  await app.listen(env.OPS_PORT);
+  process.stderr.write(`sim-coordinator API on :${env.OPS_PORT} (POST /runs, GET /runs/:id, GET /health)\n`);
+}
+
+async function main(): Promise<void> {
+  let env: CoordinatorEnv;
+  try {
+    env = loadCoordinatorEnv();
+  } catch (err) {
+    fail((err as Error).message, EXIT.usage);
+  }
+  let cmd;
+  try {
+    cmd = parseCli(process.argv.slice(2), env);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      fail(`${err.message}\nRun with --help for the options.`, EXIT.usage);
+    }
+    throw err;
+  }
+  switch (cmd.command) {
+    case 'help':
+      process.stdout.write(`${HELP}\n`);
+      return;
+    case 'serve':
+      await serve(env);
+      return;
+    case 'run': {
+      let spec: RunSpec;
+      try {
+        spec = parseRunSpec(cmd.spec);
+      } catch (err) {
+        if (err instanceof RunSpecError) {
+          fail(`invalid arguments, nothing enqueued:\n  ${err.problems.map((p) => p.message).join('\n  ')}`, EXIT.usage);
+        }
+        throw err;
+      }
+      process.exit(await runCommand(env, spec, cmd.localAgents, cmd.json));
+    }
+  }
+}
+
+main().catch((err: unknown) => fail((err as Error).message, EXIT.failed));

@@ -1,0 +1,39 @@
+import { FailureClass } from '@sousvide/loadtest-contracts';
+
+/** What a client model needs to open one device's connection. */
+export interface DeviceClientOptions {
+  host: string;
+  port: number;
+  clientId: string;
+  keepaliveSec: number;
+  connectTimeoutMs: number;
+  /** Topic the device subscribes to (QoS 1) for backend commands. */
+  controlTopic: string;
+  /** Called once when an established connection is lost, with the failure class. */
+  onDisconnect: (cls: FailureClass, err?: Error) => void;
+  /** Called for each message received on the control topic. */
+  onControl: () => void;
+}
+
+/**
+ * One simulated device's MQTT connection. Both client models implement it, so the partition
+ * runner drives them identically and a cross-check compares models, not runners.
+ */
+export interface DeviceClient {
+  /** Resolves on a successful CONNACK; rejects with an error `classifyError` understands. */
+  connect(): Promise<void>;
+  /** Subscribes to the control topic at QoS 1; resolves on SUBACK. */
+  subscribeControl(): Promise<void>;
+  /**
+   * Resolves when the broker acknowledged the message (PUBACK for QoS 1, PUBCOMP for QoS 2) or,
+   * at QoS 0, when it was written to the socket. Rejects when the connection is lost first.
+   * Timeouts are the caller's job (one sweep per partition instead of a timer per message).
+   */
+  publish(topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void>;
+  /** True between CONNACK and the connection's loss or end. */
+  readonly connected: boolean;
+  /** Sends DISCONNECT and closes; never rejects. */
+  end(): Promise<void>;
+}
+
+export type DeviceClientFactory = (options: DeviceClientOptions) => DeviceClient;

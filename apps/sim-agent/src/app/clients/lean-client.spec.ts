@@ -1,0 +1,334 @@
+import * as net from 'node:net';
+import * as mqttPacket from 'mqtt-packet';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { classifyError, type FailureClass } from '@sousvide/loadtest-contracts';
+import type { DeviceClientOptions } from './device-client';
+import { LeanClient } from './lean-client';
+
+const PROTOCOL = { protocolVersion: 4 };
+const CONTROL_TOPIC = 'devices/dev-1/control';
+
+/** A broker stand-in: records every packet and answers per `behaviour`. */
+interface FakeBroker {
+  port: number;
+  received: mqttPacket.Packet[];
+  sockets: net.Socket[];
+  send(packet: mqttPacket.Packet): void;
+  close(): Promise<void>;
+}
+
+interface Behaviour {
+  connackRc?: number;
+  /** Never answer anything (not even CONNECT). */
+  silent?: boolean;
+  /** Hold PUBACK / PUBREC back; the test sends them. */
+  holdAcks?: boolean;
+  answerPing?: boolean;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+async function startBroker(behaviour: Behaviour = {}): Promise<FakeBroker> {
+  const received: mqttPacket.Packet[] = [];
+  const sockets: net.Socket[] = [];
+  const reply = (socket: net.Socket, packet: mqttPacket.Packet): void => {
+    socket.write(mqttPacket.generate(packet, PROTOCOL));
+  };
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    const parser = mqttPacket.parser(PROTOCOL);
+    socket.on('data', (chunk: Buffer) => parser.parse(chunk));
+    parser.on('packet', (packet: mqttPacket.Packet) => {
+      received.push(packet);
+      if (behaviour.silent) {
+        return;
+      }
+      const messageId = packet.messageId;
+      if (packet.cmd === 'connect') {
+        const returnCode = behaviour.connackRc ?? 0;
+        reply(socket, { cmd: 'connack', returnCode, sessionPresent: false });
+      } else if (packet.cmd === 'publish' && packet.qos === 1 && !behaviour.holdAcks) {
+        reply(socket, { cmd: 'puback', messageId });
+      } else if (packet.cmd === 'publish' && packet.qos === 2 && !behaviour.holdAcks) {
+        reply(socket, { cmd: 'pubrec', messageId });
+      } else if (packet.cmd === 'pubrec') {
+        reply(socket, { cmd: 'pubrel', messageId });
+      } else if (packet.cmd === 'pubrel') {
+        reply(socket, { cmd: 'pubcomp', messageId });
+      } else if (packet.cmd === 'subscribe') {
+        reply(socket, { cmd: 'suback', messageId, granted: [1] });
+      } else if (packet.cmd === 'pingreq' && behaviour.answerPing !== false) {
+        reply(socket, { cmd: 'pingresp' });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const broker: FakeBroker = {
+    port: (server.address() as net.AddressInfo).port,
+    received,
+    sockets,
+    send: (packet) => {
+      const socket = sockets.at(-1);
+      if (socket === undefined) {
+        throw new Error('no client connected');
+      }
+      reply(socket, packet);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        sockets.forEach((socket) => socket.destroy());
+        server.close(() => resolve());
+      }),
+  };
+  cleanups.push(() => broker.close());
+  return broker;
+}
+
+interface Harness {
+  client: LeanClient;
+  disconnects: { cls: FailureClass; err?: Error }[];
+  controls: { count: number };
+}
+
+function makeClient(port: number, overrides: Partial<DeviceClientOptions> = {}): Harness {
+  const disconnects: Harness['disconnects'] = [];
+  const controls = { count: 0 };
+  const client = new LeanClient({
+    host: '127.0.0.1',
+    port,
+    clientId: 'dev-1',
+    keepaliveSec: 30,
+    connectTimeoutMs: 1000,
+    controlTopic: CONTROL_TOPIC,
+    onDisconnect: (cls, err) => disconnects.push({ cls, err }),
+    onControl: () => {
+      controls.count++;
+    },
+    ...overrides,
+  });
+  cleanups.push(() => client.end());
+  return { client, disconnects, controls };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error('condition not met in time');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function packetsOf(broker: FakeBroker, cmd: mqttPacket.PacketCmd): mqttPacket.Packet[] {
+  return broker.received.filter((packet) => packet.cmd === cmd);
+}
+
+/** Tracks whether a promise settled, to assert that it is still pending. */
+function track(promise: Promise<void>): { settled: boolean; done: Promise<void> } {
+  const state = { settled: false, done: promise };
+  promise.then(
+    () => (state.settled = true),
+    () => (state.settled = true),
+  );
+  return state;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('LeanClient', () => {
+  it('connects with a clean MQTT 3.1.1 session and ends with DISCONNECT', async () => {
+    const broker = await startBroker();
+    const { client, disconnects } = makeClient(broker.port, { keepaliveSec: 42 });
+
+    await client.connect();
+
+    expect(client.connected).toBe(true);
+    expect(packetsOf(broker, 'connect')[0]).toMatchObject({
+      clientId: 'dev-1',
+      clean: true,
+      keepalive: 42,
+      protocolVersion: 4,
+    });
+    await client.end();
+    expect(client.connected).toBe(false);
+    await waitFor(() => packetsOf(broker, 'disconnect').length === 1);
+    expect(disconnects).toEqual([]);
+  });
+
+  it('rejects a CONNACK with a non-zero return code', async () => {
+    const broker = await startBroker({ connackRc: 5 });
+    const { client } = makeClient(broker.port);
+
+    const err = await client.connect().catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe('connack rejected: rc=5');
+    expect(classifyError(err)).toBe('connack_rejected');
+    expect(client.connected).toBe(false);
+  });
+
+  it('keeps the ECONNREFUSED code of a closed port', async () => {
+    const { client } = makeClient(await freePort());
+
+    const err = await client.connect().catch((e: unknown) => e);
+
+    expect((err as { code?: string }).code).toBe('ECONNREFUSED');
+    expect(classifyError(err)).toBe('connect_refused');
+  });
+
+  it('times out and drops the socket when no CONNACK comes', async () => {
+    const broker = await startBroker({ silent: true });
+    const { client } = makeClient(broker.port, { connectTimeoutMs: 200 });
+    const started = Date.now();
+
+    const err = await client.connect().catch((e: unknown) => e);
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect((err as { code?: string }).code).toBe('CONNECT_TIMEOUT');
+    expect(classifyError(err)).toBe('connect_timeout');
+    await waitFor(() => broker.sockets[0]?.closed === true);
+  });
+
+  it('resolves a QoS 1 publish only on its PUBACK', async () => {
+    const broker = await startBroker({ holdAcks: true });
+    const { client } = makeClient(broker.port);
+    await client.connect();
+
+    const publish = track(client.publish('t/1', Buffer.from('hello'), 1));
+    await waitFor(() => packetsOf(broker, 'publish').length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(publish.settled).toBe(false);
+
+    const sent = packetsOf(broker, 'publish')[0] as mqttPacket.IPublishPacket;
+    expect(sent).toMatchObject({ topic: 't/1', qos: 1, payload: Buffer.from('hello') });
+    broker.send({ cmd: 'puback', messageId: sent.messageId });
+    await publish.done;
+  });
+
+  it('runs the QoS 2 PUBLISH / PUBREC / PUBREL / PUBCOMP flow', async () => {
+    const broker = await startBroker();
+    const { client } = makeClient(broker.port);
+    await client.connect();
+
+    await client.publish('t/2', Buffer.from('x'), 2);
+
+    const [publish] = packetsOf(broker, 'publish');
+    const [pubrel] = packetsOf(broker, 'pubrel');
+    expect(publish).toMatchObject({ qos: 2 });
+    expect(pubrel?.messageId).toBe(publish?.messageId);
+  });
+
+  it('resolves a QoS 0 publish once written', async () => {
+    const broker = await startBroker();
+    const { client } = makeClient(broker.port);
+    await client.connect();
+
+    await client.publish('t/0', Buffer.from('x'), 0);
+
+    await waitFor(() => packetsOf(broker, 'publish').length === 1);
+    expect(packetsOf(broker, 'publish')[0]).toMatchObject({ qos: 0, topic: 't/0' });
+  });
+
+  it('wraps packet ids past 65535 and skips ids still pending', async () => {
+    const broker = await startBroker({ holdAcks: true });
+    const { client } = makeClient(broker.port);
+    await client.connect();
+    (client as unknown as { lastPacketId: number }).lastPacketId = 65533;
+
+    const first = [
+      client.publish('t', Buffer.from('a'), 1),
+      client.publish('t', Buffer.from('b'), 1),
+    ];
+    (client as unknown as { lastPacketId: number }).lastPacketId = 65533;
+    const more = [
+      client.publish('t', Buffer.from('c'), 1),
+      client.publish('t', Buffer.from('d'), 1),
+    ];
+    await waitFor(() => packetsOf(broker, 'publish').length === 4);
+
+    expect(packetsOf(broker, 'publish').map((p) => p.messageId)).toEqual([65534, 65535, 1, 2]);
+    for (const messageId of [65534, 65535, 1, 2]) {
+      broker.send({ cmd: 'puback', messageId });
+    }
+    await Promise.all([...first, ...more]);
+  });
+
+  it('rejects pending publishes and reports broker_disconnect once when the broker drops', async () => {
+    const broker = await startBroker({ holdAcks: true });
+    const { client, disconnects } = makeClient(broker.port);
+    await client.connect();
+    const publishes = [1, 2, 3].map((n) => client.publish('t', Buffer.from([n]), n === 3 ? 2 : 1));
+    await waitFor(() => packetsOf(broker, 'publish').length === 3);
+
+    broker.sockets[0]?.destroy();
+
+    const results = await Promise.allSettled(publishes);
+    for (const result of results) {
+      expect(result.status).toBe('rejected');
+      expect(classifyError((result as PromiseRejectedResult).reason)).toBe('broker_disconnect');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(disconnects.map((d) => d.cls)).toEqual(['broker_disconnect']);
+    expect(client.connected).toBe(false);
+    await expect(client.publish('t', Buffer.from('late'), 0)).rejects.toThrow('not connected');
+  });
+
+  it('sends PINGREQ and reports keepalive_timeout when nothing comes back', async () => {
+    const broker = await startBroker({ answerPing: false, holdAcks: true });
+    const { client, disconnects } = makeClient(broker.port, { keepaliveSec: 1 });
+    await client.connect();
+    const started = Date.now();
+    const publish = client.publish('t', Buffer.from('x'), 1);
+
+    await expect(publish).rejects.toThrow('keepalive timeout');
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    expect(packetsOf(broker, 'pingreq').length).toBeGreaterThanOrEqual(1);
+    expect(disconnects.map((d) => d.cls)).toEqual(['keepalive_timeout']);
+  });
+
+  it('keeps a quiet connection alive with PINGREQ / PINGRESP', async () => {
+    const broker = await startBroker();
+    const { client, disconnects } = makeClient(broker.port, { keepaliveSec: 1 });
+    await client.connect();
+
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+
+    expect(packetsOf(broker, 'pingreq').length).toBeGreaterThanOrEqual(2);
+    expect(client.connected).toBe(true);
+    expect(disconnects).toEqual([]);
+  });
+
+  it('subscribes to the control topic, counts control messages and acks them', async () => {
+    const broker = await startBroker();
+    const { client, controls } = makeClient(broker.port);
+    await client.connect();
+
+    await client.subscribeControl();
+    expect(packetsOf(broker, 'subscribe')[0]).toMatchObject({
+      subscriptions: [{ topic: CONTROL_TOPIC, qos: 1 }],
+    });
+    const control = { cmd: 'publish', topic: CONTROL_TOPIC, dup: false, retain: false } as const;
+    broker.send({ ...control, qos: 1, messageId: 42, payload: Buffer.from('{}') });
+    broker.send({ ...control, qos: 2, messageId: 43, payload: Buffer.from('{}') });
+    broker.send({ ...control, qos: 0, payload: Buffer.from('{}') });
+
+    await waitFor(() => packetsOf(broker, 'pubcomp').length === 1);
+    expect(controls.count).toBe(3);
+    expect(packetsOf(broker, 'puback').map((p) => p.messageId)).toEqual([42]);
+    expect(packetsOf(broker, 'pubrec').map((p) => p.messageId)).toEqual([43]);
+    expect(packetsOf(broker, 'pubcomp').map((p) => p.messageId)).toEqual([43]);
+  });
+});

@@ -1,0 +1,30 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import Redis from 'ioredis';
+import { AGENT_REDIS } from './worker/worker.constants';
+
+/** Ops endpoint: healthy while Redis (where partitions come from) answers. */
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
+    @Inject(AGENT_REDIS) private readonly redis: Redis,
+  ) {}
+
+  @Get('health')
+  @HealthCheck()
+  check() {
+    return this.health.check([
+      async () => {
+        const redis = this.indicator.check('redis');
+        try {
+          await this.redis.ping();
+          return redis.up();
+        } catch (err) {
+          return redis.down({ message: (err as Error).message });
+        }
+      },
+    ]);
+  }
+}

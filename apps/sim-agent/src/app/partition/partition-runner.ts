@@ -1,0 +1,383 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import {
+  classifyError,
+  deviceIdOf,
+  emptyFailureCounts,
+  FAILURE_CLASSES,
+  FailureClass,
+  GeneratorHealth,
+  LatencyHistogram,
+  PartitionProgress,
+  PartitionResult,
+  PartitionSpec,
+  PhaseSchedule,
+} from '@sousvide/loadtest-contracts';
+import { controlTopic, encodeTelemetry, telemetryTopic } from '@sousvide/telemetry-schema';
+import { DeviceClient, DeviceClientFactory } from '../clients/device-client';
+import { DeviceFleet } from './device-fleet';
+
+/** What the runner needs from its surroundings: a client model, the barrier and reporting. */
+export interface PartitionRunnerPorts {
+  clientFactory: DeviceClientFactory;
+  agentId: string;
+  /** Fire-and-forget progress (the BullMQ job's progress). */
+  report(progress: PartitionProgress): void;
+  /** One line of the part log. */
+  log(line: string): void;
+  /** Resolves with the common start time, or undefined when the attempt was aborted. */
+  waitForStart(): Promise<number | undefined>;
+  /** Cheap check (cached) of the attempt's abort flag. */
+  isAborted(): boolean;
+}
+
+const DEVICE_PREFIX = 'sv-';
+const SWEEP_MS = 200;
+/** The generator, not the backend, is the bottleneck past these (DESIGN.md section 5). */
+const SATURATION = { scheduleLagP99Ms: 200, eventLoopP99Ms: 200, cpuPercent: 95 };
+
+/**
+ * Executes one partition: connect N devices with bounded parallelism, wait at the barrier,
+ * publish on the open-loop phase schedule, drain acks, disconnect, and account for every
+ * scheduled message as published or failed by class.
+ */
+export class PartitionRunner {
+  private readonly clients: (DeviceClient | undefined)[];
+  /** Failure class index + 1 of a device that is not connected (0 = fine). */
+  private readonly deviceFault: Uint8Array;
+  private readonly inflight = new Map<number, number>();
+  private readonly connectLatency = new LatencyHistogram();
+  private readonly ackLatency = new LatencyHistogram();
+  private readonly scheduleLag = new LatencyHistogram();
+  private readonly connectFailures = emptyFailureCounts();
+  private readonly publishFailures = emptyFailureCounts();
+  private readonly disconnects = emptyFailureCounts();
+  private readonly deviceIds: string[];
+  private phase: PartitionProgress['phase'] = 'connecting';
+  private connected = 0;
+  private connectFailed = 0;
+  private published = 0;
+  private failed = 0;
+  private controlReceived = 0;
+  private publishing = false;
+
+  constructor(
+    private readonly spec: PartitionSpec,
+    private readonly ports: PartitionRunnerPorts,
+  ) {
+    this.clients = new Array<DeviceClient | undefined>(spec.connections);
+    this.deviceFault = new Uint8Array(spec.connections);
+    this.deviceIds = Array.from({ length: spec.connections }, (_, k) =>
+      deviceIdOf(DEVICE_PREFIX, spec.deviceOffset + k),
+    );
+  }
+
+  async run(): Promise<PartitionResult> {
+    const s = this.spec;
+    const progressTimer = setInterval(() => this.tickProgress(), 1000);
+    try {
+      this.ports.log(
+        `part ${s.part}/${s.partitions} agent=${this.ports.agentId} model=${s.model} devices=${s.connections} ` +
+          `parallelism=${s.connectParallelism} mps=${s.mps} duration=${s.durationSec}s qos=${s.qos} broker=${s.brokerUrl}`,
+      );
+      const connectStartedAt = Date.now();
+      await this.connectAll();
+      const connectEndedAt = Date.now();
+      this.phase = 'connected';
+      this.ports.log(
+        `connected ${this.connected}/${s.connections} in ${connectEndedAt - connectStartedAt} ms, failed=${this.connectFailed} ${this.formatCounts(this.connectFailures)}`,
+      );
+      this.report();
+      const startAt = await this.ports.waitForStart();
+      const schedule =
+        startAt === undefined ? undefined : new PhaseSchedule(s.connections, s.mps, s.durationSec, startAt);
+      let scheduled = 0;
+      let publishStartedAt = Date.now();
+      let publishEndedAt = publishStartedAt;
+      let health = this.idleHealth();
+      if (schedule) {
+        this.ports.log(`start at ${new Date(schedule.startAt).toISOString()}: ${schedule.total} messages, period ${schedule.periodMs.toFixed(1)} ms`);
+        publishStartedAt = schedule.startAt;
+        const measured = await this.measureHealth(() => this.publishAll(schedule));
+        scheduled = measured.value;
+        health = measured.health;
+        publishEndedAt = Date.now();
+        this.phase = 'draining';
+        await this.drain();
+      } else {
+        this.ports.log('attempt aborted before the start: nothing published');
+      }
+      this.phase = 'done';
+      await this.endAll();
+      const aborted = startAt === undefined || scheduled < (schedule?.total ?? 0);
+      this.ports.log(
+        `done published=${this.published} failed=${this.failed} scheduled=${scheduled} ack_p95=${this.ackLatency.stats().p95}ms ` +
+          `lag_p95=${this.scheduleLag.stats().p95}ms cpu=${health.cpuPercent}% saturated=${health.saturated}${aborted ? ' ABORTED' : ''}`,
+      );
+      this.report();
+      return {
+        runId: s.runId,
+        attempt: s.attempt,
+        part: s.part,
+        agentId: this.ports.agentId,
+        model: s.model,
+        qos: s.qos,
+        devices: s.connections,
+        connected: this.connected,
+        connectFailed: this.connectFailed,
+        connectStartedAt,
+        connectEndedAt,
+        scheduled,
+        published: this.published,
+        failed: this.failed,
+        publishStartedAt,
+        publishEndedAt,
+        connectFailures: this.connectFailures,
+        publishFailures: this.publishFailures,
+        disconnects: this.disconnects,
+        connectLatency: this.connectLatency.toJSON(),
+        ackLatency: this.ackLatency.toJSON(),
+        scheduleLag: this.scheduleLag.toJSON(),
+        controlReceived: this.controlReceived,
+        generator: health,
+        aborted,
+      };
+    } finally {
+      clearInterval(progressTimer);
+      await this.endAll();
+    }
+  }
+
+  private async connectAll(): Promise<void> {
+    const s = this.spec;
+    const url = new URL(s.brokerUrl);
+    const host = url.hostname;
+    const port = Number(url.port || 1883);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < s.connections && !this.ports.isAborted()) {
+        const k = next;
+        next += 1;
+        const client = this.ports.clientFactory({
+          host,
+          port,
+          clientId: `${s.runId}-a${s.attempt}-p${s.part}-${k}`,
+          keepaliveSec: s.keepaliveSec,
+          connectTimeoutMs: s.connectTimeoutMs,
+          controlTopic: controlTopic(this.deviceIds[k]),
+          onDisconnect: (cls) => this.onDisconnect(k, cls),
+          onControl: () => {
+            this.controlReceived += 1;
+          },
+        });
+        const t0 = performance.now();
+        try {
+          await client.connect();
+          this.connectLatency.recordMs(performance.now() - t0);
+          this.clients[k] = client;
+          this.connected += 1;
+          await client.subscribeControl().catch((err: unknown) => {
+            this.ports.log(`device ${k}: control subscription failed: ${String(err)}`);
+          });
+        } catch (err) {
+          this.markFault(k, classifyError(err));
+          this.connectFailures[classifyError(err)] += 1;
+          this.connectFailed += 1;
+          await client.end();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(s.connectParallelism, s.connections) }, worker));
+  }
+
+  /** Publishes every due message; returns how many messages were scheduled (all, unless aborted). */
+  private publishAll(schedule: PhaseSchedule): Promise<number> {
+    this.phase = 'publishing';
+    this.publishing = true;
+    const fleet = new DeviceFleet(this.spec.connections, this.spec.runId, 0x9e3779b9 ^ this.spec.part);
+    const topics = this.deviceIds.map((id) => telemetryTopic(id));
+    const sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    let cursor = 0;
+    return new Promise<number>((resolve) => {
+      const tick = (): void => {
+        if (this.ports.isAborted()) {
+          clearInterval(sweeper);
+          resolve(cursor);
+          return;
+        }
+        const now = Date.now();
+        const due = schedule.dueUntil(now);
+        for (; cursor < due; cursor += 1) {
+          const intended = schedule.timeOf(cursor);
+          this.scheduleLag.recordMs(now - intended);
+          const k = schedule.deviceOf(cursor);
+          const payload = encodeTelemetry(
+            fleet.next(k, this.deviceIds[k], schedule.seqOf(cursor), Math.round(intended)),
+          );
+          this.publishOne(cursor, k, topics[k], payload, now);
+        }
+        if (cursor >= schedule.total) {
+          clearInterval(sweeper);
+          resolve(cursor);
+          return;
+        }
+        const wait = Math.max(0, Math.min(50, schedule.timeOf(cursor) - Date.now()));
+        setTimeout(tick, wait);
+      };
+      tick();
+    }).finally(() => {
+      this.publishing = false;
+    });
+  }
+
+  private publishOne(i: number, k: number, topic: string, payload: Buffer, now: number): void {
+    const client = this.clients[k];
+    if (!client || !client.connected) {
+      this.fail(this.faultOf(k));
+      return;
+    }
+    this.inflight.set(i, now);
+    client.publish(topic, payload, this.spec.qos).then(
+      () => {
+        const sentAt = this.inflight.get(i);
+        if (sentAt !== undefined) {
+          this.inflight.delete(i);
+          this.published += 1;
+          this.ackLatency.recordMs(Date.now() - sentAt);
+        }
+      },
+      (err: unknown) => {
+        if (this.inflight.delete(i)) {
+          this.fail(classifyError(err));
+        }
+      },
+    );
+  }
+
+  /** Fails in-flight messages older than the publish timeout (Map order = send order). */
+  private sweep(now = Date.now()): void {
+    const cutoff = now - this.spec.publishTimeoutMs;
+    for (const [i, sentAt] of this.inflight) {
+      if (sentAt > cutoff) {
+        break;
+      }
+      this.inflight.delete(i);
+      this.fail('publish_timeout');
+    }
+  }
+
+  private async drain(): Promise<void> {
+    const deadline = Date.now() + this.spec.publishTimeoutMs;
+    while (this.inflight.size > 0 && Date.now() < deadline && !this.ports.isAborted()) {
+      await new Promise((r) => setTimeout(r, 20));
+      this.sweep();
+    }
+    this.sweep(Number.POSITIVE_INFINITY);
+  }
+
+  private onDisconnect(k: number, cls: FailureClass): void {
+    this.disconnects[cls] += 1;
+    this.markFault(k, cls);
+    if (this.phase === 'publishing' || this.phase === 'draining') {
+      this.ports.log(`device ${this.deviceIds[k]} lost its connection: ${cls}`);
+    }
+    // MQTT.js keeps unacked QoS 1/2 messages for a reconnect that never comes: fail them now.
+    const n = this.spec.connections;
+    for (const i of this.inflight.keys()) {
+      if (i % n === k) {
+        this.inflight.delete(i);
+        this.fail(cls);
+      }
+    }
+  }
+
+  private fail(cls: FailureClass): void {
+    this.failed += 1;
+    this.publishFailures[cls] += 1;
+  }
+
+  private markFault(k: number, cls: FailureClass): void {
+    this.deviceFault[k] = FAILURE_CLASSES.indexOf(cls) + 1;
+  }
+
+  private faultOf(k: number): FailureClass {
+    const idx = this.deviceFault[k];
+    return idx === 0 ? 'broker_disconnect' : FAILURE_CLASSES[idx - 1];
+  }
+
+  private async endAll(): Promise<void> {
+    const open = this.clients.filter((c): c is DeviceClient => c !== undefined);
+    this.clients.fill(undefined);
+    const batch = Math.max(50, this.spec.connectParallelism * 4);
+    for (let i = 0; i < open.length; i += batch) {
+      await Promise.all(open.slice(i, i + batch).map((c) => c.end()));
+    }
+  }
+
+  private async measureHealth<T>(fn: () => Promise<T>): Promise<{ value: T; health: GeneratorHealth }> {
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const value = await fn();
+    const elapsedMs = Math.max(1, performance.now() - t0);
+    loop.disable();
+    const cpu = process.cpuUsage(cpu0);
+    const cpuPercent = Math.round(((cpu.user + cpu.system) / 1000 / elapsedMs) * 1000) / 10;
+    const loopP99 = Math.round(loop.percentile(99) / 1e4) / 100;
+    const lagP99 = this.scheduleLag.stats().p99;
+    const reasons: string[] = [];
+    if (lagP99 > SATURATION.scheduleLagP99Ms) {
+      reasons.push(`schedule lag p99 ${lagP99} ms > ${SATURATION.scheduleLagP99Ms} ms`);
+    }
+    if (loopP99 > SATURATION.eventLoopP99Ms) {
+      reasons.push(`event-loop delay p99 ${loopP99} ms > ${SATURATION.eventLoopP99Ms} ms`);
+    }
+    if (cpuPercent > SATURATION.cpuPercent) {
+      reasons.push(`agent CPU ${cpuPercent}% > ${SATURATION.cpuPercent}% of a core`);
+    }
+    return {
+      value,
+      health: {
+        eventLoopLagP99Ms: loopP99,
+        eventLoopLagMaxMs: Math.round(loop.max / 1e4) / 100,
+        cpuPercent,
+        rssBytes: process.memoryUsage.rss(),
+        saturated: reasons.length > 0,
+        reasons,
+      },
+    };
+  }
+
+  private idleHealth(): GeneratorHealth {
+    return { eventLoopLagP99Ms: 0, eventLoopLagMaxMs: 0, cpuPercent: 0, rssBytes: process.memoryUsage.rss(), saturated: false, reasons: [] };
+  }
+
+  private tickProgress(): void {
+    this.report();
+    if (this.publishing) {
+      this.ports.log(
+        `published=${this.published} failed=${this.failed} inflight=${this.inflight.size} ` +
+          `ack_p95=${this.ackLatency.stats().p95}ms lag_p95=${this.scheduleLag.stats().p95}ms`,
+      );
+    }
+  }
+
+  private report(): void {
+    this.ports.report({
+      phase: this.phase,
+      agentId: this.ports.agentId,
+      connected: this.connected,
+      connectFailed: this.connectFailed,
+      published: this.published,
+      failed: this.failed,
+      at: Date.now(),
+    });
+  }
+
+  private formatCounts(counts: Record<string, number>): string {
+    return Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([c, n]) => `${c}=${n}`)
+      .join(' ');
+  }
+}

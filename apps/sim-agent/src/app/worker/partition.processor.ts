@@ -1,0 +1,98 @@
+import { Inject, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
+import Redis from 'ioredis';
+import {
+  PARTITION_JOB_NAMES,
+  PartitionJobName,
+  PartitionResult,
+  PartitionSpec,
+  QUEUE_NAMES,
+} from '@sousvide/loadtest-contracts';
+import { clientFactoryFor } from '../clients/client-models';
+import { AGENT_ENV, AgentEnv } from '../config/env.schema';
+import { PartitionRunner } from '../partition/partition-runner';
+import { Barrier } from './barrier';
+import { AGENT_REDIS } from './worker.constants';
+
+/**
+ * BullMQ worker on `loadtest-partitions`. A short lock (renewed while the partition runs) lets the
+ * coordinator tell a dead agent from a slow one within seconds; a stalled job fails instead of
+ * being re-run, because retries happen per attempt with a new shape, not per job.
+ */
+@Processor(QUEUE_NAMES.partitions, { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 0 })
+export class PartitionProcessor extends WorkerHost implements OnApplicationShutdown {
+  private readonly logger = new Logger(PartitionProcessor.name);
+  private jobsDone = 0;
+  private idleTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(AGENT_ENV) private readonly env: AgentEnv,
+    @Inject(AGENT_REDIS) private readonly redis: Redis,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.env.AGENT_CONCURRENCY;
+    this.worker.on('error', (err) => this.logger.error({ err: err.message }, 'worker error'));
+    if (this.env.AGENT_IDLE_EXIT_SEC > 0) {
+      this.idleTimer = setTimeout(() => {
+        this.logger.warn({ idleSec: this.env.AGENT_IDLE_EXIT_SEC }, 'no partition arrived: exiting');
+        process.kill(process.pid, 'SIGTERM');
+      }, this.env.AGENT_IDLE_EXIT_SEC * 1000);
+    }
+  }
+
+  async process(job: Job<PartitionSpec, PartitionResult, PartitionJobName>): Promise<PartitionResult> {
+    clearTimeout(this.idleTimer);
+    switch (job.name) {
+      case PARTITION_JOB_NAMES.runPartition:
+        return this.runPartition(job);
+      default: {
+        const unknown: never = job.name;
+        throw new UnrecoverableError(`unknown job name ${String(unknown)}`);
+      }
+    }
+  }
+
+  @OnWorkerEvent('completed')
+  @OnWorkerEvent('failed')
+  onFinished(): void {
+    this.jobsDone += 1;
+    if (this.env.AGENT_MAX_JOBS > 0 && this.jobsDone >= this.env.AGENT_MAX_JOBS) {
+      this.logger.log({ jobs: this.jobsDone }, 'job budget used: exiting');
+      process.kill(process.pid, 'SIGTERM');
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.idleTimer);
+    await this.worker.close();
+  }
+
+  private async runPartition(job: Job<PartitionSpec, PartitionResult>): Promise<PartitionResult> {
+    const spec = job.data;
+    const barrier = new Barrier(this.redis, spec.runId, spec.attempt, spec.deadlineAt);
+    const log = (line: string): void => {
+      this.logger.log({ runId: spec.runId, attempt: spec.attempt, part: spec.part }, line);
+      job.log(`${new Date().toISOString()} ${line}`).catch(() => undefined);
+    };
+    barrier.watch();
+    try {
+      const runner = new PartitionRunner(spec, {
+        clientFactory: clientFactoryFor(spec.model),
+        agentId: this.env.AGENT_ID,
+        report: (progress) => {
+          job.updateProgress(progress).catch(() => undefined);
+        },
+        log,
+        waitForStart: () => barrier.waitForStart(),
+        isAborted: () => barrier.isAborted(),
+      });
+      return await runner.run();
+    } finally {
+      barrier.stop();
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { parseArgs } from 'node:util';
+import { RunSpecInput } from '@sousvide/loadtest-contracts';
+import { CoordinatorEnv } from '../config/env.schema';
+
+export const HELP = `Usage: sim-coordinator loadtest run [options]
+       sim-coordinator serve
+
+Run a distributed MQTT load test: split the connections into partitions, dispatch them to agents
+over BullMQ (loadtest-partitions), barrier-start them, retry failed attempts, write artifacts to
+<ARTIFACTS_DIR>/<run-id>/attempt-<n>/.
+
+Options (the runbook's environment variables are the fallbacks):
+  --connections N         total connections (devices), 1..200000            (required)
+  --partitions N          partitions (agent jobs), 1..256, <= connections   (required)
+  --parallelism N         connects in flight per partition, 1..10000        (required)
+  --mps X                 messages per second per connection, 0.001..1000   (required)
+  --duration N            publish duration in seconds, 1..86400            (required)
+  --qos 0|1|2             publish QoS                                       (required)
+  --model NAME            mqttjs | lean | mqttLoadTest | mqttLoadTestHive   [SIM_TASK, mqttjs]
+  --run-id ID             run id                                 [RUN_ID, YYYYMMDD-HHMMSS UTC]
+  --max-attempts N        attempts before giving up                         [MAX_ATTEMPTS, 4]
+  --min-parallelism N     parallelism floor when a retry lowers it         [MIN_PARALLELISM, 40]
+  --max-partitions N      partition cap when a retry raises them            [MAX_PARTITIONS, 6]
+  --part-timeout N        per-partition timeout, seconds       [PART_TIMEOUT_SECONDS, duration+120]
+  --require-business-summary 0|1                           [REQUIRE_BUSINESS_SUMMARY, 0]
+  --broker-url URL        broker the agents load                   [MQTT_URL, mqtt://127.0.0.1:1883]
+  --agents local|external start one local agent process per partition (default), or use agents
+                          already running anywhere against the same Redis
+  --json                  print the run's outcome as JSON on stdout
+  -h, --help              this text
+
+Environment: REDIS_URL, MQTT_URL, ARTIFACTS_DIR, AGENT_ENTRY, CONNECT_TIMEOUT_MS,
+PUBLISH_TIMEOUT_MS, KEEPALIVE_SEC, OPS_PORT (serve).
+Exit codes: 0 passed, 1 failed (or a service unreachable), 2 bad arguments, 130 interrupted.`;
+
+export interface CliCommand {
+  command: 'run' | 'serve' | 'help';
+  spec: RunSpecInput;
+  localAgents: boolean;
+  json: boolean;
+}
+
+/** A usage problem: exit code 2, nothing enqueued. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+export function parseCli(argv: string[], env: CoordinatorEnv): CliCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        connections: { type: 'string' },
+        partitions: { type: 'string' },
+        parallelism: { type: 'string' },
+        mps: { type: 'string' },
+        duration: { type: 'string' },
+        qos: { type: 'string' },
+        model: { type: 'string' },
+        'run-id': { type: 'string' },
+        'max-attempts': { type: 'string' },
+        'min-parallelism': { type: 'string' },
+        'max-partitions': { type: 'string' },
+        'part-timeout': { type: 'string' },
+        'require-business-summary': { type: 'string' },
+        'broker-url': { type: 'string' },
+        agents: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values: v, positionals } = parsed;
+  const words = positionals.join(' ');
+  if (v.help || words === '' || words === 'help') {
+    return { command: 'help', spec: {}, localAgents: true, json: false };
+  }
+  if (words === 'serve') {
+    return { command: 'serve', spec: {}, localAgents: false, json: false };
+  }
+  if (words !== 'loadtest run' && words !== 'run') {
+    throw new UsageError(`unknown command "${words}": expected "loadtest run" or "serve"`);
+  }
+  const agents = v.agents ?? 'local';
+  if (agents !== 'local' && agents !== 'external') {
+    throw new UsageError(`--agents must be local or external (got "${agents}")`);
+  }
+  return {
+    command: 'run',
+    localAgents: agents === 'local',
+    json: v.json ?? false,
+    spec: {
+      totalConnections: v.connections,
+      partitions: v.partitions,
+      connectParallelism: v.parallelism,
+      mps: v.mps,
+      durationSec: v.duration,
+      qos: v.qos,
+      model: v.model ?? env.SIM_TASK,
+      runId: v['run-id'] ?? env.RUN_ID,
+      maxAttempts: v['max-attempts'] ?? env.MAX_ATTEMPTS,
+      minParallelism: v['min-parallelism'] ?? env.MIN_PARALLELISM,
+      maxPartitions: v['max-partitions'] ?? env.MAX_PARTITIONS,
+      partTimeoutSec: v['part-timeout'] ?? env.PART_TIMEOUT_SECONDS,
+      requireBusinessSummary: v['require-business-summary'] ?? env.REQUIRE_BUSINESS_SUMMARY,
+      brokerUrl: v['broker-url'] ?? env.MQTT_URL,
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { LatencyStats } from '@sousvide/loadtest-contracts';
+import { AttemptProgress } from '../run/attempt-supervisor';
+import { RunOutcome } from '../run/run.service';
+
+const lat = (s: LatencyStats): string => `${s.p50} / ${s.p95} / ${s.p99} / ${s.max} ms`;
+
+export function progressLine(attempt: number, p: AttemptProgress, startedAt: number): string {
+  const secs = Math.round((Date.now() - startedAt) / 1000);
+  return (
+    `[attempt ${attempt}] ${p.phase.padEnd(10)} t=${secs}s parts=${p.partsDone}/${p.parts} ` +
+    `connected=${p.connected}/${p.devices} published=${p.published} failed=${p.failed}`
+  );
+}
+
+/** The human summary printed at the end of a run. */
+export function summaryTable(outcome: RunOutcome): string {
+  const rows: [string, string][] = [];
+  for (const a of outcome.attempts) {
+    const s = a.summary;
+    rows.push([`attempt ${a.attempt}`, `${a.status.toUpperCase()}  (${a.partitions} partitions, parallelism ${a.connectParallelism})`]);
+    rows.push(['  devices connected', `${s.connected_total}/${s.devices} (failed ${s.connect_failed_total})`]);
+    rows.push(['  published_total', String(s.published_total)]);
+    rows.push(['  failed_total', String(s.failed_total)]);
+    rows.push(['  connection success rate', `${(s.connection_success_rate * 100).toFixed(3)}%`]);
+    rows.push(['  throughput_total', `${s.throughput_total} msg/s (offered ${s.offered_rate})`]);
+    rows.push(['  connect rate', `${s.connect_rate_per_sec} /s`]);
+    rows.push(['  connect p50/p95/p99/max', lat(s.connect_latency_ms)]);
+    rows.push(['  publish->ack p50/p95/p99/max', lat(s.publish_ack_latency_ms)]);
+    rows.push(['  schedule lag p95', `${s.schedule_lag_ms.p95} ms`]);
+    rows.push(['  generator', s.generator_saturated ? 'SATURATED (not a backend result)' : 'ok']);
+    for (const r of a.reasons.slice(0, 5)) {
+      rows.push(['  reason', r]);
+    }
+    rows.push(['  artifacts', a.dir]);
+  }
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  const head = `Run ${outcome.runId}: ${outcome.status.toUpperCase()} after ${outcome.attempts.length} attempt(s)`;
+  return [head, '-'.repeat(head.length), ...rows.map(([k, v]) => `${k.padEnd(width)}${v}`)].join('\n');
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/** The coordinator's environment, validated once at boot; nothing else reads process.env. */
+export const coordinatorEnvSchema = z.object({
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** Broker the agents connect to (the runbook's target). */
+  MQTT_URL: z.string().default('mqtt://127.0.0.1:1883'),
+  OPS_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  ARTIFACTS_DIR: z.string().min(1).default('docs/loadtest-runs'),
+  /** Built agent entry point that local mode starts with plain `node`. */
+  AGENT_ENTRY: z.string().min(1).default('dist/apps/sim-agent/main.js'),
+  CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  KEEPALIVE_SEC: z.coerce.number().int().min(1).max(65535).default(60),
+  /** Runbook variables; the CLI's named options take precedence. */
+  SIM_TASK: z.string().optional(),
+  RUN_ID: z.string().optional(),
+  MAX_ATTEMPTS: z.string().optional(),
+  MIN_PARALLELISM: z.string().optional(),
+  MAX_PARTITIONS: z.string().optional(),
+  PART_TIMEOUT_SECONDS: z.string().optional(),
+  REQUIRE_BUSINESS_SUMMARY: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'),
+});
+
+export type CoordinatorEnv = z.infer<typeof coordinatorEnvSchema>;
+
+export function loadCoordinatorEnv(env: NodeJS.ProcessEnv = process.env): CoordinatorEnv {
+  const result = coordinatorEnvSchema.safeParse(env);
+  if (!result.success) {
+    const detail = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid sim-coordinator configuration: ${detail}`);
+  }
+  return result.data;
+}
+
+export const COORDINATOR_ENV = Symbol('COORDINATOR_ENV');
+export const COORDINATOR_REDIS = Symbol('COORDINATOR_REDIS');

@@ -1,0 +1,68 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { RunSpec } from '@sousvide/loadtest-contracts';
+import { AttemptProgress } from '../run/attempt-supervisor';
+import { AttemptOutcome, RunService } from '../run/run.service';
+
+export interface RunView {
+  runId: string;
+  status: 'running' | 'passed' | 'failed' | 'interrupted' | 'error';
+  spec: RunSpec;
+  attempt: number;
+  progress?: AttemptProgress;
+  attempts: Omit<AttemptOutcome, 'summary'>[];
+  summaries: AttemptOutcome['summary'][];
+  error?: string;
+}
+
+/** Runs started over HTTP, tracked in memory; artifacts on disk are the durable record. */
+@Injectable()
+export class RunRegistry implements OnApplicationShutdown {
+  private readonly logger = new Logger(RunRegistry.name);
+  private readonly runs = new Map<string, RunView>();
+  private readonly controllers = new Map<string, AbortController>();
+
+  constructor(private readonly runService: RunService) {}
+
+  async start(spec: RunSpec, localAgents: boolean): Promise<RunView> {
+    if (this.runs.has(spec.runId)) {
+      throw new Error(`run ${spec.runId} is already known`);
+    }
+    await this.runService.assertNewRun(spec);
+    const view: RunView = { runId: spec.runId, status: 'running', spec, attempt: 1, attempts: [], summaries: [] };
+    const ac = new AbortController();
+    this.runs.set(spec.runId, view);
+    this.controllers.set(spec.runId, ac);
+    this.runService
+      .run(spec, {
+        localAgents,
+        signal: ac.signal,
+        onProgress: (attempt, progress) => Object.assign(view, { attempt, progress }),
+        onAttempt: ({ summary, ...rest }) => {
+          view.attempts.push(rest);
+          view.summaries.push(summary);
+        },
+      })
+      .then(
+        (outcome) => {
+          view.status = outcome.status;
+        },
+        (err: unknown) => {
+          view.status = 'error';
+          view.error = (err as Error).message;
+          this.logger.error({ runId: spec.runId, err: view.error }, 'run failed');
+        },
+      )
+      .finally(() => this.controllers.delete(spec.runId));
+    return view;
+  }
+
+  get(runId: string): RunView | undefined {
+    return this.runs.get(runId);
+  }
+
+  onApplicationShutdown(): void {
+    for (const ac of this.controllers.values()) {
+      ac.abort();
+    }
+  }
+}

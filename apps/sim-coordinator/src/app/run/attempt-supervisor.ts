@@ -1,0 +1,158 @@
+import { Job, Queue } from 'bullmq';
+import type Redis from 'ioredis';
+import {
+  LOADTEST_KEY_TTL_SEC,
+  LOADTEST_KEYS,
+  PartOutcome,
+  PartitionProgress,
+  PartitionResult,
+  PartitionSpec,
+} from '@sousvide/loadtest-contracts';
+
+export interface AttemptProgress {
+  phase: 'waiting' | 'connecting' | 'publishing' | 'finishing';
+  parts: number;
+  partsDone: number;
+  connected: number;
+  devices: number;
+  published: number;
+  failed: number;
+}
+
+export interface SuperviseOptions {
+  specs: PartitionSpec[];
+  deadlineAt: number;
+  /** Delay between the last partition connecting and the common start. */
+  startDelayMs: number;
+  signal: AbortSignal;
+  onProgress: (p: AttemptProgress) => void;
+  pollMs?: number;
+  /** How long agents get to return partial results after an abort. */
+  abortGraceMs?: number;
+}
+
+interface PartState {
+  spec: PartitionSpec;
+  jobId: string;
+  result?: PartitionResult;
+  error?: string;
+  progress?: PartitionProgress;
+  lockMissing: number;
+}
+
+/**
+ * Watches one attempt's jobs: releases the start barrier once every part has connected, and turns
+ * failures, a missing lock (dead agent), the part timeout and Ctrl-C into per-part outcomes.
+ */
+export class AttemptSupervisor {
+  constructor(
+    private readonly queue: Queue,
+    private readonly redis: Redis,
+  ) {}
+
+  async supervise(jobIds: string[], o: SuperviseOptions): Promise<PartOutcome[]> {
+    const { runId, attempt } = o.specs[0];
+    const parts: PartState[] = o.specs.map((spec, i) => ({ spec, jobId: jobIds[i], lockMissing: 0 }));
+    const pollMs = o.pollMs ?? 250;
+    let startAt: number | undefined;
+    let abortedAt: number | undefined;
+    let abortReason: string | undefined;
+    const abort = async (reason: string): Promise<void> => {
+      if (abortedAt === undefined) {
+        abortedAt = Date.now();
+        abortReason = reason;
+        await this.redis.set(LOADTEST_KEYS.abort(runId, attempt), reason, 'EX', LOADTEST_KEY_TTL_SEC);
+      }
+    };
+    let lastReport = 0;
+    for (;;) {
+      await Promise.all(parts.filter((p) => !this.settled(p)).map((p) => this.refresh(p)));
+      const open = parts.filter((p) => !this.settled(p));
+      const now = Date.now();
+      if (now - lastReport >= 1000 || open.length === 0) {
+        lastReport = now;
+        o.onProgress(this.progressOf(parts, startAt));
+      }
+      if (open.length === 0) {
+        break;
+      }
+      if (abortedAt !== undefined) {
+        if (now - abortedAt > (o.abortGraceMs ?? 15_000)) {
+          for (const p of open) {
+            p.error = abortReason ?? 'aborted';
+          }
+          break;
+        }
+      } else if (o.signal.aborted) {
+        await abort('interrupted (Ctrl-C): partial results only');
+      } else if (now > o.deadlineAt) {
+        for (const p of open) {
+          p.error = `timeout: no result within PART_TIMEOUT_SECONDS (phase ${p.progress?.phase ?? 'queued'})`;
+        }
+        await abort('part timeout');
+      } else if (startAt === undefined && parts.some((p) => p.error !== undefined)) {
+        await abort('a partition failed before the start');
+      } else if (startAt === undefined && parts.every((p) => this.isConnected(p))) {
+        startAt = Date.now() + o.startDelayMs;
+        await this.redis.set(LOADTEST_KEYS.startAt(runId, attempt), String(startAt), 'EX', LOADTEST_KEY_TTL_SEC);
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+    return parts.map((p) => ({
+      part: p.spec.part,
+      devices: p.spec.connections,
+      ...(p.result ? { result: p.result } : {}),
+      ...(p.error ? { error: p.error } : {}),
+    }));
+  }
+
+  private settled(p: PartState): boolean {
+    return p.result !== undefined || p.error !== undefined;
+  }
+
+  private isConnected(p: PartState): boolean {
+    return p.result !== undefined || (p.progress !== undefined && p.progress.phase !== 'connecting');
+  }
+
+  private async refresh(p: PartState): Promise<void> {
+    const job = (await Job.fromId(this.queue, p.jobId)) as Job<PartitionSpec, PartitionResult> | undefined;
+    if (!job) {
+      p.error = 'job disappeared from the queue';
+      return;
+    }
+    const state = await job.getState();
+    if (typeof job.progress === 'object' && job.progress !== null) {
+      p.progress = job.progress as unknown as PartitionProgress;
+    }
+    if (state === 'completed') {
+      p.result = job.returnvalue;
+    } else if (state === 'failed') {
+      p.error = `agent failed: ${job.failedReason}`;
+    } else if (state === 'active') {
+      // The worker renews this lock while it lives; gone twice in a row means the agent died.
+      const lock = await this.redis.exists(`${this.queue.opts.prefix ?? 'bull'}:${this.queue.name}:${p.jobId}:lock`);
+      p.lockMissing = lock === 1 ? 0 : p.lockMissing + 1;
+      if (p.lockMissing >= 2) {
+        p.error = `agent lost: ${p.progress?.agentId ?? 'unknown agent'} stopped renewing its job lock`;
+      }
+    }
+  }
+
+  private progressOf(parts: PartState[], startAt: number | undefined): AttemptProgress {
+    let connected = 0;
+    let published = 0;
+    let failed = 0;
+    let devices = 0;
+    for (const p of parts) {
+      devices += p.spec.connections;
+      const src = p.result ?? p.progress;
+      connected += src?.connected ?? 0;
+      published += src?.published ?? 0;
+      failed += src?.failed ?? 0;
+    }
+    const done = parts.filter((p) => this.settled(p)).length;
+    const phase =
+      done === parts.length ? 'finishing' : startAt !== undefined ? 'publishing' : parts.some((p) => p.progress) ? 'connecting' : 'waiting';
+    return { phase, parts: parts.length, partsDone: done, connected, devices, published, failed };
+  }
+}
