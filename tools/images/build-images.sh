@@ -22,7 +22,7 @@ command -v debootstrap >/dev/null || { echo "debootstrap is missing: apt-get ins
 if [ -z "$MIRROR" ]; then
   # Use the mirror apt already reaches on this host.
   MIRROR=$(grep -hoE '^(deb|URIs:) *[^ ]*https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
-    | grep -oE 'https?://[^ ]+' | head -n1)
+    | grep -oE 'https?://[^ ]+' | head -n1 || true)
   MIRROR="${MIRROR:-http://deb.debian.org/debian}"
 fi
 

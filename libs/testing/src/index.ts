@@ -1,1 +1,11 @@
-export * from './lib/testing';
+// Public API of @sousvide/testing: container harness for integration tests (type:testing only).
+export { IMAGE_DEFAULTS, resolveImage } from './lib/images';
+export type { ImageVar } from './lib/images';
+export { startRedis } from './lib/redis';
+export type { RedisService } from './lib/redis';
+export { startMosquitto } from './lib/mosquitto';
+export type { MqttService } from './lib/mosquitto';
+export { startVictoriaMetrics } from './lib/victoria-metrics';
+export type { VictoriaMetricsService } from './lib/victoria-metrics';
+export { countMessages } from './lib/count-messages';
+export type { MessageCounter } from './lib/count-messages';

@@ -56,6 +56,9 @@ export function classifyError(err: unknown): FailureClass {
   if (message.includes('keepalive')) {
     return 'keepalive_timeout';
   }
+  if (message.includes('connack timeout')) {
+    return 'connect_timeout';
+  }
   if (message.includes('connack') || message.includes('connection refused:')) {
     return 'connack_rejected';
   }

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Brings a Debian 12 machine (root, no container registry) to the point where tests can run:
+# apt packages, a running dockerd, node_modules, and the registry-free service images.
+# Idempotent: every step checks first and says what it did. Exports nothing; callers source
+# tools/stack/env.sh themselves (tools/test.sh does).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" # dockerd/debootstrap live in sbin
+step() { echo "[prereqs] $*"; }
+die() { echo "[prereqs] ERROR: $*" >&2; exit 1; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+
+# 1. apt packages (apt-get update only when something must be installed).
+missing=()
+{ command -v docker && command -v dockerd; } >/dev/null || missing+=(docker.io)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "apt: installing ${missing[*]}"
+  # Non-interactive: no stdin in CI, and needrestart (a docker.io recommend) must not prompt.
+  export DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a NEEDRESTART_SUSPEND=1
+  as_root apt-get update -q >/dev/null
+  as_root apt-get install -y -q "${missing[@]}" >/tmp/sousvide-apt.log 2>&1 \
+    || { tail -20 /tmp/sousvide-apt.log >&2; die "apt-get install ${missing[*]} failed (log /tmp/sousvide-apt.log)"; }
+else
+  step "apt: docker.io and debootstrap present"
+fi
+
+# 2. dockerd (no systemd here: start it by hand when the daemon does not answer).
+if docker info >/dev/null 2>&1; then
+  step "docker: daemon answering"
+else
+  if pgrep -x dockerd >/dev/null; then
+    step "docker: dockerd process exists but does not answer yet, waiting"
+  else
+    step "docker: starting dockerd in the background (log /tmp/sousvide-dockerd.log)"
+    as_root nohup dockerd >/tmp/sousvide-dockerd.log 2>&1 </dev/null &
+    disown || true
+  fi
+  for _ in $(seq 1 30); do
+    docker info >/dev/null 2>&1 && break
+    sleep 1
+  done
+  docker info >/dev/null 2>&1 \
+    || { tail -20 /tmp/sousvide-dockerd.log >&2 || true; die "dockerd did not come up within 30 s (see /tmp/sousvide-dockerd.log)"; }
+  step "docker: daemon answering"
+fi
+
+# 3. node_modules: npm ci when absent or older than the lockfile (npm writes .package-lock.json).
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm: running npm ci"
+  npm ci --no-audit --no-fund </dev/null
+else
+  step "npm: node_modules up to date"
+fi
+
+# 4. Service images (the script skips images that already exist).
+step "images: tools/images/build-images.sh"
+bash tools/images/build-images.sh
+step "done"
