@@ -5,6 +5,7 @@ module.exports = {
   transform: {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
   },
+  testPathIgnorePatterns: ['/node_modules/', '\\.int-spec\\.ts$'],
   moduleFileExtensions: ['ts', 'js', 'html'],
   coverageDirectory: '../../coverage/apps/sim-coordinator',
 };

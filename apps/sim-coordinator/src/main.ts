@@ -15,7 +15,12 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-async function runCommand(env: CoordinatorEnv, spec: RunSpec, localAgents: boolean, json: boolean): Promise<number> {
+async function runCommand(
+  env: CoordinatorEnv,
+  spec: RunSpec,
+  localAgents: boolean,
+  json: boolean,
+): Promise<number> {
   await assertRedisReachable(env.REDIS_URL);
   // Modules read the environment at import: load them only after the preflight passed.
   const { CliModule } = await import('./app/cli.module');
@@ -33,7 +38,9 @@ async function runCommand(env: CoordinatorEnv, spec: RunSpec, localAgents: boole
   }
   const ac = new AbortController();
   process.once('SIGINT', () => {
-    process.stderr.write('\ninterrupted: stopping agents and writing the summaries of what ran (Ctrl-C again to force)\n');
+    process.stderr.write(
+      '\ninterrupted: stopping agents and writing the summaries of what ran (Ctrl-C again to force)\n',
+    );
     ac.abort();
     process.once('SIGINT', () => process.exit(EXIT.interrupted));
   });
@@ -46,7 +53,10 @@ async function runCommand(env: CoordinatorEnv, spec: RunSpec, localAgents: boole
     localAgents,
     signal: ac.signal,
     onProgress: (attempt, p) => process.stderr.write(`${progressLine(attempt, p, startedAt)}\n`),
-    onAttempt: (a) => process.stderr.write(`attempt ${a.attempt}: ${a.status}${a.reasons.length ? ` (${a.reasons[0]})` : ''}\n`),
+    onAttempt: (a) =>
+      process.stderr.write(
+        `attempt ${a.attempt}: ${a.status}${a.reasons.length ? ` (${a.reasons[0]})` : ''}\n`,
+      ),
   });
   await app.close();
   const table = summaryTable(outcome);
@@ -66,7 +76,9 @@ async function serve(env: CoordinatorEnv): Promise<void> {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.listen(env.OPS_PORT);
-  process.stderr.write(`sim-coordinator API on :${env.OPS_PORT} (POST /runs, GET /runs/:id, GET /health)\n`);
+  process.stderr.write(
+    `sim-coordinator API on :${env.OPS_PORT} (POST /runs, GET /runs/:id, GET /health)\n`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -98,7 +110,10 @@ async function main(): Promise<void> {
         spec = parseRunSpec(cmd.spec);
       } catch (err) {
         if (err instanceof RunSpecError) {
-          fail(`invalid arguments, nothing enqueued:\n  ${err.problems.map((p) => p.message).join('\n  ')}`, EXIT.usage);
+          fail(
+            `invalid arguments, nothing enqueued:\n  ${err.problems.map((p) => p.message).join('\n  ')}`,
+            EXIT.usage,
+          );
         }
         throw err;
       }

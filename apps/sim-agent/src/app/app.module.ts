@@ -26,7 +26,8 @@ const env = loadAgentEnv();
     {
       provide: AGENT_REDIS,
       inject: [AGENT_ENV],
-      useFactory: (e: AgentEnv) => new Redis(e.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 3000 }),
+      useFactory: (e: AgentEnv) =>
+        new Redis(e.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 3000 }),
     },
     PartitionProcessor,
   ],

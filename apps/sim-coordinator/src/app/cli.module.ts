@@ -4,6 +4,9 @@ import { CoordinatorCoreModule } from './coordinator-core.module';
 
 /** Application context for `loadtest run`: no HTTP listener. */
 @Module({
-  imports: [LoggerModule.forRoot({ pinoHttp: { level: 'warn', autoLogging: false } }), CoordinatorCoreModule],
+  imports: [
+    LoggerModule.forRoot({ pinoHttp: { level: 'warn', autoLogging: false } }),
+    CoordinatorCoreModule,
+  ],
 })
 export class CliModule {}

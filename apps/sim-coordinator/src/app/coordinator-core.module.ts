@@ -2,7 +2,12 @@ import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import Redis from 'ioredis';
 import { QUEUE_NAMES } from '@sousvide/loadtest-contracts';
-import { COORDINATOR_ENV, COORDINATOR_REDIS, CoordinatorEnv, loadCoordinatorEnv } from './config/env.schema';
+import {
+  COORDINATOR_ENV,
+  COORDINATOR_REDIS,
+  CoordinatorEnv,
+  loadCoordinatorEnv,
+} from './config/env.schema';
 import { RunService } from './run/run.service';
 
 const env = loadCoordinatorEnv();
@@ -19,7 +24,8 @@ const env = loadCoordinatorEnv();
     {
       provide: COORDINATOR_REDIS,
       inject: [COORDINATOR_ENV],
-      useFactory: (e: CoordinatorEnv) => new Redis(e.REDIS_URL, { maxRetriesPerRequest: 3, connectTimeout: 3000 }),
+      useFactory: (e: CoordinatorEnv) =>
+        new Redis(e.REDIS_URL, { maxRetriesPerRequest: 3, connectTimeout: 3000 }),
     },
     RunService,
   ],

@@ -86,6 +86,15 @@ describe('summarizeConnections', () => {
     expect(s.failure_reasons[0]).toBe('part 1: agent lost (lock expired)');
   });
 
+  it('fails an attempt whose part was aborted, even with nothing counted as failed', () => {
+    const aborted = { ...result(0, 0, 0, 2), scheduled: 0, aborted: true };
+    const s = summarizeConnections({ ...shape, devices: 10, partitions: 1 }, [
+      { part: 0, devices: 10, result: aborted },
+    ]);
+    expect(s.status).toBe('failed');
+    expect(s.failure_reasons).toEqual(['part 0: aborted after 0 of 1000 scheduled messages']);
+  });
+
   it('passes when every part published everything', () => {
     const s = summarizeConnections({ ...shape, devices: 10, partitions: 1 }, [
       { part: 0, devices: 10, result: result(0, 1000, 0, 2) },

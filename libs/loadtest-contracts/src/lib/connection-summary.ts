@@ -154,6 +154,10 @@ export function summarizeConnections(
     const partStatus = o.error || r.failed > 0 || r.aborted ? 'failed' : 'ok';
     if (o.error) {
       reasons.push(`part ${o.part}: ${o.error}`);
+    } else if (r.aborted) {
+      reasons.push(
+        `part ${o.part}: aborted after ${r.scheduled} of ${o.devices * shape.messagesPerDevice} scheduled messages`,
+      );
     }
     parts.push({
       part: o.part,

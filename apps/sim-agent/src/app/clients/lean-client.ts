@@ -12,8 +12,7 @@ const PROTOCOL = { protocolVersion: 4 } as const;
 const PINGREQ = mqttPacket.generate({ cmd: 'pingreq' }, PROTOCOL);
 const DISCONNECT = mqttPacket.generate({ cmd: 'disconnect' }, PROTOCOL);
 const END_GRACE_MS = 1000;
-// A floor for re-arming the keepalive timer, so a timer that fires a millisecond early
-// does not spin.
+// Floor for re-arming the keepalive timer, so one that fires a millisecond early cannot spin.
 const MIN_TIMER_MS = 5;
 
 const codedError = (message: string, code: string): CodedError =>
@@ -192,7 +191,8 @@ export class LeanClient implements DeviceClient {
       // Generated before registering, so a packet mqtt-packet refuses leaves no pending entry.
       const bytes = mqttPacket.generate(build(messageId), PROTOCOL);
       this.lastWriteAt = Date.now();
-      // Backpressure (write returning false) is ignored on purpose: Node buffers, nothing drops.
+      // Backpressure (write returning false) is ignored on purpose: Node buffers, nothing drops,
+      // and the caller's publish timeout sweep is what notices a broker that stopped reading.
       if (acked) {
         this.pending.set(messageId, { resolve, reject });
         socket.write(bytes);
@@ -217,17 +217,18 @@ export class LeanClient implements DeviceClient {
     switch (packet.cmd) {
       case 'puback':
       case 'pubcomp':
-        this.settle(packet.messageId);
+        this.take(packet.messageId)?.resolve();
         return;
       case 'pubrec':
         // The publish stays pending until PUBCOMP; PUBREL is owed even for an unknown id.
         this.send(socket, { cmd: 'pubrel', messageId: packet.messageId });
         return;
       case 'suback':
-        this.settle(
-          packet.messageId,
-          packet.granted[0] === 0x80 ? 'subscribe rejected by broker' : undefined,
-        );
+        if (packet.granted[0] === 0x80) {
+          this.take(packet.messageId)?.reject(new Error('subscribe rejected by broker'));
+        } else {
+          this.take(packet.messageId)?.resolve();
+        }
         return;
       case 'publish':
         if (packet.topic === this.options.controlTopic) {
@@ -258,17 +259,11 @@ export class LeanClient implements DeviceClient {
     }
   }
 
-  private settle(messageId: number | undefined, failure?: string): void {
+  /** Removes and returns the pending ack for an id (never 0, so 0 stands in for "none"). */
+  private take(messageId: number | undefined): PendingAck | undefined {
     const ack = this.pending.get(messageId ?? 0);
-    if (ack === undefined) {
-      return;
-    }
     this.pending.delete(messageId ?? 0);
-    if (failure === undefined) {
-      ack.resolve();
-    } else {
-      ack.reject(new Error(failure));
-    }
+    return ack;
   }
 
   /** Loss of an established connection: reported once, since the socket is detached first. */
@@ -293,14 +288,9 @@ export class LeanClient implements DeviceClient {
     }
   }
 
-  private send(
-    socket: net.Socket,
-    packet: mqttPacket.Packet,
-    onWritten?: (err?: Error | null) => void,
-  ): void {
+  private send(socket: net.Socket, packet: mqttPacket.Packet): void {
     this.lastWriteAt = Date.now();
-    // The return value (backpressure) is ignored on purpose: Node buffers, nothing is dropped.
-    socket.write(mqttPacket.generate(packet, PROTOCOL), onWritten);
+    socket.write(mqttPacket.generate(packet, PROTOCOL));
   }
 
   private armKeepalive(delayMs: number): void {
@@ -308,12 +298,8 @@ export class LeanClient implements DeviceClient {
       return;
     }
     // The client is passed as a timer argument instead of a closure: one less object per client.
-    this.keepaliveTimer = setTimeout(
-      LeanClient.keepaliveTick,
-      Math.max(delayMs, MIN_TIMER_MS),
-      this,
-    );
-    this.keepaliveTimer.unref();
+    const delay = Math.max(delayMs, MIN_TIMER_MS);
+    this.keepaliveTimer = setTimeout(LeanClient.keepaliveTick, delay, this).unref();
   }
 
   private stopKeepalive(): void {
@@ -328,10 +314,9 @@ export class LeanClient implements DeviceClient {
     const keepaliveMs = client.options.keepaliveSec * 1000;
     const deadMs = keepaliveMs * 1.5;
     const now = Date.now();
-    if (now - client.lastReadAt >= deadMs) {
-      client.lose(
-        new Error(`keepalive timeout: nothing received for ${now - client.lastReadAt} ms`),
-      );
+    const silentMs = now - client.lastReadAt;
+    if (silentMs >= deadMs) {
+      client.lose(new Error(`keepalive timeout: nothing received for ${silentMs} ms`));
       return;
     }
     if (now - client.lastWriteAt >= keepaliveMs) {

@@ -53,7 +53,10 @@ export class MqttJsClient implements DeviceClient {
       client.on('close', () => {
         if (!settled) {
           settled = true;
-          reject(lastError ?? Object.assign(new Error('connection closed before CONNACK'), { code: 'ECONNRESET' }));
+          reject(
+            lastError ??
+              Object.assign(new Error('connection closed before CONNACK'), { code: 'ECONNRESET' }),
+          );
           return;
         }
         if (this.isConnected && !this.ended) {

@@ -89,13 +89,17 @@ export class PartitionRunner {
       this.report();
       const startAt = await this.ports.waitForStart();
       const schedule =
-        startAt === undefined ? undefined : new PhaseSchedule(s.connections, s.mps, s.durationSec, startAt);
+        startAt === undefined
+          ? undefined
+          : new PhaseSchedule(s.connections, s.mps, s.durationSec, startAt);
       let scheduled = 0;
       let publishStartedAt = Date.now();
       let publishEndedAt = publishStartedAt;
       let health = this.idleHealth();
       if (schedule) {
-        this.ports.log(`start at ${new Date(schedule.startAt).toISOString()}: ${schedule.total} messages, period ${schedule.periodMs.toFixed(1)} ms`);
+        this.ports.log(
+          `start at ${new Date(schedule.startAt).toISOString()}: ${schedule.total} messages, period ${schedule.periodMs.toFixed(1)} ms`,
+        );
         publishStartedAt = schedule.startAt;
         const measured = await this.measureHealth(() => this.publishAll(schedule));
         scheduled = measured.value;
@@ -186,14 +190,20 @@ export class PartitionRunner {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(s.connectParallelism, s.connections) }, worker));
+    await Promise.all(
+      Array.from({ length: Math.min(s.connectParallelism, s.connections) }, worker),
+    );
   }
 
   /** Publishes every due message; returns how many messages were scheduled (all, unless aborted). */
   private publishAll(schedule: PhaseSchedule): Promise<number> {
     this.phase = 'publishing';
     this.publishing = true;
-    const fleet = new DeviceFleet(this.spec.connections, this.spec.runId, 0x9e3779b9 ^ this.spec.part);
+    const fleet = new DeviceFleet(
+      this.spec.connections,
+      this.spec.runId,
+      0x9e3779b9 ^ this.spec.part,
+    );
     const topics = this.deviceIds.map((id) => telemetryTopic(id));
     const sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     let cursor = 0;
@@ -313,7 +323,9 @@ export class PartitionRunner {
     }
   }
 
-  private async measureHealth<T>(fn: () => Promise<T>): Promise<{ value: T; health: GeneratorHealth }> {
+  private async measureHealth<T>(
+    fn: () => Promise<T>,
+  ): Promise<{ value: T; health: GeneratorHealth }> {
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
     const cpu0 = process.cpuUsage();
@@ -349,7 +361,14 @@ export class PartitionRunner {
   }
 
   private idleHealth(): GeneratorHealth {
-    return { eventLoopLagP99Ms: 0, eventLoopLagMaxMs: 0, cpuPercent: 0, rssBytes: process.memoryUsage.rss(), saturated: false, reasons: [] };
+    return {
+      eventLoopLagP99Ms: 0,
+      eventLoopLagMaxMs: 0,
+      cpuPercent: 0,
+      rssBytes: process.memoryUsage.rss(),
+      saturated: false,
+      reasons: [],
+    };
   }
 
   private tickProgress(): void {

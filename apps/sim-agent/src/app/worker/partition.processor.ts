@@ -20,7 +20,11 @@ import { AGENT_REDIS } from './worker.constants';
  * coordinator tell a dead agent from a slow one within seconds; a stalled job fails instead of
  * being re-run, because retries happen per attempt with a new shape, not per job.
  */
-@Processor(QUEUE_NAMES.partitions, { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 0 })
+@Processor(QUEUE_NAMES.partitions, {
+  lockDuration: 10_000,
+  stalledInterval: 5_000,
+  maxStalledCount: 0,
+})
 export class PartitionProcessor extends WorkerHost implements OnApplicationShutdown {
   private readonly logger = new Logger(PartitionProcessor.name);
   private jobsDone = 0;
@@ -38,13 +42,18 @@ export class PartitionProcessor extends WorkerHost implements OnApplicationShutd
     this.worker.on('error', (err) => this.logger.error({ err: err.message }, 'worker error'));
     if (this.env.AGENT_IDLE_EXIT_SEC > 0) {
       this.idleTimer = setTimeout(() => {
-        this.logger.warn({ idleSec: this.env.AGENT_IDLE_EXIT_SEC }, 'no partition arrived: exiting');
+        this.logger.warn(
+          { idleSec: this.env.AGENT_IDLE_EXIT_SEC },
+          'no partition arrived: exiting',
+        );
         process.kill(process.pid, 'SIGTERM');
       }, this.env.AGENT_IDLE_EXIT_SEC * 1000);
     }
   }
 
-  async process(job: Job<PartitionSpec, PartitionResult, PartitionJobName>): Promise<PartitionResult> {
+  async process(
+    job: Job<PartitionSpec, PartitionResult, PartitionJobName>,
+  ): Promise<PartitionResult> {
     clearTimeout(this.idleTimer);
     switch (job.name) {
       case PARTITION_JOB_NAMES.runPartition:

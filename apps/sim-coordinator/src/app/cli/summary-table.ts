@@ -17,8 +17,14 @@ export function summaryTable(outcome: RunOutcome): string {
   const rows: [string, string][] = [];
   for (const a of outcome.attempts) {
     const s = a.summary;
-    rows.push([`attempt ${a.attempt}`, `${a.status.toUpperCase()}  (${a.partitions} partitions, parallelism ${a.connectParallelism})`]);
-    rows.push(['  devices connected', `${s.connected_total}/${s.devices} (failed ${s.connect_failed_total})`]);
+    rows.push([
+      `attempt ${a.attempt}`,
+      `${a.status.toUpperCase()}  (${a.partitions} partitions, parallelism ${a.connectParallelism})`,
+    ]);
+    rows.push([
+      '  devices connected',
+      `${s.connected_total}/${s.devices} (failed ${s.connect_failed_total})`,
+    ]);
     rows.push(['  published_total', String(s.published_total)]);
     rows.push(['  failed_total', String(s.failed_total)]);
     rows.push(['  connection success rate', `${(s.connection_success_rate * 100).toFixed(3)}%`]);
@@ -35,5 +41,7 @@ export function summaryTable(outcome: RunOutcome): string {
   }
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   const head = `Run ${outcome.runId}: ${outcome.status.toUpperCase()} after ${outcome.attempts.length} attempt(s)`;
-  return [head, '-'.repeat(head.length), ...rows.map(([k, v]) => `${k.padEnd(width)}${v}`)].join('\n');
+  return [head, '-'.repeat(head.length), ...rows.map(([k, v]) => `${k.padEnd(width)}${v}`)].join(
+    '\n',
+  );
 }

@@ -28,7 +28,14 @@ export class RunRegistry implements OnApplicationShutdown {
       throw new Error(`run ${spec.runId} is already known`);
     }
     await this.runService.assertNewRun(spec);
-    const view: RunView = { runId: spec.runId, status: 'running', spec, attempt: 1, attempts: [], summaries: [] };
+    const view: RunView = {
+      runId: spec.runId,
+      status: 'running',
+      spec,
+      attempt: 1,
+      attempts: [],
+      summaries: [],
+    };
     const ac = new AbortController();
     this.runs.set(spec.runId, view);
     this.controllers.set(spec.runId, ac);

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  Post,
+} from '@nestjs/common';
 import { parseRunSpec, RunSpecError, RunSpecInput } from '@sousvide/loadtest-contracts';
 import { RunIdTakenError } from '../run/run-id-taken.error';
 import { RunRegistry } from './run.registry';
@@ -22,7 +32,10 @@ export class RunsController {
       return await this.registry.start(spec, localAgents === true);
     } catch (err) {
       if (err instanceof RunSpecError) {
-        throw new HttpException({ error: 'invalid run spec', problems: err.problems }, HttpStatus.BAD_REQUEST);
+        throw new HttpException(
+          { error: 'invalid run spec', problems: err.problems },
+          HttpStatus.BAD_REQUEST,
+        );
       }
       if (err instanceof RunIdTakenError) {
         throw new HttpException({ error: err.message }, HttpStatus.CONFLICT);

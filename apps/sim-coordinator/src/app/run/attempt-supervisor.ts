@@ -29,6 +29,8 @@ export interface SuperviseOptions {
   pollMs?: number;
   /** How long agents get to return partial results after an abort. */
   abortGraceMs?: number;
+  /** A part no agent has taken after this long fails the attempt (no free agent capacity). */
+  pickupTimeoutMs?: number;
 }
 
 interface PartState {
@@ -52,7 +54,11 @@ export class AttemptSupervisor {
 
   async supervise(jobIds: string[], o: SuperviseOptions): Promise<PartOutcome[]> {
     const { runId, attempt } = o.specs[0];
-    const parts: PartState[] = o.specs.map((spec, i) => ({ spec, jobId: jobIds[i], lockMissing: 0 }));
+    const parts: PartState[] = o.specs.map((spec, i) => ({
+      spec,
+      jobId: jobIds[i],
+      lockMissing: 0,
+    }));
     const pollMs = o.pollMs ?? 250;
     let startAt: number | undefined;
     let abortedAt: number | undefined;
@@ -61,10 +67,17 @@ export class AttemptSupervisor {
       if (abortedAt === undefined) {
         abortedAt = Date.now();
         abortReason = reason;
-        await this.redis.set(LOADTEST_KEYS.abort(runId, attempt), reason, 'EX', LOADTEST_KEY_TTL_SEC);
+        await this.redis.set(
+          LOADTEST_KEYS.abort(runId, attempt),
+          reason,
+          'EX',
+          LOADTEST_KEY_TTL_SEC,
+        );
       }
     };
     let lastReport = 0;
+    const dispatchedAt = Date.now();
+    const pickupTimeoutMs = o.pickupTimeoutMs ?? 30_000;
     for (;;) {
       await Promise.all(parts.filter((p) => !this.settled(p)).map((p) => this.refresh(p)));
       const open = parts.filter((p) => !this.settled(p));
@@ -90,11 +103,25 @@ export class AttemptSupervisor {
           p.error = `timeout: no result within PART_TIMEOUT_SECONDS (phase ${p.progress?.phase ?? 'queued'})`;
         }
         await abort('part timeout');
+      } else if (
+        startAt === undefined &&
+        now - dispatchedAt > pickupTimeoutMs &&
+        open.some((p) => !p.progress)
+      ) {
+        for (const p of open.filter((x) => !x.progress)) {
+          p.error = `no agent took this partition within ${pickupTimeoutMs / 1000} s (agents busy, too few, or not running)`;
+        }
+        await abort('partitions not picked up');
       } else if (startAt === undefined && parts.some((p) => p.error !== undefined)) {
         await abort('a partition failed before the start');
       } else if (startAt === undefined && parts.every((p) => this.isConnected(p))) {
         startAt = Date.now() + o.startDelayMs;
-        await this.redis.set(LOADTEST_KEYS.startAt(runId, attempt), String(startAt), 'EX', LOADTEST_KEY_TTL_SEC);
+        await this.redis.set(
+          LOADTEST_KEYS.startAt(runId, attempt),
+          String(startAt),
+          'EX',
+          LOADTEST_KEY_TTL_SEC,
+        );
       }
       await new Promise((r) => setTimeout(r, pollMs));
     }
@@ -111,11 +138,15 @@ export class AttemptSupervisor {
   }
 
   private isConnected(p: PartState): boolean {
-    return p.result !== undefined || (p.progress !== undefined && p.progress.phase !== 'connecting');
+    return (
+      p.result !== undefined || (p.progress !== undefined && p.progress.phase !== 'connecting')
+    );
   }
 
   private async refresh(p: PartState): Promise<void> {
-    const job = (await Job.fromId(this.queue, p.jobId)) as Job<PartitionSpec, PartitionResult> | undefined;
+    const job = (await Job.fromId(this.queue, p.jobId)) as
+      | Job<PartitionSpec, PartitionResult>
+      | undefined;
     if (!job) {
       p.error = 'job disappeared from the queue';
       return;
@@ -130,7 +161,9 @@ export class AttemptSupervisor {
       p.error = `agent failed: ${job.failedReason}`;
     } else if (state === 'active') {
       // The worker renews this lock while it lives; gone twice in a row means the agent died.
-      const lock = await this.redis.exists(`${this.queue.opts.prefix ?? 'bull'}:${this.queue.name}:${p.jobId}:lock`);
+      const lock = await this.redis.exists(
+        `${this.queue.opts.prefix ?? 'bull'}:${this.queue.name}:${p.jobId}:lock`,
+      );
       p.lockMissing = lock === 1 ? 0 : p.lockMissing + 1;
       if (p.lockMissing >= 2) {
         p.error = `agent lost: ${p.progress?.agentId ?? 'unknown agent'} stopped renewing its job lock`;
@@ -152,7 +185,13 @@ export class AttemptSupervisor {
     }
     const done = parts.filter((p) => this.settled(p)).length;
     const phase =
-      done === parts.length ? 'finishing' : startAt !== undefined ? 'publishing' : parts.some((p) => p.progress) ? 'connecting' : 'waiting';
+      done === parts.length
+        ? 'finishing'
+        : startAt !== undefined
+          ? 'publishing'
+          : parts.some((p) => p.progress)
+            ? 'connecting'
+            : 'waiting';
     return { phase, parts: parts.length, partsDone: done, connected, devices, published, failed };
   }
 }

@@ -12,7 +12,9 @@ function readOr(path: string, fallback: string): string {
 
 function packageVersion(name: string): string {
   try {
-    const pkg = JSON.parse(readFileSync(join(process.cwd(), 'node_modules', name, 'package.json'), 'utf8')) as {
+    const pkg = JSON.parse(
+      readFileSync(join(process.cwd(), 'node_modules', name, 'package.json'), 'utf8'),
+    ) as {
       version?: string;
     };
     return pkg.version ?? 'unknown';
@@ -32,8 +34,16 @@ export function hostFacts(): Record<string, unknown> {
     memoryBytes: totalmem(),
     nofileSoft: nofile?.[1] ?? 'unknown',
     nofileHard: nofile?.[2] ?? 'unknown',
-    ephemeralPortRange: readOr('/proc/sys/net/ipv4/ip_local_port_range', 'unknown').replace(/\s+/g, '-'),
+    ephemeralPortRange: readOr('/proc/sys/net/ipv4/ip_local_port_range', 'unknown').replace(
+      /\s+/g,
+      '-',
+    ),
     node: process.version,
-    versions: Object.fromEntries(['mqtt', 'mqtt-packet', 'bullmq', 'ioredis', '@nestjs/core'].map((p) => [p, packageVersion(p)])),
+    versions: Object.fromEntries(
+      ['mqtt', 'mqtt-packet', 'bullmq', 'ioredis', '@nestjs/core'].map((p) => [
+        p,
+        packageVersion(p),
+      ]),
+    ),
   };
 }

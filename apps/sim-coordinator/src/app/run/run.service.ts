@@ -67,7 +67,9 @@ export class RunService {
     const dir = this.artifacts.runDir(spec.runId);
     const job = await this.queue.getJob(partitionJobId(spec.runId, 1, 0));
     if (existsSync(dir) || job) {
-      throw new RunIdTakenError(`RUN_ID ${spec.runId} was already used (${dir}); choose another run id`);
+      throw new RunIdTakenError(
+        `RUN_ID ${spec.runId} was already used (${dir}); choose another run id`,
+      );
     }
   }
 
@@ -150,10 +152,17 @@ export class RunService {
       specs.map((data, i) => ({
         name: PARTITION_JOB_NAMES.runPartition,
         data,
-        opts: { jobId: jobIds[i], attempts: 1, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 7 * 86400 } },
+        opts: {
+          jobId: jobIds[i],
+          attempts: 1,
+          removeOnComplete: { age: 7 * 86400 },
+          removeOnFail: { age: 7 * 86400 },
+        },
       })),
     );
-    const pool = options.localAgents ? new LocalAgentPool(this.env.AGENT_ENTRY, this.env.REDIS_URL) : undefined;
+    const pool = options.localAgents
+      ? new LocalAgentPool(this.env.AGENT_ENTRY, this.env.REDIS_URL)
+      : undefined;
     pool?.start(shape.partitions, dir, `local-${spec.runId}-a${attempt}`);
     let outcomes;
     try {
@@ -166,11 +175,16 @@ export class RunService {
       });
     } finally {
       await pool?.stop();
+      await removeUntakenJobs(this.queue, jobIds);
     }
     for (const [i, id] of jobIds.entries()) {
       const { logs } = await this.queue.getJobLogs(id, 0, -1, true);
       const error = outcomes[i].error;
-      await this.artifacts.writePartLog(dir, i, error ? [...logs, `${new Date().toISOString()} PART FAILED: ${error}`] : logs);
+      await this.artifacts.writePartLog(
+        dir,
+        i,
+        error ? [...logs, `${new Date().toISOString()} PART FAILED: ${error}`] : logs,
+      );
     }
     const summary = summarizeConnections(
       {
@@ -189,11 +203,22 @@ export class RunService {
     );
     const reasons = [...summary.failure_reasons];
     if (spec.requireBusinessSummary && !existsSync(join(dir, 'business-summary.json'))) {
-      reasons.push('REQUIRE_BUSINESS_SUMMARY=1 but no business-summary.json was produced for this attempt');
+      reasons.push(
+        'REQUIRE_BUSINESS_SUMMARY=1 but no business-summary.json was produced for this attempt',
+      );
     }
     const status = reasons.length === 0 ? 'passed' : 'failed';
-    await this.artifacts.writeJson(dir, 'connection-summary.json', { ...summary, status, failure_reasons: reasons });
-    await this.artifacts.writeJson(dir, 'run.json', { ...runJson, endedAt: new Date().toISOString(), status, reasons });
+    await this.artifacts.writeJson(dir, 'connection-summary.json', {
+      ...summary,
+      status,
+      failure_reasons: reasons,
+    });
+    await this.artifacts.writeJson(dir, 'run.json', {
+      ...runJson,
+      endedAt: new Date().toISOString(),
+      status,
+      reasons,
+    });
     return {
       attempt,
       dir,
@@ -203,6 +228,17 @@ export class RunService {
       reasons,
       summary: { ...summary, status, failure_reasons: reasons },
     };
+  }
+}
+
+/** Jobs no agent took must not linger: a later agent would pick up a dead attempt's part. */
+async function removeUntakenJobs(queue: Queue, jobIds: string[]): Promise<void> {
+  for (const id of jobIds) {
+    const job = await queue.getJob(id);
+    const state = await job?.getState();
+    if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) {
+      await job.remove().catch(() => undefined);
+    }
   }
 }
 

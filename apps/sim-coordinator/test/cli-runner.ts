@@ -1,0 +1,93 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../../..');
+export const COORDINATOR = join(ROOT, 'dist/apps/sim-coordinator/main.js');
+export const AGENT = join(ROOT, 'dist/apps/sim-agent/main.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export function artifactsDir(): string {
+  return mkdtempSync(join(tmpdir(), 'loadtest-runs-'));
+}
+
+/** A running coordinator CLI; `done` settles when it exits. */
+export interface CliProcess {
+  child: ChildProcess;
+  done: Promise<CliResult>;
+  /** Resolves when stderr has printed `text`. */
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+}
+
+export function startCli(args: string[], env: Record<string, string>): CliProcess {
+  const t0 = Date.now();
+  const child = spawn(process.execPath, [COORDINATOR, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { text: string; resolve: () => void }[] = [];
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    for (const w of waiters.filter((x) => stderr.includes(x.text))) {
+      w.resolve();
+    }
+  });
+  const done = new Promise<CliResult>((res) =>
+    child.on('exit', (code) => res({ code, stdout, stderr, ms: Date.now() - t0 })),
+  );
+  return {
+    child,
+    done,
+    waitFor: (text, timeoutMs = 60_000) =>
+      new Promise<void>((res, rej) => {
+        if (stderr.includes(text)) {
+          res();
+          return;
+        }
+        const timer = setTimeout(
+          () => rej(new Error(`"${text}" not seen; stderr:\n${stderr}`)),
+          timeoutMs,
+        );
+        waiters.push({ text, resolve: () => (clearTimeout(timer), res()) });
+      }),
+  };
+}
+
+export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return startCli(args, env).done;
+}
+
+export function readJson<T = Record<string, unknown>>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+/** Starts an agent that serves partitions from Redis, as an agent on another host would. */
+export function startAgent(
+  redisUrl: string,
+  agentId: string,
+  extraEnv: Record<string, string> = {},
+): ChildProcess {
+  return spawn(process.execPath, [AGENT], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      REDIS_URL: redisUrl,
+      AGENT_ID: agentId,
+      OPS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+    },
+    stdio: 'ignore',
+  });
+}

@@ -1,0 +1,108 @@
+import { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConnectionSummary } from '@sousvide/loadtest-contracts';
+import { MqttService, RedisService, startMosquitto, startRedis } from '@sousvide/testing';
+import { artifactsDir, readJson, startAgent, startCli } from './cli-runner';
+
+const ARGS = (runId: string, duration: number): string[] => [
+  'loadtest',
+  'run',
+  '--connections',
+  '100',
+  '--partitions',
+  '1',
+  '--parallelism',
+  '50',
+  '--mps',
+  '2',
+  '--duration',
+  String(duration),
+  '--qos',
+  '1',
+  '--run-id',
+  runId,
+];
+
+describe('agent loss and Ctrl-C (real agents, Redis and Mosquitto)', () => {
+  let redis: RedisService;
+  let mqtt: MqttService;
+  let env: Record<string, string>;
+  const agents: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    [redis, mqtt] = await Promise.all([startRedis(), startMosquitto()]);
+  });
+  afterAll(async () => {
+    for (const a of agents) {
+      a.kill('SIGKILL');
+    }
+    await Promise.allSettled([redis?.stop(), mqtt?.stop()]);
+  });
+  beforeEach(() => {
+    env = { REDIS_URL: redis.url, MQTT_URL: mqtt.url, ARTIFACTS_DIR: artifactsDir() };
+  });
+
+  it('marks the partition of an agent killed mid-run as failed and retries the attempt on another agent', async () => {
+    const runId = `int-kill-${Date.now()}`;
+    const victim = startAgent(redis.url, 'victim');
+    agents.push(victim);
+    const cli = startCli([...ARGS(runId, 30), '--agents', 'external', '--max-attempts', '2'], env);
+    await cli.waitFor('[attempt 1] publishing');
+    await new Promise((r) => setTimeout(r, 1500));
+    victim.kill('SIGKILL');
+    // Another host's agent, with room for the retry's two partitions.
+    agents.push(startAgent(redis.url, 'survivor', { AGENT_CONCURRENCY: '2' }));
+    await cli.waitFor('attempt 1: failed', 40_000);
+    const res = await cli.done;
+    const first = readJson<ConnectionSummary>(
+      join(env.ARTIFACTS_DIR, runId, 'attempt-1', 'connection-summary.json'),
+    );
+    expect(first.status).toBe('failed');
+    expect(first.parts[0].error).toMatch(/agent lost: victim stopped renewing its job lock/);
+    expect(first.failed_total).toBe(6000);
+    const second = readJson<ConnectionSummary>(
+      join(env.ARTIFACTS_DIR, runId, 'attempt-2', 'connection-summary.json'),
+    );
+    expect(second.status).toBe('passed');
+    expect(second.parts.every((p) => p.agentId === 'survivor')).toBe(true);
+    expect(second.published_total).toBe(6000);
+    expect(res.code).toBe(0);
+  });
+
+  it('fails an attempt fast when no agent takes a partition', async () => {
+    for (const a of agents.splice(0)) {
+      a.kill('SIGKILL');
+    }
+    const runId = `int-noagent-${Date.now()}`;
+    const res = await startCli(
+      [...ARGS(runId, 2), '--agents', 'external', '--max-attempts', '1'],
+      env,
+    ).done;
+    expect(res.code).toBe(1);
+    const summary = readJson<ConnectionSummary>(
+      join(env.ARTIFACTS_DIR, runId, 'attempt-1', 'connection-summary.json'),
+    );
+    expect(summary.parts[0].error).toMatch(/no agent took this partition within 30 s/);
+    expect(res.ms).toBeLessThan(60_000);
+  });
+
+  it('stops its agents on Ctrl-C and still writes the summary of what ran', async () => {
+    const runId = `int-sigint-${Date.now()}`;
+    const cli = startCli([...ARGS(runId, 60), '--max-attempts', '3'], env);
+    await cli.waitFor('[attempt 1] publishing');
+    await new Promise((r) => setTimeout(r, 3000));
+    cli.child.kill('SIGINT');
+    const res = await cli.done;
+    expect(res.code).toBe(130);
+    expect(res.stderr).toContain('interrupted');
+    const dir = join(env.ARTIFACTS_DIR, runId, 'attempt-1');
+    const summary = readJson<ConnectionSummary>(join(dir, 'connection-summary.json'));
+    expect(summary.published_total).toBeGreaterThan(0);
+    expect(summary.published_total).toBeLessThan(12000);
+    expect(summary.status).toBe('failed');
+    expect(existsSync(join(dir, 'part-0.log'))).toBe(true);
+    expect(existsSync(join(env.ARTIFACTS_DIR, runId, 'attempt-2'))).toBe(false);
+    expect(res.ms).toBeLessThan(40_000);
+  });
+});

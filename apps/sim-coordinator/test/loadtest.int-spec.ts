@@ -1,0 +1,273 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { ConnectionSummary } from '@sousvide/loadtest-contracts';
+import {
+  countMessages,
+  MqttService,
+  RedisService,
+  startMosquitto,
+  startRedis,
+} from '@sousvide/testing';
+import { artifactsDir, readJson, runCli } from './cli-runner';
+
+const TELEMETRY = 'sousvide/+/telemetry';
+
+describe('loadtest run (real agents, Redis and Mosquitto)', () => {
+  let redis: RedisService;
+  let mqtt: MqttService;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    [redis, mqtt] = await Promise.all([startRedis(), startMosquitto()]);
+  });
+  afterAll(async () => {
+    await Promise.allSettled([redis?.stop(), mqtt?.stop()]);
+  });
+  beforeEach(() => {
+    env = { REDIS_URL: redis.url, MQTT_URL: mqtt.url, ARTIFACTS_DIR: artifactsDir() };
+  });
+
+  it.each([
+    ['mqttjs', 1],
+    ['mqttjs', 0],
+    ['lean', 1],
+    ['lean', 0],
+  ] as const)(
+    'publishes 500 connections x 2 msg/s x 5 s over 2 partitions with the %s model at QoS %i, as counted at the broker',
+    async (model, qos) => {
+      const counter = countMessages(mqtt.url, TELEMETRY);
+      await counter.ready;
+      const runId = `int-${model}-q${qos}-${Date.now()}`;
+      const res = await runCli(
+        [
+          'loadtest',
+          'run',
+          '--connections',
+          '500',
+          '--partitions',
+          '2',
+          '--parallelism',
+          '100',
+          '--mps',
+          '2',
+          '--duration',
+          '5',
+          '--qos',
+          String(qos),
+          '--model',
+          model,
+          '--run-id',
+          runId,
+          '--max-attempts',
+          '1',
+          '--json',
+        ],
+        env,
+      );
+      // Messages reach the test's subscriber a moment after their ack reaches the agent.
+      await new Promise((r) => setTimeout(r, 1000));
+      await counter.stop();
+      expect(res.stderr).toContain('[attempt 1]');
+      expect(res.code).toBe(0);
+
+      const dir = join(env.ARTIFACTS_DIR, runId, 'attempt-1');
+      const summary = readJson<ConnectionSummary>(join(dir, 'connection-summary.json'));
+      expect(summary.published_total).toBe(5000);
+      expect(summary.failed_total).toBe(0);
+      expect(counter.count()).toBe(summary.published_total);
+      expect(summary.connected_total).toBe(500);
+      expect(summary.parts.map((p) => p.published_total)).toEqual([2500, 2500]);
+      expect(summary.publish_ack_latency_ms.count).toBe(5000);
+      expect(summary.qos).toBe(qos);
+      expect(summary.model).toBe(model);
+
+      for (const part of [0, 1]) {
+        const log = readFileSync(join(dir, `part-${part}.log`), 'utf8');
+        expect(log).toContain(`part ${part}/2`);
+        expect(log).toContain('done published=2500 failed=0 scheduled=2500');
+      }
+      const run = readJson<{
+        spec: { runId: string };
+        host: { cores: number; nofileSoft: string };
+      }>(join(dir, 'run.json'));
+      expect(run.spec.runId).toBe(runId);
+      expect(run.host.cores).toBeGreaterThan(0);
+      const outcome = JSON.parse(res.stdout) as { status: string; attempts: unknown[] };
+      expect(outcome.status).toBe('passed');
+      expect(outcome.attempts).toHaveLength(1);
+    },
+  );
+
+  it('runs the runbook wrapper verbatim', async () => {
+    const runId = `int-wrapper-${Date.now()}`;
+    const { spawnSync } = await import('node:child_process');
+    const res = spawnSync('scripts/loadtest/run-distributed.sh', ['20', '1', '40', '1', '2', '1'], {
+      cwd: join(__dirname, '../../..'),
+      env: {
+        ...process.env,
+        ...env,
+        SIM_TASK: 'mqttLoadTestHive',
+        MAX_ATTEMPTS: '1',
+        PART_TIMEOUT_SECONDS: '60',
+        RUN_ID: runId,
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(res.status).toBe(0);
+    const summary = readJson<ConnectionSummary>(
+      join(env.ARTIFACTS_DIR, runId, 'attempt-1', 'connection-summary.json'),
+    );
+    expect(summary.model).toBe('lean');
+    expect(summary.published_total).toBe(40);
+    expect(res.stdout).toContain(`Run ${runId}: PASSED`);
+  });
+
+  it.each([
+    [
+      ['--connections', 'ten'],
+      'connections',
+      'totalConnections must be an integer in 1..200000 (got "ten")',
+    ],
+    [
+      ['--connections', '-5'],
+      'connections',
+      'totalConnections must be an integer in 1..200000 (got "-5")',
+    ],
+    [['--duration', '0'], 'duration', 'durationSec must be an integer in 1..86400 (got "0")'],
+    [['--qos', '3'], 'qos', 'qos must be 0, 1 or 2 (got "3")'],
+    [
+      ['--partitions', '11'],
+      'partitions',
+      'partitions must be at most totalConnections (10); got 11',
+    ],
+    [['--mps', '0'], 'mps', 'mps must be a number in 0.001..1000 (got "0")'],
+    [
+      ['--model', 'paho'],
+      'model',
+      'SIM_TASK/model must be one of mqttjs, lean, mqttLoadTest, mqttLoadTestHive (got "paho")',
+    ],
+  ])(
+    'rejects %p with exit code 2, a message naming %s, and nothing enqueued',
+    async (bad, _name, message) => {
+      const args: Record<string, string> = {
+        '--connections': '10',
+        '--partitions': '1',
+        '--parallelism': '5',
+        '--mps': '1',
+        '--duration': '1',
+        '--qos': '1',
+      };
+      for (let i = 0; i < bad.length; i += 2) {
+        args[bad[i]] = bad[i + 1];
+      }
+      const client = new Redis(redis.url);
+      try {
+        const keysBefore = await client.dbsize();
+        const res = await runCli(
+          ['loadtest', 'run', ...Object.entries(args).map(([k, v]) => `${k}=${v}`)],
+          env,
+        );
+        expect(res.code).toBe(2);
+        expect(res.stderr).toContain(message);
+        expect(res.stderr).toContain('nothing enqueued');
+        expect(await client.dbsize()).toBe(keysBefore);
+      } finally {
+        client.disconnect();
+      }
+    },
+  );
+
+  it('rejects an unknown SIM_TASK from the environment with exit code 2', async () => {
+    const res = await runCli(
+      [
+        'loadtest',
+        'run',
+        '--connections',
+        '10',
+        '--partitions',
+        '1',
+        '--parallelism',
+        '5',
+        '--mps',
+        '1',
+        '--duration',
+        '1',
+        '--qos',
+        '1',
+      ],
+      { ...env, SIM_TASK: 'mqttLoadTestPaho' },
+    );
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('SIM_TASK/model must be one of');
+  });
+
+  it('says clearly within 5 s that Redis is unreachable, with a non-zero exit', async () => {
+    const res = await runCli(
+      [
+        'loadtest',
+        'run',
+        '--connections',
+        '10',
+        '--partitions',
+        '1',
+        '--parallelism',
+        '5',
+        '--mps',
+        '1',
+        '--duration',
+        '1',
+        '--qos',
+        '1',
+      ],
+      { ...env, REDIS_URL: 'redis://127.0.0.1:1' },
+    );
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 is unreachable \(ECONNREFUSED\)/);
+    expect(res.ms).toBeLessThan(5000);
+  });
+
+  it('counts refused connects by class, fails the attempt and retries with more partitions and lower parallelism', async () => {
+    const runId = `int-refused-${Date.now()}`;
+    const res = await runCli(
+      [
+        'loadtest',
+        'run',
+        '--connections',
+        '20',
+        '--partitions',
+        '1',
+        '--parallelism',
+        '80',
+        '--mps',
+        '1',
+        '--duration',
+        '1',
+        '--qos',
+        '1',
+        '--run-id',
+        runId,
+        '--max-attempts',
+        '2',
+        '--broker-url',
+        'mqtt://127.0.0.1:1',
+      ],
+      env,
+    );
+    expect(res.code).toBe(1);
+    const first = readJson<ConnectionSummary>(
+      join(env.ARTIFACTS_DIR, runId, 'attempt-1', 'connection-summary.json'),
+    );
+    const second = readJson<ConnectionSummary>(
+      join(env.ARTIFACTS_DIR, runId, 'attempt-2', 'connection-summary.json'),
+    );
+    expect(first.status).toBe('failed');
+    expect(first.failures_by_class.connect.connect_refused).toBe(20);
+    expect(first.failed_total).toBe(20);
+    expect(first.published_total).toBe(0);
+    expect([second.partitions, second.connect_parallelism]).toEqual([2, 40]);
+    expect(second.failures_by_class.connect.connect_refused).toBe(20);
+    expect(existsSync(join(env.ARTIFACTS_DIR, runId, 'attempt-3'))).toBe(false);
+  });
+});
