@@ -6,5 +6,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=stack/env.sh
 . tools/stack/env.sh
 bash tools/stack/ensure-prereqs.sh
+bash tools/typecheck.sh
 npx nx run-many -t lint test build --outputStyle=static
 npx nx run-many -t int-test --parallel=1 --outputStyle=static

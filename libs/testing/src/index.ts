@@ -9,3 +9,4 @@ export { startVictoriaMetrics } from './lib/victoria-metrics';
 export type { VictoriaMetricsService } from './lib/victoria-metrics';
 export { countMessages } from './lib/count-messages';
 export type { MessageCounter } from './lib/count-messages';
+export { freePort } from './lib/free-port';

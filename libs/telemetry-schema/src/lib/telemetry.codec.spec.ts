@@ -38,7 +38,9 @@ describe('telemetry codec', () => {
   });
 
   it('ignores unknown fields and accepts a payload without runId or seq', () => {
-    const { runId: _runId, seq: _seq, ...real } = valid;
+    const real: Partial<TelemetryV1> = { ...valid };
+    delete real.runId;
+    delete real.seq;
     const decoded = decodeTelemetry(Buffer.from(JSON.stringify({ ...real, firmware: '1.2.3' })));
     expect(decoded).toEqual(real);
   });

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { RunSpec } from '@sousvide/loadtest-contracts';
 import { AttemptProgress } from '../run/attempt-supervisor';
+import { RunIdTakenError } from '../run/run-id-taken.error';
 import { AttemptOutcome, RunService } from '../run/run.service';
 
 export interface RunView {
@@ -25,7 +26,9 @@ export class RunRegistry implements OnApplicationShutdown {
 
   async start(spec: RunSpec, localAgents: boolean): Promise<RunView> {
     if (this.runs.has(spec.runId)) {
-      throw new Error(`run ${spec.runId} is already known`);
+      throw new RunIdTakenError(
+        `RUN_ID ${spec.runId} was already used on this coordinator; choose another run id`,
+      );
     }
     await this.runService.assertNewRun(spec);
     const view: RunView = {

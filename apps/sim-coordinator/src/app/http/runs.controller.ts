@@ -5,11 +5,13 @@ import {
   HttpCode,
   HttpException,
   HttpStatus,
+  Inject,
   NotFoundException,
   Param,
   Post,
 } from '@nestjs/common';
 import { parseRunSpec, RunSpecError, RunSpecInput } from '@sousvide/loadtest-contracts';
+import { COORDINATOR_ENV, CoordinatorEnv } from '../config/env.schema';
 import { RunIdTakenError } from '../run/run-id-taken.error';
 import { RunRegistry } from './run.registry';
 
@@ -21,14 +23,18 @@ interface CreateRunBody extends RunSpecInput {
 /** POST /runs starts a load test in the background; GET /runs/:id reports it. */
 @Controller('runs')
 export class RunsController {
-  constructor(private readonly registry: RunRegistry) {}
+  constructor(
+    private readonly registry: RunRegistry,
+    @Inject(COORDINATOR_ENV) private readonly env: CoordinatorEnv,
+  ) {}
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   async create(@Body() body: CreateRunBody | undefined) {
     const { localAgents, ...input } = body ?? {};
     try {
-      const spec = parseRunSpec(input);
+      // The broker defaults to the coordinator's MQTT_URL, as on the CLI.
+      const spec = parseRunSpec({ brokerUrl: this.env.MQTT_URL, ...input });
       return await this.registry.start(spec, localAgents === true);
     } catch (err) {
       if (err instanceof RunSpecError) {

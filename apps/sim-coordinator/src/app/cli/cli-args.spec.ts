@@ -1,0 +1,75 @@
+import { loadCoordinatorEnv } from '../config/env.schema';
+import { parseCli, UsageError } from './cli-args';
+
+const env = loadCoordinatorEnv({
+  SIM_TASK: 'mqttLoadTestHive',
+  MAX_ATTEMPTS: '1',
+  RUN_ID: 'from-env',
+});
+
+describe('parseCli', () => {
+  it('maps named options onto the run spec, with runbook variables as fallbacks', () => {
+    const cmd = parseCli(
+      [
+        'loadtest',
+        'run',
+        '--connections',
+        '200',
+        '--partitions=1',
+        '--parallelism',
+        '40',
+        '--mps',
+        '1',
+        '--duration',
+        '10',
+        '--qos',
+        '1',
+      ],
+      env,
+    );
+    expect(cmd.command).toBe('run');
+    expect(cmd.localAgents).toBe(true);
+    expect(cmd.spec).toMatchObject({
+      totalConnections: '200',
+      partitions: '1',
+      model: 'mqttLoadTestHive',
+      maxAttempts: '1',
+      runId: 'from-env',
+      brokerUrl: 'mqtt://127.0.0.1:1883',
+    });
+  });
+
+  it('lets named options override the environment', () => {
+    const cmd = parseCli(
+      ['loadtest', 'run', '--model', 'mqttjs', '--run-id', 'cli', '--agents', 'external', '--json'],
+      env,
+    );
+    expect(cmd.spec.model).toBe('mqttjs');
+    expect(cmd.spec.runId).toBe('cli');
+    expect(cmd.localAgents).toBe(false);
+    expect(cmd.json).toBe(true);
+  });
+
+  it('answers --help and no arguments with help, and knows serve', () => {
+    expect(parseCli(['--help'], env).command).toBe('help');
+    expect(parseCli([], env).command).toBe('help');
+    expect(parseCli(['serve'], env).command).toBe('serve');
+  });
+
+  it.each([
+    [['loadtest', 'fly'], 'unknown command "loadtest fly"'],
+    [['loadtest', 'run', '--conections', '5'], "Unknown option '--conections'"],
+    [
+      ['loadtest', 'run', '--agents', 'remote'],
+      '--agents must be local or external (got "remote")',
+    ],
+  ])('refuses %p with a usage error', (argv, message) => {
+    expect(() => parseCli(argv, env)).toThrow(UsageError);
+    expect(() => parseCli(argv, env)).toThrow(message);
+  });
+
+  it('names the variable when the environment is invalid', () => {
+    expect(() => loadCoordinatorEnv({ REDIS_URL: 'localhost:6379' })).toThrow(/REDIS_URL/);
+    expect(() => loadCoordinatorEnv({ OPS_PORT: '99999' })).toThrow(/OPS_PORT/);
+  });
+});

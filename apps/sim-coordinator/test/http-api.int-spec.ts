@@ -1,0 +1,111 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { freePort, MqttService, RedisService, startMosquitto, startRedis } from '@sousvide/testing';
+import { artifactsDir, COORDINATOR } from './cli-runner';
+
+describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => {
+  let redis: RedisService;
+  let mqtt: MqttService;
+  let api: ChildProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    [redis, mqtt] = await Promise.all([startRedis(), startMosquitto()]);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    api = spawn(process.execPath, [COORDINATOR, 'serve'], {
+      env: {
+        ...process.env,
+        REDIS_URL: redis.url,
+        MQTT_URL: mqtt.url,
+        OPS_PORT: String(port),
+        ARTIFACTS_DIR: artifactsDir(),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('API did not start')), 30_000);
+      api.stderr?.on('data', (d: Buffer) => {
+        if (d.toString().includes('API on')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  });
+  afterAll(async () => {
+    api?.kill('SIGTERM');
+    await Promise.allSettled([redis?.stop(), mqtt?.stop()]);
+  });
+
+  it('reports health with the Redis check', async () => {
+    const res = await fetch(`${base}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', details: { redis: { status: 'up' } } });
+  });
+
+  it('rejects a bad spec with 400 and the problems by field', async () => {
+    const res = await fetch(`${base}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        totalConnections: 10,
+        partitions: 1,
+        connectParallelism: 5,
+        mps: 1,
+        durationSec: 0,
+        qos: 5,
+      }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { problems: { field: string }[] };
+    expect(body.problems.map((p) => p.field).sort()).toEqual(['durationSec', 'qos']);
+  });
+
+  it('starts a run with POST /runs and reports it through GET /runs/:id until it passes', async () => {
+    const runId = `api-${Date.now()}`;
+    const res = await fetch(`${base}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        runId,
+        totalConnections: 50,
+        partitions: 2,
+        connectParallelism: 10,
+        mps: 2,
+        durationSec: 2,
+        qos: 1,
+        localAgents: true,
+      }),
+    });
+    expect(res.status).toBe(202);
+    let view: { status: string; summaries: { published_total: number }[] } = {
+      status: 'running',
+      summaries: [],
+    };
+    const deadline = Date.now() + 60_000;
+    while (view.status === 'running' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      view = (await (await fetch(`${base}/runs/${runId}`)).json()) as typeof view;
+    }
+    expect(JSON.stringify(view).slice(0, 3000)).toContain('"status":"passed"');
+    expect(view.summaries[0].published_total).toBe(200);
+    const again = await fetch(`${base}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        runId,
+        totalConnections: 5,
+        partitions: 1,
+        connectParallelism: 1,
+        mps: 1,
+        durationSec: 1,
+        qos: 1,
+      }),
+    });
+    expect(again.status).toBe(409);
+  });
+
+  it('answers 404 for an unknown run', async () => {
+    expect((await fetch(`${base}/runs/nope`)).status).toBe(404);
+  });
+});
