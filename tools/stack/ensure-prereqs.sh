@@ -45,10 +45,13 @@ else
   step "docker: daemon answering"
 fi
 
-# 3. node_modules: npm ci when absent or older than the lockfile (npm writes .package-lock.json).
+# 3. node_modules: install when absent or older than the lockfile (npm writes .package-lock.json).
+# `npm install`, not `npm ci`: npm 11's ci rejects this lockfile for sass-embedded's per-platform
+# optional packages (pulled in by @nx/webpack) that install never needs; the lockfile still pins
+# every version.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "npm: running npm ci"
-  npm ci --no-audit --no-fund </dev/null
+  step "npm: installing dependencies from package-lock.json"
+  npm install --no-audit --no-fund </dev/null
 else
   step "npm: node_modules up to date"
 fi

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
+import { redisHealth } from '@sousvide/ops-health';
 import { COORDINATOR_REDIS } from '../config/env.schema';
 
 /** Healthy while Redis, through which every partition is dispatched, answers. */
@@ -15,16 +16,6 @@ export class HealthController {
   @Get('health')
   @HealthCheck()
   check() {
-    return this.health.check([
-      async () => {
-        const redis = this.indicator.check('redis');
-        try {
-          await this.redis.ping();
-          return redis.up();
-        } catch (err) {
-          return redis.down({ message: (err as Error).message });
-        }
-      },
-    ]);
+    return this.health.check([() => redisHealth(this.indicator, this.redis)]);
   }
 }
