@@ -8,3 +8,5 @@ export * from './lib/retry-policy';
 export * from './lib/phase-schedule';
 export * from './lib/formulas';
 export * from './lib/connection-summary';
+export * from './lib/ingest.constants';
+export * from './lib/business-summary';

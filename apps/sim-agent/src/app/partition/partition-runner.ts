@@ -157,6 +157,7 @@ export class PartitionRunner {
     const host = url.hostname;
     const port = Number(url.port || 1883);
     let next = 0;
+    const subscriptions: Promise<void>[] = [];
     const worker = async (): Promise<void> => {
       while (next < s.connections && !this.ports.isAborted()) {
         const k = next;
@@ -179,9 +180,12 @@ export class PartitionRunner {
           this.connectLatency.recordMs(performance.now() - t0);
           this.clients[k] = client;
           this.connected += 1;
-          await client.subscribeControl().catch((err: unknown) => {
-            this.ports.log(`device ${k}: control subscription failed: ${String(err)}`);
-          });
+          // The SUBACK is awaited after the connect phase, so it never holds a connect slot.
+          subscriptions.push(
+            client.subscribeControl().catch((err: unknown) => {
+              this.ports.log(`device ${k}: control subscription failed: ${String(err)}`);
+            }),
+          );
         } catch (err) {
           this.markFault(k, classifyError(err));
           this.connectFailures[classifyError(err)] += 1;
@@ -193,6 +197,7 @@ export class PartitionRunner {
     await Promise.all(
       Array.from({ length: Math.min(s.connectParallelism, s.connections) }, worker),
     );
+    await Promise.all(subscriptions);
   }
 
   /** Publishes every due message; returns how many messages were scheduled (all, unless aborted). */

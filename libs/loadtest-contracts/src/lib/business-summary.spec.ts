@@ -1,0 +1,83 @@
+import { summarizeBusiness } from './business-summary';
+import { dlqJobId, emptyBusinessCounts } from './ingest.constants';
+
+const latency = { count: 1000, p50: 5, p95: 20, p99: 40, max: 90, mean: 6 };
+
+describe('summarizeBusiness', () => {
+  it('passes every SLO on a healthy attempt and applies the runbook formulas', () => {
+    const counts = {
+      ...emptyBusinessCounts(),
+      recv_total: 1000,
+      parse_ok_total: 1000,
+      influx_ok_total: 1000,
+      redis_ok_total: 1000,
+      pipeline_success_total: 1000,
+      core_pipeline_success_total: 1000,
+    };
+    const s = summarizeBusiness({ runId: 'r', attempt: 1, counts, latency, bypass: false });
+    expect(s.business_pipeline_success_rate).toBe(1);
+    expect(s.slo.map((v) => v.pass)).toEqual([true, true, true, true, true]);
+    expect(s.slo_pass).toBe(true);
+    expect(s.recv_total).toBe(1000);
+  });
+
+  it('fails the SLOs a degraded attempt misses, with measured values', () => {
+    const counts = {
+      ...emptyBusinessCounts(),
+      recv_total: 1000,
+      parse_ok_total: 995,
+      parse_fail_total: 5,
+      influx_ok_total: 980,
+      influx_fail_total: 15,
+      redis_ok_total: 995,
+    };
+    const s = summarizeBusiness({
+      runId: 'r',
+      attempt: 2,
+      counts,
+      latency: { ...latency, p95: 250 },
+      bypass: false,
+    });
+    const byName = Object.fromEntries(s.slo.map((v) => [v.name, v]));
+    expect(byName['ingestion success rate']).toMatchObject({ measured: 98, pass: false });
+    expect(byName['parse failure rate']).toMatchObject({ measured: 0.5, pass: false });
+    expect(byName['Influx write failure rate'].measured).toBeCloseTo(1.5075, 3);
+    expect(byName['Redis heartbeat failure rate']).toMatchObject({ measured: 0, pass: true });
+    expect(byName['p95 end-to-end ingest latency']).toMatchObject({
+      measured: 250,
+      target: 200,
+      pass: false,
+    });
+    expect(s.slo_pass).toBe(false);
+  });
+
+  it('leaves Influx out of the pipeline rate in bypass mode', () => {
+    const counts = {
+      ...emptyBusinessCounts(),
+      recv_total: 10,
+      parse_ok_total: 10,
+      influx_bypass_total: 10,
+      redis_ok_total: 10,
+    };
+    const s = summarizeBusiness({ runId: 'r', attempt: 1, counts, latency, bypass: true });
+    expect(s.business_pipeline_success_rate).toBe(1);
+    expect(s.influx_write_mode).toBe('bypass');
+  });
+
+  it('never passes an attempt in which nothing was received', () => {
+    const s = summarizeBusiness({
+      runId: 'r',
+      attempt: 1,
+      counts: emptyBusinessCounts(),
+      latency,
+      bypass: false,
+    });
+    expect(s.slo_pass).toBe(false);
+  });
+});
+
+describe('dlqJobId', () => {
+  it('is deterministic and free of ":"', () => {
+    expect(dlqJobId('influx', 'sv-000001:42')).toBe('influx__sv-000001_42');
+  });
+});

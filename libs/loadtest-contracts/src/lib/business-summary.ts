@@ -1,0 +1,113 @@
+import { businessCorePipelineSuccessRate, businessPipelineSuccessRate } from './formulas';
+import { LatencyStats } from './histogram';
+import { BusinessCounts } from './ingest.constants';
+
+/** One SLO of DESIGN.md section 6 with its measured value and verdict. */
+export interface SloVerdict {
+  name: string;
+  measured: number;
+  comparison: '>=' | '<';
+  target: number;
+  unit: '%' | 'ms';
+  pass: boolean;
+}
+
+/** business-summary.json: the backend's view of one attempt. */
+export interface BusinessSummary extends BusinessCounts {
+  runId: string;
+  attempt: number;
+  influx_write_mode: 'strict' | 'bypass';
+  business_pipeline_success_rate: number;
+  business_core_pipeline_success_rate: number;
+  e2e_latency_ms: LatencyStats;
+  slo: SloVerdict[];
+  slo_pass: boolean;
+  /** Messages the simulator published vs what the gateways received in the window. */
+  published_total?: number;
+}
+
+export const SLO_TARGETS = {
+  ingestionSuccessPct: 99.9,
+  parseFailurePct: 0.1,
+  influxFailurePct: 0.5,
+  redisFailurePct: 0.5,
+  p95LatencyMs: 200,
+} as const;
+
+const pct = (n: number, d: number): number => (d === 0 ? 0 : Math.round((n / d) * 100 * 1e4) / 1e4);
+
+/** Builds business-summary.json from counter deltas and the latency histogram of an attempt. */
+export function summarizeBusiness(input: {
+  runId: string;
+  attempt: number;
+  counts: BusinessCounts;
+  latency: LatencyStats;
+  bypass: boolean;
+  publishedTotal?: number;
+}): BusinessSummary {
+  const c = input.counts;
+  const success = businessPipelineSuccessRate(c, input.bypass);
+  const attemptsInflux = c.influx_ok_total + c.influx_fail_total;
+  const attemptsRedis = c.redis_ok_total + c.redis_fail_total;
+  const slo: SloVerdict[] = [
+    {
+      name: 'ingestion success rate',
+      measured: pct(success * c.recv_total, c.recv_total),
+      comparison: '>=',
+      target: SLO_TARGETS.ingestionSuccessPct,
+      unit: '%',
+      pass: false,
+    },
+    {
+      name: 'parse failure rate',
+      measured: pct(c.parse_fail_total, c.recv_total),
+      comparison: '<',
+      target: SLO_TARGETS.parseFailurePct,
+      unit: '%',
+      pass: false,
+    },
+    {
+      name: 'Influx write failure rate',
+      measured: pct(c.influx_fail_total, attemptsInflux),
+      comparison: '<',
+      target: SLO_TARGETS.influxFailurePct,
+      unit: '%',
+      pass: false,
+    },
+    {
+      name: 'Redis heartbeat failure rate',
+      measured: pct(c.redis_fail_total, attemptsRedis),
+      comparison: '<',
+      target: SLO_TARGETS.redisFailurePct,
+      unit: '%',
+      pass: false,
+    },
+    {
+      name: 'p95 end-to-end ingest latency',
+      measured: input.latency.p95,
+      comparison: '<',
+      target: SLO_TARGETS.p95LatencyMs,
+      unit: 'ms',
+      pass: false,
+    },
+  ].map((s) => ({
+    ...s,
+    comparison: s.comparison as '>=' | '<',
+    unit: s.unit as '%' | 'ms',
+    pass: s.comparison === '>=' ? s.measured >= s.target : s.measured < s.target,
+  }));
+  // Nothing received is not a pass, whatever the rates say.
+  const sloPass = c.recv_total > 0 && slo.every((s) => s.pass);
+  return {
+    runId: input.runId,
+    attempt: input.attempt,
+    ...c,
+    influx_write_mode: input.bypass ? 'bypass' : 'strict',
+    business_pipeline_success_rate: Math.round(success * 1e6) / 1e6,
+    business_core_pipeline_success_rate: Math.round(businessCorePipelineSuccessRate(c) * 1e6) / 1e6,
+    e2e_latency_ms: input.latency,
+    slo,
+    slo_pass: sloPass,
+    ...(input.publishedTotal !== undefined ? { published_total: input.publishedTotal } : {}),
+  };
+}

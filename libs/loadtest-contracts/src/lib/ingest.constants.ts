@@ -1,0 +1,70 @@
+/** Redis keys and names the ingest side shares with the coordinator and the replayer. */
+
+/** The business counters of DESIGN.md section 4, exactly as the runbook names them. */
+export const BUSINESS_COUNTERS = [
+  'recv_total',
+  'parse_ok_total',
+  'parse_fail_total',
+  'influx_ok_total',
+  'influx_fail_total',
+  'influx_bypass_total',
+  'redis_ok_total',
+  'redis_fail_total',
+  'pipeline_success_total',
+  'core_pipeline_success_total',
+  'dlq_total',
+] as const;
+export type BusinessCounter = (typeof BUSINESS_COUNTERS)[number];
+export type BusinessCounts = Record<BusinessCounter, number>;
+
+export function emptyBusinessCounts(): BusinessCounts {
+  return Object.fromEntries(BUSINESS_COUNTERS.map((c) => [c, 0])) as BusinessCounts;
+}
+
+/** Run id used for telemetry that carries none (real devices). */
+export const NO_RUN_ID = '_none';
+
+export const INGEST_KEYS = {
+  /** Hash of {@link BUSINESS_COUNTERS} for one run, summed over every gateway instance (HINCRBY). */
+  runCounters: (runId: string): string => `ingest:run:${runId}:counters`,
+  /**
+   * Hash of latency histogram buckets (field = bucket index, see LatencyHistogram) plus the
+   * fields `count`, `sumUs` and `maxUs`: payload ts -> pipeline completion.
+   */
+  runLatency: (runId: string): string => `ingest:run:${runId}:latency`,
+  /** Sorted set deviceId -> last-seen ts (ms), written with ZADD GT so it never moves back. */
+  heartbeat: 'ingest:heartbeat',
+  /** SET NX PX marker: a fail-safe command was sent to this device within the cooldown. */
+  failsafe: (deviceId: string): string => `ingest:failsafe:${deviceId}`,
+} as const;
+
+/** How long per-run counters live: long enough to summarise and compare runs. */
+export const INGEST_RUN_TTL_SEC = 14 * 86400;
+
+export const DLQ_KINDS = ['parse', 'influx', 'redis'] as const;
+export type DlqKind = (typeof DLQ_KINDS)[number];
+
+/** Job name on the `ingest-dlq` queue. */
+export const DLQ_JOB_NAMES = { failedMessage: 'failed-message' } as const;
+
+/** One failed message in the DLQ; the job id is `key`. */
+export interface DlqEntry {
+  kind: DlqKind;
+  /** Idempotency key: `deviceId:seq` (or `deviceId:ts:<ts>`, or `raw:<sha256>` for unparsable). */
+  key: string;
+  topic: string;
+  /** Original payload, base64 (it may not be UTF-8). */
+  payloadBase64: string;
+  /** Stable error code plus message, e.g. `INVALID: tempC: expected number`. */
+  error: { code: string; message: string };
+  runId?: string;
+  deviceId?: string;
+  /** When the failure happened (epoch ms) and which gateway saw it. */
+  failedAt: number;
+  gatewayId: string;
+}
+
+/** DLQ job id: BullMQ ids may not hold ':' so the key's separators become '_'. */
+export function dlqJobId(kind: DlqKind, key: string): string {
+  return `${kind}__${key.replace(/:/g, '_')}`;
+}
