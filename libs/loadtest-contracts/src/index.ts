@@ -10,3 +10,4 @@ export * from './lib/formulas';
 export * from './lib/connection-summary';
 export * from './lib/ingest.constants';
 export * from './lib/business-summary';
+export * from './lib/ingest-snapshot';

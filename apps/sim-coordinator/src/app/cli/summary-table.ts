@@ -37,6 +37,27 @@ export function summaryTable(outcome: RunOutcome): string {
     for (const r of a.reasons.slice(0, 5)) {
       rows.push(['  reason', r]);
     }
+    const b = a.business;
+    if (b) {
+      rows.push(['  recv_total (gateways)', `${b.recv_total} (published ${s.published_total})`]);
+      rows.push([
+        '  business pipeline success',
+        `${(b.business_pipeline_success_rate * 100).toFixed(3)}% (core ${(b.business_core_pipeline_success_rate * 100).toFixed(3)}%)`,
+      ]);
+      rows.push([
+        '  parse/influx/redis fail',
+        `${b.parse_fail_total} / ${b.influx_fail_total} / ${b.redis_fail_total} (DLQ ${b.dlq_total})`,
+      ]);
+      rows.push(['  e2e ingest p50/p95/p99/max', lat(b.e2e_latency_ms)]);
+      for (const v of b.slo) {
+        rows.push([
+          `  SLO ${v.name}`,
+          `${v.pass ? 'PASS' : 'FAIL'} ${v.measured}${v.unit} (${v.comparison} ${v.target}${v.unit})`,
+        ]);
+      }
+    } else {
+      rows.push(['  business summary', 'none (no gateway counted this run)']);
+    }
     rows.push(['  artifacts', a.dir]);
   }
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;

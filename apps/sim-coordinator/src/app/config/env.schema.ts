@@ -12,6 +12,10 @@ export const coordinatorEnvSchema = z.object({
   CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   KEEPALIVE_SEC: z.coerce.number().int().min(1).max(65535).default(60),
+  /** After the publish window, how long to wait for the gateways' counters to settle. */
+  DRAIN_WINDOW_SEC: z.coerce.number().int().min(0).max(600).default(15),
+  /** A command whose output is the backend's log for an attempt (e.g. `tail -n0 -F gw.log`). */
+  BACKEND_LOG_CMD: z.string().optional(),
   /** Runbook variables; the CLI's named options take precedence. */
   SIM_TASK: z.string().optional(),
   RUN_ID: z.string().optional(),

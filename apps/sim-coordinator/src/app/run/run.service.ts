@@ -3,7 +3,9 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import {
+  BusinessSummary,
   ConnectionSummary,
+  LatencyHistogram,
   nextAttemptShape,
   PARTITION_JOB_NAMES,
   partitionJobId,
@@ -11,12 +13,15 @@ import {
   QUEUE_NAMES,
   RunSpec,
   splitConnections,
+  summarizeBusiness,
   summarizeConnections,
 } from '@sousvide/loadtest-contracts';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { COORDINATOR_ENV, COORDINATOR_REDIS, CoordinatorEnv } from '../config/env.schema';
 import { ArtifactsWriter } from './artifacts.writer';
+import { BusinessSummaryCollector } from './business-summary.collector';
 import { AttemptProgress, AttemptSupervisor } from './attempt-supervisor';
 import { hostFacts } from './host-facts';
 import { LocalAgentPool } from './local-agent-pool';
@@ -38,6 +43,7 @@ export interface AttemptOutcome {
   status: 'passed' | 'failed';
   reasons: string[];
   summary: ConnectionSummary;
+  business?: BusinessSummary;
 }
 
 export interface RunOutcome {
@@ -52,6 +58,7 @@ export interface RunOutcome {
 export class RunService {
   private readonly artifacts: ArtifactsWriter;
   private readonly supervisor: AttemptSupervisor;
+  private readonly business: BusinessSummaryCollector;
 
   constructor(
     @InjectQueue(QUEUE_NAMES.partitions) private readonly queue: Queue,
@@ -60,6 +67,7 @@ export class RunService {
   ) {
     this.artifacts = new ArtifactsWriter(env.ARTIFACTS_DIR);
     this.supervisor = new AttemptSupervisor(queue, redis);
+    this.business = new BusinessSummaryCollector(redis);
   }
 
   /** Refuses a run id that already has artifacts or jobs, so results never mix. */
@@ -147,6 +155,8 @@ export class RunService {
     };
     await this.artifacts.writeJson(dir, 'run.json', runJson);
 
+    const before = await this.business.snapshot(spec.runId);
+    const backendLog = this.startBackendLog(dir);
     const jobIds = specs.map((p) => partitionJobId(p.runId, p.attempt, p.part));
     await this.queue.addBulk(
       specs.map((data, i) => ({
@@ -202,9 +212,17 @@ export class RunService {
       outcomes,
     );
     const reasons = [...summary.failure_reasons];
-    if (spec.requireBusinessSummary && !existsSync(join(dir, 'business-summary.json'))) {
+    const business = await this.writeBusinessSummary(
+      spec.runId,
+      attempt,
+      dir,
+      before,
+      summary.published_total,
+    );
+    backendLog?.kill('SIGTERM');
+    if (spec.requireBusinessSummary && !business) {
       reasons.push(
-        'REQUIRE_BUSINESS_SUMMARY=1 but no business-summary.json was produced for this attempt',
+        'REQUIRE_BUSINESS_SUMMARY=1 but no business-summary.json was produced for this attempt (no gateway counted this run)',
       );
     }
     const status = reasons.length === 0 ? 'passed' : 'failed';
@@ -227,7 +245,53 @@ export class RunService {
       status,
       reasons,
       summary: { ...summary, status, failure_reasons: reasons },
+      ...(business ? { business } : {}),
     };
+  }
+
+  /** business-summary.json from the gateways' counters, when any gateway counted this run. */
+  private async writeBusinessSummary(
+    runId: string,
+    attempt: number,
+    dir: string,
+    before: Awaited<ReturnType<BusinessSummaryCollector['snapshot']>>,
+    publishedTotal: number,
+  ): Promise<BusinessSummary | undefined> {
+    const delta = await this.business.collect(
+      runId,
+      before,
+      publishedTotal,
+      this.env.DRAIN_WINDOW_SEC * 1000,
+    );
+    if (!delta) {
+      return undefined;
+    }
+    const c = delta.counts;
+    const business = summarizeBusiness({
+      runId,
+      attempt,
+      counts: c,
+      latency: LatencyHistogram.fromJSON(delta.latency).stats(),
+      bypass: c.influx_bypass_total > 0 && c.influx_ok_total + c.influx_fail_total === 0,
+      publishedTotal,
+    });
+    await this.artifacts.writeJson(dir, 'business-summary.json', business);
+    return business;
+  }
+
+  /** Streams the backend's log for the attempt into backend.log (BACKEND_LOG_CMD). */
+  private startBackendLog(dir: string): ReturnType<typeof spawn> | undefined {
+    if (!this.env.BACKEND_LOG_CMD) {
+      return undefined;
+    }
+    const fd = openSync(join(dir, 'backend.log'), 'a');
+    const child = spawn('sh', ['-c', this.env.BACKEND_LOG_CMD], {
+      stdio: ['ignore', fd, fd],
+      detached: false,
+    });
+    closeSync(fd);
+    child.on('error', () => undefined);
+    return child;
   }
 }
 

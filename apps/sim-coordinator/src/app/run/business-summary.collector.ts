@@ -1,0 +1,55 @@
+import type Redis from 'ioredis';
+import {
+  diffSnapshots,
+  INGEST_KEYS,
+  IngestSnapshot,
+  snapshotFromHashes,
+} from '@sousvide/loadtest-contracts';
+
+/**
+ * Reads the gateways' per-run counters (summed in Redis over every instance). An attempt's view
+ * is the difference between a snapshot taken before dispatch and one after the drain window.
+ */
+export class BusinessSummaryCollector {
+  constructor(private readonly redis: Redis) {}
+
+  async snapshot(runId: string): Promise<IngestSnapshot> {
+    const [counters, latency] = await Promise.all([
+      this.redis.hgetall(INGEST_KEYS.runCounters(runId)),
+      this.redis.hgetall(INGEST_KEYS.runLatency(runId)),
+    ]);
+    return snapshotFromHashes(counters, latency);
+  }
+
+  /**
+   * Waits until the gateways have received everything the agents published, or nothing changed
+   * for `quietMs`, or `drainMs` passed. Undefined when no gateway counted anything for the run.
+   */
+  async collect(
+    runId: string,
+    before: IngestSnapshot,
+    publishedTotal: number,
+    drainMs: number,
+    quietMs = 3000,
+  ): Promise<IngestSnapshot | undefined> {
+    const deadline = Date.now() + drainMs;
+    let last = -1;
+    let lastChange = Date.now();
+    let delta = diffSnapshots(await this.snapshot(runId), before);
+    while (Date.now() < deadline) {
+      const recv = delta.counts.recv_total;
+      if (recv >= publishedTotal && recv > 0) {
+        break;
+      }
+      if (recv !== last) {
+        last = recv;
+        lastChange = Date.now();
+      } else if (Date.now() - lastChange > quietMs) {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+      delta = diffSnapshots(await this.snapshot(runId), before);
+    }
+    return delta.counts.recv_total > 0 ? delta : undefined;
+  }
+}
