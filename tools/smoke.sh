@@ -1,15 +1,31 @@
 #!/usr/bin/env bash
 # The main job end to end on a fresh machine: install what is missing (npm dependencies, Docker
-# engine, registry-free service images), start Redis and Mosquitto, build the agent and the
-# coordinator once, then run the smoke load test through the runbook wrapper:
-# 200 devices, 1 partition, parallelism 40, 1 msg/s each, 10 s, QoS 1.
+# engine, registry-free service images), start Redis, Mosquitto and the Influx v2 write endpoint,
+# build once, start one ingest gateway, then run the smoke load test through the runbook wrapper:
+# 200 devices, 1 partition, parallelism 40, 1 msg/s each, 10 s, QoS 1. Both summaries are printed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=stack/env.sh
 . tools/stack/env.sh
 bash tools/stack/ensure-prereqs.sh
 eval "$(bash tools/stack/up.sh)"
-export REDIS_URL MQTT_URL
-npx nx run-many -t build -p sim-agent sim-coordinator --outputStyle=static
+export REDIS_URL MQTT_URL INFLUX_URL
+npx nx run-many -t build -p sim-agent sim-coordinator ingest-gateway --outputStyle=static
+
+gateway_log="${TMPDIR:-/tmp}/sousvide-gateway.log"
+: >"$gateway_log"
+GATEWAY_ID=smoke-gateway OPS_PORT="${GATEWAY_OPS_PORT:-9470}" node dist/apps/ingest-gateway/main.js >>"$gateway_log" 2>&1 &
+gateway_pid=$!
+trap 'kill "$gateway_pid" 2>/dev/null; wait "$gateway_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do
+  node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" \
+    "http://127.0.0.1:${GATEWAY_OPS_PORT:-9470}/health" && break
+  kill -0 "$gateway_pid" 2>/dev/null || { tail -20 "$gateway_log" >&2; echo "ingest gateway did not start" >&2; exit 1; }
+  sleep 0.5
+done
+echo "ingest gateway up (log: $gateway_log)" >&2
+
+export BACKEND_LOG_CMD="tail -n0 -F $gateway_log"
 SIM_TASK="${SIM_TASK:-mqttLoadTest}" MAX_ATTEMPTS="${MAX_ATTEMPTS:-1}" PART_TIMEOUT_SECONDS="${PART_TIMEOUT_SECONDS:-180}" \
-  exec scripts/loadtest/run-distributed.sh 200 1 40 1 10 1
+  REQUIRE_BUSINESS_SUMMARY="${REQUIRE_BUSINESS_SUMMARY:-1}" \
+  scripts/loadtest/run-distributed.sh 200 1 40 1 10 1

@@ -2,7 +2,7 @@
 # Stops the local stack started by tools/stack/up.sh. The containers are kept (up.sh restarts
 # them) unless --rm is given.
 set -euo pipefail
-for name in sousvide-redis sousvide-mosquitto; do
+for name in sousvide-redis sousvide-mosquitto sousvide-victoria; do
   if ! docker inspect "$name" >/dev/null 2>&1; then
     echo "[stack] $name: not present"
   elif [ "${1:-}" = --rm ]; then

@@ -8,6 +8,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/env.sh"
 REDIS_PORT="${REDIS_PORT:-6379}"
 MQTT_PORT="${MQTT_PORT:-1883}"
+INFLUX_PORT="${INFLUX_PORT:-8428}"
 say() { echo "[stack] $*" >&2; }
 die() { echo "[stack] ERROR: $*" >&2; exit 1; }
 
@@ -51,6 +52,9 @@ ensure_container() {
 ensure_container sousvide-redis "$REDIS_IMAGE" 6379 "$REDIS_PORT" REDIS_PORT
 # Load tests open thousands of MQTT connections; the default soft limit of 1024 fds is too low.
 ensure_container sousvide-mosquitto "$MOSQUITTO_IMAGE" 1883 "$MQTT_PORT" MQTT_PORT --ulimit nofile=20000:20000
+# The Influx v2 write endpoint: VictoriaMetrics here (Debian has no InfluxDB 2), dedup on so a
+# rewritten point overwrites as in Influx.
+ensure_container sousvide-victoria "$VICTORIA_IMAGE" 8428 "$INFLUX_PORT" INFLUX_PORT
 
 # Readiness, 20 s in total. The host-side check alone is not enough: docker-proxy accepts on the
 # host port before the service inside listens, so the broker is also probed from inside.
@@ -59,10 +63,12 @@ mqtt_ready() {
   docker exec sousvide-mosquitto bash -c 'exec 3<>/dev/tcp/127.0.0.1/1883' 2>/dev/null && port_answers "$MQTT_PORT"
 }
 deadline=$((SECONDS + 20))
-until redis_ready && mqtt_ready; do
+influx_ready() { node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "http://127.0.0.1:$INFLUX_PORT/health"; }
+until redis_ready && mqtt_ready && influx_ready; do
   if [ $SECONDS -ge $deadline ]; then
     redis_ready || say "redis: $(docker logs --tail 5 sousvide-redis 2>&1 | tr '\n' ' ')"
     mqtt_ready || say "mosquitto: $(docker logs --tail 5 sousvide-mosquitto 2>&1 | tr '\n' ' ')"
+    influx_ready || say "victoria: $(docker logs --tail 5 sousvide-victoria 2>&1 | tr '\n' ' ')"
     die "stack not ready within 20 s (redis PING and/or broker port $MQTT_PORT); see docker logs above"
   fi
   sleep 0.5
@@ -70,3 +76,4 @@ done
 say "ready"
 echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
 echo "MQTT_URL=mqtt://127.0.0.1:$MQTT_PORT"
+echo "INFLUX_URL=http://127.0.0.1:$INFLUX_PORT"

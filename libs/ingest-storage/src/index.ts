@@ -1,1 +1,9 @@
-
+export * from './lib/redis/heartbeat.store';
+export * from './lib/redis/run-counters.store';
+export * from './lib/redis/run-counters.util';
+export * from './lib/redis/failsafe.gate';
+export * from './lib/dlq/dlq.producer';
+export * from './lib/influx/influx-writer';
+export * from './lib/influx/influx-writer.config';
+export * from './lib/influx/influx-write.error';
+export * from './lib/influx/line-protocol';

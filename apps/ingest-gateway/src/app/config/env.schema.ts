@@ -1,0 +1,49 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const url = (protocols: RegExp) => z.url({ protocol: protocols });
+
+/** The gateway's environment, validated once at boot; a bad value names its variable. */
+export const gatewayEnvSchema = z.object({
+  MQTT_URL: url(/^(mqtt|mqtts|tcp)$/),
+  REDIS_URL: url(/^rediss?$/).default('redis://127.0.0.1:6379'),
+  INFLUX_URL: url(/^https?$/).default('http://127.0.0.1:8428'),
+  INFLUX_TOKEN: z.string().default(''),
+  INFLUX_ORG: z.string().min(1).default('sousvide'),
+  INFLUX_BUCKET: z.string().min(1).default('telemetry'),
+  /** The runbook's ingestion.influx.write-mode. */
+  INGEST_INFLUX_WRITE_MODE: z.enum(['strict', 'bypass']).default('strict'),
+  INFLUX_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  /** MQTT connections this instance opens to the shared subscription. */
+  INGEST_MQTT_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(2),
+  INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(50_000).default(1000),
+  INGEST_BATCH_MS: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** Batches processed at once (overlaps Influx round trips). */
+  INGEST_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  FAILSAFE_MAX_TEMP_C: z.coerce.number().default(95),
+  FAILSAFE_MIN_WATER: z.coerce.number().min(0).max(1).default(0.1),
+  FAILSAFE_COOLDOWN_SEC: z.coerce.number().int().min(1).default(60),
+  AUDIT_LOG_PATH: z.string().min(1).default('ingest-audit.jsonl'),
+  GATEWAY_ID: z.string().min(1).default(`gw-${hostname()}-${process.pid}`),
+  OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9470),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+});
+
+export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
+
+export function loadGatewayEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
+  const result = gatewayEnvSchema.safeParse(env);
+  if (!result.success) {
+    const detail = result.error.issues
+      .map(
+        (i) =>
+          `${i.path.join('.')}: ${i.path.length && env[String(i.path[0])] === undefined ? 'is required' : i.message}`,
+      )
+      .join('; ');
+    throw new Error(`invalid ingest-gateway configuration: ${detail}`);
+  }
+  return result.data;
+}
+
+export const GATEWAY_ENV = Symbol('GATEWAY_ENV');
+export const GATEWAY_REDIS = Symbol('GATEWAY_REDIS');

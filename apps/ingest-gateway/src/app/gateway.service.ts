@@ -1,0 +1,142 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import Redis from 'ioredis';
+import {
+  DlqProducer,
+  FailsafeGate,
+  HeartbeatStore,
+  InfluxWriter,
+  RunCounters,
+} from '@sousvide/ingest-storage';
+import { GATEWAY_ENV, GATEWAY_REDIS, GatewayEnv } from './config/env.schema';
+import { redisOptionsFromUrl } from './config/redis-options';
+import { Failsafe } from './failsafe/failsafe';
+import { TelemetrySubscriber } from './mqtt/telemetry-subscriber';
+import { GatewayMetrics } from './ops/gateway-metrics';
+import { IngestBatcher } from './pipeline/ingest-batcher';
+import { processBatch } from './pipeline/ingest-pipeline';
+
+/** Wires subscriber -> batcher -> pipeline and owns the order of start-up and shutdown. */
+@Injectable()
+export class GatewayService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(GatewayService.name);
+  readonly metrics = new GatewayMetrics();
+  private readonly influx: InfluxWriter;
+  private readonly dlq: DlqProducer;
+  private readonly subscriber: TelemetrySubscriber;
+  private readonly batcher: IngestBatcher;
+  private readonly failsafe: Failsafe;
+
+  constructor(
+    @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
+    @Inject(GATEWAY_REDIS) private readonly redis: Redis,
+  ) {
+    const log = (obj: Record<string, unknown>, msg: string): void => this.logger.warn(obj, msg);
+    this.influx = new InfluxWriter({
+      url: env.INFLUX_URL,
+      token: env.INFLUX_TOKEN,
+      org: env.INFLUX_ORG,
+      bucket: env.INFLUX_BUCKET,
+      timeoutMs: env.INFLUX_TIMEOUT_MS,
+    });
+    this.dlq = new DlqProducer(
+      { ...redisOptionsFromUrl(env.REDIS_URL), connectTimeout: 3000 },
+      { onError: (err) => log({ err: err.message }, 'DLQ connection error') },
+    );
+    const heartbeat = new HeartbeatStore(redis);
+    const counters = new RunCounters(redis);
+    const gate = new FailsafeGate(redis, env.GATEWAY_ID);
+    this.failsafe = new Failsafe({
+      maxTempC: env.FAILSAFE_MAX_TEMP_C,
+      minWater: env.FAILSAFE_MIN_WATER,
+      cooldownMs: env.FAILSAFE_COOLDOWN_SEC * 1000,
+      gatewayId: env.GATEWAY_ID,
+      auditLogPath: env.AUDIT_LOG_PATH,
+      tryAcquire: (deviceId, ms) => gate.tryAcquire(deviceId, ms),
+      publish: async (topic, payload) => {
+        const client = this.subscriber.publisher;
+        if (!client) {
+          throw new Error('no broker connection');
+        }
+        await client.publishAsync(topic, payload, { qos: 1 });
+      },
+      log,
+    });
+    this.batcher = new IngestBatcher({
+      maxBatch: env.INGEST_BATCH_MAX,
+      maxWaitMs: env.INGEST_BATCH_MS,
+      concurrency: env.INGEST_BATCH_CONCURRENCY,
+      process: (batch) =>
+        processBatch(batch, {
+          influx: this.influx,
+          heartbeat,
+          counters,
+          dlq: this.dlq,
+          bypassInflux: env.INGEST_INFLUX_WRITE_MODE === 'bypass',
+          gatewayId: env.GATEWAY_ID,
+          onStored: (m) => this.failsafe.check(m),
+          onBatch: (acc, lost) => {
+            this.metrics.add(acc.totals(), acc.latenciesMs);
+            this.metrics.dlqLost.inc(lost);
+            this.metrics.buffered.set(this.batcher.buffered);
+          },
+          log,
+        }),
+      onError: (err, batch) =>
+        this.logger.error({ err: (err as Error).message, messages: batch.length }, 'batch failed'),
+    });
+    this.subscriber = new TelemetrySubscriber({
+      url: env.MQTT_URL,
+      connections: env.INGEST_MQTT_CONNECTIONS,
+      clientIdPrefix: env.GATEWAY_ID,
+      onMessage: (m) => this.batcher.push(m),
+      log,
+    });
+  }
+
+  get mqttConnected(): boolean {
+    return this.subscriber.connected;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.redis.connect(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer within 3 s')), 3000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+    } catch (err) {
+      throw new Error(
+        `Redis at ${this.env.REDIS_URL} unreachable (${(err as Error).message}): check REDIS_URL`,
+      );
+    }
+    await this.subscriber.start();
+    this.logger.log(
+      {
+        connections: this.env.INGEST_MQTT_CONNECTIONS,
+        mode: this.env.INGEST_INFLUX_WRITE_MODE,
+        id: this.env.GATEWAY_ID,
+      },
+      'ingest gateway subscribed',
+    );
+  }
+
+  /** SIGTERM: stop taking messages, finish or DLQ what is held, then close the stores. */
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    this.logger.log({ signal, buffered: this.batcher.buffered }, 'draining');
+    await this.subscriber.stopTaking();
+    await this.batcher.drain();
+    await this.failsafe.flush();
+    await this.subscriber.close();
+    await Promise.allSettled([this.influx.close(), this.dlq.close()]);
+    this.redis.disconnect();
+    this.logger.log({}, 'drained and closed');
+  }
+}

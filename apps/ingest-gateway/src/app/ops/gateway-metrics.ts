@@ -1,0 +1,52 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BUSINESS_COUNTERS, BusinessCounts } from '@sousvide/loadtest-contracts';
+
+/** Prometheus view of this instance (the per-run totals across instances live in Redis). */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly counters = new Map<string, Counter>();
+  private readonly latency: Histogram;
+  readonly buffered: Gauge;
+  readonly dlqLost: Counter;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    for (const name of BUSINESS_COUNTERS) {
+      this.counters.set(
+        name,
+        new Counter({
+          name: `ingest_${name}`,
+          help: `ingest ${name.replace(/_/g, ' ')}`,
+          registers: [this.registry],
+        }),
+      );
+    }
+    this.latency = new Histogram({
+      name: 'ingest_e2e_latency_seconds',
+      help: 'payload ts to pipeline completion',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10],
+      registers: [this.registry],
+    });
+    this.buffered = new Gauge({
+      name: 'ingest_buffered_messages',
+      help: 'received, not yet processed',
+      registers: [this.registry],
+    });
+    this.dlqLost = new Counter({
+      name: 'ingest_dlq_unreachable_total',
+      help: 'failed messages that could not be queued in the DLQ',
+      registers: [this.registry],
+    });
+  }
+
+  add(counts: BusinessCounts, latenciesMs: number[]): void {
+    for (const name of BUSINESS_COUNTERS) {
+      if (counts[name] > 0) {
+        this.counters.get(name)?.inc(counts[name]);
+      }
+    }
+    for (const ms of latenciesMs) {
+      this.latency.observe(ms / 1000);
+    }
+  }
+}

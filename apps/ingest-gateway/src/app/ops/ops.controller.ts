@@ -1,0 +1,37 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import Redis from 'ioredis';
+import { redisHealth } from '@sousvide/ops-health';
+import { GATEWAY_REDIS } from '../config/env.schema';
+import { GatewayService } from '../gateway.service';
+
+/** Ops port: /health (Redis and the broker connections) and /metrics (Prometheus). */
+@Controller()
+export class OpsController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
+    @Inject(GATEWAY_REDIS) private readonly redis: Redis,
+    private readonly gateway: GatewayService,
+  ) {}
+
+  @Get('health')
+  @HealthCheck()
+  check() {
+    return this.health.check([
+      () => redisHealth(this.indicator, this.redis),
+      () => {
+        const mqtt = this.indicator.check('mqtt');
+        return this.gateway.mqttConnected
+          ? mqtt.up()
+          : mqtt.down({ message: 'not connected to the broker' });
+      },
+    ]);
+  }
+
+  @Get('metrics')
+  @Header('content-type', 'text/plain; version=0.0.4')
+  metrics(): Promise<string> {
+    return this.gateway.metrics.registry.metrics();
+  }
+}

@@ -1,0 +1,70 @@
+import { IngestBatcher } from './ingest-batcher';
+import { RawMessage } from './raw-message';
+
+const msg = (i: number): RawMessage => ({
+  topic: 't',
+  payload: Buffer.from(String(i)),
+  receivedAt: i,
+});
+
+describe('IngestBatcher', () => {
+  it('flushes full batches at once and the remainder after the wait', async () => {
+    const batches: number[][] = [];
+    const b = new IngestBatcher({
+      maxBatch: 3,
+      maxWaitMs: 20,
+      concurrency: 1,
+      process: (batch) => {
+        batches.push(batch.map((m) => m.receivedAt));
+        return Promise.resolve();
+      },
+      onError: () => undefined,
+    });
+    for (let i = 0; i < 7; i += 1) {
+      b.push(msg(i));
+    }
+    await new Promise((r) => setTimeout(r, 60));
+    expect(batches).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
+  });
+
+  it('never runs more batches at once than its concurrency, and drain waits for all', async () => {
+    let running = 0;
+    let peak = 0;
+    let done = 0;
+    const b = new IngestBatcher({
+      maxBatch: 2,
+      maxWaitMs: 1000,
+      concurrency: 2,
+      process: async (batch) => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 10));
+        running -= 1;
+        done += batch.length;
+      },
+      onError: () => undefined,
+    });
+    for (let i = 0; i < 11; i += 1) {
+      b.push(msg(i));
+    }
+    await b.drain();
+    expect(done).toBe(11);
+    expect(peak).toBe(2);
+    expect(b.buffered).toBe(0);
+  });
+
+  it('reports a failed batch and carries on', async () => {
+    const failed: number[] = [];
+    const b = new IngestBatcher({
+      maxBatch: 1,
+      maxWaitMs: 5,
+      concurrency: 1,
+      process: (batch) =>
+        batch[0].receivedAt === 1 ? Promise.reject(new Error('boom')) : Promise.resolve(),
+      onError: (_e, batch) => failed.push(batch[0].receivedAt),
+    });
+    [0, 1, 2].forEach((i) => b.push(msg(i)));
+    await b.drain();
+    expect(failed).toEqual([1]);
+  });
+});

@@ -1,0 +1,143 @@
+import { DlqEntry } from '@sousvide/loadtest-contracts';
+import { TelemetryV1 } from '@sousvide/telemetry-schema';
+import { PipelineDeps, processBatch } from './ingest-pipeline';
+import { RawMessage } from './raw-message';
+
+const telemetry = (deviceId: string, seq: number): TelemetryV1 => ({
+  v: 1,
+  deviceId,
+  seq,
+  ts: Date.now() - 5,
+  runId: 'run-1',
+  tempC: 55,
+  targetC: 56,
+  heaterOn: true,
+  pumpOn: true,
+  waterLevel: 0.8,
+  state: 'cooking',
+});
+const raw = (payload: Buffer | object): RawMessage => ({
+  topic: 'sousvide/x/telemetry',
+  payload: Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload)),
+  receivedAt: Date.now(),
+});
+
+function fakes(
+  opts: { influxFails?: string[]; redisFails?: string[]; dlqDown?: boolean; bypass?: boolean } = {},
+) {
+  const dlq: DlqEntry[] = [];
+  const added: { runId: string; delta: Record<string, number> }[] = [];
+  const deps: PipelineDeps = {
+    influx: {
+      write: (msgs: TelemetryV1[]) =>
+        Promise.resolve({
+          ok: msgs.filter((m) => !opts.influxFails?.includes(m.deviceId)),
+          failed: msgs
+            .filter((m) => opts.influxFails?.includes(m.deviceId))
+            .map((message) => ({ message, code: 'REJECTED', error: 'bad line' })),
+          attempts: 1,
+          retries: 0,
+        }),
+    },
+    heartbeat: {
+      touch: (entries: { deviceId: string; ts: number }[]) =>
+        Promise.resolve({
+          ok: entries.filter((e) => !opts.redisFails?.includes(e.deviceId)).map((e) => e.deviceId),
+          failed: entries
+            .filter((e) => opts.redisFails?.includes(e.deviceId))
+            .map((e) => ({ deviceId: e.deviceId, error: 'down' })),
+        }),
+    },
+    counters: {
+      add: (runId: string, delta: Record<string, number>) => {
+        added.push({ runId, delta });
+        return Promise.resolve();
+      },
+    },
+    dlq: {
+      addMany: (entries: readonly DlqEntry[]) => {
+        if (opts.dlqDown) {
+          return Promise.resolve({
+            added: 0,
+            failed: entries.map((entry) => ({ entry, error: 'down' })),
+          });
+        }
+        dlq.push(...entries);
+        return Promise.resolve({ added: entries.length, failed: [] });
+      },
+    },
+    bypassInflux: opts.bypass ?? false,
+    gatewayId: 'gw-test',
+    log: () => undefined,
+  } as unknown as PipelineDeps;
+  return { deps, dlq, added };
+}
+
+describe('processBatch', () => {
+  it('counts every stage and completes healthy messages', async () => {
+    const { deps, added } = fakes();
+    const acc = await processBatch([raw(telemetry('a', 0)), raw(telemetry('b', 0))], deps);
+    const c = acc.runs.get('run-1')?.counts;
+    expect(c).toMatchObject({
+      recv_total: 2,
+      parse_ok_total: 2,
+      influx_ok_total: 2,
+      redis_ok_total: 2,
+      pipeline_success_total: 2,
+      core_pipeline_success_total: 2,
+    });
+    expect(acc.latenciesMs).toHaveLength(2);
+    expect(added[0].runId).toBe('run-1');
+  });
+
+  it('dead-letters parse, Influx and Redis failures separately, each once with its kind and key', async () => {
+    const { deps, dlq } = fakes({ influxFails: ['i'], redisFails: ['r'] });
+    const acc = await processBatch(
+      [
+        raw(Buffer.from('garbage "runId":"run-1"')),
+        raw(telemetry('i', 3)),
+        raw(telemetry('r', 4)),
+        raw(telemetry('ok', 5)),
+      ],
+      deps,
+    );
+    const c = acc.runs.get('run-1')?.counts;
+    expect(c).toMatchObject({
+      recv_total: 4,
+      parse_fail_total: 1,
+      parse_ok_total: 3,
+      influx_ok_total: 2,
+      influx_fail_total: 1,
+      redis_ok_total: 2,
+      redis_fail_total: 1,
+      pipeline_success_total: 1,
+      core_pipeline_success_total: 2,
+      dlq_total: 3,
+    });
+    expect(dlq.map((e) => [e.kind, e.key])).toEqual([
+      ['parse', expect.stringMatching(/^raw:[0-9a-f]{32}$/)],
+      ['influx', 'i:3'],
+      ['redis', 'r:4'],
+    ]);
+    expect(dlq[0].error.code).toBe('NOT_JSON');
+    expect(Buffer.from(dlq[1].payloadBase64, 'base64').toString()).toContain('"deviceId":"i"');
+  });
+
+  it('in bypass mode counts influx_bypass_total and never calls the writer', async () => {
+    const { deps } = fakes({ bypass: true });
+    deps.influx.write = () => Promise.reject(new Error('must not be called'));
+    const acc = await processBatch([raw(telemetry('a', 0))], deps);
+    expect(acc.runs.get('run-1')?.counts).toMatchObject({
+      influx_bypass_total: 1,
+      influx_ok_total: 0,
+      pipeline_success_total: 1,
+    });
+  });
+
+  it('does not count DLQ entries that could not be queued', async () => {
+    const { deps } = fakes({ dlqDown: true });
+    const acc = await processBatch([raw(Buffer.alloc(0))], deps);
+    expect(acc.totals().parse_fail_total).toBe(1);
+    expect(acc.totals().dlq_total).toBe(0);
+  });
+});

@@ -1,0 +1,71 @@
+/** Where and how {@link InfluxWriter} writes; only url/token/org/bucket are required. */
+export interface InfluxWriterConfig {
+  /** Base URL of the InfluxDB v2 API, e.g. `http://localhost:8086` (no `/api/v2`). */
+  url: string;
+  token: string;
+  org: string;
+  bucket: string;
+  /** Hard deadline of one HTTP request, connect to last byte. Default 5000. */
+  timeoutMs?: number;
+  /** Retries of one batch after transient failures. Default 5. */
+  maxRetries?: number;
+  /** Wall-clock budget of one `write()` call for retries. Default 15000. */
+  retryBudgetMs?: number;
+  /** Backoff base (first retry waits up to this). Default 100. */
+  baseDelayMs?: number;
+  /** Backoff cap. Default 5000. */
+  maxDelayMs?: number;
+  /** Bodies larger than this many bytes are gzipped, like the client's WriteApi. Default 1000. */
+  gzipThreshold?: number;
+  /** Uniform [0, 1) for the backoff jitter. Default Math.random. */
+  random?: () => number;
+  /** Waits between retries. Default a timer; tests pass a fake to stay fast. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Clock for the retry budget. Default Date.now. */
+  now?: () => number;
+}
+
+export type ResolvedInfluxWriterConfig = Required<InfluxWriterConfig>;
+
+export const INFLUX_WRITER_DEFAULTS = {
+  timeoutMs: 5000,
+  maxRetries: 5,
+  retryBudgetMs: 15_000,
+  baseDelayMs: 100,
+  maxDelayMs: 5000,
+  gzipThreshold: 1000,
+} as const;
+
+/**
+ * Applies defaults and rejects values that would make the writer hang or spin (the app validates
+ * its env first; this guards direct use).
+ */
+export function resolveInfluxWriterConfig(config: InfluxWriterConfig): ResolvedInfluxWriterConfig {
+  const resolved: ResolvedInfluxWriterConfig = {
+    ...INFLUX_WRITER_DEFAULTS,
+    random: Math.random,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: Date.now,
+    ...withoutUndefined(config),
+  };
+  for (const key of Object.keys(
+    INFLUX_WRITER_DEFAULTS,
+  ) as (keyof typeof INFLUX_WRITER_DEFAULTS)[]) {
+    const value = resolved[key];
+    if (!Number.isFinite(value) || value < 0) {
+      throw new Error(`InfluxWriter: ${key} must be a finite number >= 0, got ${value}`);
+    }
+  }
+  if (resolved.timeoutMs === 0) {
+    throw new Error('InfluxWriter: timeoutMs must be > 0 (a request without deadline can hang)');
+  }
+  if (!/^https?:\/\//.test(resolved.url)) {
+    throw new Error(`InfluxWriter: url must start with http:// or https://, got "${resolved.url}"`);
+  }
+  return resolved;
+}
+
+// `{ timeoutMs: undefined }` (an unset env var) must not override the default.
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
