@@ -31,6 +31,8 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   private readonly subscriber: TelemetrySubscriber;
   private readonly batcher: IngestBatcher;
   private readonly failsafe: Failsafe;
+  private statsTimer?: NodeJS.Timeout;
+  private window = { recv: 0, ok: 0, parseFail: 0, influxFail: 0, redisFail: 0, dlqLost: 0 };
 
   constructor(
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
@@ -81,7 +83,14 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
           gatewayId: env.GATEWAY_ID,
           onStored: (m) => this.failsafe.check(m),
           onBatch: (acc, lost) => {
-            this.metrics.add(acc.totals(), acc.latenciesMs);
+            const t = acc.totals();
+            this.metrics.add(t, acc.latenciesMs);
+            this.window.recv += t.recv_total;
+            this.window.ok += t.pipeline_success_total;
+            this.window.parseFail += t.parse_fail_total;
+            this.window.influxFail += t.influx_fail_total;
+            this.window.redisFail += t.redis_fail_total;
+            this.window.dlqLost += lost;
             this.metrics.dlqLost.inc(lost);
             this.metrics.buffered.set(this.batcher.buffered);
           },
@@ -126,10 +135,18 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       },
       'ingest gateway subscribed',
     );
+    // One line per 5 s with traffic: what lands in an attempt's backend.log.
+    this.statsTimer = setInterval(() => {
+      if (this.window.recv > 0) {
+        this.logger.log({ ...this.window, buffered: this.batcher.buffered, windowSec: 5 }, 'ingest stats');
+        this.window = { recv: 0, ok: 0, parseFail: 0, influxFail: 0, redisFail: 0, dlqLost: 0 };
+      }
+    }, 5000);
   }
 
   /** SIGTERM: stop taking messages, finish or DLQ what is held, then close the stores. */
   async onApplicationShutdown(signal?: string): Promise<void> {
+    clearInterval(this.statsTimer);
     this.logger.log({ signal, buffered: this.batcher.buffered }, 'draining');
     await this.subscriber.stopTaking();
     await this.batcher.drain();

@@ -219,7 +219,7 @@ export class RunService {
       before,
       summary.published_total,
     );
-    backendLog?.kill('SIGTERM');
+    stopProcessGroup(backendLog);
     if (spec.requireBusinessSummary && !business) {
       reasons.push(
         'REQUIRE_BUSINESS_SUMMARY=1 but no business-summary.json was produced for this attempt (no gateway counted this run)',
@@ -302,6 +302,16 @@ async function removeUntakenJobs(queue: Queue, jobIds: string[]): Promise<void> 
     const state = await job?.getState();
     if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) {
       await job.remove().catch(() => undefined);
+    }
+  }
+}
+
+function stopProcessGroup(child: ReturnType<typeof spawn> | undefined): void {
+  if (child?.pid !== undefined && child.exitCode === null) {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      child.kill('SIGTERM');
     }
   }
 }
