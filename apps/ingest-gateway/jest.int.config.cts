@@ -10,8 +10,6 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
   // Container start (and a possible image pull) dominates; each start has its own 60 s budget.
   testTimeout: 180000,
-  // Child gateways and container tooling can hold pipes a moment after afterAll; never hang CI.
-  forceExit: true,
   setupFiles: ['<rootDir>/test/setup-tz.ts'],
   coverageDirectory: '../../coverage/apps/ingest-gateway-int',
 };

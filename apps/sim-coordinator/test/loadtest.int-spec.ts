@@ -115,7 +115,10 @@ describe('loadtest run (real agents, Redis and Mosquitto)', () => {
       encoding: 'utf8',
       timeout: 60_000,
     });
-    expect(res.status).toBe(0);
+    expect({ status: res.status, stderr: res.status === 0 ? '' : res.stderr }).toEqual({
+      status: 0,
+      stderr: '',
+    });
     const summary = readJson<ConnectionSummary>(
       join(env.ARTIFACTS_DIR, runId, 'attempt-1', 'connection-summary.json'),
     );

@@ -138,7 +138,10 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     // One line per 5 s with traffic: what lands in an attempt's backend.log.
     this.statsTimer = setInterval(() => {
       if (this.window.recv > 0) {
-        this.logger.log({ ...this.window, buffered: this.batcher.buffered, windowSec: 5 }, 'ingest stats');
+        this.logger.log(
+          { ...this.window, buffered: this.batcher.buffered, windowSec: 5 },
+          'ingest stats',
+        );
         this.window = { recv: 0, ok: 0, parseFail: 0, influxFail: 0, redisFail: 0, dlqLost: 0 };
       }
     }, 5000);

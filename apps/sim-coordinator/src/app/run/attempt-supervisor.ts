@@ -144,19 +144,22 @@ export class AttemptSupervisor {
   }
 
   private async refresh(p: PartState): Promise<void> {
+    // State first, then the job: read the other way round, a job that completes in between
+    // shows 'completed' with the stale (empty) return value it had while active.
+    const state = await this.queue.getJobState(p.jobId);
     const job = (await Job.fromId(this.queue, p.jobId)) as
       | Job<PartitionSpec, PartitionResult>
       | undefined;
-    if (!job) {
+    if (!job || state === 'unknown') {
       p.error = 'job disappeared from the queue';
       return;
     }
-    const state = await job.getState();
     if (typeof job.progress === 'object' && job.progress !== null) {
       p.progress = job.progress as unknown as PartitionProgress;
     }
     if (state === 'completed') {
-      p.result = job.returnvalue;
+      // Null until BullMQ has stored it; keep polling until then.
+      p.result = job.returnvalue ?? undefined;
     } else if (state === 'failed') {
       p.error = `agent failed: ${job.failedReason}`;
     } else if (state === 'active') {
