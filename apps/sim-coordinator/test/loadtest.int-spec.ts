@@ -206,6 +206,45 @@ describe('loadtest run (real agents, Redis and Mosquitto)', () => {
     expect(res.stderr).toContain('SIM_TASK/model must be one of');
   });
 
+  it('fails an attempt without a business summary when REQUIRE_BUSINESS_SUMMARY=1 and no gateway counted it', async () => {
+    const runId = `int-require-${Date.now()}`;
+    const res = await runCli(
+      [
+        'loadtest',
+        'run',
+        '--connections',
+        '10',
+        '--partitions',
+        '1',
+        '--parallelism',
+        '10',
+        '--mps',
+        '1',
+        '--duration',
+        '1',
+        '--qos',
+        '1',
+        '--run-id',
+        runId,
+        '--max-attempts',
+        '1',
+      ],
+      { ...env, REQUIRE_BUSINESS_SUMMARY: '1', DRAIN_WINDOW_SEC: '2' },
+    );
+    expect(res.code).toBe(1);
+    const summary = readJson<ConnectionSummary>(
+      join(env.ARTIFACTS_DIR, runId, 'attempt-1', 'connection-summary.json'),
+    );
+    expect(summary.published_total).toBe(10);
+    expect(summary.failed_total).toBe(0);
+    expect(summary.failure_reasons).toEqual([
+      'REQUIRE_BUSINESS_SUMMARY=1 but no business-summary.json was produced for this attempt (no gateway counted this run)',
+    ]);
+    expect(existsSync(join(env.ARTIFACTS_DIR, runId, 'attempt-1', 'business-summary.json'))).toBe(
+      false,
+    );
+  });
+
   it('says clearly within 5 s that Redis is unreachable, with a non-zero exit', async () => {
     const res = await runCli(
       [
