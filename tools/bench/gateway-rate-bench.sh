@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# How fast one gateway instance ingests within the p95 < 200 ms SLO, and at what CPU, beside a
+# bare MQTT.js subscriber that only counts (the reference). For each rate in GW_RATES (msg/s):
+# 1,000 lean devices publish for GW_DURATION s through the broker to (a) one gateway in strict
+# mode, (b) the bare subscriber. Prints a table; not a test.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+. tools/stack/env.sh
+eval "$(bash tools/stack/up.sh)"
+npx nx run-many -t build -p sim-agent sim-coordinator ingest-gateway --outputStyle=static >/dev/null
+broker_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' sousvide-mosquitto)
+export MQTT_URL="mqtt://$broker_ip:1883" REDIS_URL INFLUX_URL
+devices=${GW_DEVICES:-1000}
+duration=${GW_DURATION:-20}
+work=$(mktemp -d /tmp/gw-rate-bench.XXXXXX)
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+load() { # <rate> <runId>
+  ARTIFACTS_DIR="$work" node dist/apps/sim-coordinator/main.js loadtest run --connections "$devices" --partitions 2 \
+    --parallelism 100 --mps "$(node -e "console.log($1 / $devices)")" --duration "$duration" --qos 1 --model lean \
+    --run-id "$2" --max-attempts 1 >/dev/null 2>"$work/$2.progress" || true
+}
+printf '%-8s %-10s %-10s %-10s %-12s %-10s %-12s\n' rate recv gw_p95_ms gw_p99_ms gw_cpu_% bare_recv bare_cpu_%
+for rate in ${GW_RATES:-2000 4000 6000 8000}; do
+  run="gwrate-$rate-$(date +%s)"
+  GATEWAY_ID="bench-gw" OPS_PORT=9478 INGEST_MQTT_CONNECTIONS=4 node dist/apps/ingest-gateway/main.js >"$work/gw-$rate.log" 2>&1 &
+  gw=$!
+  until node -e "fetch('http://127.0.0.1:9478/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; do sleep 0.3; done
+  c0=$(cpu_of $gw); t0=$(date +%s.%N)
+  load "$rate" "$run"
+  c1=$(cpu_of $gw); t1=$(date +%s.%N)
+  kill $gw; wait $gw 2>/dev/null || true
+  biz="$work/$run/attempt-1/business-summary.json"
+  read -r recv p95 p99 < <(node -e "const b=require('$biz');console.log(b.recv_total,b.e2e_latency_ms.p95,b.e2e_latency_ms.p99)" 2>/dev/null || echo "0 - -")
+  gwcpu=$(node -e "console.log(Math.round(($c1-$c0)/$(getconf CLK_TCK)/($t1-$t0)*1000)/10)")
+  # Reference: the same load to a subscriber that only counts.
+  node tools/bench/bare-subscriber.js "$MQTT_URL" >"$work/bare-$rate.out" 2>&1 &
+  bare=$!
+  until grep -q ready "$work/bare-$rate.out" 2>/dev/null; do sleep 0.2; done
+  load "$rate" "bare-$run"
+  kill -TERM $bare; wait $bare 2>/dev/null || true
+  read -r brecv bcpu < <(node -e "const l=require('fs').readFileSync('$work/bare-$rate.out','utf8').trim().split('\n').pop();const j=JSON.parse(l);console.log(j.received,j.cpuPercent)")
+  printf '%-8s %-10s %-10s %-10s %-12s %-10s %-12s\n' "$rate" "$recv" "$p95" "$p99" "$gwcpu" "$brecv" "$bcpu"
+done
+echo "artifacts: $work (gateway CPU over the whole load run incl. connect and drain; bare CPU over its lifetime)"
