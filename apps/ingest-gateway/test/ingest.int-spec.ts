@@ -475,4 +475,67 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
     expect(biz.recv_total).toBe(4000);
     expect(biz.pipeline_success_total).toBe(4000);
   });
+
+  it('spools failed messages while Redis is down and drains them into the DLQ once it is back', async () => {
+    const gw = await startGateway({
+      ...baseEnv,
+      GATEWAY_ID: 'gw-spool',
+      SPOOL_DIR: mkdtempSync(join(tmpdir(), 'gw-spool-')),
+    });
+    gateways.push(gw);
+    const runId = `gw-spool-${Date.now()}`;
+    const pub = await mqtt.connectAsync(broker.url, { clientId: `spool-pub-${Date.now()}` });
+    const send = async (from: number, count: number): Promise<void> => {
+      for (let seq = from; seq < from + count; seq += 1) {
+        const m = {
+          v: 1,
+          deviceId: `sv-spool-${seq % 20}`,
+          seq,
+          ts: Date.now(),
+          runId,
+          tempC: 55,
+          targetC: 56,
+          heaterOn: true,
+          pumpOn: true,
+          waterLevel: 0.8,
+          state: 'cooking',
+        };
+        await pub.publishAsync(`sousvide/${m.deviceId}/telemetry`, JSON.stringify(m), { qos: 1 });
+      }
+    };
+    await send(0, 50);
+    await redis.pause();
+    await send(50, 100);
+    // Heartbeats time out (3 s), the DLQ add times out (5 s), then the entries are spooled.
+    const deadline = Date.now() + 30_000;
+    while ((await metric(gw.opsUrl, 'ingest_spool_entries')) === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const spooledWhileDown = await metric(gw.opsUrl, 'ingest_spool_entries');
+    await redis.unpause();
+    await send(150, 50);
+    await pub.endAsync();
+    while (
+      (await metric(gw.opsUrl, 'ingest_spool_entries')) > 0 &&
+      Date.now() < deadline + 30_000
+    ) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(spooledWhileDown).toBeGreaterThan(0);
+    expect(await metric(gw.opsUrl, 'ingest_spool_entries')).toBe(0);
+    const redisFailed = await metric(gw.opsUrl, 'ingest_redis_fail_total');
+    expect(redisFailed).toBeGreaterThan(0);
+    const dlq = new Queue(QUEUE_NAMES.dlq, { connection: { url: redis.url } });
+    try {
+      const jobs = await dlq.getJobs(['waiting'], 0, -1);
+      const mine = jobs.filter((j) => (j.data as { runId?: string; kind: string }).runId === runId);
+      // Every heartbeat that failed is in the DLQ exactly once: nothing lost, nothing doubled.
+      expect(mine.filter((j) => (j.data as { kind: string }).kind === 'redis')).toHaveLength(
+        redisFailed,
+      );
+      expect(new Set(mine.map((j) => j.id)).size).toBe(mine.length);
+    } finally {
+      await dlq.close();
+    }
+  });
 });

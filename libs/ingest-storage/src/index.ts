@@ -7,3 +7,8 @@ export * from './lib/influx/influx-writer';
 export * from './lib/influx/influx-writer.config';
 export * from './lib/influx/influx-write.error';
 export * from './lib/influx/line-protocol';
+export * from './lib/spool/durable-spool';
+export * from './lib/spool/durable-spool.options';
+export * from './lib/spool/spool-full.error';
+export * from './lib/spool/spool-locked.error';
+export type { SpoolFs, SpoolLogger } from './lib/spool/spool-fs';

@@ -1,1 +1,2 @@
 export * from './lib/redis-health';
+export * from './lib/redis-preflight';

@@ -5,9 +5,11 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import {
   DlqProducer,
+  DurableSpool,
   FailsafeGate,
   HeartbeatStore,
   InfluxWriter,
@@ -20,6 +22,7 @@ import { TelemetrySubscriber } from './mqtt/telemetry-subscriber';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { IngestBatcher } from './pipeline/ingest-batcher';
 import { processBatch } from './pipeline/ingest-pipeline';
+import { SpoolingDlq } from './pipeline/spooling-dlq';
 
 /** Wires subscriber -> batcher -> pipeline and owns the order of start-up and shutdown. */
 @Injectable()
@@ -32,6 +35,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   private readonly batcher: IngestBatcher;
   private readonly failsafe: Failsafe;
   private statsTimer?: NodeJS.Timeout;
+  private spooledDlq?: SpoolingDlq;
   private window = { recv: 0, ok: 0, parseFail: 0, influxFail: 0, redisFail: 0, dlqLost: 0 };
 
   constructor(
@@ -78,7 +82,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
           influx: this.influx,
           heartbeat,
           counters,
-          dlq: this.dlq,
+          dlq: this.requireSpooledDlq(),
           bypassInflux: env.INGEST_INFLUX_WRITE_MODE === 'bypass',
           gatewayId: env.GATEWAY_ID,
           onStored: (m) => this.failsafe.check(m),
@@ -108,6 +112,13 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     });
   }
 
+  private requireSpooledDlq(): SpoolingDlq {
+    if (!this.spooledDlq) {
+      throw new Error('DLQ spool not open yet');
+    }
+    return this.spooledDlq;
+  }
+
   get mqttConnected(): boolean {
     return this.subscriber.connected;
   }
@@ -126,6 +137,16 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
         `Redis at ${this.env.REDIS_URL} unreachable (${(err as Error).message}): check REDIS_URL`,
       );
     }
+    const spool = await DurableSpool.open({
+      dir: join(this.env.SPOOL_DIR, this.env.GATEWAY_ID),
+      maxBytes: this.env.SPOOL_MAX_BYTES,
+      onNearFull: (stats) =>
+        this.logger.warn({ ...stats, maxBytes: this.env.SPOOL_MAX_BYTES }, 'DLQ spool nearly full'),
+      logger: { warn: (obj, msg) => this.logger.warn(obj, msg) },
+    });
+    this.spooledDlq = new SpoolingDlq(this.dlq, spool, (obj, msg) => this.logger.warn(obj, msg));
+    this.spooledDlq.start();
+    this.metrics.trackSpool(() => spool.stats());
     await this.subscriber.start();
     this.logger.log(
       {
@@ -155,6 +176,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     await this.batcher.drain();
     await this.failsafe.flush();
     await this.subscriber.close();
+    await this.spooledDlq?.stop();
     await Promise.allSettled([this.influx.close(), this.dlq.close()]);
     this.redis.disconnect();
     this.logger.log({}, 'drained and closed');

@@ -29,13 +29,15 @@ export const INGEST_KEYS = {
   runCounters: (runId: string): string => `ingest:run:${runId}:counters`,
   /**
    * Hash of latency histogram buckets (field = bucket index, see LatencyHistogram) plus the
-   * fields `count`, `sumUs` and `maxUs`: payload ts -> pipeline completion.
+   * fields `count`, `sumUs`, `minUs` and `maxUs`: payload ts -> pipeline completion.
    */
   runLatency: (runId: string): string => `ingest:run:${runId}:latency`,
   /** Sorted set deviceId -> last-seen ts (ms), written with ZADD GT so it never moves back. */
   heartbeat: 'ingest:heartbeat',
   /** SET NX PX marker: a fail-safe command was sent to this device within the cooldown. */
   failsafe: (deviceId: string): string => `ingest:failsafe:${deviceId}`,
+  /** SET NX PX marker: one replayer is re-driving this DLQ job right now. */
+  replayClaim: (jobId: string): string => `replay:claim:${jobId}`,
 } as const;
 
 /** How long per-run counters live: long enough to summarise and compare runs. */

@@ -24,6 +24,13 @@ export const gatewayEnvSchema = z.object({
   FAILSAFE_MIN_WATER: z.coerce.number().min(0).max(1).default(0.1),
   FAILSAFE_COOLDOWN_SEC: z.coerce.number().int().min(1).default(60),
   AUDIT_LOG_PATH: z.string().min(1).default('ingest-audit.jsonl'),
+  /** Durable spool for failed messages while the DLQ (Redis) is unreachable; one dir per instance. */
+  SPOOL_DIR: z.string().min(1).default('ingest-spool'),
+  SPOOL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(256 * 1024 * 1024),
   GATEWAY_ID: z.string().min(1).default(`gw-${hostname()}-${process.pid}`),
   OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9470),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),

@@ -39,6 +39,26 @@ export class GatewayMetrics {
     });
   }
 
+  /** Spool gauges, read at scrape time. */
+  trackSpool(stats: () => { bytes: number; entries: number }): void {
+    new Gauge({
+      name: 'ingest_spool_entries',
+      help: 'failed messages held in the durable spool until the DLQ answers',
+      registers: [this.registry],
+      collect() {
+        this.set(stats().entries);
+      },
+    });
+    new Gauge({
+      name: 'ingest_spool_bytes',
+      help: 'bytes held in the durable spool',
+      registers: [this.registry],
+      collect() {
+        this.set(stats().bytes);
+      },
+    });
+  }
+
   add(counts: BusinessCounts, latenciesMs: number[]): void {
     for (const name of BUSINESS_COUNTERS) {
       if (counts[name] > 0) {

@@ -1,0 +1,9 @@
+/** Bad command-line input: main prints the message and exits 2 before touching anything. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -1,0 +1,123 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Job, type Queue } from 'bullmq';
+import { decodeTelemetry, TelemetryParseError, type TelemetryV1 } from '@sousvide/telemetry-schema';
+import { REPLAYER_DLQ_QUEUE } from '../config/env.schema';
+import { readDlqEntry, type StoredDlqEntry } from './dlq-entry.util';
+import { EntryStorage } from './entry-storage';
+import type { EntryExporter } from './entry-exporter';
+import { ReplayClaims } from './replay-claims';
+import type { ReplayReport } from './replay-report';
+
+interface Decoded {
+  job: Job;
+  entry: StoredDlqEntry;
+  msg: TelemetryV1;
+}
+
+/**
+ * Replays one batch of DLQ job ids: claim -> fetch -> decode -> store -> remove. An entry leaves
+ * the DLQ only after its storage succeeded; anything else leaves it in place (with the new error
+ * in `lastReplay`), so a failed or interrupted replay never loses an entry.
+ */
+@Injectable()
+export class ReplayBatch {
+  constructor(
+    @Inject(REPLAYER_DLQ_QUEUE) private readonly queue: Queue,
+    private readonly claims: ReplayClaims,
+    private readonly storage: EntryStorage,
+  ) {}
+
+  async run(ids: string[], report: ReplayReport, exporter?: EntryExporter): Promise<void> {
+    const dryRun = report.dryRun;
+    const owned = dryRun ? new Set(ids) : await this.claims.claim(ids);
+    for (const id of ids.filter((i) => !owned.has(i))) {
+      report.count(kindOfJobId(id), 'skipped_duplicate');
+    }
+    const fetched = await Promise.all([...owned].map((id) => Job.fromId(this.queue, id)));
+    const jobs = fetched.filter((j): j is Job => j !== undefined);
+    const release: string[] = [];
+    for (const id of [...owned].filter((i) => !jobs.some((j) => j.id === i))) {
+      // Gone since we listed it: another replayer (or an operator) handled it.
+      report.count(kindOfJobId(id), 'skipped_duplicate');
+      release.push(id);
+    }
+    await exporter?.write(jobs);
+
+    const decoded: Decoded[] = [];
+    const failed: { job: Job; entry: StoredDlqEntry; error: string }[] = [];
+    for (const job of jobs) {
+      const read = readDlqEntry(job.data);
+      if (!read.ok) {
+        // Corrupt data cannot be re-driven or safely annotated: leave it untouched for a human.
+        report.count(kindOfJobId(job.id), 'corrupt');
+        release.push(job.id ?? '');
+        continue;
+      }
+      try {
+        // Re-validates against the current schema: a schema fix makes `parse` entries replayable.
+        decoded.push({ job, entry: read.entry, msg: decodeTelemetry(read.payload) });
+      } catch (err) {
+        const e = err instanceof TelemetryParseError ? `${err.code}: ${err.message}` : String(err);
+        failed.push({ job, entry: read.entry, error: e });
+      }
+    }
+    if (dryRun) {
+      decoded.forEach((d) => report.count(d.entry.kind, 'replayed'));
+      failed.forEach((f) => report.count(f.entry.kind, 'failed_again'));
+      return;
+    }
+
+    const errors = await this.storage.store(decoded.map((d) => d.msg));
+    await Promise.all(
+      decoded.map(async (d, i) => {
+        const error = errors[i];
+        if (error !== undefined) {
+          failed.push({ job: d.job, entry: d.entry, error });
+          return;
+        }
+        const removeError = await this.remove(d.job);
+        if (removeError === 'gone') {
+          report.count(d.entry.kind, 'skipped_duplicate');
+        } else if (removeError !== undefined) {
+          // Stored but still queued: a later replay re-stores it, which is harmless.
+          failed.push({ job: d.job, entry: d.entry, error: removeError });
+        } else {
+          report.count(d.entry.kind, 'replayed');
+        }
+      }),
+    );
+    await Promise.all(failed.map((f) => this.recordFailure(f.job, f.entry, f.error)));
+    failed.forEach((f) => report.count(f.entry.kind, 'failed_again'));
+    await this.claims.release([...release, ...failed.map((f) => f.job.id ?? '')]);
+  }
+
+  /**
+   * Removes a stored entry: undefined when removed, 'gone' when a concurrent replayer (or an
+   * operator) removed it first, else the error.
+   */
+  private async remove(job: Job): Promise<undefined | 'gone' | string> {
+    try {
+      await job.remove();
+      return undefined;
+    } catch (err) {
+      const gone = await Job.fromId(this.queue, job.id ?? '').then(
+        (j) => j === undefined,
+        () => false,
+      );
+      return gone ? 'gone' : `REMOVE: ${(err as Error).message}`;
+    }
+  }
+
+  /** Leaves the entry in the DLQ with the latest error, so operators see why it is still there. */
+  private async recordFailure(job: Job, entry: StoredDlqEntry, error: string): Promise<void> {
+    const attempts = (entry.lastReplay?.attempts ?? 0) + 1;
+    await job
+      .updateData({ ...entry, lastReplay: { at: Date.now(), error, attempts } })
+      .catch(() => undefined); // removed meanwhile: nothing left to annotate
+  }
+}
+
+/** Kind from a job id (`<kind>__<key>`, see dlqJobId) when the data cannot be trusted. */
+function kindOfJobId(id: string | undefined): string | undefined {
+  return id?.split('__')[0];
+}

@@ -1,0 +1,69 @@
+import type { DlqProducer, DurableSpool } from '@sousvide/ingest-storage';
+import { DlqEntry } from '@sousvide/loadtest-contracts';
+
+type AddResult = Awaited<ReturnType<DlqProducer['addMany']>>;
+
+/**
+ * The DLQ as the pipeline sees it: entries the queue (Redis) refuses go to the durable spool, and
+ * a background drain moves them into the queue once it answers again. Only entries that neither
+ * the queue nor the spool took come back as failed (the spool is full): those are the losses.
+ */
+export class SpoolingDlq {
+  spooled = 0;
+  private timer?: NodeJS.Timeout;
+  private draining?: Promise<unknown>;
+
+  constructor(
+    private readonly dlq: Pick<DlqProducer, 'addMany'>,
+    private readonly spool: DurableSpool,
+    private readonly log: (obj: Record<string, unknown>, msg: string) => void,
+  ) {}
+
+  async addMany(entries: readonly DlqEntry[]): Promise<AddResult> {
+    const res = await this.dlq.addMany(entries);
+    if (res.failed.length === 0) {
+      return res;
+    }
+    const refused = res.failed.map((f) => f.entry);
+    try {
+      await this.spool.append(refused);
+      this.spooled += refused.length;
+      return { ...res, failed: [] };
+    } catch (err) {
+      this.log(
+        { entries: refused.length, err: (err as Error).message },
+        'DLQ down and spool refused entries',
+      );
+      return res;
+    }
+  }
+
+  /** Drains the spool into the queue every `intervalMs` while it holds anything. */
+  start(intervalMs = 1000): void {
+    this.timer = setInterval(() => {
+      if (!this.draining && this.spool.stats().entries > 0) {
+        this.draining = this.drain().finally(() => {
+          this.draining = undefined;
+        });
+      }
+    }, intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      const { drained, remaining } = await this.spool.drainTo((entries) =>
+        this.dlq.addMany(entries),
+      );
+      if (drained > 0) {
+        this.log({ drained, remaining }, 'spool drained into the DLQ');
+      }
+    } catch (err) {
+      this.log({ err: (err as Error).message }, 'spool drain failed');
+    }
+  }
+}
