@@ -8,6 +8,6 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'html'],
   // Integration specs need containers; they run via jest.int.config.cts (target int-test).
   testPathIgnorePatterns: ['/node_modules/', '\\.int-spec\\.ts$'],
-  setupFiles: ['<rootDir>/test/setup-tz.ts'],
+  setupFiles: [require.resolve('../../tools/jest/setup-tz.js')],
   coverageDirectory: '../../coverage/libs/ingest-storage',
 };

@@ -1,2 +1,0 @@
-// Jest setupFiles entry: timestamps in assertions and bucket math must not depend on the host TZ.
-process.env['TZ'] = 'UTC';
