@@ -1,11 +1,9 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   classifyError,
   deviceIdOf,
   emptyFailureCounts,
   FAILURE_CLASSES,
   FailureClass,
-  GeneratorHealth,
   LatencyHistogram,
   PartitionProgress,
   PartitionResult,
@@ -15,6 +13,7 @@ import {
 import { controlTopic, encodeTelemetry, telemetryTopic } from '@sousvide/telemetry-schema';
 import { DeviceClient, DeviceClientFactory } from '../clients/device-client';
 import { DeviceFleet } from './device-fleet';
+import { idleGeneratorHealth, measureGeneratorHealth } from './generator-health';
 
 /** What the runner needs from its surroundings: a client model, the barrier and reporting. */
 export interface PartitionRunnerPorts {
@@ -32,8 +31,6 @@ export interface PartitionRunnerPorts {
 
 const DEVICE_PREFIX = 'sv-';
 const SWEEP_MS = 200;
-/** The generator, not the backend, is the bottleneck past these (DESIGN.md section 5). */
-const SATURATION = { scheduleLagP99Ms: 200, eventLoopP99Ms: 200, cpuPercent: 95 };
 
 /**
  * Executes one partition: connect N devices with bounded parallelism, wait at the barrier,
@@ -95,13 +92,16 @@ export class PartitionRunner {
       let scheduled = 0;
       let publishStartedAt = Date.now();
       let publishEndedAt = publishStartedAt;
-      let health = this.idleHealth();
+      let health = idleGeneratorHealth();
       if (schedule) {
         this.ports.log(
           `start at ${new Date(schedule.startAt).toISOString()}: ${schedule.total} messages, period ${schedule.periodMs.toFixed(1)} ms`,
         );
         publishStartedAt = schedule.startAt;
-        const measured = await this.measureHealth(() => this.publishAll(schedule));
+        const measured = await measureGeneratorHealth(
+          () => this.publishAll(schedule),
+          () => this.scheduleLag.stats().p99,
+        );
         scheduled = measured.value;
         health = measured.health;
         publishEndedAt = Date.now();
@@ -326,54 +326,6 @@ export class PartitionRunner {
     for (let i = 0; i < open.length; i += batch) {
       await Promise.all(open.slice(i, i + batch).map((c) => c.end()));
     }
-  }
-
-  private async measureHealth<T>(
-    fn: () => Promise<T>,
-  ): Promise<{ value: T; health: GeneratorHealth }> {
-    const loop = monitorEventLoopDelay({ resolution: 10 });
-    loop.enable();
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const value = await fn();
-    const elapsedMs = Math.max(1, performance.now() - t0);
-    loop.disable();
-    const cpu = process.cpuUsage(cpu0);
-    const cpuPercent = Math.round(((cpu.user + cpu.system) / 1000 / elapsedMs) * 1000) / 10;
-    const loopP99 = Math.round(loop.percentile(99) / 1e4) / 100;
-    const lagP99 = this.scheduleLag.stats().p99;
-    const reasons: string[] = [];
-    if (lagP99 > SATURATION.scheduleLagP99Ms) {
-      reasons.push(`schedule lag p99 ${lagP99} ms > ${SATURATION.scheduleLagP99Ms} ms`);
-    }
-    if (loopP99 > SATURATION.eventLoopP99Ms) {
-      reasons.push(`event-loop delay p99 ${loopP99} ms > ${SATURATION.eventLoopP99Ms} ms`);
-    }
-    if (cpuPercent > SATURATION.cpuPercent) {
-      reasons.push(`agent CPU ${cpuPercent}% > ${SATURATION.cpuPercent}% of a core`);
-    }
-    return {
-      value,
-      health: {
-        eventLoopLagP99Ms: loopP99,
-        eventLoopLagMaxMs: Math.round(loop.max / 1e4) / 100,
-        cpuPercent,
-        rssBytes: process.memoryUsage.rss(),
-        saturated: reasons.length > 0,
-        reasons,
-      },
-    };
-  }
-
-  private idleHealth(): GeneratorHealth {
-    return {
-      eventLoopLagP99Ms: 0,
-      eventLoopLagMaxMs: 0,
-      cpuPercent: 0,
-      rssBytes: process.memoryUsage.rss(),
-      saturated: false,
-      reasons: [],
-    };
   }
 
   private tickProgress(): void {
