@@ -12,3 +12,4 @@ export * from './lib/spool/durable-spool.options';
 export * from './lib/spool/spool-full.error';
 export * from './lib/spool/spool-locked.error';
 export type { SpoolFs, SpoolLogger } from './lib/spool/spool-fs';
+export * from './lib/storage-env';

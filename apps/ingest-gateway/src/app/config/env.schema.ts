@@ -1,19 +1,16 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { parseEnvConfig } from '@sousvide/loadtest-contracts';
+import { storageEnvShape } from '@sousvide/ingest-storage';
 
 const url = (protocols: RegExp) => z.url({ protocol: protocols });
 
 /** The gateway's environment, validated once at boot; a bad value names its variable. */
 export const gatewayEnvSchema = z.object({
+  ...storageEnvShape,
   MQTT_URL: url(/^(mqtt|mqtts|tcp)$/),
-  REDIS_URL: url(/^rediss?$/).default('redis://127.0.0.1:6379'),
-  INFLUX_URL: url(/^https?$/).default('http://127.0.0.1:8428'),
-  INFLUX_TOKEN: z.string().default(''),
-  INFLUX_ORG: z.string().min(1).default('sousvide'),
-  INFLUX_BUCKET: z.string().min(1).default('telemetry'),
   /** The runbook's ingestion.influx.write-mode. */
   INGEST_INFLUX_WRITE_MODE: z.enum(['strict', 'bypass']).default('strict'),
-  INFLUX_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** MQTT connections this instance opens to the shared subscription. */
   INGEST_MQTT_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(2),
   INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(50_000).default(1000),
@@ -39,17 +36,7 @@ export const gatewayEnvSchema = z.object({
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
 
 export function loadGatewayEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
-  const result = gatewayEnvSchema.safeParse(env);
-  if (!result.success) {
-    const detail = result.error.issues
-      .map(
-        (i) =>
-          `${i.path.join('.')}: ${i.path.length && env[String(i.path[0])] === undefined ? 'is required' : i.message}`,
-      )
-      .join('; ');
-    throw new Error(`invalid ingest-gateway configuration: ${detail}`);
-  }
-  return result.data;
+  return parseEnvConfig(gatewayEnvSchema, env, 'ingest-gateway');
 }
 
 export const GATEWAY_ENV = Symbol('GATEWAY_ENV');

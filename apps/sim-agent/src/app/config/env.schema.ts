@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { parseEnvConfig } from '@sousvide/loadtest-contracts';
 
 /** The agent's environment, validated once at boot; nothing else reads process.env. */
 export const agentEnvSchema = z.object({
@@ -20,12 +21,7 @@ export type AgentEnv = z.infer<typeof agentEnvSchema>;
 
 /** Parses the environment; the error names every bad variable. */
 export function loadAgentEnv(env: NodeJS.ProcessEnv = process.env): AgentEnv {
-  const result = agentEnvSchema.safeParse(env);
-  if (!result.success) {
-    const detail = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid sim-agent configuration: ${detail}`);
-  }
-  return result.data;
+  return parseEnvConfig(agentEnvSchema, env, 'sim-agent');
 }
 
 export const AGENT_ENV = Symbol('AGENT_ENV');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnvConfig } from '@sousvide/loadtest-contracts';
 
 /** The coordinator's environment, validated once at boot; nothing else reads process.env. */
 export const coordinatorEnvSchema = z.object({
@@ -30,12 +31,7 @@ export const coordinatorEnvSchema = z.object({
 export type CoordinatorEnv = z.infer<typeof coordinatorEnvSchema>;
 
 export function loadCoordinatorEnv(env: NodeJS.ProcessEnv = process.env): CoordinatorEnv {
-  const result = coordinatorEnvSchema.safeParse(env);
-  if (!result.success) {
-    const detail = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid sim-coordinator configuration: ${detail}`);
-  }
-  return result.data;
+  return parseEnvConfig(coordinatorEnvSchema, env, 'sim-coordinator');
 }
 
 export const COORDINATOR_ENV = Symbol('COORDINATOR_ENV');

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/**
+ * Validates an app's environment once at boot. The error names every bad variable (a missing
+ * required one as "is required"), so a misconfigured service fails with a message, not a trace.
+ */
+export function parseEnvConfig<T extends z.ZodType>(
+  schema: T,
+  env: NodeJS.ProcessEnv,
+  app: string,
+): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const detail = result.error.issues
+      .map((i) => {
+        const name = String(i.path[0] ?? '');
+        return `${i.path.join('.')}: ${name && env[name] === undefined ? 'is required' : i.message}`;
+      })
+      .join('; ');
+    throw new Error(`invalid ${app} configuration: ${detail}`);
+  }
+  return result.data;
+}
