@@ -1,5 +1,5 @@
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
 import { loadGatewayEnv } from './app/config/env.schema';
 
@@ -7,7 +7,31 @@ async function bootstrap(): Promise<void> {
   const env = loadGatewayEnv();
   const app = await NestFactory.create(AppModule.register(env), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // Our own signal handling instead of enableShutdownHooks: Nest re-raises the signal right after
+  // the hooks, which can kill the process before the last log lines are written. Here the app
+  // drains (GatewayService.onApplicationShutdown), the logger flushes, and the exit code is 0.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    app
+      .close()
+      .then(
+        () => 0,
+        (err: unknown) => {
+          process.stderr.write(
+            `ingest-gateway shutdown failed on ${signal}: ${(err as Error).message}\n`,
+          );
+          return 1;
+        },
+      )
+      .then((code) => PinoLogger.root.flush(() => process.exit(code)))
+      .catch(() => process.exit(1));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   await app.listen(env.OPS_PORT);
 }
 
