@@ -3,17 +3,14 @@ import {
   BUSINESS_COUNTERS,
   INGEST_KEYS,
   INGEST_RUN_TTL_SEC,
+  diffSnapshots,
+  LATENCY_FIELDS,
   LatencyHistogram,
+  snapshotFromHashes,
+  type IngestSnapshot,
   type BusinessCounts,
   type HistogramJson,
 } from '@sousvide/loadtest-contracts';
-import {
-  diffTotals,
-  LATENCY_FIELDS,
-  parseCounts,
-  parseLatency,
-  type RunTotals,
-} from './run-counters.util';
 
 /**
  * HSET only when the value beats the stored one (or none is stored). HINCRBY cannot express a
@@ -91,7 +88,7 @@ export class RunCounters {
   }
 
   /** Both hashes of a run, read in one MULTI so counters and histogram are the same instant. */
-  async read(runId: string): Promise<RunTotals> {
+  async read(runId: string): Promise<IngestSnapshot> {
     const results = await this.redis
       .multi()
       .hgetall(INGEST_KEYS.runCounters(runId))
@@ -103,12 +100,12 @@ export class RunCounters {
       }
       return value as Record<string, string>;
     });
-    return { counts: parseCounts(counters ?? {}), latency: parseLatency(latency ?? {}) };
+    return snapshotFromHashes(counters ?? {}, latency ?? {});
   }
 
-  /** `after - before` of two {@link read}s, e.g. what one attempt added (see diffTotals). */
-  static diff(after: RunTotals, before: RunTotals): RunTotals {
-    return diffTotals(after, before);
+  /** `after - before` of two {@link read}s, e.g. what one attempt added (see diffSnapshots). */
+  static diff(after: IngestSnapshot, before: IngestSnapshot): IngestSnapshot {
+    return diffSnapshots(after, before);
   }
 }
 

@@ -1,7 +1,8 @@
-import { emptyBusinessCounts, LatencyHistogram } from '@sousvide/loadtest-contracts';
-import { diffTotals, parseCounts, parseLatency, type RunTotals } from './run-counters.util';
+import { LatencyHistogram } from './histogram';
+import { emptyBusinessCounts } from './ingest.constants';
+import { diffSnapshots, parseCounts, parseLatency, type IngestSnapshot } from './ingest-snapshot';
 
-describe('run-counters util', () => {
+describe('ingest snapshot parsing and diff', () => {
   it('parses HGETALL counters, defaulting missing ones to 0 and ignoring unknown fields', () => {
     const counts = parseCounts({ recv_total: '12', dlq_total: '3', stray: '9' });
 
@@ -33,27 +34,27 @@ describe('run-counters util', () => {
   });
 
   it('diffs two reads: exact counts and buckets, extremes from the later read', () => {
-    const before: RunTotals = {
+    const before: IngestSnapshot = {
       counts: { ...emptyBusinessCounts(), recv_total: 5 },
       latency: { buckets: { '1': 2, '9': 1 }, count: 3, sumUs: 11, minUs: 1, maxUs: 9 },
     };
-    const after: RunTotals = {
+    const after: IngestSnapshot = {
       counts: { ...emptyBusinessCounts(), recv_total: 8, dlq_total: 1 },
       latency: { buckets: { '1': 2, '9': 3, '4': 1 }, count: 6, sumUs: 33, minUs: 1, maxUs: 9 },
     };
 
-    expect(diffTotals(after, before)).toEqual({
+    expect(diffSnapshots(after, before)).toEqual({
       counts: { ...emptyBusinessCounts(), recv_total: 3, dlq_total: 1 },
       latency: { buckets: { '9': 2, '4': 1 }, count: 3, sumUs: 22, minUs: 1, maxUs: 9 },
     });
   });
 
   it('diffs a run with no new samples to an empty histogram', () => {
-    const same: RunTotals = {
+    const same: IngestSnapshot = {
       counts: emptyBusinessCounts(),
       latency: { buckets: { '1': 2 }, count: 2, sumUs: 2, minUs: 1, maxUs: 1 },
     };
 
-    expect(diffTotals(same, same).latency).toEqual(new LatencyHistogram().toJSON());
+    expect(diffSnapshots(same, same).latency).toEqual(new LatencyHistogram().toJSON());
   });
 });
