@@ -1,0 +1,2 @@
+export * from './lib/message-identity';
+export * from './lib/idempotency.store';
