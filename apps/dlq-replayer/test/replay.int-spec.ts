@@ -7,14 +7,17 @@ import { DlqProducer } from '@sousvide/ingest-storage';
 import { dlqJobId, QUEUE_NAMES, type DlqEntry } from '@sousvide/loadtest-contracts';
 import {
   freePort,
+  readStoredPoints,
+  reportOf,
+  runReplayer,
+  startReplayer,
+  waitForStoredPoints,
   startRedis,
   startVictoriaMetrics,
   type RedisService,
   type VictoriaMetricsService,
 } from '@sousvide/testing';
 import { corruptEntry, influxEntry, parseEntry } from './factories/dlq-entry.factory';
-import { reportOf, runReplayer, startReplayer } from './replayer-process';
-import { readPoints, waitForPoints } from './vm-points';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 let runSeq = 0;
@@ -73,7 +76,7 @@ describe('dlq-replayer (real Redis and VictoriaMetrics)', () => {
       dryRun: false,
     });
     expect(await waiting()).toBe(6);
-    expect(await waitForPoints(vm, runId, 200)).toBe(200);
+    expect((await waitForStoredPoints(vm, runId, 200)).points).toBe(200);
     const parseJob = await queue.getJob(dlqJobId('parse', parseEntry(runId, 0).key));
     expect(parseJob?.data).toMatchObject({
       lastReplay: { attempts: 1, error: expect.stringMatching(/^NOT_JSON/) },
@@ -85,7 +88,7 @@ describe('dlq-replayer (real Redis and VictoriaMetrics)', () => {
       lastReplay: { attempts: 2 },
     });
     await new Promise((r) => setTimeout(r, 1000));
-    expect(await readPoints(vm, runId)).toBe(200);
+    expect((await readStoredPoints(vm, runId)).points).toBe(200);
   });
 
   it('replays a parse entry whose payload the current schema accepts (a schema fix)', async () => {
@@ -98,7 +101,7 @@ describe('dlq-replayer (real Redis and VictoriaMetrics)', () => {
       remaining: 0,
       byKind: { parse: { replayed: 1 } },
     });
-    expect(await waitForPoints(vm, runId, 1)).toBe(1);
+    expect((await waitForStoredPoints(vm, runId, 1)).points).toBe(1);
   });
 
   it('changes nothing with --dry-run, even with --export', async () => {
@@ -125,7 +128,7 @@ describe('dlq-replayer (real Redis and VictoriaMetrics)', () => {
     const all = await runReplayer(['replay', '--dry-run', '--json'], env);
     expect(reportOf(all)).toMatchObject({ selected: 26, replayed: 20, remaining: 26 });
     expect(await queue.getJobCounts()).toEqual(before);
-    expect(await readPoints(vm, runId)).toBe(0);
+    expect((await readStoredPoints(vm, runId)).points).toBe(0);
   });
 
   it('exits 2 on an unknown --kind without touching the DLQ', async () => {
@@ -172,7 +175,7 @@ describe('dlq-replayer (real Redis and VictoriaMetrics)', () => {
     const reports = runs.map(reportOf);
     expect(reports.reduce((n, r) => n + Number(r['replayed']), 0)).toBe(300);
     expect(await waiting()).toBe(0);
-    expect(await waitForPoints(vm, runId, 300)).toBe(300);
+    expect((await waitForStoredPoints(vm, runId, 300)).points).toBe(300);
   });
 
   it('on SIGINT finishes the batch in flight, reports exactly and exits 130', async () => {

@@ -30,38 +30,6 @@ export function runLoad(
   });
 }
 
-/**
- * Points stored for a run: tempC samples over every device series. VictoriaMetrics makes fresh
- * rows searchable a moment after a flush, so this reads until `expected` shows up or 15 s pass.
- */
-export async function storedPoints(
-  vm: VictoriaMetricsService,
-  runId: string,
-  expected: number,
-): Promise<{ points: number; series: number }> {
-  const deadline = Date.now() + 15_000;
-  let seen = await readPoints(vm, runId);
-  while (seen.points < expected && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
-    seen = await readPoints(vm, runId);
-  }
-  return seen;
-}
-
-async function readPoints(
-  vm: VictoriaMetricsService,
-  runId: string,
-): Promise<{ points: number; series: number }> {
-  await fetch(`${vm.url}/internal/force_flush`);
-  const match = encodeURIComponent(`telemetry_tempC{runId="${runId}"}`);
-  const text = await (await fetch(`${vm.url}/api/v1/export?match[]=${match}`)).text();
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  return {
-    series: lines.length,
-    points: lines.reduce((n, l) => n + (JSON.parse(l) as { values: number[] }).values.length, 0),
-  };
-}
-
 export interface IngestStack {
   redis: RedisService;
   broker: MqttService;

@@ -10,9 +10,15 @@ import {
   INGEST_KEYS,
   QUEUE_NAMES,
 } from '@sousvide/loadtest-contracts';
-import { MqttService, RedisService, VictoriaMetricsService } from '@sousvide/testing';
+import {
+  MqttService,
+  RedisService,
+  VictoriaMetricsService,
+  waitForStoredPoints,
+} from '@sousvide/testing';
 import { bootGatewayExpectingFailure, metric, startGateway } from './gateway-process';
-import { runLoad, storedPoints, useIngestStack } from './ingest-stack';
+import { cookerTelemetry } from './factories/telemetry.factory';
+import { runLoad, useIngestStack } from './ingest-stack';
 
 describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () => {
   const stack = useIngestStack();
@@ -93,7 +99,7 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
     expect(biz.e2e_latency_ms.count).toBe(2000);
     expect(res.out).toContain('SLO ingestion success rate');
 
-    expect(await storedPoints(vm, runId, 2000)).toEqual({ points: 2000, series: 200 });
+    expect(await waitForStoredPoints(vm, runId, 2000)).toEqual({ points: 2000, series: 200 });
     // Every device's heartbeat holds its latest message time.
     const scores = await client.zmscore(INGEST_KEYS.heartbeat, 'sv-000000', 'sv-000199');
     expect(scores.every((s) => s !== null && Number(s) > Date.now() - 60_000)).toBe(true);
@@ -167,21 +173,7 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
     for (let i = 0; i < 2000; i += 1) {
       const good = i % 2 === 0;
       const payload = good
-        ? Buffer.from(
-            JSON.stringify({
-              v: 1,
-              deviceId: `sv-mix-${i % 50}`,
-              seq: i,
-              ts: Date.now(),
-              runId,
-              tempC: 55,
-              targetC: 56,
-              heaterOn: true,
-              pumpOn: true,
-              waterLevel: 0.8,
-              state: 'cooking',
-            }),
-          )
+        ? Buffer.from(JSON.stringify(cookerTelemetry(runId, i, { deviceId: `sv-mix-${i % 50}` })))
         : bad(i);
       await pub.publishAsync(`sousvide/sv-mix-${i % 50}/telemetry`, payload, { qos: 1 });
     }
@@ -267,6 +259,6 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
     });
     // Give the store the time a write would need to show up, then check nothing did.
     await new Promise((r) => setTimeout(r, 3000));
-    expect(await storedPoints(vm, runId, 0)).toEqual({ points: 0, series: 0 });
+    expect(await waitForStoredPoints(vm, runId, 0)).toEqual({ points: 0, series: 0 });
   });
 });

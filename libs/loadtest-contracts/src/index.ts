@@ -10,5 +10,6 @@ export * from './lib/formulas';
 export * from './lib/connection-summary';
 export * from './lib/ingest.constants';
 export * from './lib/business-summary';
+export * from './lib/loss-accounting';
 export * from './lib/ingest-snapshot';
 export * from './lib/env-config';

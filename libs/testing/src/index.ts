@@ -10,3 +10,7 @@ export type { VictoriaMetricsService } from './lib/victoria-metrics';
 export { countMessages } from './lib/count-messages';
 export type { MessageCounter } from './lib/count-messages';
 export { freePort } from './lib/free-port';
+export { readStoredPoints, waitForStoredPoints } from './lib/store-points';
+export type { StoredPoints } from './lib/store-points';
+export { reportOf, runReplayer, startReplayer } from './lib/replayer-process';
+export type { ReplayerProcess, ReplayerRun } from './lib/replayer-process';

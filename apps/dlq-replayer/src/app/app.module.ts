@@ -2,7 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
-import { HeartbeatStore, InfluxWriter } from '@sousvide/ingest-storage';
+import { IdempotencyStore } from '@sousvide/idempotency';
+import { HeartbeatStore, InfluxWriter, RunCounters } from '@sousvide/ingest-storage';
 import { QUEUE_NAMES } from '@sousvide/loadtest-contracts';
 import {
   REPLAYER_DLQ_QUEUE,
@@ -68,6 +69,20 @@ export class AppModule {
           provide: HeartbeatStore,
           inject: [REPLAYER_REDIS],
           useFactory: (redis: Redis) => new HeartbeatStore(redis),
+        },
+        {
+          provide: IdempotencyStore,
+          inject: [REPLAYER_REDIS],
+          useFactory: (redis: Redis) =>
+            new IdempotencyStore(redis, {
+              ttlSec: env.IDEMPOTENCY_TTL_SEC,
+              claimTtlMs: env.IDEMPOTENCY_CLAIM_TTL_MS,
+            }),
+        },
+        {
+          provide: RunCounters,
+          inject: [REPLAYER_REDIS],
+          useFactory: (redis: Redis) => new RunCounters(redis),
         },
         DlqSelector,
         ReplayClaims,

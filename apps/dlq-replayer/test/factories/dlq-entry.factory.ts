@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { idempotencyKey, rawKey } from '@sousvide/idempotency';
 import type { DlqEntry } from '@sousvide/loadtest-contracts';
 import type { TelemetryV1 } from '@sousvide/telemetry-schema';
 
@@ -22,12 +22,12 @@ export function telemetry(runId: string, seq: number, devices = 20): TelemetryV1
   };
 }
 
-/** An Influx failure as the gateway's pipeline records it (key deviceId:seq). */
+/** An Influx failure as the gateway's pipeline records it (key deviceId:seq:ts). */
 export function influxEntry(runId: string, seq: number): DlqEntry {
   const msg = telemetry(runId, seq);
   return {
     kind: 'influx',
-    key: `${msg.deviceId}:${msg.seq}`,
+    key: idempotencyKey(msg),
     topic: `sousvide/${msg.deviceId}/telemetry`,
     payloadBase64: Buffer.from(JSON.stringify(msg)).toString('base64'),
     error: { code: 'RETRIES_EXHAUSTED', message: 'connect ECONNREFUSED' },
@@ -43,7 +43,7 @@ export function parseEntry(runId: string, n: number): DlqEntry {
   const payload = Buffer.from(`{"v":1,"runId":"${runId}","deviceId":"sv-bad-${n}",`);
   return {
     kind: 'parse',
-    key: `raw:${createHash('sha256').update(payload).digest('hex').slice(0, 32)}`,
+    key: rawKey(payload),
     topic: `sousvide/sv-bad-${n}/telemetry`,
     payloadBase64: payload.toString('base64'),
     error: { code: 'NOT_JSON', message: 'payload is not JSON' },

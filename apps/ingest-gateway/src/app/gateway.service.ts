@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
 import {
   DlqProducer,
   DurableSpool,
@@ -15,6 +16,7 @@ import {
   InfluxWriter,
   RunCounters,
 } from '@sousvide/ingest-storage';
+import { IdempotencyStore } from '@sousvide/idempotency';
 import { GATEWAY_ENV, GATEWAY_REDIS, GatewayEnv } from './config/env.schema';
 import { redisOptionsFromUrl } from './config/redis-options';
 import { Failsafe } from './failsafe/failsafe';
@@ -22,6 +24,7 @@ import { TelemetrySubscriber } from './mqtt/telemetry-subscriber';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { IngestBatcher } from './pipeline/ingest-batcher';
 import { processBatch } from './pipeline/ingest-pipeline';
+import { PendingRunCounters } from './pipeline/pending-run-counters';
 import { SpoolingDlq } from './pipeline/spooling-dlq';
 
 /** Wires subscriber -> batcher -> pipeline and owns the order of start-up and shutdown. */
@@ -36,7 +39,8 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   private readonly failsafe: Failsafe;
   private statsTimer?: NodeJS.Timeout;
   private spooledDlq?: SpoolingDlq;
-  private window = { recv: 0, ok: 0, parseFail: 0, influxFail: 0, redisFail: 0, dlqLost: 0 };
+  private readonly counters: PendingRunCounters;
+  private window = emptyWindow();
 
   constructor(
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
@@ -49,13 +53,18 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       org: env.INFLUX_ORG,
       bucket: env.INFLUX_BUCKET,
       timeoutMs: env.INFLUX_TIMEOUT_MS,
+      retryBudgetMs: env.INFLUX_RETRY_BUDGET_MS,
     });
     this.dlq = new DlqProducer(
       { ...redisOptionsFromUrl(env.REDIS_URL), connectTimeout: 3000 },
       { onError: (err) => log({ err: err.message }, 'DLQ connection error') },
     );
     const heartbeat = new HeartbeatStore(redis);
-    const counters = new RunCounters(redis);
+    this.counters = new PendingRunCounters(new RunCounters(redis), log);
+    const idempotency = new IdempotencyStore(redis, {
+      ttlSec: env.IDEMPOTENCY_TTL_SEC,
+      claimTtlMs: env.IDEMPOTENCY_CLAIM_TTL_MS,
+    });
     const gate = new FailsafeGate(redis, env.GATEWAY_ID);
     this.failsafe = new Failsafe({
       maxTempC: env.FAILSAFE_MAX_TEMP_C,
@@ -81,7 +90,8 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
         processBatch(batch, {
           influx: this.influx,
           heartbeat,
-          counters,
+          counters: this.counters,
+          idempotency,
           dlq: this.requireSpooledDlq(),
           bypassInflux: env.INGEST_INFLUX_WRITE_MODE === 'bypass',
           gatewayId: env.GATEWAY_ID,
@@ -95,6 +105,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
             this.window.influxFail += t.influx_fail_total;
             this.window.redisFail += t.redis_fail_total;
             this.window.dlqLost += lost;
+            this.window.duplicates += t.duplicate_total;
             this.metrics.dlqLost.inc(lost);
             this.metrics.buffered.set(this.batcher.buffered);
           },
@@ -144,7 +155,17 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
         this.logger.warn({ ...stats, maxBytes: this.env.SPOOL_MAX_BYTES }, 'DLQ spool nearly full'),
       logger: { warn: (obj, msg) => this.logger.warn(obj, msg) },
     });
-    this.spooledDlq = new SpoolingDlq(this.dlq, spool, (obj, msg) => this.logger.warn(obj, msg));
+    this.spooledDlq = new SpoolingDlq(
+      this.dlq,
+      spool,
+      (obj, msg) => this.logger.warn(obj, msg),
+      (drained) => {
+        for (const e of drained) {
+          this.counters.add(e.runId ?? NO_RUN_ID, { spool_drained_total: 1 });
+        }
+        void this.counters.flush();
+      },
+    );
     this.spooledDlq.start();
     this.metrics.trackSpool(() => spool.stats());
     await this.subscriber.start();
@@ -163,7 +184,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
           { ...this.window, buffered: this.batcher.buffered, windowSec: 5 },
           'ingest stats',
         );
-        this.window = { recv: 0, ok: 0, parseFail: 0, influxFail: 0, redisFail: 0, dlqLost: 0 };
+        this.window = emptyWindow();
       }
     }, 5000);
   }
@@ -177,8 +198,23 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     await this.failsafe.flush();
     await this.subscriber.close();
     await this.spooledDlq?.stop();
+    await this.counters.flush();
+    if (this.counters.pendingRuns > 0) {
+      this.logger.error(
+        { runs: this.counters.pendingRuns },
+        'run counters lost: Redis unreachable at shutdown',
+      );
+    }
     await Promise.allSettled([this.influx.close(), this.dlq.close()]);
     this.redis.disconnect();
     this.logger.log({}, 'drained and closed');
   }
+}
+
+/** The counts behind one 5-second `ingest stats` line. */
+function emptyWindow(): Record<
+  'recv' | 'ok' | 'parseFail' | 'influxFail' | 'redisFail' | 'dlqLost' | 'duplicates',
+  number
+> {
+  return { recv: 0, ok: 0, parseFail: 0, influxFail: 0, redisFail: 0, dlqLost: 0, duplicates: 0 };
 }

@@ -18,6 +18,8 @@ const env = loadCoordinatorEnv();
     // A producer must not queue commands while Redis is away: fail fast instead.
     BullModule.forRoot({ connection: { url: env.REDIS_URL, enableOfflineQueue: false } }),
     BullModule.registerQueue({ name: QUEUE_NAMES.partitions }),
+    // Read only: the loss accounting counts a run's entries in the gateways' DLQ.
+    BullModule.registerQueue({ name: QUEUE_NAMES.dlq }),
   ],
   providers: [
     { provide: COORDINATOR_ENV, useValue: env },

@@ -11,4 +11,10 @@ export const storageEnvShape = {
   INFLUX_ORG: z.string().min(1).default('sousvide'),
   INFLUX_BUCKET: z.string().min(1).default('telemetry'),
   INFLUX_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  /** How long one batch keeps retrying a failing Influx before its messages go to the DLQ. */
+  INFLUX_RETRY_BUDGET_MS: z.coerce.number().int().min(0).default(15_000),
+  /** How long a stored message's identity is remembered (ADR 0005: at least the DLQ retention). */
+  IDEMPOTENCY_TTL_SEC: z.coerce.number().int().min(60).default(86_400),
+  /** How long a claim outlives a crashed holder before the message may be stored again. */
+  IDEMPOTENCY_CLAIM_TTL_MS: z.coerce.number().int().min(1000).default(120_000),
 } as const;

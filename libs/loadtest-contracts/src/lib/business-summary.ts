@@ -1,6 +1,7 @@
 import { businessCorePipelineSuccessRate, businessPipelineSuccessRate } from './formulas';
 import { LatencyStats } from './histogram';
 import { BusinessCounts } from './ingest.constants';
+import { accountForRun, LossAccounting } from './loss-accounting';
 
 /** One SLO of DESIGN.md section 6 with its measured value and verdict. */
 export interface SloVerdict {
@@ -24,6 +25,8 @@ export interface BusinessSummary extends BusinessCounts {
   slo_pass: boolean;
   /** Messages the simulator published vs what the gateways received in the window. */
   published_total?: number;
+  /** published = stored + in DLQ + in spool; `lost` must be 0 (needs published and the DLQ count). */
+  accounting?: LossAccounting;
 }
 
 export const SLO_TARGETS = {
@@ -44,6 +47,8 @@ export function summarizeBusiness(input: {
   latency: LatencyStats;
   bypass: boolean;
   publishedTotal?: number;
+  /** The attempt's entries in the DLQ now (see accountForRun). */
+  inDlq?: number;
 }): BusinessSummary {
   const c = input.counts;
   const success = businessPipelineSuccessRate(c, input.bypass);
@@ -109,5 +114,15 @@ export function summarizeBusiness(input: {
     slo,
     slo_pass: sloPass,
     ...(input.publishedTotal !== undefined ? { published_total: input.publishedTotal } : {}),
+    ...(input.publishedTotal !== undefined && input.inDlq !== undefined
+      ? {
+          accounting: accountForRun({
+            published: input.publishedTotal,
+            counts: c,
+            inDlq: input.inDlq,
+            bypass: input.bypass,
+          }),
+        }
+      : {}),
   };
 }

@@ -1,6 +1,12 @@
 /** Redis keys and names the ingest side shares with the coordinator and the replayer. */
 
-/** The business counters of DESIGN.md section 4, exactly as the runbook names them. */
+/**
+ * The business counters of DESIGN.md section 4, exactly as the runbook names them, then the
+ * reliability counters of section 7: `duplicate_total` (copies of an already stored or in-flight
+ * message, not in `recv_total`), `spooled_total` (failed messages the DLQ refused, kept in a
+ * gateway's local spool instead of `dlq_total`), `spool_drained_total` (moved from a spool into the
+ * DLQ) and `replayed_total` (DLQ entries the replayer stored).
+ */
 export const BUSINESS_COUNTERS = [
   'recv_total',
   'parse_ok_total',
@@ -13,6 +19,10 @@ export const BUSINESS_COUNTERS = [
   'pipeline_success_total',
   'core_pipeline_success_total',
   'dlq_total',
+  'duplicate_total',
+  'spooled_total',
+  'spool_drained_total',
+  'replayed_total',
 ] as const;
 export type BusinessCounter = (typeof BUSINESS_COUNTERS)[number];
 export type BusinessCounts = Record<BusinessCounter, number>;

@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job, type Queue } from 'bullmq';
+import { IdempotencyStore } from '@sousvide/idempotency';
+import { RunCounters } from '@sousvide/ingest-storage';
+import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
 import { decodeTelemetry, TelemetryParseError, type TelemetryV1 } from '@sousvide/telemetry-schema';
 import { REPLAYER_DLQ_QUEUE } from '../config/env.schema';
 import { readDlqEntry, type StoredDlqEntry } from './dlq-entry.util';
@@ -15,9 +18,12 @@ interface Decoded {
 }
 
 /**
- * Replays one batch of DLQ job ids: claim -> fetch -> decode -> store -> remove. An entry leaves
- * the DLQ only after its storage succeeded; anything else leaves it in place (with the new error
- * in `lastReplay`), so a failed or interrupted replay never loses an entry.
+ * Replays one batch of DLQ job ids: claim -> fetch -> decode -> skip if already stored -> store ->
+ * commit and count -> remove. An entry leaves the DLQ only after its message is known stored;
+ * anything else leaves it in place (with the new error in `lastReplay`), so a failed or
+ * interrupted replay never loses an entry. A message that a redelivery or an earlier replay
+ * already stored (its identity is committed, ADR 0005) is removed as `skipped_duplicate` without
+ * being written again.
  */
 @Injectable()
 export class ReplayBatch {
@@ -25,6 +31,8 @@ export class ReplayBatch {
     @Inject(REPLAYER_DLQ_QUEUE) private readonly queue: Queue,
     private readonly claims: ReplayClaims,
     private readonly storage: EntryStorage,
+    private readonly idempotency: IdempotencyStore,
+    private readonly counters: RunCounters,
   ) {}
 
   async run(ids: string[], report: ReplayReport, exporter?: EntryExporter): Promise<void> {
@@ -67,28 +75,68 @@ export class ReplayBatch {
       return;
     }
 
-    const errors = await this.storage.store(decoded.map((d) => d.msg));
+    const done = await this.idempotency.committed(decoded.map((d) => d.msg)).catch(
+      () => decoded.map(() => false), // unknown: re-drive; the sinks are idempotent
+    );
+    const duplicates = decoded.filter((_, i) => done[i]);
+    const toStore = decoded.filter((_, i) => !done[i]);
+    const errors = await this.storage.store(toStore.map((d) => d.msg));
+    const stored = toStore.filter((_, i) => errors[i] === undefined);
+    toStore.forEach((d, i) => {
+      const error = errors[i];
+      if (error !== undefined) {
+        failed.push({ job: d.job, entry: d.entry, error });
+      }
+    });
+    const recorded = await this.record(stored.map((d) => d.msg));
+    if (recorded !== undefined) {
+      // Stored, but not marked or counted: leave the entries; the next replay skips them as stored.
+      stored.forEach((d) => failed.push({ job: d.job, entry: d.entry, error: recorded }));
+    }
+    const removable = [
+      ...duplicates.map((d) => ({ d, outcome: 'skipped_duplicate' as const })),
+      ...(recorded === undefined ? stored.map((d) => ({ d, outcome: 'replayed' as const })) : []),
+    ];
     await Promise.all(
-      decoded.map(async (d, i) => {
-        const error = errors[i];
-        if (error !== undefined) {
-          failed.push({ job: d.job, entry: d.entry, error });
-          return;
-        }
+      removable.map(async ({ d, outcome }) => {
         const removeError = await this.remove(d.job);
         if (removeError === 'gone') {
-          report.count(d.entry.kind, 'skipped_duplicate');
+          report.count(d.entry.kind, outcome === 'replayed' ? 'replayed' : 'skipped_duplicate');
         } else if (removeError !== undefined) {
-          // Stored but still queued: a later replay re-stores it, which is harmless.
+          // Stored but still queued: a later replay skips it as already stored.
           failed.push({ job: d.job, entry: d.entry, error: removeError });
         } else {
-          report.count(d.entry.kind, 'replayed');
+          report.count(d.entry.kind, outcome);
         }
       }),
     );
     await Promise.all(failed.map((f) => this.recordFailure(f.job, f.entry, f.error)));
     failed.forEach((f) => report.count(f.entry.kind, 'failed_again'));
     await this.claims.release([...release, ...failed.map((f) => f.job.id ?? '')]);
+  }
+
+  /**
+   * Marks replayed messages as stored (idempotency commit) and counts them in their runs'
+   * `replayed_total`, so the loss accounting sees them. Undefined on success, else the error.
+   */
+  private async record(messages: TelemetryV1[]): Promise<string | undefined> {
+    if (messages.length === 0) {
+      return undefined;
+    }
+    const perRun = new Map<string, number>();
+    for (const m of messages) {
+      const runId = m.runId ?? NO_RUN_ID;
+      perRun.set(runId, (perRun.get(runId) ?? 0) + 1);
+    }
+    try {
+      await this.idempotency.commit(messages);
+      await Promise.all(
+        [...perRun].map(([runId, n]) => this.counters.add(runId, { replayed_total: n })),
+      );
+      return undefined;
+    } catch (err) {
+      return `RECORD: ${(err as Error).message}`;
+    }
   }
 
   /**

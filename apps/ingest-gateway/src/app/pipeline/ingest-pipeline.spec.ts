@@ -23,10 +23,49 @@ const raw = (payload: Buffer | object): RawMessage => ({
 });
 
 function fakes(
-  opts: { influxFails?: string[]; redisFails?: string[]; dlqDown?: boolean; bypass?: boolean } = {},
+  opts: {
+    influxFails?: string[];
+    redisFails?: string[];
+    dlqDown?: boolean;
+    bypass?: boolean;
+    idempotencyDown?: boolean;
+  } = {},
 ) {
   const dlq: DlqEntry[] = [];
   const added: { runId: string; delta: Record<string, number> }[] = [];
+  // An in-memory claim/commit store with the real one's outcomes (its Redis side is tested in
+  // libs/idempotency against a real Redis).
+  const committed = new Set<string>();
+  const claimed = new Set<string>();
+  const key = (m: TelemetryV1): string => `${m.deviceId}:${m.seq}:${m.ts}`;
+  const idempotency = {
+    claim: (msgs: TelemetryV1[]) => {
+      if (opts.idempotencyDown) {
+        return Promise.reject(new Error('Connection is closed.'));
+      }
+      return Promise.resolve(
+        msgs.map((m) => {
+          if (committed.has(key(m))) {
+            return 'duplicate';
+          }
+          if (claimed.has(key(m))) {
+            return 'in_flight';
+          }
+          claimed.add(key(m));
+          return 'new';
+        }),
+      );
+    },
+    commit: (msgs: TelemetryV1[]) => {
+      msgs.forEach((m) => committed.add(key(m)));
+      msgs.forEach((m) => claimed.delete(key(m)));
+      return Promise.resolve();
+    },
+    release: (msgs: TelemetryV1[]) => {
+      msgs.forEach((m) => claimed.delete(key(m)));
+      return Promise.resolve();
+    },
+  };
   const deps: PipelineDeps = {
     influx: {
       write: (msgs: TelemetryV1[]) =>
@@ -51,9 +90,10 @@ function fakes(
     counters: {
       add: (runId: string, delta: Record<string, number>) => {
         added.push({ runId, delta });
-        return Promise.resolve();
       },
+      flush: () => Promise.resolve(),
     },
+    idempotency,
     dlq: {
       addMany: (entries: readonly DlqEntry[]) => {
         if (opts.dlqDown) {
@@ -70,7 +110,7 @@ function fakes(
     gatewayId: 'gw-test',
     log: () => undefined,
   } as unknown as PipelineDeps;
-  return { deps, dlq, added };
+  return { deps, dlq, added, committed };
 }
 
 describe('processBatch', () => {
@@ -116,8 +156,8 @@ describe('processBatch', () => {
     });
     expect(dlq.map((e) => [e.kind, e.key])).toEqual([
       ['parse', expect.stringMatching(/^raw:[0-9a-f]{32}$/)],
-      ['influx', 'i:3'],
-      ['redis', 'r:4'],
+      ['influx', expect.stringMatching(/^i:3:\d+$/)],
+      ['redis', expect.stringMatching(/^r:4:\d+$/)],
     ]);
     expect(dlq[0].error.code).toBe('NOT_JSON');
     expect(Buffer.from(dlq[1].payloadBase64, 'base64').toString()).toContain('"deviceId":"i"');
@@ -139,5 +179,54 @@ describe('processBatch', () => {
     const acc = await processBatch([raw(Buffer.alloc(0))], deps);
     expect(acc.totals().parse_fail_total).toBe(1);
     expect(acc.totals().dlq_total).toBe(0);
+  });
+
+  it('stores a message once, counts its copies as duplicates and checks fail-safe once', async () => {
+    const { deps, committed } = fakes();
+    const stored: string[] = [];
+    deps.onStored = (m) => stored.push(`${m.deviceId}:${m.seq}`);
+    const a = telemetry('a', 1);
+    const first = await processBatch([raw(a), raw(a), raw(telemetry('b', 1))], deps);
+    const again = await processBatch([raw(a)], deps);
+    expect(first.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 2,
+      parse_ok_total: 2,
+      duplicate_total: 1,
+      pipeline_success_total: 2,
+    });
+    expect(again.runs.get('run-1')?.counts).toMatchObject({ recv_total: 0, duplicate_total: 1 });
+    expect(stored).toEqual(['a:1', 'b:1']);
+    expect(committed.size).toBe(2);
+  });
+
+  it('releases failed messages so a redelivery is stored, and dead-letters a double failure once', async () => {
+    const { deps, dlq, committed } = fakes({ influxFails: ['x'], redisFails: ['x'] });
+    const x = telemetry('x', 9);
+    await processBatch([raw(x)], deps);
+    expect(dlq.map((e) => e.kind)).toEqual(['influx']);
+    expect(committed.size).toBe(0);
+    // The redelivered copy is not a duplicate: it failed before, so it is tried again.
+    const retry = await processBatch([raw(x)], deps);
+    expect(retry.runs.get('run-1')?.counts).toMatchObject({ recv_total: 1, duplicate_total: 0 });
+  });
+
+  it('keeps ingesting without the duplicate check when the idempotency store is down', async () => {
+    const { deps } = fakes({ idempotencyDown: true });
+    const a = telemetry('a', 1);
+    const acc = await processBatch([raw(a), raw(a)], deps);
+    expect(acc.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 2,
+      duplicate_total: 0,
+      influx_ok_total: 2,
+    });
+  });
+
+  it('counts entries the spool took as spooled, not as DLQ entries', async () => {
+    const { deps } = fakes();
+    deps.dlq = {
+      addMany: (entries) => Promise.resolve({ failed: [], spooled: [...entries] }),
+    };
+    const acc = await processBatch([raw(Buffer.from('x "runId":"run-1"'))], deps);
+    expect(acc.runs.get('run-1')?.counts).toMatchObject({ spooled_total: 1, dlq_total: 0 });
   });
 });

@@ -1,23 +1,34 @@
-import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
-import type {
-  DlqProducer,
-  HeartbeatStore,
-  InfluxWriter,
-  RunCounters,
-} from '@sousvide/ingest-storage';
+import { DlqEntry, NO_RUN_ID } from '@sousvide/loadtest-contracts';
+import type { HeartbeatStore, InfluxWriter } from '@sousvide/ingest-storage';
+import {
+  idempotencyKey,
+  rawKey,
+  runIdOfRaw,
+  type ClaimOutcome,
+  type IdempotencyStore,
+} from '@sousvide/idempotency';
 import { decodeTelemetry, TelemetryParseError, TelemetryV1 } from '@sousvide/telemetry-schema';
 import { BatchAccounting } from './batch-accounting';
-import { idempotencyKey, rawKey, runIdOfRaw } from './message-keys';
+import type { RunCounterSink } from './pending-run-counters';
 import { RawMessage } from './raw-message';
+
+/** The DLQ as the pipeline sees it: `spooled` entries went to the local spool instead. */
+export interface DlqSink {
+  addMany(entries: readonly DlqEntry[]): Promise<{
+    failed: { entry: DlqEntry; error: string }[];
+    spooled?: readonly DlqEntry[];
+  }>;
+}
 
 export interface PipelineDeps {
   influx: Pick<InfluxWriter, 'write'>;
   heartbeat: Pick<HeartbeatStore, 'touch'>;
-  counters: Pick<RunCounters, 'add'>;
-  dlq: Pick<DlqProducer, 'addMany'>;
+  idempotency: Pick<IdempotencyStore, 'claim' | 'commit' | 'release'>;
+  counters: RunCounterSink;
+  dlq: DlqSink;
   bypassInflux: boolean;
   gatewayId: string;
-  /** Called for each parsed message, after its batch was stored (fail-safe checks). */
+  /** Called for each new message after it was stored (fail-safe checks); never for duplicates. */
   onStored?: (m: TelemetryV1) => void;
   onBatch?: (acc: BatchAccounting, dlqLost: number) => void;
   log: (obj: Record<string, unknown>, msg: string) => void;
@@ -30,9 +41,11 @@ interface Parsed {
 }
 
 /**
- * One batch through parse -> Influx and Redis heartbeat (in parallel) -> counters and DLQ.
- * Every received message ends counted in exactly one of parse_ok/parse_fail, and each stage's
- * failure becomes one DLQ entry of its kind, so nothing the broker delivered goes unaccounted.
+ * One batch through parse -> idempotency claim -> Influx and Redis heartbeat (in parallel) ->
+ * commit/release -> DLQ and counters. Every received copy ends counted in exactly one of
+ * parse_fail / duplicate / parse_ok, and every new message that a stage failed becomes exactly one
+ * DLQ entry (kind of the first failed stage; a replay re-drives both stages), so nothing the broker
+ * delivered goes unaccounted and nothing is stored or acted on twice (ADR 0005).
  */
 export async function processBatch(
   batch: RawMessage[],
@@ -43,10 +56,7 @@ export async function processBatch(
   for (const raw of batch) {
     try {
       const msg = decodeTelemetry(raw.payload);
-      const runId = msg.runId ?? NO_RUN_ID;
-      acc.count(runId, 'recv_total');
-      acc.count(runId, 'parse_ok_total');
-      parsed.push({ raw, msg, runId });
+      parsed.push({ raw, msg, runId: msg.runId ?? NO_RUN_ID });
     } catch (err) {
       const runId = runIdOfRaw(raw.payload);
       const e =
@@ -61,7 +71,66 @@ export async function processBatch(
     }
   }
 
-  const messages = parsed.map((p) => p.msg);
+  const claims = await claim(parsed, deps);
+  const fresh: Parsed[] = [];
+  parsed.forEach((p, i) => {
+    const outcome = claims?.[i] ?? 'new';
+    if (outcome === 'new') {
+      acc.count(p.runId, 'recv_total');
+      acc.count(p.runId, 'parse_ok_total');
+      fresh.push(p);
+    } else {
+      acc.count(p.runId, 'duplicate_total');
+    }
+  });
+
+  const stored = await store(fresh, acc, deps);
+  if (claims) {
+    const failed = fresh.map((p) => p.msg).filter((m) => !stored.includes(m));
+    await Promise.all([
+      deps.idempotency.commit(stored).catch((err: unknown) => {
+        // The claims expire, so a redelivery stores these again: harmless, Influx overwrites.
+        deps.log(
+          { messages: stored.length, err: (err as Error).message },
+          'idempotency commit failed',
+        );
+      }),
+      deps.idempotency.release(failed).catch(() => undefined), // they expire on their own
+    ]);
+  }
+
+  const dlqLost = await deadLetter(acc, deps);
+  for (const [runId, r] of acc.runs) {
+    deps.counters.add(runId, r.counts, r.latency);
+  }
+  await deps.counters.flush();
+  deps.onBatch?.(acc, dlqLost);
+  return acc;
+}
+
+/** Claims every parsed message; undefined when the store is unreachable (then nothing is deduplicated). */
+async function claim(parsed: Parsed[], deps: PipelineDeps): Promise<ClaimOutcome[] | undefined> {
+  if (parsed.length === 0) {
+    return [];
+  }
+  try {
+    return await deps.idempotency.claim(parsed.map((p) => p.msg));
+  } catch (err) {
+    deps.log(
+      { messages: parsed.length, err: (err as Error).message },
+      'idempotency store unreachable: storing without the duplicate check',
+    );
+    return undefined;
+  }
+}
+
+/** Stores new messages; returns the ones every required stage stored, counts and dead-letters the rest. */
+async function store(
+  fresh: Parsed[],
+  acc: BatchAccounting,
+  deps: PipelineDeps,
+): Promise<TelemetryV1[]> {
+  const messages = fresh.map((p) => p.msg);
   const [influx, heartbeat] = await Promise.all([
     deps.bypassInflux || messages.length === 0
       ? Promise.resolve(undefined)
@@ -80,62 +149,60 @@ export async function processBatch(
   }
 
   const completedAt = Date.now();
-  for (const { raw, msg, runId } of parsed) {
-    const key = idempotencyKey(msg);
+  const stored: TelemetryV1[] = [];
+  for (const { raw, msg, runId } of fresh) {
     const base = {
-      key,
+      key: idempotencyKey(msg),
       topic: raw.topic,
       payload: raw.payload,
       runId: msg.runId,
       deviceId: msg.deviceId,
     };
-    let influxOk = true;
+    const influxError = deps.bypassInflux ? undefined : influxFailed.get(msg);
     if (deps.bypassInflux) {
       acc.count(runId, 'influx_bypass_total');
     } else {
-      const f = influxFailed.get(msg);
-      influxOk = f === undefined;
-      acc.count(runId, influxOk ? 'influx_ok_total' : 'influx_fail_total');
-      if (f) {
-        acc.fail('influx', base, { code: f.code, message: f.error });
-      }
+      acc.count(runId, influxError ? 'influx_fail_total' : 'influx_ok_total');
     }
     const redisError = redisFailed.get(msg.deviceId);
     acc.count(runId, redisError === undefined ? 'redis_ok_total' : 'redis_fail_total');
-    if (redisError !== undefined) {
+    if (influxError) {
+      acc.fail('influx', base, { code: influxError.code, message: influxError.error });
+    } else if (redisError !== undefined) {
       acc.fail('redis', base, { code: 'REDIS', message: redisError });
+    }
+    if (redisError !== undefined) {
       continue;
     }
     acc.count(runId, 'core_pipeline_success_total');
-    if (influxOk) {
+    if (!influxError) {
       acc.count(runId, 'pipeline_success_total');
       acc.latency(runId, completedAt - msg.ts);
+      stored.push(msg);
       deps.onStored?.(msg);
     }
   }
+  return stored;
+}
 
-  let dlqLost = 0;
-  if (acc.dlq.length > 0) {
-    const res = await deps.dlq.addMany(acc.dlq);
-    dlqLost = res.failed.length;
-    if (dlqLost > 0) {
-      deps.log(
-        { lost: dlqLost, error: res.failed[0]?.error },
-        'DLQ unreachable: failed messages not queued',
-      );
-    }
-    const notQueued = new Set(res.failed.map((f) => f.entry));
-    for (const entry of acc.dlq.filter((e) => !notQueued.has(e))) {
-      acc.count(entry.runId ?? NO_RUN_ID, 'dlq_total');
+/** Queues the batch's failures; counts them as DLQ or spool entries. Returns how many were lost. */
+async function deadLetter(acc: BatchAccounting, deps: PipelineDeps): Promise<number> {
+  if (acc.dlq.length === 0) {
+    return 0;
+  }
+  const res = await deps.dlq.addMany(acc.dlq);
+  if (res.failed.length > 0) {
+    deps.log(
+      { lost: res.failed.length, error: res.failed[0]?.error },
+      'DLQ and spool refused failed messages',
+    );
+  }
+  const notQueued = new Set(res.failed.map((f) => f.entry));
+  const spooled = new Set(res.spooled ?? []);
+  for (const entry of acc.dlq) {
+    if (!notQueued.has(entry)) {
+      acc.count(entry.runId ?? NO_RUN_ID, spooled.has(entry) ? 'spooled_total' : 'dlq_total');
     }
   }
-  await Promise.all(
-    [...acc.runs].map(([runId, r]) =>
-      deps.counters.add(runId, r.counts, r.latency).catch((err: unknown) => {
-        deps.log({ runId, err: (err as Error).message }, 'run counters not updated');
-      }),
-    ),
-  );
-  deps.onBatch?.(acc, dlqLost);
-  return acc;
+  return res.failed.length;
 }

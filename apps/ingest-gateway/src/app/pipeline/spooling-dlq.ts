@@ -1,7 +1,7 @@
 import type { DlqProducer, DurableSpool } from '@sousvide/ingest-storage';
 import { DlqEntry } from '@sousvide/loadtest-contracts';
 
-type AddResult = Awaited<ReturnType<DlqProducer['addMany']>>;
+type AddResult = Awaited<ReturnType<DlqProducer['addMany']>> & { spooled: readonly DlqEntry[] };
 
 /**
  * The DLQ as the pipeline sees it: entries the queue (Redis) refuses go to the durable spool, and
@@ -17,24 +17,26 @@ export class SpoolingDlq {
     private readonly dlq: Pick<DlqProducer, 'addMany'>,
     private readonly spool: DurableSpool,
     private readonly log: (obj: Record<string, unknown>, msg: string) => void,
+    /** Entries moved from the spool into the queue (the gateway counts them per run). */
+    private readonly onDrained: (entries: readonly DlqEntry[]) => void = () => undefined,
   ) {}
 
   async addMany(entries: readonly DlqEntry[]): Promise<AddResult> {
     const res = await this.dlq.addMany(entries);
     if (res.failed.length === 0) {
-      return res;
+      return { ...res, spooled: [] };
     }
     const refused = res.failed.map((f) => f.entry);
     try {
       await this.spool.append(refused);
       this.spooled += refused.length;
-      return { ...res, failed: [] };
+      return { ...res, failed: [], spooled: refused };
     } catch (err) {
       this.log(
         { entries: refused.length, err: (err as Error).message },
         'DLQ down and spool refused entries',
       );
-      return res;
+      return { ...res, spooled: [] };
     }
   }
 
@@ -56,9 +58,12 @@ export class SpoolingDlq {
 
   private async drain(): Promise<void> {
     try {
-      const { drained, remaining } = await this.spool.drainTo((entries) =>
-        this.dlq.addMany(entries),
-      );
+      const { drained, remaining } = await this.spool.drainTo(async (entries) => {
+        const res = await this.dlq.addMany(entries);
+        const failed = new Set(res.failed.map((f) => f.entry));
+        this.onDrained(entries.filter((e) => !failed.has(e)));
+        return res;
+      });
       if (drained > 0) {
         this.log({ drained, remaining }, 'spool drained into the DLQ');
       }

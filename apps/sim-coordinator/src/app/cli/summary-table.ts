@@ -49,6 +49,14 @@ export function summaryTable(outcome: RunOutcome): string {
         `${b.parse_fail_total} / ${b.influx_fail_total} / ${b.redis_fail_total} (DLQ ${b.dlq_total})`,
       ]);
       rows.push(['  e2e ingest p50/p95/p99/max', lat(b.e2e_latency_ms)]);
+      const acc = b.accounting;
+      if (acc) {
+        rows.push([
+          '  accounting',
+          `published ${acc.published} = stored ${acc.stored} + DLQ ${acc.in_dlq} + spool ${acc.in_spool}; ` +
+            `lost ${acc.lost}${acc.lost === 0 ? '' : ' (MUST BE 0)'}; duplicates ${acc.duplicates}`,
+        ]);
+      }
       for (const v of b.slo) {
         rows.push([
           `  SLO ${v.name}`,

@@ -1,17 +1,47 @@
+import type { JobType, Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import {
+  type DlqEntry,
   diffSnapshots,
   INGEST_KEYS,
   IngestSnapshot,
   snapshotFromHashes,
 } from '@sousvide/loadtest-contracts';
 
+/** Where an entry can sit: nothing consumes `ingest-dlq`; the replayer removes what it stored. */
+const DLQ_STATES: JobType[] = ['waiting', 'delayed', 'prioritized', 'failed', 'active'];
+
 /**
  * Reads the gateways' per-run counters (summed in Redis over every instance). An attempt's view
  * is the difference between a snapshot taken before dispatch and one after the drain window.
  */
 export class BusinessSummaryCollector {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly dlq: Queue,
+  ) {}
+
+  /**
+   * The run's entries in the DLQ now, failed at or after `sinceMs` (one attempt's), read from the
+   * queue itself rather than from counters, so the loss accounting cannot agree with itself by
+   * construction. Pages through every waiting entry: O(DLQ size), fine for a run's report.
+   */
+  async dlqEntries(runId: string, sinceMs = 0): Promise<number> {
+    const page = 1000;
+    let n = 0;
+    for (let start = 0; ; start += page) {
+      const jobs = await this.dlq.getJobs(DLQ_STATES, start, start + page - 1);
+      for (const job of jobs) {
+        const e = job?.data as Partial<DlqEntry> | undefined;
+        if (e?.runId === runId && (e.failedAt ?? 0) >= sinceMs) {
+          n += 1;
+        }
+      }
+      if (jobs.length < page) {
+        return n;
+      }
+    }
+  }
 
   async snapshot(runId: string): Promise<IngestSnapshot> {
     const [counters, latency] = await Promise.all([

@@ -62,12 +62,13 @@ export class RunService {
 
   constructor(
     @InjectQueue(QUEUE_NAMES.partitions) private readonly queue: Queue,
+    @InjectQueue(QUEUE_NAMES.dlq) dlq: Queue,
     @Inject(COORDINATOR_REDIS) private readonly redis: Redis,
     @Inject(COORDINATOR_ENV) private readonly env: CoordinatorEnv,
   ) {
     this.artifacts = new ArtifactsWriter(env.ARTIFACTS_DIR);
     this.supervisor = new AttemptSupervisor(queue, redis);
-    this.business = new BusinessSummaryCollector(redis);
+    this.business = new BusinessSummaryCollector(redis, dlq);
   }
 
   /** Refuses a run id that already has artifacts or jobs, so results never mix. */
@@ -156,6 +157,7 @@ export class RunService {
     await this.artifacts.writeJson(dir, 'run.json', runJson);
 
     const before = await this.business.snapshot(spec.runId);
+    const dispatchedAt = Date.now();
     const backendLog = this.startBackendLog(dir);
     const jobIds = specs.map((p) => partitionJobId(p.runId, p.attempt, p.part));
     await this.queue.addBulk(
@@ -218,6 +220,7 @@ export class RunService {
       dir,
       before,
       summary.published_total,
+      dispatchedAt,
     );
     stopProcessGroup(backendLog);
     if (spec.requireBusinessSummary && !business) {
@@ -256,6 +259,7 @@ export class RunService {
     dir: string,
     before: Awaited<ReturnType<BusinessSummaryCollector['snapshot']>>,
     publishedTotal: number,
+    dispatchedAt: number,
   ): Promise<BusinessSummary | undefined> {
     const delta = await this.business.collect(
       runId,
@@ -274,6 +278,7 @@ export class RunService {
       latency: LatencyHistogram.fromJSON(delta.latency).stats(),
       bypass: c.influx_bypass_total > 0 && c.influx_ok_total + c.influx_fail_total === 0,
       publishedTotal,
+      inDlq: await this.business.dlqEntries(runId, dispatchedAt),
     });
     await this.artifacts.writeJson(dir, 'business-summary.json', business);
     return business;

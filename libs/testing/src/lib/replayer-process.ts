@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
-export const ROOT = resolve(__dirname, '../../..');
+/** The workspace root (this file is libs/testing/src/lib). */
+const ROOT = resolve(__dirname, '../../../..');
 const REPLAYER = join(ROOT, 'dist/apps/dlq-replayer/main.js');
 
 export interface ReplayerRun {

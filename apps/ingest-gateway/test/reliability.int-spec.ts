@@ -1,0 +1,204 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { Queue } from 'bullmq';
+import { RunCounters } from '@sousvide/ingest-storage';
+import {
+  accountForRun,
+  BusinessSummary,
+  DlqEntry,
+  LossAccounting,
+  QUEUE_NAMES,
+} from '@sousvide/loadtest-contracts';
+import { readStoredPoints, reportOf, runReplayer, waitForStoredPoints } from '@sousvide/testing';
+import { cookerTelemetry, publishTelemetry } from './factories/telemetry.factory';
+import { metric, startGateway } from './gateway-process';
+import { runLoad, useIngestStack } from './ingest-stack';
+
+/**
+ * The reliability gates of DESIGN.md section 7 end to end: real broker, Redis, store, gateway
+ * and replayer processes. "Stored" is always read back from the store, never taken from counters.
+ */
+describe('reliability gates: nothing lost, nothing stored twice', () => {
+  const stack = useIngestStack();
+  let dlq: Queue;
+  beforeAll(() => {
+    dlq = new Queue(QUEUE_NAMES.dlq, { connection: { url: stack.redis.url } });
+  });
+  afterAll(async () => {
+    await dlq?.close();
+  });
+
+  const dlqEntriesOf = async (runId: string): Promise<DlqEntry[]> =>
+    (await dlq.getJobs(['waiting'], 0, -1))
+      .map((j) => j.data as DlqEntry)
+      .filter((e) => e.runId === runId);
+
+  /** The loss accounting as the business summary computes it, from the live counters and DLQ. */
+  const accounting = async (runId: string, published: number): Promise<LossAccounting> =>
+    accountForRun({
+      published,
+      counts: (await new RunCounters(stack.client).read(runId)).counts,
+      inDlq: (await dlqEntriesOf(runId)).length,
+      bypass: false,
+    });
+
+  const replay = async (runId: string): Promise<Record<string, unknown>> => {
+    const run = await runReplayer(['replay', '--run-id', runId, '--json'], {
+      REDIS_URL: stack.redis.url,
+      INFLUX_URL: stack.vm.url,
+    });
+    expect(run.code).toBe(0);
+    return reportOf(run);
+  };
+
+  it('store down during a 5,000-message run: the DLQ holds exactly the failures; a replay stores each once; a second changes nothing', async () => {
+    stack.gateways.push(
+      await startGateway({
+        ...stack.baseEnv,
+        GATEWAY_ID: 'gw-store-down',
+        INFLUX_URL: 'http://127.0.0.1:1',
+        INFLUX_TIMEOUT_MS: '500',
+        INFLUX_RETRY_BUDGET_MS: '500',
+        INGEST_BATCH_MS: '500',
+      }),
+    );
+    const runId = `rel-store-${Date.now()}`;
+    const artifacts = mkdtempSync(join(tmpdir(), 'rel-runs-'));
+    const load = await runLoad(
+      [
+        ...['--connections', '500', '--partitions', '1', '--parallelism', '100'],
+        ...['--mps', '1', '--duration', '10', '--qos', '1'],
+        ...['--run-id', runId, '--max-attempts', '1'],
+      ],
+      { ...stack.baseEnv, ARTIFACTS_DIR: artifacts, DRAIN_WINDOW_SEC: '90' },
+    );
+    const biz = JSON.parse(
+      readFileSync(join(artifacts, runId, 'attempt-1', 'business-summary.json'), 'utf8'),
+    ) as BusinessSummary;
+    expect({ code: load.code, ...biz }).toMatchObject({
+      published_total: 5000,
+      recv_total: 5000,
+      influx_fail_total: 5000,
+      dlq_total: 5000,
+      duplicate_total: 0,
+      accounting: { published: 5000, stored: 0, in_dlq: 5000, in_spool: 0, lost: 0 },
+    });
+    const entries = await dlqEntriesOf(runId);
+    expect(entries).toHaveLength(5000);
+    expect(new Set(entries.map((e) => e.key)).size).toBe(5000);
+    expect(new Set(entries.map((e) => e.kind))).toEqual(new Set(['influx']));
+    expect((await readStoredPoints(stack.vm, runId)).points).toBe(0);
+
+    // The store is back (the replayer reaches it): replay the run's entries.
+    expect(await replay(runId)).toMatchObject({
+      selected: 5000,
+      replayed: 5000,
+      failed_again: 0,
+      remaining: 0,
+    });
+    expect(await waitForStoredPoints(stack.vm, runId, 5000)).toEqual({
+      points: 5000,
+      series: 500,
+    });
+    expect(await dlqEntriesOf(runId)).toHaveLength(0);
+    expect(await accounting(runId, 5000)).toEqual({
+      published: 5000,
+      stored: 5000,
+      in_dlq: 0,
+      in_spool: 0,
+      duplicates: 0,
+      lost: 0,
+    });
+
+    expect(await replay(runId)).toMatchObject({ selected: 0, replayed: 0, remaining: 0 });
+    expect((await readStoredPoints(stack.vm, runId)).points).toBe(5000);
+  });
+
+  it('Redis down for a stretch: failures spool to disk, drain into the DLQ, replay; every message accounted for', async () => {
+    const gw = await startGateway({
+      ...stack.baseEnv,
+      GATEWAY_ID: 'gw-spool',
+      SPOOL_DIR: mkdtempSync(join(tmpdir(), 'gw-spool-')),
+    });
+    stack.gateways.push(gw);
+    const runId = `rel-spool-${Date.now()}`;
+    const pub = await mqtt.connectAsync(stack.broker.url, { clientId: `spool-pub-${Date.now()}` });
+    const send = (from: number, count: number): Promise<void> =>
+      publishTelemetry(
+        pub,
+        Array.from({ length: count }, (_, i) => cookerTelemetry(runId, from + i)),
+      );
+    await send(0, 50);
+    await stack.redis.pause();
+    await send(50, 100);
+    // Heartbeats time out (3 s), the DLQ add times out (5 s), then the entries are spooled.
+    const deadline = Date.now() + 30_000;
+    while ((await metric(gw.opsUrl, 'ingest_spool_entries')) === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const spooledWhileDown = await metric(gw.opsUrl, 'ingest_spool_entries');
+    await stack.redis.unpause();
+    await send(150, 50);
+    await pub.endAsync();
+    while (
+      (await metric(gw.opsUrl, 'ingest_spool_entries')) > 0 &&
+      Date.now() < deadline + 30_000
+    ) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(spooledWhileDown).toBeGreaterThan(0);
+    expect(await metric(gw.opsUrl, 'ingest_spool_entries')).toBe(0);
+    const redisFailed = await metric(gw.opsUrl, 'ingest_redis_fail_total');
+    expect(redisFailed).toBeGreaterThan(0);
+
+    // Counters taken while Redis was down are sent once it is back: every message counted.
+    const settle = Date.now() + 20_000;
+    let acc = await accounting(runId, 200);
+    while (acc.lost !== 0 && Date.now() < settle) {
+      await new Promise((r) => setTimeout(r, 500));
+      acc = await accounting(runId, 200);
+    }
+    expect(acc).toMatchObject({ published: 200, in_dlq: redisFailed, in_spool: 0, lost: 0 });
+    const counts = (await new RunCounters(stack.client).read(runId)).counts;
+    expect(counts).toMatchObject({ recv_total: 200, redis_fail_total: redisFailed });
+    expect(counts.spooled_total).toBeGreaterThan(0);
+    expect(counts.spool_drained_total).toBe(counts.spooled_total);
+    const entries = await dlqEntriesOf(runId);
+    expect(new Set(entries.map((e) => e.key)).size).toBe(entries.length);
+
+    expect(await replay(runId)).toMatchObject({ replayed: redisFailed, remaining: 0 });
+    expect(await waitForStoredPoints(stack.vm, runId, 200)).toEqual({ points: 200, series: 20 });
+    expect(await accounting(runId, 200)).toMatchObject({ stored: 200, in_dlq: 0, lost: 0 });
+  });
+
+  it('stores duplicate telemetry once, counts duplicate_total exactly and raises one fail-safe command', async () => {
+    const gw = await startGateway({ ...stack.baseEnv, GATEWAY_ID: 'gw-dup' });
+    stack.gateways.push(gw);
+    const runId = `rel-dup-${Date.now()}`;
+    const messages = Array.from({ length: 300 }, (_, i) =>
+      cookerTelemetry(runId, i, i === 7 ? { tempC: 99 } : {}),
+    );
+    const pub = await mqtt.connectAsync(stack.broker.url, { clientId: `dup-pub-${Date.now()}` });
+    await publishTelemetry(pub, messages);
+    // The same payloads again, as a device resending after a reconnect does.
+    await publishTelemetry(pub, messages);
+    await pub.endAsync();
+
+    const deadline = Date.now() + 20_000;
+    let counts = (await new RunCounters(stack.client).read(runId)).counts;
+    while (counts.recv_total + counts.duplicate_total < 600 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      counts = (await new RunCounters(stack.client).read(runId)).counts;
+    }
+    expect(counts).toMatchObject({
+      recv_total: 300,
+      duplicate_total: 300,
+      pipeline_success_total: 300,
+    });
+    expect(await waitForStoredPoints(stack.vm, runId, 300)).toEqual({ points: 300, series: 20 });
+    const audit = readFileSync(gw.auditLog, 'utf8').trim().split('\n');
+    expect(audit.filter((l) => l.includes(messages[7]?.deviceId ?? '?'))).toHaveLength(1);
+  });
+});
