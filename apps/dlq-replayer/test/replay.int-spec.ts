@@ -7,14 +7,15 @@ import { DlqProducer } from '@sousvide/ingest-storage';
 import { dlqJobId, QUEUE_NAMES, type DlqEntry } from '@sousvide/loadtest-contracts';
 import {
   freePort,
+  readPoints,
   startRedis,
   startVictoriaMetrics,
   type RedisService,
   type VictoriaMetricsService,
+  waitForPoints,
 } from '@sousvide/testing';
 import { corruptEntry, influxEntry, parseEntry } from './factories/dlq-entry.factory';
 import { reportOf, runReplayer, startReplayer } from './replayer-process';
-import { readPoints, waitForPoints } from './vm-points';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 let runSeq = 0;

@@ -1,6 +1,9 @@
-import type { VictoriaMetricsService } from '@sousvide/testing';
+import type { VictoriaMetricsService } from './victoria-metrics';
 
-/** Samples of telemetry_tempC stored for a run, as VictoriaMetrics exports them. */
+/**
+ * Samples of `telemetry_tempC` stored for a run, as VictoriaMetrics exports them: one per stored
+ * telemetry message (the InfluxWriter maps measurement + field to `telemetry_<field>`).
+ */
 export async function readPoints(vm: VictoriaMetricsService, runId: string): Promise<number> {
   await fetch(`${vm.url}/internal/force_flush`);
   const match = encodeURIComponent(`telemetry_tempC{runId="${runId}"}`);
