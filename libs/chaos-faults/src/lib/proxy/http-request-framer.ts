@@ -69,26 +69,12 @@ export class HttpRequestFramer {
         return input.length;
       case 'head':
         return this.head(input, events);
-      case 'fixed': {
-        const n = Math.min(state.remaining, input.length);
-        events.push({ type: 'body', bytes: input.subarray(0, n) });
-        state.remaining -= n;
-        if (state.remaining === 0) {
-          this.endRequest(events);
-        }
-        return n;
-      }
+      case 'fixed':
+        return this.counted(state, input, events, () => this.endRequest(events));
       case 'chunk-size':
         return this.chunkSize(input, events);
-      case 'chunk-data': {
-        const n = Math.min(state.remaining, input.length);
-        events.push({ type: 'body', bytes: input.subarray(0, n) });
-        state.remaining -= n;
-        if (state.remaining === 0) {
-          this.state = { kind: 'chunk-crlf' };
-        }
-        return n;
-      }
+      case 'chunk-data':
+        return this.counted(state, input, events, () => (this.state = { kind: 'chunk-crlf' }));
       case 'chunk-crlf':
         if (input.length < 2) {
           return 0;
@@ -130,6 +116,22 @@ export class HttpRequestFramer {
       this.endRequest(events);
     }
     return bytes.length;
+  }
+
+  /** Body bytes of a known count (Content-Length body, chunk data); `done` after the last one. */
+  private counted(
+    state: { remaining: number },
+    input: Buffer,
+    events: FramerEvent[],
+    done: () => void,
+  ): number {
+    const n = Math.min(state.remaining, input.length);
+    events.push({ type: 'body', bytes: input.subarray(0, n) });
+    state.remaining -= n;
+    if (state.remaining === 0) {
+      done();
+    }
+    return n;
   }
 
   private chunkSize(input: Buffer, events: FramerEvent[]): number {
