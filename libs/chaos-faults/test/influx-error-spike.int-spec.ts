@@ -69,11 +69,12 @@ describe('InfluxWriter through the fault proxy in front of VictoriaMetrics', () 
     const attempts = outcomes.reduce((n, o) => n + o.attempts, 0);
     expect(outcomes.flatMap((o) => o.failed)).toEqual([]);
     expect(outcomes.reduce((n, o) => n + o.ok.length, 0)).toBe(BATCHES * PER_BATCH);
-    // Exact accounting: each injected 503 caused one retry, each success one forwarded request.
+    // Every injected 503 was retried. Equality would also hold on a quiet machine, but a request
+    // lost for another reason under load (a timeout) adds a retry the proxy did not cause.
     expect(stats.requestsFailed).toBeGreaterThanOrEqual(BATCHES / 2);
-    expect(retries).toBe(stats.requestsFailed);
-    expect(attempts - retries).toBe(stats.requestsForwarded);
-    expect(stats.requestsForwarded).toBe(BATCHES);
+    expect(retries).toBeGreaterThanOrEqual(stats.requestsFailed);
+    expect(stats.requestsFailed + stats.requestsForwarded).toBeLessThanOrEqual(attempts);
+    expect(stats.requestsForwarded).toBeGreaterThanOrEqual(BATCHES);
 
     expect(await waitForPoints(vm, runId, BATCHES * PER_BATCH)).toBe(BATCHES * PER_BATCH);
   });
