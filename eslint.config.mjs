@@ -10,12 +10,27 @@ const ioPackages = [
   'testcontainers',
 ];
 
+const scopes = ['scope:simulator', 'scope:ingest', 'scope:dlq', 'scope:shared', 'scope:chaos'];
+
 /**
  * Layering: app -> feature -> data-access -> util; scopes see themselves and shared. Tests of any
  * project may also use the container harness (type:testing); production code may not.
+ *
+ * scope:chaos injects faults into every other scope, so it may depend on all of them; nothing
+ * depends on it. Its data-access tests may also drive other data-access libs (the code under
+ * fault, e.g. the Influx writer through the fault proxy): the data-access rule is therefore
+ * stated per scope, with that one exception for chaos tests.
  */
 function depConstraints(tests) {
   const harness = tests ? ['type:testing'] : [];
+  const dataAccess = scopes.map((scope) => ({
+    allSourceTags: ['type:data-access', scope],
+    onlyDependOnLibsWithTags: [
+      'type:util',
+      ...harness,
+      ...(tests && scope === 'scope:chaos' ? ['type:data-access'] : []),
+    ],
+  }));
   return [
     {
       sourceTag: 'type:app',
@@ -25,7 +40,7 @@ function depConstraints(tests) {
       sourceTag: 'type:feature',
       onlyDependOnLibsWithTags: ['type:data-access', 'type:util', ...harness],
     },
-    { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:util', ...harness] },
+    ...dataAccess,
     // Pure libraries: no framework, broker, Redis or Influx code.
     {
       sourceTag: 'type:util',
@@ -40,6 +55,7 @@ function depConstraints(tests) {
       onlyDependOnLibsWithTags: ['scope:dlq', 'scope:ingest', 'scope:shared'],
     },
     { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+    { sourceTag: 'scope:chaos', onlyDependOnLibsWithTags: scopes },
   ];
 }
 

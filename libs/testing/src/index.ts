@@ -2,7 +2,7 @@
 export { IMAGE_DEFAULTS, resolveImage } from './lib/images';
 export type { ImageVar } from './lib/images';
 export { startRedis } from './lib/redis';
-export type { RedisService } from './lib/redis';
+export type { RedisOptions, RedisService } from './lib/redis';
 export { startMosquitto } from './lib/mosquitto';
 export type { MqttService } from './lib/mosquitto';
 export { startVictoriaMetrics } from './lib/victoria-metrics';

@@ -4,6 +4,7 @@ import {
   StartedTestContainer,
   Wait,
 } from 'testcontainers';
+import { freePort } from './free-port';
 import { ensureImage, resolveImage, startingImage } from './images';
 
 export interface RedisService {
@@ -18,13 +19,22 @@ export interface RedisService {
   unpause(): Promise<void>;
 }
 
+export interface RedisOptions {
+  /**
+   * Publish 6379 on a fixed free host port instead of a random one: Docker picks a new random port
+   * on every `docker start`, so tests that stop and start the container need a fixed one.
+   */
+  fixedHostPort?: boolean;
+}
+
 /** Starts a throwaway Redis from REDIS_IMAGE (default redis:7). */
-export async function startRedis(): Promise<RedisService> {
+export async function startRedis(options: RedisOptions = {}): Promise<RedisService> {
   const image = resolveImage('REDIS_IMAGE');
   await ensureImage('REDIS_IMAGE', image);
+  const exposed = options.fixedHostPort ? { container: 6379, host: await freePort() } : 6379;
   const container = await startingImage(image, () =>
     new GenericContainer(image)
-      .withExposedPorts(6379)
+      .withExposedPorts(exposed)
       .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
       .withStartupTimeout(60_000)
       .start(),
