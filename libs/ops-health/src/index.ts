@@ -1,2 +1,3 @@
 export * from './lib/redis-health';
 export * from './lib/redis-preflight';
+export * from './lib/dlq-census';

@@ -1,15 +1,12 @@
-import type { JobType, Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import {
-  type DlqEntry,
   diffSnapshots,
   INGEST_KEYS,
   IngestSnapshot,
   snapshotFromHashes,
 } from '@sousvide/loadtest-contracts';
-
-/** Where an entry can sit: nothing consumes `ingest-dlq`; the replayer removes what it stored. */
-const DLQ_STATES: JobType[] = ['waiting', 'delayed', 'prioritized', 'failed', 'active'];
+import { dlqCensus } from '@sousvide/ops-health';
 
 /**
  * Reads the gateways' per-run counters (summed in Redis over every instance). An attempt's view
@@ -21,26 +18,9 @@ export class BusinessSummaryCollector {
     private readonly dlq: Queue,
   ) {}
 
-  /**
-   * The run's entries in the DLQ now, failed at or after `sinceMs` (one attempt's), read from the
-   * queue itself rather than from counters, so the loss accounting cannot agree with itself by
-   * construction. Pages through every waiting entry: O(DLQ size), fine for a run's report.
-   */
+  /** The run's entries in the DLQ now, failed at or after `sinceMs` (one attempt's). */
   async dlqEntries(runId: string, sinceMs = 0): Promise<number> {
-    const page = 1000;
-    let n = 0;
-    for (let start = 0; ; start += page) {
-      const jobs = await this.dlq.getJobs(DLQ_STATES, start, start + page - 1);
-      for (const job of jobs) {
-        const e = job?.data as Partial<DlqEntry> | undefined;
-        if (e?.runId === runId && (e.failedAt ?? 0) >= sinceMs) {
-          n += 1;
-        }
-      }
-      if (jobs.length < page) {
-        return n;
-      }
-    }
+    return (await dlqCensus(this.dlq, runId, sinceMs)).total;
   }
 
   async snapshot(runId: string): Promise<IngestSnapshot> {

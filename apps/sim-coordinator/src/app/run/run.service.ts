@@ -71,11 +71,14 @@ export class RunService {
     this.business = new BusinessSummaryCollector(redis, dlq);
   }
 
-  /** Refuses a run id that already has artifacts or jobs, so results never mix. */
+  /**
+   * Refuses a run id that already has attempts or jobs, so results never mix. Other files in the
+   * run's directory (a chaos runner's logs) do not count.
+   */
   async assertNewRun(spec: RunSpec): Promise<void> {
     const dir = this.artifacts.runDir(spec.runId);
     const job = await this.queue.getJob(partitionJobId(spec.runId, 1, 0));
-    if (existsSync(dir) || job) {
+    if (existsSync(join(dir, 'attempt-1')) || job) {
       throw new RunIdTakenError(
         `RUN_ID ${spec.runId} was already used (${dir}); choose another run id`,
       );

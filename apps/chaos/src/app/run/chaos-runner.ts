@@ -1,0 +1,453 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import {
+  ContainerFault,
+  FaultGuard,
+  ProxyFault,
+  TcpFaultProxy,
+  type FaultInjector,
+} from '@sousvide/chaos-faults';
+import { RunCounters } from '@sousvide/ingest-storage';
+import {
+  accountForRun,
+  QUEUE_NAMES,
+  type BusinessSummary,
+  type ConnectionSummary,
+  type LossAccounting,
+} from '@sousvide/loadtest-contracts';
+import { dlqCensus } from '@sousvide/ops-health';
+import type { ChaosOptions } from '../cli/chaos-args';
+import { analyseRecovery, type Recovery, type SecondSample } from '../report/recovery';
+import { parseGatewayMetrics, p95Between, type GatewayScrape } from './gateway-scrape';
+import { appEntry, freePort, sleep, startChild, type Child } from './processes';
+
+export interface ChaosReport {
+  scenario: string;
+  runId: string;
+  command: string;
+  load: { devices: number; mps: number; qos: number; model: string; durationSec: number };
+  fault: {
+    description: string;
+    startSec: number;
+    endSec: number;
+    injectedAt: string | null;
+    liftedAt: string | null;
+  };
+  /** Error classes and counts from the fault's start until recovery (or the end of the load). */
+  signature: {
+    simulator: Record<string, number>;
+    gateway: Record<string, number>;
+    dlq: Record<string, number>;
+    influxProxy?: Record<string, number>;
+  };
+  behaviour: string;
+  recovery: Recovery & { boundSec: number };
+  series: SecondSample[];
+  replay: Record<string, unknown> | null;
+  accounting: LossAccounting | null;
+  verdict: { pass: boolean; reasons: string[] };
+  artifacts: string;
+}
+
+/** Thrown for problems the user must fix before any load (exit 2): e.g. a missing container. */
+export class ChaosSetupError extends Error {}
+
+/**
+ * One chaos scenario end to end: an Influx fault proxy and a gateway it starts itself, the
+ * simulator's load through the coordinator CLI, a per-second sampler on the gateway's metrics,
+ * the fault injected and always lifted (FaultGuard, also on Ctrl-C), then drain, replay and the
+ * loss accounting.
+ */
+export class ChaosRunner {
+  private readonly log: (line: string) => void;
+  private readonly children: Child[] = [];
+
+  constructor(
+    private readonly o: ChaosOptions,
+    private readonly command: string,
+    log?: (line: string) => void,
+  ) {
+    this.log = log ?? ((line) => process.stderr.write(`chaos: ${line}\n`));
+  }
+
+  async run(guard: FaultGuard): Promise<ChaosReport> {
+    const o = this.o;
+    const runDir = join(o.artifactsDir, o.runId);
+    if (existsSync(runDir)) {
+      throw new ChaosSetupError(
+        `run id ${o.runId} already has artifacts in ${runDir}; choose another`,
+      );
+    }
+    const chaosDir = join(runDir, 'chaos');
+    mkdirSync(chaosDir, { recursive: true });
+
+    const influx = new URL(o.influxUrl);
+    const proxy = new TcpFaultProxy({
+      upstreamHost: influx.hostname,
+      upstreamPort: Number(influx.port || 80),
+      protocol: 'http',
+    });
+    await proxy.start();
+    const fault = this.faultFor(proxy);
+    try {
+      await fault.verify();
+    } catch (err) {
+      await proxy.close();
+      throw new ChaosSetupError((err as Error).message);
+    }
+
+    const opsPort = await freePort();
+    const opsUrl = `http://127.0.0.1:${opsPort}`;
+    const gateway = startChild(
+      appEntry('ingest-gateway'),
+      [],
+      {
+        MQTT_URL: o.mqttUrl,
+        REDIS_URL: o.redisUrl,
+        INFLUX_URL: proxy.url,
+        OPS_PORT: String(opsPort),
+        GATEWAY_ID: `chaos-${o.runId}`,
+        SPOOL_DIR: mkdtempSync(join(tmpdir(), 'chaos-spool-')),
+        AUDIT_LOG_PATH: join(chaosDir, 'failsafe-audit.jsonl'),
+        LOG_LEVEL: 'info',
+      },
+      join(chaosDir, 'gateway.log'),
+    );
+    this.children.push(gateway);
+    let load: Child | undefined;
+    try {
+      await this.waitHealthy(gateway, opsUrl);
+      this.log(`gateway up (ops ${opsUrl}, Influx via ${proxy.route}); starting the load`);
+      load = startChild(
+        appEntry('sim-coordinator'),
+        [
+          'loadtest',
+          'run',
+          ...['--connections', String(o.devices)],
+          ...['--partitions', String(Math.max(1, Math.ceil(o.devices / 2500)))],
+          ...['--parallelism', String(Math.min(o.devices, 200))],
+          ...['--mps', String(o.mps), '--duration', String(o.durationSec)],
+          ...['--qos', String(o.qos), '--model', o.model, '--run-id', o.runId],
+          ...['--max-attempts', '1', '--broker-url', o.mqttUrl],
+        ],
+        {
+          REDIS_URL: o.simRedisUrl,
+          ARTIFACTS_DIR: o.artifactsDir,
+          DRAIN_WINDOW_SEC: '60',
+        },
+        join(chaosDir, 'loadtest.log'),
+      );
+      this.children.push(load);
+      const sampled = await this.sample(opsUrl, load, guard, fault, proxy);
+      await load.exited;
+      await this.waitSpoolEmpty(opsUrl);
+      const replay = await this.replay(chaosDir);
+      const connection = readJson<ConnectionSummary>(
+        join(runDir, 'attempt-1', 'connection-summary.json'),
+      );
+      const business = readJson<BusinessSummary>(
+        join(runDir, 'attempt-1', 'business-summary.json'),
+      );
+      const accounting = connection ? await this.account(connection.published_total) : null;
+      return this.report(sampled, { connection, business, replay, accounting, proxy, runDir });
+    } finally {
+      await guard.liftAll();
+      await load?.stop();
+      await gateway.stop();
+      await proxy.close();
+    }
+  }
+
+  /** Stops the load and the gateway (Ctrl-C: after the guard lifted the fault). */
+  async stopChildren(): Promise<void> {
+    await Promise.allSettled(this.children.map((c) => c.stop(5000)));
+  }
+
+  private faultFor(proxy: TcpFaultProxy): FaultInjector {
+    const o = this.o;
+    switch (o.scenario) {
+      case 'redis-outage':
+        return new ContainerFault({ container: o.redisContainer, kind: 'pause' });
+      case 'broker-restart':
+        return new ContainerFault({ container: o.brokerContainer, kind: 'stop' });
+      case 'influx-spike':
+        return new ProxyFault(
+          proxy,
+          o.errorRate > 0
+            ? { kind: 'http-error', rate: o.errorRate, status: 503, retryAfterSec: 1 }
+            : { kind: 'latency', ms: o.latencyMs, direction: 'upstream' },
+        );
+    }
+  }
+
+  private async waitHealthy(gateway: Child, opsUrl: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (gateway.proc.exitCode !== null) {
+        throw new Error(`the gateway exited with ${gateway.proc.exitCode}; see gateway.log`);
+      }
+      const ok = await fetch(`${opsUrl}/health`, { signal: AbortSignal.timeout(1000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) {
+        return;
+      }
+      await sleep(250);
+    }
+    throw new Error('the gateway did not become healthy within 30 s; see gateway.log');
+  }
+
+  private async scrape(opsUrl: string): Promise<GatewayScrape | undefined> {
+    try {
+      const res = await fetch(`${opsUrl}/metrics`, { signal: AbortSignal.timeout(900) });
+      return parseGatewayMetrics(await res.text());
+    } catch {
+      return undefined; // a missed second shows as a gap in the series
+    }
+  }
+
+  /**
+   * Samples the gateway every second while the load runs. The series' second 0 is the first
+   * second with traffic; the fault is injected at fault-at and lifted fault-seconds later.
+   */
+  private async sample(
+    opsUrl: string,
+    load: Child,
+    guard: FaultGuard,
+    fault: FaultInjector,
+    proxy: TcpFaultProxy,
+  ): Promise<{
+    series: SecondSample[];
+    atFaultStart?: GatewayScrape;
+    atEnd?: GatewayScrape;
+    injectedAt: string | null;
+    liftedAt: string | null;
+    proxyAtStart: Record<string, number>;
+  }> {
+    const o = this.o;
+    const series: SecondSample[] = [];
+    let prev = await this.scrape(opsUrl);
+    let t0: number | undefined;
+    let injectedAt: string | null = null;
+    let liftedAt: string | null = null;
+    let atFaultStart: GatewayScrape | undefined;
+    let proxyAtStart: Record<string, number> = {};
+    let loadDone = false;
+    void load.exited.then(() => (loadDone = true));
+    const tick = 1000;
+    let next = Date.now() + tick;
+    // Bounded: the load's duration plus its connect, drain and summary time.
+    const deadline = Date.now() + (o.durationSec + 300) * 1000;
+    while (!loadDone && Date.now() < deadline) {
+      await sleep(Math.max(0, next - Date.now()));
+      next += tick;
+      const cur = await this.scrape(opsUrl);
+      if (!cur || !prev) {
+        prev = cur ?? prev;
+        continue;
+      }
+      if (t0 === undefined && cur.received > 0) {
+        t0 = Date.now() - tick;
+      }
+      if (t0 !== undefined) {
+        const t = Math.round((Date.now() - t0) / 1000) - 1;
+        series.push({
+          t,
+          received: cur.received - prev.received,
+          stored: cur.stored - prev.stored,
+          failed: cur.failed - prev.failed,
+          dlq: cur.dlq - prev.dlq,
+          spool: cur.spool,
+          p95Ms: p95Between(prev, cur),
+        });
+        if (!injectedAt && t + 1 >= o.faultAt) {
+          atFaultStart = cur;
+          proxyAtStart = { ...proxy.stats() };
+          this.log(`t=${t + 1}s injecting: ${fault.description}`);
+          await guard.inject(fault);
+          injectedAt = new Date().toISOString();
+        } else if (injectedAt && !liftedAt && t + 1 >= o.faultAt + o.faultSeconds) {
+          this.log(`t=${t + 1}s lifting: ${fault.description}`);
+          await guard.lift(fault);
+          liftedAt = new Date().toISOString();
+        }
+      }
+      prev = cur;
+    }
+    return { series, atFaultStart, atEnd: prev, injectedAt, liftedAt, proxyAtStart };
+  }
+
+  private async waitSpoolEmpty(opsUrl: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const s = await this.scrape(opsUrl);
+      if (s && s.spool === 0) {
+        return;
+      }
+      await sleep(500);
+    }
+    this.log('the gateway spool did not drain within 60 s; accounting counts what is left');
+  }
+
+  /** The automatic replay: the replayer CLI against the real store (not through the proxy). */
+  private async replay(chaosDir: string): Promise<Record<string, unknown> | null> {
+    const out = join(chaosDir, 'replay.json');
+    const child = startChild(
+      appEntry('dlq-replayer'),
+      ['replay', '--run-id', this.o.runId, '--json'],
+      { REDIS_URL: this.o.redisUrl, INFLUX_URL: this.o.influxUrl, LOG_LEVEL: 'warn' },
+      out,
+    );
+    const code = await child.exited;
+    if (code !== 0) {
+      this.log(`the replay exited with ${code}; see ${out}`);
+      return null;
+    }
+    const line = readFileSync(out, 'utf8').trim().split('\n').pop() ?? '';
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return null;
+    }
+  }
+
+  private async account(published: number): Promise<LossAccounting> {
+    const redis = new Redis(this.o.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 3000 });
+    const queue = new Queue(QUEUE_NAMES.dlq, { connection: redis });
+    try {
+      const [snap, census] = await Promise.all([
+        new RunCounters(redis).read(this.o.runId),
+        dlqCensus(queue, this.o.runId),
+      ]);
+      return accountForRun({ published, counts: snap.counts, inDlq: census.total, bypass: false });
+    } finally {
+      await queue.close().catch(() => undefined);
+      redis.disconnect();
+    }
+  }
+
+  private report(
+    s: Awaited<ReturnType<ChaosRunner['sample']>>,
+    r: {
+      connection: ConnectionSummary | undefined;
+      business: BusinessSummary | undefined;
+      replay: Record<string, unknown> | null;
+      accounting: LossAccounting | null;
+      proxy: TcpFaultProxy;
+      runDir: string;
+    },
+  ): ChaosReport {
+    const o = this.o;
+    const faultEnd = o.faultAt + o.faultSeconds;
+    const recovery = analyseRecovery(s.series, o.faultAt, faultEnd);
+    const gw = (k: keyof GatewayScrape): number =>
+      Number(s.atEnd?.[k] ?? 0) - Number(s.atFaultStart?.[k] ?? 0);
+    const proxyNow = r.proxy.stats();
+    const influxProxy = Object.fromEntries(
+      Object.entries(proxyNow).map(([k, v]) => [k, v - (s.proxyAtStart[k] ?? 0)]),
+    );
+    const reasons: string[] = [];
+    if (!s.injectedAt) {
+      reasons.push('the fault was never injected (the load ended or carried no traffic first)');
+    }
+    if (!recovery.recovered) {
+      reasons.push('no 5 consecutive seconds at the ingestion SLO after the fault');
+    } else if ((recovery.mttrSec ?? 0) > o.mttrBoundSec) {
+      reasons.push(`MTTR ${recovery.mttrSec} s over the bound of ${o.mttrBoundSec} s`);
+    }
+    if (!r.accounting) {
+      reasons.push('no loss accounting (connection summary missing)');
+    } else if (r.accounting.lost !== 0) {
+      reasons.push(`lost ${r.accounting.lost} messages after the replay`);
+    }
+    const degraded = s.series.filter((x) => x.t >= o.faultAt && x.t < faultEnd);
+    const sum = (k: 'received' | 'stored' | 'failed'): number =>
+      degraded.reduce((n, x) => n + x[k], 0);
+    return {
+      scenario: o.scenario,
+      runId: o.runId,
+      command: this.command,
+      load: {
+        devices: o.devices,
+        mps: o.mps,
+        qos: o.qos,
+        model: o.model,
+        durationSec: o.durationSec,
+      },
+      fault: {
+        description: this.faultDescription(),
+        startSec: o.faultAt,
+        endSec: faultEnd,
+        injectedAt: s.injectedAt,
+        liftedAt: s.liftedAt,
+      },
+      signature: {
+        simulator: flattenFailures(r.connection),
+        gateway: {
+          received: gw('received'),
+          stored: gw('stored'),
+          failed: gw('failed'),
+          dead_lettered: gw('dlq'),
+        },
+        dlq: {
+          influx: r.business?.influx_fail_total ?? 0,
+          redis: r.business?.redis_fail_total ?? 0,
+          parse: r.business?.parse_fail_total ?? 0,
+          spooled: r.business?.spooled_total ?? 0,
+        },
+        ...(o.scenario === 'influx-spike' ? { influxProxy } : {}),
+      },
+      behaviour:
+        `during the fault the gateway received ${sum('received')} and stored ${sum('stored')} ` +
+        `(${sum('failed')} failed into the DLQ/spool); ` +
+        (recovery.recovered
+          ? `recovered ${recovery.mttrSec} s after the fault ended`
+          : 'did not recover within the load'),
+      recovery: { ...recovery, boundSec: o.mttrBoundSec },
+      series: s.series,
+      replay: r.replay,
+      accounting: r.accounting,
+      verdict: { pass: reasons.length === 0, reasons },
+      artifacts: r.runDir,
+    };
+  }
+
+  private faultDescription(): string {
+    const o = this.o;
+    switch (o.scenario) {
+      case 'redis-outage':
+        return `pause container ${o.redisContainer} for ${o.faultSeconds} s`;
+      case 'broker-restart':
+        return `stop container ${o.brokerContainer} for ${o.faultSeconds} s, then start it`;
+      case 'influx-spike':
+        return o.errorRate > 0
+          ? `${Math.round(o.errorRate * 100)} % of Influx writes answered 503 for ${o.faultSeconds} s`
+          : `+${o.latencyMs} ms on Influx writes for ${o.faultSeconds} s`;
+    }
+  }
+}
+
+/** `connect.connect_refused: 3`-style counts of every non-zero simulator failure class. */
+function flattenFailures(c: ConnectionSummary | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [stage, counts] of Object.entries(c?.failures_by_class ?? {})) {
+    for (const [cls, n] of Object.entries(counts)) {
+      if (n > 0) {
+        out[`${stage}.${cls}`] = n;
+      }
+    }
+  }
+  return out;
+}
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+/** The workspace root: the runner starts the other apps' builds from dist/apps. */
+export const ROOT = resolve(__dirname, '../../..');
+export const appEntry = (app: string): string => join(ROOT, 'dist/apps', app, 'main.js');
+
+/** A child process whose output goes to a log file, with a promise of its exit code. */
+export interface Child {
+  proc: ChildProcess;
+  exited: Promise<number | null>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export function startChild(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  logFile: string,
+): Child {
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const proc = spawn(process.execPath, [entry, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout?.pipe(log, { end: false });
+  proc.stderr?.pipe(log, { end: false });
+  const exited = new Promise<number | null>((res) =>
+    proc.on('close', (code) => {
+      log.end();
+      res(code);
+    }),
+  );
+  return {
+    proc,
+    exited,
+    async stop(graceMs = 15_000) {
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        return exited;
+      }
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** A port the OS considers free right now. */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
