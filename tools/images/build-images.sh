@@ -7,8 +7,6 @@ set -euo pipefail
 REDIS_IMAGE="${REDIS_IMAGE:-sousvide/redis:7-debian}"
 MOSQUITTO_IMAGE="${MOSQUITTO_IMAGE:-sousvide/mosquitto:2-debian}"
 VICTORIA_IMAGE="${VICTORIA_IMAGE:-sousvide/victoria-metrics:debian}"
-SUITE="${DEBIAN_SUITE:-bookworm}"
-MIRROR="${DEBIAN_MIRROR:-}"
 PACKAGES="redis-server,mosquitto,victoria-metrics,ca-certificates"
 
 have() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -18,20 +16,11 @@ if [ "${FORCE:-0}" != 1 ] && have "$REDIS_IMAGE" && have "$MOSQUITTO_IMAGE" && h
   exit 0
 fi
 
-command -v debootstrap >/dev/null || { echo "debootstrap is missing: apt-get install -y debootstrap" >&2; exit 1; }
-if [ -z "$MIRROR" ]; then
-  # Use the mirror apt already reaches on this host.
-  MIRROR=$(grep -hoE '^(deb|URIs:) *[^ ]*https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
-    | grep -oE 'https?://[^ ]+' | head -n1 || true)
-  MIRROR="${MIRROR:-http://deb.debian.org/debian}"
-fi
-
+# shellcheck source=rootfs.sh
+. "$(dirname "${BASH_SOURCE[0]}")/rootfs.sh"
 root=$(mktemp -d /tmp/sousvide-rootfs.XXXXXX)
 trap 'rm -rf "$root"' EXIT
-echo "debootstrap $SUITE from $MIRROR into $root (packages: $PACKAGES)"
-debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$root" "$MIRROR" >/tmp/sousvide-debootstrap.log 2>&1 \
-  || { tail -20 /tmp/sousvide-debootstrap.log >&2; exit 1; }
-rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+make_rootfs "$root" "$PACKAGES"
 mkdir -p "$root"/etc/mosquitto/conf.d "$root"/var/lib/redis "$root"/data
 cat >"$root"/etc/mosquitto/sousvide.conf <<'CONF'
 # Load-test broker: anonymous on 1883, no per-listener connection cap, no persistence by default.

@@ -14,6 +14,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
 missing=()
 { command -v docker && command -v dockerd; } >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
+# Compose for tools/compose/ci-compose.sh: Debian 12 has no v2 plugin, only docker-compose 1.29.
+docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   step "apt: installing ${missing[*]}"
   # Non-interactive: no stdin in CI, and needrestart (a docker.io recommend) must not prompt.
@@ -22,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get install -y -q "${missing[@]}" >/tmp/sousvide-apt.log 2>&1 \
     || { tail -20 /tmp/sousvide-apt.log >&2; die "apt-get install ${missing[*]} failed (log /tmp/sousvide-apt.log)"; }
 else
-  step "apt: docker.io and debootstrap present"
+  step "apt: docker.io, debootstrap and compose present"
 fi
 
 # 2. dockerd (no systemd here: start it by hand when the daemon does not answer).
@@ -32,6 +34,15 @@ else
   if pgrep -x dockerd >/dev/null; then
     step "docker: dockerd process exists but does not answer yet, waiting"
   else
+    # docker-proxy (the userland proxy) breaks above ~3,300 connections to a port published on
+    # 127.0.0.1; iptables NAT alone does not. Opt-in until the integration tests have run with it:
+    # SOUSVIDE_USERLAND_PROXY=off writes it, and only here, before this script starts dockerd
+    # (a running daemon is never restarted: others may be using it).
+    if [ "${SOUSVIDE_USERLAND_PROXY:-on}" = off ] && [ ! -e /etc/docker/daemon.json ]; then
+      step "docker: writing /etc/docker/daemon.json with userland-proxy false"
+      as_root mkdir -p /etc/docker
+      echo '{ "userland-proxy": false }' | as_root tee /etc/docker/daemon.json >/dev/null
+    fi
     step "docker: starting dockerd in the background (log /tmp/sousvide-dockerd.log)"
     as_root nohup dockerd >/tmp/sousvide-dockerd.log 2>&1 </dev/null &
     disown || true

@@ -50,6 +50,13 @@ describe('parseCli', () => {
     expect(cmd.json).toBe(true);
   });
 
+  it('takes the agents mode from LOADTEST_AGENTS unless --agents is given', () => {
+    const compose = loadCoordinatorEnv({ LOADTEST_AGENTS: 'external' });
+    expect(parseCli(['loadtest', 'run'], compose).localAgents).toBe(false);
+    expect(parseCli(['loadtest', 'run', '--agents', 'local'], compose).localAgents).toBe(true);
+    expect(() => loadCoordinatorEnv({ LOADTEST_AGENTS: 'remote' })).toThrow(/LOADTEST_AGENTS/);
+  });
+
   it('answers --help and no arguments with help, and knows serve', () => {
     expect(parseCli(['--help'], env).command).toBe('help');
     expect(parseCli([], env).command).toBe('help');

@@ -24,13 +24,13 @@ Options (the runbook's environment variables are the fallbacks):
   --part-timeout N        per-partition timeout, seconds       [PART_TIMEOUT_SECONDS, duration+120]
   --require-business-summary 0|1                           [REQUIRE_BUSINESS_SUMMARY, 0]
   --broker-url URL        broker the agents load                   [MQTT_URL, mqtt://127.0.0.1:1883]
-  --agents local|external start one local agent process per partition (default), or use agents
-                          already running anywhere against the same Redis
+  --agents local|external start one local agent process per partition, or use agents already
+                          running anywhere against the same Redis         [LOADTEST_AGENTS, local]
   --json                  print the run's outcome as JSON on stdout
   -h, --help              this text
 
-Environment: REDIS_URL, MQTT_URL, ARTIFACTS_DIR, AGENT_ENTRY, CONNECT_TIMEOUT_MS,
-PUBLISH_TIMEOUT_MS, KEEPALIVE_SEC, OPS_PORT (serve).
+Environment: REDIS_URL, MQTT_URL, ARTIFACTS_DIR, AGENT_ENTRY, LOADTEST_AGENTS,
+CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS, KEEPALIVE_SEC, OPS_PORT (serve).
 Exit codes: 0 passed, 1 failed (or a service unreachable), 2 bad arguments, 130 interrupted.`;
 
 export interface CliCommand {
@@ -86,7 +86,7 @@ export function parseCli(argv: string[], env: CoordinatorEnv): CliCommand {
   if (words !== 'loadtest run' && words !== 'run') {
     throw new UsageError(`unknown command "${words}": expected "loadtest run" or "serve"`);
   }
-  const agents = v.agents ?? 'local';
+  const agents = v.agents ?? env.LOADTEST_AGENTS;
   if (agents !== 'local' && agents !== 'external') {
     throw new UsageError(`--agents must be local or external (got "${agents}")`);
   }

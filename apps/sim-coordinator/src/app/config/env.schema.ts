@@ -8,6 +8,12 @@ export const coordinatorEnvSchema = z.object({
   MQTT_URL: z.string().default('mqtt://127.0.0.1:1883'),
   OPS_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   ARTIFACTS_DIR: z.string().min(1).default('docs/loadtest-runs'),
+  /**
+   * Where `loadtest run` gets its agents when --agents is not given: `local` starts one process
+   * per partition from AGENT_ENTRY; `external` uses agents already consuming the queue (e.g. the
+   * compose file's sim-agent containers, where the coordinator's image has no agent entry).
+   */
+  LOADTEST_AGENTS: z.enum(['local', 'external']).default('local'),
   /** Built agent entry point that local mode starts with plain `node`. */
   AGENT_ENTRY: z.string().min(1).default('dist/apps/sim-agent/main.js'),
   CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# CI job: the whole system through docker/compose.yml on this machine (no container registry).
+# Run after tools/stack/ensure-prereqs.sh. Builds every image (tools/images/build-app-images.sh),
+# starts the stack with 2 agent containers and 2 gateway replicas under its own project name and no fixed host port, runs the smoke load
+# test through the coordinator's CLI in its container (partitions go to the agent containers over
+# BullMQ), checks connection-summary.json and business-summary.json (published equals received,
+# no failures, both agents used), runs the DLQ replayer once, and always tears everything down.
+# FAULT=1 adds the fault check: an agent container killed mid-run fails its partition and the
+# coordinator retries the attempt on the remaining agents.
+# Ends with one line: "compose-ci: PASS ..." or "compose-ci: FAIL ...". Bounded: every step has a
+# timeout; the whole job takes about 2-4 minutes when the images exist.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+started=$SECONDS
+DEVICES="${DEVICES:-200}" DURATION="${DURATION:-10}"
+project="sousvide-ci-$$"
+work=$(mktemp -d /tmp/sousvide-compose-ci.XXXXXX)
+say() { echo "[compose-ci] $*" >&2; }
+fail() { echo "compose-ci: FAIL $* ($((SECONDS - started)) s)"; exit 1; }
+
+if [ -n "${COMPOSE:-}" ]; then read -r -a compose_cmd <<<"$COMPOSE"
+elif docker compose version >/dev/null 2>&1; then compose_cmd=(docker compose)
+else compose_cmd=(docker-compose)
+fi
+env_file="$work/.env"
+# dc SECONDS ARGS...: one bounded compose command on this job's project.
+dc() {
+  local secs=$1
+  shift
+  timeout "$secs" "${compose_cmd[@]}" -p "$project" --env-file "$env_file" -f docker/compose.yml "$@"
+}
+
+cleanup() {
+  local rc=$?
+  if [ "$rc" != 0 ] && [ -f "$env_file" ]; then
+    dc 30 ps >&2 2>/dev/null || true
+    dc 30 logs --no-color --tail 30 >"$work/logs.txt" 2>&1 && tail -60 "$work/logs.txt" >&2 || true
+  fi
+  if [ -f "$env_file" ]; then
+    dc 120 --profile tools down -v --remove-orphans -t 10 >/dev/null 2>&1 || say "teardown of $project failed"
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Prerequisites come first from tools/stack/ensure-prereqs.sh (tools/test.sh runs it).
+docker info >/dev/null 2>&1 || fail "docker is not answering: run tools/stack/ensure-prereqs.sh"
+"${compose_cmd[@]}" version >/dev/null 2>&1 || fail "${compose_cmd[*]} is missing: run tools/stack/ensure-prereqs.sh"
+say "images"
+BUILD=1 timeout 900 bash tools/images/build-app-images.sh >&2 || fail "image build"
+
+# The env file a user writes from docker/.env.example: random secrets, registry-free images.
+{
+  echo "INFLUX_ORG=sousvide"
+  echo "INFLUX_BUCKET=telemetry"
+  echo "INFLUX_TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  echo "INFLUX_ADMIN_USER=sousvide"
+  echo "INFLUX_ADMIN_PASSWORD=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+  sed -n '/^# Without a registry/,/^$/ s/^# \([A-Z_]*=\)/\1/p' docker/.env.example
+  echo "COORDINATOR_PORT=" # a free host port
+} >"$env_file"
+chmod 600 "$env_file"
+
+say "up: project $project with ${compose_cmd[*]}"
+up_at=$SECONDS
+dc 240 up -d --scale sim-agent=2 --scale ingest-gateway=2 >&2 || fail "compose up"
+# The coordinator's health gates nothing in compose; wait for it (and see the API answer).
+api=$(dc 30 port sim-coordinator 3000 | tail -n1)
+for _ in $(seq 1 60); do
+  node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "http://$api/health" && break
+  sleep 1
+done
+node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "http://$api/health" \
+  || fail "coordinator API http://$api/health did not answer"
+say "stack up in $((SECONDS - up_at)) s; coordinator API on http://$api"
+
+# run_loadtest RUN_ID MAX_ATTEMPTS: the smoke load test through the coordinator's CLI. Retries
+# keep 2 partitions (--max-partitions 2), so the agents left after the fault check can take them.
+run_loadtest() {
+  dc 240 exec -T sim-coordinator node /app/main.js loadtest run --run-id "$1" \
+    --connections "$DEVICES" --partitions 2 --max-partitions 2 --parallelism 40 --mps 1 \
+    --duration "$DURATION" --qos 1 --model mqttLoadTest --max-attempts "$2" \
+    --require-business-summary 1 --json
+}
+artifact() { dc 30 exec -T sim-coordinator cat "/app/data/loadtest-runs/$1/$2"; }
+
+run_id="compose-ci-$(date -u +%Y%m%d-%H%M%S)"
+say "smoke: $DEVICES devices, 2 partitions, 1 msg/s, ${DURATION} s, QoS 1 (run $run_id)"
+run_at=$SECONDS
+run_loadtest "$run_id" 1 >"$work/outcome.json" || say "loadtest run exited non-zero"
+run_secs=$((SECONDS - run_at))
+artifact "$run_id" attempt-1/connection-summary.json >"$work/connection-summary.json" || fail "no connection-summary.json"
+artifact "$run_id" attempt-1/business-summary.json >"$work/business-summary.json" || fail "no business-summary.json"
+verdict=$(node - "$work" "$DEVICES" <<'JS'
+const [dir, devices] = process.argv.slice(2);
+const read = (f) => JSON.parse(require('fs').readFileSync(`${dir}/${f}`, 'utf8'));
+const c = read('connection-summary.json');
+const b = read('business-summary.json');
+const agents = new Set(c.parts.map((p) => p.agent_id ?? p.agentId).filter(Boolean));
+const problems = [];
+if (c.status !== 'passed') problems.push(`connection summary ${c.status}: ${c.failure_reasons.join('; ')}`);
+if (c.connected_total !== Number(devices)) problems.push(`connected ${c.connected_total}/${devices}`);
+if (c.published_total === 0 || c.failed_total !== 0) problems.push(`published ${c.published_total}, failed ${c.failed_total}`);
+if (b.recv_total !== c.published_total) problems.push(`received ${b.recv_total} != published ${c.published_total}`);
+for (const k of ['parse_fail_total', 'influx_fail_total', 'redis_fail_total', 'dlq_total']) {
+  if (b[k]) problems.push(`${k} ${b[k]}`);
+}
+if (agents.size !== 2) problems.push(`partitions ran on ${agents.size} agent(s), expected the 2 agent containers`);
+const figures = `published=${c.published_total} received=${b.recv_total} failed=${c.failed_total} connected=${c.connected_total}/${devices} agents=${agents.size} e2e_p95=${b.e2e_latency_ms.p95}ms`;
+console.log(problems.length ? `FAIL ${figures}: ${problems.join('; ')}` : `OK ${figures}`);
+JS
+)
+say "summaries: $verdict (load test ${run_secs} s)"
+[ "${verdict%% *}" = OK ] || fail "${verdict#* }"
+
+say "dlq-replayer: one dry run through 'run --rm'"
+dc 120 run --rm -T dlq-replayer replay --dry-run --json >"$work/replay.json" 2>"$work/replay.err" \
+  || { cat "$work/replay.err" >&2; fail "dlq-replayer run"; }
+
+fault=""
+if [ "${FAULT:-0}" = 1 ]; then
+  # Enough capacity for the retry (it may raise the partitions): 4 agents, then kill one.
+  dc 120 up -d --no-recreate --scale sim-agent=3 --scale ingest-gateway=2 >&2 || fail "scale agents"
+  fault_id="$run_id-fault"
+  say "fault: killing an agent container mid-run (run $fault_id)"
+  DURATION=20 run_loadtest "$fault_id" 3 >"$work/fault.json" &
+  loadtest_pid=$!
+  victim=""
+  for _ in $(seq 1 30); do
+    sleep 1
+    # The agent that holds part 0 of attempt 1 once it reports progress.
+    victim=$(dc 10 exec -T redis redis-cli --raw hget "bull:loadtest-partitions:${fault_id}__a1__p0" progress 2>/dev/null \
+      | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{try{const p=JSON.parse(s);if(p.phase==="publishing")console.log(p.agentId.split("-")[0])}catch{}})')
+    [ -n "$victim" ] && break
+  done
+  [ -n "$victim" ] || { kill "$loadtest_pid" 2>/dev/null; fail "fault: part 0 never reached publishing"; }
+  docker kill "$victim" >/dev/null || fail "fault: docker kill $victim"
+  wait "$loadtest_pid" || true
+  fault=$(node - "$work/fault.json" <<'JS'
+const o = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
+const [first, ...rest] = o.attempts;
+const lost = first && first.status === 'failed' && first.reasons.some((r) => /agent lost/.test(r));
+const retried = rest.length > 0 && rest[rest.length - 1].status === 'passed';
+console.log(lost && retried ? `OK attempts=${o.attempts.length}` : `FAIL attempts=${o.attempts.map((a) => `${a.status}(${a.reasons.join(' | ')})`).join(', ')}`);
+JS
+)
+  say "fault: $fault"
+  [ "${fault%% *}" = OK ] || fail "fault check: ${fault#* }"
+  fault=" fault=agent-killed-retried-$fault"
+fi
+
+echo "compose-ci: PASS ${verdict#OK } load_test=${run_secs}s${fault} total=$((SECONDS - started))s"
