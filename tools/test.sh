@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Full verification: prerequisites, then typecheck/lint/unit tests/build, then the container-backed
-# integration tests one project at a time (they share dockerd and 2 cores). Non-zero on failure.
+# integration tests one project at a time (they share dockerd and 2 cores), then the compose smoke
+# job (every image built here, 2 agent containers, 2 gateway replicas). Non-zero on failure.
 # Ends with one plain "N passed, N failed" line summed over every jest run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,7 +14,8 @@ trap 'rm -f "$log"' EXIT
 set +e
 {
   npx nx run-many -t lint test build --outputStyle=static --skip-nx-cache &&
-    npx nx run-many -t int-test --parallel=1 --outputStyle=static --skip-nx-cache
+    npx nx run-many -t int-test --parallel=1 --outputStyle=static --skip-nx-cache &&
+    bash tools/compose/ci-compose.sh
 } 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
