@@ -25,6 +25,7 @@ import { GatewayMetrics } from './ops/gateway-metrics';
 import { IngestBatcher } from './pipeline/ingest-batcher';
 import { processBatch } from './pipeline/ingest-pipeline';
 import { PendingRunCounters } from './pipeline/pending-run-counters';
+import { RedisCircuit } from './pipeline/redis-circuit';
 import { SpoolingDlq } from './pipeline/spooling-dlq';
 
 /** Wires subscriber -> batcher -> pipeline and owns the order of start-up and shutdown. */
@@ -40,6 +41,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   private statsTimer?: NodeJS.Timeout;
   private spooledDlq?: SpoolingDlq;
   private readonly counters: PendingRunCounters;
+  private readonly redisCircuit: RedisCircuit;
   private window = emptyWindow();
 
   constructor(
@@ -60,7 +62,12 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       { onError: (err) => log({ err: err.message }, 'DLQ connection error') },
     );
     const heartbeat = new HeartbeatStore(redis);
-    this.counters = new PendingRunCounters(new RunCounters(redis), log);
+    this.redisCircuit = new RedisCircuit(1000, Date.now, (open) =>
+      open
+        ? this.logger.warn({}, 'Redis unreachable: heartbeats and DLQ entries go to the spool')
+        : this.logger.log({}, 'Redis answers again: spool draining, counters catching up'),
+    );
+    this.counters = new PendingRunCounters(new RunCounters(redis), log, this.redisCircuit);
     const idempotency = new IdempotencyStore(redis, {
       ttlSec: env.IDEMPOTENCY_TTL_SEC,
       claimTtlMs: env.IDEMPOTENCY_CLAIM_TTL_MS,
@@ -92,6 +99,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
           heartbeat,
           counters: this.counters,
           idempotency,
+          redis: this.redisCircuit,
           dlq: this.requireSpooledDlq(),
           bypassInflux: env.INGEST_INFLUX_WRITE_MODE === 'bypass',
           gatewayId: env.GATEWAY_ID,
@@ -165,6 +173,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
         }
         void this.counters.flush();
       },
+      this.redisCircuit,
     );
     this.spooledDlq.start();
     this.metrics.trackSpool(() => spool.stats());

@@ -11,6 +11,7 @@ import { decodeTelemetry, TelemetryParseError, TelemetryV1 } from '@sousvide/tel
 import { BatchAccounting } from './batch-accounting';
 import type { RunCounterSink } from './pending-run-counters';
 import { RawMessage } from './raw-message';
+import type { RedisCircuit } from './redis-circuit';
 
 /** The DLQ as the pipeline sees it: `spooled` entries went to the local spool instead. */
 export interface DlqSink {
@@ -28,6 +29,8 @@ export interface PipelineDeps {
   dlq: DlqSink;
   bypassInflux: boolean;
   gatewayId: string;
+  /** Skips Redis steps at once while Redis is known down (see RedisCircuit); none = always try. */
+  redis?: Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>;
   /** Called for each new message after it was stored (fail-safe checks); never for duplicates. */
   onStored?: (m: TelemetryV1) => void;
   onBatch?: (acc: BatchAccounting, dlqLost: number) => void;
@@ -85,7 +88,7 @@ export async function processBatch(
   });
 
   const stored = await store(fresh, acc, deps);
-  if (claims) {
+  if (claims && (deps.redis?.allow() ?? true)) {
     const failed = fresh.map((p) => p.msg).filter((m) => !stored.includes(m));
     await Promise.all([
       deps.idempotency.commit(stored).catch((err: unknown) => {
@@ -113,9 +116,15 @@ async function claim(parsed: Parsed[], deps: PipelineDeps): Promise<ClaimOutcome
   if (parsed.length === 0) {
     return [];
   }
+  if (deps.redis && !deps.redis.allow()) {
+    return undefined; // Redis known down: store without the check rather than wait on it
+  }
   try {
-    return await deps.idempotency.claim(parsed.map((p) => p.msg));
+    const outcomes = await deps.idempotency.claim(parsed.map((p) => p.msg));
+    deps.redis?.succeeded();
+    return outcomes;
   } catch (err) {
+    deps.redis?.failed();
     deps.log(
       { messages: parsed.length, err: (err as Error).message },
       'idempotency store unreachable: storing without the duplicate check',
@@ -135,9 +144,7 @@ async function store(
     deps.bypassInflux || messages.length === 0
       ? Promise.resolve(undefined)
       : deps.influx.write(messages),
-    messages.length === 0
-      ? Promise.resolve({ ok: [], failed: [] })
-      : deps.heartbeat.touch(messages.map((m) => ({ deviceId: m.deviceId, ts: m.ts }))),
+    touchHeartbeats(messages, deps),
   ]);
   const influxFailed = new Map<TelemetryV1, { code: string; error: string }>();
   for (const f of influx?.failed ?? []) {
@@ -183,6 +190,28 @@ async function store(
     }
   }
   return stored;
+}
+
+/** Heartbeats of the batch; all failed at once while the Redis circuit is open. */
+async function touchHeartbeats(
+  messages: TelemetryV1[],
+  deps: PipelineDeps,
+): Promise<{ ok: string[]; failed: { deviceId: string; error: string }[] }> {
+  const entries = messages.map((m) => ({ deviceId: m.deviceId, ts: m.ts }));
+  if (entries.length === 0) {
+    return { ok: [], failed: [] };
+  }
+  if (deps.redis && !deps.redis.allow()) {
+    const error = 'REDIS_UNAVAILABLE: skipped while Redis is down (circuit open)';
+    return { ok: [], failed: entries.map((e) => ({ deviceId: e.deviceId, error })) };
+  }
+  const res = await deps.heartbeat.touch(entries);
+  if (res.ok.length === 0 && res.failed.length > 0) {
+    deps.redis?.failed();
+  } else {
+    deps.redis?.succeeded();
+  }
+  return res;
 }
 
 /** Queues the batch's failures; counts them as DLQ or spool entries. Returns how many were lost. */

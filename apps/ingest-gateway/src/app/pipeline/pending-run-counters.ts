@@ -5,6 +5,7 @@ import {
   type BusinessCounts,
 } from '@sousvide/loadtest-contracts';
 import type { RunCounters } from '@sousvide/ingest-storage';
+import type { RedisCircuit } from './redis-circuit';
 
 /** Where the pipeline puts its per-run counter deltas. */
 export interface RunCounterSink {
@@ -31,6 +32,8 @@ export class PendingRunCounters implements RunCounterSink {
   constructor(
     private readonly counters: Pick<RunCounters, 'add'>,
     private readonly log: (obj: Record<string, unknown>, msg: string) => void,
+    /** While Redis is known down, flushes keep the deltas without trying. */
+    private readonly redis?: Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>,
   ) {}
 
   add(runId: string, counts: Partial<BusinessCounts>, latency?: LatencyHistogram): void {
@@ -57,6 +60,9 @@ export class PendingRunCounters implements RunCounterSink {
    * send one twice; a failed run's delta is merged back for the next flush. Never rejects.
    */
   async flush(): Promise<void> {
+    if (this.pending.size === 0 || (this.redis !== undefined && !this.redis.allow())) {
+      return;
+    }
     const taken = this.pending;
     this.pending = new Map();
     let failed = 0;
@@ -72,6 +78,11 @@ export class PendingRunCounters implements RunCounterSink {
         }
       }),
     );
+    if (failed > 0) {
+      this.redis?.failed();
+    } else {
+      this.redis?.succeeded();
+    }
     if (failed > 0 && !this.failing) {
       this.log({ runs: failed, err: error }, 'run counters not updated: kept for the next flush');
     } else if (failed === 0 && this.failing) {

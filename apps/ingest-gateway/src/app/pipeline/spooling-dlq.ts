@@ -1,5 +1,6 @@
 import type { DlqProducer, DurableSpool } from '@sousvide/ingest-storage';
 import { DlqEntry } from '@sousvide/loadtest-contracts';
+import type { RedisCircuit } from './redis-circuit';
 
 type AddResult = Awaited<ReturnType<DlqProducer['addMany']>> & { spooled: readonly DlqEntry[] };
 
@@ -19,12 +20,21 @@ export class SpoolingDlq {
     private readonly log: (obj: Record<string, unknown>, msg: string) => void,
     /** Entries moved from the spool into the queue (the gateway counts them per run). */
     private readonly onDrained: (entries: readonly DlqEntry[]) => void = () => undefined,
+    /** While Redis is known down, entries go straight to the spool instead of a 5 s timeout. */
+    private readonly redis?: Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>,
   ) {}
 
   async addMany(entries: readonly DlqEntry[]): Promise<AddResult> {
-    const res = await this.dlq.addMany(entries);
+    const skip = this.redis !== undefined && !this.redis.allow();
+    const res = skip
+      ? { added: 0, failed: entries.map((entry) => ({ entry, error: 'Redis circuit open' })) }
+      : await this.dlq.addMany(entries);
     if (res.failed.length === 0) {
+      this.redis?.succeeded();
       return { ...res, spooled: [] };
+    }
+    if (!skip) {
+      this.redis?.failed();
     }
     const refused = res.failed.map((f) => f.entry);
     try {
@@ -43,7 +53,7 @@ export class SpoolingDlq {
   /** Drains the spool into the queue every `intervalMs` while it holds anything. */
   start(intervalMs = 1000): void {
     this.timer = setInterval(() => {
-      if (!this.draining && this.spool.stats().entries > 0) {
+      if (!this.draining && this.spool.stats().entries > 0 && (this.redis?.allow() ?? true)) {
         this.draining = this.drain().finally(() => {
           this.draining = undefined;
         });
@@ -60,6 +70,12 @@ export class SpoolingDlq {
     try {
       const { drained, remaining } = await this.spool.drainTo(async (entries) => {
         const res = await this.dlq.addMany(entries);
+        // The drain also probes Redis when no traffic does.
+        if (res.failed.length === 0) {
+          this.redis?.succeeded();
+        } else {
+          this.redis?.failed();
+        }
         const failed = new Set(res.failed.map((f) => f.entry));
         this.onDrained(entries.filter((e) => !failed.has(e)));
         return res;
