@@ -6,6 +6,7 @@ import {
   COORDINATOR_ENV,
   COORDINATOR_REDIS,
   CoordinatorEnv,
+  INGEST_REDIS,
   loadCoordinatorEnv,
 } from './config/env.schema';
 import { RunService } from './run/run.service';
@@ -19,7 +20,10 @@ const env = loadCoordinatorEnv();
     BullModule.forRoot({ connection: { url: env.REDIS_URL, enableOfflineQueue: false } }),
     BullModule.registerQueue({ name: QUEUE_NAMES.partitions }),
     // Read only: the loss accounting counts a run's entries in the gateways' DLQ.
-    BullModule.registerQueue({ name: QUEUE_NAMES.dlq }),
+    BullModule.registerQueue({
+      name: QUEUE_NAMES.dlq,
+      connection: { url: env.INGEST_REDIS_URL || env.REDIS_URL, enableOfflineQueue: false },
+    }),
   ],
   providers: [
     { provide: COORDINATOR_ENV, useValue: env },
@@ -28,6 +32,15 @@ const env = loadCoordinatorEnv();
       inject: [COORDINATOR_ENV],
       useFactory: (e: CoordinatorEnv) =>
         new Redis(e.REDIS_URL, { maxRetriesPerRequest: 3, connectTimeout: 3000 }),
+    },
+    {
+      provide: INGEST_REDIS,
+      inject: [COORDINATOR_ENV],
+      useFactory: (e: CoordinatorEnv) =>
+        new Redis(e.INGEST_REDIS_URL || e.REDIS_URL, {
+          maxRetriesPerRequest: 3,
+          connectTimeout: 3000,
+        }),
     },
     RunService,
   ],

@@ -135,6 +135,7 @@ export class ChaosRunner {
         ],
         {
           REDIS_URL: o.simRedisUrl,
+          INGEST_REDIS_URL: o.redisUrl,
           ARTIFACTS_DIR: o.artifactsDir,
           DRAIN_WINDOW_SEC: '60',
         },

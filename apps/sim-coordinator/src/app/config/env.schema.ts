@@ -4,6 +4,11 @@ import { parseEnvConfig } from '@sousvide/loadtest-contracts';
 /** The coordinator's environment, validated once at boot; nothing else reads process.env. */
 export const coordinatorEnvSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /**
+   * The backend's Redis, where gateways keep the per-run counters and the DLQ, when it is not the
+   * simulator's own (REDIS_URL: BullMQ, barrier). Empty: the same Redis.
+   */
+  INGEST_REDIS_URL: z.union([z.literal(''), z.url({ protocol: /^rediss?$/ })]).default(''),
   /** Broker the agents connect to (the runbook's target). */
   MQTT_URL: z.string().default('mqtt://127.0.0.1:1883'),
   OPS_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -42,3 +47,5 @@ export function loadCoordinatorEnv(env: NodeJS.ProcessEnv = process.env): Coordi
 
 export const COORDINATOR_ENV = Symbol('COORDINATOR_ENV');
 export const COORDINATOR_REDIS = Symbol('COORDINATOR_REDIS');
+/** The Redis holding the gateways' counters and DLQ (INGEST_REDIS_URL, else REDIS_URL). */
+export const INGEST_REDIS = Symbol('INGEST_REDIS');

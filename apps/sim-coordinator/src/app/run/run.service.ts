@@ -19,7 +19,12 @@ import {
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { COORDINATOR_ENV, COORDINATOR_REDIS, CoordinatorEnv } from '../config/env.schema';
+import {
+  COORDINATOR_ENV,
+  COORDINATOR_REDIS,
+  CoordinatorEnv,
+  INGEST_REDIS,
+} from '../config/env.schema';
 import { ArtifactsWriter } from './artifacts.writer';
 import { BusinessSummaryCollector } from './business-summary.collector';
 import { AttemptProgress, AttemptSupervisor } from './attempt-supervisor';
@@ -63,12 +68,13 @@ export class RunService {
   constructor(
     @InjectQueue(QUEUE_NAMES.partitions) private readonly queue: Queue,
     @InjectQueue(QUEUE_NAMES.dlq) dlq: Queue,
+    @Inject(INGEST_REDIS) ingestRedis: Redis,
     @Inject(COORDINATOR_REDIS) private readonly redis: Redis,
     @Inject(COORDINATOR_ENV) private readonly env: CoordinatorEnv,
   ) {
     this.artifacts = new ArtifactsWriter(env.ARTIFACTS_DIR);
     this.supervisor = new AttemptSupervisor(queue, redis);
-    this.business = new BusinessSummaryCollector(redis, dlq);
+    this.business = new BusinessSummaryCollector(ingestRedis, dlq);
   }
 
   /**
