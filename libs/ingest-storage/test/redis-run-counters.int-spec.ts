@@ -98,6 +98,19 @@ describe('RunCounters (real Redis)', () => {
     expect(await clientA.exists(INGEST_KEYS.runCounters(runId))).toBe(0);
   });
 
+  it('applies a delta sent again under the same id once (a retry after a timed-out reply)', async () => {
+    const runId = 'delta-once';
+    const counters = new RunCounters(clientA);
+    const h = new LatencyHistogram();
+    h.recordMs(12);
+    expect(await counters.add(runId, { recv_total: 5 }, h, 'gw-1-42')).toBe(true);
+    expect(await counters.add(runId, { recv_total: 5 }, h, 'gw-1-42')).toBe(false);
+    expect(await counters.add(runId, { recv_total: 1 }, undefined, 'gw-1-43')).toBe(true);
+    const snap = await counters.read(runId);
+    expect(snap.counts.recv_total).toBe(6);
+    expect(snap.latency.count).toBe(1);
+  });
+
   it('reads an unknown run as zeros and diffs two reads into one attempt', async () => {
     const runId = 'diff';
     const counters = new RunCounters(clientA);

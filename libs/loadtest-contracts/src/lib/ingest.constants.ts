@@ -46,6 +46,8 @@ export const INGEST_KEYS = {
   heartbeat: 'ingest:heartbeat',
   /** SET NX PX marker: a fail-safe command was sent to this device within the cooldown. */
   failsafe: (deviceId: string): string => `ingest:failsafe:${deviceId}`,
+  /** SET NX EX marker: this counter delta (by its id) was applied; a resend is a no-op. */
+  counterDelta: (deltaId: string): string => `ingest:delta:${deltaId}`,
   /** SET NX PX marker: one replayer is re-driving this DLQ job right now. */
   replayClaim: (jobId: string): string => `replay:claim:${jobId}`,
 } as const;

@@ -18,15 +18,23 @@ interface Pending {
   latency: LatencyHistogram;
 }
 
+/** A delta Redis did not acknowledge: resent as is, under its id, until it is. */
+interface Unacked extends Pending {
+  runId: string;
+  id: string;
+}
+
 /**
  * Keeps per-run counter deltas that Redis did not take and sends them with the next flush, so a
  * Redis outage delays the run's counters instead of losing them (the loss accounting needs every
- * message counted). Memory is one counter set and histogram per run with pending deltas, not per
- * message. A delta whose MULTI reached Redis but whose reply was lost is sent again: that rare
- * double count is the price of not losing counts, and shows up as negative `lost`.
+ * message counted). Each sent delta carries an id and RunCounters applies an id once, so a delta
+ * whose command reached a stalled Redis and ran after the client gave up is not counted twice
+ * when it is resent. Memory: one delta per run per failed flush, not per message.
  */
 export class PendingRunCounters implements RunCounterSink {
   private pending = new Map<string, Pending>();
+  private unacked: Unacked[] = [];
+  private seq = 0;
   private failing = false;
 
   constructor(
@@ -34,6 +42,8 @@ export class PendingRunCounters implements RunCounterSink {
     private readonly log: (obj: Record<string, unknown>, msg: string) => void,
     /** While Redis is known down, flushes keep the deltas without trying. */
     private readonly redis?: Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>,
+    /** Prefix of delta ids: unique per process (gateway id + start time). */
+    private readonly idPrefix = `${process.pid}-${Date.now()}`,
   ) {}
 
   add(runId: string, counts: Partial<BusinessCounts>, latency?: LatencyHistogram): void {
@@ -50,31 +60,36 @@ export class PendingRunCounters implements RunCounterSink {
     }
   }
 
-  /** Runs with deltas not yet in Redis. */
+  /** Deltas not yet acknowledged by Redis (failed ones and ones not sent yet). */
   get pendingRuns(): number {
-    return this.pending.size;
+    return this.pending.size + this.unacked.length;
   }
 
   /**
-   * Sends every pending delta. Each flush takes the deltas out first, so concurrent flushes never
-   * send one twice; a failed run's delta is merged back for the next flush. Never rejects.
+   * Sends every unacknowledged delta (same id as before) and the new ones (new ids). Each flush
+   * takes its deltas out first, so concurrent flushes never send one twice at once; a failed one
+   * goes back for the next flush. Never rejects.
    */
   async flush(): Promise<void> {
-    if (this.pending.size === 0 || (this.redis !== undefined && !this.redis.allow())) {
+    if (this.pendingRuns === 0 || (this.redis !== undefined && !this.redis.allow())) {
       return;
     }
-    const taken = this.pending;
+    const batch: Unacked[] = [
+      ...this.unacked,
+      ...[...this.pending].map(([runId, p]) => ({ ...p, runId, id: this.nextId() })),
+    ];
+    this.unacked = [];
     this.pending = new Map();
     let failed = 0;
     let error = '';
     await Promise.all(
-      [...taken].map(async ([runId, p]) => {
+      batch.map(async (d) => {
         try {
-          await this.counters.add(runId, p.counts, p.latency);
+          await this.counters.add(d.runId, d.counts, d.latency, d.id);
         } catch (err) {
           failed += 1;
           error = (err as Error).message;
-          this.add(runId, p.counts, p.latency);
+          this.unacked.push(d);
         }
       }),
     );
@@ -89,5 +104,10 @@ export class PendingRunCounters implements RunCounterSink {
       this.log({}, 'run counters caught up');
     }
     this.failing = failed > 0;
+  }
+
+  private nextId(): string {
+    this.seq += 1;
+    return `${this.idPrefix}-${this.seq}`;
   }
 }

@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   BUSINESS_COUNTERS,
   INGEST_KEYS,
@@ -13,26 +13,48 @@ import {
 } from '@sousvide/loadtest-contracts';
 
 /**
- * HSET only when the value beats the stored one (or none is stored). HINCRBY cannot express a
- * max, and a read-then-write from the client would lose updates between gateway instances; a
- * script runs atomically on the server.
+ * Applies one counter delta atomically: HINCRBY on the counters hash, the histogram buckets and
+ * sums, a server-side max/min for the latency extremes, TTLs. With a delta id, a marker key
+ * (SET NX EX) makes the delta apply at most once: a client that timed out on a stalled Redis
+ * whose command still ran later, and so sends the same delta again, does not count it twice.
+ * ARGV: runTtl, markerTtl, nCounters, (field, n)*, nLatency, (field, n)*, maxUs, minUs.
  */
-const HSET_EXTREME_LUA = `
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-local v = tonumber(ARGV[2])
-if cur == false or (ARGV[3] == 'max' and v > tonumber(cur)) or (ARGV[3] == 'min' and v < tonumber(cur)) then
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-  return 1
+const APPLY_DELTA_LUA = `
+if KEYS[3] ~= '' and not redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[2]) then
+  return 0
 end
-return 0`;
+local i = 4
+local nc = tonumber(ARGV[3])
+for _ = 1, nc do
+  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+if nc > 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local nl = tonumber(ARGV[i])
+i = i + 1
+for _ = 1, nl do
+  redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+if nl > 0 then
+  local maxUs, minUs = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+  local curMax = redis.call('HGET', KEYS[2], 'maxUs')
+  if curMax == false or maxUs > tonumber(curMax) then redis.call('HSET', KEYS[2], 'maxUs', maxUs) end
+  local curMin = redis.call('HGET', KEYS[2], 'minUs')
+  if curMin == false or minUs < tonumber(curMin) then redis.call('HSET', KEYS[2], 'minUs', minUs) end
+  redis.call('EXPIRE', KEYS[2], ARGV[1])
+end
+return 1`;
 
 /** Versioned so a changed script never collides with an older definition on a shared client. */
-const HSET_EXTREME = 'ingestHsetExtremeV1';
+const APPLY_DELTA = 'ingestApplyDeltaV1';
 
-/** The shape defineCommand adds; ioredis' types cannot know about runtime-defined commands. */
-type WithHsetExtreme = Record<
-  typeof HSET_EXTREME,
-  (key: string, field: string, value: number, mode: 'max' | 'min') => unknown
+/** How long an applied delta id is remembered: far longer than any client retry. */
+const DELTA_MARKER_TTL_SEC = 3600;
+
+type WithApplyDelta = Record<
+  typeof APPLY_DELTA,
+  (k1: string, k2: string, k3: string, ...args: (string | number)[]) => Promise<number>
 >;
 
 /**
@@ -42,49 +64,58 @@ type WithHsetExtreme = Record<
  */
 export class RunCounters {
   constructor(private readonly redis: Redis) {
-    if (!(HSET_EXTREME in redis)) {
-      redis.defineCommand(HSET_EXTREME, { numberOfKeys: 1, lua: HSET_EXTREME_LUA });
+    if (!(APPLY_DELTA in redis)) {
+      redis.defineCommand(APPLY_DELTA, { numberOfKeys: 3, lua: APPLY_DELTA_LUA });
     }
   }
 
   /**
-   * Adds counter deltas (zeros skipped) and a latency histogram to a run in one MULTI, so a
-   * failure never leaves counters and histogram half-applied, and refreshes both keys' TTL.
-   * Rejects when Redis fails; the caller decides whether to retry the same delta.
+   * Adds counter deltas (zeros skipped) and a latency histogram to a run in one atomic script, so
+   * a failure never leaves counters and histogram half-applied, and refreshes both keys' TTL.
+   * With `deltaId`, sending the same delta again is a no-op (see APPLY_DELTA_LUA). Rejects when
+   * Redis fails; the caller decides whether to retry the same delta (with the same id).
+   * Resolves false when the delta had already been applied.
    */
   async add(
     runId: string,
     delta: Partial<BusinessCounts>,
     latency?: LatencyHistogram | HistogramJson,
-  ): Promise<void> {
-    const multi = this.redis.multi();
-    const countersKey = INGEST_KEYS.runCounters(runId);
-    const latencyKey = INGEST_KEYS.runLatency(runId);
-    let touched = false;
+    deltaId?: string,
+  ): Promise<boolean> {
+    const counters: (string | number)[] = [];
     for (const c of BUSINESS_COUNTERS) {
       const n = delta[c] ?? 0;
       if (n !== 0) {
-        multi.hincrby(countersKey, c, requireInt(c, n));
-        touched = true;
+        counters.push(c, requireInt(c, n));
       }
     }
-    if (touched) {
-      multi.expire(countersKey, INGEST_RUN_TTL_SEC);
-    }
     const json = latency instanceof LatencyHistogram ? latency.toJSON() : latency;
+    const hist: (string | number)[] = [];
     if (json && json.count > 0) {
-      addHistogram(multi, latencyKey, json);
-      touched = true;
+      for (const [bucket, n] of Object.entries(json.buckets)) {
+        if (n !== 0) {
+          hist.push(bucket, requireInt(`bucket ${bucket}`, n));
+        }
+      }
+      hist.push(LATENCY_FIELDS.count, requireInt('count', json.count));
+      hist.push(LATENCY_FIELDS.sumUs, requireInt('sumUs', json.sumUs));
     }
-    if (!touched) {
-      return;
+    if (counters.length === 0 && hist.length === 0) {
+      return true;
     }
-    // EXEC runs every queued command even when one fails at run time; surface the first error.
-    const results = await multi.exec();
-    const failed = results?.find(([err]) => err !== null);
-    if (failed?.[0]) {
-      throw failed[0];
-    }
+    const applied = await (this.redis as unknown as WithApplyDelta)[APPLY_DELTA](
+      INGEST_KEYS.runCounters(runId),
+      INGEST_KEYS.runLatency(runId),
+      deltaId ? INGEST_KEYS.counterDelta(deltaId) : '',
+      INGEST_RUN_TTL_SEC,
+      DELTA_MARKER_TTL_SEC,
+      counters.length / 2,
+      ...counters,
+      hist.length / 2,
+      ...hist,
+      ...(hist.length > 0 ? [json?.maxUs ?? 0, json?.minUs ?? 0] : []),
+    );
+    return applied === 1;
   }
 
   /** Both hashes of a run, read in one MULTI so counters and histogram are the same instant. */
@@ -107,20 +138,6 @@ export class RunCounters {
   static diff(after: IngestSnapshot, before: IngestSnapshot): IngestSnapshot {
     return diffSnapshots(after, before);
   }
-}
-
-function addHistogram(multi: ChainableCommander, key: string, json: HistogramJson): void {
-  for (const [bucket, n] of Object.entries(json.buckets)) {
-    if (n !== 0) {
-      multi.hincrby(key, bucket, requireInt(`bucket ${bucket}`, n));
-    }
-  }
-  multi.hincrby(key, LATENCY_FIELDS.count, requireInt('count', json.count));
-  multi.hincrby(key, LATENCY_FIELDS.sumUs, requireInt('sumUs', json.sumUs));
-  const scripted = multi as unknown as WithHsetExtreme;
-  scripted[HSET_EXTREME](key, LATENCY_FIELDS.maxUs, json.maxUs, 'max');
-  scripted[HSET_EXTREME](key, LATENCY_FIELDS.minUs, json.minUs, 'min');
-  multi.expire(key, INGEST_RUN_TTL_SEC);
 }
 
 /**
