@@ -23,7 +23,7 @@ import { Failsafe } from './failsafe/failsafe';
 import { TelemetrySubscriber } from './mqtt/telemetry-subscriber';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { IngestBatcher } from './pipeline/ingest-batcher';
-import { processBatch } from './pipeline/ingest-pipeline';
+import { PipelineDeps, processBatch } from './pipeline/ingest-pipeline';
 import { PendingRunCounters } from './pipeline/pending-run-counters';
 import { RedisCircuit } from './pipeline/redis-circuit';
 import { SpoolingDlq } from './pipeline/spooling-dlq';
@@ -89,36 +89,41 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       },
       log,
     });
+    const pipeline = (): PipelineDeps => ({
+      influx: this.influx,
+      heartbeat,
+      counters: this.counters,
+      idempotency,
+      redis: this.redisCircuit,
+      dlq: this.requireSpooledDlq(),
+      bypassInflux: env.INGEST_INFLUX_WRITE_MODE === 'bypass',
+      gatewayId: env.GATEWAY_ID,
+      onStored: (m) => this.failsafe.check(m),
+      onBatch: (acc, lost) => {
+        const t = acc.totals();
+        this.metrics.add(t, acc.latenciesMs);
+        this.window.recv += t.recv_total;
+        this.window.ok += t.pipeline_success_total;
+        this.window.parseFail += t.parse_fail_total;
+        this.window.influxFail += t.influx_fail_total;
+        this.window.redisFail += t.redis_fail_total;
+        this.window.dlqLost += lost;
+        this.window.duplicates += t.duplicate_total;
+        this.metrics.dlqLost.inc(lost);
+        this.metrics.buffered.set(this.batcher.buffered);
+      },
+      log,
+    });
     this.batcher = new IngestBatcher({
       maxBatch: env.INGEST_BATCH_MAX,
       maxWaitMs: env.INGEST_BATCH_MS,
       concurrency: env.INGEST_BATCH_CONCURRENCY,
-      process: (batch) =>
-        processBatch(batch, {
-          influx: this.influx,
-          heartbeat,
-          counters: this.counters,
-          idempotency,
-          redis: this.redisCircuit,
-          dlq: this.requireSpooledDlq(),
-          bypassInflux: env.INGEST_INFLUX_WRITE_MODE === 'bypass',
-          gatewayId: env.GATEWAY_ID,
-          onStored: (m) => this.failsafe.check(m),
-          onBatch: (acc, lost) => {
-            const t = acc.totals();
-            this.metrics.add(t, acc.latenciesMs);
-            this.window.recv += t.recv_total;
-            this.window.ok += t.pipeline_success_total;
-            this.window.parseFail += t.parse_fail_total;
-            this.window.influxFail += t.influx_fail_total;
-            this.window.redisFail += t.redis_fail_total;
-            this.window.dlqLost += lost;
-            this.window.duplicates += t.duplicate_total;
-            this.metrics.dlqLost.inc(lost);
-            this.metrics.buffered.set(this.batcher.buffered);
-          },
-          log,
-        }),
+      maxBuffered: env.INGEST_MAX_BUFFERED,
+      process: (batch) => processBatch(batch, pipeline()),
+      shed: (batch) => {
+        this.metrics.shed.inc(batch.length);
+        return processBatch(batch, pipeline(), { shed: true });
+      },
       onError: (err, batch) =>
         this.logger.error({ err: (err as Error).message, messages: batch.length }, 'batch failed'),
     });

@@ -15,6 +15,11 @@ export const gatewayEnvSchema = z.object({
   INGEST_MQTT_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(2),
   INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(50_000).default(1000),
   INGEST_BATCH_MS: z.coerce.number().int().min(1).max(10_000).default(50),
+  /**
+   * Messages held while the store is slow before the oldest are shed to the DLQ (kind influx,
+   * SHED_BUFFER_FULL) unstored: bounds memory (~0.5 KiB per message), loses nothing.
+   */
+  INGEST_MAX_BUFFERED: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
   /** Batches processed at once (overlaps Influx round trips). */
   INGEST_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   FAILSAFE_MAX_TEMP_C: z.coerce.number().default(95),

@@ -8,6 +8,7 @@ export class GatewayMetrics {
   private readonly latency: Histogram;
   readonly buffered: Gauge;
   readonly dlqLost: Counter;
+  readonly shed: Counter;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -30,6 +31,11 @@ export class GatewayMetrics {
     this.buffered = new Gauge({
       name: 'ingest_buffered_messages',
       help: 'received, not yet processed',
+      registers: [this.registry],
+    });
+    this.shed = new Counter({
+      name: 'ingest_shed_total',
+      help: 'messages dead-lettered unstored because the buffer was full behind a slow store',
       registers: [this.registry],
     });
     this.dlqLost = new Counter({

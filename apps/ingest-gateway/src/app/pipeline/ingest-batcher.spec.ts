@@ -67,4 +67,36 @@ describe('IngestBatcher', () => {
     await b.drain();
     expect(failed).toEqual([1]);
   });
+
+  it('sheds the oldest messages beyond maxBuffered while the store is stuck, losing none', async () => {
+    let release: () => void = () => undefined;
+    const stuck = new Promise<void>((r) => (release = r));
+    const processed: number[] = [];
+    const shed: number[] = [];
+    const b = new IngestBatcher({
+      maxBatch: 10,
+      maxWaitMs: 5,
+      concurrency: 1,
+      maxBuffered: 25,
+      process: async (batch) => {
+        await stuck;
+        processed.push(...batch.map((m) => m.receivedAt));
+      },
+      shed: (batch) => {
+        shed.push(...batch.map((m) => m.receivedAt));
+        return Promise.resolve();
+      },
+      onError: () => undefined,
+    });
+    for (let i = 0; i < 100; i += 1) {
+      b.push(msg(i));
+      expect(b.buffered).toBeLessThanOrEqual(25);
+    }
+    release();
+    await b.drain();
+    expect(shed.length).toBeGreaterThan(0);
+    expect([...processed, ...shed].sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+  });
 });

@@ -4,6 +4,13 @@ export interface BatcherOptions {
   maxBatch: number;
   maxWaitMs: number;
   concurrency: number;
+  /**
+   * Cap on messages held while every processing slot is busy (a slow or failing store). Beyond
+   * it, the oldest full batch is handed to `shed` at once instead of waiting: memory stays
+   * bounded and nothing is dropped (the gateway dead-letters shed messages). Default: no cap.
+   */
+  maxBuffered?: number;
+  shed?: (batch: RawMessage[]) => Promise<unknown>;
   process: (batch: RawMessage[]) => Promise<unknown>;
   onError: (err: unknown, batch: RawMessage[]) => void;
 }
@@ -17,6 +24,7 @@ export class IngestBatcher {
   private buffer: RawMessage[] = [];
   private timer?: NodeJS.Timeout;
   private inFlight = 0;
+  private shedding = 0;
   private readonly idle: (() => void)[] = [];
 
   constructor(private readonly o: BatcherOptions) {}
@@ -29,6 +37,7 @@ export class IngestBatcher {
     this.buffer.push(message);
     if (this.buffer.length >= this.o.maxBatch) {
       this.pump();
+      this.shedOverflow();
     } else {
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
@@ -42,9 +51,32 @@ export class IngestBatcher {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.pump(true);
-    while (this.buffer.length > 0 || this.inFlight > 0) {
+    while (this.buffer.length > 0 || this.inFlight > 0 || this.shedding > 0) {
       await new Promise<void>((resolve) => this.idle.push(resolve));
       this.pump(true);
+    }
+  }
+
+  /** Hands the oldest batches beyond `maxBuffered` to `shed`, outside the concurrency limit. */
+  private shedOverflow(): void {
+    const { maxBuffered, shed } = this.o;
+    if (maxBuffered === undefined || !shed) {
+      return;
+    }
+    while (this.buffer.length > maxBuffered) {
+      const batch = this.buffer.splice(
+        0,
+        Math.min(this.o.maxBatch, this.buffer.length - maxBuffered),
+      );
+      this.shedding += 1;
+      shed(batch)
+        .catch((err: unknown) => this.o.onError(err, batch))
+        .finally(() => {
+          this.shedding -= 1;
+          for (const wake of this.idle.splice(0)) {
+            wake();
+          }
+        });
     }
   }
 

@@ -229,4 +229,24 @@ describe('processBatch', () => {
     const acc = await processBatch([raw(Buffer.from('x "runId":"run-1"'))], deps);
     expect(acc.runs.get('run-1')?.counts).toMatchObject({ spooled_total: 1, dlq_total: 0 });
   });
+
+  it('sheds a batch into the DLQ as influx failures without storing or touching heartbeats', async () => {
+    const { deps, dlq, committed } = fakes();
+    deps.influx.write = () => Promise.reject(new Error('must not be called'));
+    deps.heartbeat.touch = () => Promise.reject(new Error('must not be called'));
+    const acc = await processBatch([raw(telemetry('a', 1)), raw(telemetry('b', 1))], deps, {
+      shed: true,
+    });
+    expect(acc.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 2,
+      influx_fail_total: 2,
+      pipeline_success_total: 0,
+      dlq_total: 2,
+    });
+    expect(dlq.map((e) => [e.kind, e.error.code])).toEqual([
+      ['influx', 'SHED_BUFFER_FULL'],
+      ['influx', 'SHED_BUFFER_FULL'],
+    ]);
+    expect(committed.size).toBe(0);
+  });
 });

@@ -53,6 +53,12 @@ interface Parsed {
 export async function processBatch(
   batch: RawMessage[],
   deps: PipelineDeps,
+  /**
+   * Shed (the gateway's buffer is full behind a slow store): parse, count and dead-letter each
+   * new message as an `influx` failure (`SHED_BUFFER_FULL`) without storing it; a replay stores
+   * it later. Nothing is dropped and memory stays bounded.
+   */
+  opts: { shed?: boolean } = {},
 ): Promise<BatchAccounting> {
   const acc = new BatchAccounting(deps.gatewayId);
   const parsed: Parsed[] = [];
@@ -87,7 +93,7 @@ export async function processBatch(
     }
   });
 
-  const stored = await store(fresh, acc, deps);
+  const stored = opts.shed ? shedAll(fresh, acc) : await store(fresh, acc, deps);
   if (claims && (deps.redis?.allow() ?? true)) {
     const failed = fresh.map((p) => p.msg).filter((m) => !stored.includes(m));
     await Promise.all([
@@ -158,13 +164,7 @@ async function store(
   const completedAt = Date.now();
   const stored: TelemetryV1[] = [];
   for (const { raw, msg, runId } of fresh) {
-    const base = {
-      key: idempotencyKey(msg),
-      topic: raw.topic,
-      payload: raw.payload,
-      runId: msg.runId,
-      deviceId: msg.deviceId,
-    };
+    const base = failureFields(raw, msg);
     const influxError = deps.bypassInflux ? undefined : influxFailed.get(msg);
     if (deps.bypassInflux) {
       acc.count(runId, 'influx_bypass_total');
@@ -190,6 +190,29 @@ async function store(
     }
   }
   return stored;
+}
+
+/** What a DLQ entry of a parsed message carries. */
+function failureFields(raw: RawMessage, msg: TelemetryV1) {
+  return {
+    key: idempotencyKey(msg),
+    topic: raw.topic,
+    payload: raw.payload,
+    runId: msg.runId,
+    deviceId: msg.deviceId,
+  };
+}
+
+/** Dead-letters every new message of a shed batch; stores nothing. */
+function shedAll(fresh: Parsed[], acc: BatchAccounting): TelemetryV1[] {
+  for (const { raw, msg, runId } of fresh) {
+    acc.count(runId, 'influx_fail_total');
+    acc.fail('influx', failureFields(raw, msg), {
+      code: 'SHED_BUFFER_FULL',
+      message: 'gateway buffer full behind a slow store: shed to the DLQ',
+    });
+  }
+  return [];
 }
 
 /** Heartbeats of the batch; all failed at once while the Redis circuit is open. */
