@@ -9,10 +9,12 @@ import {
   PartitionResult,
   PartitionSpec,
   PhaseSchedule,
+  RECONNECT_BACKOFF_DEFAULTS,
 } from '@sousvide/loadtest-contracts';
 import { controlTopic, encodeTelemetry, telemetryTopic } from '@sousvide/telemetry-schema';
 import { DeviceClient, DeviceClientFactory } from '../clients/device-client';
 import { DeviceFleet } from './device-fleet';
+import { DeviceReconnector } from './device-reconnector';
 import { idleGeneratorHealth, measureGeneratorHealth } from './generator-health';
 
 /** What the runner needs from its surroundings: a client model, the barrier and reporting. */
@@ -41,6 +43,7 @@ export class PartitionRunner {
   private readonly clients: (DeviceClient | undefined)[];
   /** Failure class index + 1 of a device that is not connected (0 = fine). */
   private readonly deviceFault: Uint8Array;
+  private readonly reconnector: DeviceReconnector;
   private readonly inflight = new Map<number, number>();
   private readonly connectLatency = new LatencyHistogram();
   private readonly ackLatency = new LatencyHistogram();
@@ -65,6 +68,13 @@ export class PartitionRunner {
     this.deviceFault = new Uint8Array(spec.connections);
     this.deviceIds = Array.from({ length: spec.connections }, (_, k) =>
       deviceIdOf(DEVICE_PREFIX, spec.deviceOffset + k),
+    );
+    this.reconnector = new DeviceReconnector(
+      spec.reconnect ?? RECONNECT_BACKOFF_DEFAULTS,
+      (k) => this.reconnect(k),
+      (k) => {
+        this.deviceFault[k] = 0;
+      },
     );
   }
 
@@ -111,8 +121,17 @@ export class PartitionRunner {
         this.ports.log('attempt aborted before the start: nothing published');
       }
       this.phase = 'done';
+      this.reconnector.stop();
       await this.endAll();
       const aborted = startAt === undefined || scheduled < (schedule?.total ?? 0);
+      const reconnects = this.reconnector.toJSON();
+      if (reconnects.lost > 0) {
+        this.ports.log(
+          `reconnects lost=${reconnects.lost} back=${reconnects.succeeded} attempts=${reconnects.attempts} ` +
+            `still_offline=${reconnects.stillDisconnected} spread=${reconnects.lastAt - reconnects.firstAt}ms ` +
+            `delay_p50=${LatencyHistogram.fromJSON(reconnects.delay).stats().p50}ms`,
+        );
+      }
       this.ports.log(
         `done published=${this.published} failed=${this.failed} scheduled=${scheduled} ack_p95=${this.ackLatency.stats().p95}ms ` +
           `lag_p95=${this.scheduleLag.stats().p95}ms cpu=${health.cpuPercent}% saturated=${health.saturated}${aborted ? ' ABORTED' : ''}`,
@@ -144,9 +163,11 @@ export class PartitionRunner {
         controlReceived: this.controlReceived,
         generator: health,
         aborted,
+        reconnects,
       };
     } finally {
       clearInterval(progressTimer);
+      this.reconnector.stop();
       await this.endAll();
     }
   }
@@ -289,20 +310,25 @@ export class PartitionRunner {
     this.sweep(Number.POSITIVE_INFINITY);
   }
 
+  /**
+   * A lost connection is counted by class and brought back with backoff. Its unacked publishes
+   * stay in flight: the client resends them after the reconnect, and the sweep fails those that
+   * get no ack within the publish timeout. Sends falling due meanwhile fail as not_connected.
+   */
   private onDisconnect(k: number, cls: FailureClass): void {
     this.disconnects[cls] += 1;
-    this.markFault(k, cls);
+    this.markFault(k, 'not_connected');
     if (this.phase === 'publishing' || this.phase === 'draining') {
       this.ports.log(`device ${this.deviceIds[k]} lost its connection: ${cls}`);
     }
-    // MQTT.js keeps unacked QoS 1/2 messages for a reconnect that never comes: fail them now.
-    const n = this.spec.connections;
-    for (const i of this.inflight.keys()) {
-      if (i % n === k) {
-        this.inflight.delete(i);
-        this.fail(cls);
-      }
-    }
+    this.reconnector.lost(k);
+  }
+
+  private reconnect(k: number): Promise<void> {
+    const client = this.clients[k];
+    return client
+      ? client.connect()
+      : Promise.reject(new Error('device ended before its reconnect'));
   }
 
   private fail(cls: FailureClass): void {
@@ -333,6 +359,7 @@ export class PartitionRunner {
     if (this.publishing) {
       this.ports.log(
         `published=${this.published} failed=${this.failed} inflight=${this.inflight.size} ` +
+          `offline=${this.reconnector.offline} reconnected=${this.reconnector.reconnected} ` +
           `ack_p95=${this.ackLatency.stats().p95}ms lag_p95=${this.scheduleLag.stats().p95}ms`,
       );
     }
@@ -346,6 +373,7 @@ export class PartitionRunner {
       connectFailed: this.connectFailed,
       published: this.published,
       failed: this.failed,
+      online: this.connected - this.reconnector.offline,
       at: Date.now(),
     });
   }
