@@ -52,6 +52,7 @@ const configText = (persistence: boolean): string =>
   ].join('\n');
 
 const READY_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 10_000;
 
 /** Starts a throwaway Mosquitto 2 broker from MOSQUITTO_IMAGE (default eclipse-mosquitto:2). */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<MqttService> {
@@ -92,7 +93,8 @@ async function restartContainer(
 ): Promise<BrokerOutage> {
   const runtime = await getContainerRuntimeClient();
   const handle = runtime.container.getById(container.getId());
-  await runtime.container.stop(handle, { timeout: 10 });
+  // testcontainers takes ms (10 would be 0 s: SIGKILL, no persistence file written).
+  await runtime.container.stop(handle, { timeout: STOP_GRACE_MS });
   const downAt = Date.now();
   await new Promise((resolve) => setTimeout(resolve, downMs));
   await runtime.container.start(handle);
