@@ -8,6 +8,7 @@ export class GatewayMetrics {
   private readonly latency: Histogram;
   readonly buffered: Gauge;
   readonly dlqLost: Counter;
+  readonly mqttReconnects: Counter;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -35,6 +36,11 @@ export class GatewayMetrics {
     this.dlqLost = new Counter({
       name: 'ingest_dlq_unreachable_total',
       help: 'failed messages that could not be queued in the DLQ',
+      registers: [this.registry],
+    });
+    this.mqttReconnects = new Counter({
+      name: 'ingest_mqtt_reconnects_total',
+      help: 'MQTT connections of this instance restored after a loss',
       registers: [this.registry],
     });
   }
