@@ -33,6 +33,8 @@ export interface PartitionRunnerPorts {
 
 const DEVICE_PREFIX = 'sv-';
 const SWEEP_MS = 200;
+/** Lost connections logged one by one; a broker restart loses them all, the rest are counted. */
+const LOGGED_LOSSES = 10;
 
 /**
  * Executes one partition: connect N devices with bounded parallelism, wait at the barrier,
@@ -59,6 +61,7 @@ export class PartitionRunner {
   private failed = 0;
   private controlReceived = 0;
   private publishing = false;
+  private loggedLosses = 0;
 
   constructor(
     private readonly spec: PartitionSpec,
@@ -318,8 +321,10 @@ export class PartitionRunner {
   private onDisconnect(k: number, cls: FailureClass): void {
     this.disconnects[cls] += 1;
     this.markFault(k, 'not_connected');
-    if (this.phase === 'publishing' || this.phase === 'draining') {
-      this.ports.log(`device ${this.deviceIds[k]} lost its connection: ${cls}`);
+    if (this.loggedLosses < LOGGED_LOSSES) {
+      this.loggedLosses += 1;
+      const more = this.loggedLosses === LOGGED_LOSSES ? ' (further losses: progress lines)' : '';
+      this.ports.log(`device ${this.deviceIds[k]} lost its connection: ${cls}${more}`);
     }
     this.reconnector.lost(k);
   }
