@@ -36,7 +36,7 @@ describe('RunCounters (real Redis)', () => {
     const a = new RunCounters(clientA);
     const b = new RunCounters(clientB);
     const all = new LatencyHistogram();
-    const adds: Promise<void>[] = [];
+    const adds: Promise<boolean>[] = [];
     for (let i = 0; i < 2000; i += 1) {
       const h = new LatencyHistogram();
       h.recordUs(latencyUs(i));

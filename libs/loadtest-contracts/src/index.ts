@@ -5,6 +5,8 @@ export * from './lib/histogram';
 export * from './lib/run-spec';
 export * from './lib/partition';
 export * from './lib/retry-policy';
+export * from './lib/reconnect-backoff';
+export * from './lib/reconnect-stats';
 export * from './lib/phase-schedule';
 export * from './lib/formulas';
 export * from './lib/connection-summary';

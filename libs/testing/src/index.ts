@@ -4,7 +4,7 @@ export type { ImageVar } from './lib/images';
 export { startRedis } from './lib/redis';
 export type { RedisOptions, RedisService } from './lib/redis';
 export { startMosquitto } from './lib/mosquitto';
-export type { MqttService } from './lib/mosquitto';
+export type { BrokerOutage, MosquittoOptions, MqttService } from './lib/mosquitto';
 export { startVictoriaMetrics } from './lib/victoria-metrics';
 export type { VictoriaMetricsService } from './lib/victoria-metrics';
 export { countMessages } from './lib/count-messages';

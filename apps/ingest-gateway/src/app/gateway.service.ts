@@ -131,7 +131,13 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       url: env.MQTT_URL,
       connections: env.INGEST_MQTT_CONNECTIONS,
       clientIdPrefix: env.GATEWAY_ID,
+      sessionExpirySec: env.INGEST_MQTT_SESSION_EXPIRY_SEC,
+      reconnect: {
+        baseMs: env.INGEST_MQTT_RECONNECT_BASE_MS,
+        capMs: env.INGEST_MQTT_RECONNECT_CAP_MS,
+      },
       onMessage: (m) => this.batcher.push(m),
+      onReconnected: () => this.metrics.mqttReconnects.inc(),
       log,
     });
   }

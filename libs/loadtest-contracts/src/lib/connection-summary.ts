@@ -3,6 +3,7 @@ import { addFailureCounts, emptyFailureCounts, FailureCounts } from './failure-c
 import { connectionSuccessRate } from './formulas';
 import { LatencyHistogram, LatencyStats } from './histogram';
 import { GeneratorHealth, PartitionResult } from './partition';
+import { ReconnectSummary, summarizeReconnects } from './reconnect-stats';
 
 /** Per-part line of connection-summary.json. */
 export interface PartSummary {
@@ -17,6 +18,7 @@ export interface PartSummary {
   failed_total: number;
   throughput_total: number;
   publish_ack_latency_ms: LatencyStats;
+  reconnects_succeeded?: number;
   generator?: GeneratorHealth;
 }
 
@@ -49,6 +51,8 @@ export interface ConnectionSummary {
   schedule_lag_ms: LatencyStats;
   control_received_total: number;
   failures_by_class: { connect: FailureCounts; publish: FailureCounts; disconnect: FailureCounts };
+  /** Lost connections and how their reconnects spread (ADR 0006). */
+  reconnects: ReconnectSummary;
   generator_saturated: boolean;
   parts: PartSummary[];
 }
@@ -176,6 +180,7 @@ export function summarizeConnections(
         shape.durationSec,
       ),
       publish_ack_latency_ms: LatencyHistogram.fromJSON(r.ackLatency).stats(),
+      reconnects_succeeded: r.reconnects?.succeeded ?? 0,
       generator: r.generator,
     });
   }
@@ -212,6 +217,7 @@ export function summarizeConnections(
     schedule_lag_ms: scheduleLag.stats(),
     control_received_total: control,
     failures_by_class: failures,
+    reconnects: summarizeReconnects(outcomes.map((o) => o.result?.reconnects)),
     generator_saturated: saturated,
     parts,
   };

@@ -11,6 +11,8 @@ export const FAILURE_CLASSES = [
   'keepalive_timeout',
   'publish_timeout',
   'broker_disconnect',
+  /** A send fell due while its device was reconnecting: never sent, not queued (ADR 0006). */
+  'not_connected',
   'other',
 ] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];

@@ -1,6 +1,8 @@
 import { ClientModel } from './client-model';
 import { FailureCounts } from './failure-class';
 import { HistogramJson } from './histogram';
+import { BackoffPolicy } from './reconnect-backoff';
+import { ReconnectStats } from './reconnect-stats';
 
 /** One partition of an attempt: what a single agent job executes. */
 export interface PartitionSpec {
@@ -24,6 +26,11 @@ export interface PartitionSpec {
   /** A QoS 1/2 publish without its ack after this long counts as a publish timeout. */
   publishTimeoutMs: number;
   keepaliveSec: number;
+  /**
+   * Backoff (full jitter) for devices reconnecting after losing an established connection.
+   * Absent (a coordinator older than reconnects): RECONNECT_BACKOFF_DEFAULTS.
+   */
+  reconnect?: BackoffPolicy;
   /** Epoch ms after which the agent stops waiting for the barrier and fails the part. */
   deadlineAt: number;
 }
@@ -36,6 +43,8 @@ export interface PartitionProgress {
   connectFailed: number;
   published: number;
   failed: number;
+  /** Devices with an open connection right now (drops while a broker is away). */
+  online?: number;
   at: number;
 }
 
@@ -73,7 +82,7 @@ export interface PartitionResult {
   publishEndedAt: number;
   connectFailures: FailureCounts;
   publishFailures: FailureCounts;
-  /** Connections lost during the publish window, by class. */
+  /** Established connections lost (connected, publishing or draining), by class. */
   disconnects: FailureCounts;
   connectLatency: HistogramJson;
   ackLatency: HistogramJson;
@@ -81,6 +90,8 @@ export interface PartitionResult {
   controlReceived: number;
   generator: GeneratorHealth;
   aborted: boolean;
+  /** Reconnects after lost connections; absent from agents older than reconnects. */
+  reconnects?: ReconnectStats;
 }
 
 /**

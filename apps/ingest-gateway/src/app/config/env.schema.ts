@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { parseEnvConfig } from '@sousvide/loadtest-contracts';
+import { backoffMsEnv, parseEnvConfig } from '@sousvide/loadtest-contracts';
 import { storageEnvShape } from '@sousvide/ingest-storage';
 
 const url = (protocols: RegExp) => z.url({ protocol: protocols });
@@ -13,6 +13,18 @@ export const gatewayEnvSchema = z.object({
   INGEST_INFLUX_WRITE_MODE: z.enum(['strict', 'bypass']).default('strict'),
   /** MQTT connections this instance opens to the shared subscription. */
   INGEST_MQTT_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(2),
+  /**
+   * Reconnect backoff (full jitter) of the gateway's connections. Shorter than the devices'
+   * (500 ms..15 s): a handful of connections make no herd, and until the gateway has subscribed
+   * again after a broker restart, the broker drops what devices publish (ADR 0006).
+   */
+  INGEST_MQTT_RECONNECT_BASE_MS: backoffMsEnv('baseMs', 100),
+  INGEST_MQTT_RECONNECT_CAP_MS: backoffMsEnv('capMs', 5000),
+  /**
+   * How long the broker keeps this instance's sessions (and queues their share of telemetry)
+   * after a connection is lost without a DISCONNECT. A planned shutdown ends them at once.
+   */
+  INGEST_MQTT_SESSION_EXPIRY_SEC: z.coerce.number().int().min(0).max(86_400).default(300),
   INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(50_000).default(1000),
   INGEST_BATCH_MS: z.coerce.number().int().min(1).max(10_000).default(50),
   /**

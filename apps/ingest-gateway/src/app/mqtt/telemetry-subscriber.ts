@@ -1,88 +1,67 @@
-import mqtt, { MqttClient } from 'mqtt';
-import { GATEWAY_SHARED_SUBSCRIPTION } from '@sousvide/telemetry-schema';
-import { RawMessage } from '../pipeline/raw-message';
+import { MqttClient } from 'mqtt';
+import { GatewayConnection, GatewayConnectionOptions } from './gateway-connection';
 
-export interface SubscriberOptions {
-  url: string;
+/** Every connection's options, with ids `<clientIdPrefix>-<index>`. */
+export type SubscriberOptions = Omit<GatewayConnectionOptions, 'clientId'> & {
   connections: number;
   clientIdPrefix: string;
-  onMessage: (m: RawMessage) => void;
-  log: (obj: Record<string, unknown>, msg: string) => void;
-}
+};
+
+const FIRST_CONNECT_MS = 5000;
 
 /**
  * MQTT 5 shared-subscription consumers: the broker spreads telemetry over every connection of
  * every gateway instance. The handler only hands the message to the batcher, so the PUBACK goes
- * out at once and a slow store never stalls the connection.
+ * out at once and a slow store never stalls the connection. Each connection keeps a persistent
+ * session under `<prefix>-<index>` and reconnects on its own (see {@link GatewayConnection}).
  */
 export class TelemetrySubscriber {
-  private readonly clients: MqttClient[] = [];
+  private readonly connections: GatewayConnection[] = [];
 
   constructor(private readonly o: SubscriberOptions) {}
 
+  /** The first connect and subscription of every connection must succeed within 5 s. */
   async start(): Promise<void> {
     for (let i = 0; i < this.o.connections; i += 1) {
-      const client = mqtt.connect(this.o.url, {
+      const connection = new GatewayConnection({
+        url: this.o.url,
         clientId: `${this.o.clientIdPrefix}-${i}`,
-        protocolVersion: 5,
-        clean: true,
-        keepalive: 30,
-        connectTimeout: 5000,
-        reconnectPeriod: 1000,
+        sessionExpirySec: this.o.sessionExpirySec,
+        reconnect: this.o.reconnect,
+        onMessage: this.o.onMessage,
+        onReconnected: (awayMs, sessionPresent) => {
+          this.o.log({ client: i, awayMs, sessionPresent }, 'mqtt reconnected');
+          this.o.onReconnected(awayMs, sessionPresent);
+        },
+        log: this.o.log,
       });
-      await this.firstConnect(client);
-      client.on('message', (topic, payload) =>
-        this.o.onMessage({ topic, payload, receivedAt: Date.now() }),
-      );
-      client.on('error', (err) => this.o.log({ client: i, err: err.message }, 'mqtt error'));
-      client.on('reconnect', () => this.o.log({ client: i }, 'mqtt reconnecting'));
-      await client.subscribeAsync(GATEWAY_SHARED_SUBSCRIPTION, { qos: 1 });
-      this.clients.push(client);
+      this.connections.push(connection);
+      try {
+        await connection.ready(FIRST_CONNECT_MS);
+      } catch (err) {
+        await this.close();
+        throw new Error(`MQTT broker at ${this.o.url} ${(err as Error).message}: check MQTT_URL`);
+      }
     }
   }
 
-  /** The first connect must succeed within 5 s; later losses reconnect every second. */
-  private firstConnect(client: MqttClient): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let lastError = 'no answer';
-      const timer = setTimeout(() => {
-        client.end(true);
-        reject(
-          new Error(
-            `MQTT broker at ${this.o.url} unreachable within 5 s (${lastError}): check MQTT_URL`,
-          ),
-        );
-      }, 5000);
-      client.on('error', (err) => {
-        lastError = (err as NodeJS.ErrnoException).code ?? err.message;
-      });
-      client.once('connect', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
   get connected(): boolean {
-    return this.clients.length > 0 && this.clients.every((c) => c.connected);
+    return this.connections.length > 0 && this.connections.every((c) => c.connected);
   }
 
   /** The connection used to publish control commands. */
   get publisher(): MqttClient | undefined {
-    return this.clients[0];
+    return this.connections[0]?.client;
   }
 
   /** Stops taking messages: unsubscribe first, so the broker routes to other instances. */
   async stopTaking(): Promise<void> {
-    await Promise.all(
-      this.clients.map((c) =>
-        c.unsubscribeAsync(GATEWAY_SHARED_SUBSCRIPTION).catch(() => undefined),
-      ),
-    );
+    await Promise.all(this.connections.map((c) => c.stopTaking()));
   }
 
+  /** Closes every connection and ends its session (a planned stop leaves nothing queued). */
   async close(): Promise<void> {
-    await Promise.all(this.clients.map((c) => c.endAsync().catch(() => undefined)));
-    this.clients.length = 0;
+    await Promise.all(this.connections.map((c) => c.close()));
+    this.connections.length = 0;
   }
 }

@@ -9,6 +9,7 @@ export class GatewayMetrics {
   readonly buffered: Gauge;
   readonly dlqLost: Counter;
   readonly shed: Counter;
+  readonly mqttReconnects: Counter;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -25,7 +26,7 @@ export class GatewayMetrics {
     this.latency = new Histogram({
       name: 'ingest_e2e_latency_seconds',
       help: 'payload ts to pipeline completion',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30],
       registers: [this.registry],
     });
     this.buffered = new Gauge({
@@ -41,6 +42,11 @@ export class GatewayMetrics {
     this.dlqLost = new Counter({
       name: 'ingest_dlq_unreachable_total',
       help: 'failed messages that could not be queued in the DLQ',
+      registers: [this.registry],
+    });
+    this.mqttReconnects = new Counter({
+      name: 'ingest_mqtt_reconnects_total',
+      help: 'MQTT connections of this instance restored after a loss',
       registers: [this.registry],
     });
   }

@@ -20,14 +20,20 @@ export interface DeviceClientOptions {
  * runner drives them identically and a cross-check compares models, not runners.
  */
 export interface DeviceClient {
-  /** Resolves on a successful CONNACK; rejects with an error `classifyError` understands. */
+  /**
+   * Resolves on a successful CONNACK; rejects with an error `classifyError` understands.
+   * May be called again after the connection was lost (a reconnect): same client id and
+   * persistent session; publishes still awaiting their ack are sent again after the CONNACK, and
+   * the control subscription is renewed when the broker lost the session.
+   */
   connect(): Promise<void>;
   /** Subscribes to the control topic at QoS 1; resolves on SUBACK. */
   subscribeControl(): Promise<void>;
   /**
    * Resolves when the broker acknowledged the message (PUBACK for QoS 1, PUBCOMP for QoS 2) or,
-   * at QoS 0, when it was written to the socket. Rejects when the connection is lost first.
-   * Timeouts are the caller's job (one sweep per partition instead of a timer per message).
+   * at QoS 0, when it was written to the socket. A lost connection does not settle it (the message
+   * is resent after a reconnect); `end()` rejects what is still pending. Timeouts are the
+   * caller's job (one sweep per partition instead of a timer per message).
    */
   publish(topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void>;
   /** True between CONNACK and the connection's loss or end. */

@@ -21,7 +21,7 @@ interface Behaviour {
   connackRc?: number;
   /** Never answer anything (not even CONNECT). */
   silent?: boolean;
-  /** Hold PUBACK / PUBREC back; the test sends them. */
+  /** Hold PUBACK / PUBREC / PUBCOMP back; the test sends them. */
   holdAcks?: boolean;
   answerPing?: boolean;
 }
@@ -58,7 +58,7 @@ async function startBroker(behaviour: Behaviour = {}): Promise<FakeBroker> {
         reply(socket, { cmd: 'pubrec', messageId });
       } else if (packet.cmd === 'pubrec') {
         reply(socket, { cmd: 'pubrel', messageId });
-      } else if (packet.cmd === 'pubrel') {
+      } else if (packet.cmd === 'pubrel' && !behaviour.holdAcks) {
         reply(socket, { cmd: 'pubcomp', messageId });
       } else if (packet.cmd === 'subscribe') {
         reply(socket, { cmd: 'suback', messageId, granted: [1] });
@@ -148,7 +148,7 @@ async function freePort(): Promise<number> {
 }
 
 describe('LeanClient', () => {
-  it('connects with a clean MQTT 3.1.1 session and ends with DISCONNECT', async () => {
+  it('connects with a persistent MQTT 3.1.1 session and ends with DISCONNECT', async () => {
     const broker = await startBroker();
     const { client, disconnects } = makeClient(broker.port, { keepaliveSec: 42 });
 
@@ -157,7 +157,7 @@ describe('LeanClient', () => {
     expect(client.connected).toBe(true);
     expect(packetsOf(broker, 'connect')[0]).toMatchObject({
       clientId: 'dev-1',
-      clean: true,
+      clean: false,
       keepalive: 42,
       protocolVersion: 4,
     });
@@ -265,24 +265,69 @@ describe('LeanClient', () => {
     await Promise.all([...first, ...more]);
   });
 
-  it('rejects pending publishes and reports broker_disconnect once when the broker drops', async () => {
+  it('reports broker_disconnect once when the broker drops, and keeps unacked publishes pending', async () => {
     const broker = await startBroker({ holdAcks: true });
     const { client, disconnects } = makeClient(broker.port);
     await client.connect();
-    const publishes = [1, 2, 3].map((n) => client.publish('t', Buffer.from([n]), n === 3 ? 2 : 1));
+    const publishes = [1, 2, 3].map((n) => track(client.publish('t', Buffer.from([n]), 1)));
     await waitFor(() => packetsOf(broker, 'publish').length === 3);
 
     broker.sockets[0]?.destroy();
 
-    const results = await Promise.allSettled(publishes);
-    for (const result of results) {
-      expect(result.status).toBe('rejected');
-      expect(classifyError((result as PromiseRejectedResult).reason)).toBe('broker_disconnect');
-    }
+    await waitFor(() => disconnects.length === 1);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(disconnects.map((d) => d.cls)).toEqual(['broker_disconnect']);
     expect(client.connected).toBe(false);
+    expect(publishes.map((p) => p.settled)).toEqual([false, false, false]);
     await expect(client.publish('t', Buffer.from('late'), 0)).rejects.toThrow('not connected');
+    await client.end();
+    const results = await Promise.allSettled(publishes.map((p) => p.done));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+  });
+
+  it('after a reconnect resends unacked QoS 1 publishes with DUP and continues QoS 2 with PUBREL', async () => {
+    const broker = await startBroker({ holdAcks: true });
+    const { client } = makeClient(broker.port);
+    await client.connect();
+    const q1 = client.publish('t', Buffer.from('one'), 1);
+    const q2 = client.publish('t', Buffer.from('two'), 2);
+    const q2released = client.publish('t', Buffer.from('three'), 2);
+    await waitFor(() => packetsOf(broker, 'publish').length === 3);
+    broker.send({ cmd: 'pubrec', messageId: 3 });
+    await waitFor(() => packetsOf(broker, 'pubrel').length === 1);
+    broker.sockets[0]?.destroy();
+    await waitFor(() => !client.connected);
+
+    await client.connect();
+
+    await waitFor(() => packetsOf(broker, 'publish').length === 5);
+    const resent = packetsOf(broker, 'publish').slice(3) as mqttPacket.IPublishPacket[];
+    expect(resent.map((p) => [p.messageId, p.dup, p.payload.toString()])).toEqual([
+      [1, true, 'one'],
+      [2, true, 'two'],
+    ]);
+    await waitFor(() => packetsOf(broker, 'pubrel').length === 2);
+    expect(
+      packetsOf(broker, 'connect').map((p) => (p as mqttPacket.IConnectPacket).clientId),
+    ).toEqual(['dev-1', 'dev-1']);
+    broker.send({ cmd: 'puback', messageId: 1 });
+    broker.send({ cmd: 'pubrec', messageId: 2 });
+    broker.send({ cmd: 'pubcomp', messageId: 2 });
+    broker.send({ cmd: 'pubcomp', messageId: 3 });
+    await Promise.all([q1, q2, q2released]);
+  });
+
+  it('subscribes to the control topic again when the broker lost the session', async () => {
+    const broker = await startBroker();
+    const { client } = makeClient(broker.port);
+    await client.connect();
+    await client.subscribeControl();
+    broker.sockets[0]?.destroy();
+    await waitFor(() => !client.connected);
+
+    await client.connect();
+
+    await waitFor(() => packetsOf(broker, 'subscribe').length === 2);
   });
 
   it('sends PINGREQ and reports keepalive_timeout when nothing comes back', async () => {
@@ -290,9 +335,11 @@ describe('LeanClient', () => {
     const { client, disconnects } = makeClient(broker.port, { keepaliveSec: 1 });
     await client.connect();
     const started = Date.now();
-    const publish = client.publish('t', Buffer.from('x'), 1);
+    const publish = track(client.publish('t', Buffer.from('x'), 1));
 
-    await expect(publish).rejects.toThrow('keepalive timeout');
+    await waitFor(() => disconnects.length === 1, 3000);
+    expect(disconnects[0]?.err?.message).toContain('keepalive timeout');
+    expect(publish.settled).toBe(false);
 
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     expect(packetsOf(broker, 'pingreq').length).toBeGreaterThanOrEqual(1);

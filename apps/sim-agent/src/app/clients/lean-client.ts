@@ -4,7 +4,16 @@ import { classifyError } from '@sousvide/loadtest-contracts';
 import type { DeviceClient, DeviceClientFactory, DeviceClientOptions } from './device-client';
 
 type CodedError = Error & { code?: string };
-type PendingAck = { resolve: () => void; reject: (err: Error) => void };
+/**
+ * An id awaiting its ack. Publishes keep their packet, so a reconnect can send them again; `released`
+ * marks a QoS 2 publish whose PUBREC came, which a reconnect continues with PUBREL instead.
+ */
+type PendingAck = {
+  resolve: () => void;
+  reject: (err: Error) => void;
+  publish?: mqttPacket.IPublishPacket;
+  released?: boolean;
+};
 
 const PROTOCOL = { protocolVersion: 4 } as const;
 // Constant packets are generated once and shared by every client: 10k clients pinging
@@ -33,10 +42,15 @@ function asConnectionError(err: Error): CodedError {
  *
  * Per-client state is deliberately small: no outgoing queue (the socket buffers under
  * backpressure), no per-publish timer (the partition runner sweeps publish timeouts), one
- * keepalive timer, and a `Map` of packet id to `{resolve, reject}` for unacknowledged
+ * keepalive timer, and a `Map` of packet id to `{resolve, reject, packet}` for unacknowledged
  * QoS 1/2 publishes and the control subscription. Incoming QoS 2 uses the "deliver on PUBLISH"
  * method, so it needs no state either. Errors carry the `code` or message that `classifyError`
  * maps to the right failure class.
+ *
+ * Sessions are persistent (clean session 0, the same client id on every connect): after a lost
+ * connection, `connect()` may be called again; the publishes still awaiting their ack stay
+ * pending and are sent again with DUP set once the CONNACK arrives (MQTT 3.1.1, 4.4), and the
+ * control subscription is renewed when the broker lost the session.
  */
 export class LeanClient implements DeviceClient {
   /** Set while a connection is being opened or is open; events of any other socket are stale. */
@@ -47,6 +61,8 @@ export class LeanClient implements DeviceClient {
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private lastWriteAt = 0;
   private lastReadAt = 0;
+  /** Set once the control subscription succeeded: a lost session then needs it again. */
+  private controlSubscribed = false;
 
   constructor(private readonly options: DeviceClientOptions) {}
 
@@ -122,6 +138,11 @@ export class LeanClient implements DeviceClient {
         clearTimeout(timer);
         this.isConnected = true;
         this.armKeepalive(keepaliveSec * 1000);
+        this.resendPending(socket);
+        if (!packet.sessionPresent && this.controlSubscribed) {
+          // Failure is logged by no one on purpose: the device still publishes without it.
+          this.subscribeControl().catch(() => undefined);
+        }
         resolve();
       });
 
@@ -129,15 +150,16 @@ export class LeanClient implements DeviceClient {
         cmd: 'connect',
         protocolVersion: 4,
         clientId,
-        clean: true,
+        clean: false,
         keepalive: keepaliveSec,
       });
     });
   }
 
-  subscribeControl(): Promise<void> {
+  async subscribeControl(): Promise<void> {
     const subscriptions = [{ topic: this.options.controlTopic, qos: 1 as const }];
-    return this.request(true, (messageId) => ({ cmd: 'subscribe', messageId, subscriptions }));
+    await this.request(true, (messageId) => ({ cmd: 'subscribe', messageId, subscriptions }));
+    this.controlSubscribed = true;
   }
 
   publish(topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> {
@@ -148,6 +170,8 @@ export class LeanClient implements DeviceClient {
 
   end(): Promise<void> {
     const socket = this.socket;
+    // Between reconnects there is no socket, but publishes may still await a resend.
+    this.rejectPending(new Error('client ended'));
     if (socket === undefined) {
       return Promise.resolve();
     }
@@ -156,7 +180,6 @@ export class LeanClient implements DeviceClient {
     this.socket = undefined;
     this.isConnected = false;
     this.stopKeepalive();
-    this.rejectPending(new Error('client ended'));
     if (!wasConnected || socket.destroyed) {
       socket.destroy();
       return Promise.resolve();
@@ -188,13 +211,15 @@ export class LeanClient implements DeviceClient {
       return Promise.reject(new Error('all 65535 packet ids are awaiting an ack'));
     }
     return new Promise<void>((resolve, reject) => {
+      const packet = build(messageId);
       // Generated before registering, so a packet mqtt-packet refuses leaves no pending entry.
-      const bytes = mqttPacket.generate(build(messageId), PROTOCOL);
+      const bytes = mqttPacket.generate(packet, PROTOCOL);
       this.lastWriteAt = Date.now();
       // Backpressure (write returning false) is ignored on purpose: Node buffers, nothing drops,
       // and the caller's publish timeout sweep is what notices a broker that stopped reading.
       if (acked) {
-        this.pending.set(messageId, { resolve, reject });
+        const publish = packet.cmd === 'publish' ? packet : undefined;
+        this.pending.set(messageId, { resolve, reject, publish });
         socket.write(bytes);
         return;
       }
@@ -219,10 +244,15 @@ export class LeanClient implements DeviceClient {
       case 'pubcomp':
         this.take(packet.messageId)?.resolve();
         return;
-      case 'pubrec':
+      case 'pubrec': {
         // The publish stays pending until PUBCOMP; PUBREL is owed even for an unknown id.
+        const ack = this.pending.get(packet.messageId ?? 0);
+        if (ack) {
+          ack.released = true;
+        }
         this.send(socket, { cmd: 'pubrel', messageId: packet.messageId });
         return;
+      }
       case 'suback':
         if (packet.granted[0] === 0x80) {
           this.take(packet.messageId)?.reject(new Error('subscribe rejected by broker'));
@@ -266,7 +296,10 @@ export class LeanClient implements DeviceClient {
     return ack;
   }
 
-  /** Loss of an established connection: reported once, since the socket is detached first. */
+  /**
+   * Loss of an established connection: reported once, since the socket is detached first.
+   * Publishes stay pending for a reconnect to resend; a subscription in flight fails.
+   */
   private lose(err: Error): void {
     const socket = this.socket;
     if (socket === undefined) {
@@ -276,15 +309,31 @@ export class LeanClient implements DeviceClient {
     this.isConnected = false;
     this.stopKeepalive();
     socket.destroy();
-    this.rejectPending(err);
+    this.rejectPending(err, (ack) => ack.publish === undefined);
     this.options.onDisconnect(classifyError(err), err);
   }
 
-  private rejectPending(err: Error): void {
-    const acks = [...this.pending.values()];
-    this.pending.clear();
-    for (const ack of acks) {
+  private rejectPending(err: Error, which: (ack: PendingAck) => boolean = () => true): void {
+    const rejected: PendingAck[] = [];
+    for (const [id, ack] of this.pending) {
+      if (which(ack)) {
+        this.pending.delete(id);
+        rejected.push(ack);
+      }
+    }
+    for (const ack of rejected) {
       ack.reject(err);
+    }
+  }
+
+  /** After a CONNACK: what awaited an ack on the lost connection goes out again, in id order. */
+  private resendPending(socket: net.Socket): void {
+    for (const [messageId, ack] of this.pending) {
+      if (ack.released) {
+        this.send(socket, { cmd: 'pubrel', messageId });
+      } else if (ack.publish) {
+        this.send(socket, { ...ack.publish, dup: true });
+      }
     }
   }
 

@@ -2,15 +2,22 @@ import mqtt, { MqttClient } from 'mqtt';
 import { classifyError } from '@sousvide/loadtest-contracts';
 import { DeviceClient, DeviceClientFactory, DeviceClientOptions } from './device-client';
 
+type Settle = { resolve: () => void; reject: (err: Error) => void };
+
 /**
  * The MQTT.js model: one full `MqttClient` per device, as an application using the library would
- * run it. Automatic reconnect is off so a lost connection shows up as failures of its class
- * instead of being hidden by the library.
+ * run it, with a persistent session (clean: false) and the library's outgoing store. The library's
+ * own reconnect (a fixed period, no jitter) is off: the partition runner schedules reconnects with
+ * backoff and jitter, and each `connect()` after a loss reuses this client, so MQTT.js resends the
+ * QoS 1/2 publishes still in its store and resubscribes when the broker lost the session.
  */
 export class MqttJsClient implements DeviceClient {
   private client?: MqttClient;
   private isConnected = false;
   private ended = false;
+  /** The `connect()` waiting for its CONNACK, if any. */
+  private opening?: Settle;
+  private lastError?: Error;
 
   constructor(private readonly options: DeviceClientOptions) {}
 
@@ -19,54 +26,69 @@ export class MqttJsClient implements DeviceClient {
   }
 
   connect(): Promise<void> {
-    const o = this.options;
+    if (this.ended) {
+      return Promise.reject(new Error('connect() after end()'));
+    }
+    if (this.opening || this.isConnected) {
+      return Promise.reject(new Error('connect() while a connection is open or opening'));
+    }
     return new Promise<void>((resolve, reject) => {
-      const client = mqtt.connect({
-        host: o.host,
-        port: o.port,
-        protocol: 'mqtt',
-        protocolVersion: 4,
-        clientId: o.clientId,
-        clean: true,
-        keepalive: o.keepaliveSec,
-        connectTimeout: o.connectTimeoutMs,
-        reconnectPeriod: 0,
-        resubscribe: false,
-      });
-      this.client = client;
-      let settled = false;
-      let lastError: Error | undefined;
-      client.on('connect', () => {
-        settled = true;
-        this.isConnected = true;
-        resolve();
-      });
-      client.on('error', (err) => {
-        lastError = err;
-        if (!settled) {
-          settled = true;
-          client.end(true);
-          reject(err);
-        }
-      });
-      client.on('message', () => o.onControl());
-      client.on('close', () => {
-        if (!settled) {
-          settled = true;
-          reject(
-            lastError ??
-              Object.assign(new Error('connection closed before CONNACK'), { code: 'ECONNRESET' }),
-          );
-          return;
-        }
-        if (this.isConnected && !this.ended) {
-          this.isConnected = false;
-          const err = lastError ?? new Error('broker closed the connection (disconnect)');
-          o.onDisconnect(classifyError(err), err);
-        }
-        this.isConnected = false;
+      this.opening = { resolve, reject };
+      this.lastError = undefined;
+      const client = this.client;
+      if (client === undefined) {
+        this.client = this.open();
+        return;
+      }
+      // reconnect() without stores would replace them with empty ones and drop what awaits an ack.
+      client.reconnect({
+        incomingStore: client.incomingStore,
+        outgoingStore: client.outgoingStore,
       });
     });
+  }
+
+  private open(): MqttClient {
+    const o = this.options;
+    const client = mqtt.connect({
+      host: o.host,
+      port: o.port,
+      protocol: 'mqtt',
+      protocolVersion: 4,
+      clientId: o.clientId,
+      clean: false,
+      keepalive: o.keepaliveSec,
+      connectTimeout: o.connectTimeoutMs,
+      reconnectPeriod: 0,
+      resubscribe: true,
+    });
+    client.on('connect', () => {
+      this.isConnected = true;
+      const opening = this.opening;
+      this.opening = undefined;
+      opening?.resolve();
+    });
+    // Every failure is followed by 'close' (MQTT.js cleans up first), which settles or reports it.
+    client.on('error', (err) => {
+      this.lastError = err;
+    });
+    client.on('message', () => o.onControl());
+    client.on('close', () => {
+      const opening = this.opening;
+      this.opening = undefined;
+      const wasConnected = this.isConnected;
+      this.isConnected = false;
+      if (opening) {
+        opening.reject(
+          this.lastError ??
+            Object.assign(new Error('connection closed before CONNACK'), { code: 'ECONNRESET' }),
+        );
+      } else if (wasConnected && !this.ended) {
+        const err = this.lastError ?? new Error('broker closed the connection (disconnect)');
+        o.onDisconnect(classifyError(err), err);
+      }
+    });
+    return client;
   }
 
   async subscribeControl(): Promise<void> {
@@ -79,9 +101,15 @@ export class MqttJsClient implements DeviceClient {
 
   async end(): Promise<void> {
     this.ended = true;
+    const wasConnected = this.isConnected;
     this.isConnected = false;
     const client = this.client;
     if (!client) {
+      return;
+    }
+    // A client between reconnects has no one to say DISCONNECT to.
+    if (!wasConnected) {
+      client.end(true);
       return;
     }
     await Promise.race([

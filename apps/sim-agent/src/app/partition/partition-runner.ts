@@ -9,10 +9,12 @@ import {
   PartitionResult,
   PartitionSpec,
   PhaseSchedule,
+  RECONNECT_BACKOFF_DEFAULTS,
 } from '@sousvide/loadtest-contracts';
 import { controlTopic, encodeTelemetry, telemetryTopic } from '@sousvide/telemetry-schema';
 import { DeviceClient, DeviceClientFactory } from '../clients/device-client';
 import { DeviceFleet } from './device-fleet';
+import { DeviceReconnector } from './device-reconnector';
 import { idleGeneratorHealth, measureGeneratorHealth } from './generator-health';
 
 /** What the runner needs from its surroundings: a client model, the barrier and reporting. */
@@ -31,6 +33,8 @@ export interface PartitionRunnerPorts {
 
 const DEVICE_PREFIX = 'sv-';
 const SWEEP_MS = 200;
+/** Lost connections logged one by one; a broker restart loses them all, the rest are counted. */
+const LOGGED_LOSSES = 10;
 
 /**
  * Executes one partition: connect N devices with bounded parallelism, wait at the barrier,
@@ -41,6 +45,7 @@ export class PartitionRunner {
   private readonly clients: (DeviceClient | undefined)[];
   /** Failure class index + 1 of a device that is not connected (0 = fine). */
   private readonly deviceFault: Uint8Array;
+  private readonly reconnector: DeviceReconnector;
   private readonly inflight = new Map<number, number>();
   private readonly connectLatency = new LatencyHistogram();
   private readonly ackLatency = new LatencyHistogram();
@@ -56,6 +61,7 @@ export class PartitionRunner {
   private failed = 0;
   private controlReceived = 0;
   private publishing = false;
+  private loggedLosses = 0;
 
   constructor(
     private readonly spec: PartitionSpec,
@@ -65,6 +71,13 @@ export class PartitionRunner {
     this.deviceFault = new Uint8Array(spec.connections);
     this.deviceIds = Array.from({ length: spec.connections }, (_, k) =>
       deviceIdOf(DEVICE_PREFIX, spec.deviceOffset + k),
+    );
+    this.reconnector = new DeviceReconnector(
+      spec.reconnect ?? RECONNECT_BACKOFF_DEFAULTS,
+      (k) => this.reconnect(k),
+      (k) => {
+        this.deviceFault[k] = 0;
+      },
     );
   }
 
@@ -111,8 +124,17 @@ export class PartitionRunner {
         this.ports.log('attempt aborted before the start: nothing published');
       }
       this.phase = 'done';
+      this.reconnector.stop();
       await this.endAll();
       const aborted = startAt === undefined || scheduled < (schedule?.total ?? 0);
+      const reconnects = this.reconnector.toJSON();
+      if (reconnects.lost > 0) {
+        this.ports.log(
+          `reconnects lost=${reconnects.lost} back=${reconnects.succeeded} attempts=${reconnects.attempts} ` +
+            `still_offline=${reconnects.stillDisconnected} spread=${reconnects.lastAt - reconnects.firstAt}ms ` +
+            `delay_p50=${LatencyHistogram.fromJSON(reconnects.delay).stats().p50}ms`,
+        );
+      }
       this.ports.log(
         `done published=${this.published} failed=${this.failed} scheduled=${scheduled} ack_p95=${this.ackLatency.stats().p95}ms ` +
           `lag_p95=${this.scheduleLag.stats().p95}ms cpu=${health.cpuPercent}% saturated=${health.saturated}${aborted ? ' ABORTED' : ''}`,
@@ -144,9 +166,11 @@ export class PartitionRunner {
         controlReceived: this.controlReceived,
         generator: health,
         aborted,
+        reconnects,
       };
     } finally {
       clearInterval(progressTimer);
+      this.reconnector.stop();
       await this.endAll();
     }
   }
@@ -289,20 +313,27 @@ export class PartitionRunner {
     this.sweep(Number.POSITIVE_INFINITY);
   }
 
+  /**
+   * A lost connection is counted by class and brought back with backoff. Its unacked publishes
+   * stay in flight: the client resends them after the reconnect, and the sweep fails those that
+   * get no ack within the publish timeout. Sends falling due meanwhile fail as not_connected.
+   */
   private onDisconnect(k: number, cls: FailureClass): void {
     this.disconnects[cls] += 1;
-    this.markFault(k, cls);
-    if (this.phase === 'publishing' || this.phase === 'draining') {
-      this.ports.log(`device ${this.deviceIds[k]} lost its connection: ${cls}`);
+    this.markFault(k, 'not_connected');
+    if (this.loggedLosses < LOGGED_LOSSES) {
+      this.loggedLosses += 1;
+      const more = this.loggedLosses === LOGGED_LOSSES ? ' (further losses: progress lines)' : '';
+      this.ports.log(`device ${this.deviceIds[k]} lost its connection: ${cls}${more}`);
     }
-    // MQTT.js keeps unacked QoS 1/2 messages for a reconnect that never comes: fail them now.
-    const n = this.spec.connections;
-    for (const i of this.inflight.keys()) {
-      if (i % n === k) {
-        this.inflight.delete(i);
-        this.fail(cls);
-      }
-    }
+    this.reconnector.lost(k);
+  }
+
+  private reconnect(k: number): Promise<void> {
+    const client = this.clients[k];
+    return client
+      ? client.connect()
+      : Promise.reject(new Error('device ended before its reconnect'));
   }
 
   private fail(cls: FailureClass): void {
@@ -333,6 +364,7 @@ export class PartitionRunner {
     if (this.publishing) {
       this.ports.log(
         `published=${this.published} failed=${this.failed} inflight=${this.inflight.size} ` +
+          `offline=${this.reconnector.offline} reconnected=${this.reconnector.reconnected} ` +
           `ack_p95=${this.ackLatency.stats().p95}ms lag_p95=${this.scheduleLag.stats().p95}ms`,
       );
     }
@@ -346,6 +378,7 @@ export class PartitionRunner {
       connectFailed: this.connectFailed,
       published: this.published,
       failed: this.failed,
+      online: this.connected - this.reconnector.offline,
       at: Date.now(),
     });
   }

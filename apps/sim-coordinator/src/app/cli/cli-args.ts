@@ -30,8 +30,8 @@ Options (the runbook's environment variables are the fallbacks):
   -h, --help              this text
 
 Environment: REDIS_URL, INGEST_REDIS_URL (the gateways' counters and DLQ, when not REDIS_URL),
-MQTT_URL, ARTIFACTS_DIR, AGENT_ENTRY, LOADTEST_AGENTS,
-CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS, KEEPALIVE_SEC, OPS_PORT (serve).
+MQTT_URL, ARTIFACTS_DIR, AGENT_ENTRY, LOADTEST_AGENTS, CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS,
+KEEPALIVE_SEC, RECONNECT_BASE_MS, RECONNECT_CAP_MS, OPS_PORT (serve).
 Exit codes: 0 passed, 1 failed (or a service unreachable), 2 bad arguments, 130 interrupted.`;
 
 export interface CliCommand {

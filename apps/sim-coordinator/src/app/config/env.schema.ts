@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { parseEnvConfig } from '@sousvide/loadtest-contracts';
+import {
+  backoffMsEnv,
+  parseEnvConfig,
+  RECONNECT_BACKOFF_DEFAULTS,
+} from '@sousvide/loadtest-contracts';
 
 /** The coordinator's environment, validated once at boot; nothing else reads process.env. */
 export const coordinatorEnvSchema = z.object({
@@ -24,6 +28,9 @@ export const coordinatorEnvSchema = z.object({
   CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   KEEPALIVE_SEC: z.coerce.number().int().min(1).max(65535).default(60),
+  /** Devices' reconnect backoff after a lost connection: full jitter, doubling base to cap. */
+  RECONNECT_BASE_MS: backoffMsEnv('baseMs', RECONNECT_BACKOFF_DEFAULTS.baseMs),
+  RECONNECT_CAP_MS: backoffMsEnv('capMs', RECONNECT_BACKOFF_DEFAULTS.capMs),
   /** After the publish window, how long to wait for the gateways' counters to settle. */
   DRAIN_WINDOW_SEC: z.coerce.number().int().min(0).max(600).default(15),
   /** A command whose output is the backend's log for an attempt (e.g. `tail -n0 -F gw.log`). */

@@ -143,6 +143,7 @@ export class RunService {
         connectTimeoutMs: this.env.CONNECT_TIMEOUT_MS,
         publishTimeoutMs: this.env.PUBLISH_TIMEOUT_MS,
         keepaliveSec: this.env.KEEPALIVE_SEC,
+        reconnect: { baseMs: this.env.RECONNECT_BASE_MS, capMs: this.env.RECONNECT_CAP_MS },
         deadlineAt,
       };
       offset += connections;
@@ -160,6 +161,8 @@ export class RunService {
         CONNECT_TIMEOUT_MS: this.env.CONNECT_TIMEOUT_MS,
         PUBLISH_TIMEOUT_MS: this.env.PUBLISH_TIMEOUT_MS,
         KEEPALIVE_SEC: this.env.KEEPALIVE_SEC,
+        RECONNECT_BASE_MS: this.env.RECONNECT_BASE_MS,
+        RECONNECT_CAP_MS: this.env.RECONNECT_CAP_MS,
       },
       host: hostFacts(),
     };

@@ -1,4 +1,5 @@
 import { HttpError, RequestTimedOutError } from '@influxdata/influxdb-client';
+import { fullJitterBackoffMs } from '@sousvide/loadtest-contracts';
 import type { InfluxFailureCode } from './influx-write.error';
 
 /** What to do with a batch after one failed write request. */
@@ -106,7 +107,7 @@ export interface InfluxRetryOptions {
 }
 
 /**
- * Exponential backoff with full jitter (delay = random * min(cap, base * 2^retry)): full jitter
+ * Exponential backoff with full jitter (the project's one `fullJitterBackoffMs`): full jitter
  * spreads the retries of many gateway instances hit by the same Influx hiccup, so they do not come
  * back in lockstep. A server's Retry-After replaces the backoff.
  */
@@ -115,8 +116,8 @@ export class InfluxRetryPolicy {
 
   /** Backoff before retry number `retry` (0 = first retry). */
   backoffMs(retry: number): number {
-    const ceiling = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** retry);
-    return Math.floor(this.options.random() * ceiling);
+    const policy = { baseMs: this.options.baseDelayMs, capMs: this.options.maxDelayMs };
+    return fullJitterBackoffMs(retry, policy, this.options.random);
   }
 
   /**
