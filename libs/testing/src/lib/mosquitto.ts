@@ -13,6 +13,8 @@ export interface MqttService {
   url: string;
   host: string;
   port: number;
+  /** The container's id, for tools that act on it by name (docker CLI, the chaos runner). */
+  containerId: string;
   stop(): Promise<void>;
   /**
    * Stops the broker (SIGTERM: a persistent broker saves its sessions), keeps it down for
@@ -79,6 +81,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mq
     url: `mqtt://${host}:${port}`,
     host,
     port,
+    containerId: container.getId(),
     stop: async () => {
       await container.stop();
     },

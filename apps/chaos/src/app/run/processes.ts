@@ -1,10 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
-/** The workspace root: the runner starts the other apps' builds from dist/apps. */
-export const ROOT = resolve(__dirname, '../../..');
+/**
+ * The workspace root (the nearest directory with nx.json above this file, bundled in
+ * dist/apps/chaos or as source under ts-jest): the runner starts the other apps' builds from
+ * dist/apps.
+ */
+export const ROOT = findRoot(__dirname);
+
+function findRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json'))) {
+      return dir;
+    }
+  }
+  return resolve(from, '../../..');
+}
 export const appEntry = (app: string): string => join(ROOT, 'dist/apps', app, 'main.js');
 
 /** A child process whose output goes to a log file, with a promise of its exit code. */

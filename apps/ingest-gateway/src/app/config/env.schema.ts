@@ -19,7 +19,7 @@ export const gatewayEnvSchema = z.object({
    * again after a broker restart, the broker drops what devices publish (ADR 0006).
    */
   INGEST_MQTT_RECONNECT_BASE_MS: backoffMsEnv('baseMs', 100),
-  INGEST_MQTT_RECONNECT_CAP_MS: backoffMsEnv('capMs', 5000),
+  INGEST_MQTT_RECONNECT_CAP_MS: backoffMsEnv('capMs', 500),
   /**
    * How long the broker keeps this instance's sessions (and queues their share of telemetry)
    * after a connection is lost without a DISCONNECT. A planned shutdown ends them at once.

@@ -1,0 +1,137 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import Redis from 'ioredis';
+import { TcpFaultProxy } from '@sousvide/chaos-faults';
+import { RunCounters } from '@sousvide/ingest-storage';
+import type { BusinessCounts } from '@sousvide/loadtest-contracts';
+import {
+  startMosquitto,
+  startRedis,
+  startVictoriaMetrics,
+  waitForStoredPoints,
+  type MqttService,
+  type RedisService,
+  type VictoriaMetricsService,
+} from '@sousvide/testing';
+import { appEntry, freePort, sleep, startChild, type Child } from '../src/app/run/processes';
+
+/**
+ * Issue 4's forced QoS 1 redelivery: a fault proxy between the gateway and the broker holds the
+ * gateway's PUBACKs (latency on the upstream direction only), so every message is delivered and
+ * processed but none is acknowledged; then the connection is reset. The gateway reconnects to its
+ * persistent session and the broker resends every unacknowledged message with DUP set. Each must
+ * be stored once and counted once as a duplicate.
+ */
+describe('QoS 1 redelivery after the gateway lost its connection before acking', () => {
+  let redis: RedisService;
+  let broker: MqttService;
+  let vm: VictoriaMetricsService;
+  let proxy: TcpFaultProxy;
+  let gateway: Child | undefined;
+
+  beforeAll(async () => {
+    [redis, broker, vm] = await Promise.all([
+      startRedis(),
+      startMosquitto(),
+      startVictoriaMetrics(),
+    ]);
+    proxy = new TcpFaultProxy({ upstreamHost: broker.host, upstreamPort: broker.port });
+    await proxy.start();
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await proxy?.close();
+    await Promise.allSettled([redis?.stop(), broker?.stop(), vm?.stop()]);
+  });
+
+  it('stores each message once and counts every redelivered copy in duplicate_total', async () => {
+    const runId = `redelivery-${Date.now()}`;
+    const opsPort = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'redelivery-'));
+    gateway = startChild(
+      appEntry('ingest-gateway'),
+      [],
+      {
+        MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`,
+        REDIS_URL: redis.url,
+        INFLUX_URL: vm.url,
+        OPS_PORT: String(opsPort),
+        GATEWAY_ID: 'gw-redelivery',
+        INGEST_MQTT_CONNECTIONS: '1',
+        SPOOL_DIR: dir,
+        AUDIT_LOG_PATH: join(dir, 'audit.jsonl'),
+      },
+      join(dir, 'gateway.log'),
+    );
+    const deadline = Date.now() + 30_000;
+    while (
+      !(await fetch(`http://127.0.0.1:${opsPort}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )) &&
+      Date.now() < deadline
+    ) {
+      await sleep(250);
+    }
+
+    // Hold everything the gateway sends (its PUBACKs) while the broker's PUBLISHes flow.
+    proxy.setMode({ kind: 'latency', ms: 600_000, direction: 'upstream' });
+    const n = 200;
+    const pub = await mqtt.connectAsync(broker.url, { clientId: `redelivery-pub-${Date.now()}` });
+    const base = Date.now() - 60_000;
+    for (let seq = 0; seq < n; seq += 1) {
+      const m = {
+        v: 1,
+        deviceId: `sv-redeliver-${seq % 10}`,
+        seq,
+        ts: base + seq * 10,
+        runId,
+        tempC: 55,
+        targetC: 56,
+        heaterOn: true,
+        pumpOn: true,
+        waterLevel: 0.8,
+        state: 'cooking',
+      };
+      await pub.publishAsync(`sousvide/${m.deviceId}/telemetry`, JSON.stringify(m), { qos: 1 });
+    }
+    await pub.endAsync();
+
+    const client = new Redis(redis.url);
+    const counts = async (): Promise<BusinessCounts> =>
+      (await new RunCounters(client).read(runId)).counts;
+    try {
+      const waitFor = async (done: (c: BusinessCounts) => boolean): Promise<BusinessCounts> => {
+        const until = Date.now() + 30_000;
+        let c = await counts();
+        while (!done(c) && Date.now() < until) {
+          await sleep(250);
+          c = await counts();
+        }
+        return c;
+      };
+      // Every message processed and stored once, none acknowledged to the broker yet.
+      expect(await waitFor((c) => c.pipeline_success_total >= n)).toMatchObject({
+        recv_total: n,
+        duplicate_total: 0,
+      });
+
+      // Drop the connection before the acks get through; the gateway reconnects to its session.
+      proxy.setMode({ kind: 'reset' });
+      await sleep(300);
+      proxy.setMode({ kind: 'pass-through' });
+
+      const after = await waitFor((c) => c.duplicate_total >= n);
+      expect(after).toMatchObject({
+        recv_total: n,
+        pipeline_success_total: n,
+        duplicate_total: n,
+      });
+      expect(await waitForStoredPoints(vm, runId, n)).toEqual({ points: n, series: 10 });
+    } finally {
+      client.disconnect();
+    }
+  });
+});
