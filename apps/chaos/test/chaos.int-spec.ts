@@ -127,10 +127,7 @@ describe('chaos scenarios (real containers, small scale)', () => {
   });
 
   it('broker-restart: devices and the gateway reconnect with spread-out backoff, no process restart', async () => {
-    const report = await scenario('broker-restart', [
-      '--broker-container',
-      broker.containerId,
-    ]);
+    const report = await scenario('broker-restart', ['--broker-container', broker.containerId]);
     const connection = JSON.parse(
       readFileSync(join(artifacts, report.runId, 'attempt-1', 'connection-summary.json'), 'utf8'),
     ) as ConnectionSummary;

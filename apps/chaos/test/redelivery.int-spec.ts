@@ -7,6 +7,8 @@ import { TcpFaultProxy } from '@sousvide/chaos-faults';
 import { RunCounters } from '@sousvide/ingest-storage';
 import type { BusinessCounts } from '@sousvide/loadtest-contracts';
 import {
+  cookerTelemetry,
+  publishTelemetry,
   startMosquitto,
   startRedis,
   startVictoriaMetrics,
@@ -81,22 +83,12 @@ describe('QoS 1 redelivery after the gateway lost its connection before acking',
     const n = 200;
     const pub = await mqtt.connectAsync(broker.url, { clientId: `redelivery-pub-${Date.now()}` });
     const base = Date.now() - 60_000;
-    for (let seq = 0; seq < n; seq += 1) {
-      const m = {
-        v: 1,
-        deviceId: `sv-redeliver-${seq % 10}`,
-        seq,
-        ts: base + seq * 10,
-        runId,
-        tempC: 55,
-        targetC: 56,
-        heaterOn: true,
-        pumpOn: true,
-        waterLevel: 0.8,
-        state: 'cooking',
-      };
-      await pub.publishAsync(`sousvide/${m.deviceId}/telemetry`, JSON.stringify(m), { qos: 1 });
-    }
+    await publishTelemetry(
+      pub,
+      Array.from({ length: n }, (_, seq) =>
+        cookerTelemetry(runId, seq, { deviceId: `sv-redeliver-${seq % 10}`, ts: base + seq * 10 }),
+      ),
+    );
     await pub.endAsync();
 
     const client = new Redis(redis.url);

@@ -11,13 +11,13 @@ import {
   QUEUE_NAMES,
 } from '@sousvide/loadtest-contracts';
 import {
+  cookerTelemetry,
   MqttService,
   RedisService,
   VictoriaMetricsService,
   waitForStoredPoints,
 } from '@sousvide/testing';
 import { bootGatewayExpectingFailure, metric, startGateway } from './gateway-process';
-import { cookerTelemetry } from './factories/telemetry.factory';
 import { runLoad, useIngestStack } from './ingest-stack';
 
 describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () => {

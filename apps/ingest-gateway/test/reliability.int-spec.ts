@@ -11,8 +11,14 @@ import {
   LossAccounting,
   QUEUE_NAMES,
 } from '@sousvide/loadtest-contracts';
-import { readStoredPoints, reportOf, runReplayer, waitForStoredPoints } from '@sousvide/testing';
-import { cookerTelemetry, publishTelemetry } from './factories/telemetry.factory';
+import {
+  cookerTelemetry,
+  publishTelemetry,
+  readStoredPoints,
+  reportOf,
+  runReplayer,
+  waitForStoredPoints,
+} from '@sousvide/testing';
 import { metric, startGateway } from './gateway-process';
 import { runLoad, useIngestStack } from './ingest-stack';
 

@@ -14,3 +14,4 @@ export { readStoredPoints, waitForStoredPoints } from './lib/store-points';
 export type { StoredPoints } from './lib/store-points';
 export { reportOf, runReplayer, startReplayer } from './lib/replayer-process';
 export type { ReplayerProcess, ReplayerRun } from './lib/replayer-process';
+export { cookerTelemetry, publishTelemetry } from './lib/telemetry.factory';

@@ -1,21 +1,11 @@
 import { DlqEntry } from '@sousvide/loadtest-contracts';
 import { TelemetryV1 } from '@sousvide/telemetry-schema';
+import { cookerTelemetry } from '@sousvide/testing';
 import { PipelineDeps, processBatch } from './ingest-pipeline';
 import { RawMessage } from './raw-message';
 
-const telemetry = (deviceId: string, seq: number): TelemetryV1 => ({
-  v: 1,
-  deviceId,
-  seq,
-  ts: Date.now() - 5,
-  runId: 'run-1',
-  tempC: 55,
-  targetC: 56,
-  heaterOn: true,
-  pumpOn: true,
-  waterLevel: 0.8,
-  state: 'cooking',
-});
+const telemetry = (deviceId: string, seq: number): TelemetryV1 =>
+  cookerTelemetry('run-1', seq, { deviceId, ts: Date.now() - 5 });
 const raw = (payload: Buffer | object): RawMessage => ({
   topic: 'sousvide/x/telemetry',
   payload: Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload)),
