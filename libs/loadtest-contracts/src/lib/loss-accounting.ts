@@ -14,8 +14,17 @@ export interface LossAccounting {
   in_spool: number;
   /** Extra copies absorbed by the idempotency check; not part of the sum. */
   duplicates: number;
-  /** published - stored - in_dlq - in_spool. Negative means something was counted twice. */
+  /**
+   * max(0, published - stored - in_dlq - in_spool): acknowledged messages found nowhere. A lower
+   * bound when `unconfirmed_arrived` > 0 (counts cannot tell which messages those were).
+   */
   lost: number;
+  /**
+   * max(0, stored + in_dlq + in_spool - published): messages the backend holds that the devices
+   * counted as failed, e.g. a QoS 1 publish whose PUBACK was lost with the connection after the
+   * broker had accepted it (at-least-once delivery), or a counter counted twice.
+   */
+  unconfirmed_arrived: number;
 }
 
 export function accountForRun(input: {
@@ -34,6 +43,7 @@ export function accountForRun(input: {
     in_dlq: input.inDlq,
     in_spool: inSpool,
     duplicates: c.duplicate_total,
-    lost: input.published - stored - input.inDlq - inSpool,
+    lost: Math.max(0, input.published - stored - input.inDlq - inSpool),
+    unconfirmed_arrived: Math.max(0, stored + input.inDlq + inSpool - input.published),
   };
 }

@@ -35,7 +35,7 @@ export function renderMarkdown(r: ChaosReport): string {
     '## Loss accounting after the replay',
     '',
     a
-      ? `published ${a.published} = stored ${a.stored} + in DLQ ${a.in_dlq} + in spool ${a.in_spool}; **lost ${a.lost}**; duplicates absorbed ${a.duplicates}`
+      ? `published ${a.published} = stored ${a.stored} + in DLQ ${a.in_dlq} + in spool ${a.in_spool}; **lost ${a.lost}**; duplicates absorbed ${a.duplicates}; arrived though the device counted them failed ${a.unconfirmed_arrived}`
       : 'not available (no connection summary)',
     `Replay: ${r.replay ? JSON.stringify(r.replay) : 'failed or not run'}`,
     '',

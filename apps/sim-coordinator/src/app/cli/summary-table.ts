@@ -54,7 +54,8 @@ export function summaryTable(outcome: RunOutcome): string {
         rows.push([
           '  accounting',
           `published ${acc.published} = stored ${acc.stored} + DLQ ${acc.in_dlq} + spool ${acc.in_spool}; ` +
-            `lost ${acc.lost}${acc.lost === 0 ? '' : ' (MUST BE 0)'}; duplicates ${acc.duplicates}`,
+            `lost ${acc.lost}${acc.lost === 0 ? '' : ' (MUST BE 0)'}; duplicates ${acc.duplicates}` +
+            (acc.unconfirmed_arrived > 0 ? `; arrived unconfirmed ${acc.unconfirmed_arrived}` : ''),
         ]);
       }
       for (const v of b.slo) {
