@@ -28,6 +28,7 @@ describe('chaos scenarios (real containers, small scale)', () => {
   let backendRedis: RedisService;
   let simRedis: RedisService;
   let broker: MqttService;
+  let persistentBroker: MqttService;
   let vm: VictoriaMetricsService;
   let artifacts: string;
 
@@ -38,13 +39,23 @@ describe('chaos scenarios (real containers, small scale)', () => {
       startMosquitto(),
       startVictoriaMetrics(),
     ]);
+    persistentBroker = await startMosquitto({ persistence: true });
     artifacts = mkdtempSync(join(tmpdir(), 'chaos-runs-'));
   });
   afterAll(async () => {
-    await Promise.allSettled([backendRedis?.stop(), simRedis?.stop(), broker?.stop(), vm?.stop()]);
+    await Promise.allSettled([
+      backendRedis?.stop(),
+      simRedis?.stop(),
+      broker?.stop(),
+      persistentBroker?.stop(),
+      vm?.stop(),
+    ]);
   });
 
-  function chaos(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  function chaos(
+    args: string[],
+    mqttUrl = broker.url,
+  ): Promise<{ code: number | null; out: string; err: string }> {
     return new Promise((res) => {
       const child = spawn(process.execPath, [CHAOS, ...args], {
         cwd: ROOT,
@@ -53,7 +64,7 @@ describe('chaos scenarios (real containers, small scale)', () => {
           ARTIFACTS_DIR: artifacts,
           REDIS_URL: backendRedis.url,
           SIM_REDIS_URL: simRedis.url,
-          MQTT_URL: broker.url,
+          MQTT_URL: mqttUrl,
           INFLUX_URL: vm.url,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,14 +78,17 @@ describe('chaos scenarios (real containers, small scale)', () => {
   }
 
   /** Runs a scenario and checks what every scenario must show. */
-  async function scenario(name: string, args: string[]): Promise<ChaosReport> {
+  async function scenario(name: string, args: string[], mqttUrl?: string): Promise<ChaosReport> {
     const runId = `${name}-${Date.now()}`;
-    const run = await chaos([
-      name,
-      ...['--devices', '200', '--fault-at', '6', '--fault-seconds', '5', '--duration', '26'],
-      ...['--mttr-bound', String(MTTR_BOUND_SEC), '--run-id', runId, '--json'],
-      ...args,
-    ]);
+    const run = await chaos(
+      [
+        name,
+        ...['--devices', '200', '--fault-at', '6', '--fault-seconds', '5', '--duration', '26'],
+        ...['--mttr-bound', String(MTTR_BOUND_SEC), '--run-id', runId, '--json'],
+        ...args,
+      ],
+      mqttUrl,
+    );
     let report: ChaosReport;
     try {
       report = JSON.parse(run.out) as ChaosReport;
@@ -140,6 +154,17 @@ describe('chaos scenarios (real containers, small scale)', () => {
     // SUBSCRIBE (shared subscriptions are not kept, docs/chaos.md): reported as lost. The bound
     // catches a gateway that never subscribes again (that would lose everything after the fault).
     expect(report.accounting?.lost).toBeLessThan(connection.published_total * 0.05);
+  });
+
+  it('broker-restart with a persistent broker and an exclusive gateway subscription: nothing lost', async () => {
+    const report = await scenario(
+      'broker-restart',
+      ['--broker-container', persistentBroker.containerId, '--gateway-subscription', 'exclusive'],
+      persistentBroker.url,
+    );
+    // The broker keeps the gateway's plain subscription and queues for it while it reconnects.
+    expect(report.accounting?.lost).toBe(0);
+    expect(report.verdict.pass).toBe(true);
   });
 
   it('refuses an unknown scenario, a fault longer than the run and a missing container with exit 2, starting no load', async () => {

@@ -17,6 +17,7 @@ import {
   RunCounters,
 } from '@sousvide/ingest-storage';
 import { IdempotencyStore } from '@sousvide/idempotency';
+import { TELEMETRY_TOPIC_FILTER } from '@sousvide/telemetry-schema';
 import { GATEWAY_ENV, GATEWAY_REDIS, GatewayEnv } from './config/env.schema';
 import { redisOptionsFromUrl } from './config/redis-options';
 import { Failsafe } from './failsafe/failsafe';
@@ -132,6 +133,9 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       connections: env.INGEST_MQTT_CONNECTIONS,
       clientIdPrefix: env.GATEWAY_ID,
       sessionExpirySec: env.INGEST_MQTT_SESSION_EXPIRY_SEC,
+      ...(env.INGEST_MQTT_SUBSCRIPTION === 'exclusive'
+        ? { topicFilter: TELEMETRY_TOPIC_FILTER }
+        : {}),
       reconnect: {
         baseMs: env.INGEST_MQTT_RECONNECT_BASE_MS,
         capMs: env.INGEST_MQTT_RECONNECT_CAP_MS,

@@ -14,7 +14,10 @@ export function parseEnvConfig<T extends z.ZodType>(
     const detail = result.error.issues
       .map((i) => {
         const name = String(i.path[0] ?? '');
-        return `${i.path.join('.')}: ${name && env[name] === undefined ? 'is required' : i.message}`;
+        // A missing variable only reads "is required" when its own check failed, not when a rule
+        // across variables (a custom issue) points at one left to its default.
+        const missing = name && env[name] === undefined && i.code !== 'custom';
+        return `${i.path.join('.')}: ${missing ? 'is required' : i.message}`;
       })
       .join('; ');
     throw new Error(`invalid ${app} configuration: ${detail}`);

@@ -33,6 +33,10 @@ describe('parseChaosArgs', () => {
     [['redis-outage', '--devices', '0'], /--devices must be an integer in 1..20000/],
     [['redis-outage', '--redis-url', 'http://x'], /--redis-url has the wrong scheme/],
     [['redis-outage', '--fault-second', '3'], /Unknown option/],
+    [
+      ['broker-restart', '--gateway-subscription', 'solo'],
+      /--gateway-subscription must be shared or exclusive/,
+    ],
   ])('refuses %j naming the problem', (args, message) => {
     expect(() => parse(args)).toThrow(ChaosUsageError);
     expect(() => parse(args)).toThrow(message);

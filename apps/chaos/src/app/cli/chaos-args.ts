@@ -32,6 +32,8 @@ export interface ChaosOptions {
   influxUrl: string;
   redisContainer: string;
   brokerContainer: string;
+  /** The started gateway's subscription: shared (default) or exclusive (one connection). */
+  gatewaySubscription: 'shared' | 'exclusive';
   artifactsDir: string;
   json: boolean;
 }
@@ -71,6 +73,9 @@ Options:
   --influx-url URL       Influx v2 write endpoint                     [INFLUX_URL, http://127.0.0.1:8428]
   --redis-container N    container to pause in redis-outage                   [sousvide-redis]
   --broker-container N   container to restart in broker-restart               [sousvide-mosquitto]
+  --gateway-subscription shared|exclusive
+                         the gateway's MQTT subscription: the shared one (default), or one
+                         plain persistent subscription (survives a persistent broker's restart)
   --json                 print the report as JSON on stdout
   -h, --help             this text
 
@@ -97,6 +102,7 @@ const OPTIONS = {
   'influx-url': { type: 'string' },
   'redis-container': { type: 'string' },
   'broker-container': { type: 'string' },
+  'gateway-subscription': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -139,6 +145,12 @@ export function parseChaosArgs(
   const model = v.model ?? 'mqttjs';
   if (!['mqttjs', 'lean'].includes(model)) {
     throw new ChaosUsageError(`--model must be mqttjs or lean, got "${model}"`);
+  }
+  const gatewaySubscription = v['gateway-subscription'] ?? 'shared';
+  if (gatewaySubscription !== 'shared' && gatewaySubscription !== 'exclusive') {
+    throw new ChaosUsageError(
+      `--gateway-subscription must be shared or exclusive, got "${gatewaySubscription}"`,
+    );
   }
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const runId = v['run-id'] ?? `chaos-${scenario}-${stamp}`;
@@ -183,6 +195,7 @@ export function parseChaosArgs(
       ),
       redisContainer: v['redis-container'] ?? 'sousvide-redis',
       brokerContainer: v['broker-container'] ?? 'sousvide-mosquitto',
+      gatewaySubscription,
       artifactsDir: env['ARTIFACTS_DIR'] ?? 'docs/loadtest-runs',
       json: v.json ?? false,
     },

@@ -110,6 +110,8 @@ export class ChaosRunner {
         INFLUX_URL: proxy.url,
         OPS_PORT: String(opsPort),
         GATEWAY_ID: `chaos-${o.runId}`,
+        INGEST_MQTT_SUBSCRIPTION: o.gatewaySubscription,
+        ...(o.gatewaySubscription === 'exclusive' ? { INGEST_MQTT_CONNECTIONS: '1' } : {}),
         SPOOL_DIR: mkdtempSync(join(tmpdir(), 'chaos-spool-')),
         AUDIT_LOG_PATH: join(chaosDir, 'failsafe-audit.jsonl'),
         LOG_LEVEL: 'info',

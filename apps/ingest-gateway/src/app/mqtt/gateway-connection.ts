@@ -8,6 +8,8 @@ export interface GatewayConnectionOptions {
   /** Stable per instance and connection index, so a reconnect resumes the same session. */
   clientId: string;
   sessionExpirySec: number;
+  /** The shared subscription (default), or a plain filter for an exclusive single consumer. */
+  topicFilter?: string;
   reconnect: BackoffPolicy;
   onMessage: (m: RawMessage) => void;
   /** A connection came back after `awayMs`; sessionPresent says whether the broker kept it. */
@@ -59,6 +61,10 @@ export class GatewayConnection {
     });
   }
 
+  private get filter(): string {
+    return this.o.topicFilter ?? GATEWAY_SHARED_SUBSCRIPTION;
+  }
+
   get connected(): boolean {
     return this.client.connected;
   }
@@ -83,7 +89,7 @@ export class GatewayConnection {
   /** Stops taking messages: unsubscribes so the broker routes to other connections. */
   async stopTaking(): Promise<void> {
     this.taking = false;
-    await this.client.unsubscribeAsync(GATEWAY_SHARED_SUBSCRIPTION).catch(() => undefined);
+    await this.client.unsubscribeAsync(this.filter).catch(() => undefined);
   }
 
   /**
@@ -113,7 +119,7 @@ export class GatewayConnection {
     if (!this.taking) {
       return;
     }
-    this.client.subscribe(GATEWAY_SHARED_SUBSCRIPTION, { qos: 1 }, (err) => {
+    this.client.subscribe(this.filter, { qos: 1 }, (err) => {
       if (err) {
         // The connection is usually gone; the next CONNACK subscribes again.
         this.o.log({ client: this.o.clientId, err: err.message }, 'mqtt subscribe failed');

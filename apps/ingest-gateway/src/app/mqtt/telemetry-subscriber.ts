@@ -27,6 +27,7 @@ export class TelemetrySubscriber {
         url: this.o.url,
         clientId: `${this.o.clientIdPrefix}-${i}`,
         sessionExpirySec: this.o.sessionExpirySec,
+        ...(this.o.topicFilter ? { topicFilter: this.o.topicFilter } : {}),
         reconnect: this.o.reconnect,
         onMessage: this.o.onMessage,
         onReconnected: (awayMs, sessionPresent) => {
