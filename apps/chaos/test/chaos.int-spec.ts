@@ -12,7 +12,7 @@ import {
   type VictoriaMetricsService,
 } from '@sousvide/testing';
 import type { ConnectionSummary } from '@sousvide/loadtest-contracts';
-import type { ChaosReport } from '../src/app/run/chaos-runner';
+import type { ChaosReport } from '../src/app/report/chaos-report';
 
 const ROOT = resolve(__dirname, '../../..');
 const CHAOS = join(ROOT, 'dist/apps/chaos/main.js');

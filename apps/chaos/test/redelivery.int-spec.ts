@@ -17,7 +17,14 @@ import {
   type RedisService,
   type VictoriaMetricsService,
 } from '@sousvide/testing';
-import { appEntry, freePort, sleep, startChild, type Child } from '../src/app/run/processes';
+import {
+  appEntry,
+  freePort,
+  sleep,
+  startChild,
+  waitForHealth,
+  type Child,
+} from '../src/app/run/processes';
 
 /**
  * Issue 4's forced QoS 1 redelivery: a fault proxy between the gateway and the broker holds the
@@ -67,16 +74,7 @@ describe('QoS 1 redelivery after the gateway lost its connection before acking',
       },
       join(dir, 'gateway.log'),
     );
-    const deadline = Date.now() + 30_000;
-    while (
-      !(await fetch(`http://127.0.0.1:${opsPort}/health`).then(
-        (r) => r.ok,
-        () => false,
-      )) &&
-      Date.now() < deadline
-    ) {
-      await sleep(250);
-    }
+    expect(await waitForHealth(`http://127.0.0.1:${opsPort}/health`, 30_000)).toBe(true);
 
     // Hold everything the gateway sends (its PUBACKs) while the broker's PUBLISHes flow.
     proxy.setMode({ kind: 'latency', ms: 600_000, direction: 'upstream' });

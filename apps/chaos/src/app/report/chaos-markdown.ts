@@ -1,4 +1,4 @@
-import type { ChaosReport } from '../run/chaos-runner';
+import type { ChaosReport } from './chaos-report';
 
 const fmt = (v: number | null, unit = ''): string => (v === null ? 'n/a' : `${v}${unit}`);
 

@@ -3,13 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import {
-  ContainerFault,
-  FaultGuard,
-  ProxyFault,
-  TcpFaultProxy,
-  type FaultInjector,
-} from '@sousvide/chaos-faults';
+import { FaultGuard, TcpFaultProxy, type FaultInjector } from '@sousvide/chaos-faults';
 import { RunCounters } from '@sousvide/ingest-storage';
 import {
   accountForRun,
@@ -20,37 +14,11 @@ import {
 } from '@sousvide/loadtest-contracts';
 import { dlqCensus } from '@sousvide/ops-health';
 import type { ChaosOptions } from '../cli/chaos-args';
-import { analyseRecovery, type Recovery, type SecondSample } from '../report/recovery';
+import { buildChaosReport, type ChaosReport, type Sampled } from '../report/chaos-report';
+import type { SecondSample } from '../report/recovery';
 import { parseGatewayMetrics, p95Between, type GatewayScrape } from './gateway-scrape';
-import { appEntry, freePort, sleep, startChild, type Child } from './processes';
-
-export interface ChaosReport {
-  scenario: string;
-  runId: string;
-  command: string;
-  load: { devices: number; mps: number; qos: number; model: string; durationSec: number };
-  fault: {
-    description: string;
-    startSec: number;
-    endSec: number;
-    injectedAt: string | null;
-    liftedAt: string | null;
-  };
-  /** Error classes and counts from the fault's start until recovery (or the end of the load). */
-  signature: {
-    simulator: Record<string, number>;
-    gateway: Record<string, number>;
-    dlq: Record<string, number>;
-    influxProxy?: Record<string, number>;
-  };
-  behaviour: string;
-  recovery: Recovery & { boundSec: number };
-  series: SecondSample[];
-  replay: Record<string, unknown> | null;
-  accounting: LossAccounting | null;
-  verdict: { pass: boolean; reasons: string[] };
-  artifacts: string;
-}
+import { appEntry, freePort, sleep, startChild, waitForHealth, type Child } from './processes';
+import { scenarioFault } from './scenario-fault';
 
 /** Thrown for problems the user must fix before any load (exit 2): e.g. a missing container. */
 export class ChaosSetupError extends Error {}
@@ -91,7 +59,7 @@ export class ChaosRunner {
       protocol: 'http',
     });
     await proxy.start();
-    const fault = this.faultFor(proxy);
+    const { fault, description } = scenarioFault(o, proxy);
     try {
       await fault.verify();
     } catch (err) {
@@ -121,7 +89,14 @@ export class ChaosRunner {
     this.children.push(gateway);
     let load: Child | undefined;
     try {
-      await this.waitHealthy(gateway, opsUrl);
+      const healthy = await waitForHealth(`${opsUrl}/health`, 30_000, () => {
+        if (gateway.proc.exitCode !== null) {
+          throw new Error(`the gateway exited with ${gateway.proc.exitCode}; see gateway.log`);
+        }
+      });
+      if (!healthy) {
+        throw new Error('the gateway did not become healthy within 30 s; see gateway.log');
+      }
       this.log(`gateway up (ops ${opsUrl}, Influx via ${proxy.route}); starting the load`);
       load = startChild(
         appEntry('sim-coordinator'),
@@ -155,7 +130,15 @@ export class ChaosRunner {
         join(runDir, 'attempt-1', 'business-summary.json'),
       );
       const accounting = connection ? await this.account(connection.published_total) : null;
-      return this.report(sampled, { connection, business, replay, accounting, proxy, runDir });
+      return buildChaosReport(o, this.command, sampled, {
+        faultDescription: description,
+        connection,
+        business,
+        replay,
+        accounting,
+        proxyNow: proxy.stats(),
+        runDir,
+      });
     } finally {
       await guard.liftAll();
       await load?.stop();
@@ -167,41 +150,6 @@ export class ChaosRunner {
   /** Stops the load and the gateway (Ctrl-C: after the guard lifted the fault). */
   async stopChildren(): Promise<void> {
     await Promise.allSettled(this.children.map((c) => c.stop(5000)));
-  }
-
-  private faultFor(proxy: TcpFaultProxy): FaultInjector {
-    const o = this.o;
-    switch (o.scenario) {
-      case 'redis-outage':
-        return new ContainerFault({ container: o.redisContainer, kind: 'pause' });
-      case 'broker-restart':
-        return new ContainerFault({ container: o.brokerContainer, kind: 'stop' });
-      case 'influx-spike':
-        return new ProxyFault(
-          proxy,
-          o.errorRate > 0
-            ? { kind: 'http-error', rate: o.errorRate, status: 503, retryAfterSec: 1 }
-            : { kind: 'latency', ms: o.latencyMs, direction: 'upstream' },
-        );
-    }
-  }
-
-  private async waitHealthy(gateway: Child, opsUrl: string): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (gateway.proc.exitCode !== null) {
-        throw new Error(`the gateway exited with ${gateway.proc.exitCode}; see gateway.log`);
-      }
-      const ok = await fetch(`${opsUrl}/health`, { signal: AbortSignal.timeout(1000) }).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) {
-        return;
-      }
-      await sleep(250);
-    }
-    throw new Error('the gateway did not become healthy within 30 s; see gateway.log');
   }
 
   private async scrape(opsUrl: string): Promise<GatewayScrape | undefined> {
@@ -223,14 +171,7 @@ export class ChaosRunner {
     guard: FaultGuard,
     fault: FaultInjector,
     proxy: TcpFaultProxy,
-  ): Promise<{
-    series: SecondSample[];
-    atFaultStart?: GatewayScrape;
-    atEnd?: GatewayScrape;
-    injectedAt: string | null;
-    liftedAt: string | null;
-    proxyAtStart: Record<string, number>;
-  }> {
+  ): Promise<Sampled> {
     const o = this.o;
     const series: SecondSample[] = [];
     let prev = await this.scrape(opsUrl);
@@ -332,119 +273,6 @@ export class ChaosRunner {
       redis.disconnect();
     }
   }
-
-  private report(
-    s: Awaited<ReturnType<ChaosRunner['sample']>>,
-    r: {
-      connection: ConnectionSummary | undefined;
-      business: BusinessSummary | undefined;
-      replay: Record<string, unknown> | null;
-      accounting: LossAccounting | null;
-      proxy: TcpFaultProxy;
-      runDir: string;
-    },
-  ): ChaosReport {
-    const o = this.o;
-    const faultEnd = o.faultAt + o.faultSeconds;
-    const recovery = analyseRecovery(s.series, o.faultAt, faultEnd);
-    const gw = (k: keyof GatewayScrape): number =>
-      Number(s.atEnd?.[k] ?? 0) - Number(s.atFaultStart?.[k] ?? 0);
-    const proxyNow = r.proxy.stats();
-    const influxProxy = Object.fromEntries(
-      Object.entries(proxyNow).map(([k, v]) => [k, v - (s.proxyAtStart[k] ?? 0)]),
-    );
-    const reasons: string[] = [];
-    if (!s.injectedAt) {
-      reasons.push('the fault was never injected (the load ended or carried no traffic first)');
-    }
-    if (!recovery.recovered) {
-      reasons.push('no 5 consecutive seconds at the ingestion SLO after the fault');
-    } else if ((recovery.mttrSec ?? 0) > o.mttrBoundSec) {
-      reasons.push(`MTTR ${recovery.mttrSec} s over the bound of ${o.mttrBoundSec} s`);
-    }
-    if (!r.accounting) {
-      reasons.push('no loss accounting (connection summary missing)');
-    } else if (r.accounting.lost !== 0) {
-      reasons.push(`lost ${r.accounting.lost} messages after the replay`);
-    }
-    const degraded = s.series.filter((x) => x.t >= o.faultAt && x.t < faultEnd);
-    const sum = (k: 'received' | 'stored' | 'failed'): number =>
-      degraded.reduce((n, x) => n + x[k], 0);
-    return {
-      scenario: o.scenario,
-      runId: o.runId,
-      command: this.command,
-      load: {
-        devices: o.devices,
-        mps: o.mps,
-        qos: o.qos,
-        model: o.model,
-        durationSec: o.durationSec,
-      },
-      fault: {
-        description: this.faultDescription(),
-        startSec: o.faultAt,
-        endSec: faultEnd,
-        injectedAt: s.injectedAt,
-        liftedAt: s.liftedAt,
-      },
-      signature: {
-        simulator: flattenFailures(r.connection),
-        gateway: {
-          received: gw('received'),
-          stored: gw('stored'),
-          failed: gw('failed'),
-          dead_lettered: gw('dlq'),
-        },
-        dlq: {
-          influx: r.business?.influx_fail_total ?? 0,
-          redis: r.business?.redis_fail_total ?? 0,
-          parse: r.business?.parse_fail_total ?? 0,
-          spooled: r.business?.spooled_total ?? 0,
-        },
-        ...(o.scenario === 'influx-spike' ? { influxProxy } : {}),
-      },
-      behaviour:
-        `during the fault the gateway received ${sum('received')} and stored ${sum('stored')} ` +
-        `(${sum('failed')} failed into the DLQ/spool); ` +
-        (recovery.recovered
-          ? `recovered ${recovery.mttrSec} s after the fault ended`
-          : 'did not recover within the load'),
-      recovery: { ...recovery, boundSec: o.mttrBoundSec },
-      series: s.series,
-      replay: r.replay,
-      accounting: r.accounting,
-      verdict: { pass: reasons.length === 0, reasons },
-      artifacts: r.runDir,
-    };
-  }
-
-  private faultDescription(): string {
-    const o = this.o;
-    switch (o.scenario) {
-      case 'redis-outage':
-        return `pause container ${o.redisContainer} for ${o.faultSeconds} s`;
-      case 'broker-restart':
-        return `stop container ${o.brokerContainer} for ${o.faultSeconds} s, then start it`;
-      case 'influx-spike':
-        return o.errorRate > 0
-          ? `${Math.round(o.errorRate * 100)} % of Influx writes answered 503 for ${o.faultSeconds} s`
-          : `+${o.latencyMs} ms on Influx writes for ${o.faultSeconds} s`;
-    }
-  }
-}
-
-/** `connect.connect_refused: 3`-style counts of every non-zero simulator failure class. */
-function flattenFailures(c: ConnectionSummary | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [stage, counts] of Object.entries(c?.failures_by_class ?? {})) {
-    for (const [cls, n] of Object.entries(counts)) {
-      if (n > 0) {
-        out[`${stage}.${cls}`] = n;
-      }
-    }
-  }
-  return out;
 }
 
 function readJson<T>(path: string): T | undefined {

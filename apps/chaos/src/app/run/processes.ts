@@ -78,3 +78,27 @@ export function freePort(): Promise<number> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls `url` until it answers 2xx (true) or `timeoutMs` passes (false). `check` runs before each
+ * poll and may throw to give up early, e.g. when the process behind the URL has exited.
+ */
+export async function waitForHealth(
+  url: string,
+  timeoutMs: number,
+  check: () => void = () => undefined,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    check();
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) {
+      return true;
+    }
+    await sleep(250);
+  }
+  return false;
+}
