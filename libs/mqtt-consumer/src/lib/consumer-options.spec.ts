@@ -43,7 +43,7 @@ describe('resolveOptions', () => {
       host: 'broker',
       port: 1883,
       sessionExpirySec: 300,
-      receiveMaximum: 1000,
+      receiveMaximum: 10_000,
       keepaliveSec: 30,
       reconnect: { baseMs: 100, capMs: 5000 },
     });

@@ -21,7 +21,8 @@ export interface MqttConsumerOptions {
   sessionExpirySec?: number;
   /**
    * MQTT 5 Receive Maximum: at most this many QoS 1 deliveries unacknowledged on a connection
-   * (the broker holds the rest); default 1000.
+   * (the broker holds the rest); default 10,000. It also bounds the rate: one connection carries
+   * at most receiveMaximum / (time from delivery to ack) messages per second.
    */
   receiveMaximum?: number;
   /** Largest packet the broker may send us (bytes); larger messages are dropped by the broker. */
@@ -41,7 +42,7 @@ export type ResolvedOptions = Required<Omit<MqttConsumerOptions, 'maximumPacketS
 
 export const CONSUMER_DEFAULTS = {
   sessionExpirySec: 300,
-  receiveMaximum: 1000,
+  receiveMaximum: 10_000,
   keepaliveSec: 30,
   connectTimeoutMs: 5000,
   firstConnectTimeoutMs: 5000,
