@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import * as mqttPacket from 'mqtt-packet';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { classifyError, type FailureClass } from '@sousvide/loadtest-contracts';
 import type { DeviceClientOptions } from './device-client';
 import { LeanClient } from './lean-client';
@@ -25,6 +25,9 @@ interface Behaviour {
   holdAcks?: boolean;
   answerPing?: boolean;
 }
+
+// Real sockets and real keepalive timers (seconds): more than jest's 5 s on a busy machine.
+jest.setTimeout(30_000);
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -115,7 +118,8 @@ function makeClient(port: number, overrides: Partial<DeviceClientOptions> = {}):
   return { client, disconnects, controls };
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+/** Polls with a deadline that only a broken client reaches, even on a busy machine. */
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) {
@@ -208,7 +212,9 @@ describe('LeanClient', () => {
 
     const publish = track(client.publish('t/1', Buffer.from('hello'), 1));
     await waitFor(() => packetsOf(broker, 'publish').length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A round trip after the PUBLISH: once its SUBACK is in, the client has read everything the
+    // broker sent before it, and none of that (no PUBACK) may have settled the publish.
+    await client.subscribeControl();
     expect(publish.settled).toBe(false);
 
     const sent = packetsOf(broker, 'publish')[0] as mqttPacket.IPublishPacket;
@@ -274,8 +280,9 @@ describe('LeanClient', () => {
 
     broker.sockets[0]?.destroy();
 
-    await waitFor(() => disconnects.length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A socket emits its 'error' and 'close' in the same turn (process.nextTick), before the
+    // poll's next timer: a second report of the same loss would already be here.
+    await waitFor(() => disconnects.length > 0);
     expect(disconnects.map((d) => d.cls)).toEqual(['broker_disconnect']);
     expect(client.connected).toBe(false);
     expect(publishes.map((p) => p.settled)).toEqual([false, false, false]);
@@ -337,7 +344,7 @@ describe('LeanClient', () => {
     const started = Date.now();
     const publish = track(client.publish('t', Buffer.from('x'), 1));
 
-    await waitFor(() => disconnects.length === 1, 3000);
+    await waitFor(() => disconnects.length === 1);
     expect(disconnects[0]?.err?.message).toContain('keepalive timeout');
     expect(publish.settled).toBe(false);
 
@@ -351,9 +358,10 @@ describe('LeanClient', () => {
     const { client, disconnects } = makeClient(broker.port, { keepaliveSec: 1 });
     await client.connect();
 
-    await new Promise((resolve) => setTimeout(resolve, 2200));
+    // Three keepalive periods: a client that did not count PINGRESP as traffic would have
+    // declared the connection dead after 1.5 s of silence, before the third PINGREQ.
+    await waitFor(() => packetsOf(broker, 'pingreq').length >= 3);
 
-    expect(packetsOf(broker, 'pingreq').length).toBeGreaterThanOrEqual(2);
     expect(client.connected).toBe(true);
     expect(disconnects).toEqual([]);
   });
