@@ -161,8 +161,9 @@ describe('chaos scenarios (real containers, small scale)', () => {
       '--redis-container',
       backendRedis.container.getId(),
     ]);
-    const during = report.series.filter((s) => s.t >= 6 && s.t < 11);
-    expect(during.some((s) => s.spool > 0)).toBe(true);
+    // Counted, not sampled: the 1 s spool gauge can miss a spool that fills and drains between two
+    // scrapes, or fill after the fault window when a busy machine slows the Redis timeouts.
+    expect(report.signature.dlq['spooled']).toBeGreaterThan(0);
     expect(report.signature.gateway['failed']).toBeGreaterThan(0);
     expect(report.replay).toMatchObject({ failed_again: 0, remaining: 0 });
     expect(Number(report.replay?.['replayed'])).toBeGreaterThan(0);
