@@ -1,30 +1,12 @@
 import * as net from 'node:net';
-import * as mqttPacket from 'mqtt-packet';
+import type * as mqttPacket from 'mqtt-packet';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { classifyError, type FailureClass } from '@sousvide/loadtest-contracts';
 import type { DeviceClientOptions } from './device-client';
+import { startFakeBroker, type Behaviour, type FakeBroker } from './fake-broker.testing';
 import { LeanClient } from './lean-client';
 
-const PROTOCOL = { protocolVersion: 4 };
 const CONTROL_TOPIC = 'devices/dev-1/control';
-
-/** A broker stand-in: records every packet and answers per `behaviour`. */
-interface FakeBroker {
-  port: number;
-  received: mqttPacket.Packet[];
-  sockets: net.Socket[];
-  send(packet: mqttPacket.Packet): void;
-  close(): Promise<void>;
-}
-
-interface Behaviour {
-  connackRc?: number;
-  /** Never answer anything (not even CONNECT). */
-  silent?: boolean;
-  /** Hold PUBACK / PUBREC / PUBCOMP back; the test sends them. */
-  holdAcks?: boolean;
-  answerPing?: boolean;
-}
 
 // Real sockets and real keepalive timers (seconds): more than jest's 5 s on a busy machine.
 jest.setTimeout(30_000);
@@ -36,58 +18,7 @@ afterEach(async () => {
 });
 
 async function startBroker(behaviour: Behaviour = {}): Promise<FakeBroker> {
-  const received: mqttPacket.Packet[] = [];
-  const sockets: net.Socket[] = [];
-  const reply = (socket: net.Socket, packet: mqttPacket.Packet): void => {
-    socket.write(mqttPacket.generate(packet, PROTOCOL));
-  };
-  const server = net.createServer((socket) => {
-    sockets.push(socket);
-    socket.on('error', () => undefined);
-    const parser = mqttPacket.parser(PROTOCOL);
-    socket.on('data', (chunk: Buffer) => parser.parse(chunk));
-    parser.on('packet', (packet: mqttPacket.Packet) => {
-      received.push(packet);
-      if (behaviour.silent) {
-        return;
-      }
-      const messageId = packet.messageId;
-      if (packet.cmd === 'connect') {
-        const returnCode = behaviour.connackRc ?? 0;
-        reply(socket, { cmd: 'connack', returnCode, sessionPresent: false });
-      } else if (packet.cmd === 'publish' && packet.qos === 1 && !behaviour.holdAcks) {
-        reply(socket, { cmd: 'puback', messageId });
-      } else if (packet.cmd === 'publish' && packet.qos === 2 && !behaviour.holdAcks) {
-        reply(socket, { cmd: 'pubrec', messageId });
-      } else if (packet.cmd === 'pubrec') {
-        reply(socket, { cmd: 'pubrel', messageId });
-      } else if (packet.cmd === 'pubrel' && !behaviour.holdAcks) {
-        reply(socket, { cmd: 'pubcomp', messageId });
-      } else if (packet.cmd === 'subscribe') {
-        reply(socket, { cmd: 'suback', messageId, granted: [1] });
-      } else if (packet.cmd === 'pingreq' && behaviour.answerPing !== false) {
-        reply(socket, { cmd: 'pingresp' });
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const broker: FakeBroker = {
-    port: (server.address() as net.AddressInfo).port,
-    received,
-    sockets,
-    send: (packet) => {
-      const socket = sockets.at(-1);
-      if (socket === undefined) {
-        throw new Error('no client connected');
-      }
-      reply(socket, packet);
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        sockets.forEach((socket) => socket.destroy());
-        server.close(() => resolve());
-      }),
-  };
+  const broker = await startFakeBroker(behaviour);
   cleanups.push(() => broker.close());
   return broker;
 }
@@ -324,17 +255,33 @@ describe('LeanClient', () => {
     await Promise.all([q1, q2, q2released]);
   });
 
-  it('subscribes to the control topic again when the broker lost the session', async () => {
-    const broker = await startBroker();
+  /** A client subscribed to its control topic, dropped by the broker, connected again. */
+  async function subscribedThenReconnected(sessionPresent: boolean): Promise<FakeBroker> {
+    const broker = await startBroker({ sessionPresent });
     const { client } = makeClient(broker.port);
     await client.connect();
     await client.subscribeControl();
     broker.sockets[0]?.destroy();
     await waitFor(() => !client.connected);
-
     await client.connect();
+    // A round trip after the CONNACK: a SUBSCRIBE sent on it would have reached the broker first.
+    await client.publish('t', Buffer.from('x'), 1);
+    return broker;
+  }
 
-    await waitFor(() => packetsOf(broker, 'subscribe').length === 2);
+  it('subscribes to the control topic again when the broker lost the session', async () => {
+    const broker = await subscribedThenReconnected(false);
+
+    expect(packetsOf(broker, 'subscribe')).toMatchObject([
+      { subscriptions: [{ topic: CONTROL_TOPIC, qos: 1 }] },
+      { subscriptions: [{ topic: CONTROL_TOPIC, qos: 1 }] },
+    ]);
+  });
+
+  it('does not subscribe again when the broker kept the session', async () => {
+    const broker = await subscribedThenReconnected(true);
+
+    expect(packetsOf(broker, 'subscribe')).toHaveLength(1);
   });
 
   it('sends PINGREQ and reports keepalive_timeout when nothing comes back', async () => {
