@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Full verification: prerequisites, typecheck, then lint/unit tests/build in one Nx run (each app
-# is built once, here), then the container-backed integration tests one project at a time (they
+# Full verification: prerequisites, typecheck, unit tests and builds in one Nx run (each app is
+# built once, here), lint, then the container-backed integration tests one project at a time (they
 # share dockerd and 2 cores) while the compose smoke job (every image built here, 2 agent
 # containers, 2 gateway replicas) runs beside them on the bundles just built. Non-zero on failure.
 # Prints each phase's time, and ends with one plain "N passed, N failed" line summed over every
@@ -27,8 +27,12 @@ set +e
 {
   phase prerequisites bash tools/stack/ensure-prereqs.sh &&
     phase typecheck bash tools/typecheck.sh &&
-    SOUSVIDE_BUILD_TYPECHECK=off phase lint-unit-build \
-      npx nx run-many -t lint test build --outputStyle=static --skip-nx-cache &&
+    SOUSVIDE_BUILD_TYPECHECK=off phase unit-build \
+      npx nx run-many -t test build --outputStyle=static --skip-nx-cache &&
+    # Every project's lint in one ESLint process: type-aware rules build one TypeScript project
+    # service for all of them instead of one per project (each file still gets its project's
+    # eslint.config.mjs). After an Nx run: the module-boundary rule reads Nx's cached graph.
+    phase lint node_modules/.bin/eslint --flag v10_config_lookup_from_file apps libs &&
     {
       # The compose job only waits on containers most of the time: it runs beside the
       # integration tests on the bundles just built (BUILD=0), under its own project name.
