@@ -109,7 +109,9 @@ export const WITHIN_SECONDS_MS = 15_000;
 export async function failingAtOnce(): Promise<number> {
   const bare = await bootGatewayExpectingFailure({ MQTT_URL: '' });
   if (bare.code !== 1) {
-    throw new Error(`the yardstick boot did not fail on its config (${bare.code}):\n${bare.output}`);
+    throw new Error(
+      `the yardstick boot did not fail on its config (${bare.code}):\n${bare.output}`,
+    );
   }
   return bare.ms;
 }
