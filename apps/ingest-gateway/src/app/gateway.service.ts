@@ -20,14 +20,17 @@ import { IdempotencyStore } from '@sousvide/idempotency';
 import { TELEMETRY_TOPIC_FILTER } from '@sousvide/telemetry-schema';
 import { GATEWAY_ENV, GATEWAY_REDIS, GatewayEnv } from './config/env.schema';
 import { redisOptionsFromUrl } from './config/redis-options';
-import { Failsafe } from './failsafe/failsafe';
+import {
+  Failsafe,
+  GatewayMetrics,
+  IngestBatcher,
+  PendingRunCounters,
+  PipelineDeps,
+  processBatch,
+  RedisCircuit,
+  SpoolingDlq,
+} from '@sousvide/ingest-pipeline';
 import { TelemetrySubscriber } from './mqtt/telemetry-subscriber';
-import { GatewayMetrics } from './ops/gateway-metrics';
-import { IngestBatcher } from './pipeline/ingest-batcher';
-import { PipelineDeps, processBatch } from './pipeline/ingest-pipeline';
-import { PendingRunCounters } from './pipeline/pending-run-counters';
-import { RedisCircuit } from './pipeline/redis-circuit';
-import { SpoolingDlq } from './pipeline/spooling-dlq';
 
 /** Wires subscriber -> batcher -> pipeline and owns the order of start-up and shutdown. */
 @Injectable()

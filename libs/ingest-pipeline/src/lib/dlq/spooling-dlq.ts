@@ -1,6 +1,6 @@
 import type { DlqProducer, DurableSpool } from '@sousvide/ingest-storage';
 import { DlqEntry } from '@sousvide/loadtest-contracts';
-import type { RedisCircuit } from './redis-circuit';
+import type { RedisCircuit } from '../circuit/redis-circuit';
 
 type AddResult = Awaited<ReturnType<DlqProducer['addMany']>> & { spooled: readonly DlqEntry[] };
 

@@ -5,7 +5,7 @@ import {
   type BusinessCounts,
 } from '@sousvide/loadtest-contracts';
 import type { RunCounters } from '@sousvide/ingest-storage';
-import type { RedisCircuit } from './redis-circuit';
+import type { RedisCircuit } from '../circuit/redis-circuit';
 
 /** Where the pipeline puts its per-run counter deltas. */
 export interface RunCounterSink {

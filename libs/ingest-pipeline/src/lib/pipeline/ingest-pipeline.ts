@@ -9,9 +9,9 @@ import {
 } from '@sousvide/idempotency';
 import { decodeTelemetry, TelemetryParseError, TelemetryV1 } from '@sousvide/telemetry-schema';
 import { BatchAccounting } from './batch-accounting';
-import type { RunCounterSink } from './pending-run-counters';
+import type { RunCounterSink } from '../counters/pending-run-counters';
 import { RawMessage } from './raw-message';
-import type { RedisCircuit } from './redis-circuit';
+import type { RedisCircuit } from '../circuit/redis-circuit';
 
 /** The DLQ as the pipeline sees it: `spooled` entries went to the local spool instead. */
 export interface DlqSink {

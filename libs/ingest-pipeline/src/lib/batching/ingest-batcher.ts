@@ -1,4 +1,4 @@
-import { RawMessage } from './raw-message';
+import { RawMessage } from '../pipeline/raw-message';
 
 export interface BatcherOptions {
   maxBatch: number;

@@ -1,5 +1,5 @@
 import { IngestBatcher } from './ingest-batcher';
-import { RawMessage } from './raw-message';
+import { RawMessage } from '../pipeline/raw-message';
 
 const msg = (i: number): RawMessage => ({
   topic: 't',
