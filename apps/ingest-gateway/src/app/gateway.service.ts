@@ -19,7 +19,7 @@ import {
 import { IdempotencyStore } from '@sousvide/idempotency';
 import { TELEMETRY_TOPIC_FILTER } from '@sousvide/telemetry-schema';
 import { GATEWAY_ENV, GATEWAY_REDIS, GatewayEnv } from './config/env.schema';
-import { redisOptionsFromUrl } from './config/redis-options';
+import { redisOptionsFromUrl } from '@sousvide/platform';
 import {
   Failsafe,
   GatewayMetrics,

@@ -1,0 +1,4 @@
+export * from './lib/redis/redis-profiles';
+export * from './lib/redis/redis-options';
+export * from './lib/redis/redis-client.factory';
+export * from './lib/redis/redis-clients.module';
