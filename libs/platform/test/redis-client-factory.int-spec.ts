@@ -29,10 +29,10 @@ describe('RedisClientFactory (real Redis)', () => {
     expect([ingest.status, worker.status]).toEqual(['end', 'end']);
   });
 
-  it('names the connection error when Redis does not answer in time, without hanging', async () => {
+  it('names the connection error when Redis refuses, without waiting for a retry', async () => {
     const factory = new RedisClientFactory();
     const dead = factory.create('ingest', `redis://127.0.0.1:${await freePort()}`);
-    await expect(factory.ready(dead, 1000)).rejects.toThrow(/ECONNREFUSED, no answer within 1 s/);
+    await expect(factory.ready(dead, 1000)).rejects.toThrow(/^ECONNREFUSED$/);
     await factory.onApplicationShutdown();
     expect(dead.status).toBe('end');
   });

@@ -31,37 +31,35 @@ export class RedisClientFactory implements OnApplicationShutdown {
   }
 
   /**
-   * Resolves once `client` is ready; rejects after `timeoutMs` with the last connection error,
-   * so a boot can name an unreachable Redis within seconds instead of retrying forever.
+   * Resolves once `client` is ready; rejects at its first connection error or after `timeoutMs`,
+   * so a boot names an unreachable Redis at once instead of retrying in the background.
    */
   async ready(client: Redis, timeoutMs: number): Promise<void> {
     if (client.status === 'wait') {
-      // A lazy client only connects when asked; the error is reported below.
+      // A lazy client only connects when asked; its error is reported below.
       client.connect().catch(() => undefined);
     }
     if (client.status === 'ready') {
       return;
     }
-    let lastError = 'no answer';
-    const onError = (err: Error): void => {
-      lastError = (err as NodeJS.ErrnoException).code ?? err.message;
-    };
-    client.on('error', onError);
     let timer: NodeJS.Timeout | undefined;
     let onReady = (): void => undefined;
+    let onError: (err: Error) => void = () => undefined;
     try {
       await new Promise<void>((resolve, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`${lastError}, no answer within ${timeoutMs / 1000} s`)),
+          () => reject(new Error(`no answer within ${timeoutMs / 1000} s`)),
           timeoutMs,
         );
         onReady = resolve;
+        onError = (err) => reject(new Error((err as NodeJS.ErrnoException).code ?? err.message));
         client.once('ready', onReady);
+        client.once('error', onError);
       });
     } finally {
       clearTimeout(timer);
-      client.off('error', onError);
       client.off('ready', onReady);
+      client.off('error', onError);
     }
   }
 
@@ -71,18 +69,31 @@ export class RedisClientFactory implements OnApplicationShutdown {
   }
 }
 
-/** QUIT lets pending replies arrive; a client that is not connected just drops its socket. */
+/**
+ * QUIT lets pending replies arrive; a client that is not connected just drops its socket. Resolves
+ * once the client has ended (bounded: a stuck socket must not hold up the exit).
+ */
 async function close(client: Redis): Promise<void> {
-  if (client.status !== 'ready') {
-    client.disconnect();
+  if (client.status === 'end') {
     return;
   }
+  const ended = new Promise<void>((resolve) => client.once('end', resolve));
+  if (client.status === 'ready') {
+    await within(
+      client.quit().catch(() => undefined),
+      QUIT_GRACE_MS,
+    );
+  }
+  client.disconnect();
+  await within(ended, QUIT_GRACE_MS);
+}
+
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
-    client.quit().catch(() => undefined),
+    promise,
     new Promise((resolve) => {
-      timer = setTimeout(resolve, QUIT_GRACE_MS);
+      timer = setTimeout(resolve, ms);
     }),
   ]).finally(() => clearTimeout(timer));
-  client.disconnect();
 }
