@@ -1,7 +1,8 @@
 import { DlqEntry } from '@sousvide/loadtest-contracts';
 import { TelemetryV1 } from '@sousvide/telemetry-schema';
 import { cookerTelemetry } from '@sousvide/testing';
-import { PipelineDeps, processBatch } from './ingest-pipeline';
+import { MessageStorage } from '../storage/message-storage';
+import { IngestPipeline, PipelineDeps, ProcessOptions } from './ingest-pipeline';
 import { RawMessage } from './raw-message';
 
 const telemetry = (deviceId: string, seq: number): TelemetryV1 =>
@@ -56,27 +57,28 @@ function fakes(
       return Promise.resolve();
     },
   };
+  const influx = {
+    write: (msgs: TelemetryV1[]) =>
+      Promise.resolve({
+        ok: msgs.filter((m) => !opts.influxFails?.includes(m.deviceId)),
+        failed: msgs
+          .filter((m) => opts.influxFails?.includes(m.deviceId))
+          .map((message) => ({ message, code: 'REJECTED' as const, error: 'bad line' })),
+        attempts: 1,
+        retries: 0,
+      }),
+  };
+  const heartbeat = {
+    touch: (entries: { deviceId: string; ts: number }[]) =>
+      Promise.resolve({
+        ok: entries.filter((e) => !opts.redisFails?.includes(e.deviceId)).map((e) => e.deviceId),
+        failed: entries
+          .filter((e) => opts.redisFails?.includes(e.deviceId))
+          .map((e) => ({ deviceId: e.deviceId, error: 'down' })),
+      }),
+  };
   const deps: PipelineDeps = {
-    influx: {
-      write: (msgs: TelemetryV1[]) =>
-        Promise.resolve({
-          ok: msgs.filter((m) => !opts.influxFails?.includes(m.deviceId)),
-          failed: msgs
-            .filter((m) => opts.influxFails?.includes(m.deviceId))
-            .map((message) => ({ message, code: 'REJECTED', error: 'bad line' })),
-          attempts: 1,
-          retries: 0,
-        }),
-    },
-    heartbeat: {
-      touch: (entries: { deviceId: string; ts: number }[]) =>
-        Promise.resolve({
-          ok: entries.filter((e) => !opts.redisFails?.includes(e.deviceId)).map((e) => e.deviceId),
-          failed: entries
-            .filter((e) => opts.redisFails?.includes(e.deviceId))
-            .map((e) => ({ deviceId: e.deviceId, error: 'down' })),
-        }),
-    },
+    storage: new MessageStorage(influx, heartbeat),
     counters: {
       add: (runId: string, delta: Record<string, number>) => {
         added.push({ runId, delta });
@@ -100,10 +102,13 @@ function fakes(
     gatewayId: 'gw-test',
     log: () => undefined,
   } as unknown as PipelineDeps;
-  return { deps, dlq, added, committed };
+  return { deps, dlq, added, committed, influx, heartbeat };
 }
 
-describe('processBatch', () => {
+const processBatch = (batch: RawMessage[], deps: PipelineDeps, opts?: ProcessOptions) =>
+  new IngestPipeline(deps).process(batch, opts);
+
+describe('IngestPipeline', () => {
   it('counts every stage and completes healthy messages', async () => {
     const { deps, added } = fakes();
     const acc = await processBatch([raw(telemetry('a', 0)), raw(telemetry('b', 0))], deps);
@@ -154,8 +159,8 @@ describe('processBatch', () => {
   });
 
   it('in bypass mode counts influx_bypass_total and never calls the writer', async () => {
-    const { deps } = fakes({ bypass: true });
-    deps.influx.write = () => Promise.reject(new Error('must not be called'));
+    const { deps, influx } = fakes({ bypass: true });
+    influx.write = () => Promise.reject(new Error('must not be called'));
     const acc = await processBatch([raw(telemetry('a', 0))], deps);
     expect(acc.runs.get('run-1')?.counts).toMatchObject({
       influx_bypass_total: 1,
@@ -221,9 +226,9 @@ describe('processBatch', () => {
   });
 
   it('sheds a batch into the DLQ as influx failures without storing or touching heartbeats', async () => {
-    const { deps, dlq, committed } = fakes();
-    deps.influx.write = () => Promise.reject(new Error('must not be called'));
-    deps.heartbeat.touch = () => Promise.reject(new Error('must not be called'));
+    const { deps, dlq, committed, influx, heartbeat } = fakes();
+    influx.write = () => Promise.reject(new Error('must not be called'));
+    heartbeat.touch = () => Promise.reject(new Error('must not be called'));
     const acc = await processBatch([raw(telemetry('a', 1)), raw(telemetry('b', 1))], deps, {
       shed: true,
     });
