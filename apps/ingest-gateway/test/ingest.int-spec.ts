@@ -10,6 +10,7 @@ import {
   INGEST_KEYS,
   QUEUE_NAMES,
 } from '@sousvide/loadtest-contracts';
+import { RUN_KEYS } from '@sousvide/run-accounting';
 import {
   cookerTelemetry,
   MqttService,
@@ -133,7 +134,7 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
       { ...baseEnv, ARTIFACTS_DIR: mkdtempSync(join(tmpdir(), 'gw-runs-')) },
     );
     expect(res.code).toBe(0);
-    const counters = await client.hgetall(INGEST_KEYS.runCounters(runId));
+    const counters = await client.hgetall(RUN_KEYS.runCounters(runId));
     expect(Number(counters['recv_total'])).toBe(2000);
     expect(Number(counters['pipeline_success_total'])).toBe(2000);
     const [ra, rb] = [
@@ -181,7 +182,7 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
     const deadline = Date.now() + 20_000;
     let counters: Record<string, string> = {};
     while (Date.now() < deadline) {
-      counters = await client.hgetall(INGEST_KEYS.runCounters(runId));
+      counters = await client.hgetall(RUN_KEYS.runCounters(runId));
       if (
         Number(counters['parse_ok_total'] ?? 0) >= 1000 &&
         Number(counters['parse_fail_total'] ?? 0) >= 800
@@ -194,7 +195,7 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
     expect(Number(counters['parse_ok_total'])).toBe(1000);
     expect(Number(counters['pipeline_success_total'])).toBe(1000);
     expect(Number(counters['parse_fail_total'])).toBe(800);
-    const noRun = await client.hgetall(INGEST_KEYS.runCounters('_none'));
+    const noRun = await client.hgetall(RUN_KEYS.runCounters('_none'));
     expect(Number(noRun['parse_fail_total'])).toBeGreaterThanOrEqual(200);
     expect(await metric(gw.opsUrl, 'ingest_parse_fail_total')).toBe(1000);
     const dlq = new Queue(QUEUE_NAMES.dlq, { connection: { url: redis.url } });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { Queue } from 'bullmq';
-import { RunCounters } from '@sousvide/ingest-storage';
+import { RunCounters } from '@sousvide/run-accounting';
 import {
   accountForRun,
   BusinessSummary,

@@ -1,7 +1,8 @@
 import { Logger, type Provider } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { IdempotencyStore } from '@sousvide/idempotency';
-import { DlqProducer, DurableSpool, FailsafeGate, RunCounters } from '@sousvide/ingest-storage';
+import { DlqProducer, DurableSpool, FailsafeGate } from '@sousvide/ingest-storage';
+import { RunCounters } from '@sousvide/run-accounting';
 import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
 import { RedisClientFactory } from '@sousvide/platform';
 import { IngestBatcher } from './batching/ingest-batcher';

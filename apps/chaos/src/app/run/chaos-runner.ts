@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { FaultGuard, TcpFaultProxy, type FaultInjector } from '@sousvide/chaos-faults';
-import { RunCounters } from '@sousvide/ingest-storage';
+import { RunCounters } from '@sousvide/run-accounting';
 import {
   accountForRun,
   QUEUE_NAMES,
@@ -12,7 +12,7 @@ import {
   type ConnectionSummary,
   type LossAccounting,
 } from '@sousvide/loadtest-contracts';
-import { dlqCensus } from '@sousvide/ops-health';
+import { dlqCensus } from '@sousvide/run-accounting';
 import type { ChaosOptions } from '../cli/chaos-args';
 import { buildChaosReport, type ChaosReport, type Sampled } from '../report/chaos-report';
 import type { SecondSample } from '../report/recovery';

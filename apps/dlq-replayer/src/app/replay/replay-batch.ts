@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Job, type Queue } from 'bullmq';
 import { IdempotencyStore } from '@sousvide/idempotency';
 import { MessageStorage, type StorageOutcome } from '@sousvide/ingest-pipeline';
-import { RunCounters } from '@sousvide/ingest-storage';
+import { RunCounters } from '@sousvide/run-accounting';
 import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
 import { decodeTelemetry, TelemetryParseError, type TelemetryV1 } from '@sousvide/telemetry-schema';
 import { REPLAYER_DLQ_QUEUE } from '../config/env.schema';

@@ -4,7 +4,7 @@ import {
   LatencyHistogram,
   type BusinessCounts,
 } from '@sousvide/loadtest-contracts';
-import type { RunCounters } from '@sousvide/ingest-storage';
+import type { RunCounters } from '@sousvide/run-accounting';
 import type { RedisCircuit } from '../circuit/redis-circuit';
 
 /** Where the pipeline puts its per-run counter deltas. */

@@ -7,12 +7,8 @@ import {
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { IdempotencyStore } from '@sousvide/idempotency';
-import {
-  HeartbeatStore,
-  InfluxWriter,
-  RunCounters,
-  type StorageEnv,
-} from '@sousvide/ingest-storage';
+import { HeartbeatStore, InfluxWriter, type StorageEnv } from '@sousvide/ingest-storage';
+import { RunCounters } from '@sousvide/run-accounting';
 import { RedisClientFactory, type RedisProfile } from '@sousvide/platform';
 import { INGEST_REDIS } from '../ingest.tokens';
 import { MessageStorage } from './message-storage';

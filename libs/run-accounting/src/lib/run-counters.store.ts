@@ -1,16 +1,17 @@
 import type { Redis } from 'ioredis';
 import {
   BUSINESS_COUNTERS,
-  INGEST_KEYS,
-  INGEST_RUN_TTL_SEC,
-  diffSnapshots,
-  LATENCY_FIELDS,
   LatencyHistogram,
-  snapshotFromHashes,
-  type IngestSnapshot,
   type BusinessCounts,
   type HistogramJson,
 } from '@sousvide/loadtest-contracts';
+import {
+  diffSnapshots,
+  LATENCY_FIELDS,
+  snapshotFromHashes,
+  type IngestSnapshot,
+} from './ingest-snapshot';
+import { RUN_KEYS, RUN_KEYS_TTL_SEC } from './run-accounting.constants';
 
 /**
  * Applies one counter delta atomically: HINCRBY on the counters hash, the histogram buckets and
@@ -104,10 +105,10 @@ export class RunCounters {
       return true;
     }
     const applied = await (this.redis as unknown as WithApplyDelta)[APPLY_DELTA](
-      INGEST_KEYS.runCounters(runId),
-      INGEST_KEYS.runLatency(runId),
-      deltaId ? INGEST_KEYS.counterDelta(deltaId) : '',
-      INGEST_RUN_TTL_SEC,
+      RUN_KEYS.runCounters(runId),
+      RUN_KEYS.runLatency(runId),
+      deltaId ? RUN_KEYS.counterDelta(deltaId) : '',
+      RUN_KEYS_TTL_SEC,
       DELTA_MARKER_TTL_SEC,
       counters.length / 2,
       ...counters,
@@ -122,8 +123,8 @@ export class RunCounters {
   async read(runId: string): Promise<IngestSnapshot> {
     const results = await this.redis
       .multi()
-      .hgetall(INGEST_KEYS.runCounters(runId))
-      .hgetall(INGEST_KEYS.runLatency(runId))
+      .hgetall(RUN_KEYS.runCounters(runId))
+      .hgetall(RUN_KEYS.runLatency(runId))
       .exec();
     const [counters, latency] = (results ?? []).map(([err, value]) => {
       if (err) {

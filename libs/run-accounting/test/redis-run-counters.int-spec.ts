@@ -1,12 +1,7 @@
 import Redis from 'ioredis';
-import {
-  emptyBusinessCounts,
-  INGEST_KEYS,
-  INGEST_RUN_TTL_SEC,
-  LatencyHistogram,
-} from '@sousvide/loadtest-contracts';
+import { emptyBusinessCounts, LatencyHistogram } from '@sousvide/loadtest-contracts';
 import { startRedis, type RedisService } from '@sousvide/testing';
-import { RunCounters } from '../src';
+import { RUN_KEYS, RUN_KEYS_TTL_SEC, RunCounters } from '../src';
 
 /** Deterministic spread of latencies (µs) from 0 to ~3 s, hitting linear and log buckets. */
 function latencyUs(i: number): number {
@@ -75,16 +70,16 @@ describe('RunCounters (real Redis)', () => {
     const runId = 'ttl';
     const counters = new RunCounters(clientA);
     await counters.add(runId, { recv_total: 0 }, new LatencyHistogram());
-    expect(await clientA.exists(INGEST_KEYS.runCounters(runId))).toBe(0);
+    expect(await clientA.exists(RUN_KEYS.runCounters(runId))).toBe(0);
 
     const h = new LatencyHistogram();
     h.recordMs(12);
     await counters.add(runId, { redis_ok_total: 3 }, h);
 
-    for (const key of [INGEST_KEYS.runCounters(runId), INGEST_KEYS.runLatency(runId)]) {
+    for (const key of [RUN_KEYS.runCounters(runId), RUN_KEYS.runLatency(runId)]) {
       const ttl = await clientA.ttl(key);
-      expect(ttl).toBeGreaterThan(INGEST_RUN_TTL_SEC - 60);
-      expect(ttl).toBeLessThanOrEqual(INGEST_RUN_TTL_SEC);
+      expect(ttl).toBeGreaterThan(RUN_KEYS_TTL_SEC - 60);
+      expect(ttl).toBeLessThanOrEqual(RUN_KEYS_TTL_SEC);
     }
   });
 
@@ -95,7 +90,7 @@ describe('RunCounters (real Redis)', () => {
     await expect(counters.add(runId, { recv_total: 1, dlq_total: 0.5 })).rejects.toThrow(
       RangeError,
     );
-    expect(await clientA.exists(INGEST_KEYS.runCounters(runId))).toBe(0);
+    expect(await clientA.exists(RUN_KEYS.runCounters(runId))).toBe(0);
   });
 
   it('applies a delta sent again under the same id once (a retry after a timed-out reply)', async () => {

@@ -1,4 +1,4 @@
-import { LatencyHistogram } from './histogram';
+import { LatencyHistogram } from '@sousvide/loadtest-contracts';
 import { diffSnapshots, snapshotFromHashes } from './ingest-snapshot';
 
 describe('ingest snapshots', () => {

@@ -1,5 +1,4 @@
-import { LatencyHistogram } from './histogram';
-import { emptyBusinessCounts } from './ingest.constants';
+import { emptyBusinessCounts, LatencyHistogram } from '@sousvide/loadtest-contracts';
 import { diffSnapshots, parseCounts, parseLatency, type IngestSnapshot } from './ingest-snapshot';
 
 describe('ingest snapshot parsing and diff', () => {

@@ -1,5 +1,9 @@
-import { HistogramJson } from './histogram';
-import { BUSINESS_COUNTERS, BusinessCounts, emptyBusinessCounts } from './ingest.constants';
+import {
+  BUSINESS_COUNTERS,
+  emptyBusinessCounts,
+  type BusinessCounts,
+  type HistogramJson,
+} from '@sousvide/loadtest-contracts';
 
 /** A run's counters and latency histogram as read from Redis at one moment. */
 export interface IngestSnapshot {
