@@ -25,6 +25,7 @@ import {
   CoordinatorEnv,
   INGEST_REDIS,
 } from '../config/env.schema';
+import { RunCounters } from '@sousvide/run-accounting';
 import { ArtifactsWriter } from './artifacts.writer';
 import { BusinessSummaryCollector } from './business-summary.collector';
 import { AttemptProgress, AttemptSupervisor } from './attempt-supervisor';
@@ -74,7 +75,7 @@ export class RunService {
   ) {
     this.artifacts = new ArtifactsWriter(env.ARTIFACTS_DIR);
     this.supervisor = new AttemptSupervisor(queue, redis);
-    this.business = new BusinessSummaryCollector(ingestRedis, dlq);
+    this.business = new BusinessSummaryCollector(new RunCounters(ingestRedis), dlq);
   }
 
   /**
