@@ -4,7 +4,7 @@ import { parseRunSpec, RunSpec, RunSpecError } from '@sousvide/loadtest-contract
 import { HELP, parseCli, UsageError } from './app/cli/cli-args';
 import { progressLine, summaryTable } from './app/cli/summary-table';
 import { CoordinatorEnv, loadCoordinatorEnv } from './app/config/env.schema';
-import { assertRedisReachable } from '@sousvide/ops-health';
+import { assertRedisReachable } from '@sousvide/platform';
 import { RunIdTakenError } from './app/run/run-id-taken.error';
 import { RunService } from './app/run/run.service';
 

@@ -2,7 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 import { INGEST_REDIS, IngestMetrics } from '@sousvide/ingest-pipeline';
-import { redisHealth } from '@sousvide/ops-health';
+import { redisHealth } from '@sousvide/platform';
 import { GatewayService } from '../gateway.service';
 
 /** Ops port: /health (Redis and the broker connections) and /metrics (Prometheus). */

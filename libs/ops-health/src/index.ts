@@ -1,2 +1,0 @@
-export * from './lib/redis-health';
-export * from './lib/redis-preflight';
