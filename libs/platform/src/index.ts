@@ -4,3 +4,4 @@ export * from './lib/redis/redis-client.factory';
 export * from './lib/redis/redis-clients.module';
 export * from './lib/redis/redis-health';
 export * from './lib/redis/redis-preflight';
+export * from './lib/nest/nest-wiring';

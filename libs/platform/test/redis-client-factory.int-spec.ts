@@ -33,7 +33,7 @@ describe('RedisClientFactory (real Redis)', () => {
     const factory = new RedisClientFactory();
     const dead = factory.create('ingest', `redis://127.0.0.1:${await freePort()}`);
     await expect(factory.ready(dead, 1000)).rejects.toThrow(/^ECONNREFUSED$/);
-    await factory.onApplicationShutdown();
+    await factory.closeAll();
     expect(dead.status).toBe('end');
   });
 });

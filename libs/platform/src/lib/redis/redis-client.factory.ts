@@ -1,5 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
 import { redisOptionsFromUrl } from './redis-options';
 import { REDIS_PROFILES, type RedisProfile } from './redis-profiles';
 
@@ -26,7 +27,7 @@ export class RedisClientFactory implements OnApplicationShutdown {
    * Connection options for a BullMQ queue or worker that makes and closes its own connections
    * (BullMQ never closes a client it is handed, and a worker needs one per blocking call).
    */
-  connection(profile: RedisProfile, url: string): RedisOptions {
+  connection(profile: RedisProfile, url: string): ConnectionOptions {
     return { ...redisOptionsFromUrl(url), ...REDIS_PROFILES[profile] };
   }
 
@@ -63,9 +64,14 @@ export class RedisClientFactory implements OnApplicationShutdown {
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Closes every client made so far (at shutdown; also for code that runs outside Nest). */
+  async closeAll(): Promise<void> {
     await Promise.all([...this.clients].map(close));
     this.clients.clear();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.closeAll();
   }
 }
 

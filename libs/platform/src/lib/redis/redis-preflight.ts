@@ -1,17 +1,13 @@
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
+import { REDIS_PROFILES } from './redis-profiles';
 
 /**
  * Fails within `timeoutMs` with a message naming the URL when Redis does not answer, instead of
  * letting BullMQ retry forever.
  */
 export async function assertRedisReachable(url: string, timeoutMs = 3000): Promise<void> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  });
+  // A throwaway probe, not a factory client: it runs before any module exists and ends here.
+  const redis = new Redis(url, { ...REDIS_PROFILES.probe, connectTimeout: timeoutMs });
   let lastError: { code?: string; message: string } | undefined;
   redis.on('error', (err: { code?: string; message: string }) => {
     lastError = err;
