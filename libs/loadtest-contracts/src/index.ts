@@ -1,5 +1,6 @@
 export * from './lib/loadtest.constants';
 export * from './lib/client-model';
+export * from './lib/agent-env';
 export * from './lib/failure-class';
 export * from './lib/histogram';
 export * from './lib/run-spec';
