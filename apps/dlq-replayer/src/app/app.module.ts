@@ -1,10 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { LoggerModule } from 'nestjs-pino';
 import { INGEST_REDIS, IngestStorageModule } from '@sousvide/ingest-pipeline';
 import { QUEUE_NAMES } from '@sousvide/loadtest-contracts';
-import { RedisClientsModule } from '@sousvide/platform';
+import { loggerModule, RedisClientsModule } from '@sousvide/platform';
 import { loadReplayerEnv, REPLAYER_DLQ_QUEUE, type ReplayerEnv } from './config/env.schema';
 import { DlqSelector } from './replay/dlq-selector';
 import { ReplayBatch } from './replay/replay-batch';
@@ -24,9 +23,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         // Logs go to stderr: stdout is reserved for the report (`--json` must parse as-is).
-        LoggerModule.forRoot({
-          pinoHttp: [{ level: env.LOG_LEVEL, autoLogging: false }, process.stderr],
-        }),
+        loggerModule(env.LOG_LEVEL, process.stderr),
         RedisClientsModule,
         // Fail calls fast when Redis goes away mid-run instead of queueing them in memory.
         IngestStorageModule.register({ env, redisProfile: 'oneShot' }),

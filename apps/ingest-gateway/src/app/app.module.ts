@@ -1,8 +1,7 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { LoggerModule } from 'nestjs-pino';
 import { IngestMetrics, IngestPipelineModule, IngestService } from '@sousvide/ingest-pipeline';
-import { RedisClientsModule } from '@sousvide/platform';
+import { loggerModule, RedisClientsModule } from '@sousvide/platform';
 import {
   GATEWAY_ENV,
   type GatewayEnv,
@@ -26,7 +25,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot({ pinoHttp: { level: env.LOG_LEVEL, autoLogging: false } }),
+        loggerModule(env.LOG_LEVEL),
         TerminusModule,
         RedisClientsModule,
         IngestPipelineModule.register({ env, controlPublisher: BrokerControlPublisher }),
