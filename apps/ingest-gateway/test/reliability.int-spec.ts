@@ -23,8 +23,8 @@ import { metric, startGateway } from './gateway-process';
 import { runLoad, useIngestStack } from './ingest-stack';
 
 /**
- * The reliability gates of DESIGN.md section 7 end to end: real broker, Redis, store, gateway
- * and replayer processes. "Stored" is always read back from the store, never taken from counters.
+ * The reliability gates of docs/architecture.md section 7 end to end: real broker, Redis, store,
+ * gateway and replayer processes. "Stored" is always read back from the store, never taken from counters.
  */
 describe('reliability gates: nothing lost, nothing stored twice', () => {
   const stack = useIngestStack();

@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
-import { emptyBusinessCounts, LatencyHistogram } from '@sousvide/loadtest-contracts';
+import { emptyBusinessCounts } from '@sousvide/loadtest-contracts';
+import { LatencyHistogram } from '@sousvide/shared-util';
 import { startRedis, type RedisService } from '@sousvide/testing';
 import { RUN_KEYS, RUN_KEYS_TTL_SEC, RunCounters } from '../src';
 

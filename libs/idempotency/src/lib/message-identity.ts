@@ -6,8 +6,8 @@ import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
  * that have none) and its `ts`. Every duplicate the gateway must absorb - a QoS 1 redelivery, a
  * device resending after a reconnect, a replay of a replay, a shared-subscription rebalance -
  * repeats the payload byte for byte, so all three match; a device that restarts its `seq` in a new
- * session (DESIGN.md: "from 0 within a device session") sends a different `ts`, so a reused `seq`
- * is never mistaken for a duplicate.
+ * session (`seq` counts "from 0 within a device session", docs/architecture.md section 3) sends a
+ * different `ts`, so a reused `seq` is never mistaken for a duplicate.
  */
 export interface MessageIdentity {
   deviceId: string;

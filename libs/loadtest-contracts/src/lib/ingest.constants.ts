@@ -1,8 +1,8 @@
 /** Redis keys and names the ingest side shares with the coordinator and the replayer. */
 
 /**
- * The business counters of DESIGN.md section 4, exactly as the runbook names them, then the
- * reliability counters of section 7: `duplicate_total` (copies of an already stored or in-flight
+ * The business counters of docs/architecture.md section 3, exactly as the runbook names them,
+ * then the reliability counters of section 7: `duplicate_total` (copies of an already stored or in-flight
  * message, not in `recv_total`), `spooled_total` (failed messages the DLQ refused, kept in a
  * gateway's local spool instead of `dlq_total`), `spool_drained_total` (moved from a spool into the
  * DLQ) and `replayed_total` (DLQ entries the replayer stored).

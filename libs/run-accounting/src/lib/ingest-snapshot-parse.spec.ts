@@ -1,4 +1,5 @@
-import { emptyBusinessCounts, LatencyHistogram } from '@sousvide/loadtest-contracts';
+import { emptyBusinessCounts } from '@sousvide/loadtest-contracts';
+import { LatencyHistogram } from '@sousvide/shared-util';
 import { diffSnapshots, parseCounts, parseLatency, type IngestSnapshot } from './ingest-snapshot';
 
 describe('ingest snapshot parsing and diff', () => {

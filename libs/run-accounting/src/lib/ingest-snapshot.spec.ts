@@ -1,4 +1,4 @@
-import { LatencyHistogram } from '@sousvide/loadtest-contracts';
+import { LatencyHistogram } from '@sousvide/shared-util';
 import { diffSnapshots, snapshotFromHashes } from './ingest-snapshot';
 
 describe('ingest snapshots', () => {

@@ -2,8 +2,8 @@ import {
   BUSINESS_COUNTERS,
   emptyBusinessCounts,
   type BusinessCounts,
-  type HistogramJson,
 } from '@sousvide/loadtest-contracts';
+import { type HistogramJson } from '@sousvide/shared-util';
 
 /** A run's counters and latency histogram as read from Redis at one moment. */
 export interface IngestSnapshot {

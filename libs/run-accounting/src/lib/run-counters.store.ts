@@ -1,10 +1,6 @@
 import type { Redis } from 'ioredis';
-import {
-  BUSINESS_COUNTERS,
-  LatencyHistogram,
-  type BusinessCounts,
-  type HistogramJson,
-} from '@sousvide/loadtest-contracts';
+import { BUSINESS_COUNTERS, type BusinessCounts } from '@sousvide/loadtest-contracts';
+import { LatencyHistogram, type HistogramJson } from '@sousvide/shared-util';
 import {
   diffSnapshots,
   LATENCY_FIELDS,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnvConfig } from '@sousvide/loadtest-contracts';
+import { parseEnvConfig } from '@sousvide/shared-util';
 import { storageEnvShape } from '@sousvide/ingest-storage';
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { backoffMsEnv, parseEnvConfig } from '@sousvide/loadtest-contracts';
+import { backoffMsEnv } from '@sousvide/loadtest-contracts';
+import { parseEnvConfig } from '@sousvide/shared-util';
 import { storageEnvShape } from '@sousvide/ingest-storage';
 import { pipelineEnvShape } from '@sousvide/ingest-pipeline';
 import { TELEMETRY_TOPIC_FILTER } from '@sousvide/telemetry-schema';

@@ -1,5 +1,5 @@
 import mqtt, { IConnackPacket, MqttClient } from 'mqtt';
-import { BackoffPolicy, fullJitterBackoffMs } from '@sousvide/loadtest-contracts';
+import { BackoffPolicy, fullJitterBackoffMs } from '@sousvide/shared-util';
 import { GATEWAY_SHARED_SUBSCRIPTION } from '@sousvide/telemetry-schema';
 import { RawMessage } from '@sousvide/ingest-pipeline';
 

@@ -1,4 +1,5 @@
-import { agentEnvSchema, type AgentEnv, parseEnvConfig } from '@sousvide/loadtest-contracts';
+import { agentEnvSchema, type AgentEnv } from '@sousvide/loadtest-contracts';
+import { parseEnvConfig } from '@sousvide/shared-util';
 
 export type { AgentEnv };
 

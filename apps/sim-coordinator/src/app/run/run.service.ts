@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import {
   BusinessSummary,
   ConnectionSummary,
-  LatencyHistogram,
   nextAttemptShape,
   PARTITION_JOB_NAMES,
   partitionJobId,
@@ -15,6 +14,7 @@ import {
   summarizeBusiness,
   summarizeConnections,
 } from '@sousvide/loadtest-contracts';
+import { LatencyHistogram } from '@sousvide/shared-util';
 import { COORDINATOR_ENV, CoordinatorEnv } from '../config/env.schema';
 import { ArtifactsWriter } from './artifacts.writer';
 import { attemptRecord, planPartitions } from './attempt-plan';

@@ -1,4 +1,5 @@
-import { LatencyHistogram, type BusinessCounts } from '@sousvide/loadtest-contracts';
+import { type BusinessCounts } from '@sousvide/loadtest-contracts';
+import { LatencyHistogram } from '@sousvide/shared-util';
 import { PendingRunCounters } from './pending-run-counters';
 
 describe('PendingRunCounters', () => {

@@ -1,9 +1,9 @@
 import {
   BUSINESS_COUNTERS,
   emptyBusinessCounts,
-  LatencyHistogram,
   type BusinessCounts,
 } from '@sousvide/loadtest-contracts';
+import { LatencyHistogram } from '@sousvide/shared-util';
 import type { RunCounters } from '@sousvide/run-accounting';
 import type { RedisCircuit } from '../circuit/redis-circuit';
 

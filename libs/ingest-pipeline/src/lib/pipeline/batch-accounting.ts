@@ -4,8 +4,8 @@ import {
   DlqEntry,
   DlqKind,
   emptyBusinessCounts,
-  LatencyHistogram,
 } from '@sousvide/loadtest-contracts';
+import { LatencyHistogram } from '@sousvide/shared-util';
 
 /** Counter deltas, latencies and DLQ entries of one batch, grouped by run. */
 export class BatchAccounting {

@@ -1,8 +1,4 @@
-import {
-  backoffCeilingMs,
-  fullJitterBackoffMs,
-  RECONNECT_BACKOFF_DEFAULTS,
-} from './reconnect-backoff';
+import { backoffCeilingMs, fullJitterBackoffMs } from './backoff';
 
 const policy = { baseMs: 500, capMs: 10_000 };
 
@@ -60,9 +56,5 @@ describe('reconnect backoff', () => {
     }
     const within100ms = delays.filter((d) => d < 100).length;
     expect(within100ms).toBeLessThan(200);
-  });
-
-  it('defaults to 500 ms doubling to 15 s', () => {
-    expect(RECONNECT_BACKOFF_DEFAULTS).toEqual({ baseMs: 500, capMs: 15_000 });
   });
 });

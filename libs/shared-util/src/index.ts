@@ -1,0 +1,3 @@
+export * from './lib/histogram';
+export * from './lib/backoff';
+export * from './lib/env-config';
