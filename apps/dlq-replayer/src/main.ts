@@ -3,7 +3,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
 import { parseReplayArgs, type ParsedCommand } from './app/cli/replay-args';
 import { USAGE } from './app/cli/usage';
-import { UsageError } from './app/cli/usage.error';
+import { UsageError } from '@sousvide/shared-util';
 import { loadReplayerEnv, type ReplayerEnv } from './app/config/env.schema';
 import { assertRedisReachable } from '@sousvide/platform';
 import { ReplayCommand } from './app/replay/replay.command';

@@ -1,7 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { parseRunSpec, RunSpec, RunSpecError } from '@sousvide/loadtest-contracts';
-import { HELP, parseCli, UsageError } from './app/cli/cli-args';
+import { UsageError } from '@sousvide/shared-util';
+import { HELP, parseCli } from './app/cli/cli-args';
 import { progressLine, summaryTable } from './app/cli/summary-table';
 import { CoordinatorEnv, loadCoordinatorEnv } from './app/config/env.schema';
 import { CoordinatorCoreModule } from './app/coordinator-core.module';
