@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import Redis from 'ioredis';
 import { TcpFaultProxy } from '@sousvide/chaos-faults';
-import { RunCounters } from '@sousvide/ingest-storage';
+import { RunCounters } from '@sousvide/run-accounting';
 import type { BusinessCounts } from '@sousvide/loadtest-contracts';
 import {
   cookerTelemetry,

@@ -10,6 +10,7 @@ import {
   INGEST_KEYS,
   QUEUE_NAMES,
 } from '@sousvide/loadtest-contracts';
+import { RUN_KEYS } from '@sousvide/run-accounting';
 import {
   cookerTelemetry,
   MqttService,
@@ -141,7 +142,7 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
       { ...baseEnv, ARTIFACTS_DIR: mkdtempSync(join(tmpdir(), 'gw-runs-')) },
     );
     expect(res.code).toBe(0);
-    const counters = await client.hgetall(INGEST_KEYS.runCounters(runId));
+    const counters = await client.hgetall(RUN_KEYS.runCounters(runId));
     expect(Number(counters['recv_total'])).toBe(2000);
     expect(Number(counters['pipeline_success_total'])).toBe(2000);
     const [ra, rb] = [
@@ -189,8 +190,8 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
     // The binary payloads carry no run id; they count under the no-run bucket.
     const seen = await pollUntil(
       async () => ({
-        run: await client.hgetall(INGEST_KEYS.runCounters(runId)),
-        noRun: await client.hgetall(INGEST_KEYS.runCounters('_none')),
+        run: await client.hgetall(RUN_KEYS.runCounters(runId)),
+        noRun: await client.hgetall(RUN_KEYS.runCounters('_none')),
         failedHere: await metric(gw.opsUrl, 'ingest_parse_fail_total'),
       }),
       ({ run, noRun, failedHere }) =>

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { Queue } from 'bullmq';
-import { RunCounters } from '@sousvide/ingest-storage';
+import { RunCounters } from '@sousvide/run-accounting';
 import {
   accountForRun,
   BusinessSummary,
@@ -24,8 +24,8 @@ import { metric, startGateway } from './gateway-process';
 import { runLoad, useIngestStack } from './ingest-stack';
 
 /**
- * The reliability gates of DESIGN.md section 7 end to end: real broker, Redis, store, gateway
- * and replayer processes. "Stored" is always read back from the store, never taken from counters.
+ * The reliability gates of docs/architecture.md section 7 end to end: real broker, Redis, store,
+ * gateway and replayer processes. "Stored" is always read back from the store, never taken from counters.
  */
 describe('reliability gates: nothing lost, nothing stored twice', () => {
   const stack = useIngestStack();

@@ -1,11 +1,11 @@
 import {
   CLIENT_MODELS,
   ClientModel,
-  LatencyHistogram,
   PartitionResult,
   PartitionSpec,
   totalFailures,
 } from '@sousvide/loadtest-contracts';
+import { LatencyHistogram } from '@sousvide/shared-util';
 import { BrokerOutage, MqttService, startMosquitto, waitFor } from '@sousvide/testing';
 import { clientFactoryFor } from '../src/app/clients/client-models';
 import { PartitionRunner } from '../src/app/partition/partition-runner';

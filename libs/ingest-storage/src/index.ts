@@ -1,5 +1,4 @@
 export * from './lib/redis/heartbeat.store';
-export * from './lib/redis/run-counters.store';
 export * from './lib/redis/failsafe.gate';
 export { isRedisUnreachable } from './lib/redis/error-message.util';
 export * from './lib/dlq/dlq.producer';

@@ -1,5 +1,5 @@
 import type { IConnectPacket } from 'mqtt-packet';
-import type { BackoffPolicy } from '@sousvide/loadtest-contracts';
+import type { BackoffPolicy } from '@sousvide/shared-util';
 import type { Delivery } from './delivery';
 import type { ConsumerEvent } from './consumer-event';
 import { MqttConsumerError } from './mqtt-consumer.error';

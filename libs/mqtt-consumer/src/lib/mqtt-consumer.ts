@@ -1,5 +1,5 @@
 import type * as mqttPacket from 'mqtt-packet';
-import { fullJitterBackoffMs } from '@sousvide/loadtest-contracts';
+import { fullJitterBackoffMs } from '@sousvide/shared-util';
 import { ConsumerLink } from './consumer-link';
 import {
   connectPacket,

@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import {
-  backoffMsEnv,
-  parseEnvConfig,
-  RECONNECT_BACKOFF_DEFAULTS,
-} from '@sousvide/loadtest-contracts';
+import { backoffMsEnv, RECONNECT_BACKOFF_DEFAULTS } from '@sousvide/loadtest-contracts';
+import { parseEnvConfig } from '@sousvide/shared-util';
 
 /** The coordinator's environment, validated once at boot; nothing else reads process.env. */
 export const coordinatorEnvSchema = z.object({

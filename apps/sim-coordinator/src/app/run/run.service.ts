@@ -1,34 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   BusinessSummary,
   ConnectionSummary,
-  LatencyHistogram,
   nextAttemptShape,
   PARTITION_JOB_NAMES,
   partitionJobId,
-  PartitionSpec,
   QUEUE_NAMES,
   RunSpec,
-  splitConnections,
   summarizeBusiness,
   summarizeConnections,
 } from '@sousvide/loadtest-contracts';
-import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  COORDINATOR_ENV,
-  COORDINATOR_REDIS,
-  CoordinatorEnv,
-  INGEST_REDIS,
-} from '../config/env.schema';
+import { LatencyHistogram } from '@sousvide/shared-util';
+import { COORDINATOR_ENV, CoordinatorEnv } from '../config/env.schema';
 import { ArtifactsWriter } from './artifacts.writer';
-import { BusinessSummaryCollector } from './business-summary.collector';
+import { attemptRecord, planPartitions } from './attempt-plan';
 import { AttemptProgress, AttemptSupervisor } from './attempt-supervisor';
-import { hostFacts } from './host-facts';
+import { BackendLog } from './backend-log';
+import { BusinessSummaryCollector } from './business-summary.collector';
 import { LocalAgentPool } from './local-agent-pool';
 import { RunIdTakenError } from './run-id-taken.error';
 
@@ -61,21 +53,15 @@ export interface RunOutcome {
 /** Runs a load test: attempts with the retry policy, each supervised and written to disk. */
 @Injectable()
 export class RunService {
-  private readonly artifacts: ArtifactsWriter;
-  private readonly supervisor: AttemptSupervisor;
-  private readonly business: BusinessSummaryCollector;
-
   constructor(
     @InjectQueue(QUEUE_NAMES.partitions) private readonly queue: Queue,
-    @InjectQueue(QUEUE_NAMES.dlq) dlq: Queue,
-    @Inject(INGEST_REDIS) ingestRedis: Redis,
-    @Inject(COORDINATOR_REDIS) private readonly redis: Redis,
     @Inject(COORDINATOR_ENV) private readonly env: CoordinatorEnv,
-  ) {
-    this.artifacts = new ArtifactsWriter(env.ARTIFACTS_DIR);
-    this.supervisor = new AttemptSupervisor(queue, redis);
-    this.business = new BusinessSummaryCollector(ingestRedis, dlq);
-  }
+    private readonly artifacts: ArtifactsWriter,
+    private readonly supervisor: AttemptSupervisor,
+    private readonly business: BusinessSummaryCollector,
+    private readonly agents: LocalAgentPool,
+    private readonly backendLog: BackendLog,
+  ) {}
 
   /**
    * Refuses a run id that already has attempts or jobs, so results never mix. Other files in the
@@ -93,7 +79,7 @@ export class RunService {
 
   async run(spec: RunSpec, options: RunOptions): Promise<RunOutcome> {
     if (options.localAgents) {
-      LocalAgentPool.check(this.env.AGENT_ENTRY);
+      this.agents.check();
     }
     const attempts: AttemptOutcome[] = [];
     let shape = { partitions: spec.partitions, connectParallelism: spec.connectParallelism };
@@ -122,55 +108,14 @@ export class RunService {
     options: RunOptions,
   ): Promise<AttemptOutcome> {
     const dir = await this.artifacts.prepareAttempt(spec.runId, attempt);
-    const startedAt = new Date();
     const deadlineAt = Date.now() + spec.partTimeoutSec * 1000;
-    const counts = splitConnections(spec.totalConnections, shape.partitions);
-    let offset = 0;
-    const specs: PartitionSpec[] = counts.map((connections, part) => {
-      const p: PartitionSpec = {
-        runId: spec.runId,
-        attempt,
-        part,
-        partitions: shape.partitions,
-        connections,
-        deviceOffset: offset,
-        connectParallelism: shape.connectParallelism,
-        mps: spec.mps,
-        durationSec: spec.durationSec,
-        qos: spec.qos,
-        model: spec.model,
-        brokerUrl: spec.brokerUrl,
-        connectTimeoutMs: this.env.CONNECT_TIMEOUT_MS,
-        publishTimeoutMs: this.env.PUBLISH_TIMEOUT_MS,
-        keepaliveSec: this.env.KEEPALIVE_SEC,
-        reconnect: { baseMs: this.env.RECONNECT_BASE_MS, capMs: this.env.RECONNECT_CAP_MS },
-        deadlineAt,
-      };
-      offset += connections;
-      return p;
-    });
-    const runJson = {
-      spec,
-      attempt,
-      shape,
-      startedAt: startedAt.toISOString(),
-      agents: options.localAgents ? 'local' : 'external',
-      env: {
-        REDIS_URL: redact(this.env.REDIS_URL),
-        MQTT_URL: spec.brokerUrl,
-        CONNECT_TIMEOUT_MS: this.env.CONNECT_TIMEOUT_MS,
-        PUBLISH_TIMEOUT_MS: this.env.PUBLISH_TIMEOUT_MS,
-        KEEPALIVE_SEC: this.env.KEEPALIVE_SEC,
-        RECONNECT_BASE_MS: this.env.RECONNECT_BASE_MS,
-        RECONNECT_CAP_MS: this.env.RECONNECT_CAP_MS,
-      },
-      host: hostFacts(),
-    };
+    const specs = planPartitions(spec, attempt, shape, this.env, deadlineAt);
+    const runJson = attemptRecord(spec, attempt, shape, options.localAgents, this.env);
     await this.artifacts.writeJson(dir, 'run.json', runJson);
 
     const before = await this.business.snapshot(spec.runId);
     const dispatchedAt = Date.now();
-    const backendLog = this.startBackendLog(dir);
+    const backendLog = this.backendLog.start(dir);
     const jobIds = specs.map((p) => partitionJobId(p.runId, p.attempt, p.part));
     await this.queue.addBulk(
       specs.map((data, i) => ({
@@ -184,10 +129,9 @@ export class RunService {
         },
       })),
     );
-    const pool = options.localAgents
-      ? new LocalAgentPool(this.env.AGENT_ENTRY, this.env.REDIS_URL)
+    const agents = options.localAgents
+      ? this.agents.start(shape.partitions, dir, `local-${spec.runId}-a${attempt}`)
       : undefined;
-    pool?.start(shape.partitions, dir, `local-${spec.runId}-a${attempt}`);
     let outcomes;
     try {
       outcomes = await this.supervisor.supervise(jobIds, {
@@ -198,7 +142,7 @@ export class RunService {
         onProgress: (p) => options.onProgress?.(attempt, p),
       });
     } finally {
-      await pool?.stop();
+      await agents?.stop();
       await removeUntakenJobs(this.queue, jobIds);
     }
     for (const [i, id] of jobIds.entries()) {
@@ -234,7 +178,7 @@ export class RunService {
       summary.published_total,
       dispatchedAt,
     );
-    stopProcessGroup(backendLog);
+    backendLog?.stop();
     if (spec.requireBusinessSummary && !business) {
       reasons.push(
         'REQUIRE_BUSINESS_SUMMARY=1 but no business-summary.json was produced for this attempt (no gateway counted this run)',
@@ -295,21 +239,6 @@ export class RunService {
     await this.artifacts.writeJson(dir, 'business-summary.json', business);
     return business;
   }
-
-  /** Streams the backend's log for the attempt into backend.log (BACKEND_LOG_CMD). */
-  private startBackendLog(dir: string): ReturnType<typeof spawn> | undefined {
-    if (!this.env.BACKEND_LOG_CMD) {
-      return undefined;
-    }
-    const fd = openSync(join(dir, 'backend.log'), 'a');
-    const child = spawn('sh', ['-c', this.env.BACKEND_LOG_CMD], {
-      stdio: ['ignore', fd, fd],
-      detached: false,
-    });
-    closeSync(fd);
-    child.on('error', () => undefined);
-    return child;
-  }
 }
 
 /** Jobs no agent took must not linger: a later agent would pick up a dead attempt's part. */
@@ -321,18 +250,4 @@ async function removeUntakenJobs(queue: Queue, jobIds: string[]): Promise<void> 
       await job.remove().catch(() => undefined);
     }
   }
-}
-
-function stopProcessGroup(child: ReturnType<typeof spawn> | undefined): void {
-  if (child?.pid !== undefined && child.exitCode === null) {
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      child.kill('SIGTERM');
-    }
-  }
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
