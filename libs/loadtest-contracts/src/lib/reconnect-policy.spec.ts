@@ -1,13 +1,29 @@
-import { backoffMsEnv, RECONNECT_BACKOFF_DEFAULTS } from './reconnect-policy';
+import {
+  backoffMsEnv,
+  RECONNECT_BACKOFF_DEFAULTS,
+  RECONNECT_BACKOFF_LIMITS,
+} from './reconnect-policy';
 
 describe('reconnect policy', () => {
-  it('defaults to 500 ms doubling to 15 s', () => {
-    expect(RECONNECT_BACKOFF_DEFAULTS).toEqual({ baseMs: 500, capMs: 15_000 });
+  it('reads env values as whole milliseconds within the limits, defaulting when unset', () => {
+    for (const bound of ['baseMs', 'capMs'] as const) {
+      const schema = backoffMsEnv(bound, RECONNECT_BACKOFF_DEFAULTS[bound]);
+      const { min, max } = RECONNECT_BACKOFF_LIMITS[bound];
+      expect(schema.parse(undefined)).toBe(RECONNECT_BACKOFF_DEFAULTS[bound]);
+      expect(schema.parse('250')).toBe(250);
+      expect(schema.parse(String(max))).toBe(max);
+      for (const bad of [String(min - 1), String(max + 1), '1.5', 'soon']) {
+        expect(schema.safeParse(bad).success).toBe(false);
+      }
+    }
   });
 
-  it('takes a bound from the environment within its limits, naming nothing else', () => {
-    expect(backoffMsEnv('capMs', 5000).parse(undefined)).toBe(5000);
-    expect(backoffMsEnv('capMs', 5000).parse('700')).toBe(700);
-    expect(backoffMsEnv('baseMs', 100).safeParse('60001').success).toBe(false);
+  it('has defaults that pass the limits, with the base below the cap', () => {
+    for (const bound of ['baseMs', 'capMs'] as const) {
+      const { min, max } = RECONNECT_BACKOFF_LIMITS[bound];
+      expect(RECONNECT_BACKOFF_DEFAULTS[bound]).toBeGreaterThanOrEqual(min);
+      expect(RECONNECT_BACKOFF_DEFAULTS[bound]).toBeLessThanOrEqual(max);
+    }
+    expect(RECONNECT_BACKOFF_DEFAULTS.baseMs).toBeLessThan(RECONNECT_BACKOFF_DEFAULTS.capMs);
   });
 });

@@ -7,27 +7,56 @@ const msg = (i: number): RawMessage => ({
   receivedAt: i,
 });
 
+/** A batcher of up to 3 messages, one batch at a time, recording each batch's messages. */
+function recordingBatcher(maxWaitMs: number): { b: IngestBatcher; batches: number[][] } {
+  const batches: number[][] = [];
+  const b = new IngestBatcher({
+    maxBatch: 3,
+    maxWaitMs,
+    concurrency: 1,
+    process: (batch) => {
+      batches.push(batch.map((m) => m.receivedAt));
+      return Promise.resolve();
+    },
+    onError: () => undefined,
+  });
+  return { b, batches };
+}
+
 describe('IngestBatcher', () => {
-  it('flushes full batches at once and the remainder after the wait', async () => {
-    const batches: number[][] = [];
-    const b = new IngestBatcher({
-      maxBatch: 3,
-      maxWaitMs: 20,
-      concurrency: 1,
-      process: (batch) => {
-        batches.push(batch.map((m) => m.receivedAt));
-        return Promise.resolve();
-      },
-      onError: () => undefined,
-    });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('flushes a full batch at once and a partial one when maxWaitMs has passed, not before', async () => {
+    jest.useFakeTimers();
+    const { b, batches } = recordingBatcher(20);
+    [0, 1, 2].forEach((i) => b.push(msg(i)));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(batches).toEqual([[0, 1, 2]]);
+
+    [3, 4].forEach((i) => b.push(msg(i)));
+    await jest.advanceTimersByTimeAsync(19);
+    expect({ batches: batches.length, buffered: b.buffered }).toEqual({ batches: 1, buffered: 2 });
+    await jest.advanceTimersByTimeAsync(1);
+    expect(batches).toEqual([
+      [0, 1, 2],
+      [3, 4],
+    ]);
+  });
+
+  it('sends what arrived while every slot was busy next, full or not, without waiting', async () => {
+    jest.useFakeTimers();
+    const { b, batches } = recordingBatcher(1000);
     for (let i = 0; i < 7; i += 1) {
       b.push(msg(i));
     }
-    await new Promise((r) => setTimeout(r, 60));
+    await jest.advanceTimersByTimeAsync(0);
     expect(batches).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
   });
 
   it('never runs more batches at once than its concurrency, and drain waits for all', async () => {
+    jest.useFakeTimers();
     let running = 0;
     let peak = 0;
     let done = 0;
@@ -38,6 +67,7 @@ describe('IngestBatcher', () => {
       process: async (batch) => {
         running += 1;
         peak = Math.max(peak, running);
+        // A store that takes 10 ms per batch (fake time).
         await new Promise((r) => setTimeout(r, 10));
         running -= 1;
         done += batch.length;
@@ -47,7 +77,13 @@ describe('IngestBatcher', () => {
     for (let i = 0; i < 11; i += 1) {
       b.push(msg(i));
     }
-    await b.drain();
+    let drained = false;
+    const drain = b.drain().then(() => (drained = true));
+    await jest.advanceTimersByTimeAsync(10);
+    // Two slots: after one store round trip only two batches (4 messages) are done.
+    expect({ done, drained }).toEqual({ done: 4, drained: false });
+    await jest.runAllTimersAsync();
+    await drain;
     expect(done).toBe(11);
     expect(peak).toBe(2);
     expect(b.buffered).toBe(0);
