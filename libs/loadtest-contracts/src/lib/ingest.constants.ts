@@ -2,10 +2,10 @@
 
 /**
  * The business counters of docs/architecture.md section 3, exactly as the runbook names them,
- * then the reliability counters of section 7: `duplicate_total` (copies of an already stored or in-flight
- * message, not in `recv_total`), `spooled_total` (failed messages the DLQ refused, kept in a
- * gateway's local spool instead of `dlq_total`), `spool_drained_total` (moved from a spool into the
- * DLQ) and `replayed_total` (DLQ entries the replayer stored).
+ * then the reliability counters (section 7): `duplicate_total` (copies of an already stored or
+ * in-flight message, not in `recv_total`), `spooled_total` (failed messages the DLQ refused,
+ * kept in a gateway's local spool instead of `dlq_total`), `spool_drained_total` (moved from a
+ * spool into the DLQ) and `replayed_total` (DLQ entries the replayer stored).
  */
 export const BUSINESS_COUNTERS = [
   'recv_total',
@@ -49,10 +49,13 @@ export type DlqKind = (typeof DLQ_KINDS)[number];
 /** Job name on the `ingest-dlq` queue. */
 export const DLQ_JOB_NAMES = { failedMessage: 'failed-message' } as const;
 
-/** One failed message in the DLQ; the job id is `key`. */
+/** One failed message in the DLQ; its job id is {@link dlqJobId}(kind, key). */
 export interface DlqEntry {
   kind: DlqKind;
-  /** Idempotency key: `deviceId:seq` (or `deviceId:ts:<ts>`, or `raw:<sha256>` for unparsable). */
+  /**
+   * Message identity: `deviceId:seq:ts` (`deviceId:-:ts` without a seq; ADR 0005), or
+   * `raw:<sha256 prefix>` for an unparsable payload.
+   */
   key: string;
   topic: string;
   /** Original payload, base64 (it may not be UTF-8). */

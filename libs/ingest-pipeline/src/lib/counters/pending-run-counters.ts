@@ -42,7 +42,10 @@ export class PendingRunCounters implements RunCounterSink {
     private readonly log: (obj: Record<string, unknown>, msg: string) => void,
     /** While Redis is known down, flushes keep the deltas without trying. */
     private readonly redis?: Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>,
-    /** Prefix of delta ids: unique per process (gateway id + start time). */
+    /**
+     * Prefix of delta ids, unique per process: the wiring passes the gateway id and start time
+     * (pids repeat across containers, where every gateway may be pid 1); tests keep the default.
+     */
     private readonly idPrefix = `${process.pid}-${Date.now()}`,
   ) {}
 
