@@ -1,4 +1,5 @@
 /** Redis keys and names the ingest side shares with the coordinator and the replayer. */
+import { zeroCounts, type Counts } from '@sousvide/shared-util';
 
 /**
  * The business counters of docs/architecture.md section 3, exactly as the runbook names them,
@@ -25,10 +26,10 @@ export const BUSINESS_COUNTERS = [
   'replayed_total',
 ] as const;
 export type BusinessCounter = (typeof BUSINESS_COUNTERS)[number];
-export type BusinessCounts = Record<BusinessCounter, number>;
+export type BusinessCounts = Counts<BusinessCounter>;
 
 export function emptyBusinessCounts(): BusinessCounts {
-  return Object.fromEntries(BUSINESS_COUNTERS.map((c) => [c, 0])) as BusinessCounts;
+  return zeroCounts(BUSINESS_COUNTERS);
 }
 
 /** Run id used for telemetry that carries none (real devices). */

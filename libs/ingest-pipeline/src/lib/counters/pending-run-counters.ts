@@ -3,7 +3,7 @@ import {
   emptyBusinessCounts,
   type BusinessCounts,
 } from '@sousvide/loadtest-contracts';
-import { LatencyHistogram } from '@sousvide/shared-util';
+import { addCounts, LatencyHistogram } from '@sousvide/shared-util';
 import type { RunCounters } from '@sousvide/run-accounting';
 import type { RedisCircuit } from '../circuit/redis-circuit';
 
@@ -55,9 +55,7 @@ export class PendingRunCounters implements RunCounterSink {
       p = { counts: emptyBusinessCounts(), latency: new LatencyHistogram() };
       this.pending.set(runId, p);
     }
-    for (const c of BUSINESS_COUNTERS) {
-      p.counts[c] += counts[c] ?? 0;
-    }
+    addCounts(BUSINESS_COUNTERS, p.counts, counts);
     if (latency) {
       p.latency.merge(latency);
     }
