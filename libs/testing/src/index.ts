@@ -1,6 +1,7 @@
 // Public API of @sousvide/testing: container harness for integration tests (type:testing only).
 export { IMAGE_DEFAULTS, resolveImage } from './lib/images';
 export type { ImageVar } from './lib/images';
+export type { StartedService } from './lib/service';
 export { startRedis } from './lib/redis';
 export type { RedisOptions, RedisService } from './lib/redis';
 export { startMosquitto } from './lib/mosquitto';

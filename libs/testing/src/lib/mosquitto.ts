@@ -6,7 +6,7 @@ import {
   Wait,
 } from 'testcontainers';
 import { freePort } from './free-port';
-import { ensureImage, resolveImage, startingImage } from './images';
+import { startService } from './service';
 
 export interface MqttService {
   /** mqtt://host:port */
@@ -59,33 +59,29 @@ const STOP_GRACE_MS = 10_000;
 /** Starts a throwaway Mosquitto 2 broker from MOSQUITTO_IMAGE (default eclipse-mosquitto:2). */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<MqttService> {
   const CONFIG = configText(options.persistence ?? false);
-  const image = resolveImage('MOSQUITTO_IMAGE');
-  await ensureImage('MOSQUITTO_IMAGE', image);
   // Fixed host port: a random one may change on restart(), which would break clients' URL.
   const hostPort = await freePort();
-  const container = await startingImage(image, () =>
-    new GenericContainer(image)
-      .withExposedPorts({ container: 1883, host: hostPort })
-      .withCopyContentToContainer([{ content: CONFIG, target: CONFIG_PATH, mode: 0o644 }])
-      // Both images have mosquitto on PATH; the official entrypoint just execs the command.
-      .withCommand(['mosquitto', '-c', CONFIG_PATH])
-      // Load tests open thousands of connections; the default soft limit (1024) is too low.
-      .withUlimits({ nofile: { soft: 20000, hard: 20000 } })
-      .withWaitStrategy(Wait.forListeningPorts())
-      .withStartupTimeout(60_000)
-      .start(),
+  const { container, url, host, port, stop } = await startService(
+    'MOSQUITTO_IMAGE',
+    'mqtt',
+    1883,
+    (image) =>
+      new GenericContainer(image)
+        .withExposedPorts({ container: 1883, host: hostPort })
+        .withCopyContentToContainer([{ content: CONFIG, target: CONFIG_PATH, mode: 0o644 }])
+        // Both images have mosquitto on PATH; the official entrypoint just execs the command.
+        .withCommand(['mosquitto', '-c', CONFIG_PATH])
+        // Load tests open thousands of connections; the default soft limit (1024) is too low.
+        .withUlimits({ nofile: { soft: 20000, hard: 20000 } })
+        .withWaitStrategy(Wait.forListeningPorts()),
   );
-  const host = container.getHost();
-  const port = container.getMappedPort(1883);
   return {
-    url: `mqtt://${host}:${port}`,
+    url,
     host,
     port,
     containerId: container.getId(),
-    stop: async () => {
-      await container.stop();
-    },
-    restart: (o = {}) => restartContainer(container, `mqtt://${host}:${port}`, o.downMs ?? 0),
+    stop,
+    restart: (o = {}) => restartContainer(container, url, o.downMs ?? 0),
   };
 }
 
