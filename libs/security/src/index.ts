@@ -3,3 +3,12 @@
 export { REDACTED, redactText, redactUrl } from './lib/redact';
 export { readSecretFile, secretEnvShape, withSecretFiles } from './lib/secret-env';
 export type { SecretFileReader, SecretRule } from './lib/secret-env';
+export {
+  loadTlsClientOptions,
+  tlsClientOptionsFromEnv,
+  tlsEnvShape,
+  tlsFileVars,
+} from './lib/tls-options';
+export type { TlsClientOptions, TlsFileLabels, TlsFiles } from './lib/tls-options';
+export { TlsConfigError } from './lib/tls-config.error';
+export type { TlsConfigErrorCode } from './lib/tls-config.error';
