@@ -12,3 +12,29 @@ export {
 export type { TlsClientOptions, TlsFileLabels, TlsFiles } from './lib/tls-options';
 export { TlsConfigError } from './lib/tls-config.error';
 export type { TlsConfigErrorCode } from './lib/tls-config.error';
+export {
+  DEVICE_PASSWORD_SCHEME,
+  devicePassword,
+  FLEET_SECRET_MIN_LENGTH,
+  fleetSecretFingerprint,
+  generateSecret,
+} from './lib/fleet/device-credentials';
+export { BROKER_AUTH_FORMATS, fleetManifestSchema } from './lib/fleet/fleet-manifest';
+export type { BrokerAuthFormat, FleetManifest } from './lib/fleet/fleet-manifest';
+export {
+  hashMosquittoPassword,
+  MOSQUITTO_PBKDF2_ITERATIONS,
+  MOSQUITTO_SALT_BYTES,
+  parsePasswordFileLine,
+  passwordFileLine,
+  verifyMosquittoPassword,
+} from './lib/mosquitto/mosquitto-password';
+export type { MosquittoPasswordHash } from './lib/mosquitto/mosquitto-password';
+export { DENY_BY_DEFAULT, dynsecConfigJson } from './lib/mosquitto/dynsec-config';
+export type {
+  DynsecAcl,
+  DynsecAclType,
+  DynsecClient,
+  DynsecDefaultAccess,
+  DynsecRole,
+} from './lib/mosquitto/dynsec-config';
