@@ -17,6 +17,7 @@ import {
   RunCounters,
 } from '@sousvide/ingest-storage';
 import { IdempotencyStore } from '@sousvide/idempotency';
+import { redactUrl } from '@sousvide/security';
 import { TELEMETRY_TOPIC_FILTER } from '@sousvide/telemetry-schema';
 import { GATEWAY_ENV, GATEWAY_REDIS, GatewayEnv } from './config/env.schema';
 import { redisOptionsFromUrl } from './config/redis-options';
@@ -168,7 +169,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       ]).finally(() => clearTimeout(timer));
     } catch (err) {
       throw new Error(
-        `Redis at ${this.env.REDIS_URL} unreachable (${(err as Error).message}): check REDIS_URL`,
+        `Redis at ${redactUrl(this.env.REDIS_URL)} unreachable (${(err as Error).message}): check REDIS_URL`,
       );
     }
     const spool = await DurableSpool.open({

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { redactUrl } from '@sousvide/security';
 
 /**
  * Fails within `timeoutMs` with a message naming the URL when Redis does not answer, instead of
@@ -27,7 +28,7 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
   } catch (err) {
     const e = lastError ?? (err as { code?: string; message: string });
     throw new Error(
-      `Redis at ${url.replace(/\/\/([^@/]*)@/, '//***@')} is unreachable (${e.code ?? e.message}): start it with tools/stack/up.sh or set REDIS_URL`,
+      `Redis at ${redactUrl(url)} is unreachable (${e.code ?? e.message}): start it with tools/stack/up.sh or set REDIS_URL`,
     );
   } finally {
     clearTimeout(timer);

@@ -16,6 +16,7 @@ import {
   summarizeBusiness,
   summarizeConnections,
 } from '@sousvide/loadtest-contracts';
+import { redactUrl } from '@sousvide/security';
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -156,7 +157,7 @@ export class RunService {
       startedAt: startedAt.toISOString(),
       agents: options.localAgents ? 'local' : 'external',
       env: {
-        REDIS_URL: redact(this.env.REDIS_URL),
+        REDIS_URL: redactUrl(this.env.REDIS_URL),
         MQTT_URL: spec.brokerUrl,
         CONNECT_TIMEOUT_MS: this.env.CONNECT_TIMEOUT_MS,
         PUBLISH_TIMEOUT_MS: this.env.PUBLISH_TIMEOUT_MS,
@@ -331,8 +332,4 @@ function stopProcessGroup(child: ReturnType<typeof spawn> | undefined): void {
       child.kill('SIGTERM');
     }
   }
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
