@@ -1,5 +1,5 @@
+import { provisionFleet } from '@sousvide/security';
 import { parseProvisionArgs, PROVISION_USAGE, ProvisionUsageError } from './app/provision-args';
-import { provision } from './app/provision';
 
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const o = parsed.options;
-  const r = await provision(o);
+  const r = await provisionFleet(o);
   const seconds = (ms: number): string => (ms / 1000).toFixed(2);
   if (o.json) {
     const { manifest, manifestFile, identitiesFile, identitiesBytes, hashMs, totalMs } = r;

@@ -38,3 +38,12 @@ export type {
   DynsecDefaultAccess,
   DynsecRole,
 } from './lib/mosquitto/dynsec-config';
+export {
+  aclFileText,
+  CONTROL_TOPIC_FILTER,
+  deviceRole,
+  gatewayRole,
+} from './lib/provision/broker-policy';
+export { BROKER_AUTH_MOUNT } from './lib/provision/broker-files';
+export { provisionFleet } from './lib/provision/provision-fleet';
+export type { FleetProvisionOptions, ProvisionResult } from './lib/provision/provision-fleet';

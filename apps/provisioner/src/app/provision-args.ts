@@ -1,19 +1,10 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { BROKER_AUTH_FORMATS, BrokerAuthFormat } from '@sousvide/security';
+import { BROKER_AUTH_FORMATS, FleetProvisionOptions } from '@sousvide/security';
 
 /** One provisioning run, validated. */
-export interface ProvisionOptions {
-  devices: number;
-  out: string;
-  format: BrokerAuthFormat;
-  prefix: string;
-  gatewayUser: string;
-  fleetSecretFile: string;
-  gatewayPasswordFile: string;
-  rotate: boolean;
-  iterations: number;
+export interface ProvisionOptions extends FleetProvisionOptions {
   json: boolean;
 }
 

@@ -6,18 +6,33 @@ import {
   DEVICE_PASSWORD_SCHEME,
   devicePassword,
   FLEET_SECRET_MIN_LENGTH,
-  FleetManifest,
   fleetSecretFingerprint,
-  hashMosquittoPassword,
-} from '@sousvide/security';
+} from '../fleet/device-credentials';
+import { BrokerAuthFormat, FleetManifest } from '../fleet/fleet-manifest';
+import { hashMosquittoPassword } from '../mosquitto/mosquitto-password';
 import { HashedIdentity, writeBrokerFiles } from './broker-files';
-import { ProvisionOptions } from './provision-args';
 import { ensureSecret, SecretSource, writeAtomically } from './secret-files';
 
 /** Gateway passwords are generated at 43 characters; a hand-made one must still be long. */
 const GATEWAY_PASSWORD_MIN_LENGTH = 24;
 /** Hashes in flight at once: enough to keep libuv's thread pool busy, bounded in memory. */
 const HASH_BATCH = 512;
+
+/** What to provision (the provisioner's options; every field is required here). */
+export interface FleetProvisionOptions {
+  /** Devices `<prefix>000000` .. `<prefix>(devices-1)`, as the simulator names them. */
+  devices: number;
+  /** Output directory: fleet.json, the secrets, and mosquitto/ for the broker. */
+  out: string;
+  format: BrokerAuthFormat;
+  prefix: string;
+  gatewayUser: string;
+  /** Kept when present (unless `rotate`), made when missing. */
+  fleetSecretFile: string;
+  gatewayPasswordFile: string;
+  rotate: boolean;
+  iterations: number;
+}
 
 export interface ProvisionResult {
   manifest: FleetManifest;
@@ -33,7 +48,10 @@ export interface ProvisionResult {
  * Provisions `devices` device identities and the gateway's: secrets (kept or made), PBKDF2
  * hashes of every password, the broker's files and the manifest. No device password is written.
  */
-export async function provision(o: ProvisionOptions, now = new Date()): Promise<ProvisionResult> {
+export async function provisionFleet(
+  o: FleetProvisionOptions,
+  now = new Date(),
+): Promise<ProvisionResult> {
   const started = performance.now();
   mkdirSync(o.out, { recursive: true, mode: 0o700 });
   const brokerDir = join(o.out, 'mosquitto');

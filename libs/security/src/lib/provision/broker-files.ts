@@ -1,14 +1,13 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { BrokerAuthFormat } from '../fleet/fleet-manifest';
 import {
-  BrokerAuthFormat,
   DENY_BY_DEFAULT,
   DynsecClient,
   dynsecConfigJson,
   DynsecRole,
-  MosquittoPasswordHash,
-  passwordFileLine,
-} from '@sousvide/security';
+} from '../mosquitto/dynsec-config';
+import { MosquittoPasswordHash, passwordFileLine } from '../mosquitto/mosquitto-password';
 import {
   aclFileText,
   deviceRole,

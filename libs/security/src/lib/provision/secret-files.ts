@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { generateSecret, readSecretFile } from '@sousvide/security';
+import { generateSecret } from '../fleet/device-credentials';
+import { readSecretFile } from '../secret-env';
 
 /** A secret the run uses, and whether this run made it. */
 export interface SecretSource {

@@ -5,7 +5,7 @@ import {
   telemetryTopic,
   TOPIC_ROOT,
 } from '@sousvide/telemetry-schema';
-import { DynsecRole } from '@sousvide/security';
+import { DynsecRole } from '../mosquitto/dynsec-config';
 
 /**
  * Who may do what on the broker (DESIGN.md section 3, issue 15), from the topic names the apps

@@ -1,22 +1,22 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  devicePassword,
-  fleetManifestSchema,
-  parsePasswordFileLine,
-  verifyMosquittoPassword,
-} from '@sousvide/security';
-import { parseProvisionArgs, ProvisionOptions } from './provision-args';
-import { provision } from './provision';
+import { devicePassword } from '../fleet/device-credentials';
+import { fleetManifestSchema } from '../fleet/fleet-manifest';
+import { parsePasswordFileLine, verifyMosquittoPassword } from '../mosquitto/mosquitto-password';
+import { FleetProvisionOptions, provisionFleet } from './provision-fleet';
 
-const optionsFor = (argv: string[]): ProvisionOptions => {
-  const parsed = parseProvisionArgs(argv);
-  if (parsed.command !== 'run') {
-    throw new Error('expected run options');
-  }
-  return parsed.options;
-};
+const provision = (o: Partial<FleetProvisionOptions> & { devices: number; out: string }) =>
+  provisionFleet({
+    format: 'dynsec',
+    prefix: 'sv-',
+    gatewayUser: 'ingest-gateway',
+    fleetSecretFile: join(o.out, 'fleet-secret'),
+    gatewayPasswordFile: join(o.out, 'gateway-password'),
+    rotate: false,
+    iterations: 101,
+    ...o,
+  });
 const mode = (file: string): number => statSync(file).mode & 0o777;
 
 describe('provision (real files in a temporary directory)', () => {
@@ -28,7 +28,7 @@ describe('provision (real files in a temporary directory)', () => {
   afterEach(() => rmSync(out, { recursive: true, force: true }));
 
   it('writes dynsec identities whose hashes match the passwords derived from the fleet secret', async () => {
-    const r = await provision(optionsFor(['--devices', '3', '--out', out]));
+    const r = await provision({ devices: 3, out });
     const secret = readFileSync(join(out, 'fleet-secret'), 'utf8').trim();
     const gatewayPassword = readFileSync(join(out, 'gateway-password'), 'utf8').trim();
     expect(mode(join(out, 'fleet-secret'))).toBe(0o600);
@@ -61,7 +61,7 @@ describe('provision (real files in a temporary directory)', () => {
   });
 
   it('writes a manifest that holds no secret', async () => {
-    const r = await provision(optionsFor(['--devices', '2', '--out', out]));
+    const r = await provision({ devices: 2, out });
     const text = readFileSync(r.manifestFile, 'utf8');
     expect(fleetManifestSchema.parse(JSON.parse(text))).toEqual(r.manifest);
     for (const s of r.secrets) {
@@ -71,11 +71,11 @@ describe('provision (real files in a temporary directory)', () => {
   });
 
   it('keeps existing secrets, so provisioning again keeps every device password; --rotate replaces them', async () => {
-    const first = await provision(optionsFor(['--devices', '2', '--out', out]));
-    const again = await provision(optionsFor(['--devices', '4', '--out', out]));
+    const first = await provision({ devices: 2, out });
+    const again = await provision({ devices: 4, out });
     expect(again.secrets.map((s) => s.created)).toEqual([false, false]);
     expect(again.manifest.fleetSecretFingerprint).toBe(first.manifest.fleetSecretFingerprint);
-    const rotated = await provision(optionsFor(['--devices', '4', '--out', out, '--rotate']));
+    const rotated = await provision({ devices: 4, out, rotate: true });
     expect(rotated.secrets.map((s) => s.created)).toEqual([true, true]);
     expect(rotated.manifest.fleetSecretFingerprint).not.toBe(first.manifest.fleetSecretFingerprint);
   });
@@ -83,15 +83,15 @@ describe('provision (real files in a temporary directory)', () => {
   it('refuses a given fleet secret that is too short, writing no identities', async () => {
     const file = join(out, 'weak');
     writeFileSync(file, 'short\n');
-    await expect(
-      provision(optionsFor(['--devices', '1', '--out', out, '--fleet-secret-file', file])),
-    ).rejects.toThrow(`the fleet secret in ${file} is shorter than 32 characters`);
+    await expect(provision({ devices: 1, out, fleetSecretFile: file })).rejects.toThrow(
+      `the fleet secret in ${file} is shorter than 32 characters`,
+    );
     expect(() => statSync(join(out, 'fleet.json'))).toThrow();
   });
 
   it('writes a $7$ password file and the acl patterns for --format passwd, removing dynsec files', async () => {
-    await provision(optionsFor(['--devices', '2', '--out', out]));
-    const r = await provision(optionsFor(['--devices', '2', '--out', out, '--format', 'passwd']));
+    await provision({ devices: 2, out });
+    const r = await provision({ devices: 2, out, format: 'passwd' });
     const secret = r.secrets[0].value;
     const lines = readFileSync(r.identitiesFile, 'utf8').trim().split('\n');
     expect(lines.map((l) => parsePasswordFileLine(l).username)).toEqual([
