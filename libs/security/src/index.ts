@@ -9,7 +9,7 @@ export {
   tlsEnvShape,
   tlsFileVars,
 } from './lib/tls-options';
-export type { TlsClientOptions, TlsFileLabels, TlsFiles } from './lib/tls-options';
+export type { TlsClientOptions, TlsFileLabels, TlsFiles, TlsFileVar } from './lib/tls-options';
 export { TlsConfigError } from './lib/tls-config.error';
 export type { TlsConfigErrorCode } from './lib/tls-config.error';
 export {

@@ -35,8 +35,14 @@ const DEFAULT_LABELS: TlsFileLabels = {
 };
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
+/** The TLS file variables of the client named by `P`. */
+export type TlsFileVar<P extends string> =
+  | `${P}_TLS_CA_FILE`
+  | `${P}_TLS_CERT_FILE`
+  | `${P}_TLS_KEY_FILE`;
+
 /** The environment variable names of one client's TLS files: `<PREFIX>_TLS_CA_FILE`, ... */
-export function tlsFileVars(prefix: string): TlsFileLabels {
+export function tlsFileVars<P extends string>(prefix: P): Record<keyof TlsFiles, TlsFileVar<P>> {
   return {
     caFile: `${prefix}_TLS_CA_FILE`,
     certFile: `${prefix}_TLS_CERT_FILE`,
@@ -45,10 +51,12 @@ export function tlsFileVars(prefix: string): TlsFileLabels {
 }
 
 /** Zod shape entries for one client's TLS file variables (all optional paths). */
-export function tlsEnvShape(prefix: string): Record<string, z.ZodOptional<z.ZodString>> {
+export function tlsEnvShape<P extends string>(
+  prefix: P,
+): Record<TlsFileVar<P>, z.ZodOptional<z.ZodString>> {
   return Object.fromEntries(
     Object.values(tlsFileVars(prefix)).map((name) => [name, z.string().min(1).optional()]),
-  );
+  ) as Record<TlsFileVar<P>, z.ZodOptional<z.ZodString>>;
 }
 
 /**
