@@ -1,5 +1,6 @@
 import { provisionFleet } from '@sousvide/security';
-import { parseProvisionArgs, PROVISION_USAGE, ProvisionUsageError } from './app/provision-args';
+import { UsageError } from '@sousvide/shared-util';
+import { parseProvisionArgs, PROVISION_USAGE } from './app/provision-args';
 
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -8,7 +9,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseProvisionArgs(argv);
   } catch (err) {
-    if (err instanceof ProvisionUsageError) {
+    if (err instanceof UsageError) {
       process.stderr.write(`provisioner: ${err.message}\nRun with --help for usage.\n`);
       return EXIT.usage;
     }

@@ -1,10 +1,11 @@
-import { parseProvisionArgs, ProvisionUsageError } from './provision-args';
+import { UsageError } from '@sousvide/shared-util';
+import { parseProvisionArgs } from './provision-args';
 
 const usageError = (argv: string[]): string => {
   try {
     parseProvisionArgs(argv);
   } catch (err) {
-    if (err instanceof ProvisionUsageError) {
+    if (err instanceof UsageError) {
       return err.message;
     }
     throw err;
@@ -73,6 +74,7 @@ describe('parseProvisionArgs', () => {
       '--gateway-user must not look like a device id (<prefix><digits>)',
     );
     expect(usageError(['--devices', '1', '--bogus'])).toContain("Unknown option '--bogus'");
+    expect(usageError(['--devices', '1', 'extra'])).toBe("unexpected argument 'extra'");
   });
 
   it('answers --help without other options', () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { BROKER_AUTH_FORMATS, FleetProvisionOptions } from '@sousvide/security';
+import { readCommandLine, UsageError, validateOptions } from '@sousvide/shared-util';
 
 /** One provisioning run, validated. */
 export interface ProvisionOptions extends FleetProvisionOptions {
@@ -9,9 +9,6 @@ export interface ProvisionOptions extends FleetProvisionOptions {
 }
 
 export type ParsedProvision = { command: 'help' } | { command: 'run'; options: ProvisionOptions };
-
-/** A usage problem: exit code 2, nothing written. */
-export class ProvisionUsageError extends Error {}
 
 export const PROVISION_USAGE = `Usage: provisioner --devices N [options]
 
@@ -89,20 +86,19 @@ const schema = z
     },
   );
 
+/** Reads the command line; a {@link UsageError} (exit 2, nothing written) names what is wrong. */
 export function parseProvisionArgs(argv: readonly string[]): ParsedProvision {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true }));
-  } catch (err) {
-    throw new ProvisionUsageError((err as Error).message);
-  }
+  const { values, positionals } = readCommandLine(argv, OPTIONS);
   if (values.help) {
     return { command: 'help' };
   }
-  if (values.devices === undefined) {
-    throw new ProvisionUsageError('--devices is required');
+  if (positionals.length > 0) {
+    throw new UsageError(`unexpected argument '${positionals[0]}'`);
   }
-  const result = schema.safeParse({
+  if (values.devices === undefined) {
+    throw new UsageError('--devices is required');
+  }
+  const o = validateOptions(schema, {
     devices: values.devices,
     out: values.out,
     format: values.format,
@@ -114,10 +110,6 @@ export function parseProvisionArgs(argv: readonly string[]): ParsedProvision {
     iterations: values.iterations,
     json: values.json,
   });
-  if (!result.success) {
-    throw new ProvisionUsageError(result.error.issues.map((i) => i.message).join('; '));
-  }
-  const o = result.data;
   return {
     command: 'run',
     options: {
