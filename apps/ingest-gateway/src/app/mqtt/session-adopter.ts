@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { INGEST_KEYS } from '@sousvide/loadtest-contracts';
 import { LIVENESS, type GatewayInstance } from '@sousvide/ingest-pipeline';
 import { MqttConsumer, type Delivery } from '@sousvide/mqtt-consumer';
+import { redactText } from '@sousvide/security';
 import type { ConsumerSettings } from '../config/env.schema';
 
 export interface SessionAdopterOptions {
@@ -117,7 +118,10 @@ export class SessionAdopter {
       if (refused) {
         // The owner is back (it holds the session) or the broker is away: try again later.
         await Promise.all(consumers.map((c) => c.close({ endSession: false })));
-        this.o.log({ gatewayId, err: (refused.reason as Error).message }, 'adoption not started');
+        this.o.log(
+          { gatewayId, err: redactText((refused.reason as Error).message) },
+          'adoption not started',
+        );
         return;
       }
       const resumed = consumers.filter((c) => c.sessionPresent);

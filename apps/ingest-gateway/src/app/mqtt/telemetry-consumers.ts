@@ -5,6 +5,7 @@ import {
   type ConsumerStats,
   type Delivery,
 } from '@sousvide/mqtt-consumer';
+import { redactText, redactUrl } from '@sousvide/security';
 import type { ConsumerSettings } from '../config/env.schema';
 
 export interface TelemetryConsumersOptions extends ConsumerSettings {
@@ -46,7 +47,7 @@ export class TelemetryConsumers {
     } catch (err) {
       this.consumers.forEach((c) => c.abort());
       throw new Error(
-        `MQTT broker at ${this.o.url} unreachable: ${(err as Error).message}; check MQTT_URL`,
+        `MQTT broker at ${redactUrl(this.o.url)} unreachable (${redactText((err as Error).message)}): check MQTT_URL`,
       );
     }
   }

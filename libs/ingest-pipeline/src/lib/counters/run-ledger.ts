@@ -5,7 +5,7 @@ import {
   type BusinessCounts,
   type IngestStage,
 } from '@sousvide/loadtest-contracts';
-import { LatencyHistogram } from '@sousvide/shared-util';
+import { addCounts, LatencyHistogram } from '@sousvide/shared-util';
 import type { IdempotencyStore, MessageIdentity } from '@sousvide/idempotency';
 import type { RunCounters, RunDelta } from '@sousvide/run-accounting';
 import type { RedisCircuit } from '../circuit/redis-circuit';
@@ -82,9 +82,7 @@ export class RunLedger implements RunCounterSink {
       this.pending.set(runId, p);
     }
     if (addition.counts) {
-      for (const c of BUSINESS_COUNTERS) {
-        p.counts[c] += addition.counts[c] ?? 0;
-      }
+      addCounts(BUSINESS_COUNTERS, p.counts, addition.counts);
     }
     if (addition.latency) {
       p.latency.merge(addition.latency);
