@@ -182,30 +182,29 @@ export class ChaosRunner {
       await sleep(Math.max(0, next - Date.now()));
       next += tick;
       const cur = await this.scrape(opsUrl);
-      if (!cur || !prev) {
-        prev = cur ?? prev;
-        continue;
-      }
-      if (cur.received < prev.received) {
+      if (cur && prev && cur.startTime !== prev.startTime) {
         // A restarted gateway (gateway-kill) counts from zero again.
         prev = parseGatewayMetrics('');
       }
-      if (t0 === undefined && cur.received > 0) {
+      if (t0 === undefined && cur && prev && cur.received > 0) {
         t0 = Date.now() - tick;
       }
+      // The fault's clock goes on while the gateway does not answer (gateway-kill).
       if (t0 !== undefined) {
         const t = Math.round((Date.now() - t0) / 1000) - 1;
-        series.push({
-          t,
-          received: cur.received - prev.received,
-          stored: cur.stored - prev.stored,
-          failed: cur.failed - prev.failed,
-          dlq: cur.dlq - prev.dlq,
-          spool: cur.spool,
-          p95Ms: p95Between(prev, cur),
-        });
+        if (cur && prev) {
+          series.push({
+            t,
+            received: cur.received - prev.received,
+            stored: cur.stored - prev.stored,
+            failed: cur.failed - prev.failed,
+            dlq: cur.dlq - prev.dlq,
+            spool: cur.spool,
+            p95Ms: p95Between(prev, cur),
+          });
+        }
         if (!injectedAt && t + 1 >= o.faultAt) {
-          atFaultStart = cur;
+          atFaultStart = cur ?? prev;
           proxyAtStart = { ...proxy.stats() };
           this.log(`t=${t + 1}s injecting: ${fault.description}`);
           await guard.inject(fault);
@@ -216,7 +215,7 @@ export class ChaosRunner {
           liftedAt = new Date().toISOString();
         }
       }
-      prev = cur;
+      prev = cur ?? prev;
     }
     return { series, atFaultStart, atEnd: prev, injectedAt, liftedAt, proxyAtStart };
   }
