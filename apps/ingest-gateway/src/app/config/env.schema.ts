@@ -49,7 +49,7 @@ export const gatewayEnvSchema = z
      */
     INGEST_SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
     /** Whether this instance drains the broker sessions of gateways that died (ADR 0015). */
-    INGEST_ADOPT_SESSIONS: z.enum(['on', 'off']).default('off'),
+    INGEST_ADOPT_SESSIONS: z.enum(['on', 'off']).default('on'),
     OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9470),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
