@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { RunCounters } from '@sousvide/run-accounting';
 import { waitFor, waitForStoredPoints } from '@sousvide/testing';
 import { metric, publishTelemetry, startGateway } from './gateway-process';
-import { runLoad, useIngestStack } from './ingest-stack';
+import { expectEachStoredOnce, runLoad, useIngestStack } from './ingest-stack';
 
 /** A TCP server that accepts and never answers: a store that hangs. */
 async function hangingStore(): Promise<{ url: string; close: () => Promise<void> }> {
@@ -58,25 +58,7 @@ describe('ingest gateway: acknowledged only once durable', () => {
 
     const res = await load;
     expect(res.code).toBe(0);
-    // Not the coordinator's summary: it stops waiting once the counters are quiet for 3 s, and
-    // the restarted gateway may still be booting then. The run's counters in Redis, by event.
-    const counters = new RunCounters(stack.client);
-    const done = async () => {
-      const c = (await counters.read(runId)).counts;
-      return c.pipeline_success_total + c.dlq_total;
-    };
-    await waitFor('every message stored or dead-lettered', async () => (await done()) >= 10_000, {
-      timeoutMs: 180_000,
-    });
-    const c = (await counters.read(runId)).counts;
-    // Exactly once each: what the killed process had stored comes back as a counted duplicate,
-    // never as a second success.
-    expect(c.pipeline_success_total + c.dlq_total).toBe(10_000);
-    expect(c).toMatchObject({ recv_total: 10_000, parse_ok_total: 10_000 });
-    expect(await waitForStoredPoints(stack.vm, runId, 10_000 - c.dlq_total)).toEqual({
-      points: 10_000 - c.dlq_total,
-      series: 200,
-    });
+    await expectEachStoredOnce(stack, runId, 10_000, 200);
   });
 
   it('SIGTERM with the store hanging: exits by its deadline, acks nothing unstored; the restart stores all', async () => {

@@ -1,10 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunCounters } from '@sousvide/run-accounting';
-import { waitFor, waitForStoredPoints } from '@sousvide/testing';
+import { waitFor } from '@sousvide/testing';
 import { metric, startGateway } from './gateway-process';
-import { runLoad, useIngestStack } from './ingest-stack';
+import { expectEachStoredOnce, runLoad, useIngestStack } from './ingest-stack';
 
 /**
  * Two gateways on the shared subscription, one SIGKILLed and never restarted. Mosquitto 2.0.11
@@ -42,22 +41,7 @@ describe('ingest gateway: a dead gateway’s sessions adopted by a survivor', ()
     const killedAt = Date.now();
     expect((await load).code).toBe(0);
 
-    const counters = new RunCounters(stack.client);
-    await waitFor(
-      'every message stored or dead-lettered',
-      async () => {
-        const c = (await counters.read(runId)).counts;
-        return c.pipeline_success_total + c.dlq_total >= 10_000;
-      },
-      { timeoutMs: 180_000 },
-    );
-    const c = (await counters.read(runId)).counts;
-    expect(c.pipeline_success_total + c.dlq_total).toBe(10_000);
-    expect(c).toMatchObject({ recv_total: 10_000, parse_ok_total: 10_000 });
-    expect(await waitForStoredPoints(stack.vm, runId, 10_000 - c.dlq_total)).toEqual({
-      points: 10_000 - c.dlq_total,
-      series: 200,
-    });
+    await expectEachStoredOnce(stack, runId, 10_000, 200);
     // The adopter ends the sessions once they were quiet for a second, after the last ack.
     const adoptedLine = () =>
       survivor
