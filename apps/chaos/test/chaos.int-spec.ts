@@ -116,12 +116,14 @@ describe('chaos scenarios (real containers, small scale)', () => {
     args: string[],
     mqttUrl?: string,
     mttrBoundSec = MTTR_BOUND_SEC,
+    durationSec = 26,
   ): Promise<ChaosReport> {
     const runId = `${name}-${Date.now()}`;
     const run = await chaos(
       [
         name,
-        ...['--devices', '200', '--fault-at', '6', '--fault-seconds', '5', '--duration', '26'],
+        ...['--devices', '200', '--fault-at', '6', '--fault-seconds', '5'],
+        ...['--duration', String(durationSec)],
         ...['--mttr-bound', String(mttrBoundSec), '--run-id', runId, '--json'],
         ...args,
       ],
@@ -213,8 +215,9 @@ describe('chaos scenarios (real containers, small scale)', () => {
   });
 
   it('gateway-kill: a gateway SIGKILLed under load and restarted with its GATEWAY_ID loses nothing', async () => {
-    // Its MTTR includes booting a new gateway process, slow on a busy 2-core machine.
-    const report = await scenario('gateway-kill', [], undefined, GATEWAY_BOOT_MTTR_BOUND_SEC);
+    // Its MTTR includes booting a new gateway process, slow on a busy 2-core machine; a longer
+    // load leaves traffic after the restart to recover on.
+    const report = await scenario('gateway-kill', [], undefined, GATEWAY_BOOT_MTTR_BOUND_SEC, 45);
     expect(report.accounting?.lost).toBe(0);
   });
 
