@@ -31,7 +31,9 @@ if (latency) {
   printProgress(() => received);
 }
 process.on('SIGTERM', () => {
-  const report = { received, cpuPercent: cpuPercentSince(cpu0, t0), ...(latency ? { latencyMs: latency.summary() } : {}) };
+  const used = process.cpuUsage(cpu0);
+  const cpuMs = (used.user + used.system) / 1000;
+  const report = { received, cpuPercent: cpuPercentSince(cpu0, t0), cpuMs, ...(latency ? { latencyMs: latency.summary() } : {}) };
   process.stdout.write(`${JSON.stringify(report)}\n`);
   client.end(true, () => process.exit(0));
 });

@@ -2,13 +2,30 @@
 # How fast one gateway instance ingests within the p95 < 200 ms SLO, and at what CPU, beside a
 # bare MQTT.js subscriber that only counts (the reference). For each rate in GW_RATES (msg/s):
 # 1,000 lean devices publish for GW_DURATION s through the broker to (a) one gateway in strict
-# mode, (b) the bare subscriber. Prints a table; not a test.
+# mode, (b) the bare subscriber. Prints a table with the CPU each spends per 1,000 messages;
+# not a test. GW_STACK_PREFIX=<name> runs on containers of its own (<name>-redis, -mosquitto,
+# -victoria, removed at the end) instead of the local stack (tools/stack/up.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . tools/stack/env.sh
-eval "$(bash tools/stack/up.sh)"
+stack=${GW_STACK_PREFIX:-sousvide}
+if [ -n "${GW_STACK_PREFIX:-}" ]; then
+  trap 'docker rm -f "$stack-redis" "$stack-mosquitto" "$stack-victoria" >/dev/null 2>&1 || true' EXIT
+  docker run -d --name "$stack-redis" -p 127.0.0.1::6379 "$REDIS_IMAGE" >/dev/null
+  docker run -d --name "$stack-mosquitto" --ulimit nofile=20000:20000 -p 127.0.0.1::1883 "$MOSQUITTO_IMAGE" >/dev/null
+  docker run -d --name "$stack-victoria" -p 127.0.0.1::8428 "$VICTORIA_IMAGE" >/dev/null
+  host_port() { docker port "$1" "$2/tcp" | head -1 | sed 's/.*://'; }
+  REDIS_URL="redis://127.0.0.1:$(host_port "$stack-redis" 6379)"
+  INFLUX_URL="http://127.0.0.1:$(host_port "$stack-victoria" 8428)"
+  until [ "$(docker exec "$stack-redis" redis-cli ping 2>/dev/null)" = PONG ] &&
+    node -e "fetch('$INFLUX_URL/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; do
+    sleep 0.5
+  done
+else
+  eval "$(bash tools/stack/up.sh)"
+fi
 npx nx run-many -t build -p sim-agent sim-coordinator ingest-gateway --outputStyle=static >/dev/null
-broker_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' sousvide-mosquitto)
+broker_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$stack-mosquitto")
 export MQTT_URL="mqtt://$broker_ip:1883" REDIS_URL INFLUX_URL
 devices=${GW_DEVICES:-1000}
 duration=${GW_DURATION:-20}
@@ -19,7 +36,7 @@ load() { # <rate> <runId>
     --parallelism 100 --mps "$(node -e "console.log($1 / $devices)")" --duration "$duration" --qos 1 --model lean \
     --run-id "$2" --max-attempts 1 >/dev/null 2>"$work/$2.progress" || true
 }
-printf '%-8s %-10s %-10s %-10s %-12s %-10s %-12s\n' rate recv gw_p95_ms gw_p99_ms gw_cpu_% bare_recv bare_cpu_%
+printf '%-8s %-10s %-10s %-10s %-10s %-14s %-10s %-10s %-14s\n' rate recv gw_p95_ms gw_p99_ms gw_cpu_% gw_cpu_ms/1k bare_recv bare_cpu_% bare_cpu_ms/1k
 for rate in ${GW_RATES:-2000 4000 6000 8000}; do
   run="gwrate-$rate-$(date +%s)"
   GATEWAY_ID="bench-gw" OPS_PORT=9478 INGEST_MQTT_CONNECTIONS=4 node dist/apps/ingest-gateway/main.js >"$work/gw-$rate.log" 2>&1 &
@@ -32,13 +49,14 @@ for rate in ${GW_RATES:-2000 4000 6000 8000}; do
   biz="$work/$run/attempt-1/business-summary.json"
   read -r recv p95 p99 < <(node -e "const b=require('$biz');console.log(b.recv_total,b.e2e_latency_ms.p95,b.e2e_latency_ms.p99)" 2>/dev/null || echo "0 - -")
   gwcpu=$(node -e "console.log(Math.round(($c1-$c0)/$(getconf CLK_TCK)/($t1-$t0)*1000)/10)")
+  gwper=$(node -e "console.log($recv > 0 ? Math.round(($c1-$c0)/$(getconf CLK_TCK)*1e7/$recv)/10 : '-')")
   # Reference: the same load to a subscriber that only counts.
   node tools/bench/bare-subscriber.js "$MQTT_URL" >"$work/bare-$rate.out" 2>&1 &
   bare=$!
   until grep -q ready "$work/bare-$rate.out" 2>/dev/null; do sleep 0.2; done
   load "$rate" "bare-$run"
   kill -TERM $bare; wait $bare 2>/dev/null || true
-  read -r brecv bcpu < <(node -e "const l=require('fs').readFileSync('$work/bare-$rate.out','utf8').trim().split('\n').pop();const j=JSON.parse(l);console.log(j.received,j.cpuPercent)")
-  printf '%-8s %-10s %-10s %-10s %-12s %-10s %-12s\n' "$rate" "$recv" "$p95" "$p99" "$gwcpu" "$brecv" "$bcpu"
+  read -r brecv bcpu bper < <(node -e "const l=require('fs').readFileSync('$work/bare-$rate.out','utf8').trim().split('\n').pop();const j=JSON.parse(l);console.log(j.received,j.cpuPercent,j.received>0?Math.round(j.cpuMs*1e4/j.received)/10:'-')")
+  printf '%-8s %-10s %-10s %-10s %-10s %-14s %-10s %-10s %-14s\n' "$rate" "$recv" "$p95" "$p99" "$gwcpu" "$gwper" "$brecv" "$bcpu" "$bper"
 done
 echo "artifacts: $work (gateway CPU over the whole load run incl. connect and drain; bare CPU over its lifetime)"

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import mqtt from 'mqtt';
 import { freePort } from '@sousvide/testing';
 
 export const ROOT = resolve(__dirname, '../../..');
@@ -121,4 +122,32 @@ export async function metric(opsUrl: string, name: string): Promise<number> {
   const text = await (await fetch(`${opsUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(' ')[1]) : 0;
+}
+
+/** Publishes `count` valid telemetry messages of run `runId` at QoS 1, one device per message. */
+export async function publishTelemetry(
+  url: string,
+  tag: string,
+  count: number,
+  runId: string,
+): Promise<void> {
+  const pub = await mqtt.connectAsync(url, { clientId: `pub-${tag}-${Date.now()}` });
+  for (let seq = 0; seq < count; seq += 1) {
+    const deviceId = `sv-${tag}-${seq}`;
+    const payload = {
+      v: 1,
+      deviceId,
+      seq,
+      ts: Date.now(),
+      runId,
+      tempC: 55,
+      targetC: 57,
+      heaterOn: true,
+      pumpOn: true,
+      waterLevel: 0.8,
+      state: 'cooking',
+    };
+    await pub.publishAsync(`sousvide/${deviceId}/telemetry`, JSON.stringify(payload), { qos: 1 });
+  }
+  await pub.endAsync();
 }

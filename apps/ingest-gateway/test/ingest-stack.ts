@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { RunCounters } from '@sousvide/run-accounting';
 import {
+  waitFor,
+  waitForStoredPoints,
   MqttService,
   RedisService,
   startMosquitto,
@@ -65,4 +68,38 @@ export function useIngestStack(): IngestStack {
     await Promise.allSettled(stack.gateways.splice(0).map((g) => g.stop()));
   });
   return stack;
+}
+
+/**
+ * Waits (by event, up to 3 min) until every one of the run's `published` messages was stored or
+ * dead-lettered, then checks each was counted once and stored once, over `devices` series. Not the
+ * coordinator's summary: it stops waiting once the counters are quiet for 3 s, while a restarted
+ * or adopting gateway may still be catching up.
+ */
+export async function expectEachStoredOnce(
+  stack: IngestStack,
+  runId: string,
+  published: number,
+  devices: number,
+): Promise<void> {
+  const counters = new RunCounters(stack.client);
+  const settled = async () => {
+    const c = (await counters.read(runId)).counts;
+    return c.pipeline_success_total + c.dlq_total;
+  };
+  await waitFor(
+    'every message stored or dead-lettered',
+    async () => (await settled()) >= published,
+    {
+      timeoutMs: 180_000,
+    },
+  );
+  const c = (await counters.read(runId)).counts;
+  // What a dead process had stored comes back as a counted duplicate, never a second success.
+  expect(c.pipeline_success_total + c.dlq_total).toBe(published);
+  expect(c).toMatchObject({ recv_total: published, parse_ok_total: published });
+  expect(await waitForStoredPoints(stack.vm, runId, published - c.dlq_total)).toEqual({
+    points: published - c.dlq_total,
+    series: devices,
+  });
 }

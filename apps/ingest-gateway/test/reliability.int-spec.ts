@@ -68,7 +68,6 @@ describe('reliability gates: nothing lost, nothing stored twice', () => {
         INFLUX_URL: 'http://127.0.0.1:1',
         INFLUX_TIMEOUT_MS: '500',
         INFLUX_RETRY_BUDGET_MS: '500',
-        INGEST_BATCH_MS: '500',
       }),
     );
     const runId = `rel-store-${Date.now()}`;

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { INGEST_KEYS } from '@sousvide/loadtest-contracts';
 import { startRedis, waitFor, type RedisService } from '@sousvide/testing';
 // Relative import: inside its own project a lib may not import itself by its @sousvide alias.
 import { IdempotencyStore, type MessageIdentity } from '../src';
@@ -7,8 +8,13 @@ describe('IdempotencyStore (real Redis)', () => {
   let redis: RedisService;
   let client: Redis;
   let prefix = '';
-  const store = (opts: { claimTtlMs?: number; ttlSec?: number } = {}): IdempotencyStore =>
-    new IdempotencyStore(client, { prefix, ...opts });
+  const store = (
+    opts: {
+      claimTtlMs?: number;
+      ttlSec?: number;
+      owner?: { gatewayId: string; incarnation: string };
+    } = {},
+  ): IdempotencyStore => new IdempotencyStore(client, { prefix, ...opts });
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -68,6 +74,39 @@ describe('IdempotencyStore (real Redis)', () => {
     );
     // ...it is claimed again, so the message is retried.
     expect(await s.claim([m(2, 2000)])).toEqual(['new']);
+  });
+
+  it("takes over a dead gateway's claim at once, and never a live one's", async () => {
+    const gw = `gw-${prefix}`;
+    const first = store({ owner: { gatewayId: gw, incarnation: 'boot-1' } });
+    const other = store({ owner: { gatewayId: `${gw}-b`, incarnation: 'x' } });
+    await client.set(INGEST_KEYS.gatewayAlive(gw), 'boot-1');
+    expect(await first.claim([m(1, 1000)])).toEqual(['new']);
+    // Its own claim, and the claim of a live owner, are in flight.
+    expect(await first.claim([m(1, 1000)])).toEqual(['in_flight']);
+    expect(await other.claim([m(1, 1000)])).toEqual(['in_flight']);
+    // The process died and came back under the same GATEWAY_ID: its old claims are stale.
+    await client.set(INGEST_KEYS.gatewayAlive(gw), 'boot-2');
+    const restarted = store({ owner: { gatewayId: gw, incarnation: 'boot-2' } });
+    expect(await restarted.claim([m(1, 1000)])).toEqual(['new']);
+    expect(await other.claim([m(1, 1000)])).toEqual(['in_flight']);
+    // Its liveness key expired (never came back): another gateway takes the claim over.
+    await client.del(INGEST_KEYS.gatewayAlive(gw));
+    expect(await other.claim([m(1, 1000)])).toEqual(['new']);
+  });
+
+  it('commits and releases inside a caller transaction, all or nothing', async () => {
+    const s = store();
+    await s.claim([m(1, 1000), m(2, 2000)]);
+    const tx = client.multi();
+    s.settleIn(tx, [m(1, 1000)], [m(2, 2000)]);
+    tx.set(`${prefix}:marker`, '1');
+    await tx.exec();
+    expect(await s.claim([m(1, 1000), m(2, 2000)])).toEqual(['duplicate', 'new']);
+    // A transaction never executed (the process died before EXEC) changes nothing.
+    const abandoned = client.multi();
+    s.settleIn(abandoned, [m(2, 2000)], []);
+    expect(await s.committed([m(2, 2000)])).toEqual([false]);
   });
 
   it('keeps huge seqs exact and forgets committed messages after the TTL', async () => {

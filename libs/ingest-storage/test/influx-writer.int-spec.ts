@@ -1,5 +1,5 @@
 import { startVictoriaMetrics, type VictoriaMetricsService } from '@sousvide/testing';
-import type { TelemetryV1 } from '@sousvide/telemetry-schema';
+import { runKey, type TelemetryV1 } from '@sousvide/telemetry-schema';
 import { InfluxWriter } from '../src/lib/influx/influx-writer';
 import { telemetryMessage } from '../src/lib/influx/influx-writer.testing';
 
@@ -77,7 +77,7 @@ describe('InfluxWriter against VictoriaMetrics (/api/v2/write)', () => {
     await vm?.stop();
   });
 
-  it('stores 500 messages as telemetry_<field> series with tags as labels, ms timestamps and values', async () => {
+  it('stores 500 messages as telemetry_<field> series labelled by device only, the run as a runKey value', async () => {
     const outcome = await writer.write(messages);
     expect(outcome).toMatchObject({ failed: [], attempts: 1, retries: 0 });
     expect(outcome.ok).toHaveLength(500);
@@ -85,7 +85,7 @@ describe('InfluxWriter against VictoriaMetrics (/api/v2/write)', () => {
     const exported = await exportTelemetry(vm);
     const names = new Set(exported.map((s) => s.metric['__name__']));
     expect([...names].sort()).toEqual(
-      ['heaterOn', 'pumpOn', 'seq', 'state', 'targetC', 'tempC', 'waterLevel'].map(
+      ['heaterOn', 'pumpOn', 'runKey', 'seq', 'state', 'targetC', 'tempC', 'waterLevel'].map(
         (field) => `telemetry_${field}`,
       ),
     );
@@ -102,8 +102,16 @@ describe('InfluxWriter against VictoriaMetrics (/api/v2/write)', () => {
     const heater = exported.find(
       (s) => s.metric['__name__'] === 'telemetry_heaterOn' && s.metric['deviceId'] === 'sv-int-1',
     );
-    expect(heater?.metric['runId']).toBe('int-run');
+    expect(heater?.metric).toEqual({ __name__: 'telemetry_heaterOn', deviceId: 'sv-int-1' });
     expect(heater?.values.every((v) => v === 0 || v === 1)).toBe(true);
+    // The run is a value, exactly as written (53 bits survive the store's float64), not a label.
+    const run = exported.find(
+      (s) => s.metric['__name__'] === 'telemetry_runKey' && s.metric['deviceId'] === 'sv-int-1',
+    );
+    expect(run?.values).toEqual(Array(POINTS_PER_DEVICE).fill(runKey('int-run')));
+    expect(exported.filter((s) => s.metric['__name__'] === 'telemetry_runKey')).toHaveLength(
+      (DEVICES * 4) / 5,
+    );
   });
 
   it('overwrites on a second write of the same 500 points (same tags + ts): still 500 points', async () => {

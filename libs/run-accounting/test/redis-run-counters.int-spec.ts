@@ -107,6 +107,31 @@ describe('RunCounters (real Redis)', () => {
     expect(snap.latency.count).toBe(1);
   });
 
+  it('adds stage histograms beside the e2e one, in a caller transaction, once per delta id', async () => {
+    const runId = 'stages-in-tx';
+    const counters = new RunCounters(clientA);
+    const store = new LatencyHistogram();
+    store.recordMs(40, 500);
+    const ack = new LatencyHistogram();
+    ack.recordMs(2, 500);
+    for (let i = 0; i < 2; i += 1) {
+      const tx = clientA.multi();
+      counters.addIn(tx, runId, {
+        counts: { recv_total: 500 },
+        stages: { store, ack },
+        deltaId: 'gw-tx-1',
+      });
+      tx.set(`${runId}:marker`, '1');
+      await tx.exec();
+    }
+    const snap = await counters.read(runId);
+    expect(snap.counts.recv_total).toBe(500);
+    expect(snap.latency.count).toBe(0);
+    expect(snap.stages.store).toEqual(store.toJSON());
+    expect(snap.stages.ack).toEqual(ack.toJSON());
+    expect(snap.stages.queue).toBeUndefined();
+  });
+
   it('reads an unknown run as zeros and diffs two reads into one attempt', async () => {
     const runId = 'diff';
     const counters = new RunCounters(clientA);

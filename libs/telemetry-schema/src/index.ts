@@ -2,3 +2,4 @@ export * from './lib/telemetry.schema';
 export * from './lib/telemetry-parse.error';
 export * from './lib/telemetry.codec';
 export * from './lib/topics';
+export * from './lib/run-key';

@@ -5,13 +5,26 @@ import type { TelemetryV1 } from '@sousvide/telemetry-schema';
 // Recent: VictoriaMetrics drops samples older than its retention (one month by default).
 const BASE_TS = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
 
+/**
+ * Each run its own time window: a point is a device's sample at a time, whatever the run (the run
+ * is a field, not a tag, ADR 0015), so two runs of one suite must not write the same device at the
+ * same millisecond.
+ */
+const runWindows = new Map<string, number>();
+const RUN_WINDOW_MS = 100_000;
+
 /** A valid telemetry message; `seq` also spreads timestamps so every point is distinct. */
 export function telemetry(runId: string, seq: number, devices = 20): TelemetryV1 {
+  let window = runWindows.get(runId);
+  if (window === undefined) {
+    window = runWindows.size * RUN_WINDOW_MS;
+    runWindows.set(runId, window);
+  }
   return {
     v: 1,
     deviceId: `sv-${String(seq % devices).padStart(6, '0')}`,
     seq,
-    ts: BASE_TS + seq * 10,
+    ts: BASE_TS + window + seq * 10,
     runId,
     tempC: 56 + (seq % 10) / 10,
     targetC: 57,

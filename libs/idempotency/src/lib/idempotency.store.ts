@@ -1,10 +1,13 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { INGEST_KEYS } from '@sousvide/loadtest-contracts';
 import type { MessageIdentity } from './message-identity';
 
 /**
  * `new`: this caller holds the claim and must commit (stored) or release (failed) it.
- * `duplicate`: the message was committed before. `in_flight`: another holder (another gateway
- * instance, or an earlier copy in the same batch) is storing it right now.
+ * `duplicate`: the message was committed before. `in_flight`: a live holder (another gateway
+ * instance, an earlier batch of this one, or an earlier copy in the same batch) is storing it
+ * right now. A claim whose holder is gone (a gateway process that died: see `owner`) is taken
+ * over at once, so its messages, redelivered by the broker, are stored instead of dropped.
  */
 export type ClaimOutcome = 'new' | 'duplicate' | 'in_flight';
 
@@ -21,6 +24,14 @@ export interface IdempotencyStoreOptions {
   claimTtlMs?: number;
   /** Key prefix (default `idem`), so tests and tenants can share a Redis. */
   prefix?: string;
+  /**
+   * Who claims: a gateway id and the incarnation (one per process start). A claim records its
+   * owner; another caller takes it over when the owner's liveness key
+   * (`INGEST_KEYS.gatewayAlive(gatewayId)`) no longer holds that incarnation: the holder died
+   * before committing, and a redelivery must not be dropped as in flight (ADR 0015). Without an
+   * owner a claim counts as held until it expires (`claimTtlMs`).
+   */
+  owner?: { gatewayId: string; incarnation: string };
 }
 
 export const IDEMPOTENCY_DEFAULTS = {
@@ -40,17 +51,33 @@ const BUCKET_BITS = 18n;
 const BUCKET_MS = 2 ** Number(BUCKET_BITS);
 const OFFSET_MASK = (1n << BUCKET_BITS) - 1n;
 
-/** For each (bucket, claim) key pair and member: 1 committed, 0 claimed now, 2 claimed by another. */
+/**
+ * For each (bucket, claim) key pair and member: 1 committed, 0 claimed now, 2 held by a live
+ * owner. ARGV: claimTtlMs, our token (`gatewayId|incarnation`), the liveness key's prefix and
+ * suffix, members. A claim is held while its owner is us or its gateway's liveness key still names
+ * its incarnation; a token without `|` (no owner) is held until it expires.
+ */
 const CLAIM_LUA = `
+local token = ARGV[2]
+local function held(owner)
+  if owner == token then return true end
+  local id, incarnation = string.match(owner, '^(.*)|([^|]*)$')
+  if not id then return true end
+  return redis.call('GET', ARGV[3] .. id .. ARGV[4]) == incarnation
+end
 local out = {}
 for i = 1, #KEYS, 2 do
-  local member = ARGV[(i + 1) / 2 + 1]
+  local member = ARGV[(i + 1) / 2 + 4]
   if redis.call('SISMEMBER', KEYS[i], member) == 1 then
     out[#out + 1] = 1
-  elseif redis.call('SET', KEYS[i + 1], '1', 'NX', 'PX', ARGV[1]) then
-    out[#out + 1] = 0
   else
-    out[#out + 1] = 2
+    local owner = redis.call('GET', KEYS[i + 1])
+    if owner and held(owner) then
+      out[#out + 1] = 2
+    else
+      redis.call('SET', KEYS[i + 1], token, 'PX', ARGV[1])
+      out[#out + 1] = 0
+    end
   end
 end
 return out`;
@@ -65,13 +92,22 @@ end
 return #KEYS / 2`;
 
 /** Versioned so a changed script never collides with an older definition on a shared client. */
-const CLAIM = 'idempotencyClaimV1';
+const CLAIM = 'idempotencyClaimV2';
 const COMMIT = 'idempotencyCommitV1';
 
 type Scripted = Record<
   typeof CLAIM | typeof COMMIT,
   (numKeys: number, ...args: (string | number)[]) => Promise<unknown>
 >;
+type ScriptedTx = Record<
+  typeof COMMIT,
+  (numKeys: number, ...args: (string | number)[]) => ChainableCommander
+>;
+
+/** A claim without an owner: held until it expires. */
+const NO_OWNER = '1';
+/** `INGEST_KEYS.gatewayAlive(id)` split around the id, for the claim script. */
+const [ALIVE_PREFIX, ALIVE_SUFFIX] = INGEST_KEYS.gatewayAlive('\u0000').split('\u0000');
 
 /**
  * The claim/commit store of ADR 0005. A caller claims before its side effects, commits after they
@@ -84,6 +120,7 @@ export class IdempotencyStore {
   private readonly ttlSec: number;
   private readonly claimTtlMs: number;
   private readonly prefix: string;
+  private readonly token: string;
   private readonly scripts: Scripted;
 
   constructor(
@@ -93,6 +130,7 @@ export class IdempotencyStore {
     this.ttlSec = positiveInt('ttlSec', opts.ttlSec ?? IDEMPOTENCY_DEFAULTS.ttlSec);
     this.claimTtlMs = positiveInt('claimTtlMs', opts.claimTtlMs ?? IDEMPOTENCY_DEFAULTS.claimTtlMs);
     this.prefix = opts.prefix ?? IDEMPOTENCY_DEFAULTS.prefix;
+    this.token = opts.owner ? `${opts.owner.gatewayId}|${opts.owner.incarnation}` : NO_OWNER;
     if (!(CLAIM in redis)) {
       redis.defineCommand(CLAIM, { lua: CLAIM_LUA });
       redis.defineCommand(COMMIT, { lua: COMMIT_LUA });
@@ -106,9 +144,15 @@ export class IdempotencyStore {
       return [];
     }
     const { keys, members } = this.keysOf(messages);
-    const res = (await this.scripts[CLAIM](keys.length, ...keys, this.claimTtlMs, ...members)) as
-      | number[]
-      | null;
+    const res = (await this.scripts[CLAIM](
+      keys.length,
+      ...keys,
+      this.claimTtlMs,
+      this.token,
+      ALIVE_PREFIX,
+      ALIVE_SUFFIX,
+      ...members,
+    )) as number[] | null;
     return (res ?? []).map((r) => (r === 0 ? 'new' : r === 1 ? 'duplicate' : 'in_flight'));
   }
 
@@ -127,6 +171,25 @@ export class IdempotencyStore {
       return;
     }
     await this.redis.del(...messages.map((m) => this.claimKey(m)));
+  }
+
+  /**
+   * {@link commit} and {@link release} queued on a transaction (MULTI) of the caller's, so they
+   * apply together with whatever else it holds (the gateway's run counters): a process that dies
+   * before EXEC leaves neither, one that sent EXEC leaves both.
+   */
+  settleIn(
+    tx: ChainableCommander,
+    stored: readonly MessageIdentity[],
+    failed: readonly MessageIdentity[],
+  ): void {
+    if (stored.length > 0) {
+      const { keys, members } = this.keysOf(stored);
+      (tx as unknown as ScriptedTx)[COMMIT](keys.length, ...keys, this.ttlSec, ...members);
+    }
+    if (failed.length > 0) {
+      tx.del(...failed.map((m) => this.claimKey(m)));
+    }
   }
 
   /** Whether each message was committed (no claim taken): the replayer's duplicate check. */

@@ -5,20 +5,32 @@ import { DlqProducer, DurableSpool, FailsafeGate } from '@sousvide/ingest-storag
 import { RunCounters } from '@sousvide/run-accounting';
 import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
 import { RedisClientFactory } from '@sousvide/platform';
+import { LatencyHistogram } from '@sousvide/shared-util';
 import { IngestBatcher } from './batching/ingest-batcher';
 import { RedisCircuit } from './circuit/redis-circuit';
 import { pipelineSettings, type PipelineEnv } from './config/pipeline-env';
-import { PendingRunCounters } from './counters/pending-run-counters';
+import { RunLedger } from './counters/run-ledger';
 import { SpoolingDlq } from './dlq/spooling-dlq';
 import { Failsafe } from './failsafe/failsafe';
-import { CONTROL_PUBLISHER, INGEST_REDIS, type ControlPublisher } from './ingest.tokens';
+import {
+  CONTROL_PUBLISHER,
+  GATEWAY_INSTANCE,
+  INGEST_REDIS,
+  type ControlPublisher,
+} from './ingest.tokens';
+import { GatewayLiveness, type GatewayInstance } from './liveness/gateway-liveness';
 import { IngestMetrics } from './ops/ingest-metrics';
 import { IngestStatsLog } from './ops/ingest-stats-log';
+import type { BatchAccounting } from './pipeline/batch-accounting';
 import { IngestPipeline } from './pipeline/ingest-pipeline';
+import type { RawMessage } from './pipeline/raw-message';
 import { MessageStorage } from './storage/message-storage';
 
 /** How long the circuit stays open before one call probes Redis again (ADR 0009). */
 const REDIS_PROBE_MS = 1000;
+
+/** The batcher of the gateway: raw deliveries in, each batch's accounting out. */
+export type GatewayBatcher = IngestBatcher<RawMessage, BatchAccounting>;
 
 /** What the pipeline is made of, each built from the validated settings: the wiring in one place. */
 export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
@@ -36,10 +48,29 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
         ),
     },
     {
-      provide: PendingRunCounters,
-      inject: [RunCounters, RedisCircuit],
-      useFactory: (counters: RunCounters, circuit: RedisCircuit) =>
-        new PendingRunCounters(counters, warn, circuit, `${settings.gatewayId}-${Date.now()}`),
+      provide: GatewayLiveness,
+      inject: [INGEST_REDIS, GATEWAY_INSTANCE],
+      useFactory: (redis: Redis, instance: GatewayInstance) =>
+        new GatewayLiveness(redis, instance, warn),
+    },
+    {
+      provide: RunLedger,
+      inject: [INGEST_REDIS, IdempotencyStore, RunCounters, RedisCircuit, GATEWAY_INSTANCE],
+      useFactory: (
+        redis: Redis,
+        idempotency: IdempotencyStore,
+        counters: RunCounters,
+        circuit: RedisCircuit,
+        instance: GatewayInstance,
+      ) =>
+        new RunLedger({
+          transaction: () => redis.multi(),
+          idempotency,
+          counters,
+          log: warn,
+          redis: circuit,
+          idPrefix: `${instance.gatewayId}-${instance.incarnation}`,
+        }),
     },
     {
       provide: DlqProducer,
@@ -61,11 +92,11 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
     },
     {
       provide: SpoolingDlq,
-      inject: [DlqProducer, DurableSpool, PendingRunCounters, RedisCircuit],
+      inject: [DlqProducer, DurableSpool, RunLedger, RedisCircuit],
       useFactory: (
         dlq: DlqProducer,
         spool: DurableSpool,
-        counters: PendingRunCounters,
+        ledger: RunLedger,
         circuit: RedisCircuit,
       ) =>
         new SpoolingDlq(
@@ -74,9 +105,9 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
           warn,
           (drained) => {
             for (const e of drained) {
-              counters.add(e.runId ?? NO_RUN_ID, { spool_drained_total: 1 });
+              ledger.add(e.runId ?? NO_RUN_ID, { counts: { spool_drained_total: 1 } });
             }
-            void counters.flush();
+            void ledger.flush();
           },
           circuit,
         ),
@@ -104,7 +135,7 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
       inject: [
         MessageStorage,
         IdempotencyStore,
-        PendingRunCounters,
+        RunLedger,
         SpoolingDlq,
         RedisCircuit,
         Failsafe,
@@ -114,7 +145,7 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
       useFactory: (
         storage: MessageStorage,
         idempotency: IdempotencyStore,
-        counters: PendingRunCounters,
+        ledger: RunLedger,
         dlq: SpoolingDlq,
         circuit: RedisCircuit,
         failsafe: Failsafe,
@@ -124,33 +155,62 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
         new IngestPipeline({
           storage,
           idempotency,
-          counters,
+          counters: ledger,
           dlq,
           redis: circuit,
           bypassInflux: settings.bypassInflux,
           gatewayId: settings.gatewayId,
           onStored: (m) => failsafe.check(m),
-          onBatch: (acc, lost) => {
-            metrics.recordBatch(acc, lost);
-            stats.record(acc, lost);
+          onBatch: (acc) => {
+            metrics.recordBatch(acc);
+            stats.record(acc);
           },
           log: warn,
         }),
     },
     {
       provide: IngestBatcher,
-      inject: [IngestPipeline, IngestMetrics],
-      useFactory: (pipeline: IngestPipeline, metrics: IngestMetrics) =>
-        new IngestBatcher({
+      inject: [IngestPipeline, IngestMetrics, RunLedger],
+      useFactory: (pipeline: IngestPipeline, metrics: IngestMetrics, ledger: RunLedger) =>
+        new IngestBatcher<RawMessage, BatchAccounting>({
           ...settings.batcher,
-          process: (batch) => pipeline.process(batch),
-          shed: (batch) => {
+          process: (batch, signal) => pipeline.process(batch, { signal }),
+          shed: (batch, signal) => {
             metrics.shed.inc(batch.length);
-            return pipeline.process(batch, { shed: true });
+            return pipeline.process(batch, { shed: true, signal });
+          },
+          settled: (batch, acc, finishedAt) => {
+            if (acc === undefined) {
+              batch.forEach((m) => m.ack?.release());
+              metrics.released.inc(batch.length);
+              return;
+            }
+            batch.forEach((m) => m.ack?.ack());
+            recordAck(acc, Date.now() - finishedAt, ledger, metrics);
           },
           onError: (err, batch) =>
-            logger.error({ err: (err as Error).message, messages: batch.length }, 'batch failed'),
+            logger.error(
+              { err: (err as Error).message, messages: batch.length },
+              'batch failed: trying it again',
+            ),
         }),
     },
   ];
+}
+
+/** The wait from a batch's end to its acknowledgement (earlier batches first), per run. */
+function recordAck(
+  acc: BatchAccounting,
+  ms: number,
+  ledger: RunLedger,
+  metrics: IngestMetrics,
+): void {
+  const all = new LatencyHistogram();
+  for (const { runId, n } of acc.messagesByRun()) {
+    const h = new LatencyHistogram();
+    h.recordMs(ms, n);
+    all.recordMs(ms, n);
+    ledger.add(runId, { stages: { ack: h } });
+  }
+  metrics.recordStage('ack', all);
 }

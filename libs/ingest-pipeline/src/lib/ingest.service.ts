@@ -1,69 +1,96 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DurableSpool } from '@sousvide/ingest-storage';
 import { IngestBatcher } from './batching/ingest-batcher';
-import { PendingRunCounters } from './counters/pending-run-counters';
+import { RunLedger } from './counters/run-ledger';
 import { SpoolingDlq } from './dlq/spooling-dlq';
 import { Failsafe } from './failsafe/failsafe';
+import type { GatewayBatcher } from './ingest-pipeline.providers';
+import { GatewayLiveness } from './liveness/gateway-liveness';
 import { IngestMetrics } from './ops/ingest-metrics';
 import { IngestStatsLog } from './ops/ingest-stats-log';
 import type { RawMessage } from './pipeline/raw-message';
 
+/** How often counter deltas that no batch carried (late stage timings, an outage) are sent. */
+const LEDGER_FLUSH_MS = 1000;
+
 /**
- * The ingest pipeline as an app drives it: messages in (`take`), and the order of start and
- * stop. An app calls {@link drain} once nothing new arrives (after its consumers stopped taking)
- * and {@link close} after its consumers closed; the stores close after that, in their modules'
- * shutdown hooks.
+ * The ingest pipeline as an app drives it: deliveries in (`take`), each acknowledged to the
+ * broker once durable, and the order of start and stop. An app calls {@link drain} once nothing
+ * new arrives (after its consumers stopped reading) and {@link close} after its consumers
+ * closed; the stores close after that, in their modules' shutdown hooks.
  */
 @Injectable()
 export class IngestService {
   private readonly logger = new Logger('IngestPipeline');
+  private flushTimer?: NodeJS.Timeout;
 
   constructor(
-    private readonly batcher: IngestBatcher,
+    @Inject(IngestBatcher) private readonly batcher: GatewayBatcher,
     private readonly failsafe: Failsafe,
     private readonly dlq: SpoolingDlq,
     private readonly spool: DurableSpool,
-    private readonly counters: PendingRunCounters,
+    private readonly ledger: RunLedger,
+    private readonly liveness: GatewayLiveness,
     private readonly metrics: IngestMetrics,
     private readonly stats: IngestStatsLog,
   ) {}
 
-  /** Hands a delivered message to the batcher; never waits for storage. */
-  take(message: RawMessage): void {
-    this.batcher.push(message);
+  /** One socket read's deliveries; never waits for storage. Each is acked once durable. */
+  take(deliveries: readonly RawMessage[]): void {
+    this.batcher.push(deliveries);
   }
 
-  get buffered(): number {
-    return this.batcher.buffered;
+  /** Messages waiting for a batch, and every message not yet acknowledged to the broker. */
+  get held(): { buffered: number; unacked: number } {
+    return {
+      buffered: this.batcher.buffered,
+      unacked: this.batcher.buffered + this.batcher.inProcess,
+    };
   }
 
-  /** Starts the spool's drain into the DLQ, the scrape-time gauges and the stats line. */
-  start(): void {
+  /**
+   * Claims this GATEWAY_ID in Redis (before any message: the claims of a previous process under
+   * it must be stale by then), then starts the spool's drain, the gauges and the stats line.
+   */
+  async start(): Promise<void> {
+    await this.liveness.start();
     this.dlq.start();
     this.metrics.track(
-      () => this.batcher.buffered,
+      () => this.held,
       () => this.spool.stats(),
     );
-    this.stats.start(() => this.batcher.buffered);
+    this.stats.start(() => this.held);
+    this.flushTimer = setInterval(() => void this.ledger.flush(), LEDGER_FLUSH_MS);
+    this.flushTimer.unref();
   }
 
-  /** Processes or dead-letters everything held and sends the fail-safe commands it raised. */
-  async drain(): Promise<void> {
+  /**
+   * Processes what is held until `deadline` (epoch ms) and sends the fail-safe commands it
+   * raised. Resolves false when the deadline left messages unfinished: those were released
+   * (never acknowledged), so the broker delivers them again.
+   */
+  async drain(deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.stats.stop();
-    await this.batcher.drain();
+    const finished = await this.batcher.drain(deadline);
     await this.failsafe.flush();
+    return finished;
   }
 
-  /** Stops the spool drain and sends the last counter deltas (kept if Redis is away). */
+  /**
+   * Stops the spool drain, sends the last counter deltas (kept if Redis is away) and gives up
+   * this GATEWAY_ID, so what this process claimed is free for the broker's redelivery at once.
+   */
   async close(): Promise<void> {
+    clearInterval(this.flushTimer);
     await this.dlq.stop();
-    await this.counters.flush();
-    if (this.counters.pendingRuns > 0) {
+    await this.ledger.flush();
+    if (this.ledger.pendingRuns > 0) {
       this.logger.error(
-        { runs: this.counters.pendingRuns },
+        { runs: this.ledger.pendingRuns },
         'run counters lost: Redis unreachable at shutdown',
       );
     }
+    await this.liveness.stop();
     await this.spool.close();
   }
 }

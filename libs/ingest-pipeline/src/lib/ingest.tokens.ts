@@ -8,3 +8,6 @@ export const CONTROL_PUBLISHER = Symbol('CONTROL_PUBLISHER');
 export interface ControlPublisher {
   publish(topic: string, payload: string): Promise<void>;
 }
+
+/** This gateway process: its GATEWAY_ID and incarnation (see GatewayLiveness). */
+export const GATEWAY_INSTANCE = Symbol('GATEWAY_INSTANCE');

@@ -1,6 +1,6 @@
 import { businessCorePipelineSuccessRate, businessPipelineSuccessRate } from './formulas';
 import { LatencyStats } from '@sousvide/shared-util';
-import { BusinessCounts } from './ingest.constants';
+import { BusinessCounts, IngestStage } from './ingest.constants';
 import { accountForRun, LossAccounting } from './loss-accounting';
 
 /** One SLO of docs/architecture.md section 6 with its measured value and verdict. */
@@ -21,6 +21,11 @@ export interface BusinessSummary extends BusinessCounts {
   business_pipeline_success_rate: number;
   business_core_pipeline_success_rate: number;
   e2e_latency_ms: LatencyStats;
+  /**
+   * Where the time went in the gateways, per stage (INGEST_STAGES): a slow run says which stage
+   * was slow. Absent when the gateways recorded none (older gateways).
+   */
+  stage_latency_ms?: Partial<Record<IngestStage, LatencyStats>>;
   slo: SloVerdict[];
   slo_pass: boolean;
   /** Messages the simulator published vs what the gateways received in the window. */
@@ -45,6 +50,7 @@ export function summarizeBusiness(input: {
   attempt: number;
   counts: BusinessCounts;
   latency: LatencyStats;
+  stages?: Partial<Record<IngestStage, LatencyStats>>;
   bypass: boolean;
   publishedTotal?: number;
   /** The attempt's entries in the DLQ now (see accountForRun). */
@@ -111,6 +117,9 @@ export function summarizeBusiness(input: {
     business_pipeline_success_rate: Math.round(success * 1e6) / 1e6,
     business_core_pipeline_success_rate: Math.round(businessCorePipelineSuccessRate(c) * 1e6) / 1e6,
     e2e_latency_ms: input.latency,
+    ...(input.stages && Object.keys(input.stages).length > 0
+      ? { stage_latency_ms: input.stages }
+      : {}),
     slo,
     slo_pass: sloPass,
     ...(input.publishedTotal !== undefined ? { published_total: input.publishedTotal } : {}),

@@ -32,6 +32,26 @@ export function emptyBusinessCounts(): BusinessCounts {
   return zeroCounts(BUSINESS_COUNTERS);
 }
 
+/**
+ * Where a message's time goes through a gateway (per run, mergeable histograms next to the e2e
+ * latency, ADR 0015): `broker` payload ts to the socket read that carried it (publisher, broker
+ * and the gateway's socket), `queue` that read to the start of its batch, `claim` the idempotency
+ * claim, `store` the Influx write, `heartbeat` the Redis heartbeat, `dlq` dead-lettering (only the
+ * messages that failed), `settle` commit and counters in Redis, `ack` the end of settle to the
+ * acknowledgement to the broker (waits for earlier batches: acks go out in order).
+ */
+export const INGEST_STAGES = [
+  'broker',
+  'queue',
+  'claim',
+  'store',
+  'heartbeat',
+  'dlq',
+  'settle',
+  'ack',
+] as const;
+export type IngestStage = (typeof INGEST_STAGES)[number];
+
 /** Run id used for telemetry that carries none (real devices). */
 export const NO_RUN_ID = '_none';
 
@@ -42,6 +62,16 @@ export const INGEST_KEYS = {
   failsafe: (deviceId: string): string => `ingest:failsafe:${deviceId}`,
   /** SET NX PX marker: one replayer is re-driving this DLQ job right now. */
   replayClaim: (jobId: string): string => `replay:claim:${jobId}`,
+  /**
+   * String with PX: the incarnation (process start) of the gateway that runs under this
+   * GATEWAY_ID now, refreshed every second. Gone or different: that process is dead, its
+   * idempotency claims are stale and its broker sessions may be adopted (ADR 0015).
+   */
+  gatewayAlive: (gatewayId: string): string => `ingest:gateway:${gatewayId}:alive`,
+  /** Hash gatewayId -> MQTT connections: gateways whose broker sessions may hold messages. */
+  gatewaySessions: 'ingest:gateway-sessions',
+  /** SET NX PX: one surviving gateway is draining this dead gateway's sessions. */
+  gatewayAdoption: (gatewayId: string): string => `ingest:gateway:${gatewayId}:adoption`,
 } as const;
 
 export const DLQ_KINDS = ['parse', 'influx', 'redis'] as const;

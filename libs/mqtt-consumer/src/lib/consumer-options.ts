@@ -35,6 +35,14 @@ export interface MqttConsumerOptions {
   firstConnectTimeoutMs?: number;
   /** Reconnect delays (full jitter); default 100 ms doubling to 5 s, like the gateway's. */
   reconnect?: BackoffPolicy;
+  /**
+   * `consume` (default): subscribe after every CONNACK, reconnect after every loss. `drain`: take
+   * over an existing session to empty it (a dead gateway's): never subscribe, UNSUBSCRIBE
+   * `topicFilter` from a resumed session (its messages in flight and queued still arrive and can
+   * be acked), `start()` resolves on the CONNACK, and a loss ends the consumer instead of
+   * reconnecting (a second client under the same id must not be fought for the session).
+   */
+  mode?: 'consume' | 'drain';
 }
 
 export type ResolvedOptions = Required<Omit<MqttConsumerOptions, 'maximumPacketSize' | 'onEvent'>> &
@@ -47,6 +55,7 @@ export const CONSUMER_DEFAULTS = {
   connectTimeoutMs: 5000,
   firstConnectTimeoutMs: 5000,
   reconnect: { baseMs: 100, capMs: 5000 },
+  mode: 'consume',
 } as const;
 
 const DEFAULT_PORT = 1883;

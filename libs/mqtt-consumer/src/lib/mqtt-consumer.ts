@@ -51,15 +51,19 @@ export class MqttConsumer {
   private serverMaximumPacketSize: number | undefined;
   private starting: Starting | undefined;
   private lastError = 'no answer';
+  /** Whether the broker resumed an existing session at the last CONNACK (drain mode reads it). */
+  sessionPresent = false;
 
   /** Checks every option; throws {@link MqttConsumerError} `BAD_URL`/`BAD_OPTIONS` at once. */
   constructor(options: MqttConsumerOptions) {
     this.o = resolveOptions(options);
+    this.taking = this.o.mode === 'consume';
   }
 
   /**
-   * Connects and subscribes. Resolves on the first SUBACK; rejects (and stops trying) when that
-   * does not happen within `firstConnectTimeoutMs`, or at once when the broker refuses for good.
+   * Connects and subscribes. Resolves on the first SUBACK (in `drain` mode: on the CONNACK);
+   * rejects (and stops trying) when that does not happen within `firstConnectTimeoutMs`, or at
+   * once when the broker refuses for good.
    */
   start(): Promise<void> {
     if (this.state !== 'new') {
@@ -210,6 +214,7 @@ export class MqttConsumer {
     );
     const awayMs = this.lostAt === undefined ? undefined : Date.now() - this.lostAt;
     this.lostAt = undefined;
+    this.sessionPresent = connack.sessionPresent;
     this.emit({ type: 'connected', sessionPresent: connack.sessionPresent, awayMs });
     if (this.taking) {
       this.subscribe();
@@ -217,9 +222,20 @@ export class MqttConsumer {
     }
     this.attempt = 0;
     if (connack.sessionPresent) {
-      // A resumed session may still hold a plain subscription we dropped before the loss.
+      // A resumed session may still hold a subscription we dropped before the loss, or (drain
+      // mode) the dead owner's: nothing new may be routed here.
       this.unsubscribe().catch(() => undefined);
     }
+    if (this.o.mode === 'drain') {
+      this.resolveStart();
+    }
+  }
+
+  private resolveStart(): void {
+    const starting = this.starting;
+    this.starting = undefined;
+    clearTimeout(starting?.timer);
+    starting?.resolve();
   }
 
   private deliver(deliveries: Delivery[]): void {
@@ -253,10 +269,7 @@ export class MqttConsumer {
         // right after CONNACK must still meet a growing backoff.
         this.attempt = 0;
         this.emit({ type: 'subscribed', topicFilter: topic });
-        const starting = this.starting;
-        this.starting = undefined;
-        clearTimeout(starting?.timer);
-        starting?.resolve();
+        this.resolveStart();
       })
       .catch((err: MqttConsumerError) => {
         this.lastError = err.message;
@@ -294,6 +307,12 @@ export class MqttConsumer {
       this.emit({ type: 'lost', error, unackedDropped });
     }
     if (this.state !== 'running') {
+      return;
+    }
+    if (this.o.mode === 'drain') {
+      // Someone else took the session (its owner came back): never fight for it.
+      this.failStart(error);
+      this.teardown('drain ended: connection lost');
       return;
     }
     if (

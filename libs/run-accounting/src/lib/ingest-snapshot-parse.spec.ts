@@ -1,6 +1,12 @@
 import { emptyBusinessCounts } from '@sousvide/loadtest-contracts';
 import { LatencyHistogram } from '@sousvide/shared-util';
-import { diffSnapshots, parseCounts, parseLatency, type IngestSnapshot } from './ingest-snapshot';
+import {
+  diffSnapshots,
+  parseCounts,
+  parseLatency,
+  parseStages,
+  type IngestSnapshot,
+} from './ingest-snapshot';
 
 describe('ingest snapshot parsing and diff', () => {
   it('parses HGETALL counters, defaulting missing ones to 0 and ignoring unknown fields', () => {
@@ -33,19 +39,54 @@ describe('ingest snapshot parsing and diff', () => {
     ).toEqual({ buckets: { '6': 2 }, count: 2, sumUs: 12, maxUs: 6, minUs: 6 });
   });
 
+  it('reads stage histograms from `<stage>:<field>` fields beside the e2e ones, which ignore them', () => {
+    const hash = {
+      '6': '2',
+      count: '2',
+      sumUs: '12',
+      maxUs: '6',
+      minUs: '6',
+      'store:40': '3',
+      'store:count': '3',
+      'store:sumUs': '120',
+      'store:maxUs': '40',
+      'store:minUs': '40',
+      'nonsense:1': '5',
+    };
+    expect(parseLatency(hash)).toEqual({
+      buckets: { '6': 2 },
+      count: 2,
+      sumUs: 12,
+      maxUs: 6,
+      minUs: 6,
+    });
+    expect(parseStages(hash)).toEqual({
+      store: { buckets: { '40': 3 }, count: 3, sumUs: 120, maxUs: 40, minUs: 40 },
+    });
+  });
+
   it('diffs two reads: exact counts and buckets, extremes from the later read', () => {
     const before: IngestSnapshot = {
       counts: { ...emptyBusinessCounts(), recv_total: 5 },
       latency: { buckets: { '1': 2, '9': 1 }, count: 3, sumUs: 11, minUs: 1, maxUs: 9 },
+      stages: { store: { buckets: { '3': 1 }, count: 1, sumUs: 3, minUs: 3, maxUs: 3 } },
     };
     const after: IngestSnapshot = {
       counts: { ...emptyBusinessCounts(), recv_total: 8, dlq_total: 1 },
       latency: { buckets: { '1': 2, '9': 3, '4': 1 }, count: 6, sumUs: 33, minUs: 1, maxUs: 9 },
+      stages: {
+        store: { buckets: { '3': 1, '7': 2 }, count: 3, sumUs: 17, minUs: 3, maxUs: 7 },
+        ack: { buckets: { '2': 3 }, count: 3, sumUs: 6, minUs: 2, maxUs: 2 },
+      },
     };
 
     expect(diffSnapshots(after, before)).toEqual({
       counts: { ...emptyBusinessCounts(), recv_total: 3, dlq_total: 1 },
       latency: { buckets: { '9': 2, '4': 1 }, count: 3, sumUs: 22, minUs: 1, maxUs: 9 },
+      stages: {
+        store: { buckets: { '7': 2 }, count: 2, sumUs: 14, minUs: 3, maxUs: 7 },
+        ack: { buckets: { '2': 3 }, count: 3, sumUs: 6, minUs: 2, maxUs: 2 },
+      },
     });
   });
 
@@ -53,6 +94,7 @@ describe('ingest snapshot parsing and diff', () => {
     const same: IngestSnapshot = {
       counts: emptyBusinessCounts(),
       latency: { buckets: { '1': 2 }, count: 2, sumUs: 2, minUs: 1, maxUs: 1 },
+      stages: {},
     };
 
     expect(diffSnapshots(same, same).latency).toEqual(new LatencyHistogram().toJSON());

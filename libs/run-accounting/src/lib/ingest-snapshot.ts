@@ -1,14 +1,26 @@
 import {
   BUSINESS_COUNTERS,
   emptyBusinessCounts,
+  INGEST_STAGES,
   type BusinessCounts,
+  type IngestStage,
 } from '@sousvide/loadtest-contracts';
-import { type HistogramJson } from '@sousvide/shared-util';
+import { LatencyHistogram, type HistogramJson, type LatencyStats } from '@sousvide/shared-util';
 
-/** A run's counters and latency histogram as read from Redis at one moment. */
+/** A run's counters, e2e latency and stage histograms as read from Redis at one moment. */
 export interface IngestSnapshot {
   counts: BusinessCounts;
   latency: HistogramJson;
+  /** Where the time went, per stage (ADR 0015); stages nothing was recorded for are absent. */
+  stages: Partial<Record<IngestStage, HistogramJson>>;
+}
+
+/**
+ * A stage's histogram field in the `runLatency` hash: `<stage>:<field>` beside the e2e
+ * histogram's plain fields, so one HGETALL reads all of them and older readers skip them.
+ */
+export function stageField(stage: string, field: string): string {
+  return `${stage}:${field}`;
 }
 
 /**
@@ -59,6 +71,28 @@ export function parseLatency(hash: Record<string, string>): HistogramJson {
   };
 }
 
+/** The stage histograms of a `runLatency` hash (fields `<stage>:<field>`). */
+export function parseStages(hash: Record<string, string>): IngestSnapshot['stages'] {
+  const byStage = new Map<string, Record<string, string>>();
+  for (const [field, raw] of Object.entries(hash)) {
+    const at = field.indexOf(':');
+    if (at > 0) {
+      const stage = field.slice(0, at);
+      const fields = byStage.get(stage) ?? {};
+      fields[field.slice(at + 1)] = raw;
+      byStage.set(stage, fields);
+    }
+  }
+  const stages: IngestSnapshot['stages'] = {};
+  for (const stage of INGEST_STAGES) {
+    const fields = byStage.get(stage);
+    if (fields) {
+      stages[stage] = parseLatency(fields);
+    }
+  }
+  return stages;
+}
+
 /**
  * `after - before` for two reads of the same run, e.g. the part of a run one attempt added.
  * Counters, buckets, count and sum subtract exactly. Extremes cannot be subtracted, so they
@@ -71,27 +105,33 @@ export function diffSnapshots(after: IngestSnapshot, before: IngestSnapshot): In
   for (const c of BUSINESS_COUNTERS) {
     counts[c] = after.counts[c] - before.counts[c];
   }
+  const stages: IngestSnapshot['stages'] = {};
+  for (const stage of INGEST_STAGES) {
+    const a = after.stages?.[stage];
+    if (a) {
+      stages[stage] = diffHistograms(a, before.stages?.[stage]);
+    }
+  }
+  return { counts, latency: diffHistograms(after.latency, before.latency), stages };
+}
+
+function diffHistograms(after: HistogramJson, before: HistogramJson | undefined): HistogramJson {
+  const prior = before ?? { buckets: {}, count: 0, minUs: 0, maxUs: 0, sumUs: 0 };
   const buckets: Record<string, number> = {};
-  const keys = new Set([
-    ...Object.keys(after.latency.buckets),
-    ...Object.keys(before.latency.buckets),
-  ]);
+  const keys = new Set([...Object.keys(after.buckets), ...Object.keys(prior.buckets)]);
   for (const key of keys) {
-    const n = (after.latency.buckets[key] ?? 0) - (before.latency.buckets[key] ?? 0);
+    const n = (after.buckets[key] ?? 0) - (prior.buckets[key] ?? 0);
     if (n !== 0) {
       buckets[key] = n;
     }
   }
-  const count = after.latency.count - before.latency.count;
+  const count = after.count - prior.count;
   return {
-    counts,
-    latency: {
-      buckets,
-      count,
-      minUs: count === 0 ? 0 : after.latency.minUs,
-      maxUs: count === 0 ? 0 : after.latency.maxUs,
-      sumUs: after.latency.sumUs - before.latency.sumUs,
-    },
+    buckets,
+    count,
+    minUs: count === 0 ? 0 : after.minUs,
+    maxUs: count === 0 ? 0 : after.maxUs,
+    sumUs: after.sumUs - prior.sumUs,
   };
 }
 
@@ -100,5 +140,23 @@ export function snapshotFromHashes(
   counters: Record<string, string>,
   latency: Record<string, string>,
 ): IngestSnapshot {
-  return { counts: parseCounts(counters), latency: parseLatency(latency) };
+  return {
+    counts: parseCounts(counters),
+    latency: parseLatency(latency),
+    stages: parseStages(latency),
+  };
+}
+
+/** Percentiles of each stage a snapshot holds, for business-summary.json's `stage_latency_ms`. */
+export function stageStats(
+  stages: IngestSnapshot['stages'],
+): Partial<Record<IngestStage, LatencyStats>> {
+  const out: Partial<Record<IngestStage, LatencyStats>> = {};
+  for (const stage of INGEST_STAGES) {
+    const h = stages[stage];
+    if (h && h.count > 0) {
+      out[stage] = LatencyHistogram.fromJSON(h).stats();
+    }
+  }
+  return out;
 }

@@ -25,6 +25,26 @@ describe('LatencyHistogram', () => {
     expect(h.quantileMs(1)).toBe(0.1);
   });
 
+  it('records a value n times as n single records would, and ignores n <= 0', () => {
+    const once = new LatencyHistogram();
+    const many = new LatencyHistogram();
+    for (let i = 0; i < 250; i += 1) {
+      once.recordMs(12.5);
+    }
+    once.recordMs(40);
+    many.recordMs(12.5, 250);
+    many.recordMs(40, 1);
+    many.recordMs(99, 0);
+    expect(many.toJSON()).toEqual(once.toJSON());
+  });
+
+  it('counts values at or below each bound, cumulatively, for Prometheus buckets', () => {
+    const h = new LatencyHistogram();
+    [1, 4, 4, 30, 250].forEach((ms) => h.recordMs(ms));
+    expect(h.cumulativeAtMs([0.5, 5, 100, 1000])).toEqual([0, 3, 4, 5]);
+    expect(h.sumMs).toBe(289);
+  });
+
   it('merges to the same result as recording everything in one histogram', () => {
     const all = new LatencyHistogram();
     const a = new LatencyHistogram();

@@ -54,17 +54,24 @@ export class LatencyHistogram {
   private max = 0;
   private sum = 0;
 
-  /** Records a latency in milliseconds (negative values count as 0). */
-  recordMs(ms: number): void {
-    this.recordUs(Math.round(ms * 1000));
+  /** Records a latency in milliseconds (negative values count as 0), `times` times. */
+  recordMs(ms: number, times = 1): void {
+    this.recordUs(Math.round(ms * 1000), times);
   }
 
-  recordUs(us: number): void {
+  /**
+   * Records a latency in microseconds `times` times: a stage that one batch went through once
+   * counts once for each message the batch held.
+   */
+  recordUs(us: number, times = 1): void {
+    if (times <= 0) {
+      return;
+    }
     const v = Math.min(MAX_US, Math.max(0, Math.round(us)));
     const b = bucketOf(v);
-    this.counts.set(b, (this.counts.get(b) ?? 0) + 1);
-    this.n += 1;
-    this.sum += v;
+    this.counts.set(b, (this.counts.get(b) ?? 0) + times);
+    this.n += times;
+    this.sum += v * times;
     this.min = Math.min(this.min, v);
     this.max = Math.max(this.max, v);
   }
@@ -105,6 +112,30 @@ export class LatencyHistogram {
       }
     }
     return this.max / 1000;
+  }
+
+  /**
+   * How many recorded values are at most each bound (ms, ascending), each bucket counted at its
+   * midpoint like the quantiles: the cumulative `le` buckets of a Prometheus histogram.
+   */
+  cumulativeAtMs(boundsMs: readonly number[]): number[] {
+    const sorted = [...this.counts.entries()].sort(([a], [b]) => a - b);
+    const out: number[] = [];
+    let i = 0;
+    let seen = 0;
+    for (const bound of boundsMs) {
+      while (i < sorted.length && valueOf(sorted[i][0]) <= bound * 1000) {
+        seen += sorted[i][1];
+        i += 1;
+      }
+      out.push(seen);
+    }
+    return out;
+  }
+
+  /** Sum of every recorded value, in milliseconds. */
+  get sumMs(): number {
+    return this.sum / 1000;
   }
 
   stats(): LatencyStats {

@@ -1,30 +1,39 @@
 import { randomUUID } from 'node:crypto';
+import { RUN_KEY_FIELD, runKey } from '@sousvide/telemetry-schema';
 import type { VictoriaMetricsService } from './victoria-metrics';
 import { pollUntil } from './wait-for';
 
 export interface StoredPoints {
-  /** telemetry_tempC samples over every device series of the run. */
+  /** Points of the run: samples whose `runKey` field is the run's, over every device. */
   points: number;
-  /** Device series (one per deviceId). */
+  /** Device series holding at least one point of the run (one per deviceId). */
   series: number;
 }
 
 /**
  * What the store holds for a run, read back through VictoriaMetrics' export API (every sample,
- * so a point written twice with different timestamps would count twice).
+ * so a point written twice with different timestamps would count twice). The run is a field,
+ * not a tag (ADR 0015): its points are the samples of `telemetry_runKey` equal to runKey(runId).
  */
 export async function readStoredPoints(
   vm: VictoriaMetricsService,
   runId: string,
 ): Promise<StoredPoints> {
   await fetch(`${vm.url}/internal/force_flush`);
-  const match = encodeURIComponent(`telemetry_tempC{runId="${runId}"}`);
+  const key = runKey(runId);
+  const match = encodeURIComponent(`telemetry_${RUN_KEY_FIELD}`);
   const text = await (await fetch(`${vm.url}/api/v1/export?match[]=${match}`)).text();
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  return {
-    series: lines.length,
-    points: lines.reduce((n, l) => n + (JSON.parse(l) as { values: number[] }).values.length, 0),
-  };
+  let series = 0;
+  let points = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') {
+      continue;
+    }
+    const n = (JSON.parse(line) as { values: number[] }).values.filter((v) => v === key).length;
+    points += n;
+    series += n > 0 ? 1 : 0;
+  }
+  return { series, points };
 }
 
 /**
@@ -50,7 +59,7 @@ export function waitForStoredPoints(
  */
 export async function storeCaughtUp(vm: VictoriaMetricsService): Promise<void> {
   const runId = `store-barrier-${randomUUID()}`;
-  const line = `telemetry,deviceId=store-barrier,runId=${runId} tempC=0 ${Date.now() - 60_000}`;
+  const line = `telemetry,deviceId=store-barrier tempC=0,${RUN_KEY_FIELD}=${runKey(runId)}i ${Date.now() - 60_000}`;
   const res = await fetch(`${vm.url}/api/v2/write?precision=ms`, { method: 'POST', body: line });
   if (!res.ok) {
     throw new Error(`store barrier write answered ${res.status}: ${await res.text()}`);

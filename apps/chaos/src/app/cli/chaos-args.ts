@@ -10,7 +10,12 @@ import {
   validateOptions,
 } from '@sousvide/shared-util';
 
-export const SCENARIOS = ['redis-outage', 'influx-spike', 'broker-restart'] as const;
+export const SCENARIOS = [
+  'redis-outage',
+  'influx-spike',
+  'broker-restart',
+  'gateway-kill',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** One chaos run, validated: every value is in range and the fault fits inside the load. */
@@ -60,6 +65,8 @@ Scenarios:
   redis-outage     pause the Redis container (heartbeats/DLQ fail over to the spool)
   influx-spike     latency and/or HTTP 503s on the Influx write path (fault proxy)
   broker-restart   restart the MQTT broker container (devices and gateway reconnect)
+  gateway-kill     SIGKILL the gateway, restart it with its GATEWAY_ID at the fault's end
+                   (acknowledged only once durable: the broker redelivers what it held)
 
 Options:
   --devices N            simulated devices, 1..20000                          [300]

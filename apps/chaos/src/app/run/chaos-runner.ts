@@ -16,7 +16,8 @@ import type { ChaosOptions } from '../cli/chaos-args';
 import { buildChaosReport, type ChaosReport, type Sampled } from '../report/chaos-report';
 import type { SecondSample } from '../report/recovery';
 import { parseGatewayMetrics, p95Between, type GatewayScrape } from './gateway-scrape';
-import { appEntry, freePort, sleep, startChild, waitForHealth, type Child } from './processes';
+import { ChaosGateway } from './chaos-gateway';
+import { appEntry, freePort, sleep, startChild, type Child } from './processes';
 import { scenarioFault } from './scenario-fault';
 
 /** Thrown for problems the user must fix before any load (exit 2): e.g. a missing container. */
@@ -31,6 +32,7 @@ export class ChaosSetupError extends Error {}
 export class ChaosRunner {
   private readonly log: (line: string) => void;
   private readonly children: Child[] = [];
+  private gateway?: ChaosGateway;
 
   constructor(
     private readonly o: ChaosOptions,
@@ -58,19 +60,8 @@ export class ChaosRunner {
       protocol: 'http',
     });
     await proxy.start();
-    const { fault, description } = scenarioFault(o, proxy);
-    try {
-      await fault.verify();
-    } catch (err) {
-      await proxy.close();
-      throw new ChaosSetupError((err as Error).message);
-    }
-
     const opsPort = await freePort();
-    const opsUrl = `http://127.0.0.1:${opsPort}`;
-    const gateway = startChild(
-      appEntry('ingest-gateway'),
-      [],
+    const gateway = new ChaosGateway(
       {
         MQTT_URL: o.mqttUrl,
         REDIS_URL: o.redisUrl,
@@ -84,18 +75,20 @@ export class ChaosRunner {
         LOG_LEVEL: 'info',
       },
       join(chaosDir, 'gateway.log'),
+      `http://127.0.0.1:${opsPort}`,
     );
-    this.children.push(gateway);
+    this.gateway = gateway;
+    const { fault, description } = scenarioFault(o, proxy, gateway);
+    try {
+      await fault.verify();
+    } catch (err) {
+      await proxy.close();
+      throw new ChaosSetupError((err as Error).message);
+    }
+    const opsUrl = gateway.opsUrl;
     let load: Child | undefined;
     try {
-      const healthy = await waitForHealth(`${opsUrl}/health`, 30_000, () => {
-        if (gateway.proc.exitCode !== null) {
-          throw new Error(`the gateway exited with ${gateway.proc.exitCode}; see gateway.log`);
-        }
-      });
-      if (!healthy) {
-        throw new Error('the gateway did not become healthy within 30 s; see gateway.log');
-      }
+      await gateway.start();
       this.log(`gateway up (ops ${opsUrl}, Influx via ${proxy.route}); starting the load`);
       load = startChild(
         appEntry('sim-coordinator'),
@@ -148,7 +141,7 @@ export class ChaosRunner {
 
   /** Stops the load and the gateway (Ctrl-C: after the guard lifted the fault). */
   async stopChildren(): Promise<void> {
-    await Promise.allSettled(this.children.map((c) => c.stop(5000)));
+    await Promise.allSettled([...this.children.map((c) => c.stop(5000)), this.gateway?.stop(5000)]);
   }
 
   private async scrape(opsUrl: string): Promise<GatewayScrape | undefined> {
@@ -192,26 +185,29 @@ export class ChaosRunner {
       await sleep(Math.max(0, next - Date.now()));
       next += tick;
       const cur = await this.scrape(opsUrl);
-      if (!cur || !prev) {
-        prev = cur ?? prev;
-        continue;
+      if (cur && prev && cur.startTime !== prev.startTime) {
+        // A restarted gateway (gateway-kill) counts from zero again.
+        prev = parseGatewayMetrics('');
       }
-      if (t0 === undefined && cur.received > 0) {
+      if (t0 === undefined && cur && prev && cur.received > 0) {
         t0 = Date.now() - tick;
       }
+      // The fault's clock goes on while the gateway does not answer (gateway-kill).
       if (t0 !== undefined) {
         const t = Math.round((Date.now() - t0) / 1000) - 1;
-        series.push({
-          t,
-          received: cur.received - prev.received,
-          stored: cur.stored - prev.stored,
-          failed: cur.failed - prev.failed,
-          dlq: cur.dlq - prev.dlq,
-          spool: cur.spool,
-          p95Ms: p95Between(prev, cur),
-        });
+        if (cur && prev) {
+          series.push({
+            t,
+            received: cur.received - prev.received,
+            stored: cur.stored - prev.stored,
+            failed: cur.failed - prev.failed,
+            dlq: cur.dlq - prev.dlq,
+            spool: cur.spool,
+            p95Ms: p95Between(prev, cur),
+          });
+        }
         if (!injectedAt && t + 1 >= o.faultAt) {
-          atFaultStart = cur;
+          atFaultStart = cur ?? prev;
           proxyAtStart = { ...proxy.stats() };
           this.log(`t=${t + 1}s injecting: ${fault.description}`);
           await guard.inject(fault);
@@ -222,7 +218,7 @@ export class ChaosRunner {
           liftedAt = new Date().toISOString();
         }
       }
-      prev = cur;
+      prev = cur ?? prev;
     }
     return { series, atFaultStart, atEnd: prev, injectedAt, liftedAt, proxyAtStart };
   }

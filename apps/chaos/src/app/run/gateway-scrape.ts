@@ -5,6 +5,8 @@ export interface GatewayScrape {
   failed: number;
   dlq: number;
   spool: number;
+  /** The process's start (s since the epoch): a different one means the counters restarted. */
+  startTime: number;
   /** Cumulative latency histogram: upper bound (ms) -> count (Prometheus `le` buckets). */
   latencyBuckets: Map<number, number>;
 }
@@ -44,6 +46,7 @@ export function parseGatewayMetrics(text: string): GatewayScrape {
     failed: FAILED.reduce((n, name) => n + get(name), 0),
     dlq: get(NAMES.dlq) + get(NAMES.spooled),
     spool: get(NAMES.spool),
+    startTime: get('process_start_time_seconds'),
     latencyBuckets,
   };
 }

@@ -5,13 +5,20 @@ import {
   type TcpFaultProxy,
 } from '@sousvide/chaos-faults';
 import type { ChaosOptions } from '../cli/chaos-args';
+import { GatewayKillFault, type ChaosGateway } from './chaos-gateway';
 
 /** The scenario's fault, and how the report names it (target and duration, in plain words). */
 export function scenarioFault(
   o: ChaosOptions,
   influxProxy: TcpFaultProxy,
+  gateway: ChaosGateway,
 ): { fault: FaultInjector; description: string } {
   switch (o.scenario) {
+    case 'gateway-kill':
+      return {
+        fault: new GatewayKillFault(gateway),
+        description: `SIGKILL the gateway under load, restart it with its GATEWAY_ID after ${o.faultSeconds} s`,
+      };
     case 'redis-outage':
       return {
         fault: new ContainerFault({ container: o.redisContainer, kind: 'pause' }),

@@ -3,7 +3,7 @@ import { backoffMsEnv } from '@sousvide/loadtest-contracts';
 import { parseEnvConfig } from '@sousvide/shared-util';
 import { storageEnvShape } from '@sousvide/ingest-storage';
 import { pipelineEnvShape } from '@sousvide/ingest-pipeline';
-import { TELEMETRY_TOPIC_FILTER } from '@sousvide/telemetry-schema';
+import { GATEWAY_SHARED_SUBSCRIPTION, TELEMETRY_TOPIC_FILTER } from '@sousvide/telemetry-schema';
 
 const url = (protocols: RegExp) => z.url({ protocol: protocols });
 
@@ -31,9 +31,25 @@ export const gatewayEnvSchema = z
     INGEST_MQTT_RECONNECT_CAP_MS: backoffMsEnv('capMs', 500),
     /**
      * How long the broker keeps this instance's sessions (and queues their share of telemetry)
-     * after a connection is lost without a DISCONNECT. A planned shutdown ends them at once.
+     * after a connection ends. What the sessions still hold is redelivered when this GATEWAY_ID
+     * comes back, or drained by a surviving gateway that adopts them (ADR 0015).
      */
     INGEST_MQTT_SESSION_EXPIRY_SEC: z.coerce.number().int().min(0).max(86_400).default(300),
+    /**
+     * MQTT 5 Receive Maximum per connection: deliveries the broker may have unacknowledged on it.
+     * Messages are acknowledged only once durable, so this bounds what a connection holds while
+     * the store is slow (the broker queues the rest, up to its max_queued_messages). The MQTT
+     * maximum by default: ADR 0013 measured a smaller window overflowing the broker's queue.
+     */
+    INGEST_MQTT_RECEIVE_MAXIMUM: z.coerce.number().int().min(1).max(65_535).default(65_535),
+    /**
+     * SIGTERM: the gateway stops reading at once and finishes what it holds within this many ms;
+     * what is left is never acknowledged (the broker redelivers it). Keep it below the container
+     * stop grace (compose: 30 s) minus the few seconds closing takes.
+     */
+    INGEST_SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
+    /** Whether this instance drains the broker sessions of gateways that died (ADR 0015). */
+    INGEST_ADOPT_SESSIONS: z.enum(['on', 'off']).default('on'),
     OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9470),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
@@ -43,6 +59,14 @@ export const gatewayEnvSchema = z
         code: 'custom',
         path: ['INGEST_MQTT_CONNECTIONS'],
         message: `must be 1 with INGEST_MQTT_SUBSCRIPTION=exclusive (every connection would receive every message), got ${e.INGEST_MQTT_CONNECTIONS}`,
+      });
+    }
+    const window = e.INGEST_MQTT_CONNECTIONS * e.INGEST_MQTT_RECEIVE_MAXIMUM;
+    if (e.INGEST_MAX_BUFFERED >= window) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INGEST_MAX_BUFFERED'],
+        message: `must be below INGEST_MQTT_CONNECTIONS x INGEST_MQTT_RECEIVE_MAXIMUM (${window}), or shedding never engages and a stalled store overflows the broker's queue; got ${e.INGEST_MAX_BUFFERED}`,
       });
     }
   });
@@ -55,19 +79,23 @@ export function loadGatewayEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv
 
 export const GATEWAY_ENV = Symbol('GATEWAY_ENV');
 
-/** The MQTT consumers' settings, from the environment's names to the subscriber's own. */
-export function subscriberSettings(env: GatewayEnv) {
+/** The MQTT consumers' settings, from the environment's names to the consumers' own. */
+export function consumerSettings(env: GatewayEnv) {
   return {
     url: env.MQTT_URL,
     connections: env.INGEST_MQTT_CONNECTIONS,
     clientIdPrefix: env.GATEWAY_ID,
     sessionExpirySec: env.INGEST_MQTT_SESSION_EXPIRY_SEC,
-    ...(env.INGEST_MQTT_SUBSCRIPTION === 'exclusive'
-      ? { topicFilter: TELEMETRY_TOPIC_FILTER }
-      : {}),
+    receiveMaximum: env.INGEST_MQTT_RECEIVE_MAXIMUM,
+    topicFilter:
+      env.INGEST_MQTT_SUBSCRIPTION === 'exclusive'
+        ? TELEMETRY_TOPIC_FILTER
+        : GATEWAY_SHARED_SUBSCRIPTION,
     reconnect: {
       baseMs: env.INGEST_MQTT_RECONNECT_BASE_MS,
       capMs: env.INGEST_MQTT_RECONNECT_CAP_MS,
     },
   };
 }
+
+export type ConsumerSettings = ReturnType<typeof consumerSettings>;

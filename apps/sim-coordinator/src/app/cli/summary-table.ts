@@ -49,6 +49,13 @@ export function summaryTable(outcome: RunOutcome): string {
         `${b.parse_fail_total} / ${b.influx_fail_total} / ${b.redis_fail_total} (DLQ ${b.dlq_total})`,
       ]);
       rows.push(['  e2e ingest p50/p95/p99/max', lat(b.e2e_latency_ms)]);
+      const stages = Object.entries(b.stage_latency_ms ?? {});
+      if (stages.length > 0) {
+        rows.push([
+          '  ingest stages p95',
+          stages.map(([k, v]) => `${k} ${v.p95}`).join(' | ') + ' ms',
+        ]);
+      }
       const acc = b.accounting;
       if (acc) {
         rows.push([

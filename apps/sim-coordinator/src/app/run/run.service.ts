@@ -14,6 +14,7 @@ import {
   summarizeBusiness,
   summarizeConnections,
 } from '@sousvide/loadtest-contracts';
+import { stageStats } from '@sousvide/run-accounting';
 import { LatencyHistogram } from '@sousvide/shared-util';
 import { COORDINATOR_ENV, CoordinatorEnv } from '../config/env.schema';
 import { ArtifactsWriter } from './artifacts.writer';
@@ -232,6 +233,7 @@ export class RunService {
       attempt,
       counts: c,
       latency: LatencyHistogram.fromJSON(delta.latency).stats(),
+      stages: stageStats(delta.stages),
       bypass: c.influx_bypass_total > 0 && c.influx_ok_total + c.influx_fail_total === 0,
       publishedTotal,
       inDlq: await this.business.dlqEntries(runId, dispatchedAt),

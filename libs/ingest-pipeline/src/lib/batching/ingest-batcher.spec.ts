@@ -1,138 +1,159 @@
-import { IngestBatcher } from './ingest-batcher';
-import { RawMessage } from '../pipeline/raw-message';
+import { IngestBatcher, type BatcherOptions } from './ingest-batcher';
 
-const msg = (i: number): RawMessage => ({
-  topic: 't',
-  payload: Buffer.from(String(i)),
-  receivedAt: i,
-});
-
-/** A batcher of up to 3 messages, one batch at a time, recording each batch's messages. */
-function recordingBatcher(maxWaitMs: number): { b: IngestBatcher; batches: number[][] } {
-  const batches: number[][] = [];
-  const b = new IngestBatcher({
-    maxBatch: 3,
-    maxWaitMs,
-    concurrency: 1,
-    process: (batch) => {
-      batches.push(batch.map((m) => m.receivedAt));
-      return Promise.resolve();
-    },
-    onError: () => undefined,
-  });
-  return { b, batches };
+/** A store the test completes by hand, one batch at a time, in any order. */
+function handStore() {
+  const calls: { batch: number[]; resolve: () => void; reject: (e: Error) => void }[] = [];
+  const process = (batch: number[]): Promise<number> =>
+    new Promise<number>((resolve, reject) =>
+      calls.push({ batch, resolve: () => resolve(batch.length), reject }),
+    );
+  return { calls, process };
 }
 
-describe('IngestBatcher', () => {
-  afterEach(() => {
-    jest.useRealTimers();
+function batcher(
+  o: Partial<BatcherOptions<number, number>> & Pick<BatcherOptions<number, number>, 'process'>,
+) {
+  const settled: { batch: number[]; result: number | undefined }[] = [];
+  const errors: number[][] = [];
+  const b = new IngestBatcher<number, number>({
+    maxBatch: 3,
+    concurrency: 1,
+    retryDelayMs: 5,
+    settled: (batch, result) => settled.push({ batch, result }),
+    onError: (_e, batch) => errors.push(batch),
+    ...o,
+  });
+  return { b, settled, errors };
+}
+
+/** Lets the event loop run the batcher's turn-end start and promise callbacks. */
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('IngestBatcher (group commit)', () => {
+  it('starts a batch within the turn when a slot is free: no fixed wait', async () => {
+    const store = handStore();
+    const { b } = batcher({ process: store.process });
+    b.push([1]);
+    b.push([2]);
+    await turn();
+    // Both reads of one turn form one batch, started without any timer.
+    expect(store.calls.map((c) => c.batch)).toEqual([[1, 2]]);
   });
 
-  it('flushes a full batch at once and a partial one when maxWaitMs has passed, not before', async () => {
-    jest.useFakeTimers();
-    const { b, batches } = recordingBatcher(20);
-    [0, 1, 2].forEach((i) => b.push(msg(i)));
-    await jest.advanceTimersByTimeAsync(0);
-    expect(batches).toEqual([[0, 1, 2]]);
+  it('batches what arrives while the slots are busy, up to maxBatch each', async () => {
+    const store = handStore();
+    const { b } = batcher({ process: store.process, concurrency: 1 });
+    b.push([0]);
+    await turn();
+    for (let i = 1; i <= 7; i += 1) {
+      b.push([i]);
+    }
+    await turn();
+    expect(store.calls.map((c) => c.batch)).toEqual([[0]]);
+    store.calls[0]?.resolve();
+    await turn();
+    expect(store.calls.map((c) => c.batch)).toEqual([[0], [1, 2, 3]]);
+    store.calls[1]?.resolve();
+    await turn();
+    store.calls[2]?.resolve();
+    await turn();
+    expect(store.calls.map((c) => c.batch)).toEqual([[0], [1, 2, 3], [4, 5, 6], [7]]);
+  });
 
-    [3, 4].forEach((i) => b.push(msg(i)));
-    await jest.advanceTimersByTimeAsync(19);
-    expect({ batches: batches.length, buffered: b.buffered }).toEqual({ batches: 1, buffered: 2 });
-    await jest.advanceTimersByTimeAsync(1);
-    expect(batches).toEqual([
-      [0, 1, 2],
-      [3, 4],
+  it('never runs more batches at once than its concurrency', async () => {
+    const store = handStore();
+    const { b } = batcher({ process: store.process, concurrency: 2, maxBatch: 2 });
+    b.push([0, 1, 2, 3, 4, 5, 6]);
+    await turn();
+    expect(store.calls).toHaveLength(2);
+    store.calls[0]?.resolve();
+    await turn();
+    expect(store.calls).toHaveLength(3);
+    expect(b.buffered).toBe(1);
+  });
+
+  it('settles batches in the order they started, even when a later one finishes first', async () => {
+    const store = handStore();
+    const { b, settled } = batcher({ process: store.process, concurrency: 2, maxBatch: 1 });
+    b.push([10, 20]);
+    await turn();
+    store.calls[1]?.resolve();
+    await turn();
+    expect(settled).toEqual([]);
+    store.calls[0]?.resolve();
+    await turn();
+    expect(settled).toEqual([
+      { batch: [10], result: 1 },
+      { batch: [20], result: 1 },
     ]);
   });
 
-  it('sends what arrived while every slot was busy next, full or not, without waiting', async () => {
-    jest.useFakeTimers();
-    const { b, batches } = recordingBatcher(1000);
-    for (let i = 0; i < 7; i += 1) {
-      b.push(msg(i));
-    }
-    await jest.advanceTimersByTimeAsync(0);
-    expect(batches).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
-  });
-
-  it('never runs more batches at once than its concurrency, and drain waits for all', async () => {
-    jest.useFakeTimers();
-    let running = 0;
-    let peak = 0;
-    let done = 0;
-    const b = new IngestBatcher({
-      maxBatch: 2,
-      maxWaitMs: 1000,
-      concurrency: 2,
-      process: async (batch) => {
-        running += 1;
-        peak = Math.max(peak, running);
-        // A store that takes 10 ms per batch (fake time).
-        await new Promise((r) => setTimeout(r, 10));
-        running -= 1;
-        done += batch.length;
+  it('tries a batch whose processing threw again and settles it once', async () => {
+    let tries = 0;
+    const { b, settled, errors } = batcher({
+      process: (batch) => {
+        tries += 1;
+        return tries === 1 ? Promise.reject(new Error('boom')) : Promise.resolve(batch.length);
       },
-      onError: () => undefined,
     });
-    for (let i = 0; i < 11; i += 1) {
-      b.push(msg(i));
-    }
-    let drained = false;
-    const drain = b.drain().then(() => (drained = true));
-    await jest.advanceTimersByTimeAsync(10);
-    // Two slots: after one store round trip only two batches (4 messages) are done.
-    expect({ done, drained }).toEqual({ done: 4, drained: false });
-    await jest.runAllTimersAsync();
-    await drain;
-    expect(done).toBe(11);
-    expect(peak).toBe(2);
-    expect(b.buffered).toBe(0);
+    b.push([1, 2]);
+    expect(await b.drain()).toBe(true);
+    expect({ tries, errors, settled }).toEqual({
+      tries: 2,
+      errors: [[1, 2]],
+      settled: [{ batch: [1, 2], result: 2 }],
+    });
   });
 
-  it('reports a failed batch and carries on', async () => {
-    const failed: number[] = [];
-    const b = new IngestBatcher({
-      maxBatch: 1,
-      maxWaitMs: 5,
-      concurrency: 1,
-      process: (batch) =>
-        batch[0].receivedAt === 1 ? Promise.reject(new Error('boom')) : Promise.resolve(),
-      onError: (_e, batch) => failed.push(batch[0].receivedAt),
-    });
-    [0, 1, 2].forEach((i) => b.push(msg(i)));
-    await b.drain();
-    expect(failed).toEqual([1]);
-  });
-
-  it('sheds the oldest messages beyond maxBuffered while the store is stuck, losing none', async () => {
-    let release: () => void = () => undefined;
-    const stuck = new Promise<void>((r) => (release = r));
-    const processed: number[] = [];
+  it('sheds the oldest items beyond maxBuffered while the store is stuck, losing none', async () => {
+    let unstick: () => void = () => undefined;
+    const stuck = new Promise<void>((r) => (unstick = r));
     const shed: number[] = [];
-    const b = new IngestBatcher({
+    const { b, settled } = batcher({
       maxBatch: 10,
-      maxWaitMs: 5,
-      concurrency: 1,
       maxBuffered: 25,
       process: async (batch) => {
         await stuck;
-        processed.push(...batch.map((m) => m.receivedAt));
+        return batch.length;
       },
       shed: (batch) => {
-        shed.push(...batch.map((m) => m.receivedAt));
-        return Promise.resolve();
+        shed.push(...batch);
+        return Promise.resolve(batch.length);
       },
-      onError: () => undefined,
     });
     for (let i = 0; i < 100; i += 1) {
-      b.push(msg(i));
+      b.push([i]);
       expect(b.buffered).toBeLessThanOrEqual(25);
     }
-    release();
-    await b.drain();
+    unstick();
+    expect(await b.drain()).toBe(true);
     expect(shed.length).toBeGreaterThan(0);
-    expect([...processed, ...shed].sort((x, y) => x - y)).toEqual(
-      Array.from({ length: 100 }, (_, i) => i),
-    );
+    const all = settled.flatMap((s) => s.batch).sort((x, y) => x - y);
+    expect(all).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(settled.every((s) => s.result === s.batch.length)).toBe(true);
+  });
+
+  it('at the drain deadline abandons what is unfinished, in order, and tells processing to stop', async () => {
+    let signal: AbortSignal | undefined;
+    const { b, settled } = batcher({
+      maxBatch: 2,
+      process: (batch, s) => {
+        signal = s;
+        return batch[0] === 1
+          ? Promise.resolve(batch.length)
+          : new Promise<number>(() => undefined);
+      },
+    });
+    b.push([1, 2, 3, 4, 5]);
+    expect(await b.drain(Date.now() + 50)).toBe(false);
+    expect(signal?.aborted).toBe(true);
+    expect(settled).toEqual([
+      { batch: [1, 2], result: 2 },
+      { batch: [3, 4], result: undefined },
+      { batch: [5], result: undefined },
+    ]);
+    // After that, whatever still arrives is handed back unprocessed at once.
+    b.push([6]);
+    expect(settled.at(-1)).toEqual({ batch: [6], result: undefined });
   });
 });

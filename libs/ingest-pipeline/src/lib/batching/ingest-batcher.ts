@@ -1,103 +1,183 @@
-import { RawMessage } from '../pipeline/raw-message';
+import { abortableDelay } from '../util/abortable-delay';
 
-export interface BatcherOptions {
+export interface BatcherOptions<T, R> {
+  /** Most items per batch. */
   maxBatch: number;
-  maxWaitMs: number;
+  /** Batches processed at once. */
   concurrency: number;
   /**
-   * Cap on messages held while every processing slot is busy (a slow or failing store). Beyond
-   * it, the oldest full batch is handed to `shed` at once instead of waiting: memory stays
-   * bounded and nothing is dropped (the gateway dead-letters shed messages). Default: no cap.
+   * Cap on items waiting while every slot is busy (a slow or failing store). Beyond it, the oldest
+   * are handed to `shed` at once, outside the concurrency limit: memory stays bounded and nothing
+   * is dropped (the gateway dead-letters shed messages). Default: no cap.
    */
   maxBuffered?: number;
-  shed?: (batch: RawMessage[]) => Promise<unknown>;
-  process: (batch: RawMessage[]) => Promise<unknown>;
-  onError: (err: unknown, batch: RawMessage[]) => void;
+  /** Wait before a batch whose processing threw is tried again. Default 1 s. */
+  retryDelayMs?: number;
+  process: (batch: T[], signal: AbortSignal) => Promise<R>;
+  shed?: (batch: T[], signal: AbortSignal) => Promise<R>;
+  /**
+   * Each batch once, in the order batches were started (processed or shed), with what its
+   * processing returned and when it finished; `undefined` when it was abandoned unfinished.
+   * In order because the broker takes acknowledgements in order: a later batch's cannot go out
+   * before an earlier one's anyway, and an earlier batch may hold the claim a later duplicate
+   * relied on.
+   */
+  settled: (batch: T[], result: R | undefined, finishedAt: number) => void;
+  onError: (err: unknown, batch: T[]) => void;
+}
+
+interface Dispatch<T, R> {
+  batch: T[];
+  done: boolean;
+  result?: R;
+  finishedAt: number;
 }
 
 /**
- * Collects messages into batches (size or time, whichever first) and processes up to
- * `concurrency` batches at once. The MQTT handler only pushes: it never waits for storage, so a
- * slow store cannot stall the broker connection (MQTT.js handles one packet at a time).
+ * Group commit: a batch starts as soon as a slot is free (within one event-loop turn, which joins
+ * the socket reads of every connection that arrived together), and whatever arrives while every
+ * slot is busy forms the next batch. No timer: an idle store gets each read at once (low
+ * latency), a busy one gets batches as large as what arrived during one write (up to
+ * `maxBatch`), so the batch size follows the load instead of a fixed wait.
  */
-export class IngestBatcher {
-  private buffer: RawMessage[] = [];
-  private timer?: NodeJS.Timeout;
+export class IngestBatcher<T, R> {
+  private buffer: T[] = [];
+  private readonly queue: Dispatch<T, R>[] = [];
   private inFlight = 0;
-  private shedding = 0;
+  private scheduled = false;
+  private abandoned = false;
+  private readonly abort = new AbortController();
   private readonly idle: (() => void)[] = [];
 
-  constructor(private readonly o: BatcherOptions) {}
+  constructor(private readonly o: BatcherOptions<T, R>) {}
 
+  /** Items waiting for a slot. */
   get buffered(): number {
     return this.buffer.length;
   }
 
-  push(message: RawMessage): void {
-    this.buffer.push(message);
-    if (this.buffer.length >= this.o.maxBatch) {
+  /** Items started and not yet settled. */
+  get inProcess(): number {
+    return this.queue.reduce((n, d) => n + d.batch.length, 0);
+  }
+
+  /** One socket read's items; processing starts within this event-loop turn's end. */
+  push(items: readonly T[]): void {
+    if (this.abandoned) {
+      this.o.settled([...items], undefined, Date.now());
+      return;
+    }
+    for (const item of items) {
+      this.buffer.push(item);
+    }
+    this.shedOverflow();
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.pump();
+      });
+    }
+  }
+
+  /**
+   * Processes everything held, and resolves true once all of it settled; or, at `deadline`
+   * (epoch ms), abandons what is left (settled as `undefined`, in order) and resolves false.
+   */
+  async drain(deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
+    this.pump();
+    while (this.buffer.length > 0 || this.queue.length > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.abandon();
+        return false;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 2 ** 31 - 1));
+        this.idle.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
       this.pump();
-      this.shedOverflow();
-    } else {
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        this.pump(true);
-      }, this.o.maxWaitMs);
+    }
+    return true;
+  }
+
+  /** Gives up on everything unfinished: what is processing is told to stop, nothing is acked. */
+  abandon(): void {
+    if (this.abandoned) {
+      return;
+    }
+    this.abandoned = true;
+    this.abort.abort();
+    const now = Date.now();
+    for (const d of this.queue.splice(0)) {
+      this.o.settled(d.batch, d.done ? d.result : undefined, d.done ? d.finishedAt : now);
+    }
+    const rest = this.buffer;
+    this.buffer = [];
+    if (rest.length > 0) {
+      this.o.settled(rest, undefined, now);
     }
   }
 
-  /** Processes everything buffered; resolves when nothing is buffered or in flight. */
-  async drain(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.pump(true);
-    while (this.buffer.length > 0 || this.inFlight > 0 || this.shedding > 0) {
-      await new Promise<void>((resolve) => this.idle.push(resolve));
-      this.pump(true);
-    }
-  }
-
-  /** Hands the oldest batches beyond `maxBuffered` to `shed`, outside the concurrency limit. */
+  /** Hands the oldest items beyond `maxBuffered` to `shed`, outside the concurrency limit. */
   private shedOverflow(): void {
     const { maxBuffered, shed } = this.o;
     if (maxBuffered === undefined || !shed) {
       return;
     }
     while (this.buffer.length > maxBuffered) {
-      const batch = this.buffer.splice(
-        0,
-        Math.min(this.o.maxBatch, this.buffer.length - maxBuffered),
-      );
-      this.shedding += 1;
-      shed(batch)
-        .catch((err: unknown) => this.o.onError(err, batch))
-        .finally(() => {
-          this.shedding -= 1;
-          for (const wake of this.idle.splice(0)) {
-            wake();
-          }
-        });
+      const n = Math.min(this.o.maxBatch, this.buffer.length - maxBuffered);
+      this.start(this.buffer.splice(0, n), shed, false);
     }
   }
 
-  private pump(includePartial = false): void {
-    while (
-      this.inFlight < this.o.concurrency &&
-      (this.buffer.length >= this.o.maxBatch || (includePartial && this.buffer.length > 0))
-    ) {
-      const batch = this.buffer.splice(0, this.o.maxBatch);
-      this.inFlight += 1;
-      this.o
-        .process(batch)
-        .catch((err: unknown) => this.o.onError(err, batch))
-        .finally(() => {
-          this.inFlight -= 1;
-          // What arrived while every slot was busy goes next, full or not.
-          this.pump(true);
-          for (const wake of this.idle.splice(0)) {
-            wake();
-          }
-        });
+  private pump(): void {
+    while (!this.abandoned && this.inFlight < this.o.concurrency && this.buffer.length > 0) {
+      this.start(this.buffer.splice(0, this.o.maxBatch), this.o.process, true);
+    }
+  }
+
+  private start(batch: T[], run: BatcherOptions<T, R>['process'], slot: boolean): void {
+    const d: Dispatch<T, R> = { batch, done: false, finishedAt: 0 };
+    this.queue.push(d);
+    this.inFlight += slot ? 1 : 0;
+    void this.attempt(d, run).finally(() => {
+      this.inFlight -= slot ? 1 : 0;
+      this.release();
+      this.pump();
+      for (const wake of this.idle.splice(0)) {
+        wake();
+      }
+    });
+  }
+
+  /** Runs a batch until it succeeds or is abandoned, waiting `retryDelayMs` between tries. */
+  private async attempt(d: Dispatch<T, R>, run: BatcherOptions<T, R>['process']): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        d.result = await run(d.batch, signal);
+        d.done = true;
+        d.finishedAt = Date.now();
+        return;
+      } catch (err) {
+        this.o.onError(err, d.batch);
+      }
+      await abortableDelay(this.o.retryDelayMs ?? 1000, signal);
+    }
+  }
+
+  /** Settles finished batches from the head of the queue, so they settle in start order. */
+  private release(): void {
+    if (this.abandoned) {
+      return;
+    }
+    while (this.queue.length > 0 && this.queue[0].done) {
+      const d = this.queue.shift() as Dispatch<T, R>;
+      this.o.settled(d.batch, d.result, d.finishedAt);
     }
   }
 }

@@ -10,13 +10,22 @@ import type { StorageEnv } from '@sousvide/ingest-storage';
 export const pipelineEnvShape = {
   /** The runbook's ingestion.influx.write-mode. */
   INGEST_INFLUX_WRITE_MODE: z.enum(['strict', 'bypass']).default('strict'),
-  INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(50_000).default(1000),
-  INGEST_BATCH_MS: z.coerce.number().int().min(1).max(10_000).default(50),
   /**
-   * Messages held while the store is slow before the oldest are shed to the DLQ (kind influx,
-   * SHED_BUFFER_FULL) unstored: bounds memory (~0.5 KiB per message), loses nothing.
+   * Most messages per batch. There is no batching wait (group commit, ADR 0015): a batch starts as
+   * soon as a slot is free and holds what arrived meanwhile, up to this many.
    */
-  INGEST_MAX_BUFFERED: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
+  INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(50_000).default(2000),
+  /** Removed: a leftover setting fails the boot instead of silently meaning nothing. */
+  INGEST_BATCH_MS: z.undefined({
+    error: 'was removed: batches no longer wait for a timer (group commit, ADR 0015); unset it',
+  }).optional(),
+  /**
+   * Messages waiting for a batch slot while the store is slow before the oldest are shed to the
+   * DLQ (kind influx, SHED_BUFFER_FULL) unstored and acknowledged: bounds memory (~0.5 KiB per
+   * message) and keeps the broker's queue from overflowing; loses nothing. Must be below what the
+   * broker may have unacknowledged (connections x receive maximum), or it never engages.
+   */
+  INGEST_MAX_BUFFERED: z.coerce.number().int().min(100).max(10_000_000).default(30_000),
   /** Batches processed at once (overlaps Influx round trips). */
   INGEST_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   FAILSAFE_MAX_TEMP_C: z.coerce.number().default(95),
@@ -45,7 +54,6 @@ export function pipelineSettings(env: PipelineEnv) {
   return {
     batcher: {
       maxBatch: env.INGEST_BATCH_MAX,
-      maxWaitMs: env.INGEST_BATCH_MS,
       concurrency: env.INGEST_BATCH_CONCURRENCY,
       maxBuffered: env.INGEST_MAX_BUFFERED,
     },

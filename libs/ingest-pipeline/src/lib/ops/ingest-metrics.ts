@@ -1,15 +1,22 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { BUSINESS_COUNTERS } from '@sousvide/loadtest-contracts';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { BUSINESS_COUNTERS, INGEST_STAGES } from '@sousvide/loadtest-contracts';
 import type { BatchAccounting } from '../pipeline/batch-accounting';
+import { LatencyMetric } from './latency-metric';
 
 /** Prometheus view of this instance (the per-run totals across instances live in Redis). */
 export class IngestMetrics {
   readonly registry = new Registry();
   private readonly counters = new Map<string, Counter>();
-  private readonly latency: Histogram;
-  readonly dlqLost = this.counter(
-    'ingest_dlq_unreachable_total',
-    'failed messages that could not be queued in the DLQ',
+  private readonly latency = new LatencyMetric(
+    this.registry,
+    'ingest_e2e_latency_seconds',
+    'payload ts to pipeline completion',
+  );
+  private readonly stages = new LatencyMetric(
+    this.registry,
+    'ingest_stage_seconds',
+    'time a message spent in each stage of the gateway (ADR 0015)',
+    'stage',
   );
   readonly shed = this.counter(
     'ingest_shed_total',
@@ -19,23 +26,29 @@ export class IngestMetrics {
     'ingest_mqtt_reconnects_total',
     'MQTT connections of this instance restored after a loss',
   );
+  readonly released = this.counter(
+    'ingest_released_total',
+    'deliveries left unacknowledged at shutdown (the broker redelivers them)',
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     for (const name of BUSINESS_COUNTERS) {
       this.counters.set(name, this.counter(`ingest_${name}`, `ingest ${name.replace(/_/g, ' ')}`));
     }
-    this.latency = new Histogram({
-      name: 'ingest_e2e_latency_seconds',
-      help: 'payload ts to pipeline completion',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30],
-      registers: [this.registry],
-    });
   }
 
   /** Gauges read at scrape time: messages held, and the durable spool's entries and bytes. */
-  track(buffered: () => number, spool: () => { bytes: number; entries: number }): void {
-    this.gauge('ingest_buffered_messages', 'received, not yet processed', buffered);
+  track(
+    held: () => { buffered: number; unacked: number },
+    spool: () => { bytes: number; entries: number },
+  ): void {
+    this.gauge('ingest_buffered_messages', 'received, waiting for a batch', () => held().buffered);
+    this.gauge(
+      'ingest_unacked_messages',
+      'received and not yet acknowledged to the broker (waiting or being stored)',
+      () => held().unacked,
+    );
     this.gauge(
       'ingest_spool_entries',
       'failed messages held in the durable spool until the DLQ answers',
@@ -44,18 +57,23 @@ export class IngestMetrics {
     this.gauge('ingest_spool_bytes', 'bytes held in the durable spool', () => spool().bytes);
   }
 
-  /** One processed batch: its counters, its latencies and the failures no DLQ took. */
-  recordBatch(acc: BatchAccounting, dlqLost: number): void {
+  /** One processed batch: its counters, its latencies and its stage timings. */
+  recordBatch(acc: BatchAccounting): void {
     const counts = acc.totals();
     for (const name of BUSINESS_COUNTERS) {
       if (counts[name] > 0) {
         this.counters.get(name)?.inc(counts[name]);
       }
     }
-    for (const ms of acc.latenciesMs) {
-      this.latency.observe(ms / 1000);
+    this.latency.add(acc.latency);
+    for (const stage of INGEST_STAGES) {
+      this.stages.add(acc.stages[stage], stage);
     }
-    this.dlqLost.inc(dlqLost);
+  }
+
+  /** A stage measured after its batch was recorded (the acknowledgement). */
+  recordStage(stage: (typeof INGEST_STAGES)[number], h: Parameters<LatencyMetric['add']>[0]): void {
+    this.stages.add(h, stage);
   }
 
   private counter(name: string, help: string): Counter {

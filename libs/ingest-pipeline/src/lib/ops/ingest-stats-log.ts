@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { BatchAccounting } from '../pipeline/batch-accounting';
 
 type Window = Record<
-  'recv' | 'ok' | 'parseFail' | 'influxFail' | 'redisFail' | 'dlqLost' | 'duplicates',
+  'recv' | 'ok' | 'parseFail' | 'influxFail' | 'redisFail' | 'dlq' | 'duplicates',
   number
 >;
 
@@ -14,24 +14,21 @@ export class IngestStatsLog {
   private window = emptyWindow();
   private timer?: NodeJS.Timeout;
 
-  record(acc: BatchAccounting, dlqLost: number): void {
+  record(acc: BatchAccounting): void {
     const t = acc.totals();
     this.window.recv += t.recv_total;
     this.window.ok += t.pipeline_success_total;
     this.window.parseFail += t.parse_fail_total;
     this.window.influxFail += t.influx_fail_total;
     this.window.redisFail += t.redis_fail_total;
-    this.window.dlqLost += dlqLost;
+    this.window.dlq += t.dlq_total + t.spooled_total;
     this.window.duplicates += t.duplicate_total;
   }
 
-  start(buffered: () => number): void {
+  start(held: () => { buffered: number; unacked: number }): void {
     this.timer = setInterval(() => {
       if (this.window.recv > 0) {
-        this.logger.log(
-          { ...this.window, buffered: buffered(), windowSec: WINDOW_SEC },
-          'ingest stats',
-        );
+        this.logger.log({ ...this.window, ...held(), windowSec: WINDOW_SEC }, 'ingest stats');
         this.window = emptyWindow();
       }
     }, WINDOW_SEC * 1000);
@@ -43,5 +40,5 @@ export class IngestStatsLog {
 }
 
 function emptyWindow(): Window {
-  return { recv: 0, ok: 0, parseFail: 0, influxFail: 0, redisFail: 0, dlqLost: 0, duplicates: 0 };
+  return { recv: 0, ok: 0, parseFail: 0, influxFail: 0, redisFail: 0, dlq: 0, duplicates: 0 };
 }

@@ -4,15 +4,24 @@ import {
   DlqEntry,
   DlqKind,
   emptyBusinessCounts,
+  type IngestStage,
 } from '@sousvide/loadtest-contracts';
 import { LatencyHistogram } from '@sousvide/shared-util';
 
-/** Counter deltas, latencies and DLQ entries of one batch, grouped by run. */
+/** What one batch adds to one run: counters, e2e latency, stage histograms. */
+export interface RunBatch {
+  counts: BusinessCounts;
+  latency: LatencyHistogram;
+  stages: Partial<Record<IngestStage, LatencyHistogram>>;
+}
+
+/** Counter deltas, latencies, stage timings and DLQ entries of one batch, grouped by run. */
 export class BatchAccounting {
-  readonly runs = new Map<string, { counts: BusinessCounts; latency: LatencyHistogram }>();
+  readonly runs = new Map<string, RunBatch>();
   readonly dlq: DlqEntry[] = [];
-  /** Every end-to-end latency of the batch, for this instance's Prometheus histogram. */
-  readonly latenciesMs: number[] = [];
+  /** The batch's e2e latencies and stage timings over every run, for this instance's /metrics. */
+  readonly latency = new LatencyHistogram();
+  readonly stages: Partial<Record<IngestStage, LatencyHistogram>> = {};
 
   constructor(private readonly gatewayId: string) {}
 
@@ -20,9 +29,35 @@ export class BatchAccounting {
     this.run(runId).counts[counter] += n;
   }
 
-  latency(runId: string, ms: number): void {
+  latencyMs(runId: string, ms: number): void {
     this.run(runId).latency.recordMs(ms);
-    this.latenciesMs.push(ms);
+    this.latency.recordMs(ms);
+  }
+
+  /** `ms` spent in `stage` by `times` messages of the run (a batch stage counts per message). */
+  stage(runId: string, stage: IngestStage, ms: number, times = 1): void {
+    const r = this.run(runId);
+    (r.stages[stage] ??= new LatencyHistogram()).recordMs(ms, times);
+    (this.stages[stage] ??= new LatencyHistogram()).recordMs(ms, times);
+  }
+
+  /** One batch-wide duration, counted once for each of `messages` under its run. */
+  stageAll(stage: IngestStage, ms: number, messages: readonly { runId: string }[]): void {
+    const perRun = new Map<string, number>();
+    for (const { runId } of messages) {
+      perRun.set(runId, (perRun.get(runId) ?? 0) + 1);
+    }
+    for (const [runId, n] of perRun) {
+      this.stage(runId, stage, ms, n);
+    }
+  }
+
+  /** Messages of each run this batch counted as received (new or a copy): who a batch stage delayed. */
+  messagesByRun(): { runId: string; n: number }[] {
+    return [...this.runs].map(([runId, r]) => ({
+      runId,
+      n: r.counts.recv_total + r.counts.duplicate_total,
+    }));
   }
 
   fail(
@@ -54,10 +89,10 @@ export class BatchAccounting {
     return total;
   }
 
-  private run(runId: string): { counts: BusinessCounts; latency: LatencyHistogram } {
+  private run(runId: string): RunBatch {
     let r = this.runs.get(runId);
     if (!r) {
-      r = { counts: emptyBusinessCounts(), latency: new LatencyHistogram() };
+      r = { counts: emptyBusinessCounts(), latency: new LatencyHistogram(), stages: {} };
       this.runs.set(runId, r);
     }
     return r;

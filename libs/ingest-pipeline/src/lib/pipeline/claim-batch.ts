@@ -1,9 +1,9 @@
 import type { ClaimOutcome, IdempotencyStore } from '@sousvide/idempotency';
-import type { TelemetryV1 } from '@sousvide/telemetry-schema';
 import type { RedisCircuit } from '../circuit/redis-circuit';
 import type { ParsedMessage } from './parsed-message';
 
-export type Claims = Pick<IdempotencyStore, 'claim' | 'commit' | 'release'>;
+/** Claims are taken here; they are committed or released with the run counters (RunLedger). */
+export type Claims = Pick<IdempotencyStore, 'claim' | 'release'>;
 type Circuit = Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>;
 type Log = (obj: Record<string, unknown>, msg: string) => void;
 
@@ -35,23 +35,4 @@ export async function claimBatch(
     );
     return undefined;
   }
-}
-
-/**
- * Commits what was stored and releases the claims of what failed, so a redelivery of a failed
- * message is stored. Both expire on their own, so a failure here only costs a later duplicate.
- */
-export async function settleClaims(
-  stored: readonly TelemetryV1[],
-  failed: readonly TelemetryV1[],
-  claims: Claims,
-  log: Log,
-): Promise<void> {
-  await Promise.all([
-    claims.commit([...stored]).catch((err: unknown) => {
-      // The claims expire, so a redelivery stores these again: harmless, Influx overwrites.
-      log({ messages: stored.length, err: (err as Error).message }, 'idempotency commit failed');
-    }),
-    claims.release([...failed]).catch(() => undefined),
-  ]);
 }

@@ -1,6 +1,7 @@
 import { DlqEntry } from '@sousvide/loadtest-contracts';
 import { TelemetryV1 } from '@sousvide/telemetry-schema';
 import { cookerTelemetry } from '@sousvide/testing';
+import type { ClaimSettlement, RunAddition } from '../counters/run-ledger';
 import { MessageStorage } from '../storage/message-storage';
 import { IngestPipeline, PipelineDeps, ProcessOptions } from './ingest-pipeline';
 import { RawMessage } from './raw-message';
@@ -17,16 +18,16 @@ function fakes(
   opts: {
     influxFails?: string[];
     redisFails?: string[];
-    dlqDown?: boolean;
     bypass?: boolean;
     idempotencyDown?: boolean;
   } = {},
 ) {
   const dlq: DlqEntry[] = [];
-  const added: { runId: string; delta: Record<string, number> }[] = [];
+  const added: { runId: string; delta: RunAddition }[] = [];
   // An in-memory claim/commit store with the real one's outcomes (its Redis side is tested in
   // libs/idempotency against a real Redis).
   const committed = new Set<string>();
+  const settled: (ClaimSettlement | undefined)[] = [];
   const claimed = new Set<string>();
   const key = (m: TelemetryV1): string => `${m.deviceId}:${m.seq}:${m.ts}`;
   const idempotency = {
@@ -46,11 +47,6 @@ function fakes(
           return 'new';
         }),
       );
-    },
-    commit: (msgs: TelemetryV1[]) => {
-      msgs.forEach((m) => committed.add(key(m)));
-      msgs.forEach((m) => claimed.delete(key(m)));
-      return Promise.resolve();
     },
     release: (msgs: TelemetryV1[]) => {
       msgs.forEach((m) => claimed.delete(key(m)));
@@ -79,21 +75,23 @@ function fakes(
   };
   const deps: PipelineDeps = {
     storage: new MessageStorage(influx, heartbeat),
+    // The claims settle with the counters in one transaction (RunLedger; its Redis side is in
+    // libs/idempotency and libs/run-accounting).
     counters: {
-      add: (runId: string, delta: Record<string, number>) => {
+      add: (runId: string, delta: RunAddition) => {
         added.push({ runId, delta });
       },
-      flush: () => Promise.resolve(),
+      settle: (claims?: ClaimSettlement) => {
+        claims?.stored.forEach((m) => committed.add(key(m as TelemetryV1)));
+        claims?.stored.forEach((m) => claimed.delete(key(m as TelemetryV1)));
+        claims?.failed.forEach((m) => claimed.delete(key(m as TelemetryV1)));
+        settled.push(claims);
+        return Promise.resolve();
+      },
     },
     idempotency,
     dlq: {
       addMany: (entries: readonly DlqEntry[]) => {
-        if (opts.dlqDown) {
-          return Promise.resolve({
-            added: 0,
-            failed: entries.map((entry) => ({ entry, error: 'down' })),
-          });
-        }
         dlq.push(...entries);
         return Promise.resolve({ added: entries.length, failed: [] });
       },
@@ -102,8 +100,12 @@ function fakes(
     gatewayId: 'gw-test',
     log: () => undefined,
   } as unknown as PipelineDeps;
-  return { deps, dlq, added, committed, influx, heartbeat };
+  return { deps, dlq, added, committed, settled, influx, heartbeat };
 }
+
+const okDlq = () => ({
+  addMany: (entries: readonly DlqEntry[]) => Promise.resolve({ added: entries.length, failed: [] }),
+});
 
 const processBatch = (batch: RawMessage[], deps: PipelineDeps, opts?: ProcessOptions) =>
   new IngestPipeline(deps).process(batch, opts);
@@ -121,7 +123,7 @@ describe('IngestPipeline', () => {
       pipeline_success_total: 2,
       core_pipeline_success_total: 2,
     });
-    expect(acc.latenciesMs).toHaveLength(2);
+    expect(acc.latency.count).toBe(2);
     expect(added[0].runId).toBe('run-1');
   });
 
@@ -169,11 +171,68 @@ describe('IngestPipeline', () => {
     });
   });
 
-  it('does not count DLQ entries that could not be queued', async () => {
-    const { deps } = fakes({ dlqDown: true });
+  it('holds failures neither the DLQ nor the spool took, and gives up unacknowledgeable when told', async () => {
+    const { deps, added, committed } = fakes({ influxFails: ['x'] });
+    let tried: () => void = () => undefined;
+    const triedTwice = new Promise<void>((r) => (tried = r));
+    let tries = 0;
+    deps.dlq = {
+      addMany: (entries) => {
+        tries += 1;
+        if (tries === 2) {
+          tried();
+        }
+        return Promise.resolve({ failed: entries.map((entry) => ({ entry, error: 'down' })) });
+      },
+    };
+    const stop = new AbortController();
+    const processing = processBatch([raw(Buffer.alloc(0)), raw(telemetry('x', 1))], deps, {
+      signal: stop.signal,
+    });
+    // Retrying: nothing counted, nothing committed, the claim held.
+    await triedTwice;
+    expect({ added, committed: committed.size }).toEqual({ added: [], committed: 0 });
+    stop.abort();
+    await expect(processing).rejects.toMatchObject({ code: 'NOT_DURABLE' });
+    expect(added).toEqual([]);
+    // The claim was released: the broker's redelivery is a new message, not a copy in flight.
+    const again = await processBatch([raw(telemetry('ok', 2))], { ...deps, dlq: okDlq() });
+    expect(again.runs.get('run-1')?.counts.recv_total).toBe(1);
+    const redelivered = await processBatch([raw(telemetry('x', 1))], { ...deps, dlq: okDlq() });
+    expect(redelivered.runs.get('run-1')?.counts).toMatchObject({ recv_total: 1, dlq_total: 1 });
+  });
+
+  it('counts dead-lettered messages once the DLQ takes them after a refusal', async () => {
+    const { deps } = fakes();
+    let refusals = 1;
+    const entries: DlqEntry[] = [];
+    deps.dlq = {
+      addMany: (batch) => {
+        if (refusals > 0) {
+          refusals -= 1;
+          return Promise.resolve({ failed: batch.map((entry) => ({ entry, error: 'down' })) });
+        }
+        entries.push(...batch);
+        return Promise.resolve({ failed: [] });
+      },
+    };
     const acc = await processBatch([raw(Buffer.alloc(0))], deps);
-    expect(acc.totals().parse_fail_total).toBe(1);
-    expect(acc.totals().dlq_total).toBe(0);
+    expect(acc.totals()).toMatchObject({ parse_fail_total: 1, dlq_total: 1 });
+    expect(entries).toHaveLength(1);
+  });
+
+  it('times each stage per run: broker, queue, claim, store, heartbeat, settle', async () => {
+    const { deps, added } = fakes();
+    const m = telemetry('a', 0);
+    const acc = await processBatch([{ ...raw(m), receivedAt: m.ts + 40 }], deps);
+    const stages = acc.runs.get('run-1')?.stages ?? {};
+    expect(Object.keys(stages).sort()).toEqual(
+      ['broker', 'claim', 'heartbeat', 'queue', 'settle', 'store'].sort(),
+    );
+    expect(stages.broker?.stats().max).toBe(40);
+    expect(stages.store?.count).toBe(1);
+    // The settle is measured after the transaction it times: it goes with the next one.
+    expect(added.at(-1)?.delta.stages?.settle?.count).toBe(1);
   });
 
   it('stores a message once, counts its copies as duplicates and checks fail-safe once', async () => {

@@ -36,7 +36,7 @@ export function accountStored(
     acc.count(p.runId, 'core_pipeline_success_total');
     if (!influx) {
       acc.count(p.runId, 'pipeline_success_total');
-      acc.latency(p.runId, completedAt - p.msg.ts);
+      acc.latencyMs(p.runId, completedAt - p.msg.ts);
       stored.push(p.msg);
     }
   });

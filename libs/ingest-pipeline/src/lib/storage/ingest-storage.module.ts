@@ -19,6 +19,11 @@ export interface IngestStorageModuleOptions {
   env: StorageEnv;
   /** How the stores' Redis client behaves: the gateway's hot path, or a one-shot command. */
   redisProfile: RedisProfile;
+  /**
+   * Who takes idempotency claims (a gateway process): a claim of a dead owner is taken over at
+   * once (ADR 0015). Without one, claims are held until they expire (the replayer takes none).
+   */
+  claimOwner?: { gatewayId: string; incarnation: string };
 }
 
 /** How long a boot waits for Redis before failing with a message that names it. */
@@ -42,7 +47,7 @@ export class IngestStorageModule implements OnApplicationBootstrap, OnApplicatio
     @Inject(STORAGE_ENV) private readonly env: StorageEnv,
   ) {}
 
-  static register({ env, redisProfile }: IngestStorageModuleOptions): DynamicModule {
+  static register({ env, redisProfile, claimOwner }: IngestStorageModuleOptions): DynamicModule {
     return {
       module: IngestStorageModule,
       providers: [
@@ -76,6 +81,7 @@ export class IngestStorageModule implements OnApplicationBootstrap, OnApplicatio
             new IdempotencyStore(redis, {
               ttlSec: env.IDEMPOTENCY_TTL_SEC,
               claimTtlMs: env.IDEMPOTENCY_CLAIM_TTL_MS,
+              ...(claimOwner ? { owner: claimOwner } : {}),
             }),
         },
         {

@@ -16,6 +16,8 @@ export interface StoreOptions {
   bypassInflux?: boolean;
   /** While Redis is known down, heartbeats fail at once instead of waiting on a timeout. */
   redis?: Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>;
+  /** Filled with how long each stage took (they run in parallel). */
+  timings?: { influxMs: number; heartbeatMs: number };
 }
 
 /** The heartbeat error of a batch skipped while the Redis circuit is open. */
@@ -42,9 +44,16 @@ export class MessageStorage {
     if (messages.length === 0) {
       return [];
     }
+    const started = Date.now();
+    const timed = <T>(p: Promise<T>, into: 'influxMs' | 'heartbeatMs'): Promise<T> =>
+      p.finally(() => {
+        if (opts.timings) {
+          opts.timings[into] = Date.now() - started;
+        }
+      });
     const [influx, heartbeat] = await Promise.all([
-      opts.bypassInflux ? undefined : this.influx.write([...messages]),
-      this.touch(messages, opts.redis),
+      opts.bypassInflux ? undefined : timed(this.influx.write([...messages]), 'influxMs'),
+      timed(this.touch(messages, opts.redis), 'heartbeatMs'),
     ]);
     const influxFailed = new Map<TelemetryV1, { code: string; error: string }>();
     for (const f of influx?.failed ?? []) {

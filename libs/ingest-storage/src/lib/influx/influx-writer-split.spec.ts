@@ -48,7 +48,7 @@ describe('InfluxWriter: splitting and bisecting batches', () => {
       const badDevice = 'sv-bad';
       const serverMessage = `unable to parse point: device ${badDevice} is not allowed`;
       under = await startWriterUnderTest((lines) =>
-        lines.some((line) => line.includes(`deviceId=${badDevice},`))
+        lines.some((line) => line.includes(`deviceId=${badDevice} `))
           ? influxError(status, 'invalid', serverMessage)
           : NO_CONTENT,
       );

@@ -11,6 +11,13 @@ const UNAVAILABLE: FaultReply = { status: 503, body: 'service unavailable' };
 const batch = (n: number) => Array.from({ length: n }, (_, i) => telemetryMessage(i));
 const linesOf = (n: number) => batch(n).map(telemetryToLine);
 
+/** Resolves once the fault server has received `n` requests (event-driven by polling its list). */
+async function waitForRequests(u: WriterUnderTest, n: number): Promise<void> {
+  while (u.server.requests.length < n) {
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 describe('InfluxWriter: transient failures and non-retriable statuses', () => {
   let under: WriterUnderTest | undefined;
   afterEach(async () => {
@@ -150,5 +157,15 @@ describe('InfluxWriter: transient failures and non-retriable statuses', () => {
       retries: 0,
     });
     expect(under.server.requests).toHaveLength(1);
+  });
+  it('close() aborts a request the store never answers, instead of waiting out its timeout', async () => {
+    under = await startWriterUnderTest(() => 'hang', { timeoutMs: 600_000 });
+    const pending = under.writer.write(batch(2));
+    await waitForRequests(under, 1);
+    await under.writer.close();
+
+    const outcome = await pending;
+    expect(outcome.ok).toEqual([]);
+    expect(outcome.failed.map((f) => f.code)).toEqual(['CLOSED', 'CLOSED']);
   });
 });

@@ -50,7 +50,7 @@ const WRITE_HEADERS = { 'content-type': 'text/plain; charset=utf-8' };
  * its retry buffer drops lines on close, and it cannot abort a timed-out request.
  *
  * A write never throws for write failures and holds nothing beyond the batch it was given. Safe to
- * call concurrently; `close()` drains the calls in flight.
+ * call concurrently; `close()` ends the calls in flight.
  */
 export class InfluxWriter {
   private readonly config: ResolvedInfluxWriterConfig;
@@ -59,6 +59,7 @@ export class InfluxWriter {
   private readonly transport: Transport;
   private readonly path: string;
   private readonly inFlight = new Set<Promise<InfluxWriteOutcome>>();
+  private readonly requests = new Set<AbortController>();
   private closing = false;
   private markClosed: () => void = () => undefined;
   private readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
@@ -97,13 +98,15 @@ export class InfluxWriter {
   }
 
   /**
-   * Stops retrying and resolves once every write in flight has settled: requests already under way
-   * finish, pending retries fail with `CLOSED` (so the caller can DLQ them), later writes fail with
-   * `CLOSED` without a request. Idempotent.
+   * Stops retrying and resolves once every write in flight has settled: requests under way are
+   * aborted (a shutdown must not wait out a hanging store's timeout: the gateway closes the writer
+   * only after its own deadline, with nothing of it acknowledged), pending retries and later writes
+   * fail with `CLOSED`. Idempotent.
    */
   async close(): Promise<void> {
     this.closing = true;
     this.markClosed();
+    this.requests.forEach((r) => r.abort());
     await Promise.allSettled([...this.inFlight]);
     this.agent.destroy();
   }
@@ -180,6 +183,7 @@ export class InfluxWriter {
   /** One HTTP request under a hard deadline: our timer aborts it, which also frees the socket. */
   private async send(body: string): Promise<SendResult> {
     const abort = new AbortController();
+    this.requests.add(abort);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -202,6 +206,7 @@ export class InfluxWriter {
       return { ok: false, error, timedOut };
     } finally {
       clearTimeout(timer);
+      this.requests.delete(abort);
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { TelemetryV1 } from '@sousvide/telemetry-schema';
+import { runKey, type TelemetryV1 } from '@sousvide/telemetry-schema';
 import { InfluxWriteError } from './influx-write.error';
 import { telemetryToLine } from './line-protocol';
 
@@ -17,27 +17,36 @@ const base: TelemetryV1 = {
 };
 
 describe('telemetryToLine', () => {
-  it('encodes measurement, tags, typed fields and the ms timestamp', () => {
+  it('encodes measurement, the device tag, typed fields, the run as a field and the ms timestamp', () => {
     expect(telemetryToLine(base)).toBe(
-      'telemetry,deviceId=sv-000123,runId=pr2-hive-10k-20261127-141500 ' +
-        'tempC=56.4,targetC=57,heaterOn=true,pumpOn=false,waterLevel=0.82,state="cooking",seq=42i ' +
-        '1795788703500',
+      'telemetry,deviceId=sv-000123 ' +
+        'tempC=56.4,targetC=57,heaterOn=true,pumpOn=false,waterLevel=0.82,state="cooking",seq=42i,' +
+        `runKey=${runKey('pr2-hive-10k-20261127-141500')}i 1795788703500`,
     );
   });
 
-  it('omits the runId tag for real devices and an empty runId', () => {
+  it('never makes the run a tag, and omits runKey for real devices and an empty runId', () => {
     const real: TelemetryV1 = { ...base };
     delete real.runId;
-    expect(telemetryToLine(real)).toMatch(/^telemetry,deviceId=sv-000123 tempC=/);
-    expect(telemetryToLine({ ...base, runId: '' })).toMatch(/^telemetry,deviceId=sv-000123 tempC=/);
+    expect(telemetryToLine(base)).toMatch(/^telemetry,deviceId=sv-000123 tempC=/);
+    expect(telemetryToLine(real)).not.toContain('runKey=');
+    expect(telemetryToLine({ ...base, runId: '' })).not.toContain('runKey=');
+  });
+
+  it('gives two runs of the same device different runKey values in the same series', () => {
+    const a = telemetryToLine({ ...base, runId: 'run-a' });
+    const b = telemetryToLine({ ...base, runId: 'run-b' });
+    expect(a.split(' ')[0]).toBe(b.split(' ')[0]);
+    expect(a).toContain(`runKey=${runKey('run-a')}i`);
+    expect(b).toContain(`runKey=${runKey('run-b')}i`);
   });
 
   it('omits seq when the producer sends none, and writes seq 0 as an integer', () => {
     const noSeq: TelemetryV1 = { ...base };
     delete noSeq.seq;
     expect(telemetryToLine(noSeq)).not.toContain('seq=');
-    expect(telemetryToLine(noSeq)).toMatch(/state="cooking" 1795788703500$/);
-    expect(telemetryToLine({ ...base, seq: 0 })).toContain(',seq=0i ');
+    expect(telemetryToLine(noSeq)).toMatch(/state="cooking",runKey=\d+i 1795788703500$/);
+    expect(telemetryToLine({ ...base, seq: 0 })).toContain(',seq=0i,');
   });
 
   it('writes booleans as true/false and whole floats without an integer suffix', () => {
@@ -54,8 +63,8 @@ describe('telemetryToLine', () => {
   });
 
   it('escapes commas, spaces and equals signs in tag values', () => {
-    const line = telemetryToLine({ ...base, runId: 'run 1,a=b' });
-    expect(line).toContain(',runId=run\\ 1\\,a\\=b tempC=');
+    const line = telemetryToLine({ ...base, deviceId: 'dev 1,a=b' });
+    expect(line).toMatch(/^telemetry,deviceId=dev\\ 1\\,a\\=b tempC=/);
   });
 
   it('escapes quotes and backslashes in string fields', () => {

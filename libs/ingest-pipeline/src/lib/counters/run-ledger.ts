@@ -1,0 +1,173 @@
+import type { ChainableCommander } from 'ioredis';
+import {
+  BUSINESS_COUNTERS,
+  emptyBusinessCounts,
+  type BusinessCounts,
+  type IngestStage,
+} from '@sousvide/loadtest-contracts';
+import { addCounts, LatencyHistogram } from '@sousvide/shared-util';
+import type { IdempotencyStore, MessageIdentity } from '@sousvide/idempotency';
+import type { RunCounters, RunDelta } from '@sousvide/run-accounting';
+import type { RedisCircuit } from '../circuit/redis-circuit';
+
+/** What one batch (or a spool drain, or a late stage timing) adds to a run. */
+export interface RunAddition {
+  counts?: Partial<BusinessCounts>;
+  latency?: LatencyHistogram;
+  stages?: Partial<Record<IngestStage, LatencyHistogram>>;
+}
+
+/** The claims a batch settles: commit what was stored, release what failed (ADR 0005). */
+export interface ClaimSettlement {
+  stored: readonly MessageIdentity[];
+  failed: readonly MessageIdentity[];
+}
+
+/** Where the pipeline puts its per-run deltas and settles its claims. */
+export interface RunCounterSink {
+  add(runId: string, addition: RunAddition): void;
+  /** Sends every delta held, with the claims given, in one transaction. Never rejects. */
+  settle(claims?: ClaimSettlement): Promise<void>;
+}
+
+interface Pending {
+  counts: BusinessCounts;
+  latency: LatencyHistogram;
+  stages: Partial<Record<IngestStage, LatencyHistogram>>;
+}
+
+/** A delta Redis did not acknowledge: resent as is, under its id, until it is. */
+interface Unacked extends Pending {
+  runId: string;
+  id: string;
+}
+
+export interface RunLedgerDeps {
+  /** A fresh MULTI on the stores' Redis client. */
+  transaction: () => ChainableCommander;
+  idempotency: Pick<IdempotencyStore, 'settleIn'>;
+  counters: Pick<RunCounters, 'addIn'>;
+  log: (obj: Record<string, unknown>, msg: string) => void;
+  /** While Redis is known down, settles keep the deltas without trying. */
+  redis?: Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>;
+  /** Prefix of delta ids: unique per process (gateway id + start time). */
+  idPrefix?: string;
+}
+
+/**
+ * The gateway's per-run counter deltas and the idempotency commits they go with. A batch's
+ * commits and its counters are sent in one MULTI: a process killed before EXEC leaves neither, so
+ * the broker's redelivery of its unacknowledged messages is stored and counted once; one killed
+ * after EXEC leaves both, so the redelivery is a counted duplicate, never a second success
+ * (ADR 0015). Deltas Redis did not take are kept and sent with the next settle, so an outage
+ * delays the run's counters instead of losing them. Each delta carries an id and applies once, so
+ * a delta whose command reached a stalled Redis and ran after the client gave up is not counted
+ * twice when it is resent. Memory: one delta per run per failed settle, not per message.
+ */
+export class RunLedger implements RunCounterSink {
+  private pending = new Map<string, Pending>();
+  private unacked: Unacked[] = [];
+  private seq = 0;
+  private failing = false;
+  private readonly idPrefix: string;
+
+  constructor(private readonly d: RunLedgerDeps) {
+    this.idPrefix = d.idPrefix ?? `${process.pid}-${Date.now()}`;
+  }
+
+  add(runId: string, addition: RunAddition): void {
+    let p = this.pending.get(runId);
+    if (!p) {
+      p = { counts: emptyBusinessCounts(), latency: new LatencyHistogram(), stages: {} };
+      this.pending.set(runId, p);
+    }
+    if (addition.counts) {
+      addCounts(BUSINESS_COUNTERS, p.counts, addition.counts);
+    }
+    if (addition.latency) {
+      p.latency.merge(addition.latency);
+    }
+    for (const [stage, h] of Object.entries(addition.stages ?? {}) as [IngestStage, LatencyHistogram][]) {
+      (p.stages[stage] ??= new LatencyHistogram()).merge(h);
+    }
+  }
+
+  /** Deltas not yet acknowledged by Redis (failed ones and ones not sent yet). */
+  get pendingRuns(): number {
+    return this.pending.size + this.unacked.length;
+  }
+
+  /** Sends what is held (no claims). */
+  flush(): Promise<void> {
+    return this.settle();
+  }
+
+  /**
+   * Sends every unacknowledged delta (same id as before) and the new ones (new ids), with the
+   * claims' commit and release, in one MULTI. Each settle takes its deltas out first, so
+   * concurrent settles never send one twice at once; a failed one goes back for the next settle.
+   * The claims of a failed settle are not retried: they expire, or go stale with this process.
+   */
+  async settle(claims?: ClaimSettlement): Promise<void> {
+    const hasClaims = claims !== undefined && claims.stored.length + claims.failed.length > 0;
+    if (this.pendingRuns === 0 && !hasClaims) {
+      return;
+    }
+    if (this.d.redis !== undefined && !this.d.redis.allow()) {
+      return;
+    }
+    const batch: Unacked[] = [
+      ...this.unacked,
+      ...[...this.pending].map(([runId, p]) => ({ ...p, runId, id: this.nextId() })),
+    ];
+    this.unacked = [];
+    this.pending = new Map();
+    const tx = this.d.transaction();
+    if (claims) {
+      this.d.idempotency.settleIn(tx, claims.stored, claims.failed);
+    }
+    for (const u of batch) {
+      const delta: RunDelta = {
+        counts: u.counts,
+        latency: u.latency,
+        stages: u.stages,
+        deltaId: u.id,
+      };
+      this.d.counters.addIn(tx, u.runId, delta);
+    }
+    let error: string | undefined;
+    try {
+      // A command that fails inside EXEC does not abort the others: each reply says.
+      const failed = (await tx.exec())?.find(([err]) => err !== null)?.[0];
+      if (failed) {
+        error = failed.message;
+      }
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    if (error !== undefined) {
+      this.unacked.push(...batch);
+    }
+    this.report(error, batch.length);
+  }
+
+  private report(error: string | undefined, runs: number): void {
+    if (error !== undefined) {
+      this.d.redis?.failed();
+      if (!this.failing) {
+        this.d.log({ runs, err: error }, 'run counters not updated: kept for the next flush');
+      }
+    } else {
+      this.d.redis?.succeeded();
+      if (this.failing) {
+        this.d.log({}, 'run counters caught up');
+      }
+    }
+    this.failing = error !== undefined;
+  }
+
+  private nextId(): string {
+    this.seq += 1;
+    return `${this.idPrefix}-${this.seq}`;
+  }
+}

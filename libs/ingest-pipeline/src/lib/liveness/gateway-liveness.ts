@@ -1,0 +1,76 @@
+import type { Redis } from 'ioredis';
+import { INGEST_KEYS } from '@sousvide/loadtest-contracts';
+
+/** This process as the other gateways see it: its GATEWAY_ID and this start of it. */
+export interface GatewayInstance {
+  gatewayId: string;
+  incarnation: string;
+  /** Broker sessions it keeps (`<gatewayId>-<index>`), registered for adoption; 0 = none. */
+  sessions?: number;
+}
+
+/** How often the liveness key is renewed, and how long it lives without renewal. */
+export const LIVENESS = { refreshMs: 1000, ttlMs: 5000 } as const;
+
+/**
+ * Tells every gateway that this process is the live one under its GATEWAY_ID: a key holding its
+ * incarnation, renewed every second, expiring 5 s after the last renewal. Its idempotency claims
+ * count as in flight only while the key names it; a restart under the same id overwrites the key,
+ * so the claims of the killed process go stale at once and the broker's redelivery of its
+ * unacknowledged messages is stored instead of dropped as in flight (ADR 0015).
+ */
+export class GatewayLiveness {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly redis: Redis,
+    readonly instance: GatewayInstance,
+    private readonly log: (obj: Record<string, unknown>, msg: string) => void,
+  ) {}
+
+  private get key(): string {
+    return INGEST_KEYS.gatewayAlive(this.instance.gatewayId);
+  }
+
+  /** Claims the id now (boot waits for it: a stale key would keep old claims alive) and renews it. */
+  async start(): Promise<void> {
+    await this.renew();
+    this.timer = setInterval(() => {
+      this.renew().catch((err: unknown) =>
+        this.log({ err: (err as Error).message }, 'gateway liveness not renewed'),
+      );
+    }, LIVENESS.refreshMs);
+    this.timer.unref();
+  }
+
+  /** Stops renewing and removes the key if it is still ours: this process's claims go stale. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    const { incarnation } = this.instance;
+    await this.redis
+      .eval(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+        1,
+        this.key,
+        incarnation,
+      )
+      .catch(() => undefined);
+  }
+
+  /**
+   * The key, and the registration of this id's broker sessions: a gateway that finds the key gone
+   * drains them (ADR 0015). Renewed together so an adopter that removed the registration of a dead
+   * id cannot leave a live one unregistered.
+   */
+  private async renew(): Promise<void> {
+    const { gatewayId, incarnation, sessions = 0 } = this.instance;
+    const tx = this.redis.multi().set(this.key, incarnation, 'PX', LIVENESS.ttlMs);
+    if (sessions > 0) {
+      tx.hset(INGEST_KEYS.gatewaySessions, gatewayId, sessions);
+    }
+    const failed = (await tx.exec())?.find(([err]) => err !== null)?.[0];
+    if (failed) {
+      throw failed;
+    }
+  }
+}
