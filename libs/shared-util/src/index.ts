@@ -3,3 +3,4 @@ export * from './lib/backoff';
 export * from './lib/env-config';
 export * from './lib/cli/usage.error';
 export * from './lib/cli/command-line';
+export * from './lib/with-timeout';
