@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { INGEST_REDIS, IngestStorageModule } from '@sousvide/ingest-pipeline';
+import { DeliveryParser, INGEST_REDIS, IngestStorageModule } from '@sousvide/ingest-pipeline';
+import { tsWindowOf } from '@sousvide/ingest-storage';
 import { QUEUE_NAMES } from '@sousvide/loadtest-contracts';
 import { loggerModule, RedisClientsModule } from '@sousvide/platform';
 import { loadReplayerEnv, REPLAYER_DLQ_QUEUE, type ReplayerEnv } from './config/env.schema';
@@ -39,6 +40,7 @@ export class AppModule {
             return queue;
           },
         },
+        { provide: DeliveryParser, useFactory: () => new DeliveryParser(tsWindowOf(env)) },
         DlqSelector,
         ReplayClaims,
         ReplayBatch,

@@ -2,6 +2,7 @@ import type { TelemetryV1 } from '@sousvide/telemetry-schema';
 import type { RedisCircuit } from '../circuit/redis-circuit';
 import type { RunCounterSink } from '../counters/pending-run-counters';
 import type { MessageStorage } from '../storage/message-storage';
+import { DeliveryParser } from '../parse/delivery-parser';
 import { BatchAccounting } from './batch-accounting';
 import { claimBatch, settleClaims, type Claims } from './claim-batch';
 import { deadLetter, type DlqSink } from './dead-letter';
@@ -20,8 +21,8 @@ export interface PipelineDeps {
   gatewayId: string;
   /** Skips Redis steps at once while Redis is known down (see RedisCircuit); none = always try. */
   redis?: Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>;
-  /** Called for each new message after it was stored (fail-safe checks); never for duplicates. */
-  onStored?: (m: TelemetryV1) => void;
+  /** The parse step's rules (intake has usually applied them already); default bounds if none. */
+  parser?: DeliveryParser;
   onBatch?: (acc: BatchAccounting, dlqLost: number) => void;
   log: (obj: Record<string, unknown>, msg: string) => void;
 }
@@ -43,12 +44,16 @@ export interface ProcessOptions {
  * (ADR 0005). Each stage is a function of its own, so a stage can be timed or changed alone.
  */
 export class IngestPipeline {
-  constructor(private readonly deps: PipelineDeps) {}
+  private readonly parser: DeliveryParser;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.parser = deps.parser ?? new DeliveryParser();
+  }
 
   async process(batch: readonly RawMessage[], opts: ProcessOptions = {}): Promise<BatchAccounting> {
     const d = this.deps;
     const acc = new BatchAccounting(d.gatewayId);
-    const parsed = parseBatch(batch, acc);
+    const parsed = parseBatch(batch, acc, this.parser);
     const claims = await claimBatch(parsed, d.idempotency, d.redis, d.log);
     const fresh = this.countClaims(parsed, claims, acc);
     const stored = opts.shed ? shedAll(fresh, acc) : await this.store(fresh, acc);
@@ -92,8 +97,6 @@ export class IngestPipeline {
       fresh.map((p) => p.msg),
       { bypassInflux: this.deps.bypassInflux, redis: this.deps.redis },
     );
-    const stored = accountStored(fresh, outcomes, acc, this.deps.bypassInflux);
-    stored.forEach((m) => this.deps.onStored?.(m));
-    return stored;
+    return accountStored(fresh, outcomes, acc, this.deps.bypassInflux);
   }
 }
