@@ -6,4 +6,5 @@ export * from './lib/storage/ingest-storage.module';
 export * from './lib/storage/message-storage';
 export * from './lib/pipeline/raw-message';
 export * from './lib/ops/ingest-metrics';
+export * from './lib/failsafe/audit-chain';
 export * from './lib/parse/delivery-parser';
