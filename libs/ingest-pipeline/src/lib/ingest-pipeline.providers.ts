@@ -10,10 +10,14 @@ import { RedisCircuit } from './circuit/redis-circuit';
 import { pipelineSettings, type PipelineEnv } from './config/pipeline-env';
 import { PendingRunCounters } from './counters/pending-run-counters';
 import { SpoolingDlq } from './dlq/spooling-dlq';
+import { AuditLog } from './failsafe/audit-log';
+import { CooldownGate } from './failsafe/cooldown-gate';
 import { Failsafe } from './failsafe/failsafe';
+import { FailsafeMetrics } from './failsafe/failsafe-metrics';
 import { CONTROL_PUBLISHER, INGEST_REDIS, type ControlPublisher } from './ingest.tokens';
 import { IngestMetrics } from './ops/ingest-metrics';
 import { IngestStatsLog } from './ops/ingest-stats-log';
+import { DeliveryParser } from './parse/delivery-parser';
 import { IngestPipeline } from './pipeline/ingest-pipeline';
 import { MessageStorage } from './storage/message-storage';
 
@@ -84,16 +88,42 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
     {
       provide: FailsafeGate,
       inject: [INGEST_REDIS],
-      useFactory: (redis: Redis) => new FailsafeGate(redis, settings.gatewayId),
+      useFactory: (redis: Redis) => new FailsafeGate(redis),
+    },
+    { provide: DeliveryParser, useFactory: () => new DeliveryParser(settings.tsWindow) },
+    {
+      provide: AuditLog,
+      useFactory: () => AuditLog.open(settings.failsafe.auditLogPath, warn),
+    },
+    {
+      provide: FailsafeMetrics,
+      inject: [IngestMetrics],
+      useFactory: (metrics: IngestMetrics) => new FailsafeMetrics(metrics.registry),
     },
     {
       provide: Failsafe,
-      inject: [FailsafeGate, CONTROL_PUBLISHER],
-      useFactory: (gate: FailsafeGate, control: ControlPublisher) =>
+      inject: [FailsafeGate, CONTROL_PUBLISHER, RedisCircuit, AuditLog, FailsafeMetrics],
+      useFactory: (
+        gate: FailsafeGate,
+        control: ControlPublisher,
+        circuit: RedisCircuit,
+        audit: AuditLog,
+        metrics: FailsafeMetrics,
+      ) =>
         new Failsafe({
           ...settings.failsafe,
-          tryAcquire: (deviceId, ms) => gate.tryAcquire(deviceId, ms),
+          gatewayId: settings.gatewayId,
+          gate: new CooldownGate({
+            remote: gate,
+            gatewayId: settings.gatewayId,
+            cooldownMs: settings.failsafe.cooldownMs,
+            timeoutMs: settings.failsafe.redisTimeoutMs,
+            redisKnownDown: () => circuit.open,
+            log: warn,
+          }),
+          audit,
           publish: (topic, payload) => control.publish(topic, payload),
+          metrics,
           log: warn,
         }),
     },
@@ -107,7 +137,7 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
         PendingRunCounters,
         SpoolingDlq,
         RedisCircuit,
-        Failsafe,
+        DeliveryParser,
         IngestMetrics,
         IngestStatsLog,
       ],
@@ -117,7 +147,7 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
         counters: PendingRunCounters,
         dlq: SpoolingDlq,
         circuit: RedisCircuit,
-        failsafe: Failsafe,
+        parser: DeliveryParser,
         metrics: IngestMetrics,
         stats: IngestStatsLog,
       ) =>
@@ -129,7 +159,7 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
           redis: circuit,
           bypassInflux: settings.bypassInflux,
           gatewayId: settings.gatewayId,
-          onStored: (m) => failsafe.check(m),
+          parser,
           onBatch: (acc, lost) => {
             metrics.recordBatch(acc, lost);
             stats.record(acc, lost);

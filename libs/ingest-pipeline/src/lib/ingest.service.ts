@@ -5,6 +5,7 @@ import { PendingRunCounters } from './counters/pending-run-counters';
 import { SpoolingDlq } from './dlq/spooling-dlq';
 import { Failsafe } from './failsafe/failsafe';
 import { IngestMetrics } from './ops/ingest-metrics';
+import { DeliveryParser } from './parse/delivery-parser';
 import { IngestStatsLog } from './ops/ingest-stats-log';
 import type { RawMessage } from './pipeline/raw-message';
 
@@ -21,6 +22,7 @@ export class IngestService {
   constructor(
     private readonly batcher: IngestBatcher,
     private readonly failsafe: Failsafe,
+    private readonly parser: DeliveryParser,
     private readonly dlq: SpoolingDlq,
     private readonly spool: DurableSpool,
     private readonly counters: PendingRunCounters,
@@ -28,8 +30,15 @@ export class IngestService {
     private readonly stats: IngestStatsLog,
   ) {}
 
-  /** Hands a delivered message to the batcher; never waits for storage. */
+  /**
+   * Parses a delivered message, lets the fail-safe judge it at once (ADR 0016: never behind
+   * storage), and hands it to the batcher; never waits for either.
+   */
   take(message: RawMessage): void {
+    const parsed = this.parser.parse(message);
+    if (parsed.ok) {
+      this.failsafe.check(parsed.msg, message.receivedAt);
+    }
     this.batcher.push(message);
   }
 
@@ -54,7 +63,10 @@ export class IngestService {
     await this.failsafe.flush();
   }
 
-  /** Stops the spool drain and sends the last counter deltas (kept if Redis is away). */
+  /**
+   * Stops the spool drain, sends the last counter deltas (kept if Redis is away) and closes the
+   * fail-safe's audit log (which never rejects, so the spool is closed whatever happened).
+   */
   async close(): Promise<void> {
     await this.dlq.stop();
     await this.counters.flush();
@@ -64,6 +76,7 @@ export class IngestService {
         'run counters lost: Redis unreachable at shutdown',
       );
     }
+    await this.failsafe.close();
     await this.spool.close();
   }
 }
