@@ -8,3 +8,6 @@ export * from './lib/pipeline/raw-message';
 export * from './lib/ops/ingest-metrics';
 export * from './lib/failsafe/audit-chain';
 export * from './lib/parse/delivery-parser';
+export * from './lib/replay/dlq-replay.module';
+export * from './lib/replay/replay.command';
+export type { ReplayReport } from './lib/replay/replay-report';
