@@ -110,6 +110,10 @@ describe('fail-safe first, and bounded device input', () => {
       await send('attacker-1', hotReading('victim-9', 66), 'sousvide/attacker-1/telemetry');
       const refused = await dlqEntry((e) => e.topic === 'sousvide/attacker-1/telemetry');
       expect(refused).toMatchObject({ kind: 'parse', error: { code: 'DEVICE_MISMATCH' } });
+      // The DLQ's depth is on the gateway's /metrics, read from Redis at scrape time.
+      const depth = await dlq.getJobCountByTypes('waiting');
+      expect(depth).toBeGreaterThanOrEqual(1);
+      expect(await metric(gw.opsUrl, 'ingest_dlq_depth{state="waiting"}')).toBe(depth);
       // The victim's own hot reading after it: had the attack acted, this one would be suppressed.
       await send('victim-9', hotReading('victim-9', 67));
       await waitFor('the victim command', () => control.of('victim-9').length === 1);

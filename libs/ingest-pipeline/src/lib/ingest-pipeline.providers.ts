@@ -15,6 +15,7 @@ import { CooldownGate } from './failsafe/cooldown-gate';
 import { Failsafe } from './failsafe/failsafe';
 import { FailsafeMetrics } from './failsafe/failsafe-metrics';
 import { CONTROL_PUBLISHER, INGEST_REDIS, type ControlPublisher } from './ingest.tokens';
+import { DLQ_DEPTH_GAUGE, registerDlqDepth } from './ops/dlq-depth-metric';
 import { IngestMetrics } from './ops/ingest-metrics';
 import { IngestStatsLog } from './ops/ingest-stats-log';
 import { DeliveryParser } from './parse/delivery-parser';
@@ -99,6 +100,12 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
       provide: FailsafeMetrics,
       inject: [IngestMetrics],
       useFactory: (metrics: IngestMetrics) => new FailsafeMetrics(metrics.registry),
+    },
+    {
+      provide: DLQ_DEPTH_GAUGE,
+      inject: [IngestMetrics, DlqProducer],
+      useFactory: (metrics: IngestMetrics, dlq: DlqProducer) =>
+        registerDlqDepth(metrics.registry, dlq),
     },
     {
       provide: Failsafe,
