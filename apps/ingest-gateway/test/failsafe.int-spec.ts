@@ -113,7 +113,12 @@ describe('fail-safe first, and bounded device input', () => {
       // The DLQ's depth is on the gateway's /metrics, read from Redis at scrape time.
       const depth = await dlq.getJobCountByTypes('waiting');
       expect(depth).toBeGreaterThanOrEqual(1);
-      expect(await metric(gw.opsUrl, 'ingest_dlq_depth{state="waiting"}')).toBe(depth);
+      expect(
+        await pollUntil(
+          () => metric(gw.opsUrl, 'ingest_dlq_depth{state="waiting"}'),
+          (n) => n === depth,
+        ),
+      ).toBe(depth);
       // The victim's own hot reading after it: had the attack acted, this one would be suppressed.
       await send('victim-9', hotReading('victim-9', 67));
       await waitFor('the victim command', () => control.of('victim-9').length === 1);
