@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # CI job: the whole system through docker/compose.yml on this machine (no container registry).
 # Run after tools/stack/ensure-prereqs.sh. Builds every image (tools/images/build-app-images.sh),
-# starts the stack with 2 agent containers and 2 gateway replicas under its own project name and no fixed host port, runs the smoke load
-# test through the coordinator's CLI in its container (partitions go to the agent containers over
-# BullMQ), checks connection-summary.json and business-summary.json (published equals received,
-# no failures, both agents used), runs the DLQ replayer once, and always tears everything down.
+# starts the stack with 2 agent containers and the 2 gateways (gw-1, gw-2) under its own project
+# name and no fixed host port, runs the smoke load test through the coordinator's CLI in its
+# container (partitions go to the agent containers over BullMQ), checks connection-summary.json
+# and business-summary.json (published equals received, no failures, both agents used), runs the
+# DLQ replayer once, and always tears everything down.
+# RESTART=1 (default) adds the restart check: gateway gw-1's container is restarted (SIGTERM, then
+# started again with its GATEWAY_ID and volume) mid-run, and the run's accounting must show
+# published = stored + DLQ + spool, lost 0.
 # FAULT=1 adds the fault check: an agent container killed mid-run fails its partition and the
 # coordinator retries the attempt on the remaining agents.
 # Ends with one line: "compose-ci: PASS ..." or "compose-ci: FAIL ...". Bounded: every step has a
@@ -13,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 started=$SECONDS
 DEVICES="${DEVICES:-200}" DURATION="${DURATION:-10}"
-project="sousvide-ci-$$"
+project="${COMPOSE_PROJECT:-sousvide-ci-$$}"
 # This job's own app image tag: jobs of other checkouts share the dockerd, and with one tag each
 # would run whatever bundles were built last. Removed again at the end.
 export APP_IMAGE_TAG="${APP_IMAGE_TAG:-ci-$$}"
@@ -74,7 +78,7 @@ chmod 600 "$env_file"
 
 say "up: project $project with ${compose_cmd[*]}"
 up_at=$SECONDS
-dc 240 up -d --scale sim-agent=2 --scale ingest-gateway=2 >&2 || fail "compose up"
+dc 240 up -d --scale sim-agent=2 >&2 || fail "compose up"
 # The coordinator's health gates nothing in compose; wait for it (and see the API answer).
 api=$(dc 30 port sim-coordinator 3000 | tail -n1)
 for _ in $(seq 1 60); do
@@ -128,22 +132,55 @@ say "dlq-replayer: one dry run through 'run --rm'"
 dc 120 run --rm -T dlq-replayer replay --dry-run --json >"$work/replay.json" 2>"$work/replay.err" \
   || { cat "$work/replay.err" >&2; fail "dlq-replayer run"; }
 
+# publishing_agent RUN_ID: the container of the agent holding part 0 of attempt 1 once it
+# reports publishing (polled for up to 30 s); empty if it never does.
+publishing_agent() {
+  local agent=""
+  for _ in $(seq 1 30); do
+    sleep 1
+    agent=$(dc 10 exec -T redis redis-cli --raw hget "bull:loadtest-partitions:${1}__a1__p0" progress 2>/dev/null \
+      | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{try{const p=JSON.parse(s);if(p.phase==="publishing")console.log(p.agentId.split("-")[0])}catch{}})')
+    [ -n "$agent" ] && break
+  done
+  echo "$agent"
+}
+
+restart=""
+if [ "${RESTART:-1}" = 1 ]; then
+  restart_id="$run_id-restart"
+  gw1=$(dc 10 ps -q ingest-gateway-1)
+  [ -n "$gw1" ] || fail "restart: no ingest-gateway-1 container"
+  say "restart: gateway gw-1 restarted mid-run (run $restart_id)"
+  DURATION=$((DURATION + 10)) run_loadtest "$restart_id" 1 >"$work/restart.json" &
+  loadtest_pid=$!
+  [ -n "$(publishing_agent "$restart_id")" ] || { kill "$loadtest_pid" 2>/dev/null; fail "restart: the run never reached publishing"; }
+  # SIGTERM (the gateway drains), SIGKILL only past the compose stop grace; then the same
+  # container starts again with its GATEWAY_ID and volume.
+  timeout 60 docker restart -t 30 "$gw1" >/dev/null || fail "restart: docker restart $gw1"
+  wait "$loadtest_pid" || true
+  artifact "$restart_id" attempt-1/business-summary.json >"$work/restart-business.json" || fail "restart: no business-summary.json"
+  restart=$(node - "$work/restart-business.json" <<'JS'
+const b = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
+const a = b.accounting;
+if (!a) { console.log('FAIL no accounting in business-summary.json'); process.exit(0); }
+const figures = `published=${a.published} stored=${a.stored} dlq=${a.in_dlq} spool=${a.in_spool} duplicates=${a.duplicates} lost=${a.lost}`;
+console.log(a.lost === 0 && a.published > 0 ? `OK ${figures}` : `FAIL ${figures}`);
+JS
+)
+  say "restart: $restart"
+  [ "${restart%% *}" = OK ] || fail "restart check: ${restart#* }"
+  restart=" restart=gw-1(${restart#OK })"
+fi
+
 fault=""
 if [ "${FAULT:-0}" = 1 ]; then
   # Enough capacity for the retry (it may raise the partitions): 4 agents, then kill one.
-  dc 120 up -d --no-recreate --scale sim-agent=3 --scale ingest-gateway=2 >&2 || fail "scale agents"
+  dc 120 up -d --no-recreate --scale sim-agent=3 >&2 || fail "scale agents"
   fault_id="$run_id-fault"
   say "fault: killing an agent container mid-run (run $fault_id)"
   DURATION=20 run_loadtest "$fault_id" 3 >"$work/fault.json" &
   loadtest_pid=$!
-  victim=""
-  for _ in $(seq 1 30); do
-    sleep 1
-    # The agent that holds part 0 of attempt 1 once it reports progress.
-    victim=$(dc 10 exec -T redis redis-cli --raw hget "bull:loadtest-partitions:${fault_id}__a1__p0" progress 2>/dev/null \
-      | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{try{const p=JSON.parse(s);if(p.phase==="publishing")console.log(p.agentId.split("-")[0])}catch{}})')
-    [ -n "$victim" ] && break
-  done
+  victim=$(publishing_agent "$fault_id")
   [ -n "$victim" ] || { kill "$loadtest_pid" 2>/dev/null; fail "fault: part 0 never reached publishing"; }
   docker kill "$victim" >/dev/null || fail "fault: docker kill $victim"
   wait "$loadtest_pid" || true
@@ -160,4 +197,4 @@ JS
   fault=" fault=agent-killed-retried-$fault"
 fi
 
-echo "compose-ci: PASS ${verdict#OK } load_test=${run_secs}s${fault} total=$((SECONDS - started))s"
+echo "compose-ci: PASS ${verdict#OK } load_test=${run_secs}s${restart}${fault} total=$((SECONDS - started))s"

@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
 import { redactText } from '@sousvide/security';
+import { auditCommand } from './app/audit/audit.command';
 import { GATEWAY_ENV, type GatewayEnv } from './app/config/env.schema';
 
 async function bootstrap(): Promise<void> {
@@ -40,11 +41,20 @@ async function bootstrap(): Promise<void> {
   await app.listen(app.get<GatewayEnv>(GATEWAY_ENV).OPS_PORT);
 }
 
-bootstrap().catch((err: unknown) => {
-  // Last line of defence: whatever failed, no URL password or token reaches the terminal.
-  const secrets = [process.env['INFLUX_TOKEN'] ?? ''];
-  process.stderr.write(
-    `ingest-gateway failed to start: ${redactText((err as Error).message, secrets)}\n`,
-  );
-  process.exit(1);
-});
+if (process.argv[2] === 'audit') {
+  // A one-shot command on a file: no environment, no connections.
+  void auditCommand(
+    process.argv.slice(3),
+    (t) => process.stdout.write(t),
+    (t) => process.stderr.write(t),
+  ).then((code) => (process.exitCode = code));
+} else {
+  bootstrap().catch((err: unknown) => {
+    // Last line of defence: whatever failed, no URL password or token reaches the terminal.
+    const secrets = [process.env['INFLUX_TOKEN'] ?? ''];
+    process.stderr.write(
+      `ingest-gateway failed to start: ${redactText((err as Error).message, secrets)}\n`,
+    );
+    process.exit(1);
+  });
+}

@@ -99,14 +99,18 @@ describe('ingest gateway faults: store down, fail-safe, SIGTERM', () => {
     await control.settle('sousvide/sv-hot-1/control');
     await control.stop();
     expect(control.count()).toBe(1);
+    // Every decision is audited: one command sent, the four later readings suppressed.
     const audit = readFileSync(gw.auditLog, 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { who: string; why: { reason: string; deviceId: string } });
-    expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({
+      .map(
+        (l) => JSON.parse(l) as { who: string; decision: string; reason: string; deviceId: string },
+      );
+    expect(audit.map((r) => r.decision).sort()).toEqual(['sent', ...Array(4).fill('suppressed')]);
+    expect(audit.find((r) => r.decision === 'sent')).toMatchObject({
       who: 'gw-safe',
-      why: { reason: 'overtemp', deviceId: 'sv-hot-1' },
+      reason: 'overtemp',
+      deviceId: 'sv-hot-1',
     });
   });
 

@@ -7,6 +7,8 @@ export * from './lib/storage/message-storage';
 export * from './lib/pipeline/raw-message';
 export * from './lib/ops/ingest-metrics';
 export * from './lib/liveness/gateway-liveness';
+export * from './lib/failsafe/audit-chain';
+export * from './lib/parse/delivery-parser';
 export * from './lib/replay/dlq-replay.module';
 export * from './lib/replay/replay.command';
 export type { ReplayReport } from './lib/replay/replay-report';

@@ -1,17 +1,29 @@
 import Redis from 'ioredis';
 import { INGEST_KEYS } from '@sousvide/loadtest-contracts';
 import { startRedis, waitFor, type RedisService } from '@sousvide/testing';
-import { FailsafeGate } from '../src';
+import { FailsafeGate, type GateClaim } from '../src';
+
+const claim = (deviceId: string, seq: number, token: string, cooldownMs = 60_000): GateClaim => ({
+  deviceId,
+  messageKey: `${deviceId}:${seq}:1000`,
+  token,
+  cooldownMs,
+  firedMs: 120_000,
+});
 
 describe('FailsafeGate (real Redis)', () => {
   let redis: RedisService;
   let clientA: Redis;
   let clientB: Redis;
+  let a: FailsafeGate;
+  let b: FailsafeGate;
 
   beforeAll(async () => {
     redis = await startRedis();
     clientA = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     clientB = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    a = new FailsafeGate(clientA);
+    b = new FailsafeGate(clientB);
   });
 
   afterAll(async () => {
@@ -21,42 +33,51 @@ describe('FailsafeGate (real Redis)', () => {
   });
 
   it('lets exactly one of two racing gateways send, per device', async () => {
-    const a = new FailsafeGate(clientA, 'gw-a');
-    const b = new FailsafeGate(clientB, 'gw-b');
     const devices = Array.from({ length: 50 }, (_, i) => `sv-race-${i}`);
-
     const results = await Promise.all(
-      devices.map(async (id) => {
-        const [ra, rb] = await Promise.all([a.tryAcquire(id, 60_000), b.tryAcquire(id, 60_000)]);
-        return [ra, rb];
-      }),
+      devices.map((id) =>
+        Promise.all([a.acquire(claim(id, 1, 'gw-a:1')), b.acquire(claim(id, 2, 'gw-b:1'))]),
+      ),
     );
-
     for (const pair of results) {
-      expect(pair.filter(Boolean)).toHaveLength(1);
+      expect(pair.filter((o) => o === 'acquired')).toHaveLength(1);
+      expect(pair).toContain('cooldown');
     }
     // The winner is recorded, so an operator can see which instance sent the command.
     const winner = await clientA.get(INGEST_KEYS.failsafe('sv-race-0'));
-    expect(winner).toBe(results[0]?.[0] ? 'gw-a' : 'gw-b');
+    expect(winner).toBe(results[0]?.[0] === 'acquired' ? 'gw-a:1' : 'gw-b:1');
   });
 
-  it('opens again once the cooldown has passed', async () => {
+  it('opens again once the cooldown has passed, but never for a copy of a reading that acted', async () => {
     const key = INGEST_KEYS.failsafe('sv-cool');
-    const a = new FailsafeGate(clientA, 'gw-a');
-    const b = new FailsafeGate(clientB, 'gw-b');
-
-    expect(await a.tryAcquire('sv-cool', 200)).toBe(true);
-    expect(await b.tryAcquire('sv-cool', 200)).toBe(false);
+    expect(await a.acquire(claim('sv-cool', 1, 'gw-a:2', 200))).toBe('acquired');
+    expect(await b.acquire(claim('sv-cool', 2, 'gw-b:2', 200))).toBe('cooldown');
     // Redis expires the gate after the cooldown: wait for that state, not for a guessed time.
     await waitFor('the gate to expire', async () => (await clientA.exists(key)) === 0);
+    expect(await b.acquire(claim('sv-cool', 1, 'gw-b:3', 200))).toBe('duplicate');
+    expect(await b.acquire(claim('sv-cool', 3, 'gw-b:4', 200))).toBe('acquired');
+  });
 
-    expect(await b.tryAcquire('sv-cool', 200)).toBe(true);
-    expect(await a.tryAcquire('sv-cool', 200)).toBe(false);
+  it('gives back only its own claim', async () => {
+    expect(await a.acquire(claim('sv-rel', 1, 'gw-a:5'))).toBe('acquired');
+    await b.release(claim('sv-rel', 1, 'gw-b:9'));
+    expect(await b.acquire(claim('sv-rel', 2, 'gw-b:10'))).toBe('cooldown');
+    await a.release(claim('sv-rel', 1, 'gw-a:5'));
+    expect(await b.acquire(claim('sv-rel', 1, 'gw-b:11'))).toBe('acquired');
+  });
+
+  it('restores claims taken while Redis was away, keeping a marker another instance set meanwhile', async () => {
+    expect(await b.acquire(claim('sv-res-1', 7, 'gw-b:20'))).toBe('acquired');
+    await a.restore([claim('sv-res-1', 1, 'gw-a:20', 5000), claim('sv-res-2', 1, 'gw-a:21', 5000)]);
+    expect(await clientA.get(INGEST_KEYS.failsafe('sv-res-1'))).toBe('gw-b:20');
+    expect(await clientA.get(INGEST_KEYS.failsafe('sv-res-2'))).toBe('gw-a:21');
+    expect(await clientA.pttl(INGEST_KEYS.failsafe('sv-res-2'))).toBeLessThanOrEqual(5000);
+    expect(await b.acquire(claim('sv-res-2', 2, 'gw-b:22'))).toBe('cooldown');
+    expect(await b.acquire(claim('sv-res-1', 1, 'gw-b:23'))).toBe('duplicate');
   });
 
   it('rejects a cooldown Redis could not take', async () => {
-    const gate = new FailsafeGate(clientA, 'gw-a');
-    await expect(gate.tryAcquire('sv-x', 0)).rejects.toThrow(RangeError);
-    await expect(gate.tryAcquire('sv-x', 1.5)).rejects.toThrow(RangeError);
+    await expect(a.acquire(claim('sv-x', 1, 't', 0))).rejects.toThrow(RangeError);
+    await expect(a.acquire(claim('sv-x', 1, 't', 1.5))).rejects.toThrow(RangeError);
   });
 });

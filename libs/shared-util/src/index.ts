@@ -5,3 +5,4 @@ export * from './lib/token-bucket';
 export * from './lib/env-config';
 export * from './lib/cli/usage.error';
 export * from './lib/cli/command-line';
+export * from './lib/with-timeout';

@@ -11,7 +11,10 @@ import { RedisCircuit } from './circuit/redis-circuit';
 import { pipelineSettings, type PipelineEnv } from './config/pipeline-env';
 import { RunLedger } from './counters/run-ledger';
 import { SpoolingDlq } from './dlq/spooling-dlq';
+import { AuditLog } from './failsafe/audit-log';
+import { CooldownGate } from './failsafe/cooldown-gate';
 import { Failsafe } from './failsafe/failsafe';
+import { FailsafeMetrics } from './failsafe/failsafe-metrics';
 import {
   CONTROL_PUBLISHER,
   GATEWAY_INSTANCE,
@@ -19,8 +22,10 @@ import {
   type ControlPublisher,
 } from './ingest.tokens';
 import { GatewayLiveness, type GatewayInstance } from './liveness/gateway-liveness';
+import { DLQ_DEPTH_GAUGE, registerDlqDepth } from './ops/dlq-depth-metric';
 import { IngestMetrics } from './ops/ingest-metrics';
 import { IngestStatsLog } from './ops/ingest-stats-log';
+import { DeliveryParser } from './parse/delivery-parser';
 import type { BatchAccounting } from './pipeline/batch-accounting';
 import { IngestPipeline } from './pipeline/ingest-pipeline';
 import type { RawMessage } from './pipeline/raw-message';
@@ -115,16 +120,48 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
     {
       provide: FailsafeGate,
       inject: [INGEST_REDIS],
-      useFactory: (redis: Redis) => new FailsafeGate(redis, settings.gatewayId),
+      useFactory: (redis: Redis) => new FailsafeGate(redis),
+    },
+    { provide: DeliveryParser, useFactory: () => new DeliveryParser(settings.tsWindow) },
+    {
+      provide: AuditLog,
+      useFactory: () => AuditLog.open(settings.failsafe.auditLogPath, warn),
+    },
+    {
+      provide: FailsafeMetrics,
+      inject: [IngestMetrics],
+      useFactory: (metrics: IngestMetrics) => new FailsafeMetrics(metrics.registry),
+    },
+    {
+      provide: DLQ_DEPTH_GAUGE,
+      inject: [IngestMetrics, DlqProducer],
+      useFactory: (metrics: IngestMetrics, dlq: DlqProducer) =>
+        registerDlqDepth(metrics.registry, dlq),
     },
     {
       provide: Failsafe,
-      inject: [FailsafeGate, CONTROL_PUBLISHER],
-      useFactory: (gate: FailsafeGate, control: ControlPublisher) =>
+      inject: [FailsafeGate, CONTROL_PUBLISHER, RedisCircuit, AuditLog, FailsafeMetrics],
+      useFactory: (
+        gate: FailsafeGate,
+        control: ControlPublisher,
+        circuit: RedisCircuit,
+        audit: AuditLog,
+        metrics: FailsafeMetrics,
+      ) =>
         new Failsafe({
           ...settings.failsafe,
-          tryAcquire: (deviceId, ms) => gate.tryAcquire(deviceId, ms),
+          gatewayId: settings.gatewayId,
+          gate: new CooldownGate({
+            remote: gate,
+            gatewayId: settings.gatewayId,
+            cooldownMs: settings.failsafe.cooldownMs,
+            timeoutMs: settings.failsafe.redisTimeoutMs,
+            redisKnownDown: () => circuit.open,
+            log: warn,
+          }),
+          audit,
           publish: (topic, payload) => control.publish(topic, payload),
+          metrics,
           log: warn,
         }),
     },
@@ -138,7 +175,7 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
         RunLedger,
         SpoolingDlq,
         RedisCircuit,
-        Failsafe,
+        DeliveryParser,
         IngestMetrics,
         IngestStatsLog,
       ],
@@ -148,7 +185,7 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
         ledger: RunLedger,
         dlq: SpoolingDlq,
         circuit: RedisCircuit,
-        failsafe: Failsafe,
+        parser: DeliveryParser,
         metrics: IngestMetrics,
         stats: IngestStatsLog,
       ) =>
@@ -160,7 +197,7 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
           redis: circuit,
           bypassInflux: settings.bypassInflux,
           gatewayId: settings.gatewayId,
-          onStored: (m) => failsafe.check(m),
+          parser,
           onBatch: (acc) => {
             metrics.recordBatch(acc);
             stats.record(acc);

@@ -7,6 +7,7 @@ import { Failsafe } from './failsafe/failsafe';
 import type { GatewayBatcher } from './ingest-pipeline.providers';
 import { GatewayLiveness } from './liveness/gateway-liveness';
 import { IngestMetrics } from './ops/ingest-metrics';
+import { DeliveryParser } from './parse/delivery-parser';
 import { IngestStatsLog } from './ops/ingest-stats-log';
 import type { RawMessage } from './pipeline/raw-message';
 
@@ -27,6 +28,7 @@ export class IngestService {
   constructor(
     @Inject(IngestBatcher) private readonly batcher: GatewayBatcher,
     private readonly failsafe: Failsafe,
+    private readonly parser: DeliveryParser,
     private readonly dlq: SpoolingDlq,
     private readonly spool: DurableSpool,
     private readonly ledger: RunLedger,
@@ -35,8 +37,18 @@ export class IngestService {
     private readonly stats: IngestStatsLog,
   ) {}
 
-  /** One socket read's deliveries; never waits for storage. Each is acked once durable. */
+  /**
+   * One socket read's deliveries: each parsed and judged by the fail-safe at once (ADR 0016:
+   * never behind storage), then handed to the batcher; never waits for storage. Each is acked
+   * once durable (ADR 0015).
+   */
   take(deliveries: readonly RawMessage[]): void {
+    for (const message of deliveries) {
+      const parsed = this.parser.parse(message);
+      if (parsed.ok) {
+        this.failsafe.check(parsed.msg, message.receivedAt);
+      }
+    }
     this.batcher.push(deliveries);
   }
 
@@ -77,8 +89,9 @@ export class IngestService {
   }
 
   /**
-   * Stops the spool drain, sends the last counter deltas (kept if Redis is away) and gives up
-   * this GATEWAY_ID, so what this process claimed is free for the broker's redelivery at once.
+   * Stops the spool drain, sends the last counter deltas (kept if Redis is away), closes the
+   * fail-safe's audit log (which never rejects, so the spool is closed whatever happened) and
+   * gives up this GATEWAY_ID, so what this process claimed is free for the broker's redelivery.
    */
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
@@ -90,6 +103,7 @@ export class IngestService {
         'run counters lost: Redis unreachable at shutdown',
       );
     }
+    await this.failsafe.close();
     await this.liveness.stop();
     await this.spool.close();
   }

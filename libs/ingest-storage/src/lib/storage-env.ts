@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TsWindow } from '@sousvide/telemetry-schema';
 
 /**
  * The storage settings every ingest process shares (gateway, replayer), with one set of names
@@ -17,7 +18,21 @@ export const storageEnvShape = {
   IDEMPOTENCY_TTL_SEC: z.coerce.number().int().min(60).default(86_400),
   /** How long a claim outlives a crashed holder before the message may be stored again. */
   IDEMPOTENCY_CLAIM_TTL_MS: z.coerce.number().int().min(1000).default(120_000),
+  /**
+   * How far a reading's `ts` may lie before / after its receipt (a replay measures from when the
+   * entry was dead-lettered). Outside: a parse failure TS_OUT_OF_WINDOW, dead-lettered.
+   */
+  INGEST_TS_MAX_AGE_SEC: z.coerce.number().int().min(1).default(86_400),
+  INGEST_TS_MAX_AHEAD_SEC: z.coerce.number().int().min(0).default(300),
 } as const;
 
 /** The validated storage settings, as every app's env schema that spreads {@link storageEnvShape} yields them. */
 export type StorageEnv = z.output<z.ZodObject<typeof storageEnvShape>>;
+
+/** The accepted `ts` window of a reading around its receipt, from the shared settings. */
+export function tsWindowOf(env: StorageEnv): TsWindow {
+  return {
+    maxAgeMs: env.INGEST_TS_MAX_AGE_SEC * 1000,
+    maxAheadMs: env.INGEST_TS_MAX_AHEAD_SEC * 1000,
+  };
+}

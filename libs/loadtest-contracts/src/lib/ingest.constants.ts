@@ -60,6 +60,8 @@ export const INGEST_KEYS = {
   heartbeat: 'ingest:heartbeat',
   /** SET NX PX marker: a fail-safe command was sent to this device within the cooldown. */
   failsafe: (deviceId: string): string => `ingest:failsafe:${deviceId}`,
+  /** Marker: this reading (its idempotency key) raised a command; a copy of it never raises another. */
+  failsafeFired: (messageKey: string): string => `ingest:failsafe-fired:${messageKey}`,
   /** SET NX PX marker: one replayer is re-driving this DLQ job right now. */
   replayClaim: (jobId: string): string => `replay:claim:${jobId}`,
   /**

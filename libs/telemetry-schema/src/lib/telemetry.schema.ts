@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RUN_ID_PATTERN, RUN_ID_RULE } from '@sousvide/loadtest-contracts';
 
 /** Largest accepted telemetry payload, in bytes (docs/architecture.md section 3). */
 export const MAX_PAYLOAD_BYTES = 4096;
@@ -18,7 +19,8 @@ export const telemetryV1Schema = z.object({
     .regex(/^[A-Za-z0-9._-]+$/, 'deviceId may hold letters, digits, ".", "_" and "-" only'),
   seq: z.number().int().nonnegative().optional(),
   ts: z.number().int().positive(),
-  runId: z.string().min(1).max(128).optional(),
+  /** Names Redis keys and DLQ entries: the one run-id rule of loadtest-contracts. */
+  runId: z.string().regex(RUN_ID_PATTERN, `runId must be ${RUN_ID_RULE}`).optional(),
   tempC: z.number().finite(),
   targetC: z.number().finite(),
   heaterOn: z.boolean(),

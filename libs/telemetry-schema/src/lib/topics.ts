@@ -25,3 +25,8 @@ export function deviceIdFromTopic(topic: string): string | undefined {
   }
   return parts[2] === 'telemetry' || parts[2] === 'control' ? parts[1] : undefined;
 }
+
+/** The device of a telemetry topic (`sousvide/{deviceId}/telemetry`), or undefined. */
+export function telemetryDeviceOf(topic: string): string | undefined {
+  return topic.endsWith('/telemetry') ? deviceIdFromTopic(topic) : undefined;
+}

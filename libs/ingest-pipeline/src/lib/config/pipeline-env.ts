@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { StorageEnv } from '@sousvide/ingest-storage';
+import { type StorageEnv, tsWindowOf } from '@sousvide/ingest-storage';
+import { backoffMsEnv } from '@sousvide/loadtest-contracts';
 
 /**
  * The settings of the ingest pipeline, with their names and defaults; an app's env schema spreads
@@ -31,6 +32,17 @@ export const pipelineEnvShape = {
   FAILSAFE_MAX_TEMP_C: z.coerce.number().default(95),
   FAILSAFE_MIN_WATER: z.coerce.number().min(0).max(1).default(0.1),
   FAILSAFE_COOLDOWN_SEC: z.coerce.number().int().min(1).default(60),
+  /** Older readings never raise a command (a redelivered backlog, ADR 0016); they are audited `stale`. */
+  FAILSAFE_MAX_AGE_SEC: z.coerce.number().int().min(1).default(60),
+  /** How long a decision waits for the cross-instance cooldown in Redis before deciding locally. */
+  FAILSAFE_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+  /** Each command publish waits this long for the broker's PUBACK before it counts as failed. */
+  FAILSAFE_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  /** Publish attempts per command (full-jitter backoff between them), then the cooldown is given back. */
+  FAILSAFE_PUBLISH_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  FAILSAFE_RETRY_BASE_MS: backoffMsEnv('baseMs', 100),
+  FAILSAFE_RETRY_CAP_MS: backoffMsEnv('capMs', 2000),
+  /** Hash-chained JSON lines, one per fail-safe decision; `audit verify <file>` checks it. */
   AUDIT_LOG_PATH: z.string().min(1).default('ingest-audit.jsonl'),
   /** Durable spool for failed messages while the DLQ (Redis) is unreachable; one dir per instance. */
   SPOOL_DIR: z.string().min(1).default('ingest-spool'),
@@ -58,12 +70,21 @@ export function pipelineSettings(env: PipelineEnv) {
       maxBuffered: env.INGEST_MAX_BUFFERED,
     },
     failsafe: {
-      maxTempC: env.FAILSAFE_MAX_TEMP_C,
-      minWater: env.FAILSAFE_MIN_WATER,
+      limits: {
+        maxTempC: env.FAILSAFE_MAX_TEMP_C,
+        minWater: env.FAILSAFE_MIN_WATER,
+        maxAgeMs: env.FAILSAFE_MAX_AGE_SEC * 1000,
+      },
       cooldownMs: env.FAILSAFE_COOLDOWN_SEC * 1000,
-      gatewayId: env.GATEWAY_ID,
+      redisTimeoutMs: env.FAILSAFE_REDIS_TIMEOUT_MS,
+      delivery: {
+        timeoutMs: env.FAILSAFE_PUBLISH_TIMEOUT_MS,
+        attempts: env.FAILSAFE_PUBLISH_ATTEMPTS,
+        backoff: { baseMs: env.FAILSAFE_RETRY_BASE_MS, capMs: env.FAILSAFE_RETRY_CAP_MS },
+      },
       auditLogPath: env.AUDIT_LOG_PATH,
     },
+    tsWindow: tsWindowOf(env),
     spool: { dir: join(env.SPOOL_DIR, env.GATEWAY_ID), maxBytes: env.SPOOL_MAX_BYTES },
     bypassInflux: env.INGEST_INFLUX_WRITE_MODE === 'bypass',
     gatewayId: env.GATEWAY_ID,

@@ -8,8 +8,8 @@ import { RawMessage } from './raw-message';
 
 const telemetry = (deviceId: string, seq: number): TelemetryV1 =>
   cookerTelemetry('run-1', seq, { deviceId, ts: Date.now() - 5 });
-const raw = (payload: Buffer | object): RawMessage => ({
-  topic: 'sousvide/x/telemetry',
+const raw = (payload: Buffer | TelemetryV1, topic?: string): RawMessage => ({
+  topic: topic ?? `sousvide/${Buffer.isBuffer(payload) ? 'x' : payload.deviceId}/telemetry`,
   payload: Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload)),
   receivedAt: Date.now(),
 });
@@ -235,10 +235,8 @@ describe('IngestPipeline', () => {
     expect(added.at(-1)?.delta.stages?.settle?.count).toBe(1);
   });
 
-  it('stores a message once, counts its copies as duplicates and checks fail-safe once', async () => {
+  it('stores a message once and counts its copies as duplicates', async () => {
     const { deps, committed } = fakes();
-    const stored: string[] = [];
-    deps.onStored = (m) => stored.push(`${m.deviceId}:${m.seq}`);
     const a = telemetry('a', 1);
     const first = await processBatch([raw(a), raw(a), raw(telemetry('b', 1))], deps);
     const again = await processBatch([raw(a)], deps);
@@ -249,7 +247,6 @@ describe('IngestPipeline', () => {
       pipeline_success_total: 2,
     });
     expect(again.runs.get('run-1')?.counts).toMatchObject({ recv_total: 0, duplicate_total: 1 });
-    expect(stored).toEqual(['a:1', 'b:1']);
     expect(committed.size).toBe(2);
   });
 
@@ -302,5 +299,34 @@ describe('IngestPipeline', () => {
       ['influx', 'SHED_BUFFER_FULL'],
     ]);
     expect(committed.size).toBe(0);
+  });
+
+  it('dead-letters a reading for another device than its topic, and one outside the ts window, as parse failures', async () => {
+    const { deps, dlq, influx } = fakes();
+    const writes: string[] = [];
+    influx.write = (msgs: TelemetryV1[]) => {
+      writes.push(...msgs.map((m) => m.deviceId));
+      return Promise.resolve({ ok: msgs, failed: [], attempts: 1, retries: 0 });
+    };
+    const victim = telemetry('victim-9', 1);
+    const acc = await processBatch(
+      [
+        raw(victim, 'sousvide/attacker-1/telemetry'),
+        raw({ ...telemetry('a', 2), ts: Date.now() + 3600_000 }),
+        raw(telemetry('b', 3)),
+      ],
+      deps,
+    );
+    expect(acc.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 3,
+      parse_fail_total: 2,
+      parse_ok_total: 1,
+      dlq_total: 2,
+    });
+    expect(dlq.map((e) => [e.kind, e.error.code, e.topic])).toEqual([
+      ['parse', 'DEVICE_MISMATCH', 'sousvide/attacker-1/telemetry'],
+      ['parse', 'TS_OUT_OF_WINDOW', 'sousvide/a/telemetry'],
+    ]);
+    expect(writes).toEqual(['b']);
   });
 });

@@ -3,6 +3,7 @@ import type { TelemetryV1 } from '@sousvide/telemetry-schema';
 import type { RedisCircuit } from '../circuit/redis-circuit';
 import type { RunCounterSink } from '../counters/run-ledger';
 import type { MessageStorage } from '../storage/message-storage';
+import { DeliveryParser } from '../parse/delivery-parser';
 import { BatchAccounting } from './batch-accounting';
 import { claimBatch, type Claims } from './claim-batch';
 import { deadLetter, type DlqSink } from './dead-letter';
@@ -22,8 +23,8 @@ export interface PipelineDeps {
   gatewayId: string;
   /** Skips Redis steps at once while Redis is known down (see RedisCircuit); none = always try. */
   redis?: Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>;
-  /** Called for each new message after it was stored (fail-safe checks); never for duplicates. */
-  onStored?: (m: TelemetryV1) => void;
+  /** The parse step's rules (intake has usually applied them already); default bounds if none. */
+  parser?: DeliveryParser;
   onBatch?: (acc: BatchAccounting) => void;
   log: (obj: Record<string, unknown>, msg: string) => void;
 }
@@ -49,13 +50,17 @@ export interface ProcessOptions {
  * timed (INGEST_STAGES) per run, so a slow run says which stage was slow.
  */
 export class IngestPipeline {
-  constructor(private readonly deps: PipelineDeps) {}
+  private readonly parser: DeliveryParser;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.parser = deps.parser ?? new DeliveryParser();
+  }
 
   async process(batch: readonly RawMessage[], opts: ProcessOptions = {}): Promise<BatchAccounting> {
     const d = this.deps;
     const startedAt = Date.now();
     const acc = new BatchAccounting(d.gatewayId);
-    const parsed = parseBatch(batch, acc);
+    const parsed = parseBatch(batch, acc, this.parser);
     for (const p of parsed) {
       acc.stage(p.runId, 'broker', p.raw.receivedAt - p.msg.ts);
       acc.stage(p.runId, 'queue', startedAt - p.raw.receivedAt);
@@ -141,8 +146,6 @@ export class IngestPipeline {
       }
       acc.stageAll('heartbeat', timings.heartbeatMs, fresh);
     }
-    const stored = accountStored(fresh, outcomes, acc, this.deps.bypassInflux);
-    stored.forEach((m) => this.deps.onStored?.(m));
-    return stored;
+    return accountStored(fresh, outcomes, acc, this.deps.bypassInflux);
   }
 }

@@ -1,9 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { StorageEnv } from '@sousvide/ingest-storage';
+import { type StorageEnv, tsWindowOf } from '@sousvide/ingest-storage';
 import { QUEUE_NAMES } from '@sousvide/loadtest-contracts';
 import { INGEST_REDIS } from '../ingest.tokens';
+import { DeliveryParser } from '../parse/delivery-parser';
 import { IngestStorageModule } from '../storage/ingest-storage.module';
 import { DlqSelector } from './dlq-selector';
 import { ReplayBatch } from './replay-batch';
@@ -37,6 +38,8 @@ export class DlqReplayModule {
             return queue;
           },
         },
+        // The gateway's parse rules, the ts window measured from when an entry was dead-lettered.
+        { provide: DeliveryParser, useFactory: () => new DeliveryParser(tsWindowOf(env)) },
         DlqSelector,
         ReplayClaims,
         ReplayBatch,

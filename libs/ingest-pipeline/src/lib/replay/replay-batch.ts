@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job, type Queue } from 'bullmq';
 import { IdempotencyStore } from '@sousvide/idempotency';
+import { DeliveryParser } from '../parse/delivery-parser';
 import { MessageStorage, type StorageOutcome } from '../storage/message-storage';
 import { RunCounters } from '@sousvide/run-accounting';
 import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
-import { decodeTelemetry, TelemetryParseError, type TelemetryV1 } from '@sousvide/telemetry-schema';
+import type { TelemetryV1 } from '@sousvide/telemetry-schema';
 import { REPLAYER_DLQ_QUEUE } from './replay.constants';
 import { readDlqEntry, type StoredDlqEntry } from './dlq-entry.util';
 import type { EntryExporter } from './entry-exporter';
@@ -33,6 +34,7 @@ export class ReplayBatch {
     private readonly storage: MessageStorage,
     private readonly idempotency: IdempotencyStore,
     private readonly counters: RunCounters,
+    private readonly parser: DeliveryParser,
   ) {}
 
   async run(ids: string[], report: ReplayReport, exporter?: EntryExporter): Promise<void> {
@@ -61,12 +63,21 @@ export class ReplayBatch {
         release.push(job.id ?? '');
         continue;
       }
-      try {
-        // Re-validates against the current schema: a schema fix makes `parse` entries replayable.
-        decoded.push({ job, entry: read.entry, msg: decodeTelemetry(read.payload) });
-      } catch (err) {
-        const e = err instanceof TelemetryParseError ? `${err.code}: ${err.message}` : String(err);
-        failed.push({ job, entry: read.entry, error: e });
+      // Re-validates with the gateway's current rules (a schema fix makes `parse` entries
+      // replayable), the ts window measured from when the entry was dead-lettered.
+      const parsed = this.parser.parse({
+        topic: read.entry.topic,
+        payload: read.payload,
+        receivedAt: read.entry.failedAt,
+      });
+      if (parsed.ok) {
+        decoded.push({ job, entry: read.entry, msg: parsed.msg });
+      } else {
+        failed.push({
+          job,
+          entry: read.entry,
+          error: `${parsed.error.code}: ${parsed.error.message}`,
+        });
       }
     }
     if (dryRun) {

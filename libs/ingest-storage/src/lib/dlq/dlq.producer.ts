@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { DLQ_JOB_NAMES, dlqJobId, QUEUE_NAMES, type DlqEntry } from '@sousvide/loadtest-contracts';
+import { withTimeout } from '@sousvide/shared-util';
 import { errorMessage } from '../redis/error-message.util';
 
 /** Tuning for {@link DlqProducer}; the defaults favour failing fast so the caller can spool. */
@@ -73,7 +74,7 @@ export class DlqProducer {
       opts: { ...JOB_OPTS, jobId: dlqJobId(entry.kind, entry.key) } satisfies JobsOptions,
     }));
     try {
-      await withTimeout(this.queue.addBulk(jobs), this.addTimeoutMs);
+      await withTimeout(this.queue.addBulk(jobs), this.addTimeoutMs, 'DLQ add');
       return { added: entries.length, failed: [] };
     } catch (err) {
       const error = errorMessage(err);
@@ -110,15 +111,4 @@ function isClient(connection: string | RedisOptions | Redis): connection is Redi
   return (
     typeof connection === 'object' && typeof Reflect.get(connection, 'defineCommand') === 'function'
   );
-}
-
-/** Rejects after `ms`; the late promise's outcome is dropped (re-adding is idempotent). */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`DLQ add timed out after ${ms} ms`)), ms);
-  });
-  // Keep a late rejection from surfacing as an unhandled rejection once the race is decided.
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
