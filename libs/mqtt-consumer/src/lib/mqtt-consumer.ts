@@ -61,9 +61,11 @@ export class MqttConsumer {
   }
 
   /**
-   * Connects and subscribes. Resolves on the first SUBACK (in `drain` mode: on the CONNACK);
-   * rejects (and stops trying) when that does not happen within `firstConnectTimeoutMs`, or at
-   * once when the broker refuses for good.
+   * Connects and subscribes. Resolves on the first SUBACK, or on a CONNACK that resumed a session
+   * (the broker then sends that session's backlog first, and the SUBACK waits behind it: a
+   * restarted gateway under load must not fail its boot for it), or in `drain` mode on the
+   * CONNACK; rejects (and stops trying) when that does not happen within `firstConnectTimeoutMs`,
+   * or at once when the broker refuses for good.
    */
   start(): Promise<void> {
     if (this.state !== 'new') {
@@ -218,6 +220,9 @@ export class MqttConsumer {
     this.emit({ type: 'connected', sessionPresent: connack.sessionPresent, awayMs });
     if (this.taking) {
       this.subscribe();
+      if (connack.sessionPresent) {
+        this.resolveStart();
+      }
       return;
     }
     this.attempt = 0;
