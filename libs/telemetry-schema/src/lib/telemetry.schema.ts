@@ -4,6 +4,13 @@ import { RUN_ID_PATTERN, RUN_ID_RULE } from '@sousvide/loadtest-contracts';
 /** Largest accepted telemetry payload, in bytes (docs/architecture.md section 3). */
 export const MAX_PAYLOAD_BYTES = 4096;
 
+/**
+ * Largest MQTT packet of telemetry, in bytes: the broker's max_packet_size (docker/mosquitto.conf)
+ * and the gateway's CONNECT Maximum Packet Size. Room for a payload at MAX_PAYLOAD_BYTES and its
+ * topic, so an oversized payload still arrives and is dead-lettered as TOO_LARGE.
+ */
+export const MAX_PACKET_BYTES = 8192;
+
 export const DEVICE_STATES = ['idle', 'preheating', 'cooking', 'holding', 'error'] as const;
 
 /**

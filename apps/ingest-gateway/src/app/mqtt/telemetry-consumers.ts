@@ -6,6 +6,7 @@ import {
   type Delivery,
 } from '@sousvide/mqtt-consumer';
 import { redactText, redactUrl } from '@sousvide/security';
+import { MAX_PACKET_BYTES } from '@sousvide/telemetry-schema';
 import type { ConsumerSettings } from '../config/env.schema';
 
 export interface TelemetryConsumersOptions extends ConsumerSettings {
@@ -36,6 +37,7 @@ export class TelemetryConsumers {
           topicFilter: this.o.topicFilter,
           sessionExpirySec: this.o.sessionExpirySec,
           receiveMaximum: this.o.receiveMaximum,
+          maximumPacketSize: MAX_PACKET_BYTES,
           reconnect: this.o.reconnect,
           onDeliveries: this.o.onDeliveries,
           onEvent: (event) => this.o.onEvent(i, event),
