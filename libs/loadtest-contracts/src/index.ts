@@ -15,3 +15,4 @@ export * from './lib/business-summary';
 export * from './lib/loss-accounting';
 export * from './lib/ingest-snapshot';
 export * from './lib/env-config';
+export * from './lib/source-addresses';
