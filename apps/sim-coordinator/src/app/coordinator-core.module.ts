@@ -9,6 +9,7 @@ import {
   INGEST_REDIS,
   loadCoordinatorEnv,
 } from './config/env.schema';
+import { PreflightService } from './preflight/preflight.service';
 import { RunService } from './run/run.service';
 
 const env = loadCoordinatorEnv();
@@ -42,6 +43,7 @@ const env = loadCoordinatorEnv();
           connectTimeout: 3000,
         }),
     },
+    PreflightService,
     RunService,
   ],
   exports: [RunService, COORDINATOR_ENV, COORDINATOR_REDIS],

@@ -4,6 +4,7 @@ import {
   parseEnvConfig,
   RECONNECT_BACKOFF_DEFAULTS,
 } from '@sousvide/loadtest-contracts';
+import { parseCpuComponents } from '../cpu-budget/cpu-components';
 
 /** The coordinator's environment, validated once at boot; nothing else reads process.env. */
 export const coordinatorEnvSchema = z.object({
@@ -33,6 +34,20 @@ export const coordinatorEnvSchema = z.object({
   RECONNECT_CAP_MS: backoffMsEnv('capMs', RECONNECT_BACKOFF_DEFAULTS.capMs),
   /** After the publish window, how long to wait for the gateways' counters to settle. */
   DRAIN_WINDOW_SEC: z.coerce.number().int().min(0).max(600).default(15),
+  /**
+   * Components whose CPU each attempt records over its publish window (cpu-budget.json), besides
+   * the local agents: `broker=container:sousvide-mosquitto,gateway=pid:4242,redis=cmd:redis-server`.
+   */
+  CPU_BUDGET: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      try {
+        parseCpuComponents(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
   /** A command whose output is the backend's log for an attempt (e.g. `tail -n0 -F gw.log`). */
   BACKEND_LOG_CMD: z.string().optional(),
   /** Runbook variables; the CLI's named options take precedence. */

@@ -44,6 +44,11 @@ export class LocalAgentPool {
     }
   }
 
+  /** Process ids of the agents started (running or not). */
+  get pids(): number[] {
+    return this.children.flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
+  }
+
   get running(): number {
     return this.children.filter((c) => c.exitCode === null && c.signalCode === null).length;
   }

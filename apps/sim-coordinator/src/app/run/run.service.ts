@@ -9,10 +9,8 @@ import {
   nextAttemptShape,
   PARTITION_JOB_NAMES,
   partitionJobId,
-  PartitionSpec,
   QUEUE_NAMES,
   RunSpec,
-  splitConnections,
   summarizeBusiness,
   summarizeConnections,
 } from '@sousvide/loadtest-contracts';
@@ -31,6 +29,13 @@ import { AttemptProgress, AttemptSupervisor } from './attempt-supervisor';
 import { hostFacts } from './host-facts';
 import { LocalAgentPool } from './local-agent-pool';
 import { RunIdTakenError } from './run-id-taken.error';
+import { planAttempt } from './partition-specs';
+import { PreflightService } from '../preflight/preflight.service';
+import { PreflightRefusedError } from '../preflight/preflight-refused.error';
+import { PreflightReport } from '../preflight/preflight.types';
+import { CpuComponent, parseCpuComponents } from '../cpu-budget/cpu-components';
+import { CpuBudget } from '../cpu-budget/cpu-budget';
+import { startCpuSampling, stopCpuSampling } from '../cpu-budget/cpu-sampler';
 
 export interface RunOptions {
   /** Start one local agent process per partition (CLI default) or rely on running agents. */
@@ -38,6 +43,8 @@ export interface RunOptions {
   signal: AbortSignal;
   onProgress?: (attempt: number, p: AttemptProgress) => void;
   onAttempt?: (outcome: AttemptOutcome) => void;
+  /** Each attempt's preflight report, before anything is enqueued (warnings included). */
+  onPreflight?: (report: PreflightReport) => void;
 }
 
 export interface AttemptOutcome {
@@ -49,6 +56,8 @@ export interface AttemptOutcome {
   reasons: string[];
   summary: ConnectionSummary;
   business?: BusinessSummary;
+  /** Each component's CPU over the publish window (cpu-budget.json). */
+  cpuBudget?: CpuBudget;
 }
 
 export interface RunOutcome {
@@ -64,6 +73,7 @@ export class RunService {
   private readonly artifacts: ArtifactsWriter;
   private readonly supervisor: AttemptSupervisor;
   private readonly business: BusinessSummaryCollector;
+  private readonly cpuComponents: CpuComponent[];
 
   constructor(
     @InjectQueue(QUEUE_NAMES.partitions) private readonly queue: Queue,
@@ -71,7 +81,9 @@ export class RunService {
     @Inject(INGEST_REDIS) ingestRedis: Redis,
     @Inject(COORDINATOR_REDIS) private readonly redis: Redis,
     @Inject(COORDINATOR_ENV) private readonly env: CoordinatorEnv,
+    private readonly preflight: PreflightService,
   ) {
+    this.cpuComponents = parseCpuComponents(env.CPU_BUDGET);
     this.artifacts = new ArtifactsWriter(env.ARTIFACTS_DIR);
     this.supervisor = new AttemptSupervisor(queue, redis);
     this.business = new BusinessSummaryCollector(ingestRedis, dlq);
@@ -98,7 +110,17 @@ export class RunService {
     const attempts: AttemptOutcome[] = [];
     let shape = { partitions: spec.partitions, connectParallelism: spec.connectParallelism };
     for (let attempt = 1; attempt <= spec.maxAttempts; attempt += 1) {
-      const outcome = await this.runAttempt(spec, attempt, shape, options);
+      let outcome: AttemptOutcome;
+      try {
+        outcome = await this.runAttempt(spec, attempt, shape, options);
+      } catch (err) {
+        // A retry the machine cannot carry ends the run; a refused first attempt is the caller's.
+        if (err instanceof PreflightRefusedError && attempts.length > 0) {
+          attempts[attempts.length - 1].reasons.push(`retry not started: ${err.message}`);
+          break;
+        }
+        throw err;
+      }
       attempts.push(outcome);
       options.onAttempt?.(outcome);
       if (outcome.status === 'passed' || options.signal.aborted) {
@@ -121,34 +143,21 @@ export class RunService {
     shape: { partitions: number; connectParallelism: number },
     options: RunOptions,
   ): Promise<AttemptOutcome> {
+    const deadlineAt = Date.now() + spec.partTimeoutSec * 1000;
+    const { counts, specs, sources } = planAttempt(spec, attempt, shape, this.env, deadlineAt);
+    const preflight = await this.preflight.check({
+      spec,
+      attempt,
+      counts,
+      localAgents: options.localAgents,
+      sourceAddresses: sources,
+    });
+    options.onPreflight?.(preflight);
+    if (preflight.refused) {
+      throw new PreflightRefusedError(preflight);
+    }
     const dir = await this.artifacts.prepareAttempt(spec.runId, attempt);
     const startedAt = new Date();
-    const deadlineAt = Date.now() + spec.partTimeoutSec * 1000;
-    const counts = splitConnections(spec.totalConnections, shape.partitions);
-    let offset = 0;
-    const specs: PartitionSpec[] = counts.map((connections, part) => {
-      const p: PartitionSpec = {
-        runId: spec.runId,
-        attempt,
-        part,
-        partitions: shape.partitions,
-        connections,
-        deviceOffset: offset,
-        connectParallelism: shape.connectParallelism,
-        mps: spec.mps,
-        durationSec: spec.durationSec,
-        qos: spec.qos,
-        model: spec.model,
-        brokerUrl: spec.brokerUrl,
-        connectTimeoutMs: this.env.CONNECT_TIMEOUT_MS,
-        publishTimeoutMs: this.env.PUBLISH_TIMEOUT_MS,
-        keepaliveSec: this.env.KEEPALIVE_SEC,
-        reconnect: { baseMs: this.env.RECONNECT_BASE_MS, capMs: this.env.RECONNECT_CAP_MS },
-        deadlineAt,
-      };
-      offset += connections;
-      return p;
-    });
     const runJson = {
       spec,
       attempt,
@@ -165,6 +174,7 @@ export class RunService {
         RECONNECT_CAP_MS: this.env.RECONNECT_CAP_MS,
       },
       host: hostFacts(),
+      preflight: { refused: preflight.refused, checks: preflight.checks, facts: preflight.facts },
     };
     await this.artifacts.writeJson(dir, 'run.json', runJson);
 
@@ -188,6 +198,7 @@ export class RunService {
       ? new LocalAgentPool(this.env.AGENT_ENTRY, this.env.REDIS_URL)
       : undefined;
     pool?.start(shape.partitions, dir, `local-${spec.runId}-a${attempt}`);
+    const cpu = startCpuSampling(this.cpuComponents, pool ? () => pool.pids : undefined);
     let outcomes;
     try {
       outcomes = await this.supervisor.supervise(jobIds, {
@@ -198,6 +209,7 @@ export class RunService {
         onProgress: (p) => options.onProgress?.(attempt, p),
       });
     } finally {
+      cpu.halt();
       await pool?.stop();
       await removeUntakenJobs(this.queue, jobIds);
     }
@@ -209,6 +221,10 @@ export class RunService {
         i,
         error ? [...logs, `${new Date().toISOString()} PART FAILED: ${error}`] : logs,
       );
+    }
+    const cpuBudget = stopCpuSampling(cpu, outcomes);
+    if (cpuBudget) {
+      await this.artifacts.writeJson(dir, 'cpu-budget.json', cpuBudget);
     }
     const summary = summarizeConnections(
       {
@@ -261,6 +277,7 @@ export class RunService {
       reasons,
       summary: { ...summary, status, failure_reasons: reasons },
       ...(business ? { business } : {}),
+      ...(cpuBudget ? { cpuBudget } : {}),
     };
   }
 
