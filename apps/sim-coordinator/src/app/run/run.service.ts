@@ -67,6 +67,9 @@ export interface RunOutcome {
   attempts: AttemptOutcome[];
 }
 
+/** How long local agent processes get to boot and take their partitions. */
+const LOCAL_PICKUP_TIMEOUT_MS = 120_000;
+
 /** Runs a load test: attempts with the retry policy, each supervised and written to disk. */
 @Injectable()
 export class RunService {
@@ -205,6 +208,9 @@ export class RunService {
         specs,
         deadlineAt,
         startDelayMs: 1000 + 50 * shape.partitions,
+        // Local agents are our own processes still booting: on a busy 2-core host eight of them
+        // took over 30 s to load before taking their jobs.
+        ...(pool ? { pickupTimeoutMs: LOCAL_PICKUP_TIMEOUT_MS } : {}),
         signal: options.signal,
         onProgress: (p) => options.onProgress?.(attempt, p),
       });
