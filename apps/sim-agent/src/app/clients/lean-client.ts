@@ -123,6 +123,10 @@ export class LeanClient implements DeviceClient {
       };
       socket.on('error', gone);
       socket.on('close', () => {
+        // Every socket end() closed lands here too: no error (and stack trace) for a stale one.
+        if (this.socket !== socket) {
+          return;
+        }
         const why = this.isConnected
           ? 'connection closed by broker'
           : 'connection closed before CONNACK';
