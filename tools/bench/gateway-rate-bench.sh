@@ -8,8 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . tools/stack/env.sh
 eval "$(bash tools/stack/up.sh)"
 npx nx run-many -t build -p sim-agent sim-coordinator ingest-gateway --outputStyle=static >/dev/null
-broker_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' sousvide-mosquitto)
-export MQTT_URL="mqtt://$broker_ip:1883" REDIS_URL INFLUX_URL
+# up.sh's broker runs on the host network: no docker-proxy on the route (docs/adr/0012).
+export MQTT_URL REDIS_URL INFLUX_URL
 devices=${GW_DEVICES:-1000}
 duration=${GW_DURATION:-20}
 work=$(mktemp -d /tmp/gw-rate-bench.XXXXXX)
