@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The agent beside emqtt-bench (EMQX's MQTT load generator), same broker, same run: N connections
+# x 1 msg/s, QoS 1, ~200-byte payloads, one process per contender, one after the other with only
+# PEER_GAP_SEC between them (on purpose: each starts right after a 10k-connection client exited).
+# Every contender is watched from outside the same way (tools/bench/proc-watch.js): connect rate
+# from its descriptor ramp, CPU and RSS over a steady publish window. Prints figures; not a test.
+#
+#   bash tools/bench/peer-bench.sh
+#
+# Knobs: PEER_CONNECTIONS (10000), PEER_WINDOW (40 s of steady publishing measured),
+# PEER_ORDER ("emqtt-bench lean mqttjs"), PEER_PARALLELISM (120, the agents' connect parallelism),
+# PEER_EBENCH_RATE (5000, emqtt-bench's -R connect rate), PEER_GAP_SEC (5),
+# EMQTT_BENCH (/tmp/peers/emqtt-bench/bin/emqtt_bench: emqtt-bench 0.5.0 built from source, see
+# docs/benchmarks.md). Without that binary the peer is skipped with a message and the agents
+# still run. Uses the fixed local stack (tools/stack/up.sh).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+. tools/stack/env.sh
+n=${PEER_CONNECTIONS:-10000}
+window=${PEER_WINDOW:-40}
+order=${PEER_ORDER:-emqtt-bench lean mqttjs}
+parallelism=${PEER_PARALLELISM:-120}
+ebench=${EMQTT_BENCH:-/tmp/peers/emqtt-bench/bin/emqtt_bench}
+gap=${PEER_GAP_SEC:-5}
+say() { echo "[peer-bench] $*" >&2; }
+
+eval "$(bash tools/stack/up.sh)"
+export REDIS_URL MQTT_URL
+port=${MQTT_URL##*:}
+if [ ! -f dist/apps/sim-agent/main.js ] || [ -n "$(find apps/sim-agent/src apps/sim-coordinator/src libs/*/src -newer dist/apps/sim-agent/main.js -print -quit)" ]; then
+  say "building sim-agent and sim-coordinator"
+  npx nx run-many -t build -p sim-agent sim-coordinator --outputStyle=static >&2
+fi
+work=$(mktemp -d /tmp/peer-bench.XXXXXX)
+stamp=$(date -u +%Y%m%d-%H%M%S)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+
+tw_now() { awk -v p="$(printf ':%04X' "$port")" '$3 ~ p"$" && $4 == "06"' /proc/net/tcp | wc -l; }
+# Waits until the watched process holds N descriptors more than at its start (or 180 s passed).
+wait_connected() { # WATCHFILE
+  local deadline=$((SECONDS + 180))
+  until node -e '
+    const l=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse);
+    process.exit(l.length>1 && l[l.length-1].fds-l[0].fds >= 0.99*Number(process.argv[2]) ? 0 : 1)' "$1" "$n" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { say "not connected within 180 s"; return 1; }
+    sleep 0.5
+  done
+}
+
+specs=()
+for who in $order; do
+  note="TIME_WAIT at start $(tw_now), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  case "$who" in
+    emqtt-bench)
+      if [ ! -x "$ebench" ]; then
+        say "SKIPPING emqtt-bench: $ebench is not built (emqtt-bench 0.5.0, built from source as docs/benchmarks.md says; set EMQTT_BENCH)"
+        continue
+      fi
+      say "emqtt-bench: $n connections, -R ${PEER_EBENCH_RATE:-5000}, 1 msg/s, QoS 1 ($note)"
+      "$ebench" pub -h 127.0.0.1 -p "$port" -c "$n" -I 1000 -t 'sousvide/%i/telemetry' -s 200 -q 1 \
+        -R "${PEER_EBENCH_RATE:-5000}" -V 4 -C false -k 60 --prefix "peer-$stamp-" >"$work/emqtt-bench.out" 2>&1 &
+      pid=$!
+      pids+=("$pid")
+      node tools/bench/proc-watch.js "$pid" "$work/emqtt-bench.watch" &
+      wait_connected "$work/emqtt-bench.watch" || true
+      sleep $((window + 7))
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+      ;;
+    lean | mqttjs)
+      say "$who: $n connections, 1 partition (one agent process), parallelism $parallelism, 1 msg/s, QoS 1 ($note)"
+      REDIS_URL=$REDIS_URL AGENT_MAX_JOBS=1 AGENT_ID="peer-$who" OPS_PORT=0 LOG_LEVEL=warn \
+        node dist/apps/sim-agent/main.js >"$work/$who.agent.log" 2>&1 &
+      pid=$!
+      pids+=("$pid")
+      node tools/bench/proc-watch.js "$pid" "$work/$who.watch" &
+      ARTIFACTS_DIR="$work" timeout $((window + 240)) node dist/apps/sim-coordinator/main.js loadtest run \
+        --agents external --model "$who" --connections "$n" --partitions 1 --parallelism "$parallelism" \
+        --mps 1 --duration $((window + 10)) --qos 1 --max-attempts 1 --run-id "peer-$who-$stamp" \
+        >"$work/$who.out" 2>&1 || say "$who: coordinator exit $? (see $work/$who.out)"
+      wait "$pid" 2>/dev/null || true
+      own=$(node -e 'const s=require(process.argv[1]);const p=s.parts[0]||{};console.log(`own count: ${s.connect_rate_per_sec} CONNECT/s, publish CPU ${p.generator?.cpuPercent}%, ${s.published_total} published / ${s.failed_total} failed`)' \
+        "$work/peer-$who-$stamp/attempt-1/connection-summary.json" 2>/dev/null || echo 'no summary')
+      note="$note; $own"
+      ;;
+    *) say "unknown contender $who (emqtt-bench, lean, mqttjs)"; continue ;;
+  esac
+  specs+=("$who=$work/$who.watch=$note")
+  sleep "$gap"
+done
+
+echo
+echo "Peer bench $stamp: $n connections x 1 msg/s, QoS 1, broker $MQTT_URL (Mosquitto, host network), steady window ${window}s; $(nproc) cores"
+echo "Artifacts: $work"
+echo
+node tools/bench/peer-report.js "$n" "$window" "${specs[@]}"
