@@ -57,7 +57,7 @@ check_container() { # NAME IMAGE HOST_PORT
     return 0
   fi
   have=$(docker inspect -f '{{index .Config.Labels "sousvide.stack"}}' "$name")
-  if [ "$have" != "$stack_network:$hport:$image" ]; then
+  if [[ "$have" != "$stack_network:$hport:$image:"* ]]; then
     die "container $name already exists (running=$running, as '${have:-unlabelled}'). tools/stack/up.sh uses fixed container names and would remove and recreate it as $stack_network:$hport, destroying that stack. Remove it yourself when it is no longer needed (tools/stack/down.sh --rm), or point the bench at it with BENCH_REDIS_PORT/BENCH_MQTT_PORT set to its ports."
   fi
   if [ "$running" = true ]; then

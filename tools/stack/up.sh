@@ -32,7 +32,8 @@ port_answers() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; 
 ensure_container() {
   local name=$1 image=$2 cport=$3 hport=$4 var=$5 host_cmd=$6
   shift 6
-  local want="$NETWORK:$hport:$image" have state
+  # The label holds what the container was made as; a different wish (or a changed command) recreates it.
+  local want="$NETWORK:$hport:$image:$(echo "$host_cmd" | cksum | cut -d' ' -f1)" have state
   state=$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null || true)
   if [ -n "$state" ]; then
     have=$(docker inspect -f '{{index .Config.Labels "sousvide.stack"}}' "$name")
@@ -67,9 +68,11 @@ ensure_container() {
 
 ensure_container sousvide-redis "$REDIS_IMAGE" 6379 "$REDIS_PORT" REDIS_PORT \
   "exec redis-server --bind 127.0.0.1 --port $REDIS_PORT --protected-mode no --save '' --appendonly no --maxmemory-policy noeviction"
-# The image's broker config with its listener moved to 127.0.0.1:$MQTT_PORT.
+# The image's broker config with its listener moved to 127.0.0.1:$MQTT_PORT. Simulated devices keep
+# persistent sessions (clean session 0) that nothing ends: without an expiry a morning of runs left
+# 90,000 of them in the broker. An hour is the shortest expiry Mosquitto takes.
 ensure_container sousvide-mosquitto "$MOSQUITTO_IMAGE" 1883 "$MQTT_PORT" MQTT_PORT \
-  "sed 's/^listener .*/listener $MQTT_PORT 127.0.0.1/' /etc/mosquitto/sousvide.conf >/tmp/host.conf && exec mosquitto -c /tmp/host.conf" \
+  "sed 's/^listener .*/listener $MQTT_PORT 127.0.0.1/' /etc/mosquitto/sousvide.conf >/tmp/host.conf && echo 'persistent_client_expiration 1h' >>/tmp/host.conf && exec mosquitto -c /tmp/host.conf" \
   --ulimit "nofile=$BROKER_NOFILE:$BROKER_NOFILE"
 # The Influx v2 write endpoint: VictoriaMetrics here (Debian has no InfluxDB 2), dedup on so a
 # rewritten point overwrites as in Influx.
