@@ -33,6 +33,11 @@ export interface PartitionRunnerPorts {
 
 const DEVICE_PREFIX = 'sv-';
 const SWEEP_MS = 200;
+/**
+ * Messages sent per turn of the event loop at most. A starved agent fell so far behind that one
+ * turn sent 50,000 messages, blocked for seconds and let its BullMQ job lock lapse.
+ */
+const MAX_PER_TICK = 1000;
 /** Lost connections logged one by one; a broker restart loses them all, the rest are counted. */
 const LOGGED_LOSSES = 10;
 
@@ -217,7 +222,7 @@ export class PartitionRunner {
           return;
         }
         const now = Date.now();
-        const due = schedule.dueUntil(now);
+        const due = Math.min(schedule.dueUntil(now), cursor + MAX_PER_TICK);
         for (; cursor < due; cursor += 1) {
           const intended = schedule.timeOf(cursor);
           this.scheduleLag.recordMs(now - intended);
@@ -230,7 +235,13 @@ export class PartitionRunner {
           return;
         }
         const wait = Math.max(0, Math.min(50, schedule.timeOf(cursor) - Date.now()));
-        setTimeout(tick, wait);
+        if (wait === 0) {
+          // Behind schedule: go on after the acks and timers that arrived meanwhile (the job
+          // lock's renewal among them), so a saturated agent is reported, not lost.
+          setImmediate(tick);
+        } else {
+          setTimeout(tick, wait);
+        }
       };
       tick();
     }).finally(() => {
