@@ -48,8 +48,23 @@ wait_connected() { # WATCHFILE
   done
 }
 
+# The broker, watched the same way for the whole bench: its share while each contender connects.
+node tools/bench/proc-watch.js "$(docker inspect -f '{{.State.Pid}}' sousvide-mosquitto)" "$work/broker.watch" cpu &
+pids+=($!)
+# SIGTERM, then SIGKILL after 15 s: a loaded emqtt-bench said "shutting down" and ran on for minutes.
+stop_process() {
+  kill -TERM "$1" 2>/dev/null || true
+  for _ in $(seq 1 30); do kill -0 "$1" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 specs=()
+round=0
 for who in $order; do
+  round=$((round + 1))
+  # A contender may come twice (e.g. "lean emqtt-bench lean"): each round keeps its own files.
+  tag=$who
+  [ ! -e "$work/$tag.watch" ] || tag="$who-$round"
   note="TIME_WAIT at start $(tw_now), load $(cut -d' ' -f1-3 /proc/loadavg)"
   case "$who" in
     emqtt-bench)
@@ -59,34 +74,35 @@ for who in $order; do
       fi
       say "emqtt-bench: $n connections, -R ${PEER_EBENCH_RATE:-5000}, 1 msg/s, QoS 1 ($note)"
       "$ebench" pub -h 127.0.0.1 -p "$port" -c "$n" -I 1000 -t 'sousvide/%i/telemetry' -s 200 -q 1 \
-        -R "${PEER_EBENCH_RATE:-5000}" -V 4 -C false -k 60 --prefix "peer-$stamp-" >"$work/emqtt-bench.out" 2>&1 &
+        -R "${PEER_EBENCH_RATE:-5000}" -V 4 -C false -k 60 --prefix "peer-$stamp-" >"$work/$tag.out" 2>&1 &
       pid=$!
       pids+=("$pid")
-      node tools/bench/proc-watch.js "$pid" "$work/emqtt-bench.watch" &
-      wait_connected "$work/emqtt-bench.watch" || true
+      node tools/bench/proc-watch.js "$pid" "$work/$tag.watch" &
+      wait_connected "$work/$tag.watch" || true
       sleep $((window + 7))
-      kill "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
+      stop_process "$pid"
       ;;
     lean | mqttjs)
       say "$who: $n connections, 1 partition (one agent process), parallelism $parallelism, 1 msg/s, QoS 1 ($note)"
-      REDIS_URL=$REDIS_URL AGENT_MAX_JOBS=1 AGENT_ID="peer-$who" OPS_PORT=0 LOG_LEVEL=warn \
-        node dist/apps/sim-agent/main.js >"$work/$who.agent.log" 2>&1 &
+      REDIS_URL=$REDIS_URL AGENT_MAX_JOBS=1 AGENT_ID="peer-$tag" OPS_PORT=0 LOG_LEVEL=warn \
+        node dist/apps/sim-agent/main.js >"$work/$tag.agent.log" 2>&1 &
       pid=$!
       pids+=("$pid")
-      node tools/bench/proc-watch.js "$pid" "$work/$who.watch" &
+      node tools/bench/proc-watch.js "$pid" "$work/$tag.watch" &
       ARTIFACTS_DIR="$work" timeout $((window + 240)) node dist/apps/sim-coordinator/main.js loadtest run \
         --agents external --model "$who" --connections "$n" --partitions 1 --parallelism "$parallelism" \
-        --mps 1 --duration $((window + 10)) --qos 1 --max-attempts 1 --run-id "peer-$who-$stamp" \
-        >"$work/$who.out" 2>&1 || say "$who: coordinator exit $? (see $work/$who.out)"
-      wait "$pid" 2>/dev/null || true
+        --mps 1 --duration $((window + 10)) --qos 1 --max-attempts 1 --run-id "peer-$tag-$stamp" \
+        >"$work/$tag.out" 2>&1 || say "$tag: coordinator exit $? (see $work/$tag.out)"
+      # The agent exits after its one job; one that does not is stopped.
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      stop_process "$pid"
       own=$(node -e 'const s=require(process.argv[1]);const p=s.parts[0]||{};console.log(`own count: ${s.connect_rate_per_sec} CONNECT/s, publish CPU ${p.generator?.cpuPercent}%, ${s.published_total} published / ${s.failed_total} failed`)' \
-        "$work/peer-$who-$stamp/attempt-1/connection-summary.json" 2>/dev/null || echo 'no summary')
+        "$work/peer-$tag-$stamp/attempt-1/connection-summary.json" 2>/dev/null || echo 'no summary')
       note="$note; $own"
       ;;
     *) say "unknown contender $who (emqtt-bench, lean, mqttjs)"; continue ;;
   esac
-  specs+=("$who=$work/$who.watch=$note")
+  specs+=("$tag=$work/$tag.watch=$note")
   sleep "$gap"
 done
 
@@ -94,4 +110,4 @@ echo
 echo "Peer bench $stamp: $n connections x 1 msg/s, QoS 1, broker $MQTT_URL (Mosquitto, host network), steady window ${window}s; $(nproc) cores"
 echo "Artifacts: $work"
 echo
-node tools/bench/peer-report.js "$n" "$window" "${specs[@]}"
+node tools/bench/peer-report.js --broker "$work/broker.watch" "$n" "$window" "${specs[@]}"
