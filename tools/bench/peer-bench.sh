@@ -10,7 +10,8 @@
 # Knobs: PEER_CONNECTIONS (10000), PEER_WINDOW (40 s of steady publishing measured),
 # PEER_ORDER ("emqtt-bench lean mqttjs"), PEER_PARALLELISM (120, the agents' connect parallelism),
 # PEER_EBENCH_RATE (5000, emqtt-bench's -R connect rate), PEER_GAP_SEC (5),
-# EMQTT_BENCH (/tmp/peers/emqtt-bench/bin/emqtt_bench: emqtt-bench 0.5.0 built from source, see
+# PEER_AGENT_HOST (127.0.0.1; `localhost` makes the agents connect from the kernel's one source
+# address instead of loopback aliases, for comparison), EMQTT_BENCH (/tmp/peers/emqtt-bench/bin/emqtt_bench: emqtt-bench 0.5.0 built from source, see
 # docs/benchmarks.md). Without that binary the peer is skipped with a message and the agents
 # still run. Uses the fixed local stack (tools/stack/up.sh).
 set -euo pipefail
@@ -66,6 +67,7 @@ for who in $order; do
   tag=$who
   [ ! -e "$work/$tag.watch" ] || tag="$who-$round"
   note="TIME_WAIT at start $(tw_now), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  nstat -n >/dev/null 2>&1 || true
   case "$who" in
     emqtt-bench)
       if [ ! -x "$ebench" ]; then
@@ -81,6 +83,9 @@ for who in $order; do
       wait_connected "$work/$tag.watch" || true
       sleep $((window + 7))
       stop_process "$pid"
+      # Its own per-second publish rate, averaged over the last $window lines.
+      rate=$(grep -E '^[0-9hms]+ pub total=' "$work/$tag.out" | tail -n "$window" | sed 's/.*rate=\([0-9.]*\).*/\1/' \
+        | awk '{s += $1; n++} END {if (n) printf "%.0f", s / n}')
       ;;
     lean | mqttjs)
       say "$who: $n connections, 1 partition (one agent process), parallelism $parallelism, 1 msg/s, QoS 1 ($note)"
@@ -92,6 +97,7 @@ for who in $order; do
       ARTIFACTS_DIR="$work" timeout $((window + 240)) node dist/apps/sim-coordinator/main.js loadtest run \
         --agents external --model "$who" --connections "$n" --partitions 1 --parallelism "$parallelism" \
         --mps 1 --duration $((window + 10)) --qos 1 --max-attempts 1 --run-id "peer-$tag-$stamp" \
+        --broker-url "mqtt://${PEER_AGENT_HOST:-127.0.0.1}:$port" \
         >"$work/$tag.out" 2>&1 || say "$tag: coordinator exit $? (see $work/$tag.out)"
       # The agent exits after its one job; one that does not is stopped.
       for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
@@ -99,10 +105,14 @@ for who in $order; do
       own=$(node -e 'const s=require(process.argv[1]);const p=s.parts[0]||{};console.log(`own count: ${s.connect_rate_per_sec} CONNECT/s, publish CPU ${p.generator?.cpuPercent}%, ${s.published_total} published / ${s.failed_total} failed`)' \
         "$work/peer-$tag-$stamp/attempt-1/connection-summary.json" 2>/dev/null || echo 'no summary')
       note="$note; $own"
+      rate=$(node -e 'console.log(require(process.argv[1]).throughput_total)' \
+        "$work/peer-$tag-$stamp/attempt-1/connection-summary.json" 2>/dev/null || true)
       ;;
     *) say "unknown contender $who (emqtt-bench, lean, mqttjs)"; continue ;;
   esac
-  specs+=("$tag=$work/$tag.watch=$note")
+  # SYNs the broker's full accept queue dropped, and their retransmissions, during this contender.
+  note="$note; $(nstat 2>/dev/null | awk '/ListenOverflows|TCPSynRetrans/ {printf "%s %s ", $1, $2}')"
+  specs+=("$tag=$work/$tag.watch=$note=${rate:-}")
   sleep "$gap"
 done
 

@@ -4,7 +4,7 @@
 //   CPU and RSS: over a steady window starting 5 s after the connect ramp (WINDOW seconds long).
 // Prints a Markdown table with each contender's ratio to the reference (the first one given).
 //
-//   node tools/bench/peer-report.js [--broker WATCHFILE] N WINDOW NAME=WATCHFILE[=EXTRA] ...
+//   node tools/bench/peer-report.js [--broker WATCHFILE] N WINDOW NAME=WATCHFILE[=NOTES[=MSG_PER_SEC]] ...
 // With --broker (proc-watch of the broker), the broker's CPU during each contender's connect ramp
 // and steady window is shown too: a connect rate the broker could not follow shows up there.
 'use strict';
@@ -36,7 +36,7 @@ function cpuBetween(rows, t0, t1) {
   return a && b && b.t > a.t ? ((b.ticks - a.ticks) / HZ / ((b.t - a.t) / 1000)) * 100 : undefined;
 }
 
-function figures(name, file, extra) {
+function figures(name, file, extra, msgRate) {
   let rows;
   try {
     rows = readWatch(file);
@@ -62,8 +62,10 @@ function figures(name, file, extra) {
     note = `reached only ~${reached} of ${N} connections`;
   }
   const connectRate = (reached - 0.01 * N) / Math.max(0.001, (full.t - first.t) / 1000);
-  const from = full.t + 5000;
-  const to = from + Number(windowSec) * 1000;
+  // A contender that never got all its connections is measured over its last WINDOW seconds.
+  const end = rows[rows.length - 1].t - 2000;
+  const from = note ? end - Number(windowSec) * 1000 : full.t + 5000;
+  const to = note ? end : from + Number(windowSec) * 1000;
   const win = rows.filter((r) => r.t >= from && r.t <= to);
   if (win.length < 2) {
     return { name, connectRate, error: 'the process ended before the steady window' };
@@ -79,6 +81,8 @@ function figures(name, file, extra) {
     connectRate,
     cpuPercent,
     rssMiB,
+    msgRate,
+    cpuPerKmsg: msgRate > 0 ? cpuPercent / (msgRate / 1000) : undefined,
     brokerConnect,
     brokerSteady,
     extra: [note, extra].filter(Boolean).join('; '),
@@ -86,18 +90,18 @@ function figures(name, file, extra) {
 }
 
 const rows = specs.map((s) => {
-  const [name, file, extra] = s.split('=');
-  return figures(name, file, extra);
+  const [name, file, extra, rate] = s.split('=');
+  return figures(name, file, extra, Number(rate));
 });
 const ref = rows[0];
 const f1 = (v) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
 const ratio = (v, r) => (Number.isFinite(v) && Number.isFinite(r) && r > 0 ? (v / r).toFixed(2) : 'n/a');
 
-console.log(`| contender | CONNECT/s | CPU % of a core | RSS MiB | CPU vs ${ref.name} | RSS vs ${ref.name} | connect rate vs ${ref.name} | broker CPU % connecting / steady | notes |`);
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+console.log(`| contender | CONNECT/s | CPU % of a core | msg/s | CPU % per 1k msg/s | RSS MiB | CPU vs ${ref.name} | RSS vs ${ref.name} | connect rate vs ${ref.name} | broker CPU % connecting / steady | notes |`);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
 for (const r of rows) {
   console.log(
-    `| ${r.name} | ${f1(r.connectRate)} | ${f1(r.cpuPercent)} | ${f1(r.rssMiB)} | ${r === ref ? '1' : ratio(r.cpuPercent, ref.cpuPercent)} | ${r === ref ? '1' : ratio(r.rssMiB, ref.rssMiB)} | ${r === ref ? '1' : ratio(r.connectRate, ref.connectRate)} | ${f1(r.brokerConnect)} / ${f1(r.brokerSteady)} | ${[r.error, r.extra].filter(Boolean).join('; ')} |`,
+    `| ${r.name} | ${f1(r.connectRate)} | ${f1(r.cpuPercent)} | ${f1(r.msgRate)} | ${f1(r.cpuPerKmsg)} | ${f1(r.rssMiB)} | ${r === ref ? '1' : ratio(r.cpuPercent, ref.cpuPercent)} | ${r === ref ? '1' : ratio(r.rssMiB, ref.rssMiB)} | ${r === ref ? '1' : ratio(r.connectRate, ref.connectRate)} | ${f1(r.brokerConnect)} / ${f1(r.brokerSteady)} | ${[r.error, r.extra].filter(Boolean).join('; ')} |`,
   );
 }
 if (!ref.error) {
