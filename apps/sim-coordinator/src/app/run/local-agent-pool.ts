@@ -23,9 +23,15 @@ export class LocalAgentPool {
     }
   }
 
-  start(count: number, logDir: string, idPrefix: string): void {
+  /**
+   * Starts `count` agents; resolves once each says over IPC that its worker listens, rejects when
+   * one exits first or is not ready within `readyTimeoutMs` (the caller stops the pool).
+   */
+  start(count: number, logDir: string, idPrefix: string, readyTimeoutMs = 120_000): Promise<void> {
+    const ready: Promise<void>[] = [];
     for (let i = 0; i < count; i += 1) {
-      const fd = openSync(join(logDir, `agent-${i}.log`), 'a');
+      const log = join(logDir, `agent-${i}.log`);
+      const fd = openSync(log, 'a');
       const child = spawn(process.execPath, [resolve(this.agentEntry)], {
         stdio: ['ignore', fd, fd, 'ipc'],
         env: {
@@ -41,7 +47,35 @@ export class LocalAgentPool {
       closeSync(fd);
       child.on('error', () => undefined);
       this.children.push(child);
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () =>
+              reject(
+                new Error(
+                  `local agent ${i} not ready within ${readyTimeoutMs / 1000} s (log ${log})`,
+                ),
+              ),
+            readyTimeoutMs,
+          );
+          child.on('message', (m) => {
+            if (m === 'ready') {
+              clearTimeout(timer);
+              resolve();
+            }
+          });
+          child.once('exit', (code, signal) => {
+            clearTimeout(timer);
+            reject(
+              new Error(
+                `local agent ${i} exited (${signal ?? code}) before it was ready (log ${log})`,
+              ),
+            );
+          });
+        }),
+      );
     }
+    return Promise.all(ready).then(() => undefined);
   }
 
   /** Process ids of the agents started (running or not). */

@@ -67,9 +67,6 @@ export interface RunOutcome {
   attempts: AttemptOutcome[];
 }
 
-/** How long local agent processes get to boot and take their partitions. */
-const LOCAL_PICKUP_TIMEOUT_MS = 120_000;
-
 /** Runs a load test: attempts with the retry policy, each supervised and written to disk. */
 @Injectable()
 export class RunService {
@@ -146,8 +143,7 @@ export class RunService {
     shape: { partitions: number; connectParallelism: number },
     options: RunOptions,
   ): Promise<AttemptOutcome> {
-    const deadlineAt = Date.now() + spec.partTimeoutSec * 1000;
-    const { counts, specs, sources } = planAttempt(spec, attempt, shape, this.env, deadlineAt);
+    const { counts, sources } = planAttempt(spec, attempt, shape, this.env, 0);
     const preflight = await this.preflight.check({
       spec,
       attempt,
@@ -181,6 +177,19 @@ export class RunService {
     };
     await this.artifacts.writeJson(dir, 'run.json', runJson);
 
+    const pool = options.localAgents
+      ? new LocalAgentPool(this.env.AGENT_ENTRY, this.env.REDIS_URL)
+      : undefined;
+    try {
+      await pool?.start(shape.partitions, dir, `local-${spec.runId}-a${attempt}`);
+    } catch (err) {
+      await pool?.stop();
+      throw err;
+    }
+    // The part timeout starts once the local agents listen: eight of them loading at once on a
+    // busy 2-core host took 77 s of a 180 s timeout before the first connect.
+    const deadlineAt = Date.now() + spec.partTimeoutSec * 1000;
+    const { specs } = planAttempt(spec, attempt, shape, this.env, deadlineAt);
     const before = await this.business.snapshot(spec.runId);
     const dispatchedAt = Date.now();
     const backendLog = this.startBackendLog(dir);
@@ -197,10 +206,6 @@ export class RunService {
         },
       })),
     );
-    const pool = options.localAgents
-      ? new LocalAgentPool(this.env.AGENT_ENTRY, this.env.REDIS_URL)
-      : undefined;
-    pool?.start(shape.partitions, dir, `local-${spec.runId}-a${attempt}`);
     const cpu = startCpuSampling(this.cpuComponents, pool ? () => pool.pids : undefined);
     let outcomes;
     try {
@@ -208,9 +213,6 @@ export class RunService {
         specs,
         deadlineAt,
         startDelayMs: 1000 + 50 * shape.partitions,
-        // Local agents are our own processes still booting: on a busy 2-core host eight of them
-        // took over 30 s to load before taking their jobs.
-        ...(pool ? { pickupTimeoutMs: LOCAL_PICKUP_TIMEOUT_MS } : {}),
         signal: options.signal,
         onProgress: (p) => options.onProgress?.(attempt, p),
       });
