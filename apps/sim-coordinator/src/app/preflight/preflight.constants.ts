@@ -20,7 +20,7 @@ export const PREFLIGHT = {
     /** One agent process with nothing connected (Node, NestJS, BullMQ). */
     agentBaseBytes: 140 * MiB,
     /** Agent RSS per additional connection, by client model. */
-    agentBytesPerConnection: { lean: 10 * KiB, mqttjs: 48 * KiB },
+    agentBytesPerConnection: { lean: 12 * KiB, mqttjs: 48 * KiB },
     /** A local broker's RSS plus both ends' kernel socket memory per connection. */
     brokerBytesPerConnection: 12 * KiB,
     warnShare: 0.6,
