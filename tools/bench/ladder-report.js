@@ -44,7 +44,7 @@ function row(line) {
   const generator = !c
     ? '-'
     : c.generator_saturated
-      ? `**SATURATED** (${(c.generator_reasons ?? [])[0] ?? ''})`
+      ? `**SATURATED** (${(c.generator_reasons ?? []).find((r) => r.includes(' publishing: ')) ?? ''})`
       : c.connect_generator_saturated
         ? 'ok (connect agent-bound)'
         : 'ok';
@@ -53,7 +53,7 @@ function row(line) {
     name,
     `\`${cmd}\``,
     runId,
-    rc === '0' ? 'passed' : refused ? `refused: ${refused}` : `exit ${rc}`,
+    rc === '0' ? 'passed' : refused ? `refused: ${refused}` : /^\d+$/.test(rc) ? `exit ${rc}` : rc,
     num(c?.published_total),
     num(c?.failed_total),
     c ? `${c.connected_total}/${c.devices}` : '-',
