@@ -75,6 +75,8 @@ describe('preflight (real processes, real Redis)', () => {
 
     expect(facts.broker).toMatchObject({ pid: broker.child.pid, nofile: { soft: 333, hard: 333 } });
     expect(facts.broker?.isDockerProxy).toBe(false);
+    // Node listens with a backlog of 511; `ss` reports it as the listener's Send-Q.
+    expect(facts.broker?.backlog).toBe(511);
     expect(facts.agentNofile?.soft).toBeGreaterThan(0);
     expect(facts.memAvailableBytes).toBeGreaterThan(0);
   });

@@ -6,7 +6,9 @@ import {
   parseNofile,
   parsePortRange,
   parseProcStatTotals,
+  parseSsBacklog,
   parseStatCpuTicks,
+  parseTcpExt,
 } from './proc-files';
 
 // Captured from this project's Debian 12 machine (kernel 6.x).
@@ -85,5 +87,23 @@ describe('proc files', () => {
       busy: 160,
       total: 980,
     });
+  });
+});
+
+describe('network counters', () => {
+  it('reads TcpExt counters and a listener backlog from ss', () => {
+    const netstat =
+      'TcpExt: SyncookiesSent ListenOverflows ListenDrops TCPSynRetrans\nTcpExt: 0 1813 1813 1554\nIpExt: InNoRoutes\nIpExt: 0\n';
+    expect(parseTcpExt(netstat)).toEqual({
+      SyncookiesSent: 0,
+      ListenOverflows: 1813,
+      ListenDrops: 1813,
+      TCPSynRetrans: 1554,
+    });
+    const ss =
+      'LISTEN 0      511        127.0.0.1:6379      0.0.0.0:*\nLISTEN 0      100        127.0.0.1:1883      0.0.0.0:*\n';
+    expect(parseSsBacklog(ss, '127.0.0.1', 1883)).toBe(100);
+    expect(parseSsBacklog('LISTEN 0 4096 *:1883 *:*', '172.17.0.2', 1883)).toBe(4096);
+    expect(parseSsBacklog(ss, '127.0.0.1', 1884)).toBeUndefined();
   });
 });

@@ -170,3 +170,32 @@ export function parseProcStatTotals(text: string): { busy: number; total: number
   const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
   return { busy: total - v[3] - (v[4] ?? 0), total };
 }
+
+/** The TcpExt counters of /proc/net/netstat (a header line of names, then one of values). */
+export function parseTcpExt(netstatText: string): Record<string, number> {
+  const lines = netstatText.split('\n').filter((l) => l.startsWith('TcpExt:'));
+  if (lines.length < 2) {
+    return {};
+  }
+  const names = lines[0].split(/\s+/).slice(1);
+  const values = lines[1].split(/\s+/).slice(1).map(Number);
+  return Object.fromEntries(names.map((n, i) => [n, values[i] ?? 0]));
+}
+
+/** Listen backlog (Send-Q) of `ss -ltnH` lines for a listener on ip:port (or a wildcard). */
+export function parseSsBacklog(ssText: string, ip: string, port: number): number | undefined {
+  for (const line of ssText.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    const local = f[3] ?? '';
+    const sep = local.lastIndexOf(':');
+    const addr = local.slice(0, sep).replace(/^\[|\]$/g, '');
+    if (
+      f[0] === 'LISTEN' &&
+      Number(local.slice(sep + 1)) === port &&
+      (addr === ip || addr === '0.0.0.0' || addr === '*' || addr === '::')
+    ) {
+      return Number(f[2]);
+    }
+  }
+  return undefined;
+}

@@ -13,6 +13,7 @@ function plan(over: Partial<PreflightPlan> = {}): PreflightPlan {
     totalConnections: 10_000,
     partitions: 8,
     maxConnectionsPerPartition: 1250,
+    connectParallelism: 120,
     localAgents: true,
     sourceAddresses: [],
     maxConnectionsPerSource: 10_000,
@@ -20,17 +21,20 @@ function plan(over: Partial<PreflightPlan> = {}): PreflightPlan {
   };
 }
 
+/** A host-network Mosquitto with the stack's file limit. */
+const MOSQUITTO: NonNullable<PreflightFacts['broker']> = {
+  pid: 7,
+  comm: 'mosquitto',
+  nofile: { soft: 20_000, hard: 20_000 },
+  openFds: 10,
+  sameNetns: true,
+  isDockerProxy: false,
+};
+
 function facts(over: Partial<PreflightFacts> = {}): PreflightFacts {
   return {
     agentNofile: { soft: 20_000, hard: 20_000 },
-    broker: {
-      pid: 7,
-      comm: 'mosquitto',
-      nofile: { soft: 20_000, hard: 20_000 },
-      openFds: 10,
-      sameNetns: true,
-      isDockerProxy: false,
-    },
+    broker: MOSQUITTO,
     portRange: { low: 32768, high: 60999, reserved: 0 },
     twReuse: 2,
     towardsBroker: { open: 0, timeWait: 0, bySource: {} },
@@ -80,14 +84,7 @@ describe('evaluatePreflight', () => {
     const r = evaluatePreflight(
       plan(),
       facts({
-        broker: {
-          pid: 7,
-          comm: 'mosquitto',
-          nofile: { soft: 8192, hard: 8192 },
-          openFds: 40,
-          sameNetns: false,
-          isDockerProxy: false,
-        },
+        broker: { ...MOSQUITTO, nofile: { soft: 8192, hard: 8192 }, openFds: 40, sameNetns: false },
       }),
     );
     expect(check(r, 'broker-fds')).toMatchObject({ status: 'refuse', need: 10_104, limit: 8192 });
@@ -150,6 +147,19 @@ describe('evaluatePreflight', () => {
       }),
     );
     expect(check(r, 'ports')).toMatchObject({ status: 'refuse', need: 5000, limit: 3232 });
+  });
+
+  it('warns when more CONNECTs are in flight than the broker can queue unaccepted', () => {
+    const broker = { ...MOSQUITTO, backlog: 100 };
+    const pr2 = evaluatePreflight(plan(), facts({ broker }));
+    expect(check(pr2, 'accept-queue')).toMatchObject({ status: 'warn', need: 960, limit: 100 });
+    expect(check(pr2, 'accept-queue')?.fix).toContain('--parallelism 12 or lower');
+    expect(pr2.refused).toBe(false);
+    const gentle = evaluatePreflight(
+      plan({ partitions: 1, connectParallelism: 40, maxConnectionsPerPartition: 200 }),
+      facts({ broker }),
+    );
+    expect(check(gentle, 'accept-queue')?.status).toBe('ok');
   });
 
   it('refuses a plan needing more than 90 % of MemAvailable and warns above 60 %', () => {

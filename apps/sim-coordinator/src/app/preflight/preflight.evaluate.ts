@@ -103,6 +103,34 @@ function route(plan: PreflightPlan, facts: PreflightFacts): PreflightCheck[] {
   ];
 }
 
+/**
+ * CONNECTs in flight against the broker's accept queue. Past it, whenever the broker falls behind
+ * (a busy host, or still closing an earlier run's connections) the kernel drops SYNs and the
+ * handshakes wait 1, 3, 7 s for their retransmits. A warning only: the runbook sets parallelism.
+ */
+function acceptQueue(plan: PreflightPlan, facts: PreflightFacts): PreflightCheck[] {
+  const backlog = facts.broker?.backlog;
+  if (!plan.localAgents || backlog === undefined || facts.broker?.isDockerProxy) {
+    return [];
+  }
+  const inFlight =
+    plan.partitions * Math.min(plan.connectParallelism, plan.maxConnectionsPerPartition);
+  return [
+    {
+      name: 'accept-queue',
+      status: inFlight > backlog ? 'warn' : 'ok',
+      need: inFlight,
+      limit: backlog,
+      message: `accept queue: ${plan.partitions} partitions x ${Math.min(plan.connectParallelism, plan.maxConnectionsPerPartition)} CONNECTs in flight = ${fmt(inFlight)} against the broker's listen backlog of ${fmt(backlog)}; past it a broker that falls behind drops SYNs and connects wait 1-7 s`,
+      ...(inFlight > backlog
+        ? {
+            fix: `--parallelism ${Math.max(1, Math.floor(backlog / plan.partitions))} or lower, or a broker with a larger listen backlog`,
+          }
+        : {}),
+    },
+  ];
+}
+
 function ports(plan: PreflightPlan, facts: PreflightFacts): PreflightCheck[] {
   const range = facts.portRange;
   if (!plan.localAgents || range === undefined) {
@@ -201,6 +229,7 @@ export function evaluatePreflight(plan: PreflightPlan, facts: PreflightFacts): P
   const checks = [
     agentFds(plan, facts),
     ...route(plan, facts),
+    ...acceptQueue(plan, facts),
     ...ports(plan, facts),
     memory(plan, facts),
   ];

@@ -1,5 +1,11 @@
 import { commOf, findListener, nofileOf, readText, tcpSocketsOf } from '../host/host-reader';
-import { countReservedPorts, parseMemAvailable, parsePortRange } from '../host/proc-files';
+import { execFileSync } from 'node:child_process';
+import {
+  countReservedPorts,
+  parseMemAvailable,
+  parsePortRange,
+  parseSsBacklog,
+} from '../host/proc-files';
 import { PreflightFacts, SocketsTowards } from './preflight.types';
 
 /** Sockets of this host's namespace towards ip:port, by state and local address. */
@@ -21,6 +27,20 @@ function socketsTowards(ip: string, port: number): SocketsTowards {
   return out;
 }
 
+/** The broker's listen backlog as `ss` reports it (not in /proc); undefined without `ss`. */
+function listenBacklog(ip: string, port: number): number | undefined {
+  try {
+    const out = execFileSync('ss', ['-ltnH'], {
+      encoding: 'utf8',
+      timeout: 3000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return parseSsBacklog(out, ip, port);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads what the preflight judges from /proc: limits, the broker's listener, ports, memory. */
 export function probePreflightFacts(brokerIp: string, brokerPort: number): PreflightFacts {
   const range = parsePortRange(readText('/proc/sys/net/ipv4/ip_local_port_range') ?? '');
@@ -33,6 +53,8 @@ export function probePreflightFacts(brokerIp: string, brokerPort: number): Prefl
           broker: {
             ...listener,
             isDockerProxy: (commOf(listener.pid) ?? listener.comm) === 'docker-proxy',
+            // `ss` sees our own namespace only; a container's listener keeps it unknown.
+            ...(listener.sameNetns ? { backlog: listenBacklog(brokerIp, brokerPort) } : {}),
           },
         }
       : {}),

@@ -10,6 +10,7 @@ export interface AttemptPlanInput {
   attempt: number;
   /** Connections of each partition of the attempt. */
   counts: number[];
+  connectParallelism: number;
   localAgents: boolean;
   /** Source addresses per partition (sourceAddressesFor), if any. */
   sourceAddresses?: string[][];
@@ -40,6 +41,7 @@ export class PreflightService {
       totalConnections: input.spec.totalConnections,
       partitions: input.counts.length,
       maxConnectionsPerPartition: Math.max(...input.counts),
+      connectParallelism: input.connectParallelism,
       localAgents: input.localAgents,
       sourceAddresses: sources.flat(),
       maxConnectionsPerSource: Math.max(

@@ -12,6 +12,8 @@ export interface PreflightPlan {
   totalConnections: number;
   partitions: number;
   maxConnectionsPerPartition: number;
+  /** CONNECTs each partition keeps in flight. */
+  connectParallelism: number;
   /** Agents started here, one process per partition (their limits and memory are this host's). */
   localAgents: boolean;
   /** Loopback source addresses the devices connect from; empty: the kernel's choice (one address). */
@@ -38,6 +40,8 @@ export interface PreflightFacts {
     openFds?: number;
     sameNetns: boolean;
     isDockerProxy: boolean;
+    /** Its listen backlog (accept queue), when `ss` tells. */
+    backlog?: number;
   };
   portRange?: { low: number; high: number; reserved: number };
   /** net.ipv4.tcp_tw_reuse: 0 off, 1 on, 2 loopback only. */
@@ -49,7 +53,7 @@ export interface PreflightFacts {
 export type CheckStatus = 'ok' | 'warn' | 'refuse' | 'unknown';
 
 export interface PreflightCheck {
-  name: 'agent-fds' | 'broker-fds' | 'route' | 'ports' | 'time-wait' | 'memory';
+  name: 'agent-fds' | 'broker-fds' | 'route' | 'accept-queue' | 'ports' | 'time-wait' | 'memory';
   status: CheckStatus;
   /** What the plan needs, in the check's unit. */
   need?: number;
