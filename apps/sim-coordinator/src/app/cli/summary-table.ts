@@ -1,6 +1,7 @@
 import { LatencyStats } from '@sousvide/loadtest-contracts';
 import { AttemptProgress } from '../run/attempt-supervisor';
 import { RunOutcome } from '../run/run.service';
+import { acceptQueueNote } from '../run/accept-drops';
 
 const lat = (s: LatencyStats): string => `${s.p50} / ${s.p95} / ${s.p99} / ${s.max} ms`;
 
@@ -34,6 +35,10 @@ export function summaryTable(outcome: RunOutcome): string {
       `${s.connect_rate_per_sec} /s${s.connect_generator_saturated ? ' (AGENT-BOUND: the agents, not the broker, set this rate)' : ''}`,
     ]);
     rows.push(['  connect p50/p95/p99/max', lat(s.connect_latency_ms)]);
+    const dropped = a.acceptQueue ? acceptQueueNote(a.acceptQueue) : undefined;
+    if (dropped) {
+      rows.push(['  accept queue', dropped]);
+    }
     rows.push(['  publish->ack p50/p95/p99/max', lat(s.publish_ack_latency_ms)]);
     rows.push(['  schedule lag p95', `${s.schedule_lag_ms.p95} ms`]);
     rows.push(['  generator', s.generator_saturated ? 'SATURATED (not a backend result)' : 'ok']);

@@ -30,6 +30,7 @@ import { hostFacts } from './host-facts';
 import { LocalAgentPool } from './local-agent-pool';
 import { RunIdTakenError } from './run-id-taken.error';
 import { planAttempt } from './partition-specs';
+import { AcceptQueueDrops, acceptQueueDrops, tcpCountersNow } from './accept-drops';
 import { PreflightService } from '../preflight/preflight.service';
 import { PreflightRefusedError } from '../preflight/preflight-refused.error';
 import { PreflightReport } from '../preflight/preflight.types';
@@ -58,6 +59,8 @@ export interface AttemptOutcome {
   business?: BusinessSummary;
   /** Each component's CPU over the publish window (cpu-budget.json). */
   cpuBudget?: CpuBudget;
+  /** Handshakes this host dropped at full accept queues during the attempt. */
+  acceptQueue?: AcceptQueueDrops;
 }
 
 export interface RunOutcome {
@@ -148,6 +151,7 @@ export class RunService {
       spec,
       attempt,
       counts,
+      connectParallelism: shape.connectParallelism,
       localAgents: options.localAgents,
       sourceAddresses: sources,
     });
@@ -191,6 +195,7 @@ export class RunService {
     const deadlineAt = Date.now() + spec.partTimeoutSec * 1000;
     const { specs } = planAttempt(spec, attempt, shape, this.env, deadlineAt);
     const before = await this.business.snapshot(spec.runId);
+    const tcpBefore = tcpCountersNow();
     const dispatchedAt = Date.now();
     const backendLog = this.startBackendLog(dir);
     const jobIds = specs.map((p) => partitionJobId(p.runId, p.attempt, p.part));
@@ -230,6 +235,7 @@ export class RunService {
         error ? [...logs, `${new Date().toISOString()} PART FAILED: ${error}`] : logs,
       );
     }
+    const acceptQueue = acceptQueueDrops(tcpBefore, tcpCountersNow());
     const cpuBudget = stopCpuSampling(cpu, outcomes);
     if (cpuBudget) {
       await this.artifacts.writeJson(dir, 'cpu-budget.json', cpuBudget);
@@ -275,6 +281,7 @@ export class RunService {
       endedAt: new Date().toISOString(),
       status,
       reasons,
+      acceptQueue,
     });
     return {
       attempt,
@@ -286,6 +293,7 @@ export class RunService {
       summary: { ...summary, status, failure_reasons: reasons },
       ...(business ? { business } : {}),
       ...(cpuBudget ? { cpuBudget } : {}),
+      acceptQueue,
     };
   }
 
