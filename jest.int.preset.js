@@ -4,13 +4,9 @@ const base = require('./jest.preset.js');
 
 module.exports = {
   ...base,
-  testEnvironment: 'node',
-  transform: {
-    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
-  },
-  moduleFileExtensions: ['ts', 'js', 'html'],
   testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
   // Container start (and a possible image pull) dominates; each start has its own 60 s budget.
   testTimeout: 180000,
-  setupFiles: [require.resolve('./tools/jest/setup-tz.js')],
+  // One suite at a time: they share dockerd and two cores with every other task.
+  maxWorkers: 1,
 };

@@ -14,6 +14,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 started=$SECONDS
 DEVICES="${DEVICES:-200}" DURATION="${DURATION:-10}"
 project="sousvide-ci-$$"
+# This job's own app image tag: jobs of other checkouts share the dockerd, and with one tag each
+# would run whatever bundles were built last. Removed again at the end.
+export APP_IMAGE_TAG="${APP_IMAGE_TAG:-ci-$$}"
 work=$(mktemp -d /tmp/sousvide-compose-ci.XXXXXX)
 say() { echo "[compose-ci] $*" >&2; }
 fail() { echo "compose-ci: FAIL $* ($((SECONDS - started)) s)"; exit 1; }
@@ -39,6 +42,11 @@ cleanup() {
   if [ -f "$env_file" ]; then
     dc 120 --profile tools down -v --remove-orphans -t 10 >/dev/null 2>&1 || say "teardown of $project failed"
   fi
+  if [ "${APP_IMAGE_TAG#ci-}" != "$APP_IMAGE_TAG" ]; then
+    for app in sim-coordinator sim-agent ingest-gateway dlq-replayer; do
+      docker image rm "${APP_IMAGE_PREFIX:-sousvide}/$app:$APP_IMAGE_TAG" >/dev/null 2>&1 || true
+    done
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -48,7 +56,8 @@ trap 'exit 130' INT TERM
 docker info >/dev/null 2>&1 || fail "docker is not answering: run tools/stack/ensure-prereqs.sh"
 "${compose_cmd[@]}" version >/dev/null 2>&1 || fail "${compose_cmd[*]} is missing: run tools/stack/ensure-prereqs.sh"
 say "images"
-BUILD=1 timeout 900 bash tools/images/build-app-images.sh >&2 || fail "image build"
+# BUILD=1 (default): rebuild the bundles first; tools/test.sh passes 0, having just built them.
+BUILD="${BUILD:-1}" timeout 900 bash tools/images/build-app-images.sh >&2 || fail "image build"
 
 # The env file a user writes from docker/.env.example: random secrets, registry-free images.
 {
@@ -59,6 +68,7 @@ BUILD=1 timeout 900 bash tools/images/build-app-images.sh >&2 || fail "image bui
   echo "INFLUX_ADMIN_PASSWORD=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
   sed -n '/^# Without a registry/,/^$/ s/^# \([A-Z_]*=\)/\1/p' docker/.env.example
   echo "COORDINATOR_PORT=" # a free host port
+  echo "APP_IMAGE_TAG=$APP_IMAGE_TAG"
 } >"$env_file"
 chmod 600 "$env_file"
 

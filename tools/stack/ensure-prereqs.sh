@@ -56,15 +56,16 @@ else
   step "docker: daemon answering"
 fi
 
-# 3. node_modules: install when absent or older than the lockfile (npm writes .package-lock.json).
+# 3. node_modules: install when a version package-lock.json pins is missing (by content: a fresh
+# clone's lockfile is always newer than an existing node_modules, e.g. a shared, symlinked one).
 # `npm install`, not `npm ci`: npm 11's ci rejects this lockfile for sass-embedded's per-platform
 # optional packages (pulled in by @nx/webpack) that install never needs; the lockfile still pins
 # every version.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if ! node tools/stack/node-modules-current.js; then
   step "npm: installing dependencies from package-lock.json"
   npm install --no-audit --no-fund </dev/null
 else
-  step "npm: node_modules up to date"
+  step "npm: node_modules matches package-lock.json"
 fi
 
 # 4. Service images (the script skips images that already exist).

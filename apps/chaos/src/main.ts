@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FaultGuard } from '@sousvide/chaos-faults';
-import { CHAOS_USAGE, ChaosUsageError, parseChaosArgs } from './app/cli/chaos-args';
+import { UsageError } from '@sousvide/shared-util';
+import { CHAOS_USAGE, parseChaosArgs } from './app/cli/chaos-args';
 import { renderMarkdown } from './app/report/chaos-markdown';
 import { ChaosRunner, ChaosSetupError } from './app/run/chaos-runner';
 
@@ -12,7 +13,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseChaosArgs(argv, process.env);
   } catch (err) {
-    if (err instanceof ChaosUsageError) {
+    if (err instanceof UsageError) {
       process.stderr.write(`chaos: ${err.message}\nRun with --help for usage.\n`);
       return EXIT.usage;
     }

@@ -3,9 +3,9 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
 import { parseReplayArgs, type ParsedCommand } from './app/cli/replay-args';
 import { USAGE } from './app/cli/usage';
-import { UsageError } from './app/cli/usage.error';
+import { UsageError } from '@sousvide/shared-util';
 import { loadReplayerEnv, type ReplayerEnv } from './app/config/env.schema';
-import { assertRedisReachable } from '@sousvide/ops-health';
+import { assertRedisReachable } from '@sousvide/platform';
 import { ReplayCommand } from './app/replay/replay.command';
 
 const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;

@@ -1,15 +1,19 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
-import { loadGatewayEnv } from './app/config/env.schema';
+import { GATEWAY_ENV, type GatewayEnv } from './app/config/env.schema';
 
 async function bootstrap(): Promise<void> {
-  const env = loadGatewayEnv();
-  const app = await NestFactory.create(AppModule.register(env), { bufferLogs: true });
+  // register() validates the environment first: a bad value fails here, naming the variable.
+  const app = await NestFactory.create(AppModule.register(), {
+    bufferLogs: true,
+    // An unreachable Redis at boot then rejects with its message instead of aborting the process.
+    abortOnError: false,
+  });
   app.useLogger(app.get(Logger));
   // Our own signal handling instead of enableShutdownHooks: Nest re-raises the signal right after
   // the hooks, which can kill the process before the last log lines are written. Here the app
-  // drains (GatewayService.onApplicationShutdown), the logger flushes, and the exit code is 0.
+  // drains (GatewayService.beforeApplicationShutdown), the logger flushes, and the exit code is 0.
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -32,7 +36,7 @@ async function bootstrap(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  await app.listen(env.OPS_PORT);
+  await app.listen(app.get<GatewayEnv>(GATEWAY_ENV).OPS_PORT);
 }
 
 bootstrap().catch((err: unknown) => {

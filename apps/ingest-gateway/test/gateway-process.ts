@@ -6,6 +6,8 @@ import { freePort } from '@sousvide/testing';
 
 export const ROOT = resolve(__dirname, '../../..');
 const GATEWAY = join(ROOT, 'dist/apps/ingest-gateway/main.js');
+/** A boot that takes longer is a hang: generous, since a busy 2-core machine starts Node slowly. */
+const BOOT_DEADLINE_MS = 60_000;
 
 export interface GatewayProcess {
   child: ChildProcess;
@@ -36,7 +38,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const opsUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + BOOT_DEADLINE_MS;
   for (;;) {
     if (child.exitCode !== null) {
       throw new Error(`gateway exited with ${child.exitCode}:\n${out}`);
@@ -50,7 +52,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`gateway not healthy within 30 s:\n${out}`);
+      throw new Error(`gateway not healthy within ${BOOT_DEADLINE_MS / 1000} s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -69,10 +71,14 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
   };
 }
 
-/** Runs the gateway expecting it to refuse to boot; returns its exit code and output. */
+/**
+ * Runs the gateway expecting it to refuse to boot; returns its exit code, output and run time.
+ * One still running after BOOT_DEADLINE_MS is killed (code null): it hangs instead of failing.
+ */
 export function bootGatewayExpectingFailure(
   env: Record<string, string>,
-): Promise<{ code: number | null; output: string }> {
+): Promise<{ code: number | null; output: string; ms: number }> {
+  const started = Date.now();
   return new Promise((res) => {
     let out = '';
     const child = spawn(process.execPath, [GATEWAY], {
@@ -82,12 +88,32 @@ export function bootGatewayExpectingFailure(
     });
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), BOOT_DEADLINE_MS);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      res({ code, output: out });
+      res({ code, output: out, ms: Date.now() - started });
     });
   });
+}
+
+/**
+ * What "within seconds" may add to a boot that fails at once: the MQTT and Redis checks give up
+ * after a few seconds each. A hang (retrying forever) runs into BOOT_DEADLINE_MS instead.
+ */
+export const WITHIN_SECONDS_MS = 15_000;
+
+/**
+ * How long a boot takes that fails at once on its configuration (an empty MQTT_URL), measured
+ * now: the yardstick for "within seconds", since a busy machine starts Node slowly for everyone.
+ */
+export async function failingAtOnce(): Promise<number> {
+  const bare = await bootGatewayExpectingFailure({ MQTT_URL: '' });
+  if (bare.code !== 1) {
+    throw new Error(
+      `the yardstick boot did not fail on its config (${bare.code}):\n${bare.output}`,
+    );
+  }
+  return bare.ms;
 }
 
 /** A metric's value from a Prometheus text exposition. */

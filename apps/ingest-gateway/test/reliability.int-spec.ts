@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { Queue } from 'bullmq';
-import { RunCounters } from '@sousvide/ingest-storage';
+import { RunCounters } from '@sousvide/run-accounting';
 import {
   accountForRun,
   BusinessSummary,
@@ -13,6 +13,7 @@ import {
 } from '@sousvide/loadtest-contracts';
 import {
   cookerTelemetry,
+  pollUntil,
   publishTelemetry,
   readStoredPoints,
   reportOf,
@@ -23,8 +24,8 @@ import { metric, startGateway } from './gateway-process';
 import { runLoad, useIngestStack } from './ingest-stack';
 
 /**
- * The reliability gates of DESIGN.md section 7 end to end: real broker, Redis, store, gateway
- * and replayer processes. "Stored" is always read back from the store, never taken from counters.
+ * The reliability gates of docs/architecture.md section 7 end to end: real broker, Redis, store,
+ * gateway and replayer processes. "Stored" is always read back from the store, never taken from counters.
  */
 describe('reliability gates: nothing lost, nothing stored twice', () => {
   const stack = useIngestStack();
@@ -141,32 +142,24 @@ describe('reliability gates: nothing lost, nothing stored twice', () => {
     await stack.redis.pause();
     await send(50, 100);
     // Heartbeats time out (3 s), the DLQ add times out (5 s), then the entries are spooled.
-    const deadline = Date.now() + 30_000;
-    while ((await metric(gw.opsUrl, 'ingest_spool_entries')) === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const spooledWhileDown = await metric(gw.opsUrl, 'ingest_spool_entries');
+    const spooled = (): Promise<number> => metric(gw.opsUrl, 'ingest_spool_entries');
+    const spooledWhileDown = await pollUntil(spooled, (n) => n > 0, { intervalMs: 250 });
     await stack.redis.unpause();
     await send(150, 50);
     await pub.endAsync();
-    while (
-      (await metric(gw.opsUrl, 'ingest_spool_entries')) > 0 &&
-      Date.now() < deadline + 30_000
-    ) {
-      await new Promise((r) => setTimeout(r, 500));
-    }
     expect(spooledWhileDown).toBeGreaterThan(0);
-    expect(await metric(gw.opsUrl, 'ingest_spool_entries')).toBe(0);
+    expect(await pollUntil(spooled, (n) => n === 0, { intervalMs: 250 })).toBe(0);
     const redisFailed = await metric(gw.opsUrl, 'ingest_redis_fail_total');
     expect(redisFailed).toBeGreaterThan(0);
 
     // Counters taken while Redis was down are sent once it is back: every message counted.
-    const settle = Date.now() + 20_000;
-    let acc = await accounting(runId, 200);
-    while (acc.lost !== 0 && Date.now() < settle) {
-      await new Promise((r) => setTimeout(r, 500));
-      acc = await accounting(runId, 200);
-    }
+    const acc = await pollUntil(
+      () => accounting(runId, 200),
+      (a) => a.lost === 0,
+      {
+        intervalMs: 250,
+      },
+    );
     expect(acc).toMatchObject({ published: 200, in_dlq: redisFailed, in_spool: 0, lost: 0 });
     const counts = (await new RunCounters(stack.client).read(runId)).counts;
     expect(counts).toMatchObject({ recv_total: 200, redis_fail_total: redisFailed });
@@ -193,18 +186,19 @@ describe('reliability gates: nothing lost, nothing stored twice', () => {
     await publishTelemetry(pub, messages);
     await pub.endAsync();
 
-    const deadline = Date.now() + 20_000;
-    let counts = (await new RunCounters(stack.client).read(runId)).counts;
-    while (counts.recv_total + counts.duplicate_total < 600 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      counts = (await new RunCounters(stack.client).read(runId)).counts;
-    }
+    const counts = await pollUntil(
+      async () => (await new RunCounters(stack.client).read(runId)).counts,
+      (c) => c.recv_total + c.duplicate_total >= 600,
+      { intervalMs: 250 },
+    );
     expect(counts).toMatchObject({
       recv_total: 300,
       duplicate_total: 300,
       pipeline_success_total: 300,
     });
     expect(await waitForStoredPoints(stack.vm, runId, 300)).toEqual({ points: 300, series: 20 });
+    // SIGTERM sends or skips and audits every queued fail-safe command before the gateway exits.
+    expect(await gw.stop('SIGTERM')).toBe(0);
     const audit = readFileSync(gw.auditLog, 'utf8').trim().split('\n');
     expect(audit.filter((l) => l.includes(messages[7]?.deviceId ?? '?'))).toHaveLength(1);
   });

@@ -1,11 +1,12 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
-import { loadAgentEnv } from './app/config/env.schema';
+import { AGENT_ENV, type AgentEnv } from './app/config/env.schema';
 
 async function bootstrap(): Promise<void> {
-  const env = loadAgentEnv();
-  const app = await NestFactory.create(AppModule, { bufferLogs: true });
+  // register() validates the environment first: a bad value fails here, naming the variable.
+  const app = await NestFactory.create(AppModule.register(), { bufferLogs: true });
+  const env = app.get<AgentEnv>(AGENT_ENV);
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   if (env.OPS_PORT > 0) {

@@ -1,18 +1,19 @@
 import {
   CLIENT_MODELS,
   ClientModel,
-  LatencyHistogram,
   PartitionResult,
   PartitionSpec,
   totalFailures,
 } from '@sousvide/loadtest-contracts';
-import { BrokerOutage, MqttService, startMosquitto } from '@sousvide/testing';
+import { LatencyHistogram } from '@sousvide/shared-util';
+import { BrokerOutage, MqttService, startMosquitto, waitFor } from '@sousvide/testing';
 import { clientFactoryFor } from '../src/app/clients/client-models';
 import { PartitionRunner } from '../src/app/partition/partition-runner';
 
 const DEVICES = 300;
 const DURATION_SEC = 24;
-const RESTART_AFTER_MS = 6000;
+/** Seconds of publishing (1 msg/s per device) before the broker restarts. */
+const RESTART_AFTER_SEC = 6;
 const DOWN_MS = 3000;
 const BACKOFF = { baseMs: 500, capMs: 4000 };
 /** Every device must be back this long after the broker answers again (cap + scheduling slack). */
@@ -40,29 +41,28 @@ function spec(model: ClientModel, brokerUrl: string): PartitionSpec {
   };
 }
 
-/** Runs one partition in this process; restarts the broker RESTART_AFTER_MS into publishing. */
+/** Runs one partition in this process; restarts the broker RESTART_AFTER_SEC into publishing. */
 async function runWithRestart(
   broker: MqttService,
   model: ClientModel,
 ): Promise<{ result: PartitionResult; outage: BrokerOutage; log: string[] }> {
   const log: string[] = [];
-  let startAt = 0;
+  let published = 0;
   const runner = new PartitionRunner(spec(model, broker.url), {
     clientFactory: clientFactoryFor(model),
     agentId: 'int-test',
-    report: () => undefined,
-    log: (line) => log.push(line),
-    waitForStart: () => {
-      startAt = Date.now() + 500;
-      return Promise.resolve(startAt);
+    report: (progress) => {
+      published = progress.published;
     },
+    log: (line) => log.push(line),
+    waitForStart: () => Promise.resolve(Date.now() + 500),
     isAborted: () => false,
   });
   const running = runner.run();
-  while (startAt === 0) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await new Promise((r) => setTimeout(r, startAt + RESTART_AFTER_MS - Date.now()));
+  // By what the devices have done, not by the clock: about RESTART_AFTER_SEC of messages acked.
+  await waitFor('the devices to publish before the restart', () => {
+    return published >= DEVICES * RESTART_AFTER_SEC;
+  });
   const outage = await broker.restart({ downMs: DOWN_MS });
   return { result: await running, outage, log };
 }

@@ -1,10 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { parseRunSpec, RunSpec, RunSpecError } from '@sousvide/loadtest-contracts';
-import { HELP, parseCli, UsageError } from './app/cli/cli-args';
+import { UsageError } from '@sousvide/shared-util';
+import { HELP, parseCli } from './app/cli/cli-args';
 import { progressLine, summaryTable } from './app/cli/summary-table';
 import { CoordinatorEnv, loadCoordinatorEnv } from './app/config/env.schema';
-import { assertRedisReachable } from '@sousvide/ops-health';
+import { CoordinatorCoreModule } from './app/coordinator-core.module';
+import { HttpModule } from './app/http.module';
+import { assertRedisReachable } from '@sousvide/platform';
 import { RunIdTakenError } from './app/run/run-id-taken.error';
 import { RunService } from './app/run/run.service';
 import { PreflightRefusedError } from './app/preflight/preflight-refused.error';
@@ -24,9 +27,12 @@ async function runCommand(
   json: boolean,
 ): Promise<number> {
   await assertRedisReachable(env.REDIS_URL);
-  // Modules read the environment at import: load them only after the preflight passed.
-  const { CliModule } = await import('./app/cli.module');
-  const app = await NestFactory.createApplicationContext(CliModule, { bufferLogs: true });
+  const app = await NestFactory.createApplicationContext(
+    CoordinatorCoreModule.register(env, 'warn'),
+    {
+      bufferLogs: true,
+    },
+  );
   app.useLogger(app.get(Logger));
   const runs = app.get(RunService);
   try {
@@ -83,8 +89,7 @@ async function runCommand(
 
 async function serve(env: CoordinatorEnv): Promise<void> {
   await assertRedisReachable(env.REDIS_URL);
-  const { HttpModule } = await import('./app/http.module');
-  const app = await NestFactory.create(HttpModule, { bufferLogs: true });
+  const app = await NestFactory.create(HttpModule.register(env), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.listen(env.OPS_PORT);

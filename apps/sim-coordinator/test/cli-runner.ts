@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const ROOT = resolve(__dirname, '../../..');
+/** The workspace root: the apps resolve dist/ and their agents' entry from it. */
+export const ROOT = resolve(__dirname, '../../..');
 export const COORDINATOR = join(ROOT, 'dist/apps/sim-coordinator/main.js');
 export const AGENT = join(ROOT, 'dist/apps/sim-agent/main.js');
 
@@ -22,8 +23,8 @@ export function artifactsDir(): string {
 export interface CliProcess {
   child: ChildProcess;
   done: Promise<CliResult>;
-  /** Resolves when stderr has printed `text`. */
-  waitFor(text: string, timeoutMs?: number): Promise<void>;
+  /** Resolves when stderr has printed `text` (or a match of the pattern). */
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
 }
 
 export function startCli(args: string[], env: Record<string, string>): CliProcess {
@@ -35,11 +36,13 @@ export function startCli(args: string[], env: Record<string, string>): CliProces
   });
   let stdout = '';
   let stderr = '';
-  const waiters: { text: string; resolve: () => void }[] = [];
+  const waiters: { text: string | RegExp; resolve: () => void }[] = [];
+  const printed = (text: string | RegExp): boolean =>
+    typeof text === 'string' ? stderr.includes(text) : text.test(stderr);
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
-    for (const w of waiters.filter((x) => stderr.includes(x.text))) {
+    for (const w of waiters.filter((x) => printed(x.text))) {
       w.resolve();
     }
   });
@@ -51,12 +54,12 @@ export function startCli(args: string[], env: Record<string, string>): CliProces
     done,
     waitFor: (text, timeoutMs = 60_000) =>
       new Promise<void>((res, rej) => {
-        if (stderr.includes(text)) {
+        if (printed(text)) {
           res();
           return;
         }
         const timer = setTimeout(
-          () => rej(new Error(`"${text}" not seen; stderr:\n${stderr}`)),
+          () => rej(new Error(`"${String(text)}" not seen; stderr:\n${stderr}`)),
           timeoutMs,
         );
         waiters.push({ text, resolve: () => (clearTimeout(timer), res()) });

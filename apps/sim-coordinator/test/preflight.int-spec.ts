@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import { QUEUE_NAMES } from '@sousvide/loadtest-contracts';
 import { RedisService, startRedis } from '@sousvide/testing';
 import { probePreflightFacts } from '../src/app/preflight/preflight.probe';
-import { artifactsDir, COORDINATOR, runCli } from './cli-runner';
+import { artifactsDir, COORDINATOR, ROOT, runCli } from './cli-runner';
 
 /** A TCP listener in its own process, as a broker would be: `exec` under `name` with a nofile limit. */
 async function startListener(
@@ -130,6 +130,7 @@ describe('preflight (real processes, real Redis)', () => {
         'bash',
         ['-c', 'ulimit -n 2048; exec "$@"', 'sh', process.execPath, COORDINATOR, ...args],
         {
+          cwd: ROOT,
           env: {
             ...process.env,
             REDIS_URL: redis.url,

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { startRedis, type RedisService } from '@sousvide/testing';
+import { startRedis, waitFor, type RedisService } from '@sousvide/testing';
 // Relative import: inside its own project a lib may not import itself by its @sousvide alias.
 import { IdempotencyStore, type MessageIdentity } from '../src';
 
@@ -62,8 +62,11 @@ describe('IdempotencyStore (real Redis)', () => {
     await s.claim([m(1, 1000), m(2, 2000)]);
     await s.release([m(1, 1000)]);
     expect(await s.claim([m(1, 1000), m(2, 2000)])).toEqual(['new', 'in_flight']);
-    await new Promise((r) => setTimeout(r, 450));
-    // The holder of seq 2 never committed (a crash): its claim expired, so it is retried.
+    // The holder of seq 2 never committed (a crash): once Redis expired its claim...
+    await waitFor('the crashed claim to expire', async () =>
+      (await client.keys(`${prefix}:claim:*`)).every((k) => !k.endsWith(':2:2000')),
+    );
+    // ...it is claimed again, so the message is retried.
     expect(await s.claim([m(2, 2000)])).toEqual(['new']);
   });
 
@@ -74,8 +77,10 @@ describe('IdempotencyStore (real Redis)', () => {
     await s.claim([big]);
     await s.commit([big]);
     expect(await s.committed([big, neighbour])).toEqual([true, false]);
-    await new Promise((r) => setTimeout(r, 1300));
-    expect(await s.committed([big])).toEqual([false]);
+    // Forgotten once Redis expires the record (1 s TTL): the state, not a guessed sleep.
+    await waitFor('the committed record to expire', async () =>
+      (await s.committed([big])).every((done) => !done),
+    );
   });
 
   it('stores a device at 1 msg/s in intsets (4-8 bytes per message)', async () => {

@@ -1,6 +1,6 @@
 export * from './lib/redis/heartbeat.store';
-export * from './lib/redis/run-counters.store';
 export * from './lib/redis/failsafe.gate';
+export { isRedisUnreachable } from './lib/redis/error-message.util';
 export * from './lib/dlq/dlq.producer';
 export * from './lib/influx/influx-writer';
 export * from './lib/influx/influx-writer.config';

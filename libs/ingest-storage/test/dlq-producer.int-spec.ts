@@ -71,19 +71,16 @@ describe('DlqProducer (real Redis)', () => {
     const batch = entries(100);
     await redis.pause();
     let during;
-    const started = Date.now();
     try {
       during = await producer.addMany(batch);
     } finally {
       await redis.unpause();
     }
-    const elapsedMs = Date.now() - started;
 
     expect(during.added).toBe(0);
     expect(during.failed.map((f) => f.entry)).toEqual(batch);
+    // The per-command timeout fired, not the 5 s add timeout, and not a hang for the whole pause.
     expect(during.failed[0]?.error).toBe('Command timed out');
-    // Not a benchmark: without commandTimeout the call would hang for the whole pause.
-    expect(elapsedMs).toBeLessThan(3000);
 
     // The spool's re-add after recovery is safe even if the timed-out add landed late.
     expect(await producer.addMany(batch)).toEqual({ added: 100, failed: [] });

@@ -3,7 +3,7 @@ import type { TelemetryV1 } from '@sousvide/telemetry-schema';
 import { InfluxWriter } from '../src/lib/influx/influx-writer';
 import { telemetryMessage } from '../src/lib/influx/influx-writer.testing';
 
-// VictoriaMetrics stands in for the InfluxDB v2 write API (DESIGN.md section 8): it maps
+// VictoriaMetrics stands in for the InfluxDB v2 write API (docs/architecture.md section 8): it maps
 // measurement + field to the metric name `telemetry_<field>` and tags to labels.
 interface ExportedSeries {
   metric: Record<string, string>;

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { INGEST_KEYS } from '@sousvide/loadtest-contracts';
-import { startRedis, type RedisService } from '@sousvide/testing';
+import { startRedis, waitFor, type RedisService } from '@sousvide/testing';
 import { FailsafeGate } from '../src';
 
 describe('FailsafeGate (real Redis)', () => {
@@ -41,12 +41,14 @@ describe('FailsafeGate (real Redis)', () => {
   });
 
   it('opens again once the cooldown has passed', async () => {
+    const key = INGEST_KEYS.failsafe('sv-cool');
     const a = new FailsafeGate(clientA, 'gw-a');
     const b = new FailsafeGate(clientB, 'gw-b');
 
     expect(await a.tryAcquire('sv-cool', 200)).toBe(true);
     expect(await b.tryAcquire('sv-cool', 200)).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Redis expires the gate after the cooldown: wait for that state, not for a guessed time.
+    await waitFor('the gate to expire', async () => (await clientA.exists(key)) === 0);
 
     expect(await b.tryAcquire('sv-cool', 200)).toBe(true);
     expect(await a.tryAcquire('sv-cool', 200)).toBe(false);

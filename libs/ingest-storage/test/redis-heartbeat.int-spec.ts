@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { INGEST_KEYS } from '@sousvide/loadtest-contracts';
 import { startRedis, type RedisService } from '@sousvide/testing';
 // Relative import: inside its own project a lib may not import itself by its @sousvide alias.
-import { HeartbeatStore } from '../src';
+import { HeartbeatStore, isRedisUnreachable } from '../src';
 
 describe('HeartbeatStore (real Redis)', () => {
   let redis: RedisService;
@@ -74,19 +74,16 @@ describe('HeartbeatStore (real Redis)', () => {
     const entries = Array.from({ length: 100 }, (_, i) => ({ deviceId: `sv-p${i}`, ts: 10 + i }));
     await redis.pause();
     let during;
-    const started = Date.now();
     try {
       during = await store.touch(entries);
     } finally {
       await redis.unpause();
     }
-    const elapsedMs = Date.now() - started;
 
     expect(during.ok).toEqual([]);
     expect(during.failed).toHaveLength(100);
+    // Our commandTimeout fired (a hang would run into the test's timeout instead).
     expect(during.failed[0]).toEqual({ deviceId: 'sv-p0', error: 'Command timed out' });
-    // Not a benchmark: a hang (no commandTimeout honoured) would take the whole test timeout.
-    expect(elapsedMs).toBeLessThan(5000);
 
     const after = await store.touch([{ deviceId: 'sv-p0', ts: 1000 }]);
     expect(after).toEqual({ ok: ['sv-p0'], failed: [] });
@@ -110,7 +107,7 @@ describe('HeartbeatStore (real Redis)', () => {
       ]);
       expect(result.ok).toEqual([]);
       expect(result.failed.map((f) => f.deviceId)).toEqual(['a', 'b']);
-      expect(result.failed[0]?.error).toMatch(/enableOfflineQueue|Connection is closed/);
+      expect(result.failed.every((f) => isRedisUnreachable(f.error))).toBe(true);
     } finally {
       down.disconnect();
     }

@@ -1,18 +1,14 @@
 import { connect } from 'mqtt';
 import Redis from 'ioredis';
 // Relative import: inside its own project a lib may not import itself by its @sousvide alias.
-import { countMessages, MqttService, RedisService, startMosquitto, startRedis } from '../src';
-
-/** Polls until `check` is true or fails after `timeoutMs`. */
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import {
+  countMessages,
+  MqttService,
+  RedisService,
+  startMosquitto,
+  startRedis,
+  waitFor,
+} from '../src';
 
 function started<T>(service: T | undefined, name: string): T {
   if (service === undefined) {
@@ -63,7 +59,9 @@ describe('testing harness (real containers)', () => {
           qos: 1,
         });
       }
-      await waitFor(() => counter.count() >= 10, 10_000);
+      await waitFor('10 messages at the counter', () => counter.count() >= 10);
+      // Nothing more than was published: a marker sent after them arrives after all of them.
+      await counter.settle('harness/marker/telemetry');
       expect(counter.count()).toBe(10);
     } finally {
       await Promise.all([publisher.endAsync(), counter.stop()]);

@@ -1,34 +1,47 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { LoggerModule } from 'nestjs-pino';
-import Redis from 'ioredis';
-import { GATEWAY_ENV, GATEWAY_REDIS, GatewayEnv, loadGatewayEnv } from './config/env.schema';
+import { IngestMetrics, IngestPipelineModule, IngestService } from '@sousvide/ingest-pipeline';
+import { loggerModule, RedisClientsModule } from '@sousvide/platform';
+import {
+  GATEWAY_ENV,
+  type GatewayEnv,
+  loadGatewayEnv,
+  subscriberSettings,
+} from './config/env.schema';
 import { GatewayService } from './gateway.service';
+import { BrokerControlPublisher } from './mqtt/broker-control.publisher';
+import { TelemetrySubscriber } from './mqtt/telemetry-subscriber';
 import { OpsController } from './ops/ops.controller';
 
-/** Root module: built by main.ts after the environment has been validated. */
+/**
+ * The gateway: MQTT consumers feeding the ingest pipeline, and the ops port. Built by main.ts;
+ * `register` reads and validates the environment then, so a bad value fails before anything
+ * connects, with a message naming the variable.
+ */
 @Module({})
 export class AppModule {
-  static register(env: GatewayEnv = loadGatewayEnv()) {
+  static register(env: GatewayEnv = loadGatewayEnv()): DynamicModule {
+    const logger = new Logger('TelemetrySubscriber');
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot({ pinoHttp: { level: env.LOG_LEVEL, autoLogging: false } }),
+        loggerModule(env.LOG_LEVEL),
         TerminusModule,
+        RedisClientsModule,
+        IngestPipelineModule.register({ env, controlPublisher: BrokerControlPublisher }),
       ],
       controllers: [OpsController],
       providers: [
         { provide: GATEWAY_ENV, useValue: env },
         {
-          provide: GATEWAY_REDIS,
-          useFactory: () =>
-            // Heartbeats fail fast while Redis is away (counted and DLQ'd) instead of piling up.
-            new Redis(env.REDIS_URL, {
-              lazyConnect: true,
-              maxRetriesPerRequest: 1,
-              enableOfflineQueue: false,
-              connectTimeout: 3000,
-              commandTimeout: 3000,
+          provide: TelemetrySubscriber,
+          inject: [IngestService, IngestMetrics],
+          useFactory: (ingest: IngestService, metrics: IngestMetrics) =>
+            new TelemetrySubscriber({
+              ...subscriberSettings(env),
+              onMessage: (m) => ingest.take(m),
+              onReconnected: () => metrics.mqttReconnects.inc(),
+              log: (obj, msg) => logger.warn(obj, msg),
             }),
         },
         GatewayService,

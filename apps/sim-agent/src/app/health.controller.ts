@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
-import { redisHealth } from '@sousvide/ops-health';
+import { redisHealth } from '@sousvide/platform';
 import { AGENT_REDIS } from './worker/worker.constants';
 
 /** Ops endpoint: healthy while Redis (where partitions come from) answers. */

@@ -1,19 +1,20 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { LoggerModule } from 'nestjs-pino';
+import type { CoordinatorEnv } from './config/env.schema';
 import { CoordinatorCoreModule } from './coordinator-core.module';
 import { HealthController } from './http/health.controller';
 import { RunRegistry } from './http/run.registry';
 import { RunsController } from './http/runs.controller';
 
 /** `serve`: the HTTP API on the ops port. */
-@Module({
-  imports: [
-    LoggerModule.forRoot({ pinoHttp: { level: 'info', autoLogging: false } }),
-    CoordinatorCoreModule,
-    TerminusModule,
-  ],
-  controllers: [RunsController, HealthController],
-  providers: [RunRegistry],
-})
-export class HttpModule {}
+@Module({})
+export class HttpModule {
+  static register(env: CoordinatorEnv): DynamicModule {
+    return {
+      module: HttpModule,
+      imports: [CoordinatorCoreModule.register(env, 'info'), TerminusModule],
+      controllers: [RunsController, HealthController],
+      providers: [RunRegistry],
+    };
+  }
+}

@@ -22,6 +22,8 @@ describe('message identity', () => {
   it('reads the run id of a broken payload when it can', () => {
     expect(runIdOfRaw(Buffer.from('{"runId":"r-1","tempC":'))).toBe('r-1');
     expect(runIdOfRaw(Buffer.from('garbage'))).toBe(NO_RUN_ID);
+    // Only a run id the run-id rule allows is taken from raw text.
+    expect(runIdOfRaw(Buffer.from('{"runId":"../etc","tempC":'))).toBe(NO_RUN_ID);
     expect(runIdOfRaw(Buffer.alloc(0))).toBe(NO_RUN_ID);
   });
 });

@@ -18,3 +18,6 @@ export const storageEnvShape = {
   /** How long a claim outlives a crashed holder before the message may be stored again. */
   IDEMPOTENCY_CLAIM_TTL_MS: z.coerce.number().int().min(1000).default(120_000),
 } as const;
+
+/** The validated storage settings, as every app's env schema that spreads {@link storageEnvShape} yields them. */
+export type StorageEnv = z.output<z.ZodObject<typeof storageEnvShape>>;

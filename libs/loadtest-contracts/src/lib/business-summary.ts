@@ -1,9 +1,9 @@
 import { businessCorePipelineSuccessRate, businessPipelineSuccessRate } from './formulas';
-import { LatencyStats } from './histogram';
+import { LatencyStats } from '@sousvide/shared-util';
 import { BusinessCounts } from './ingest.constants';
 import { accountForRun, LossAccounting } from './loss-accounting';
 
-/** One SLO of DESIGN.md section 6 with its measured value and verdict. */
+/** One SLO of docs/architecture.md section 6 with its measured value and verdict. */
 export interface SloVerdict {
   name: string;
   measured: number;

@@ -1,4 +1,4 @@
-/** The two client models an agent can drive (DESIGN.md section 5, model cross-check). */
+/** The two client models an agent can drive (docs/architecture.md section 5, model cross-check). */
 export const CLIENT_MODELS = ['mqttjs', 'lean'] as const;
 export type ClientModel = (typeof CLIENT_MODELS)[number];
 

@@ -1,6 +1,6 @@
 import { summarizeConnections } from './connection-summary';
 import { classifyError, emptyFailureCounts } from './failure-class';
-import { LatencyHistogram } from './histogram';
+import { LatencyHistogram } from '@sousvide/shared-util';
 import { PartitionResult } from './partition';
 
 function result(part: number, published: number, failed: number, ackMs: number): PartitionResult {

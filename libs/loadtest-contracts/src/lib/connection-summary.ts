@@ -1,7 +1,7 @@
 import { ClientModel } from './client-model';
 import { addFailureCounts, emptyFailureCounts, FailureCounts } from './failure-class';
 import { connectionSuccessRate } from './formulas';
-import { LatencyHistogram, LatencyStats } from './histogram';
+import { LatencyHistogram, LatencyStats } from '@sousvide/shared-util';
 import { GeneratorHealth, PartitionResult } from './partition';
 import { ReconnectSummary, summarizeReconnects } from './reconnect-stats';
 

@@ -1,4 +1,7 @@
-/** The runbook's split-aggregation formulas (DESIGN.md section 4). Rates are 0..1; 0 when empty. */
+/**
+ * The runbook's split-aggregation formulas (docs/architecture.md section 3). Rates are 0..1; 0 when
+ * empty.
+ */
 
 /** published_total / (published_total + failed_total). */
 export function connectionSuccessRate(publishedTotal: number, failedTotal: number): number {

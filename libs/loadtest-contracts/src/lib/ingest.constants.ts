@@ -1,8 +1,8 @@
 /** Redis keys and names the ingest side shares with the coordinator and the replayer. */
 
 /**
- * The business counters of DESIGN.md section 4, exactly as the runbook names them, then the
- * reliability counters of section 7: `duplicate_total` (copies of an already stored or in-flight
+ * The business counters of docs/architecture.md section 3, exactly as the runbook names them,
+ * then the reliability counters of section 7: `duplicate_total` (copies of an already stored or in-flight
  * message, not in `recv_total`), `spooled_total` (failed messages the DLQ refused, kept in a
  * gateway's local spool instead of `dlq_total`), `spool_drained_total` (moved from a spool into the
  * DLQ) and `replayed_total` (DLQ entries the replayer stored).
@@ -35,25 +35,13 @@ export function emptyBusinessCounts(): BusinessCounts {
 export const NO_RUN_ID = '_none';
 
 export const INGEST_KEYS = {
-  /** Hash of {@link BUSINESS_COUNTERS} for one run, summed over every gateway instance (HINCRBY). */
-  runCounters: (runId: string): string => `ingest:run:${runId}:counters`,
-  /**
-   * Hash of latency histogram buckets (field = bucket index, see LatencyHistogram) plus the
-   * fields `count`, `sumUs`, `minUs` and `maxUs`: payload ts -> pipeline completion.
-   */
-  runLatency: (runId: string): string => `ingest:run:${runId}:latency`,
   /** Sorted set deviceId -> last-seen ts (ms), written with ZADD GT so it never moves back. */
   heartbeat: 'ingest:heartbeat',
   /** SET NX PX marker: a fail-safe command was sent to this device within the cooldown. */
   failsafe: (deviceId: string): string => `ingest:failsafe:${deviceId}`,
-  /** SET NX EX marker: this counter delta (by its id) was applied; a resend is a no-op. */
-  counterDelta: (deltaId: string): string => `ingest:delta:${deltaId}`,
   /** SET NX PX marker: one replayer is re-driving this DLQ job right now. */
   replayClaim: (jobId: string): string => `replay:claim:${jobId}`,
 } as const;
-
-/** How long per-run counters live: long enough to summarise and compare runs. */
-export const INGEST_RUN_TTL_SEC = 14 * 86400;
 
 export const DLQ_KINDS = ['parse', 'influx', 'redis'] as const;
 export type DlqKind = (typeof DLQ_KINDS)[number];

@@ -1,8 +1,8 @@
 import { BusinessCounts } from './ingest.constants';
 
 /**
- * Where every message a run published ended up (DESIGN.md section 7): stored, waiting in the DLQ,
- * or waiting in a gateway's local spool. Whatever is in none of them is lost, and must be 0.
+ * Where every message a run published ended up (docs/architecture.md section 7): stored, waiting
+ * in the DLQ, or waiting in a gateway's local spool. Whatever is in none of them is lost, and must be 0.
  */
 export interface LossAccounting {
   published: number;

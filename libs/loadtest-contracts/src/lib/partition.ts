@@ -1,7 +1,7 @@
 import { ClientModel } from './client-model';
 import { FailureCounts } from './failure-class';
-import { HistogramJson } from './histogram';
-import { BackoffPolicy } from './reconnect-backoff';
+import { HistogramJson } from '@sousvide/shared-util';
+import type { BackoffPolicy } from '@sousvide/shared-util';
 import { ReconnectStats } from './reconnect-stats';
 
 /** One partition of an attempt: what a single agent job executes. */

@@ -1,5 +1,5 @@
 import { emptyFailureCounts } from './failure-class';
-import { LatencyHistogram } from './histogram';
+import { LatencyHistogram } from '@sousvide/shared-util';
 import { emptyReconnectStats, ReconnectStats, summarizeReconnects } from './reconnect-stats';
 
 function part(delaysMs: number[], firstAt: number, lastAt: number): ReconnectStats {

@@ -1,5 +1,5 @@
 import { addFailureCounts, emptyFailureCounts, FailureCounts } from './failure-class';
-import { HistogramJson, LatencyHistogram, LatencyStats } from './histogram';
+import { HistogramJson, LatencyHistogram, LatencyStats } from '@sousvide/shared-util';
 
 /**
  * What a partition's devices did after losing their connections, so a chaos report can show

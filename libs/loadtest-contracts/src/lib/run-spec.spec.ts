@@ -1,4 +1,6 @@
-import { defaultRunId, parseRunSpec, RunSpecError, RunSpecInput } from './run-spec';
+import { defaultRunId } from './run-id';
+import { RunSpecError, RunSpecInput } from './run-spec';
+import { parseRunSpec } from './run-spec.schema';
 
 const base: RunSpecInput = {
   totalConnections: '200',

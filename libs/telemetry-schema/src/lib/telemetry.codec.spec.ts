@@ -33,7 +33,7 @@ function codeOf(payload: Uint8Array): string {
 }
 
 describe('telemetry codec', () => {
-  it('round-trips the DESIGN.md example payload', () => {
+  it('round-trips the example payload of docs/architecture.md', () => {
     expect(decodeTelemetry(encodeTelemetry(valid))).toEqual(valid);
   });
 

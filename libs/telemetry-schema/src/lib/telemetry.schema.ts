@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Largest accepted telemetry payload, in bytes (DESIGN.md section 3). */
+/** Largest accepted telemetry payload, in bytes (docs/architecture.md section 3). */
 export const MAX_PAYLOAD_BYTES = 4096;
 
 export const DEVICE_STATES = ['idle', 'preheating', 'cooking', 'holding', 'error'] as const;

@@ -1,4 +1,4 @@
-/** MQTT topic names (DESIGN.md section 3). */
+/** MQTT topic names (docs/architecture.md section 3). */
 export const TOPIC_ROOT = 'sousvide';
 
 /** Device -> backend telemetry topic. */

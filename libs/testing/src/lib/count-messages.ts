@@ -1,10 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import { connect } from 'mqtt';
 
 export interface MessageCounter {
-  /** Messages received so far. */
+  /** Messages received so far (settle markers excluded). */
   count(): number;
+  /** Their topics, in arrival order. */
+  topics(): string[];
   /** Resolves once the subscription is acknowledged (SUBACK); publish only after this. */
   ready: Promise<void>;
+  /**
+   * Resolves once everything the broker accepted before this call has reached this subscriber:
+   * publishes a marker on `markerTopic` (it must match the filter) and waits for it, since the
+   * broker hands one subscriber its messages in the order it accepted them. The marker is not
+   * counted. Rejects after `timeoutMs`.
+   */
+  settle(markerTopic: string, timeoutMs?: number): Promise<void>;
   /** Disconnects the subscriber. */
   stop(): Promise<void>;
 }
@@ -14,14 +24,20 @@ export interface MessageCounter {
  * can assert end-to-end delivery independently of the code under test.
  */
 export function countMessages(mqttUrl: string, topicFilter: string): MessageCounter {
-  let received = 0;
+  const topics: string[] = [];
+  const markers = new Map<string, () => void>();
   const client = connect(mqttUrl, {
-    clientId: `count-messages-${process.pid}-${Math.random().toString(16).slice(2, 10)}`,
+    clientId: `count-messages-${process.pid}-${randomUUID().slice(0, 8)}`,
     clean: true,
     reconnectPeriod: 500,
   });
-  client.on('message', () => {
-    received += 1;
+  client.on('message', (topic, payload) => {
+    const marker = markers.get(payload.toString());
+    if (marker) {
+      marker();
+    } else {
+      topics.push(topic);
+    }
   });
   const ready = new Promise<void>((resolve, reject) => {
     client.once('connect', () => {
@@ -39,8 +55,28 @@ export function countMessages(mqttUrl: string, topicFilter: string): MessageCoun
   // Avoid an unhandled rejection when the caller never awaits `ready`.
   ready.catch(() => undefined);
   return {
-    count: () => received,
+    count: () => topics.length,
+    topics: () => [...topics],
     ready,
+    settle: async (markerTopic, timeoutMs = 30_000) => {
+      await ready;
+      const token = `settle-marker-${randomUUID()}`;
+      let timer: NodeJS.Timeout | undefined;
+      const arrived = new Promise<void>((resolve, reject) => {
+        markers.set(token, resolve);
+        timer = setTimeout(
+          () => reject(new Error(`settle marker on ${markerTopic} not back in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      });
+      try {
+        await client.publishAsync(markerTopic, token, { qos: 1 });
+        await arrived;
+      } finally {
+        clearTimeout(timer);
+        markers.delete(token);
+      }
+    },
     stop: async () => {
       await client.endAsync();
     },

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { VictoriaMetricsService } from './victoria-metrics';
+import { pollUntil } from './wait-for';
 
 export interface StoredPoints {
   /** telemetry_tempC samples over every device series of the run. */
@@ -25,17 +27,36 @@ export async function readStoredPoints(
   };
 }
 
-/** Polls up to 15 s: VictoriaMetrics makes fresh rows searchable a moment after the write. */
-export async function waitForStoredPoints(
+/**
+ * Polls (up to 30 s) until the run has `expected` points: VictoriaMetrics makes fresh rows
+ * searchable a moment after the write. Returns what it last read.
+ */
+export function waitForStoredPoints(
   vm: VictoriaMetricsService,
   runId: string,
   expected: number,
 ): Promise<StoredPoints> {
-  const deadline = Date.now() + 15_000;
-  let seen = await readStoredPoints(vm, runId);
-  while (seen.points < expected && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
-    seen = await readStoredPoints(vm, runId);
+  return pollUntil(
+    () => readStoredPoints(vm, runId),
+    (seen) => seen.points >= expected,
+    { intervalMs: 250 },
+  );
+}
+
+/**
+ * Resolves once the store shows a point written now, so every write acknowledged before this call
+ * shows too: the barrier before asserting that something was NOT stored (a bypass run, a second
+ * replay), instead of sleeping "long enough". The point belongs to a run of its own.
+ */
+export async function storeCaughtUp(vm: VictoriaMetricsService): Promise<void> {
+  const runId = `store-barrier-${randomUUID()}`;
+  const line = `telemetry,deviceId=store-barrier,runId=${runId} tempC=0 ${Date.now() - 60_000}`;
+  const res = await fetch(`${vm.url}/api/v2/write?precision=ms`, { method: 'POST', body: line });
+  if (!res.ok) {
+    throw new Error(`store barrier write answered ${res.status}: ${await res.text()}`);
   }
-  return seen;
+  const seen = await waitForStoredPoints(vm, runId, 1);
+  if (seen.points !== 1) {
+    throw new Error(`store barrier point not readable within 30 s (${JSON.stringify(seen)})`);
+  }
 }

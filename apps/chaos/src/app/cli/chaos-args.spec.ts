@@ -1,4 +1,5 @@
-import { ChaosUsageError, parseChaosArgs } from './chaos-args';
+import { UsageError } from '@sousvide/shared-util';
+import { parseChaosArgs } from './chaos-args';
 
 const parse = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   parseChaosArgs(args, env, new Date('2026-11-27T12:00:00Z'));
@@ -37,8 +38,10 @@ describe('parseChaosArgs', () => {
       ['broker-restart', '--gateway-subscription', 'solo'],
       /--gateway-subscription must be shared or exclusive/,
     ],
+    // The one run-id rule (loadtest-contracts), as the coordinator applies it to the same id.
+    [['redis-outage', '--run-id=-x'], /--run-id must be 1\.\.100 letters, digits/],
   ])('refuses %j naming the problem', (args, message) => {
-    expect(() => parse(args)).toThrow(ChaosUsageError);
+    expect(() => parse(args)).toThrow(UsageError);
     expect(() => parse(args)).toThrow(message);
   });
 

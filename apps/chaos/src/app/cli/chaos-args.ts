@@ -1,4 +1,14 @@
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { RUN_ID_PATTERN, RUN_ID_RULE } from '@sousvide/loadtest-contracts';
+import {
+  choiceOption,
+  numberOption,
+  readCommandLine,
+  textOptions,
+  urlOption,
+  UsageError,
+  validateOptions,
+} from '@sousvide/shared-util';
 
 export const SCENARIOS = ['redis-outage', 'influx-spike', 'broker-restart'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -39,9 +49,6 @@ export interface ChaosOptions {
 }
 
 export type ParsedChaos = { command: 'help' } | { command: 'run'; options: ChaosOptions };
-
-/** A usage problem: exit code 2, no load started. */
-export class ChaosUsageError extends Error {}
 
 export const CHAOS_USAGE = `Usage: chaos <scenario> [options]
 
@@ -85,158 +92,139 @@ container that does not exist, 130 interrupted (the fault is lifted first).
 `;
 
 const OPTIONS = {
-  devices: { type: 'string' },
-  mps: { type: 'string' },
-  qos: { type: 'string' },
-  model: { type: 'string' },
-  'fault-at': { type: 'string' },
-  'fault-seconds': { type: 'string' },
-  duration: { type: 'string' },
-  'latency-ms': { type: 'string' },
-  'error-rate': { type: 'string' },
-  'mttr-bound': { type: 'string' },
-  'run-id': { type: 'string' },
-  'redis-url': { type: 'string' },
-  'sim-redis-url': { type: 'string' },
-  'mqtt-url': { type: 'string' },
-  'influx-url': { type: 'string' },
-  'redis-container': { type: 'string' },
-  'broker-container': { type: 'string' },
-  'gateway-subscription': { type: 'string' },
+  ...textOptions(
+    'devices',
+    'mps',
+    'qos',
+    'model',
+    'fault-at',
+    'fault-seconds',
+    'duration',
+    'latency-ms',
+    'error-rate',
+    'mttr-bound',
+    'run-id',
+    'redis-url',
+    'sim-redis-url',
+    'mqtt-url',
+    'influx-url',
+    'redis-container',
+    'broker-container',
+    'gateway-subscription',
+  ),
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+type NumberRange = { min: number; max: number; integer?: boolean };
+const number = (name: string, range: NumberRange) =>
+  numberOption(
+    range,
+    (raw) =>
+      `${name} must be ${range.integer ? 'an integer' : 'a number'} in ${range.min}..${range.max}, got "${raw}"`,
+  );
+const url = (name: string, protocol: RegExp) =>
+  urlOption(protocol, {
+    notUrl: (raw) => `${name} is not a URL: "${raw}"`,
+    scheme: (raw) => `${name} has the wrong scheme: "${raw}"`,
+  });
+
+/** The options' rules, in the order they are reported; defaults that depend on others come later. */
+const chaosOptionsSchema = z.object({
+  'fault-at': number('--fault-at', { min: 1, max: 3600, integer: true }).default(10),
+  'fault-seconds': number('--fault-seconds', { min: 1, max: 3600, integer: true }).default(10),
+  duration: number('--duration', { min: 2, max: 86_400, integer: true }).optional(),
+  'error-rate': number('--error-rate', { min: 0, max: 1 }).default(0),
+  'latency-ms': number('--latency-ms', { min: 0, max: 600_000, integer: true }).optional(),
+  qos: number('--qos', { min: 0, max: 2, integer: true }).default(1),
+  model: choiceOption(
+    ['mqttjs', 'lean'],
+    (raw) => `--model must be mqttjs or lean, got "${raw}"`,
+  ).default('mqttjs'),
+  'gateway-subscription': choiceOption(
+    ['shared', 'exclusive'],
+    (raw) => `--gateway-subscription must be shared or exclusive, got "${raw}"`,
+  ).default('shared'),
+  'run-id': z
+    .string()
+    .regex(RUN_ID_PATTERN, {
+      error: (issue) => `--run-id must be ${RUN_ID_RULE}, got "${String(issue.input)}"`,
+    })
+    .optional(),
+  'redis-url': url('--redis-url', /^rediss?:$/),
+  devices: number('--devices', { min: 1, max: 20_000, integer: true }).default(300),
+  mps: number('--mps', { min: 0.01, max: 100 }).default(1),
+  'mttr-bound': number('--mttr-bound', { min: 1, max: 3600 }).default(10),
+  'sim-redis-url': url('--sim-redis-url', /^rediss?:$/),
+  'mqtt-url': url('--mqtt-url', /^(mqtt|tcp):$/),
+  'influx-url': url('--influx-url', /^http:$/),
+  'redis-container': z.string().default('sousvide-redis'),
+  'broker-container': z.string().default('sousvide-mosquitto'),
+  json: z.boolean().default(false),
+});
 
 export function parseChaosArgs(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
   now = new Date(),
 ): ParsedChaos {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new ChaosUsageError((err as Error).message);
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = readCommandLine(argv, OPTIONS);
   if (v.help) {
     return { command: 'help' };
   }
   const scenario = positionals[0];
   if (positionals.length !== 1 || !SCENARIOS.includes(scenario as Scenario)) {
-    throw new ChaosUsageError(
+    throw new UsageError(
       `unknown scenario ${positionals.length ? `"${positionals.join(' ')}"` : '(none)'}; expected one of ${SCENARIOS.join(', ')}`,
     );
   }
-  const faultAt = num('--fault-at', v['fault-at'], 10, 1, 3600, true);
-  const faultSeconds = num('--fault-seconds', v['fault-seconds'], 10, 1, 3600, true);
-  const durationSec = num('--duration', v.duration, faultAt + faultSeconds + 20, 2, 86_400, true);
+  // The environment stands in for a URL option not given; it is checked like the option.
+  const redisUrl = v['redis-url'] ?? env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const o = validateOptions(chaosOptionsSchema, {
+    ...v,
+    'redis-url': redisUrl,
+    'sim-redis-url': v['sim-redis-url'] ?? env['SIM_REDIS_URL'] ?? redisUrl,
+    'mqtt-url': v['mqtt-url'] ?? env['MQTT_URL'] ?? 'mqtt://127.0.0.1:1883',
+    'influx-url': v['influx-url'] ?? env['INFLUX_URL'] ?? 'http://127.0.0.1:8428',
+  });
+  const faultAt = o['fault-at'];
+  const faultSeconds = o['fault-seconds'];
+  const durationSec = o.duration ?? faultAt + faultSeconds + 20;
   if (durationSec <= faultAt + faultSeconds) {
-    throw new ChaosUsageError(
+    throw new UsageError(
       `the fault (--fault-at ${faultAt} + --fault-seconds ${faultSeconds} = ${faultAt + faultSeconds} s) must end before the load does (--duration ${durationSec}); leave time to recover`,
     );
   }
-  const errorRate = num('--error-rate', v['error-rate'], 0, 0, 1, false);
-  const latencyMs = num('--latency-ms', v['latency-ms'], errorRate > 0 ? 0 : 500, 0, 600_000, true);
+  const errorRate = o['error-rate'];
+  const latencyMs = o['latency-ms'] ?? (errorRate > 0 ? 0 : 500);
   if (scenario === 'influx-spike' && latencyMs === 0 && errorRate === 0) {
-    throw new ChaosUsageError('influx-spike needs --latency-ms > 0 or --error-rate > 0');
-  }
-  const qos = num('--qos', v.qos, 1, 0, 2, true);
-  const model = v.model ?? 'mqttjs';
-  if (!['mqttjs', 'lean'].includes(model)) {
-    throw new ChaosUsageError(`--model must be mqttjs or lean, got "${model}"`);
-  }
-  const gatewaySubscription = v['gateway-subscription'] ?? 'shared';
-  if (gatewaySubscription !== 'shared' && gatewaySubscription !== 'exclusive') {
-    throw new ChaosUsageError(
-      `--gateway-subscription must be shared or exclusive, got "${gatewaySubscription}"`,
-    );
+    throw new UsageError('influx-spike needs --latency-ms > 0 or --error-rate > 0');
   }
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const runId = v['run-id'] ?? `chaos-${scenario}-${stamp}`;
-  if (!/^[A-Za-z0-9._-]{1,128}$/.test(runId)) {
-    throw new ChaosUsageError(`--run-id may hold letters, digits, . _ - (1..128), got "${runId}"`);
-  }
-  const redisUrl = url(
-    '--redis-url',
-    v['redis-url'] ?? env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
-    /^rediss?:$/,
-  );
   return {
     command: 'run',
     options: {
       scenario: scenario as Scenario,
-      devices: num('--devices', v.devices, 300, 1, 20_000, true),
-      mps: num('--mps', v.mps, 1, 0.01, 100, false),
-      qos: qos as 0 | 1 | 2,
-      model,
+      devices: o.devices,
+      mps: o.mps,
+      qos: o.qos as 0 | 1 | 2,
+      model: o.model,
       faultAt,
       faultSeconds,
       durationSec,
       latencyMs,
       errorRate,
-      mttrBoundSec: num('--mttr-bound', v['mttr-bound'], 10, 1, 3600, false),
-      runId,
-      redisUrl,
-      simRedisUrl: url(
-        '--sim-redis-url',
-        v['sim-redis-url'] ?? env['SIM_REDIS_URL'] ?? redisUrl,
-        /^rediss?:$/,
-      ),
-      mqttUrl: url(
-        '--mqtt-url',
-        v['mqtt-url'] ?? env['MQTT_URL'] ?? 'mqtt://127.0.0.1:1883',
-        /^(mqtt|tcp):$/,
-      ),
-      influxUrl: url(
-        '--influx-url',
-        v['influx-url'] ?? env['INFLUX_URL'] ?? 'http://127.0.0.1:8428',
-        /^http:$/,
-      ),
-      redisContainer: v['redis-container'] ?? 'sousvide-redis',
-      brokerContainer: v['broker-container'] ?? 'sousvide-mosquitto',
-      gatewaySubscription,
+      mttrBoundSec: o['mttr-bound'],
+      runId: o['run-id'] ?? `chaos-${scenario}-${stamp}`,
+      redisUrl: o['redis-url'],
+      simRedisUrl: o['sim-redis-url'],
+      mqttUrl: o['mqtt-url'],
+      influxUrl: o['influx-url'],
+      redisContainer: o['redis-container'],
+      brokerContainer: o['broker-container'],
+      gatewaySubscription: o['gateway-subscription'],
       artifactsDir: env['ARTIFACTS_DIR'] ?? 'docs/loadtest-runs',
-      json: v.json ?? false,
+      json: o.json,
     },
   };
-}
-
-function num(
-  name: string,
-  raw: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-  integer: boolean,
-): number {
-  if (raw === undefined) {
-    return fallback;
-  }
-  const n = Number(raw);
-  if (
-    raw.trim() === '' ||
-    !Number.isFinite(n) ||
-    n < min ||
-    n > max ||
-    (integer && !Number.isInteger(n))
-  ) {
-    throw new ChaosUsageError(
-      `${name} must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}, got "${raw}"`,
-    );
-  }
-  return n;
-}
-
-function url(name: string, raw: string, protocol: RegExp): string {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new ChaosUsageError(`${name} is not a URL: "${raw}"`);
-  }
-  if (!protocol.test(u.protocol)) {
-    throw new ChaosUsageError(`${name} has the wrong scheme: "${raw}"`);
-  }
-  return raw;
 }

@@ -15,7 +15,7 @@ export interface SecondSample {
   p95Ms: number | null;
 }
 
-/** What "healthy" means for one second: the ingestion SLOs of DESIGN.md section 6. */
+/** What "healthy" means for one second: the ingestion SLOs of docs/architecture.md section 6. */
 export const HEALTHY = {
   successPct: SLO_TARGETS.ingestionSuccessPct,
   p95Ms: SLO_TARGETS.p95LatencyMs,

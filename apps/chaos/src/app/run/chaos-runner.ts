@@ -2,9 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
 import { FaultGuard, TcpFaultProxy, type FaultInjector } from '@sousvide/chaos-faults';
-import { RunCounters } from '@sousvide/ingest-storage';
 import {
   accountForRun,
   QUEUE_NAMES,
@@ -12,7 +10,8 @@ import {
   type ConnectionSummary,
   type LossAccounting,
 } from '@sousvide/loadtest-contracts';
-import { dlqCensus } from '@sousvide/ops-health';
+import { RedisClientFactory } from '@sousvide/platform';
+import { dlqCensus, RunCounters } from '@sousvide/run-accounting';
 import type { ChaosOptions } from '../cli/chaos-args';
 import { buildChaosReport, type ChaosReport, type Sampled } from '../report/chaos-report';
 import type { SecondSample } from '../report/recovery';
@@ -260,7 +259,8 @@ export class ChaosRunner {
   }
 
   private async account(published: number): Promise<LossAccounting> {
-    const redis = new Redis(this.o.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 3000 });
+    const clients = new RedisClientFactory();
+    const redis = clients.create('command', this.o.redisUrl);
     const queue = new Queue(QUEUE_NAMES.dlq, { connection: redis });
     try {
       const [snap, census] = await Promise.all([
@@ -270,7 +270,7 @@ export class ChaosRunner {
       return accountForRun({ published, counts: snap.counts, inDlq: census.total, bypass: false });
     } finally {
       await queue.close().catch(() => undefined);
-      redis.disconnect();
+      await clients.closeAll();
     }
   }
 }

@@ -1,5 +1,5 @@
 import { parseReplayArgs } from './replay-args';
-import { UsageError } from './usage.error';
+import { UsageError } from '@sousvide/shared-util';
 
 describe('parseReplayArgs', () => {
   it('defaults to a real, unfiltered, unlimited replay with a table report', () => {

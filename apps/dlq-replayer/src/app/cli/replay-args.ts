@@ -1,6 +1,13 @@
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { DLQ_KINDS, type DlqKind } from '@sousvide/loadtest-contracts';
-import { UsageError } from './usage.error';
+import {
+  choiceOption,
+  numberOption,
+  readCommandLine,
+  textOptions,
+  UsageError,
+  validateOptions,
+} from '@sousvide/shared-util';
 
 /** What one `replay` invocation selects and how it runs. */
 export interface ReplayOptions {
@@ -17,28 +24,46 @@ export interface ReplayOptions {
 export type ParsedCommand = { command: 'help' } | { command: 'replay'; options: ReplayOptions };
 
 const OPTIONS = {
-  kind: { type: 'string' },
-  'run-id': { type: 'string' },
-  limit: { type: 'string' },
-  rate: { type: 'string' },
+  ...textOptions('kind', 'run-id', 'limit', 'rate', 'export'),
   'dry-run': { type: 'boolean' },
-  export: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+const nonEmpty = (option: string) =>
+  z.string().refine((v) => v.trim() !== '', { error: `${option} needs a non-empty value` });
+
+/** The options' rules; each message names the option and what it allows. */
+const replayOptionsSchema = z.object({
+  kind: choiceOption(
+    DLQ_KINDS,
+    (raw) => `--kind must be one of ${DLQ_KINDS.join(', ')}; got "${raw}"`,
+  ).optional(),
+  'run-id': nonEmpty('--run-id').optional(),
+  limit: z
+    .string()
+    .regex(/^\s*\d+\s*$/, { error: (issue) => limitMessage(String(issue.input)) })
+    .pipe(numberOption({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true }, limitMessage))
+    .optional(),
+  rate: numberOption(
+    { min: Number.MIN_VALUE, max: Number.MAX_VALUE },
+    (raw) => `--rate must be a number > 0 (entries per second); got "${raw}"`,
+  ).optional(),
+  'dry-run': z.boolean().default(false),
+  export: nonEmpty('--export').optional(),
+  json: z.boolean().default(false),
+});
+
+function limitMessage(raw: string): string {
+  return `--limit must be a positive integer (1, 2, ...); got "${raw}"`;
+}
 
 /**
  * Parses `replay [options]` (argv without node and script). Throws {@link UsageError} naming the
  * offending option and its allowed values, so main can exit 2 before connecting to anything.
  */
 export function parseReplayArgs(argv: readonly string[]): ParsedCommand {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = readCommandLine(argv, OPTIONS);
   if (values.help) {
     return { command: 'help' };
   }
@@ -47,47 +72,17 @@ export function parseReplayArgs(argv: readonly string[]): ParsedCommand {
       `expected the command "replay", got ${positionals.length ? `"${positionals.join(' ')}"` : 'none'}`,
     );
   }
+  const o = validateOptions(replayOptionsSchema, values);
   return {
     command: 'replay',
     options: {
-      ...(values.kind === undefined ? {} : { kind: parseKind(values.kind) }),
-      ...(values['run-id'] === undefined ? {} : { runId: nonEmpty('--run-id', values['run-id']) }),
-      ...(values.limit === undefined ? {} : { limit: positiveInt('--limit', values.limit) }),
-      ...(values.rate === undefined ? {} : { rate: positiveNumber('--rate', values.rate) }),
-      ...(values.export === undefined ? {} : { exportFile: nonEmpty('--export', values.export) }),
-      dryRun: values['dry-run'] ?? false,
-      json: values.json ?? false,
+      ...(o.kind === undefined ? {} : { kind: o.kind }),
+      ...(o['run-id'] === undefined ? {} : { runId: o['run-id'] }),
+      ...(o.limit === undefined ? {} : { limit: o.limit }),
+      ...(o.rate === undefined ? {} : { rate: o.rate }),
+      ...(o.export === undefined ? {} : { exportFile: o.export }),
+      dryRun: o['dry-run'],
+      json: o.json,
     },
   };
-}
-
-function parseKind(value: string): DlqKind {
-  const kind = DLQ_KINDS.find((k) => k === value);
-  if (!kind) {
-    throw new UsageError(`--kind must be one of ${DLQ_KINDS.join(', ')}; got "${value}"`);
-  }
-  return kind;
-}
-
-function positiveInt(option: string, value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`${option} must be a positive integer (1, 2, ...); got "${value}"`);
-  }
-  return n;
-}
-
-function positiveNumber(option: string, value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new UsageError(`${option} must be a number > 0 (entries per second); got "${value}"`);
-  }
-  return n;
-}
-
-function nonEmpty(option: string, value: string): string {
-  if (value.trim() === '') {
-    throw new UsageError(`${option} needs a non-empty value`);
-  }
-  return value;
 }

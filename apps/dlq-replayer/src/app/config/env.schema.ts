@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnvConfig } from '@sousvide/loadtest-contracts';
+import { parseEnvConfig } from '@sousvide/shared-util';
 import { storageEnvShape } from '@sousvide/ingest-storage';
 
 /**
@@ -20,6 +20,4 @@ export function loadReplayerEnv(env: NodeJS.ProcessEnv = process.env): ReplayerE
   return parseEnvConfig(replayerEnvSchema, env, 'dlq-replayer');
 }
 
-export const REPLAYER_ENV = Symbol('REPLAYER_ENV');
-export const REPLAYER_REDIS = Symbol('REPLAYER_REDIS');
 export const REPLAYER_DLQ_QUEUE = Symbol('REPLAYER_DLQ_QUEUE');

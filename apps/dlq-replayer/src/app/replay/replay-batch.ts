@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job, type Queue } from 'bullmq';
 import { IdempotencyStore } from '@sousvide/idempotency';
-import { RunCounters } from '@sousvide/ingest-storage';
+import { MessageStorage, type StorageOutcome } from '@sousvide/ingest-pipeline';
+import { RunCounters } from '@sousvide/run-accounting';
 import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
 import { decodeTelemetry, TelemetryParseError, type TelemetryV1 } from '@sousvide/telemetry-schema';
 import { REPLAYER_DLQ_QUEUE } from '../config/env.schema';
 import { readDlqEntry, type StoredDlqEntry } from './dlq-entry.util';
-import { EntryStorage } from './entry-storage';
 import type { EntryExporter } from './entry-exporter';
 import { ReplayClaims } from './replay-claims';
 import type { ReplayReport } from './replay-report';
@@ -30,7 +30,7 @@ export class ReplayBatch {
   constructor(
     @Inject(REPLAYER_DLQ_QUEUE) private readonly queue: Queue,
     private readonly claims: ReplayClaims,
-    private readonly storage: EntryStorage,
+    private readonly storage: MessageStorage,
     private readonly idempotency: IdempotencyStore,
     private readonly counters: RunCounters,
   ) {}
@@ -80,7 +80,10 @@ export class ReplayBatch {
     );
     const duplicates = decoded.filter((_, i) => done[i]);
     const toStore = decoded.filter((_, i) => !done[i]);
-    const errors = await this.storage.store(toStore.map((d) => d.msg));
+    // Both stages for every kind, whatever stage it failed in: both are idempotent, and a `parse`
+    // entry that a schema fix made valid never reached either.
+    const outcomes = await this.storage.store(toStore.map((d) => d.msg));
+    const errors = outcomes.map(storageError);
     const stored = toStore.filter((_, i) => errors[i] === undefined);
     toStore.forEach((d, i) => {
       const error = errors[i];
@@ -163,6 +166,14 @@ export class ReplayBatch {
       .updateData({ ...entry, lastReplay: { at: Date.now(), error, attempts } })
       .catch(() => undefined); // removed meanwhile: nothing left to annotate
   }
+}
+
+/** The first failed stage as `lastReplay.error` shows it ("CODE: message"); undefined when stored. */
+function storageError(o: StorageOutcome): string | undefined {
+  if (o.influx) {
+    return `INFLUX_${o.influx.code}: ${o.influx.error}`;
+  }
+  return o.redis === undefined ? undefined : `REDIS: ${o.redis}`;
 }
 
 /** Kind from a job id (`<kind>__<key>`, see dlqJobId) when the data cannot be trusted. */

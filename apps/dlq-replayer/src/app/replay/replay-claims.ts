@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { REPLAYER_REDIS } from '../config/env.schema';
+import { INGEST_REDIS } from '@sousvide/ingest-pipeline';
 import { INGEST_KEYS } from '@sousvide/loadtest-contracts';
 import { REPLAY_CLAIM_TTL_MS } from './replay.constants';
 
@@ -20,7 +20,7 @@ export class ReplayClaims {
   /** Host plus pid: pids alone can collide across machines. */
   private readonly owner = `${hostname()}:${process.pid}`;
 
-  constructor(@Inject(REPLAYER_REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(INGEST_REDIS) private readonly redis: Redis) {}
 
   /** Claims the ids in one round trip; returns those this replayer now owns. */
   async claim(ids: readonly string[]): Promise<Set<string>> {

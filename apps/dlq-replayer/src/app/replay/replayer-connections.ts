@@ -1,25 +1,17 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { InfluxWriter } from '@sousvide/ingest-storage';
-import { REPLAYER_DLQ_QUEUE, REPLAYER_REDIS } from '../config/env.schema';
+import { REPLAYER_DLQ_QUEUE } from '../config/env.schema';
 
 /**
- * Closes what the module opened when main closes the context: Influx writes drain first, then the
- * queue, then the Redis client the queue borrowed (BullMQ never closes a client it was handed).
+ * Closes the DLQ queue when main closes the context. This module's hooks run before those of the
+ * modules it imports, so the queue is closed before the storage module closes the Influx writer
+ * and the Redis factory the client the queue borrowed (BullMQ never closes a client it is handed).
  */
 @Injectable()
 export class ReplayerConnections implements OnApplicationShutdown {
-  constructor(
-    private readonly influx: InfluxWriter,
-    @Inject(REPLAYER_DLQ_QUEUE) private readonly queue: Queue,
-    @Inject(REPLAYER_REDIS) private readonly redis: Redis,
-  ) {}
+  constructor(@Inject(REPLAYER_DLQ_QUEUE) private readonly queue: Queue) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.influx.close();
     await this.queue.close().catch(() => undefined);
-    // QUIT lets pending replies arrive; when Redis is gone it is refused, so drop the socket.
-    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -1,7 +1,9 @@
-import { hostname } from 'node:os';
 import { z } from 'zod';
-import { backoffMsEnv, parseEnvConfig } from '@sousvide/loadtest-contracts';
+import { backoffMsEnv } from '@sousvide/loadtest-contracts';
+import { parseEnvConfig } from '@sousvide/shared-util';
 import { storageEnvShape } from '@sousvide/ingest-storage';
+import { pipelineEnvShape } from '@sousvide/ingest-pipeline';
+import { TELEMETRY_TOPIC_FILTER } from '@sousvide/telemetry-schema';
 
 const url = (protocols: RegExp) => z.url({ protocol: protocols });
 
@@ -9,9 +11,8 @@ const url = (protocols: RegExp) => z.url({ protocol: protocols });
 export const gatewayEnvSchema = z
   .object({
     ...storageEnvShape,
+    ...pipelineEnvShape,
     MQTT_URL: url(/^(mqtt|mqtts|tcp)$/),
-    /** The runbook's ingestion.influx.write-mode. */
-    INGEST_INFLUX_WRITE_MODE: z.enum(['strict', 'bypass']).default('strict'),
     /** MQTT connections this instance opens to the shared subscription. */
     INGEST_MQTT_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(2),
     /**
@@ -33,27 +34,6 @@ export const gatewayEnvSchema = z
      * after a connection is lost without a DISCONNECT. A planned shutdown ends them at once.
      */
     INGEST_MQTT_SESSION_EXPIRY_SEC: z.coerce.number().int().min(0).max(86_400).default(300),
-    INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(50_000).default(1000),
-    INGEST_BATCH_MS: z.coerce.number().int().min(1).max(10_000).default(50),
-    /**
-     * Messages held while the store is slow before the oldest are shed to the DLQ (kind influx,
-     * SHED_BUFFER_FULL) unstored: bounds memory (~0.5 KiB per message), loses nothing.
-     */
-    INGEST_MAX_BUFFERED: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
-    /** Batches processed at once (overlaps Influx round trips). */
-    INGEST_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
-    FAILSAFE_MAX_TEMP_C: z.coerce.number().default(95),
-    FAILSAFE_MIN_WATER: z.coerce.number().min(0).max(1).default(0.1),
-    FAILSAFE_COOLDOWN_SEC: z.coerce.number().int().min(1).default(60),
-    AUDIT_LOG_PATH: z.string().min(1).default('ingest-audit.jsonl'),
-    /** Durable spool for failed messages while the DLQ (Redis) is unreachable; one dir per instance. */
-    SPOOL_DIR: z.string().min(1).default('ingest-spool'),
-    SPOOL_MAX_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024 * 1024)
-      .default(256 * 1024 * 1024),
-    GATEWAY_ID: z.string().min(1).default(`gw-${hostname()}-${process.pid}`),
     OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9470),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
@@ -74,4 +54,20 @@ export function loadGatewayEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv
 }
 
 export const GATEWAY_ENV = Symbol('GATEWAY_ENV');
-export const GATEWAY_REDIS = Symbol('GATEWAY_REDIS');
+
+/** The MQTT consumers' settings, from the environment's names to the subscriber's own. */
+export function subscriberSettings(env: GatewayEnv) {
+  return {
+    url: env.MQTT_URL,
+    connections: env.INGEST_MQTT_CONNECTIONS,
+    clientIdPrefix: env.GATEWAY_ID,
+    sessionExpirySec: env.INGEST_MQTT_SESSION_EXPIRY_SEC,
+    ...(env.INGEST_MQTT_SUBSCRIPTION === 'exclusive'
+      ? { topicFilter: TELEMETRY_TOPIC_FILTER }
+      : {}),
+    reconnect: {
+      baseMs: env.INGEST_MQTT_RECONNECT_BASE_MS,
+      capMs: env.INGEST_MQTT_RECONNECT_CAP_MS,
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import mqtt, { IConnackPacket, MqttClient } from 'mqtt';
-import { BackoffPolicy, fullJitterBackoffMs } from '@sousvide/loadtest-contracts';
+import { BackoffPolicy, fullJitterBackoffMs } from '@sousvide/shared-util';
 import { GATEWAY_SHARED_SUBSCRIPTION } from '@sousvide/telemetry-schema';
-import { RawMessage } from '../pipeline/raw-message';
+import { RawMessage } from '@sousvide/ingest-pipeline';
 
 export interface GatewayConnectionOptions {
   url: string;

@@ -1,8 +1,8 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import Redis from 'ioredis';
-import { redisHealth } from '@sousvide/ops-health';
-import { GATEWAY_REDIS } from '../config/env.schema';
+import type { Redis } from 'ioredis';
+import { INGEST_REDIS, IngestMetrics } from '@sousvide/ingest-pipeline';
+import { redisHealth } from '@sousvide/platform';
 import { GatewayService } from '../gateway.service';
 
 /** Ops port: /health (Redis and the broker connections) and /metrics (Prometheus). */
@@ -11,8 +11,9 @@ export class OpsController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
-    @Inject(GATEWAY_REDIS) private readonly redis: Redis,
+    @Inject(INGEST_REDIS) private readonly redis: Redis,
     private readonly gateway: GatewayService,
+    private readonly metricsRegistry: IngestMetrics,
   ) {}
 
   @Get('health')
@@ -32,6 +33,6 @@ export class OpsController {
   @Get('metrics')
   @Header('content-type', 'text/plain; version=0.0.4')
   metrics(): Promise<string> {
-    return this.gateway.metrics.registry.metrics();
+    return this.metricsRegistry.registry.metrics();
   }
 }

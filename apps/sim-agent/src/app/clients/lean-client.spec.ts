@@ -1,31 +1,16 @@
 import * as net from 'node:net';
-import * as mqttPacket from 'mqtt-packet';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import type * as mqttPacket from 'mqtt-packet';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { classifyError, type FailureClass } from '@sousvide/loadtest-contracts';
 import type { DeviceClientOptions } from './device-client';
+import { startFakeBroker, type Behaviour, type FakeBroker } from './fake-broker.testing';
 import { LeanClient } from './lean-client';
 
-const PROTOCOL = { protocolVersion: 4 };
 const CONTROL_TOPIC = 'devices/dev-1/control';
 const TELEMETRY_TOPIC = 'devices/dev-1/telemetry';
 
-/** A broker stand-in: records every packet and answers per `behaviour`. */
-interface FakeBroker {
-  port: number;
-  received: mqttPacket.Packet[];
-  sockets: net.Socket[];
-  send(packet: mqttPacket.Packet): void;
-  close(): Promise<void>;
-}
-
-interface Behaviour {
-  connackRc?: number;
-  /** Never answer anything (not even CONNECT). */
-  silent?: boolean;
-  /** Hold PUBACK / PUBREC / PUBCOMP back; the test sends them. */
-  holdAcks?: boolean;
-  answerPing?: boolean;
-}
+// Real sockets and real keepalive timers (seconds): more than jest's 5 s on a busy machine.
+jest.setTimeout(30_000);
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -34,58 +19,7 @@ afterEach(async () => {
 });
 
 async function startBroker(behaviour: Behaviour = {}): Promise<FakeBroker> {
-  const received: mqttPacket.Packet[] = [];
-  const sockets: net.Socket[] = [];
-  const reply = (socket: net.Socket, packet: mqttPacket.Packet): void => {
-    socket.write(mqttPacket.generate(packet, PROTOCOL));
-  };
-  const server = net.createServer((socket) => {
-    sockets.push(socket);
-    socket.on('error', () => undefined);
-    const parser = mqttPacket.parser(PROTOCOL);
-    socket.on('data', (chunk: Buffer) => parser.parse(chunk));
-    parser.on('packet', (packet: mqttPacket.Packet) => {
-      received.push(packet);
-      if (behaviour.silent) {
-        return;
-      }
-      const messageId = packet.messageId;
-      if (packet.cmd === 'connect') {
-        const returnCode = behaviour.connackRc ?? 0;
-        reply(socket, { cmd: 'connack', returnCode, sessionPresent: false });
-      } else if (packet.cmd === 'publish' && packet.qos === 1 && !behaviour.holdAcks) {
-        reply(socket, { cmd: 'puback', messageId });
-      } else if (packet.cmd === 'publish' && packet.qos === 2 && !behaviour.holdAcks) {
-        reply(socket, { cmd: 'pubrec', messageId });
-      } else if (packet.cmd === 'pubrec') {
-        reply(socket, { cmd: 'pubrel', messageId });
-      } else if (packet.cmd === 'pubrel' && !behaviour.holdAcks) {
-        reply(socket, { cmd: 'pubcomp', messageId });
-      } else if (packet.cmd === 'subscribe') {
-        reply(socket, { cmd: 'suback', messageId, granted: [1] });
-      } else if (packet.cmd === 'pingreq' && behaviour.answerPing !== false) {
-        reply(socket, { cmd: 'pingresp' });
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const broker: FakeBroker = {
-    port: (server.address() as net.AddressInfo).port,
-    received,
-    sockets,
-    send: (packet) => {
-      const socket = sockets.at(-1);
-      if (socket === undefined) {
-        throw new Error('no client connected');
-      }
-      reply(socket, packet);
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        sockets.forEach((socket) => socket.destroy());
-        server.close(() => resolve());
-      }),
-  };
+  const broker = await startFakeBroker(behaviour);
   cleanups.push(() => broker.close());
   return broker;
 }
@@ -117,7 +51,8 @@ function makeClient(port: number, overrides: Partial<DeviceClientOptions> = {}):
   return { client, disconnects, controls };
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+/** Polls with a deadline that only a broken client reaches, even on a busy machine. */
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) {
@@ -225,7 +160,9 @@ describe('LeanClient', () => {
 
     const pending = track(publish(client, 'hello', 1));
     await waitFor(() => packetsOf(broker, 'publish').length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A round trip after the PUBLISH: once its SUBACK is in, the client has read everything the
+    // broker sent before it, and none of that (no PUBACK) may have settled the publish.
+    await client.subscribeControl();
     expect(pending.settled).toBe(false);
 
     const sent = packetsOf(broker, 'publish')[0] as mqttPacket.IPublishPacket;
@@ -285,8 +222,9 @@ describe('LeanClient', () => {
 
     broker.sockets[0]?.destroy();
 
-    await waitFor(() => disconnects.length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A socket emits its 'error' and 'close' in the same turn (process.nextTick), before the
+    // poll's next timer: a second report of the same loss would already be here.
+    await waitFor(() => disconnects.length > 0);
     expect(disconnects.map((d) => d.cls)).toEqual(['broker_disconnect']);
     expect(client.connected).toBe(false);
     expect(publishes.map((p) => p.settled)).toEqual([false, false, false]);
@@ -328,17 +266,33 @@ describe('LeanClient', () => {
     await Promise.all([q1, q2, q2released]);
   });
 
-  it('subscribes to the control topic again when the broker lost the session', async () => {
-    const broker = await startBroker();
+  /** A client subscribed to its control topic, dropped by the broker, connected again. */
+  async function subscribedThenReconnected(sessionPresent: boolean): Promise<FakeBroker> {
+    const broker = await startBroker({ sessionPresent });
     const { client } = makeClient(broker.port);
     await client.connect();
     await client.subscribeControl();
     broker.sockets[0]?.destroy();
     await waitFor(() => !client.connected);
-
     await client.connect();
+    // A round trip after the CONNACK: a SUBSCRIBE sent on it would have reached the broker first.
+    await publish(client, 'x', 1);
+    return broker;
+  }
 
-    await waitFor(() => packetsOf(broker, 'subscribe').length === 2);
+  it('subscribes to the control topic again when the broker lost the session', async () => {
+    const broker = await subscribedThenReconnected(false);
+
+    expect(packetsOf(broker, 'subscribe')).toMatchObject([
+      { subscriptions: [{ topic: CONTROL_TOPIC, qos: 1 }] },
+      { subscriptions: [{ topic: CONTROL_TOPIC, qos: 1 }] },
+    ]);
+  });
+
+  it('does not subscribe again when the broker kept the session', async () => {
+    const broker = await subscribedThenReconnected(true);
+
+    expect(packetsOf(broker, 'subscribe')).toHaveLength(1);
   });
 
   it('sends PINGREQ and reports keepalive_timeout when nothing comes back', async () => {
@@ -348,7 +302,7 @@ describe('LeanClient', () => {
     const started = Date.now();
     const pending = track(publish(client, 'x', 1));
 
-    await waitFor(() => disconnects.length === 1, 3000);
+    await waitFor(() => disconnects.length === 1);
     expect(disconnects[0]?.err?.message).toContain('keepalive timeout');
     expect(pending.settled).toBe(false);
 
@@ -362,9 +316,10 @@ describe('LeanClient', () => {
     const { client, disconnects } = makeClient(broker.port, { keepaliveSec: 1 });
     await client.connect();
 
-    await new Promise((resolve) => setTimeout(resolve, 2200));
+    // Three keepalive periods: a client that did not count PINGRESP as traffic would have
+    // declared the connection dead after 1.5 s of silence, before the third PINGREQ.
+    await waitFor(() => packetsOf(broker, 'pingreq').length >= 3);
 
-    expect(packetsOf(broker, 'pingreq').length).toBeGreaterThanOrEqual(2);
     expect(client.connected).toBe(true);
     expect(disconnects).toEqual([]);
   });

@@ -1,11 +1,5 @@
-import {
-  BackoffPolicy,
-  classifyError,
-  emptyFailureCounts,
-  fullJitterBackoffMs,
-  LatencyHistogram,
-  ReconnectStats,
-} from '@sousvide/loadtest-contracts';
+import { classifyError, emptyFailureCounts, ReconnectStats } from '@sousvide/loadtest-contracts';
+import { BackoffPolicy, fullJitterBackoffMs, LatencyHistogram } from '@sousvide/shared-util';
 
 interface Pending {
   /** When the connection was lost (epoch ms). */

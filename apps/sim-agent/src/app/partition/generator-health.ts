@@ -1,7 +1,9 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { GeneratorHealth } from '@sousvide/loadtest-contracts';
 
-/** The generator, not the backend, is the bottleneck past these (DESIGN.md section 5). */
+/**
+ * The generator, not the backend, is the bottleneck past these (docs/architecture.md section 5).
+ */
 export const SATURATION = { scheduleLagP99Ms: 200, eventLoopP99Ms: 200, cpuPercent: 95 };
 
 /**

@@ -4,13 +4,13 @@ import {
   emptyFailureCounts,
   FAILURE_CLASSES,
   FailureClass,
-  LatencyHistogram,
   PartitionProgress,
   PartitionResult,
   PartitionSpec,
   PhaseSchedule,
   RECONNECT_BACKOFF_DEFAULTS,
 } from '@sousvide/loadtest-contracts';
+import { LatencyHistogram } from '@sousvide/shared-util';
 import { DeviceClient, DeviceClientFactory } from '../clients/device-client';
 import { connectDevices } from './connect-phase';
 import { DeviceFleet } from './device-fleet';

@@ -1,5 +1,6 @@
 import { loadCoordinatorEnv } from '../config/env.schema';
-import { parseCli, UsageError } from './cli-args';
+import { UsageError } from '@sousvide/shared-util';
+import { parseCli } from './cli-args';
 
 const env = loadCoordinatorEnv({
   SIM_TASK: 'mqttLoadTestHive',

@@ -1,5 +1,12 @@
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { RunSpecInput } from '@sousvide/loadtest-contracts';
+import {
+  choiceOption,
+  readCommandLine,
+  textOptions,
+  UsageError,
+  validateOptions,
+} from '@sousvide/shared-util';
 import { CoordinatorEnv } from '../config/env.schema';
 
 export const HELP = `Usage: sim-coordinator loadtest run [options]
@@ -41,42 +48,41 @@ export interface CliCommand {
   json: boolean;
 }
 
-/** A usage problem: exit code 2, nothing enqueued. */
-export class UsageError extends Error {
-  readonly code = 'USAGE';
-}
+const OPTIONS = {
+  ...textOptions(
+    'connections',
+    'partitions',
+    'parallelism',
+    'mps',
+    'duration',
+    'qos',
+    'model',
+    'run-id',
+    'max-attempts',
+    'min-parallelism',
+    'max-partitions',
+    'part-timeout',
+    'require-business-summary',
+    'broker-url',
+    'agents',
+  ),
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/**
+ * What the CLI itself checks; the run spec's values go on as text to parseRunSpec, whose messages
+ * name each argument and its range (the same rules as the HTTP API).
+ */
+const cliOptionsSchema = z.object({
+  agents: choiceOption(
+    ['local', 'external'],
+    (raw) => `--agents must be local or external (got "${raw}")`,
+  ).optional(),
+});
 
 export function parseCli(argv: string[], env: CoordinatorEnv): CliCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        connections: { type: 'string' },
-        partitions: { type: 'string' },
-        parallelism: { type: 'string' },
-        mps: { type: 'string' },
-        duration: { type: 'string' },
-        qos: { type: 'string' },
-        model: { type: 'string' },
-        'run-id': { type: 'string' },
-        'max-attempts': { type: 'string' },
-        'min-parallelism': { type: 'string' },
-        'max-partitions': { type: 'string' },
-        'part-timeout': { type: 'string' },
-        'require-business-summary': { type: 'string' },
-        'broker-url': { type: 'string' },
-        agents: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = readCommandLine(argv, OPTIONS);
   const words = positionals.join(' ');
   if (v.help || words === '' || words === 'help') {
     return { command: 'help', spec: {}, localAgents: true, json: false };
@@ -87,14 +93,11 @@ export function parseCli(argv: string[], env: CoordinatorEnv): CliCommand {
   if (words !== 'loadtest run' && words !== 'run') {
     throw new UsageError(`unknown command "${words}": expected "loadtest run" or "serve"`);
   }
-  const agents = v.agents ?? env.LOADTEST_AGENTS;
-  if (agents !== 'local' && agents !== 'external') {
-    throw new UsageError(`--agents must be local or external (got "${agents}")`);
-  }
+  const { agents = env.LOADTEST_AGENTS } = validateOptions(cliOptionsSchema, v);
   return {
     command: 'run',
     localAgents: agents === 'local',
-    json: v.json ?? false,
+    json: v.json,
     spec: {
       totalConnections: v.connections,
       partitions: v.partitions,

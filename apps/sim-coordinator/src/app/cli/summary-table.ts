@@ -1,4 +1,4 @@
-import { LatencyStats } from '@sousvide/loadtest-contracts';
+import { LatencyStats } from '@sousvide/shared-util';
 import { AttemptProgress } from '../run/attempt-supervisor';
 import { RunOutcome } from '../run/run.service';
 import { acceptQueueNote } from '../run/accept-drops';

@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import {
-  backoffMsEnv,
-  parseEnvConfig,
-  RECONNECT_BACKOFF_DEFAULTS,
-} from '@sousvide/loadtest-contracts';
+import { backoffMsEnv, RECONNECT_BACKOFF_DEFAULTS } from '@sousvide/loadtest-contracts';
+import { parseEnvConfig } from '@sousvide/shared-util';
 import { parseCpuComponents } from '../cpu-budget/cpu-components';
 
 /** The coordinator's environment, validated once at boot; nothing else reads process.env. */

@@ -76,10 +76,23 @@ export class CpuSampling {
     clearInterval(this.timer);
   }
 
-  /** Stops sampling and returns each component's share of [from, to]. */
-  stop(from: number, to: number): CpuBudget {
+  /**
+   * Stops sampling; the budget covers the publish window (first part's start to last part's
+   * end), or is undefined when nothing was published.
+   */
+  overPublishWindow(outcomes: readonly PartOutcome[]): CpuBudget | undefined {
     this.halt();
+    const results = outcomes
+      .map((o) => o.result)
+      .filter(
+        (r): r is PartitionResult => r !== undefined && r.publishEndedAt > r.publishStartedAt,
+      );
+    if (results.length === 0) {
+      return undefined;
+    }
     this.sample();
+    const from = Math.min(...results.map((r) => r.publishStartedAt));
+    const to = Math.max(...results.map((r) => r.publishEndedAt));
     const names = [...this.readers.keys()].filter((n) => n !== 'machine');
     return cpuBudget(this.samples, names, from, to, cpus().length, this.unavailable);
   }
@@ -96,55 +109,42 @@ export class CpuSampling {
   }
 }
 
-/** Starts sampling the local agents (when any) and the configured components. */
-export function startCpuSampling(
-  components: readonly CpuComponent[],
-  agentPids: (() => number[]) | undefined,
-): CpuSampling {
-  const readers = new Map<string, Reader>();
-  const unavailable: Record<string, string> = {};
-  readers.set('machine', () => {
-    const t = parseProcStatTotals(readText('/proc/stat') ?? '');
-    return t ? t.busy * MS_PER_TICK : undefined;
-  });
-  if (agentPids) {
-    readers.set('agents', processSetReader(agentPids));
-  }
-  for (const c of components) {
-    try {
-      const s = c.source;
-      readers.set(
-        c.name,
-        s.kind === 'container'
-          ? containerReader(s.name)
-          : s.kind === 'pid'
-            ? processSetReader(() => [s.pid])
-            : processSetReader(() => cmdPids(s.contains)),
-      );
-    } catch (err) {
-      unavailable[c.name] = (err as Error).message.split('\n')[0];
+/**
+ * Each attempt's CPU per component: the local agents and what CPU_BUDGET names (containers' cgroups,
+ * pids, processes by command line), plus the machine's busy time.
+ */
+export class CpuBudgetSampler {
+  constructor(private readonly components: readonly CpuComponent[]) {}
+
+  /** Starts sampling every second; `agentPids` are the attempt's local agents, when any. */
+  start(agentPids: (() => number[]) | undefined): CpuSampling {
+    const readers = new Map<string, Reader>();
+    const unavailable: Record<string, string> = {};
+    readers.set('machine', () => {
+      const t = parseProcStatTotals(readText('/proc/stat') ?? '');
+      return t ? t.busy * MS_PER_TICK : undefined;
+    });
+    if (agentPids) {
+      readers.set('agents', processSetReader(agentPids));
     }
+    for (const c of this.components) {
+      try {
+        readers.set(c.name, componentReader(c.source));
+      } catch (err) {
+        unavailable[c.name] = (err as Error).message.split('\n')[0];
+      }
+    }
+    return new CpuSampling(readers, unavailable);
   }
-  return new CpuSampling(readers, unavailable);
 }
 
-/**
- * Ends an attempt's sampling; the budget covers the publish window (first part's start to last
- * part's end), or undefined when nothing was published.
- */
-export function stopCpuSampling(
-  sampling: CpuSampling,
-  outcomes: readonly PartOutcome[],
-): CpuBudget | undefined {
-  const results = outcomes
-    .map((o) => o.result)
-    .filter((r): r is PartitionResult => r !== undefined && r.publishEndedAt > r.publishStartedAt);
-  if (results.length === 0) {
-    sampling.halt();
-    return undefined;
+function componentReader(s: CpuComponent['source']): Reader {
+  switch (s.kind) {
+    case 'container':
+      return containerReader(s.name);
+    case 'pid':
+      return processSetReader(() => [s.pid]);
+    case 'cmd':
+      return processSetReader(() => cmdPids(s.contains));
   }
-  return sampling.stop(
-    Math.min(...results.map((r) => r.publishStartedAt)),
-    Math.max(...results.map((r) => r.publishEndedAt)),
-  );
 }

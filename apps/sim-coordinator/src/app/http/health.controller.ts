@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
-import { redisHealth } from '@sousvide/ops-health';
+import { redisHealth } from '@sousvide/platform';
 import { COORDINATOR_REDIS } from '../config/env.schema';
 
 /** Healthy while Redis, through which every partition is dispatched, answers. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { lookup } from 'node:dns/promises';
-import { RunSpec } from '@sousvide/loadtest-contracts';
+import { PartitionSpec, RunSpec } from '@sousvide/loadtest-contracts';
 import { evaluatePreflight } from './preflight.evaluate';
 import { probePreflightFacts } from './preflight.probe';
 import { PreflightReport } from './preflight.types';
@@ -8,12 +8,9 @@ import { PreflightReport } from './preflight.types';
 export interface AttemptPlanInput {
   spec: RunSpec;
   attempt: number;
-  /** Connections of each partition of the attempt. */
-  counts: number[];
-  connectParallelism: number;
+  /** The attempt's partitions as they would be enqueued (connections, source addresses). */
+  parts: readonly PartitionSpec[];
   localAgents: boolean;
-  /** Source addresses per partition (sourceAddressesFor), if any. */
-  sourceAddresses?: string[][];
 }
 
 /**
@@ -31,7 +28,8 @@ export class PreflightService {
       (r) => r.address,
       () => host,
     );
-    const sources = input.sourceAddresses ?? [];
+    const counts = input.parts.map((p) => p.connections);
+    const sources = input.parts.map((p) => p.sourceAddresses ?? []);
     const plan = {
       attempt: input.attempt,
       brokerUrl: input.spec.brokerUrl,
@@ -39,14 +37,14 @@ export class PreflightService {
       brokerPort,
       model: input.spec.model,
       totalConnections: input.spec.totalConnections,
-      partitions: input.counts.length,
-      maxConnectionsPerPartition: Math.max(...input.counts),
-      connectParallelism: input.connectParallelism,
+      partitions: counts.length,
+      maxConnectionsPerPartition: Math.max(...counts),
+      connectParallelism: Math.max(...input.parts.map((p) => p.connectParallelism)),
       localAgents: input.localAgents,
       sourceAddresses: sources.flat(),
       maxConnectionsPerSource: Math.max(
         0,
-        ...input.counts.map((n, i) => Math.ceil(n / Math.max(1, sources[i]?.length ?? 0))),
+        ...counts.map((n, i) => Math.ceil(n / Math.max(1, sources[i].length))),
       ),
     };
     return evaluatePreflight(plan, probePreflightFacts(brokerIp, brokerPort));

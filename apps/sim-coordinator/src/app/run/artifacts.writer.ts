@@ -1,7 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** Writes a run's artifacts under `<root>/<runId>/attempt-<n>/` (DESIGN.md section 4). */
+/**
+ * Writes a run's artifacts under `<root>/<runId>/attempt-<n>/` (docs/architecture.md section 3).
+ */
 export class ArtifactsWriter {
   constructor(private readonly root: string) {}
 

@@ -164,9 +164,10 @@ export class AttemptSupervisor {
       p.error = `agent failed: ${job.failedReason}`;
     } else if (state === 'active') {
       // The worker renews this lock while it lives; gone twice in a row means the agent died.
-      const lock = await this.redis.exists(
-        `${this.queue.opts.prefix ?? 'bull'}:${this.queue.name}:${p.jobId}:lock`,
-      );
+      // BullMQ has no public call for "is this job's lock held" (getWorkers cannot tell which
+      // worker holds a job unless workers are named, which @Processor options cannot be per
+      // process); toKey at least builds the key by BullMQ's own rules, as its scripts do.
+      const lock = await this.redis.exists(`${this.queue.toKey(p.jobId)}:lock`);
       p.lockMissing = lock === 1 ? 0 : p.lockMissing + 1;
       if (p.lockMissing >= 2) {
         p.error = `agent lost: ${p.progress?.agentId ?? 'unknown agent'} stopped renewing its job lock`;

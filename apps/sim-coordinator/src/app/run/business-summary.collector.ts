@@ -1,12 +1,10 @@
 import type { Queue } from 'bullmq';
-import type Redis from 'ioredis';
 import {
   diffSnapshots,
-  INGEST_KEYS,
-  IngestSnapshot,
-  snapshotFromHashes,
-} from '@sousvide/loadtest-contracts';
-import { dlqCensus } from '@sousvide/ops-health';
+  dlqCensus,
+  RunCounters,
+  type IngestSnapshot,
+} from '@sousvide/run-accounting';
 
 /**
  * Reads the gateways' per-run counters (summed in Redis over every instance). An attempt's view
@@ -14,7 +12,7 @@ import { dlqCensus } from '@sousvide/ops-health';
  */
 export class BusinessSummaryCollector {
   constructor(
-    private readonly redis: Redis,
+    private readonly counters: RunCounters,
     private readonly dlq: Queue,
   ) {}
 
@@ -23,12 +21,9 @@ export class BusinessSummaryCollector {
     return (await dlqCensus(this.dlq, runId, sinceMs)).total;
   }
 
-  async snapshot(runId: string): Promise<IngestSnapshot> {
-    const [counters, latency] = await Promise.all([
-      this.redis.hgetall(INGEST_KEYS.runCounters(runId)),
-      this.redis.hgetall(INGEST_KEYS.runLatency(runId)),
-    ]);
-    return snapshotFromHashes(counters, latency);
+  /** Counters and histogram of the run at one instant (one MULTI). */
+  snapshot(runId: string): Promise<IngestSnapshot> {
+    return this.counters.read(runId);
   }
 
   /**

@@ -1,33 +1,31 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { agentEnvironment } from '@sousvide/loadtest-contracts';
 
 /**
  * Local mode: one plain `node` process per partition from the built agent, never a build tool per
- * partition. Each process takes one job and exits; its stdout/stderr go to agent-<i>.log.
+ * partition. Each process takes one job and exits; its stdout/stderr go to agent-<i>.log. The
+ * agents' settings are the agent contract's names (agentEnvironment), not strings of our own.
  */
 export class LocalAgentPool {
-  private readonly children: ChildProcess[] = [];
-
   constructor(
     private readonly agentEntry: string,
     private readonly redisUrl: string,
   ) {}
 
   /** Fails fast when the agent was not built (the one-time preparation step). */
-  static check(agentEntry: string): void {
-    if (!existsSync(resolve(agentEntry))) {
+  check(): void {
+    if (!existsSync(resolve(this.agentEntry))) {
       throw new Error(
-        `agent entry ${agentEntry} not found: build once with \`npx nx run-many -t build -p sim-agent sim-coordinator\``,
+        `agent entry ${this.agentEntry} not found: build once with \`npx nx run-many -t build -p sim-agent sim-coordinator\``,
       );
     }
   }
 
-  /**
-   * Starts `count` agents; resolves once each says over IPC that its worker listens, rejects when
-   * one exits first or is not ready within `readyTimeoutMs` (the caller stops the pool).
-   */
-  start(count: number, logDir: string, idPrefix: string, readyTimeoutMs = 120_000): Promise<void> {
+  /** Starts `count` agents for one attempt; `ready` says when they listen. */
+  start(count: number, logDir: string, idPrefix: string, readyTimeoutMs = 120_000): LocalAgents {
+    const children: ChildProcess[] = [];
     const ready: Promise<void>[] = [];
     for (let i = 0; i < count; i += 1) {
       const log = join(logDir, `agent-${i}.log`);
@@ -36,46 +34,57 @@ export class LocalAgentPool {
         stdio: ['ignore', fd, fd, 'ipc'],
         env: {
           ...process.env,
-          REDIS_URL: this.redisUrl,
-          AGENT_MAX_JOBS: '1',
-          AGENT_IDLE_EXIT_SEC: '60',
-          AGENT_ID: `${idPrefix}-${i}`,
-          OPS_PORT: '0',
-          LOG_LEVEL: 'info',
+          ...agentEnvironment({
+            REDIS_URL: this.redisUrl,
+            AGENT_MAX_JOBS: 1,
+            AGENT_IDLE_EXIT_SEC: 60,
+            AGENT_ID: `${idPrefix}-${i}`,
+            OPS_PORT: 0,
+            LOG_LEVEL: 'info',
+          }),
         },
       });
       closeSync(fd);
       child.on('error', () => undefined);
-      this.children.push(child);
-      ready.push(
-        new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(
-            () =>
-              reject(
-                new Error(
-                  `local agent ${i} not ready within ${readyTimeoutMs / 1000} s (log ${log})`,
-                ),
-              ),
-            readyTimeoutMs,
-          );
-          child.on('message', (m) => {
-            if (m === 'ready') {
-              clearTimeout(timer);
-              resolve();
-            }
-          });
-          child.once('exit', (code, signal) => {
-            clearTimeout(timer);
-            reject(
-              new Error(
-                `local agent ${i} exited (${signal ?? code}) before it was ready (log ${log})`,
-              ),
-            );
-          });
-        }),
-      );
+      children.push(child);
+      ready.push(whenReady(child, `local agent ${i}`, log, readyTimeoutMs));
     }
-    return Promise.all(ready).then(() => undefined);
+    return new LocalAgents(children, Promise.all(ready).then(() => undefined));
+  }
+}
+
+/** Resolves when the agent says over IPC that its worker listens; rejects when it exits first. */
+function whenReady(child: ChildProcess, name: string, log: string, timeoutMs: number) {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${name} not ready within ${timeoutMs / 1000} s (log ${log})`)),
+      timeoutMs,
+    );
+    child.on('message', (m) => {
+      if (m === 'ready') {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${signal ?? code}) before it was ready (log ${log})`));
+    });
+  });
+}
+
+/** The agent processes of one attempt. */
+export class LocalAgents {
+  constructor(
+    private readonly children: ChildProcess[],
+    /**
+     * Resolves once every agent listens; rejects when one exits first or is late (the caller
+     * stops them). Await it: a part timeout must not run while eight agents are still loading.
+     */
+    readonly ready: Promise<void>,
+  ) {
+    // Awaited by the caller; this keeps a rejection after stop() from being unhandled.
+    ready.catch(() => undefined);
   }
 
   /** Process ids of the agents started (running or not). */
@@ -84,14 +93,13 @@ export class LocalAgentPool {
   }
 
   get running(): number {
-    return this.children.filter((c) => c.exitCode === null && c.signalCode === null).length;
+    return this.children.filter(alive).length;
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when every child is gone. */
   async stop(graceMs = 5000): Promise<void> {
-    const alive = this.children.filter((c) => c.exitCode === null && c.signalCode === null);
     await Promise.all(
-      alive.map(
+      this.children.filter(alive).map(
         (child) =>
           new Promise<void>((done) => {
             const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -105,4 +113,8 @@ export class LocalAgentPool {
     );
     this.children.length = 0;
   }
+}
+
+function alive(c: ChildProcess): boolean {
+  return c.exitCode === null && c.signalCode === null;
 }

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   BusinessSummary,
   ConnectionSummary,
-  LatencyHistogram,
   nextAttemptShape,
   PARTITION_JOB_NAMES,
   partitionJobId,
@@ -14,29 +14,21 @@ import {
   summarizeBusiness,
   summarizeConnections,
 } from '@sousvide/loadtest-contracts';
-import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  COORDINATOR_ENV,
-  COORDINATOR_REDIS,
-  CoordinatorEnv,
-  INGEST_REDIS,
-} from '../config/env.schema';
+import { LatencyHistogram } from '@sousvide/shared-util';
+import { COORDINATOR_ENV, CoordinatorEnv } from '../config/env.schema';
 import { ArtifactsWriter } from './artifacts.writer';
-import { BusinessSummaryCollector } from './business-summary.collector';
+import { attemptRecord, planPartitions } from './attempt-plan';
 import { AttemptProgress, AttemptSupervisor } from './attempt-supervisor';
-import { hostFacts } from './host-facts';
+import { BackendLog } from './backend-log';
+import { BusinessSummaryCollector } from './business-summary.collector';
 import { LocalAgentPool } from './local-agent-pool';
 import { RunIdTakenError } from './run-id-taken.error';
-import { planAttempt } from './partition-specs';
 import { AcceptQueueDrops, acceptQueueDrops, tcpCountersNow } from './accept-drops';
 import { PreflightService } from '../preflight/preflight.service';
 import { PreflightRefusedError } from '../preflight/preflight-refused.error';
 import { PreflightReport } from '../preflight/preflight.types';
-import { CpuComponent, parseCpuComponents } from '../cpu-budget/cpu-components';
 import { CpuBudget } from '../cpu-budget/cpu-budget';
-import { startCpuSampling, stopCpuSampling } from '../cpu-budget/cpu-sampler';
+import { CpuBudgetSampler } from '../cpu-budget/cpu-sampler';
 
 export interface RunOptions {
   /** Start one local agent process per partition (CLI default) or rely on running agents. */
@@ -73,24 +65,17 @@ export interface RunOutcome {
 /** Runs a load test: attempts with the retry policy, each supervised and written to disk. */
 @Injectable()
 export class RunService {
-  private readonly artifacts: ArtifactsWriter;
-  private readonly supervisor: AttemptSupervisor;
-  private readonly business: BusinessSummaryCollector;
-  private readonly cpuComponents: CpuComponent[];
-
   constructor(
     @InjectQueue(QUEUE_NAMES.partitions) private readonly queue: Queue,
-    @InjectQueue(QUEUE_NAMES.dlq) dlq: Queue,
-    @Inject(INGEST_REDIS) ingestRedis: Redis,
-    @Inject(COORDINATOR_REDIS) private readonly redis: Redis,
     @Inject(COORDINATOR_ENV) private readonly env: CoordinatorEnv,
+    private readonly artifacts: ArtifactsWriter,
+    private readonly supervisor: AttemptSupervisor,
+    private readonly business: BusinessSummaryCollector,
+    private readonly agents: LocalAgentPool,
+    private readonly backendLog: BackendLog,
     private readonly preflight: PreflightService,
-  ) {
-    this.cpuComponents = parseCpuComponents(env.CPU_BUDGET);
-    this.artifacts = new ArtifactsWriter(env.ARTIFACTS_DIR);
-    this.supervisor = new AttemptSupervisor(queue, redis);
-    this.business = new BusinessSummaryCollector(ingestRedis, dlq);
-  }
+    private readonly cpu: CpuBudgetSampler,
+  ) {}
 
   /**
    * Refuses a run id that already has attempts or jobs, so results never mix. Other files in the
@@ -108,7 +93,7 @@ export class RunService {
 
   async run(spec: RunSpec, options: RunOptions): Promise<RunOutcome> {
     if (options.localAgents) {
-      LocalAgentPool.check(this.env.AGENT_ENTRY);
+      this.agents.check();
     }
     const attempts: AttemptOutcome[] = [];
     let shape = { partitions: spec.partitions, connectParallelism: spec.connectParallelism };
@@ -146,58 +131,41 @@ export class RunService {
     shape: { partitions: number; connectParallelism: number },
     options: RunOptions,
   ): Promise<AttemptOutcome> {
-    const { counts, sources } = planAttempt(spec, attempt, shape, this.env, 0);
+    const planned = planPartitions(spec, attempt, shape, this.env, 0);
     const preflight = await this.preflight.check({
       spec,
       attempt,
-      counts,
-      connectParallelism: shape.connectParallelism,
+      parts: planned,
       localAgents: options.localAgents,
-      sourceAddresses: sources,
     });
     options.onPreflight?.(preflight);
     if (preflight.refused) {
       throw new PreflightRefusedError(preflight);
     }
     const dir = await this.artifacts.prepareAttempt(spec.runId, attempt);
-    const startedAt = new Date();
     const runJson = {
-      spec,
-      attempt,
-      shape,
-      startedAt: startedAt.toISOString(),
-      agents: options.localAgents ? 'local' : 'external',
-      env: {
-        REDIS_URL: redact(this.env.REDIS_URL),
-        MQTT_URL: spec.brokerUrl,
-        CONNECT_TIMEOUT_MS: this.env.CONNECT_TIMEOUT_MS,
-        PUBLISH_TIMEOUT_MS: this.env.PUBLISH_TIMEOUT_MS,
-        KEEPALIVE_SEC: this.env.KEEPALIVE_SEC,
-        RECONNECT_BASE_MS: this.env.RECONNECT_BASE_MS,
-        RECONNECT_CAP_MS: this.env.RECONNECT_CAP_MS,
-      },
-      host: hostFacts(),
+      ...attemptRecord(spec, attempt, shape, options.localAgents, this.env),
       preflight: { refused: preflight.refused, checks: preflight.checks, facts: preflight.facts },
     };
     await this.artifacts.writeJson(dir, 'run.json', runJson);
 
-    const pool = options.localAgents
-      ? new LocalAgentPool(this.env.AGENT_ENTRY, this.env.REDIS_URL)
+    const agents = options.localAgents
+      ? this.agents.start(shape.partitions, dir, `local-${spec.runId}-a${attempt}`)
       : undefined;
     try {
-      await pool?.start(shape.partitions, dir, `local-${spec.runId}-a${attempt}`);
+      await agents?.ready;
     } catch (err) {
-      await pool?.stop();
+      await agents?.stop();
       throw err;
     }
     // The part timeout starts once the local agents listen: eight of them loading at once on a
     // busy 2-core host took 77 s of a 180 s timeout before the first connect.
     const deadlineAt = Date.now() + spec.partTimeoutSec * 1000;
-    const { specs } = planAttempt(spec, attempt, shape, this.env, deadlineAt);
+    const specs = planned.map((p) => ({ ...p, deadlineAt }));
     const before = await this.business.snapshot(spec.runId);
     const tcpBefore = tcpCountersNow();
     const dispatchedAt = Date.now();
-    const backendLog = this.startBackendLog(dir);
+    const backendLog = this.backendLog.start(dir);
     const jobIds = specs.map((p) => partitionJobId(p.runId, p.attempt, p.part));
     await this.queue.addBulk(
       specs.map((data, i) => ({
@@ -211,7 +179,7 @@ export class RunService {
         },
       })),
     );
-    const cpu = startCpuSampling(this.cpuComponents, pool ? () => pool.pids : undefined);
+    const cpu = this.cpu.start(agents ? () => agents.pids : undefined);
     let outcomes;
     try {
       outcomes = await this.supervisor.supervise(jobIds, {
@@ -223,7 +191,7 @@ export class RunService {
       });
     } finally {
       cpu.halt();
-      await pool?.stop();
+      await agents?.stop();
       await removeUntakenJobs(this.queue, jobIds);
     }
     for (const [i, id] of jobIds.entries()) {
@@ -236,7 +204,7 @@ export class RunService {
       );
     }
     const acceptQueue = acceptQueueDrops(tcpBefore, tcpCountersNow());
-    const cpuBudget = stopCpuSampling(cpu, outcomes);
+    const cpuBudget = cpu.overPublishWindow(outcomes);
     if (cpuBudget) {
       await this.artifacts.writeJson(dir, 'cpu-budget.json', cpuBudget);
     }
@@ -264,7 +232,7 @@ export class RunService {
       summary.published_total,
       dispatchedAt,
     );
-    stopProcessGroup(backendLog);
+    backendLog?.stop();
     if (spec.requireBusinessSummary && !business) {
       reasons.push(
         'REQUIRE_BUSINESS_SUMMARY=1 but no business-summary.json was produced for this attempt (no gateway counted this run)',
@@ -328,21 +296,6 @@ export class RunService {
     await this.artifacts.writeJson(dir, 'business-summary.json', business);
     return business;
   }
-
-  /** Streams the backend's log for the attempt into backend.log (BACKEND_LOG_CMD). */
-  private startBackendLog(dir: string): ReturnType<typeof spawn> | undefined {
-    if (!this.env.BACKEND_LOG_CMD) {
-      return undefined;
-    }
-    const fd = openSync(join(dir, 'backend.log'), 'a');
-    const child = spawn('sh', ['-c', this.env.BACKEND_LOG_CMD], {
-      stdio: ['ignore', fd, fd],
-      detached: false,
-    });
-    closeSync(fd);
-    child.on('error', () => undefined);
-    return child;
-  }
 }
 
 /** Jobs no agent took must not linger: a later agent would pick up a dead attempt's part. */
@@ -354,18 +307,4 @@ async function removeUntakenJobs(queue: Queue, jobIds: string[]): Promise<void> 
       await job.remove().catch(() => undefined);
     }
   }
-}
-
-function stopProcessGroup(child: ReturnType<typeof spawn> | undefined): void {
-  if (child?.pid !== undefined && child.exitCode === null) {
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      child.kill('SIGTERM');
-    }
-  }
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }

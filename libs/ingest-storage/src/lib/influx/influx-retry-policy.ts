@@ -1,5 +1,5 @@
 import { HttpError, RequestTimedOutError } from '@influxdata/influxdb-client';
-import { fullJitterBackoffMs } from '@sousvide/loadtest-contracts';
+import { fullJitterBackoffMs } from '@sousvide/shared-util';
 import type { InfluxFailureCode } from './influx-write.error';
 
 /** What to do with a batch after one failed write request. */

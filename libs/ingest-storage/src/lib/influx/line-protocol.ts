@@ -2,7 +2,7 @@ import { escape } from '@influxdata/influxdb-client';
 import type { TelemetryV1 } from '@sousvide/telemetry-schema';
 import { InfluxWriteError } from './influx-write.error';
 
-/** Influx measurement of telemetry points (DESIGN.md section 3, Storage). */
+/** Influx measurement of telemetry points (docs/architecture.md section 3, Storage). */
 export const TELEMETRY_MEASUREMENT = 'telemetry';
 
 /**

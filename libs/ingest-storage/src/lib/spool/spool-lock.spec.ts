@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DurableSpool } from './durable-spool';
 import { leaveStaleLock, spoolEntries, tempSpoolDir } from './spool-fixtures.testing';
@@ -50,7 +50,28 @@ describe('DurableSpool directory lock', () => {
     await writeFile(join(dir, 'spool.lock'), `${process.pid}\n`);
 
     const spool = await DurableSpool.open({ dir, logger: quiet });
+    try {
+      // Taken over, not merely ignored: now held here, so another open in this process is refused.
+      await expect(DurableSpool.open({ dir, logger: quiet })).rejects.toBeInstanceOf(
+        SpoolLockedError,
+      );
+      expect(await readFile(join(dir, 'spool.lock'), 'utf8')).toBe(`${process.pid}\n`);
+    } finally {
+      await spool.close();
+    }
+  });
 
+  it('treats a lock without a readable pid as being written, until it is old', async () => {
+    // Another process between creating the file (wx) and writing its pid.
+    await writeFile(join(dir, 'spool.lock'), '');
+    await expect(DurableSpool.open({ dir, logger: quiet })).rejects.toBeInstanceOf(
+      SpoolLockedError,
+    );
+
+    // Left empty for longer than a writer could need: its owner died mid-creation.
+    const old = new Date(Date.now() - 60_000);
+    await utimes(join(dir, 'spool.lock'), old, old);
+    const spool = await DurableSpool.open({ dir, logger: quiet });
     await spool.close();
   });
 });

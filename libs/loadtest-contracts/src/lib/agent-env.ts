@@ -1,0 +1,37 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/**
+ * The agent's environment: the contract between a sim-agent process and whoever starts it (the
+ * coordinator's local mode, compose, an operator). The agent validates it at boot; a parent
+ * builds it with {@link agentEnvironment}, so both sides use these names and nothing else.
+ */
+export const agentEnvSchema = z.object({
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** Partitions this process runs at once; each needs its own share of file descriptors. */
+  AGENT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** Exit after this many partitions (local mode starts one process per partition); 0 = never. */
+  AGENT_MAX_JOBS: z.coerce.number().int().min(0).default(0),
+  /** Exit when no partition arrived within this many seconds; 0 = wait forever. */
+  AGENT_IDLE_EXIT_SEC: z.coerce.number().int().min(0).default(0),
+  AGENT_ID: z
+    .string()
+    .min(1)
+    .default(() => `${hostname()}-${process.pid}`),
+  /** Port for /health; 0 = no HTTP listener (local per-partition processes). */
+  OPS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+});
+
+export type AgentEnv = z.infer<typeof agentEnvSchema>;
+
+/** The environment variables that give an agent these settings; names are checked by type. */
+export function agentEnvironment(settings: Partial<AgentEnv>): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const [name, value] of Object.entries(settings)) {
+    if (value !== undefined) {
+      vars[name] = String(value);
+    }
+  }
+  return vars;
+}

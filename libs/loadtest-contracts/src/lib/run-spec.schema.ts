@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import {
+  CLIENT_MODELS,
+  type ClientModel,
+  resolveClientModel,
+  SIM_TASK_ALIASES,
+} from './client-model';
+import { defaultRunId, RUN_ID_PATTERN, RUN_ID_RULE } from './run-id';
+import {
+  RUN_SPEC_DEFAULTS,
+  RUN_SPEC_LIMITS,
+  RunSpecError,
+  type RunSpec,
+  type RunSpecInput,
+  type RunSpecProblem,
+} from './run-spec';
+
+type NumericField = keyof typeof RUN_SPEC_LIMITS;
+const INTEGER_FIELDS: ReadonlySet<NumericField> = new Set([
+  'totalConnections',
+  'partitions',
+  'connectParallelism',
+  'durationSec',
+  'maxAttempts',
+  'minParallelism',
+  'maxPartitions',
+  'partTimeoutSec',
+]);
+const BROKER_URL = /^(mqtt|tcp):\/\/[^/:]+(:\d{1,5})?\/?$/;
+/** Model names and the runbook's SIM_TASK names for them. */
+const MODEL_NAMES = [...CLIENT_MODELS, ...Object.keys(SIM_TASK_ALIASES)] as [string, ...string[]];
+
+const isBlank = (raw: unknown): boolean =>
+  raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+/** Text is trimmed; blank means absent. */
+const text = (raw: unknown): unknown => (isBlank(raw) ? undefined : String(raw).trim());
+
+/** A number, or the text of one (CLI, environment); blank means absent (then its default). */
+function numeric(field: NumericField) {
+  const { min, max } = RUN_SPEC_LIMITS[field];
+  const n = z.number().min(min).max(max);
+  return INTEGER_FIELDS.has(field) ? n.int() : n;
+}
+const toNumber = (raw: unknown): unknown =>
+  isBlank(raw) ? undefined : typeof raw === 'string' ? Number(raw.trim()) : raw;
+const required = (field: NumericField) => z.preprocess(toNumber, numeric(field));
+const withDefault = (field: NumericField) => z.preprocess(toNumber, numeric(field).optional());
+
+/** Whether a value passed its field's own check (the cross-field checks only look at those). */
+function valid(field: NumericField, n: unknown): n is number {
+  const { min, max } = RUN_SPEC_LIMITS[field];
+  return (
+    typeof n === 'number' &&
+    n >= min &&
+    n <= max &&
+    (!INTEGER_FIELDS.has(field) || Number.isInteger(n))
+  );
+}
+
+/** The run spec's fields; messages are made per field from the raw input (see messageFor). */
+const runSpecSchema = z
+  .object({
+    totalConnections: required('totalConnections'),
+    partitions: required('partitions'),
+    connectParallelism: required('connectParallelism'),
+    mps: required('mps'),
+    durationSec: required('durationSec'),
+    maxAttempts: withDefault('maxAttempts'),
+    minParallelism: withDefault('minParallelism'),
+    maxPartitions: withDefault('maxPartitions'),
+    partTimeoutSec: withDefault('partTimeoutSec'),
+    qos: z.preprocess(text, z.enum(['0', '1', '2'])).transform((q) => Number(q) as 0 | 1 | 2),
+    model: z.preprocess(text, z.enum(MODEL_NAMES).optional()),
+    runId: z.preprocess(text, z.string().regex(RUN_ID_PATTERN).optional()),
+    brokerUrl: z.preprocess(text, z.string().regex(BROKER_URL).optional()),
+    requireBusinessSummary: z
+      .preprocess(
+        (raw) => (isBlank(raw) ? '0' : String(raw).trim().toLowerCase()),
+        z.enum(['0', '1', 'true', 'false']),
+      )
+      .transform((v) => v === '1' || v === 'true'),
+  })
+  // Across fields, checked whenever the fields involved are valid, so every problem shows at once.
+  .superRefine(
+    (v, ctx) => {
+      const { totalConnections: total, partitions, mps, durationSec } = v;
+      if (Number.isInteger(partitions) && Number.isInteger(total) && partitions > total) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['partitions'],
+          message: `partitions must be at most totalConnections (${total}); got ${partitions}`,
+        });
+      }
+      if (
+        valid('mps', mps) &&
+        valid('durationSec', durationSec) &&
+        Math.floor(mps * durationSec) < 1
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mps'],
+          message: `mps x durationSec must give at least one message per connection (got ${mps} x ${durationSec})`,
+        });
+      }
+    },
+    { when: () => true },
+  );
+
+/**
+ * Validates raw input into a {@link RunSpec}, applying the runbook's defaults.
+ * @throws RunSpecError naming every bad argument and its allowed range.
+ */
+export function parseRunSpec(input: RunSpecInput, now: Date = new Date()): RunSpec {
+  const result = runSpecSchema.safeParse(input);
+  if (!result.success) {
+    // One problem per field from its own check, plus each cross-field one.
+    const problems: RunSpecProblem[] = [];
+    for (const issue of result.error.issues) {
+      const field = issue.path[0] as keyof RunSpec;
+      if (issue.code === 'custom') {
+        problems.push({ field, message: issue.message });
+      } else if (!problems.some((p) => p.field === field)) {
+        problems.push({ field, message: messageFor(field, input[field]) });
+      }
+    }
+    throw new RunSpecError(problems);
+  }
+  const v = result.data;
+  return {
+    runId: v.runId ?? defaultRunId(now),
+    totalConnections: v.totalConnections,
+    partitions: v.partitions,
+    connectParallelism: v.connectParallelism,
+    mps: v.mps,
+    durationSec: v.durationSec,
+    qos: v.qos,
+    model: v.model === undefined ? CLIENT_MODELS[0] : (resolveClientModel(v.model) as ClientModel),
+    maxAttempts: v.maxAttempts ?? RUN_SPEC_DEFAULTS.maxAttempts,
+    minParallelism: v.minParallelism ?? RUN_SPEC_DEFAULTS.minParallelism,
+    maxPartitions: v.maxPartitions ?? RUN_SPEC_DEFAULTS.maxPartitions,
+    partTimeoutSec: v.partTimeoutSec ?? v.durationSec + RUN_SPEC_DEFAULTS.partTimeoutGraceSec,
+    requireBusinessSummary: v.requireBusinessSummary,
+    brokerUrl: v.brokerUrl ?? RUN_SPEC_DEFAULTS.brokerUrl,
+  };
+}
+
+/** What each non-numeric field allows, said about the value given (`got`). */
+const FIELD_MESSAGES: Record<Exclude<keyof RunSpec, NumericField>, (got: string) => string> = {
+  qos: (got) => `qos must be 0, 1 or 2 ${got}`,
+  model: (got) => `SIM_TASK/model must be one of ${MODEL_NAMES.join(', ')} ${got}`,
+  runId: (got) => `runId must be ${RUN_ID_RULE} ${got}`,
+  brokerUrl: (got) => `brokerUrl must look like mqtt://host:port ${got}`,
+  requireBusinessSummary: (got) => `REQUIRE_BUSINESS_SUMMARY must be 0 or 1 ${got}`,
+};
+
+/** What a field allows, said about the value given. */
+function messageFor(field: keyof RunSpec, raw: unknown): string {
+  const got = `(got ${JSON.stringify(raw)})`;
+  if (!(field in RUN_SPEC_LIMITS)) {
+    return FIELD_MESSAGES[field as keyof typeof FIELD_MESSAGES](got);
+  }
+  const numeric = field as NumericField;
+  const { min, max } = RUN_SPEC_LIMITS[numeric];
+  const kind = INTEGER_FIELDS.has(numeric) ? 'an integer' : 'a number';
+  return isBlank(raw)
+    ? `${field} is required: ${kind} in ${min}..${max}`
+    : `${field} must be ${kind} in ${min}..${max} ${got}`;
+}

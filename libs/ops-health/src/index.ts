@@ -1,3 +1,0 @@
-export * from './lib/redis-health';
-export * from './lib/redis-preflight';
-export * from './lib/dlq-census';

@@ -1,0 +1,5 @@
+export * from './lib/histogram';
+export * from './lib/backoff';
+export * from './lib/env-config';
+export * from './lib/cli/usage.error';
+export * from './lib/cli/command-line';

@@ -1,0 +1,28 @@
+/** Exponential backoff bounds: the ceiling doubles from `baseMs` per attempt up to `capMs`. */
+export interface BackoffPolicy {
+  baseMs: number;
+  capMs: number;
+}
+
+/** Upper bound of the delay before attempt `attempt` (0-based): min(cap, base * 2^attempt). */
+export function backoffCeilingMs(attempt: number, policy: BackoffPolicy): number {
+  // 2^attempt overflows to Infinity past ~1000 attempts; min() still yields the cap.
+  return Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt));
+}
+
+/**
+ * Exponential backoff with full jitter: a uniform delay in [0, min(cap, base * 2^attempt)).
+ * Full jitter (rather than "ceiling/2 + jitter") is what spreads thousands of clients that lost
+ * the same broker at the same instant over the whole window, so their reconnects do not arrive
+ * as one herd. The one backoff of the project: device reconnects, gateway reconnects and the
+ * Influx writer's retries all use it (ADR 0006).
+ * @param attempt 0 for the first retry after a failure.
+ * @param random uniform in [0, 1); injectable for deterministic tests.
+ */
+export function fullJitterBackoffMs(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
+  return Math.floor(random() * backoffCeilingMs(attempt, policy));
+}

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'telemetry-schema',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/telemetry-schema',
+};

@@ -1,0 +1,82 @@
+// Shared by the consumer benchmark's processes (CommonJS, no dependencies): a 1 ms bucket
+// latency histogram up to 60 s; the send-time stamp the bench publisher writes at the start of
+// each payload (13 ASCII digits of epoch ms: the intended send time, so a stalled publisher shows
+// up as latency instead of hiding it); the subscribers' progress lines and CPU figure.
+'use strict';
+
+const STAMP_BYTES = 13;
+const MAX_MS = 60_000;
+
+/** Epoch ms written at the start of a bench payload; NaN for any other payload. */
+function stampOf(payload) {
+  return payload.length >= STAMP_BYTES ? Number(payload.latin1Slice(0, STAMP_BYTES)) : NaN;
+}
+
+/** A payload of `size` bytes stamped with `sentAt`. */
+function stampedPayload(sentAt, size) {
+  const payload = Buffer.alloc(Math.max(size, STAMP_BYTES), 0x20);
+  payload.latin1Write(String(sentAt).padStart(STAMP_BYTES, '0'), 0);
+  return payload;
+}
+
+class LatencyHistogram {
+  constructor() {
+    this.buckets = new Uint32Array(MAX_MS + 1);
+    this.count = 0;
+    this.max = 0;
+  }
+
+  record(ms) {
+    const v = ms < 0 ? 0 : ms > MAX_MS ? MAX_MS : Math.round(ms);
+    this.buckets[v] += 1;
+    this.count += 1;
+    if (v > this.max) {
+      this.max = v;
+    }
+  }
+
+  percentile(p) {
+    if (this.count === 0) {
+      return null;
+    }
+    const rank = Math.ceil((p / 100) * this.count);
+    let seen = 0;
+    for (let v = 0; v <= MAX_MS; v += 1) {
+      seen += this.buckets[v];
+      if (seen >= rank) {
+        return v;
+      }
+    }
+    return MAX_MS;
+  }
+
+  summary() {
+    return {
+      p50: this.percentile(50),
+      p95: this.percentile(95),
+      p99: this.percentile(99),
+      max: this.max,
+    };
+  }
+}
+
+/** Prints {"received":N} every 500 ms while N changes: consumer-bench.sh waits on it to drain. */
+function printProgress(count) {
+  let shown = -1;
+  setInterval(() => {
+    const received = count();
+    if (received !== shown) {
+      shown = received;
+      process.stdout.write(`${JSON.stringify({ received })}\n`);
+    }
+  }, 500).unref();
+}
+
+/** % of one core this process used since `cpu0` (process.cpuUsage()) taken at `t0` (ms). */
+function cpuPercentSince(cpu0, t0) {
+  const cpu = process.cpuUsage(cpu0);
+  const secs = (Date.now() - t0) / 1000;
+  return Math.round(((cpu.user + cpu.system) / 1e6 / secs) * 1000) / 10;
+}
+
+module.exports = { LatencyHistogram, stampOf, stampedPayload, printProgress, cpuPercentSince };
