@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the service images the tests and the local stack use, from Debian packages, without a
-# container registry (DESIGN.md section 8): one debootstrap rootfs, imported once per service with
-# its own entrypoint. Skips images that already exist unless FORCE=1.
+# container registry (docs/architecture.md section 8): one debootstrap rootfs, imported once per
+# service with its own entrypoint. Skips images that already exist unless FORCE=1.
 set -euo pipefail
 
 REDIS_IMAGE="${REDIS_IMAGE:-sousvide/redis:7-debian}"

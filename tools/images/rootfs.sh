@@ -1,4 +1,5 @@
-# Source me: the one debootstrap step every registry-free image starts from (DESIGN.md section 8).
+# Source me: the one debootstrap step every registry-free image starts from
+# (docs/architecture.md section 8).
 #   make_rootfs DIR PACKAGES  -> a Debian minbase root in DIR with PACKAGES (comma-separated),
 #                                apt caches and lists removed.
 # DEBIAN_SUITE and DEBIAN_MIRROR override the suite (bookworm) and the mirror (the one apt uses).

@@ -14,6 +14,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
 missing=()
 { command -v docker && command -v dockerd; } >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
+# TLS material for the secure broker and its tests (tools/security/make-certs.sh).
+command -v openssl >/dev/null || missing+=(openssl)
 # Compose for tools/compose/ci-compose.sh: Debian 12 has no v2 plugin, only docker-compose 1.29.
 docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -24,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get install -y -q "${missing[@]}" >/tmp/sousvide-apt.log 2>&1 \
     || { tail -20 /tmp/sousvide-apt.log >&2; die "apt-get install ${missing[*]} failed (log /tmp/sousvide-apt.log)"; }
 else
-  step "apt: docker.io, debootstrap and compose present"
+  step "apt: docker.io, debootstrap, compose and openssl present"
 fi
 
 # 2. dockerd (no systemd here: start it by hand when the daemon does not answer).

@@ -1,4 +1,5 @@
 import { NestFactory } from '@nestjs/core';
+import { ReplayCommand } from '@sousvide/ingest-pipeline';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
 import { parseReplayArgs, type ParsedCommand } from './app/cli/replay-args';
@@ -6,7 +7,6 @@ import { USAGE } from './app/cli/usage';
 import { UsageError } from '@sousvide/shared-util';
 import { loadReplayerEnv, type ReplayerEnv } from './app/config/env.schema';
 import { assertRedisReachable } from '@sousvide/platform';
-import { ReplayCommand } from './app/replay/replay.command';
 
 const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 

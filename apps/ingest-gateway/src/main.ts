@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
+import { redactText } from '@sousvide/security';
 import { GATEWAY_ENV, type GatewayEnv } from './app/config/env.schema';
 
 async function bootstrap(): Promise<void> {
@@ -40,6 +41,10 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((err: unknown) => {
-  process.stderr.write(`ingest-gateway failed to start: ${(err as Error).message}\n`);
+  // Last line of defence: whatever failed, no URL password or token reaches the terminal.
+  const secrets = [process.env['INFLUX_TOKEN'] ?? ''];
+  process.stderr.write(
+    `ingest-gateway failed to start: ${redactText((err as Error).message, secrets)}\n`,
+  );
   process.exit(1);
 });

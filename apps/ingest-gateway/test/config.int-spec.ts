@@ -1,3 +1,7 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRedis } from '@sousvide/testing';
 import { bootGatewayExpectingFailure, failingAtOnce, WITHIN_SECONDS_MS } from './gateway-process';
 
 describe('ingest gateway configuration', () => {
@@ -24,5 +28,31 @@ describe('ingest gateway configuration', () => {
     expect(res.code).toBe(1);
     expect(res.output).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 unreachable/);
     expect(res.ms).toBeLessThan((await failingAtOnce()) + WITHIN_SECONDS_MS);
+  });
+
+  it('prints REDIS_URL without its password when Redis is unreachable', async () => {
+    const res = await bootGatewayExpectingFailure({
+      MQTT_URL: 'mqtt://127.0.0.1:1',
+      REDIS_URL: 'redis://gw-user:redis-Secret-42@127.0.0.1:1',
+    });
+    expect(res.code).toBe(1);
+    expect(res.output).toContain('Redis at redis://gw-user:***@127.0.0.1:1 unreachable');
+    expect(res.output).not.toContain('redis-Secret-42');
+  });
+
+  it('prints MQTT_URL without its password when the broker is unreachable', async () => {
+    const redis = await startRedis();
+    try {
+      const res = await bootGatewayExpectingFailure({
+        MQTT_URL: 'mqtt://ingest-gateway:mqtt-Secret-42@127.0.0.1:1',
+        REDIS_URL: redis.url,
+        SPOOL_DIR: mkdtempSync(join(tmpdir(), 'gw-spool-')),
+      });
+      expect(res.code).toBe(1);
+      expect(res.output).toContain('MQTT broker at mqtt://ingest-gateway:***@127.0.0.1:1');
+      expect(res.output).not.toContain('mqtt-Secret-42');
+    } finally {
+      await redis.stop();
+    }
   });
 });

@@ -6,3 +6,6 @@ export * from './lib/storage/ingest-storage.module';
 export * from './lib/storage/message-storage';
 export * from './lib/pipeline/raw-message';
 export * from './lib/ops/ingest-metrics';
+export * from './lib/replay/dlq-replay.module';
+export * from './lib/replay/replay.command';
+export type { ReplayReport } from './lib/replay/replay-report';

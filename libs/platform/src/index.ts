@@ -5,3 +5,4 @@ export * from './lib/redis/redis-clients.module';
 export * from './lib/redis/redis-health';
 export * from './lib/redis/redis-preflight';
 export * from './lib/nest/nest-wiring';
+export * from './lib/redis/redis-health.controller';

@@ -1,15 +1,17 @@
 // Public API of @sousvide/testing: container harness for integration tests (type:testing only).
 export { IMAGE_DEFAULTS, resolveImage } from './lib/images';
 export type { ImageVar } from './lib/images';
+export type { StartedService } from './lib/service';
 export { startRedis } from './lib/redis';
 export type { RedisOptions, RedisService } from './lib/redis';
 export { startMosquitto } from './lib/mosquitto';
 export type { BrokerOutage, MosquittoOptions, MqttService } from './lib/mosquitto';
+export type { MosquittoConfig } from './lib/mosquitto-config';
 export { startVictoriaMetrics } from './lib/victoria-metrics';
 export type { VictoriaMetricsService } from './lib/victoria-metrics';
 export { countMessages } from './lib/count-messages';
 export type { MessageCounter } from './lib/count-messages';
-export { freePort } from './lib/free-port';
+export { freePort, freePorts } from './lib/free-port';
 export { pollUntil, waitFor } from './lib/wait-for';
 export type { PollOptions } from './lib/wait-for';
 export { readStoredPoints, storeCaughtUp, waitForStoredPoints } from './lib/store-points';

@@ -4,12 +4,13 @@ import { TerminusModule } from '@nestjs/terminus';
 import { QUEUE_NAMES } from '@sousvide/loadtest-contracts';
 import {
   bullConnection,
+  HEALTH_REDIS,
   loggerModule,
   RedisClientFactory,
   RedisClientsModule,
+  RedisHealthController,
 } from '@sousvide/platform';
 import { AGENT_ENV, type AgentEnv, loadAgentEnv } from './config/env.schema';
-import { HealthController } from './health.controller';
 import { PartitionProcessor } from './worker/partition.processor';
 import { AGENT_REDIS } from './worker/worker.constants';
 
@@ -26,7 +27,7 @@ export class AppModule {
         BullModule.registerQueue({ name: QUEUE_NAMES.partitions }),
         TerminusModule,
       ],
-      controllers: [HealthController],
+      controllers: [RedisHealthController],
       providers: [
         { provide: AGENT_ENV, useValue: env },
         {
@@ -34,6 +35,7 @@ export class AppModule {
           inject: [RedisClientFactory],
           useFactory: (clients: RedisClientFactory) => clients.create('command', env.REDIS_URL),
         },
+        { provide: HEALTH_REDIS, useExisting: AGENT_REDIS },
         PartitionProcessor,
       ],
     };

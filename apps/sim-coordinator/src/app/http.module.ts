@@ -1,8 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import type { CoordinatorEnv } from './config/env.schema';
+import { HEALTH_REDIS, RedisHealthController } from '@sousvide/platform';
+import { COORDINATOR_REDIS, type CoordinatorEnv } from './config/env.schema';
 import { CoordinatorCoreModule } from './coordinator-core.module';
-import { HealthController } from './http/health.controller';
 import { RunRegistry } from './http/run.registry';
 import { RunsController } from './http/runs.controller';
 
@@ -13,8 +13,8 @@ export class HttpModule {
     return {
       module: HttpModule,
       imports: [CoordinatorCoreModule.register(env, 'info'), TerminusModule],
-      controllers: [RunsController, HealthController],
-      providers: [RunRegistry],
+      controllers: [RunsController, RedisHealthController],
+      providers: [RunRegistry, { provide: HEALTH_REDIS, useExisting: COORDINATOR_REDIS }],
     };
   }
 }

@@ -39,7 +39,7 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
       provide: PendingRunCounters,
       inject: [RunCounters, RedisCircuit],
       useFactory: (counters: RunCounters, circuit: RedisCircuit) =>
-        new PendingRunCounters(counters, warn, circuit),
+        new PendingRunCounters(counters, warn, circuit, `${settings.gatewayId}-${Date.now()}`),
     },
     {
       provide: DlqProducer,

@@ -1,3 +1,5 @@
+import { addCounts, zeroCounts, type Counts } from '@sousvide/shared-util';
+
 /**
  * Failure signatures, counted by class. The runbook's JVM signatures translated to Node:
  * "Too many open files" -> emfile, "Cannot assign requested address" -> eaddrnotavail.
@@ -17,17 +19,14 @@ export const FAILURE_CLASSES = [
 ] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
-export type FailureCounts = Record<FailureClass, number>;
+export type FailureCounts = Counts<FailureClass>;
 
 export function emptyFailureCounts(): FailureCounts {
-  return Object.fromEntries(FAILURE_CLASSES.map((c) => [c, 0])) as FailureCounts;
+  return zeroCounts(FAILURE_CLASSES);
 }
 
 export function addFailureCounts(into: FailureCounts, from: Partial<FailureCounts>): FailureCounts {
-  for (const c of FAILURE_CLASSES) {
-    into[c] += from[c] ?? 0;
-  }
-  return into;
+  return addCounts(FAILURE_CLASSES, into, from);
 }
 
 export function totalFailures(counts: Partial<FailureCounts>): number {

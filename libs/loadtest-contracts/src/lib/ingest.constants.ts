@@ -1,11 +1,12 @@
 /** Redis keys and names the ingest side shares with the coordinator and the replayer. */
+import { zeroCounts, type Counts } from '@sousvide/shared-util';
 
 /**
  * The business counters of docs/architecture.md section 3, exactly as the runbook names them,
- * then the reliability counters of section 7: `duplicate_total` (copies of an already stored or in-flight
- * message, not in `recv_total`), `spooled_total` (failed messages the DLQ refused, kept in a
- * gateway's local spool instead of `dlq_total`), `spool_drained_total` (moved from a spool into the
- * DLQ) and `replayed_total` (DLQ entries the replayer stored).
+ * then the reliability counters (section 7): `duplicate_total` (copies of an already stored or
+ * in-flight message, not in `recv_total`), `spooled_total` (failed messages the DLQ refused,
+ * kept in a gateway's local spool instead of `dlq_total`), `spool_drained_total` (moved from a
+ * spool into the DLQ) and `replayed_total` (DLQ entries the replayer stored).
  */
 export const BUSINESS_COUNTERS = [
   'recv_total',
@@ -25,10 +26,10 @@ export const BUSINESS_COUNTERS = [
   'replayed_total',
 ] as const;
 export type BusinessCounter = (typeof BUSINESS_COUNTERS)[number];
-export type BusinessCounts = Record<BusinessCounter, number>;
+export type BusinessCounts = Counts<BusinessCounter>;
 
 export function emptyBusinessCounts(): BusinessCounts {
-  return Object.fromEntries(BUSINESS_COUNTERS.map((c) => [c, 0])) as BusinessCounts;
+  return zeroCounts(BUSINESS_COUNTERS);
 }
 
 /** Run id used for telemetry that carries none (real devices). */
@@ -49,10 +50,13 @@ export type DlqKind = (typeof DLQ_KINDS)[number];
 /** Job name on the `ingest-dlq` queue. */
 export const DLQ_JOB_NAMES = { failedMessage: 'failed-message' } as const;
 
-/** One failed message in the DLQ; the job id is `key`. */
+/** One failed message in the DLQ; its job id is {@link dlqJobId}(kind, key). */
 export interface DlqEntry {
   kind: DlqKind;
-  /** Idempotency key: `deviceId:seq` (or `deviceId:ts:<ts>`, or `raw:<sha256>` for unparsable). */
+  /**
+   * Message identity: `deviceId:seq:ts` (`deviceId:-:ts` without a seq; ADR 0005), or
+   * `raw:<sha256 prefix>` for an unparsable payload.
+   */
   key: string;
   topic: string;
   /** Original payload, base64 (it may not be UTF-8). */

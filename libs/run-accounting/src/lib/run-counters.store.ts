@@ -138,8 +138,9 @@ export class RunCounters {
 }
 
 /**
- * HINCRBY only takes integers; Redis would reject a fraction at EXEC time, after the other
- * commands of the MULTI had already applied, so reject it before anything is sent.
+ * HINCRBY only takes integers; Redis would reject a fraction inside APPLY_DELTA_LUA, after the
+ * script's earlier commands (and the delta id's marker) had applied: a script is not rolled back.
+ * So reject it before anything is sent.
  */
 function requireInt(what: string, n: number): number {
   if (!Number.isSafeInteger(n)) {

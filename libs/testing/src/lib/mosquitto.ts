@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { connectAsync } from 'mqtt';
 import {
   GenericContainer,
@@ -5,8 +7,9 @@ import {
   StartedTestContainer,
   Wait,
 } from 'testcontainers';
-import { freePort } from './free-port';
-import { ensureImage, resolveImage, startingImage } from './images';
+import { freePorts } from './free-port';
+import { anonymousConfigText, CONFIG_PATH, MosquittoConfig } from './mosquitto-config';
+import { startService } from './service';
 
 export interface MqttService {
   /** mqtt://host:port */
@@ -15,6 +18,8 @@ export interface MqttService {
   port: number;
   /** The container's id, for tools that act on it by name (docker CLI, the chaos runner). */
   containerId: string;
+  /** The host port of a container port published by `config.ports` (or 1883). */
+  mappedPort(containerPort: number): number;
   stop(): Promise<void>;
   /**
    * Stops the broker (SIGTERM: a persistent broker saves its sessions), keeps it down for
@@ -34,59 +39,73 @@ export interface MosquittoOptions {
   /**
    * Keep sessions, subscriptions and queued QoS 1/2 messages across a restart (saved on SIGTERM
    * into the container's /tmp, which a restart keeps). Off by default, like the stack's broker.
+   * Applies to the harness's own configuration only.
    */
   persistence?: boolean;
+  /** Run this configuration (and its files) instead of the harness's anonymous one. */
+  config?: MosquittoConfig;
 }
-
-// Written into the container so the official image (which only listens on localhost without a
-// config) and our Debian image behave the same: anonymous listener on 0.0.0.0:1883, no caps.
-const CONFIG_PATH = '/sousvide-mosquitto.conf';
-const configText = (persistence: boolean): string =>
-  [
-    'listener 1883 0.0.0.0',
-    'allow_anonymous true',
-    'max_connections -1',
-    'max_queued_messages 100000',
-    'max_inflight_messages 0',
-    ...(persistence ? ['persistence true', 'persistence_location /tmp/'] : ['persistence false']),
-    'log_dest stdout',
-    '',
-  ].join('\n');
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
 
 /** Starts a throwaway Mosquitto 2 broker from MOSQUITTO_IMAGE (default eclipse-mosquitto:2). */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<MqttService> {
-  const CONFIG = configText(options.persistence ?? false);
-  const image = resolveImage('MOSQUITTO_IMAGE');
-  await ensureImage('MOSQUITTO_IMAGE', image);
+  const config = options.config;
   // Fixed host port: a random one may change on restart(), which would break clients' URL.
-  const hostPort = await freePort();
-  const container = await startingImage(image, () =>
-    new GenericContainer(image)
-      .withExposedPorts({ container: 1883, host: hostPort })
-      .withCopyContentToContainer([{ content: CONFIG, target: CONFIG_PATH, mode: 0o644 }])
-      // Both images have mosquitto on PATH; the official entrypoint just execs the command.
-      .withCommand(['mosquitto', '-c', CONFIG_PATH])
-      // Load tests open thousands of connections; the default soft limit (1024) is too low.
-      .withUlimits({ nofile: { soft: 20000, hard: 20000 } })
-      .withWaitStrategy(Wait.forListeningPorts())
-      .withStartupTimeout(60_000)
-      .start(),
+  const ports = [1883, ...(config?.ports ?? [])];
+  const hostPorts = await freePorts(ports.length);
+  const { container, url, host, port, stop } = await startService(
+    'MOSQUITTO_IMAGE',
+    'mqtt',
+    1883,
+    (image) =>
+      withConfig(new GenericContainer(image), config, options.persistence ?? false)
+        .withExposedPorts(...ports.map((p, i) => ({ container: p, host: hostPorts[i] })))
+        // Both images have mosquitto on PATH; the official entrypoint just execs the command.
+        .withCommand(['mosquitto', '-c', CONFIG_PATH])
+        // Load tests open thousands of connections; the default soft limit (1024) is too low.
+        .withUlimits({ nofile: { soft: 20000, hard: 20000 } })
+        .withWaitStrategy(Wait.forListeningPorts()),
   );
-  const host = container.getHost();
-  const port = container.getMappedPort(1883);
   return {
-    url: `mqtt://${host}:${port}`,
+    url,
     host,
     port,
     containerId: container.getId(),
-    stop: async () => {
-      await container.stop();
-    },
-    restart: (o = {}) => restartContainer(container, `mqtt://${host}:${port}`, o.downMs ?? 0),
+    mappedPort: (containerPort) => container.getMappedPort(containerPort),
+    stop,
+    restart: (o = {}) => restartContainer(container, url, o.downMs ?? 0),
   };
+}
+
+function withConfig(
+  container: GenericContainer,
+  config: MosquittoConfig | undefined,
+  persistence: boolean,
+): GenericContainer {
+  if (!config) {
+    return container.withCopyContentToContainer([
+      { content: anonymousConfigText(persistence), target: CONFIG_PATH, mode: 0o644 },
+    ]);
+  }
+  const files = (config.copy ?? []).flatMap((c) => filesBelow(c.source, c.target));
+  return container.withCopyFilesToContainer([
+    { source: config.file, target: CONFIG_PATH, mode: 0o644 },
+    // Mosquitto reads its files after dropping root (certificates included, in 2.0.11), so a
+    // throwaway broker gets them readable by everyone; a deployment grants its group instead.
+    ...files.map((f) => ({ ...f, mode: 0o644 })),
+  ]);
+}
+
+/** A file, or every file below a directory, with its path in the container. */
+function filesBelow(source: string, target: string): { source: string; target: string }[] {
+  if (!statSync(source).isDirectory()) {
+    return [{ source, target }];
+  }
+  return readdirSync(source).flatMap((name) =>
+    filesBelow(join(source, name), posix.join(target, name)),
+  );
 }
 
 async function restartContainer(
@@ -113,6 +132,10 @@ async function restartContainer(
       await probe.endAsync();
       return { downAt, upAt: Date.now() };
     } catch (err) {
+      // A CONNACK refusal (an authenticated broker turning the anonymous probe away) is an answer.
+      if (typeof (err as { code?: unknown }).code === 'number') {
+        return { downAt, upAt: Date.now() };
+      }
       if (Date.now() > deadline) {
         throw new Error(`broker not back within ${READY_TIMEOUT_MS / 1000} s: ${String(err)}`);
       }

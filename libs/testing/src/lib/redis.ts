@@ -1,19 +1,9 @@
-import {
-  GenericContainer,
-  getContainerRuntimeClient,
-  StartedTestContainer,
-  Wait,
-} from 'testcontainers';
+import { GenericContainer, getContainerRuntimeClient, Wait } from 'testcontainers';
 import { freePort } from './free-port';
-import { ensureImage, resolveImage, startingImage } from './images';
+import { startService, type StartedService } from './service';
 
-export interface RedisService {
-  /** redis://host:port */
-  url: string;
-  host: string;
-  port: number;
-  container: StartedTestContainer;
-  stop(): Promise<void>;
+/** url: redis://host:port */
+export interface RedisService extends StartedService {
   /** Freezes the server (docker pause): connections stay open but nothing answers, like a stalled Redis. */
   pause(): Promise<void>;
   unpause(): Promise<void>;
@@ -29,29 +19,17 @@ export interface RedisOptions {
 
 /** Starts a throwaway Redis from REDIS_IMAGE (default redis:7). */
 export async function startRedis(options: RedisOptions = {}): Promise<RedisService> {
-  const image = resolveImage('REDIS_IMAGE');
-  await ensureImage('REDIS_IMAGE', image);
   const exposed = options.fixedHostPort ? { container: 6379, host: await freePort() } : 6379;
-  const container = await startingImage(image, () =>
+  const service = await startService('REDIS_IMAGE', 'redis', 6379, (image) =>
     new GenericContainer(image)
       .withExposedPorts(exposed)
-      .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
-      .withStartupTimeout(60_000)
-      .start(),
+      .withWaitStrategy(Wait.forLogMessage('Ready to accept connections')),
   );
-  const host = container.getHost();
-  const port = container.getMappedPort(6379);
   // StartedTestContainer has no pause(); go through the runtime's dockerode handle.
   const docker = async () =>
-    (await getContainerRuntimeClient()).container.getById(container.getId());
+    (await getContainerRuntimeClient()).container.getById(service.container.getId());
   return {
-    url: `redis://${host}:${port}`,
-    host,
-    port,
-    container,
-    stop: async () => {
-      await container.stop();
-    },
+    ...service,
     pause: async () => {
       await (await docker()).pause();
     },

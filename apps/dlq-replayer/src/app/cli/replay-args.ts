@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DLQ_KINDS, type DlqKind } from '@sousvide/loadtest-contracts';
+import type { ReplayOptions } from '@sousvide/ingest-pipeline';
+import { DLQ_KINDS } from '@sousvide/loadtest-contracts';
 import {
   choiceOption,
   numberOption,
@@ -9,19 +10,10 @@ import {
   validateOptions,
 } from '@sousvide/shared-util';
 
-/** What one `replay` invocation selects and how it runs. */
-export interface ReplayOptions {
-  kind?: DlqKind;
-  runId?: string;
-  limit?: number;
-  /** Entries per second; undefined means as fast as storage allows. */
-  rate?: number;
-  dryRun: boolean;
-  exportFile?: string;
-  json: boolean;
-}
+/** What one `replay` invocation asks for: the replay's options and how to print the report. */
+export type ReplayArgs = ReplayOptions & { json: boolean };
 
-export type ParsedCommand = { command: 'help' } | { command: 'replay'; options: ReplayOptions };
+export type ParsedCommand = { command: 'help' } | { command: 'replay'; options: ReplayArgs };
 
 const OPTIONS = {
   ...textOptions('kind', 'run-id', 'limit', 'rate', 'export'),

@@ -19,5 +19,3 @@ export type ReplayerEnv = z.infer<typeof replayerEnvSchema>;
 export function loadReplayerEnv(env: NodeJS.ProcessEnv = process.env): ReplayerEnv {
   return parseEnvConfig(replayerEnvSchema, env, 'dlq-replayer');
 }
-
-export const REPLAYER_DLQ_QUEUE = Symbol('REPLAYER_DLQ_QUEUE');

@@ -1,4 +1,5 @@
 import { MqttClient } from 'mqtt';
+import { redactUrl } from '@sousvide/security';
 import { GatewayConnection, GatewayConnectionOptions } from './gateway-connection';
 
 /** Every connection's options, with ids `<clientIdPrefix>-<index>`. */
@@ -41,7 +42,9 @@ export class TelemetrySubscriber {
         await connection.ready(FIRST_CONNECT_MS);
       } catch (err) {
         await this.close();
-        throw new Error(`MQTT broker at ${this.o.url} ${(err as Error).message}: check MQTT_URL`);
+        throw new Error(
+          `MQTT broker at ${redactUrl(this.o.url)} ${(err as Error).message}: check MQTT_URL`,
+        );
       }
     }
   }

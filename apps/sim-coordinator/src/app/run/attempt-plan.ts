@@ -7,6 +7,7 @@ import {
 } from '@sousvide/loadtest-contracts';
 import type { CoordinatorEnv } from '../config/env.schema';
 import { hostFacts } from './host-facts';
+import { redactUrl } from '@sousvide/security';
 
 /** The devices' timeouts and backoff, from the coordinator's environment into every part. */
 type DeviceTiming = Pick<
@@ -77,7 +78,7 @@ export function attemptRecord(
     startedAt: new Date().toISOString(),
     agents: localAgents ? 'local' : 'external',
     env: {
-      REDIS_URL: redact(env.REDIS_URL),
+      REDIS_URL: redactUrl(env.REDIS_URL),
       MQTT_URL: spec.brokerUrl,
       CONNECT_TIMEOUT_MS: env.CONNECT_TIMEOUT_MS,
       PUBLISH_TIMEOUT_MS: env.PUBLISH_TIMEOUT_MS,
@@ -87,8 +88,4 @@ export function attemptRecord(
     },
     host: hostFacts(),
   };
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }

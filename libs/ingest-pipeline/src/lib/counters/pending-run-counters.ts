@@ -3,7 +3,7 @@ import {
   emptyBusinessCounts,
   type BusinessCounts,
 } from '@sousvide/loadtest-contracts';
-import { LatencyHistogram } from '@sousvide/shared-util';
+import { addCounts, LatencyHistogram } from '@sousvide/shared-util';
 import type { RunCounters } from '@sousvide/run-accounting';
 import type { RedisCircuit } from '../circuit/redis-circuit';
 
@@ -42,7 +42,10 @@ export class PendingRunCounters implements RunCounterSink {
     private readonly log: (obj: Record<string, unknown>, msg: string) => void,
     /** While Redis is known down, flushes keep the deltas without trying. */
     private readonly redis?: Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>,
-    /** Prefix of delta ids: unique per process (gateway id + start time). */
+    /**
+     * Prefix of delta ids, unique per process: the wiring passes the gateway id and start time
+     * (pids repeat across containers, where every gateway may be pid 1); tests keep the default.
+     */
     private readonly idPrefix = `${process.pid}-${Date.now()}`,
   ) {}
 
@@ -52,9 +55,7 @@ export class PendingRunCounters implements RunCounterSink {
       p = { counts: emptyBusinessCounts(), latency: new LatencyHistogram() };
       this.pending.set(runId, p);
     }
-    for (const c of BUSINESS_COUNTERS) {
-      p.counts[c] += counts[c] ?? 0;
-    }
+    addCounts(BUSINESS_COUNTERS, p.counts, counts);
     if (latency) {
       p.latency.merge(latency);
     }

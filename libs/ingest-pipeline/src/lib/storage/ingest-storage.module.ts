@@ -10,6 +10,7 @@ import { IdempotencyStore } from '@sousvide/idempotency';
 import { HeartbeatStore, InfluxWriter, type StorageEnv } from '@sousvide/ingest-storage';
 import { RunCounters } from '@sousvide/run-accounting';
 import { RedisClientFactory, type RedisProfile } from '@sousvide/platform';
+import { redactUrl } from '@sousvide/security';
 import { INGEST_REDIS } from '../ingest.tokens';
 import { MessageStorage } from './message-storage';
 
@@ -102,7 +103,7 @@ export class IngestStorageModule implements OnApplicationBootstrap, OnApplicatio
   async onApplicationBootstrap(): Promise<void> {
     await this.clients.ready(this.redis, REDIS_BOOT_TIMEOUT_MS).catch((err: unknown) => {
       throw new Error(
-        `Redis at ${this.env.REDIS_URL} unreachable (${(err as Error).message}): check REDIS_URL`,
+        `Redis at ${redactUrl(this.env.REDIS_URL)} unreachable (${(err as Error).message}): check REDIS_URL`,
       );
     });
   }

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { REDIS_PROFILES } from './redis-profiles';
+import { redactUrl } from '@sousvide/security';
 
 /**
  * Fails within `timeoutMs` with a message naming the URL when Redis does not answer, instead of
@@ -23,7 +24,7 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
   } catch (err) {
     const e = lastError ?? (err as { code?: string; message: string });
     throw new Error(
-      `Redis at ${url.replace(/\/\/([^@/]*)@/, '//***@')} is unreachable (${e.code ?? e.message}): start it with tools/stack/up.sh or set REDIS_URL`,
+      `Redis at ${redactUrl(url)} is unreachable (${e.code ?? e.message}): start it with tools/stack/up.sh or set REDIS_URL`,
     );
   } finally {
     clearTimeout(timer);

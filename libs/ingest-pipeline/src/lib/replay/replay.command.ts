@@ -1,11 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import type { ReplayOptions } from '../cli/replay-args';
+import type { DlqKind } from '@sousvide/loadtest-contracts';
+import { TokenBucket } from '@sousvide/shared-util';
 import { DlqSelector } from './dlq-selector';
 import { EntryExporter } from './entry-exporter';
 import { ReplayBatch } from './replay-batch';
 import { REPLAY_BATCH_SIZE } from './replay.constants';
 import { ReplayReport } from './replay-report';
-import { TokenBucket } from './token-bucket';
+
+/** What one replay selects and how it runs. */
+export interface ReplayOptions {
+  kind?: DlqKind;
+  runId?: string;
+  limit?: number;
+  /** Entries per second; undefined means as fast as storage allows. */
+  rate?: number;
+  dryRun: boolean;
+  exportFile?: string;
+}
 
 /** Lets main ask a running replay to stop after its in-flight batch (Ctrl-C). */
 export interface StopSignal {

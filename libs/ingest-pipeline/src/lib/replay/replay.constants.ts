@@ -1,5 +1,8 @@
 /** Sizes of the replayer (its claim key is INGEST_KEYS.replayClaim). */
 
+/** The `ingest-dlq` queue the replay reads and removes entries from. */
+export const REPLAYER_DLQ_QUEUE = Symbol('REPLAYER_DLQ_QUEUE');
+
 /** Long enough for a batch's slowest path (Influx retry budget plus removal), short if we crash. */
 export const REPLAY_CLAIM_TTL_MS = 60_000;
 

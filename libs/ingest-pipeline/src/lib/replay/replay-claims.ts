@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { INGEST_REDIS } from '@sousvide/ingest-pipeline';
+import { INGEST_REDIS } from '../ingest.tokens';
 import { INGEST_KEYS } from '@sousvide/loadtest-contracts';
 import { REPLAY_CLAIM_TTL_MS } from './replay.constants';
 

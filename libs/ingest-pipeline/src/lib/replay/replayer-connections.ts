@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { REPLAYER_DLQ_QUEUE } from '../config/env.schema';
+import { REPLAYER_DLQ_QUEUE } from './replay.constants';
 
 /**
  * Closes the DLQ queue when main closes the context. This module's hooks run before those of the

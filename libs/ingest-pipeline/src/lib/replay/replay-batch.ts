@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job, type Queue } from 'bullmq';
 import { IdempotencyStore } from '@sousvide/idempotency';
-import { MessageStorage, type StorageOutcome } from '@sousvide/ingest-pipeline';
+import { MessageStorage, type StorageOutcome } from '../storage/message-storage';
 import { RunCounters } from '@sousvide/run-accounting';
 import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
 import { decodeTelemetry, TelemetryParseError, type TelemetryV1 } from '@sousvide/telemetry-schema';
-import { REPLAYER_DLQ_QUEUE } from '../config/env.schema';
+import { REPLAYER_DLQ_QUEUE } from './replay.constants';
 import { readDlqEntry, type StoredDlqEntry } from './dlq-entry.util';
 import type { EntryExporter } from './entry-exporter';
 import { ReplayClaims } from './replay-claims';

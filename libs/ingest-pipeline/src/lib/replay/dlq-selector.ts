@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { DlqKind } from '@sousvide/loadtest-contracts';
-import { REPLAYER_DLQ_QUEUE } from '../config/env.schema';
+import { REPLAYER_DLQ_QUEUE } from './replay.constants';
 import { kindOf, runIdOf } from './dlq-entry.util';
 import { DLQ_PENDING_STATES, REPLAY_PAGE_SIZE } from './replay.constants';
 

@@ -1,0 +1,83 @@
+import { UsageError } from '@sousvide/shared-util';
+import { parseProvisionArgs } from './provision-args';
+
+const usageError = (argv: string[]): string => {
+  try {
+    parseProvisionArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      return err.message;
+    }
+    throw err;
+  }
+  throw new Error('expected a usage error');
+};
+
+describe('parseProvisionArgs', () => {
+  it('defaults everything but --devices, with secret files inside --out', () => {
+    expect(parseProvisionArgs(['--devices', '10000', '--out', '/s'])).toEqual({
+      command: 'run',
+      options: {
+        devices: 10000,
+        out: '/s',
+        format: 'dynsec',
+        prefix: 'sv-',
+        gatewayUser: 'ingest-gateway',
+        fleetSecretFile: '/s/fleet-secret',
+        gatewayPasswordFile: '/s/gateway-password',
+        rotate: false,
+        iterations: 101,
+        json: false,
+      },
+    });
+  });
+
+  it('takes every option', () => {
+    const parsed = parseProvisionArgs([
+      '--devices=5',
+      '--format=passwd',
+      '--prefix=dev-',
+      '--gateway-user=gw',
+      '--fleet-secret-file=/run/secrets/fleet',
+      '--gateway-password-file=/run/secrets/gw',
+      '--rotate',
+      '--iterations=1000',
+      '--json',
+    ]);
+    expect(parsed).toMatchObject({
+      options: {
+        devices: 5,
+        format: 'passwd',
+        prefix: 'dev-',
+        gatewayUser: 'gw',
+        fleetSecretFile: '/run/secrets/fleet',
+        gatewayPasswordFile: '/run/secrets/gw',
+        rotate: true,
+        iterations: 1000,
+        json: true,
+      },
+    });
+  });
+
+  it('names what is wrong', () => {
+    expect(usageError([])).toBe('--devices is required');
+    expect(usageError(['--devices', '0'])).toBe('--devices must be >= 1');
+    expect(usageError(['--devices', '1e3'])).toBe('--devices must be a whole number');
+    expect(usageError(['--devices', '2000000'])).toBe('--devices must be <= 1000000');
+    expect(usageError(['--devices', '1', '--format', 'acl'])).toBe(
+      '--format must be dynsec or passwd',
+    );
+    expect(usageError(['--devices', '1', '--prefix', 'a/+'])).toBe(
+      '--prefix may hold letters, digits, . _ -',
+    );
+    expect(usageError(['--devices', '1', '--gateway-user', 'sv-000001'])).toBe(
+      '--gateway-user must not look like a device id (<prefix><digits>)',
+    );
+    expect(usageError(['--devices', '1', '--bogus'])).toContain("Unknown option '--bogus'");
+    expect(usageError(['--devices', '1', 'extra'])).toBe("unexpected argument 'extra'");
+  });
+
+  it('answers --help without other options', () => {
+    expect(parseProvisionArgs(['-h'])).toEqual({ command: 'help' });
+  });
+});

@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { BROKER_AUTH_FORMATS, FleetProvisionOptions } from '@sousvide/security';
+import { readCommandLine, UsageError, validateOptions } from '@sousvide/shared-util';
+
+/** One provisioning run, validated. */
+export interface ProvisionOptions extends FleetProvisionOptions {
+  json: boolean;
+}
+
+export type ParsedProvision = { command: 'help' } | { command: 'run'; options: ProvisionOptions };
+
+export const PROVISION_USAGE = `Usage: provisioner --devices N [options]
+
+Writes the broker identities for devices <prefix>000000 .. and one gateway identity, and what
+the simulator and the gateway need to authenticate, without storing any device password:
+each device's password is derived from the fleet secret (docs/adr/0014).
+
+Options:
+  --devices N                  devices to provision, 1..1000000                  (required)
+  --out DIR                    output directory                          [.secrets/broker]
+  --format dynsec|passwd       dynsec: Mosquitto's dynamic security plugin, one role per device
+                               (refuses foreign subscriptions incl. $share, binds client ids);
+                               passwd: a $7$ password file with acl_file patterns (cannot refuse
+                               a device's $share subscription, see docs/security.md) [dynsec]
+  --prefix P                   device id prefix: letters, digits, . _ -          [sv-]
+  --gateway-user NAME          the ingest gateway's username                [ingest-gateway]
+  --fleet-secret-file F        fleet secret (agents); made when missing  [<out>/fleet-secret]
+  --gateway-password-file F    gateway password; made when missing  [<out>/gateway-password]
+  --rotate                     replace both secrets by new random ones
+  --iterations N               PBKDF2-SHA512 rounds, 1..100000                   [101]
+  --json                       print the manifest and timings as JSON
+  -h, --help                   this text
+
+Writes <out>/fleet.json (no secrets), the two secret files (0600) and <out>/mosquitto/, the
+directory the broker mounts at /mosquitto/auth (docker/mosquitto/secure.conf).
+Exit codes: 0 written, 1 failed (e.g. unreadable secret file), 2 bad arguments.
+`;
+
+const OPTIONS = {
+  devices: { type: 'string' },
+  out: { type: 'string' },
+  format: { type: 'string' },
+  prefix: { type: 'string' },
+  'gateway-user': { type: 'string' },
+  'fleet-secret-file': { type: 'string' },
+  'gateway-password-file': { type: 'string' },
+  rotate: { type: 'boolean' },
+  iterations: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const wholeNumber = (flag: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${flag} must be a whole number`)
+    .transform(Number)
+    .pipe(z.number().min(min, `${flag} must be >= ${min}`).max(max, `${flag} must be <= ${max}`));
+
+// A name that becomes an MQTT topic level and a dynsec/password-file username: no wildcards,
+// separators or blanks (Mosquitto denies ACL patterns to names with + or #).
+const NAME = /^[A-Za-z0-9._-]+$/;
+
+const schema = z
+  .object({
+    devices: wholeNumber('--devices', 1, 1_000_000),
+    out: z.string().min(1).default('.secrets/broker'),
+    format: z.enum(BROKER_AUTH_FORMATS, '--format must be dynsec or passwd').default('dynsec'),
+    prefix: z.string().regex(NAME, '--prefix may hold letters, digits, . _ -').default('sv-'),
+    gatewayUser: z
+      .string()
+      .regex(NAME, '--gateway-user may hold letters, digits, . _ -')
+      .default('ingest-gateway'),
+    fleetSecretFile: z.string().min(1).optional(),
+    gatewayPasswordFile: z.string().min(1).optional(),
+    rotate: z.boolean().default(false),
+    iterations: wholeNumber('--iterations', 1, 100_000).default(101),
+    json: z.boolean().default(false),
+  })
+  .refine(
+    (o) =>
+      !(o.gatewayUser.startsWith(o.prefix) && /^\d+$/.test(o.gatewayUser.slice(o.prefix.length))),
+    {
+      message: '--gateway-user must not look like a device id (<prefix><digits>)',
+    },
+  );
+
+/** Reads the command line; a {@link UsageError} (exit 2, nothing written) names what is wrong. */
+export function parseProvisionArgs(argv: readonly string[]): ParsedProvision {
+  const { values, positionals } = readCommandLine(argv, OPTIONS);
+  if (values.help) {
+    return { command: 'help' };
+  }
+  if (positionals.length > 0) {
+    throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  }
+  if (values.devices === undefined) {
+    throw new UsageError('--devices is required');
+  }
+  const o = validateOptions(schema, {
+    devices: values.devices,
+    out: values.out,
+    format: values.format,
+    prefix: values.prefix,
+    gatewayUser: values['gateway-user'],
+    fleetSecretFile: values['fleet-secret-file'],
+    gatewayPasswordFile: values['gateway-password-file'],
+    rotate: values.rotate,
+    iterations: values.iterations,
+    json: values.json,
+  });
+  return {
+    command: 'run',
+    options: {
+      ...o,
+      fleetSecretFile: o.fleetSecretFile ?? join(o.out, 'fleet-secret'),
+      gatewayPasswordFile: o.gatewayPasswordFile ?? join(o.out, 'gateway-password'),
+    },
+  };
+}

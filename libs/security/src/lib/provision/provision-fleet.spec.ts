@@ -1,0 +1,110 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { devicePassword } from '../fleet/device-credentials';
+import { fleetManifestSchema } from '../fleet/fleet-manifest';
+import { parsePasswordFileLine, verifyMosquittoPassword } from '../mosquitto/mosquitto-password';
+import { FleetProvisionOptions, provisionFleet } from './provision-fleet';
+
+const provision = (o: Partial<FleetProvisionOptions> & { devices: number; out: string }) =>
+  provisionFleet({
+    format: 'dynsec',
+    prefix: 'sv-',
+    gatewayUser: 'ingest-gateway',
+    fleetSecretFile: join(o.out, 'fleet-secret'),
+    gatewayPasswordFile: join(o.out, 'gateway-password'),
+    rotate: false,
+    iterations: 101,
+    ...o,
+  });
+const mode = (file: string): number => statSync(file).mode & 0o777;
+
+describe('provision (real files in a temporary directory)', () => {
+  let out: string;
+
+  beforeEach(() => {
+    out = mkdtempSync(join(tmpdir(), 'provision-'));
+  });
+  afterEach(() => rmSync(out, { recursive: true, force: true }));
+
+  it('writes dynsec identities whose hashes match the passwords derived from the fleet secret', async () => {
+    const r = await provision({ devices: 3, out });
+    const secret = readFileSync(join(out, 'fleet-secret'), 'utf8').trim();
+    const gatewayPassword = readFileSync(join(out, 'gateway-password'), 'utf8').trim();
+    expect(mode(join(out, 'fleet-secret'))).toBe(0o600);
+    expect(mode(join(out, 'gateway-password'))).toBe(0o600);
+    const config = JSON.parse(readFileSync(r.identitiesFile, 'utf8'));
+    const stored = (username: string) => {
+      const c = config.clients.find((x: { username: string }) => x.username === username);
+      return {
+        iterations: c.iterations,
+        salt: Buffer.from(c.salt, 'base64'),
+        hash: Buffer.from(c.password, 'base64'),
+      };
+    };
+    expect(config.clients.map((c: { username: string }) => c.username)).toEqual([
+      'ingest-gateway',
+      'sv-000000',
+      'sv-000001',
+      'sv-000002',
+    ]);
+    expect(verifyMosquittoPassword(stored('sv-000001'), devicePassword(secret, 'sv-000001'))).toBe(
+      true,
+    );
+    expect(verifyMosquittoPassword(stored('sv-000001'), devicePassword(secret, 'sv-000002'))).toBe(
+      false,
+    );
+    expect(verifyMosquittoPassword(stored('ingest-gateway'), gatewayPassword)).toBe(true);
+    expect(readFileSync(join(out, 'mosquitto', 'auth.conf'), 'utf8')).toContain(
+      'plugin_opt_config_file /mosquitto/auth/dynamic-security.json',
+    );
+  });
+
+  it('writes a manifest that holds no secret', async () => {
+    const r = await provision({ devices: 2, out });
+    const text = readFileSync(r.manifestFile, 'utf8');
+    expect(fleetManifestSchema.parse(JSON.parse(text))).toEqual(r.manifest);
+    for (const s of r.secrets) {
+      expect(text).not.toContain(s.value);
+    }
+    expect(text).not.toContain(devicePassword(r.secrets[0].value, 'sv-000000'));
+  });
+
+  it('keeps existing secrets, so provisioning again keeps every device password; --rotate replaces them', async () => {
+    const first = await provision({ devices: 2, out });
+    const again = await provision({ devices: 4, out });
+    expect(again.secrets.map((s) => s.created)).toEqual([false, false]);
+    expect(again.manifest.fleetSecretFingerprint).toBe(first.manifest.fleetSecretFingerprint);
+    const rotated = await provision({ devices: 4, out, rotate: true });
+    expect(rotated.secrets.map((s) => s.created)).toEqual([true, true]);
+    expect(rotated.manifest.fleetSecretFingerprint).not.toBe(first.manifest.fleetSecretFingerprint);
+  });
+
+  it('refuses a given fleet secret that is too short, writing no identities', async () => {
+    const file = join(out, 'weak');
+    writeFileSync(file, 'short\n');
+    await expect(provision({ devices: 1, out, fleetSecretFile: file })).rejects.toThrow(
+      `the fleet secret in ${file} is shorter than 32 characters`,
+    );
+    expect(() => statSync(join(out, 'fleet.json'))).toThrow();
+  });
+
+  it('writes a $7$ password file and the acl patterns for --format passwd, removing dynsec files', async () => {
+    await provision({ devices: 2, out });
+    const r = await provision({ devices: 2, out, format: 'passwd' });
+    const secret = r.secrets[0].value;
+    const lines = readFileSync(r.identitiesFile, 'utf8').trim().split('\n');
+    expect(lines.map((l) => parsePasswordFileLine(l).username)).toEqual([
+      'ingest-gateway',
+      'sv-000000',
+      'sv-000001',
+    ]);
+    const device = parsePasswordFileLine(lines[2]);
+    expect(verifyMosquittoPassword(device.hash, devicePassword(secret, 'sv-000001'))).toBe(true);
+    expect(readFileSync(join(out, 'mosquitto', 'acl'), 'utf8')).toContain(
+      'pattern write sousvide/%u/telemetry',
+    );
+    expect(() => statSync(join(out, 'mosquitto', 'dynamic-security.json'))).toThrow();
+    expect(r.manifest.devices.clientIdBound).toBe(false);
+  });
+});

@@ -1,0 +1,19 @@
+/** A record of named counters, every name present; what counter families here are made of. */
+export type Counts<K extends string> = Record<K, number>;
+
+/** Every counter of `names` at 0. */
+export function zeroCounts<K extends string>(names: readonly K[]): Counts<K> {
+  return Object.fromEntries(names.map((name) => [name, 0])) as Counts<K>;
+}
+
+/** Adds `from` into `into`, counter by counter (a missing one adds 0); returns `into`. */
+export function addCounts<K extends string>(
+  names: readonly K[],
+  into: Counts<K>,
+  from: Partial<Counts<K>>,
+): Counts<K> {
+  for (const name of names) {
+    into[name] += from[name] ?? 0;
+  }
+  return into;
+}
