@@ -29,6 +29,7 @@ import { PreflightRefusedError } from '../preflight/preflight-refused.error';
 import { PreflightReport } from '../preflight/preflight.types';
 import { CpuBudget } from '../cpu-budget/cpu-budget';
 import { CpuBudgetSampler } from '../cpu-budget/cpu-sampler';
+import { attemptVerdict } from './attempt-verdict';
 
 export interface RunOptions {
   /** Start one local agent process per partition (CLI default) or rely on running agents. */
@@ -46,7 +47,10 @@ export interface AttemptOutcome {
   partitions: number;
   connectParallelism: number;
   status: 'passed' | 'failed';
+  /** The generator's reasons, then each missed SLO. */
   reasons: string[];
+  /** Whether the retry policy applies (generator-side failures only; see attemptVerdict). */
+  retry: boolean;
   summary: ConnectionSummary;
   business?: BusinessSummary;
   /** Each component's CPU over the publish window (cpu-budget.json). */
@@ -111,7 +115,7 @@ export class RunService {
       }
       attempts.push(outcome);
       options.onAttempt?.(outcome);
-      if (outcome.status === 'passed' || options.signal.aborted) {
+      if (!outcome.retry || options.signal.aborted) {
         break;
       }
       shape = nextAttemptShape(shape, { ...spec, totalConnections: spec.totalConnections });
@@ -238,17 +242,20 @@ export class RunService {
         'REQUIRE_BUSINESS_SUMMARY=1 but no business-summary.json was produced for this attempt (no gateway counted this run)',
       );
     }
-    const status = reasons.length === 0 ? 'passed' : 'failed';
-    await this.artifacts.writeJson(dir, 'connection-summary.json', {
+    // connection-summary.json keeps the generator's verdict; run.json, the exit code and the
+    // table carry the attempt's, which the SLOs in business-summary.json are part of.
+    const generatorSummary = {
       ...summary,
-      status,
+      status: reasons.length === 0 ? ('passed' as const) : ('failed' as const),
       failure_reasons: reasons,
-    });
+    };
+    await this.artifacts.writeJson(dir, 'connection-summary.json', generatorSummary);
+    const verdict = attemptVerdict(reasons, business, summary.generator_saturated);
     await this.artifacts.writeJson(dir, 'run.json', {
       ...runJson,
       endedAt: new Date().toISOString(),
-      status,
-      reasons,
+      status: verdict.status,
+      reasons: verdict.reasons,
       acceptQueue,
     });
     return {
@@ -256,9 +263,8 @@ export class RunService {
       dir,
       partitions: shape.partitions,
       connectParallelism: shape.connectParallelism,
-      status,
-      reasons,
-      summary: { ...summary, status, failure_reasons: reasons },
+      ...verdict,
+      summary: generatorSummary,
       ...(business ? { business } : {}),
       ...(cpuBudget ? { cpuBudget } : {}),
       acceptQueue,
