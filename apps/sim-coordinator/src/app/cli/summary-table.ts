@@ -2,6 +2,7 @@ import { LatencyStats } from '@sousvide/shared-util';
 import { AttemptProgress } from '../run/attempt-supervisor';
 import { RunOutcome } from '../run/run.service';
 import { acceptQueueNote } from '../run/accept-drops';
+import { crowdedOutNote } from '../cpu-budget/cpu-budget';
 
 const lat = (s: LatencyStats): string => `${s.p50} / ${s.p95} / ${s.p99} / ${s.max} ms`;
 
@@ -92,6 +93,10 @@ export function summaryTable(outcome: RunOutcome): string {
           ' | ',
         ) + ` (machine busy ${c.machineBusyPercent}% of ${c.cores * 100}%)`,
       ]);
+      const crowded = crowdedOutNote(c);
+      if (crowded) {
+        rows.push(['  NOTE', crowded]);
+      }
     }
     rows.push(['  artifacts', a.dir]);
   }

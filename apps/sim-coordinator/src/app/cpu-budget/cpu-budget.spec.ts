@@ -1,4 +1,4 @@
-import { cpuBudget, CpuSample } from './cpu-budget';
+import { cpuBudget, CpuSample, crowdedOutNote } from './cpu-budget';
 import { CpuBudgetConfigError, parseCpuComponents } from './cpu-components';
 
 describe('CPU budget', () => {
@@ -25,6 +25,20 @@ describe('CPU budget', () => {
       { at: 3000, cpuMs: { machine: 3000, agents: 1050 } },
     ];
     expect(cpuBudget(samples, ['agents'], 1000, 3000, 2).components[0].cpuPercent).toBe(50);
+  });
+
+  it('notes a window where the machine was saturated mostly by work outside the components', () => {
+    const at = (machine: number, agents: number): CpuSample[] => [
+      { at: 0, cpuMs: { machine: 0, agents: 0 } },
+      { at: 1000, cpuMs: { machine, agents } },
+    ];
+    const crowded = cpuBudget(at(2000, 260), ['agents'], 0, 1000, 2);
+    expect(crowdedOutNote(crowded)).toBe(
+      "the machine was saturated (busy 200% of 200%) and 174% went to work outside this run's components: latency figures measure the machine, not the stack",
+    );
+    // Saturated by the run itself, or busy elsewhere with cores to spare: no note.
+    expect(crowdedOutNote(cpuBudget(at(1900, 1600), ['agents'], 0, 1000, 2))).toBeUndefined();
+    expect(crowdedOutNote(cpuBudget(at(1200, 100), ['agents'], 0, 1000, 2))).toBeUndefined();
   });
 
   it('parses CPU_BUDGET entries and names a bad one', () => {

@@ -74,3 +74,19 @@ export function cpuBudget(
     unavailable,
   };
 }
+
+/**
+ * A note when the machine was saturated and much of it went to work outside the run's components
+ * (other people's jobs on a shared host): then latencies measure the machine, not the stack. The
+ * thresholds: busy >= 90 % of all cores, and "other" >= a quarter of all cores.
+ */
+export function crowdedOutNote(b: CpuBudget): string | undefined {
+  const capacity = b.cores * 100;
+  if (b.machineBusyPercent < 0.9 * capacity || b.otherPercent < 0.25 * capacity) {
+    return undefined;
+  }
+  return (
+    `the machine was saturated (busy ${b.machineBusyPercent}% of ${capacity}%) and ${b.otherPercent}% went to ` +
+    `work outside this run's components: latency figures measure the machine, not the stack`
+  );
+}
