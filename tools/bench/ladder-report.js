@@ -28,6 +28,22 @@ const readJson = (p) => {
 };
 const num = (v) => (typeof v === 'number' ? v.toLocaleString('en-US') : '-');
 
+// The coordinator's verdict as printed: PASSED, or FAILED with what failed (each missed SLO by
+// name, the generator's reasons shortened), so a row never reads as a pass when an SLO missed.
+function result(rc, run, refused) {
+  if (refused) return `refused: ${refused}`;
+  if (rc === '0') return 'PASSED';
+  if (run?.status === 'failed') {
+    const why = (run.reasons ?? []).map((r) =>
+      r.startsWith('SLO missed: ')
+        ? r.replace(/^SLO missed: (.*?) [\d.]+(ms|%) \(.*$/, 'SLO $1')
+        : r.slice(0, 60),
+    );
+    return `**FAILED** (exit ${rc}): ${why.join('; ')}`;
+  }
+  return /^\d+$/.test(rc) ? `exit ${rc}` : rc;
+}
+
 function row(line) {
   const [mode, store, name, cmd, runId, rc, load] = line.split('\t');
   const at = path.join(dir, runId, 'attempt-1');
@@ -35,12 +51,17 @@ function row(line) {
   const b = readJson(path.join(at, 'business-summary.json'));
   const cpu = readJson(path.join(at, 'cpu-budget.json'));
   const run = readJson(path.join(at, 'run.json'));
-  const refused = !c && fs.existsSync(path.join(dir, `${runId}.err`))
-    ? (fs.readFileSync(path.join(dir, `${runId}.err`), 'utf8').match(/preflight refused[^\n]*\n\s+([^\n]+)/) || [])[1]
-    : undefined;
+  const refused =
+    !c && fs.existsSync(path.join(dir, `${runId}.err`))
+      ? (fs
+          .readFileSync(path.join(dir, `${runId}.err`), 'utf8')
+          .match(/preflight refused[^\n]*\n\s+([^\n]+)/) || [])[1]
+      : undefined;
   const slo = (b?.slo ?? []).map((v) => `${v.pass ? 'PASS' : '**FAIL**'} ${v.measured}${v.unit}`);
   const share = (n) => cpu?.components.find((x) => x.name === n)?.cpuPercent;
-  const warnings = (run?.preflight?.checks ?? []).filter((x) => x.status === 'warn').map((x) => x.name);
+  const warnings = (run?.preflight?.checks ?? [])
+    .filter((x) => x.status === 'warn')
+    .map((x) => x.name);
   const generator = !c
     ? '-'
     : c.generator_saturated
@@ -53,7 +74,7 @@ function row(line) {
     name,
     `\`${cmd}\``,
     runId,
-    rc === '0' ? 'passed' : refused ? `refused: ${refused}` : /^\d+$/.test(rc) ? `exit ${rc}` : rc,
+    result(rc, run, refused),
     num(c?.published_total),
     num(c?.failed_total),
     c ? `${c.connected_total}/${c.devices}` : '-',
@@ -63,11 +84,22 @@ function row(line) {
     ...[0, 1, 2, 3, 4].map((i) => slo[i] ?? '-'),
     ...COMPONENTS.map((n) => (share(n) === undefined ? '-' : `${share(n)}`)),
     cpu ? `${cpu.otherPercent}` : '-',
-    `${load}${warnings.length ? `; preflight warn: ${warnings.join(', ')}` : ''}`,
+    [
+      load,
+      ...(warnings.length ? [`preflight warn: ${warnings.join(', ')}`] : []),
+      // As the coordinator's summary says it (crowdedOutNote): latencies then measure the machine.
+      ...(cpu && cpu.machineBusyPercent >= 90 * cpu.cores && cpu.otherPercent >= 25 * cpu.cores
+        ? [`machine saturated, ${cpu.otherPercent} % by other work`]
+        : []),
+    ].join('; '),
   ];
 }
 
-const lines = fs.readFileSync(path.join(dir, 'ladder.tsv'), 'utf8').trim().split('\n').filter(Boolean);
+const lines = fs
+  .readFileSync(path.join(dir, 'ladder.tsv'), 'utf8')
+  .trim()
+  .split('\n')
+  .filter(Boolean);
 const head = [
   'pass',
   'step',
