@@ -4,7 +4,7 @@ const port = Number(process.env.OPS_PORT || 0);
 if (!port) {
   process.exit(0);
 }
-fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2500) }).then(
+fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(8000) }).then(
   (res) => process.exit(res.ok ? 0 : 1),
   () => process.exit(1),
 );

@@ -126,6 +126,8 @@ describe('chaos scenarios (real containers, small scale)', () => {
     } catch {
       throw new Error(`no JSON report (exit ${run.code}):\n${run.out}\n${run.err}`);
     }
+    // What the scenario saw, in the log: a failed expectation below is read against it.
+    console.log(JSON.stringify({ name, fault: report.fault, signature: report.signature }));
     const dir = join(artifacts, runId);
     // The report files and the run's usual summaries, consistent with each other.
     expect(existsSync(join(dir, 'chaos', 'chaos-report.json'))).toBe(true);

@@ -182,6 +182,9 @@ export class ChaosRunner {
     let loadDone = false;
     void load.exited.then(() => (loadDone = true));
     const tick = 1000;
+    // The fault lasts fault-seconds from when it took effect: on a busy machine `docker pause`
+    // itself can take seconds, and a window counted from fault-at would shrink to nothing.
+    const faultMs = o.faultSeconds * 1000;
     let next = Date.now() + tick;
     // Bounded: the load's duration plus its connect, drain and summary time.
     const deadline = Date.now() + (o.durationSec + 300) * 1000;
@@ -213,7 +216,7 @@ export class ChaosRunner {
           this.log(`t=${t + 1}s injecting: ${fault.description}`);
           await guard.inject(fault);
           injectedAt = new Date().toISOString();
-        } else if (injectedAt && !liftedAt && t + 1 >= o.faultAt + o.faultSeconds) {
+        } else if (injectedAt && !liftedAt && Date.now() >= Date.parse(injectedAt) + faultMs) {
           this.log(`t=${t + 1}s lifting: ${fault.description}`);
           await guard.lift(fault);
           liftedAt = new Date().toISOString();
