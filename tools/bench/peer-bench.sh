@@ -83,9 +83,10 @@ for who in $order; do
       wait_connected "$work/$tag.watch" || true
       sleep $((window + 7))
       stop_process "$pid"
-      # Its own per-second publish rate, averaged over the last $window lines.
-      rate=$(grep -E '^[0-9hms]+ pub total=' "$work/$tag.out" | tail -n "$window" | sed 's/.*rate=\([0-9.]*\).*/\1/' \
-        | awk '{s += $1; n++} END {if (n) printf "%.0f", s / n}')
+      # Its own per-second publish rate, averaged over the last $window lines. It separates some
+      # lines with a bare CR; a run with no such line must not end the bench (pipefail).
+      rate=$(tr '\r' '\n' <"$work/$tag.out" | grep -E '^[0-9hms]+ pub total=' | tail -n "$window" \
+        | sed 's/.*rate=\([0-9.]*\).*/\1/' | awk '{s += $1; n++} END {if (n) printf "%.0f", s / n}' || true)
       ;;
     lean | mqttjs)
       say "$who: $n connections, 1 partition (one agent process), parallelism $parallelism, 1 msg/s, QoS 1 ($note)"
