@@ -39,7 +39,8 @@ function result(rc, run, refused) {
         ? r.replace(/^SLO missed: (.*?) [\d.]+(ms|%) \(.*$/, 'SLO $1')
         : r.slice(0, 60),
     );
-    return `**FAILED** (exit ${rc}): ${why.join('; ')}`;
+    const more = why.length > 3 ? `; +${why.length - 3} more in run.json` : '';
+    return `**FAILED** (exit ${rc}): ${why.slice(0, 3).join('; ')}${more}`;
   }
   return /^\d+$/.test(rc) ? `exit ${rc}` : rc;
 }
