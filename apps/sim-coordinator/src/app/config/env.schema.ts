@@ -45,6 +45,15 @@ export const coordinatorEnvSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }
     }),
+  /**
+   * 1 (default): an attempt that misses an SLO fails (exit 1). 0: the SLOs are still reported but
+   * only the generator (and REQUIRE_BUSINESS_SUMMARY) decide; for tests of counts on a shared
+   * machine, where a latency SLO would make them timed assertions.
+   */
+  JUDGE_SLO: z
+    .enum(['0', '1'], { error: 'JUDGE_SLO must be 0 or 1' })
+    .default('1')
+    .transform((v) => v === '1'),
   /** A command whose output is the backend's log for an attempt (e.g. `tail -n0 -F gw.log`). */
   BACKEND_LOG_CMD: z.string().optional(),
   /** Runbook variables; the CLI's named options take precedence. */

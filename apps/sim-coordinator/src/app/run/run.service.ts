@@ -250,7 +250,8 @@ export class RunService {
       failure_reasons: reasons,
     };
     await this.artifacts.writeJson(dir, 'connection-summary.json', generatorSummary);
-    const verdict = attemptVerdict(reasons, business, summary.generator_saturated);
+    const judged = this.env.JUDGE_SLO ? business : undefined;
+    const verdict = attemptVerdict(reasons, judged, summary.generator_saturated);
     await this.artifacts.writeJson(dir, 'run.json', {
       ...runJson,
       endedAt: new Date().toISOString(),
