@@ -9,9 +9,9 @@
 # BENCH_REDIS_PORT (16380), BENCH_MQTT_PORT (11884), BENCH_BUILD (auto | always | never),
 # BENCH_BROKER_ROUTE (direct | proxy).
 #
-# BENCH_BROKER_ROUTE: "direct" (default) points the agent at the broker container's bridge address
-# (<container ip>:1883); "proxy" uses the MQTT_URL that up.sh prints (127.0.0.1:<port>), which
-# goes through docker-proxy. docker-proxy spends about 6 file descriptors per proxied connection
+# BENCH_BROKER_ROUTE: "direct" (default) starts the stack on the host network (up.sh's default), so
+# the MQTT_URL it prints (127.0.0.1:<port>) reaches the broker with no proxy; "proxy" starts it with
+# STACK_NETWORK=bridge, where that URL goes through docker-proxy. docker-proxy spends about 6 file descriptors per proxied connection
 # (two sockets plus two splice pipes) and, when accept() fails with EMFILE, exits and drops every
 # connection; under a dockerd with nofile 20000 that happens at about 3,300 connections, far
 # below the 10k this bench opens. "direct" measures the agent and the broker, not docker-proxy.
@@ -48,24 +48,24 @@ docker info >/dev/null 2>&1 || die "docker is not answering; run tools/stack/ens
 # 1. The stack. Refuse to touch a sousvide-* container that someone runs on other ports.
 started_stack=0
 reused=0
-check_container() { # NAME IMAGE CONTAINER_PORT HOST_PORT
-  local name=$1 image=$2 cport=$3 hport=$4 state running img bound
-  state=$(docker inspect -f '{{.State.Running}} {{.Config.Image}}' "$name" 2>/dev/null || true)
-  if [ -z "$state" ]; then
+case "$route" in direct) stack_network=host ;; proxy) stack_network=bridge ;; *) die "BENCH_BROKER_ROUTE must be direct or proxy (got $route)" ;; esac
+export STACK_NETWORK=$stack_network
+check_container() { # NAME IMAGE HOST_PORT
+  local name=$1 image=$2 hport=$3 running have
+  running=$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null || true)
+  if [ -z "$running" ]; then
     return 0
   fi
-  running=${state%% *}
-  img=${state#* }
-  bound=$(docker inspect -f "{{with index .HostConfig.PortBindings \"$cport/tcp\"}}{{(index . 0).HostPort}}{{end}}" "$name")
-  if [ "$bound" != "$hport" ] || [ "$img" != "$image" ]; then
-    die "container $name already exists (running=$running, image $img, host port ${bound:-none}). tools/stack/up.sh uses fixed container names and would remove and recreate it on port $hport, destroying that stack. Remove it yourself when it is no longer needed (tools/stack/down.sh --rm), or point the bench at it with BENCH_REDIS_PORT/BENCH_MQTT_PORT set to its ports."
+  have=$(docker inspect -f '{{index .Config.Labels "sousvide.stack"}}' "$name")
+  if [[ "$have" != "$stack_network:$hport:$image:"* ]]; then
+    die "container $name already exists (running=$running, as '${have:-unlabelled}'). tools/stack/up.sh uses fixed container names and would remove and recreate it as $stack_network:$hport, destroying that stack. Remove it yourself when it is no longer needed (tools/stack/down.sh --rm), or point the bench at it with BENCH_REDIS_PORT/BENCH_MQTT_PORT set to its ports."
   fi
   if [ "$running" = true ]; then
     reused=$((reused + 1))
   fi
 }
-check_container sousvide-redis "$REDIS_IMAGE" 6379 "$redis_port"
-check_container sousvide-mosquitto "$MOSQUITTO_IMAGE" 1883 "$mqtt_port"
+check_container sousvide-redis "$REDIS_IMAGE" "$redis_port"
+check_container sousvide-mosquitto "$MOSQUITTO_IMAGE" "$mqtt_port"
 
 cleanup() {
   local rc=$?
@@ -94,20 +94,8 @@ case "$MQTT_URL" in
 esac
 export REDIS_URL MQTT_URL
 
-# Where the agent connects: the broker container itself, or up.sh's URL through docker-proxy.
-broker_url() {
-  case "$route" in
-    direct)
-      broker_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' sousvide-mosquitto)
-      [ -n "$broker_ip" ] || die "sousvide-mosquitto has no bridge address; use BENCH_BROKER_ROUTE=proxy"
-      timeout 2 bash -c "exec 3<>/dev/tcp/$broker_ip/1883" 2>/dev/null \
-        || die "broker container $broker_ip:1883 is not reachable from the host; use BENCH_BROKER_ROUTE=proxy"
-      echo "mqtt://$broker_ip:1883"
-      ;;
-    proxy) echo "$MQTT_URL" ;;
-    *) die "BENCH_BROKER_ROUTE must be direct or proxy (got $route)" ;;
-  esac
-}
+# Where the agent connects: up.sh's URL, proxy-free on the host network, through docker-proxy on a bridge.
+broker_url() { echo "$MQTT_URL"; }
 if [ "$route" = proxy ]; then
   proxy_pid=$(pgrep -f "docker-proxy .*-host-port $mqtt_port " | head -1 || true)
   if [ -n "$proxy_pid" ] && grep -Eq 'Max open files +[0-9]+' "/proc/$proxy_pid/limits"; then
@@ -116,7 +104,7 @@ if [ "$route" = proxy ]; then
   fi
 fi
 
-broker_nofile=$(docker exec sousvide-mosquitto sh -c "grep 'Max open files' /proc/1/limits" | awk '{print $4 ":" $5}')
+broker_nofile=$(awk '/Max open files/ {print $4 ":" $5}' "/proc/$(docker inspect -f '{{.State.Pid}}' sousvide-mosquitto)/limits")
 say "broker nofile (soft:hard) = $broker_nofile"
 if [ "${broker_nofile%%:*}" != unlimited ] && [ "${broker_nofile%%:*}" -lt $((connections + 100)) ]; then
   say "WARNING: the broker's nofile limit ${broker_nofile%%:*} is below $connections connections + headroom"

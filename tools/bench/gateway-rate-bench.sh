@@ -25,8 +25,12 @@ else
   eval "$(bash tools/stack/up.sh)"
 fi
 npx nx run-many -t build -p sim-agent sim-coordinator ingest-gateway --outputStyle=static >/dev/null
-broker_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$stack-mosquitto")
-export MQTT_URL="mqtt://$broker_ip:1883" REDIS_URL INFLUX_URL
+if [ -n "${GW_STACK_PREFIX:-}" ]; then
+  # Its own broker is on the bridge network: its container address keeps docker-proxy off the route.
+  MQTT_URL="mqtt://$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$stack-mosquitto"):1883"
+fi
+# up.sh's broker runs on the host network: no docker-proxy on the route (docs/adr/0012).
+export MQTT_URL REDIS_URL INFLUX_URL
 devices=${GW_DEVICES:-1000}
 duration=${GW_DURATION:-20}
 work=$(mktemp -d /tmp/gw-rate-bench.XXXXXX)

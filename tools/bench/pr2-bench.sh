@@ -9,9 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . tools/stack/env.sh
 eval "$(bash tools/stack/up.sh)"
 npx nx run-many -t build -p sim-agent sim-coordinator ingest-gateway --outputStyle=static >/dev/null
-# Thousands of connections must not go through docker-proxy (it dies near 3,300 here).
-broker_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' sousvide-mosquitto)
-export MQTT_URL="mqtt://$broker_ip:1883" REDIS_URL INFLUX_URL
+# up.sh's broker runs on the host network: no docker-proxy on the route (docs/adr/0012).
+export MQTT_URL REDIS_URL INFLUX_URL
 artifacts=$(mktemp -d /tmp/pr2-bench.XXXXXX)
 gw_log="$artifacts/gateway.log"
 GATEWAY_ID=pr2-gw OPS_PORT=9479 INGEST_MQTT_CONNECTIONS="${PR2_GATEWAY_CONNECTIONS:-4}" \

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Starts the local stack for manual runs and the smoke test: sousvide-redis and sousvide-mosquitto
-# from the registry-free images (tools/stack/ensure-prereqs.sh builds them). Progress goes to
-# stderr, the URLs to stdout, so `eval "$(tools/stack/up.sh)"` sets REDIS_URL and MQTT_URL.
+# Starts the local stack for manual runs, the smoke test and the ladder: sousvide-redis,
+# sousvide-mosquitto and sousvide-victoria from the registry-free images (tools/stack/ensure-prereqs.sh
+# builds them). Progress goes to stderr, the URLs to stdout, so `eval "$(tools/stack/up.sh)"` sets
+# REDIS_URL, MQTT_URL and INFLUX_URL.
+#
+# STACK_NETWORK=host (default): each service runs in the host's network namespace, listening on
+# 127.0.0.1 only, so clients reach it with no docker-proxy on the route (docker-proxy dies near
+# 3,300 connections under a 20,000-file cap; docs/adr/0012). STACK_NETWORK=bridge publishes the
+# ports on 127.0.0.1 as before and says so when docker-proxy then serves them.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=env.sh
@@ -9,28 +15,34 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REDIS_PORT="${REDIS_PORT:-6379}"
 MQTT_PORT="${MQTT_PORT:-1883}"
 INFLUX_PORT="${INFLUX_PORT:-8428}"
+NETWORK="${STACK_NETWORK:-host}"
+# The broker holds one file per connection: 20,000 is this machine's hard cap (ulimit -Hn).
+BROKER_NOFILE="${BROKER_NOFILE:-20000}"
 say() { echo "[stack] $*" >&2; }
 die() { echo "[stack] ERROR: $*" >&2; exit 1; }
 
+case "$NETWORK" in host | bridge) ;; *) die "STACK_NETWORK must be host or bridge (got $NETWORK)" ;; esac
 docker info >/dev/null 2>&1 || die "docker is not answering; run tools/stack/ensure-prereqs.sh"
 
 # True when something accepts TCP on 127.0.0.1:$1 (1 s budget).
 port_answers() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
-# ensure_container NAME IMAGE CONTAINER_PORT HOST_PORT VAR [docker run options...]
+# ensure_container NAME IMAGE CONTAINER_PORT HOST_PORT VAR HOST_CMD [docker run options...]
+# HOST_CMD is the service's command line bound to 127.0.0.1:HOST_PORT (host network only).
 ensure_container() {
-  local name=$1 image=$2 cport=$3 hport=$4 var=$5
-  shift 5
-  local state bound
-  state=$(docker inspect -f '{{.State.Running}} {{.Config.Image}}' "$name" 2>/dev/null || true)
+  local name=$1 image=$2 cport=$3 hport=$4 var=$5 host_cmd=$6
+  shift 6
+  # The label holds what the container was made as; a different wish (or a changed command) recreates it.
+  local want="$NETWORK:$hport:$image:$(echo "$host_cmd" | cksum | cut -d' ' -f1)" have state
+  state=$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null || true)
   if [ -n "$state" ]; then
-    bound=$(docker inspect -f "{{with index .HostConfig.PortBindings \"$cport/tcp\"}}{{(index . 0).HostPort}}{{end}}" "$name")
-    if [ "${state#* }" != "$image" ] || [ "$bound" != "$hport" ]; then
-      say "$name exists with image ${state#* } on port $bound; recreating for $image on $hport"
+    have=$(docker inspect -f '{{index .Config.Labels "sousvide.stack"}}' "$name")
+    if [ "$have" != "$want" ]; then
+      say "$name exists as '${have:-unlabelled}'; recreating as $want"
       docker rm -f "$name" >/dev/null
       state=""
-    elif [ "${state%% *}" = true ]; then
-      say "$name already running on port $hport"
+    elif [ "$state" = true ]; then
+      say "$name already running ($NETWORK network, 127.0.0.1:$hport)"
       return 0
     fi
   fi
@@ -41,29 +53,41 @@ ensure_container() {
   if [ -n "$state" ]; then
     say "restarting stopped container $name"
     docker start "$name" >/dev/null
+    return 0
+  fi
+  docker image inspect "$image" >/dev/null 2>&1 \
+    || die "image $image is missing; run tools/stack/ensure-prereqs.sh (or tools/images/build-images.sh)"
+  say "starting $name from $image on 127.0.0.1:$hport ($NETWORK network)"
+  if [ "$NETWORK" = host ]; then
+    docker run -d --name "$name" --label "sousvide.stack=$want" --network host "$@" "$image" \
+      bash -c "$host_cmd" >/dev/null
   else
-    docker image inspect "$image" >/dev/null 2>&1 \
-      || die "image $image is missing; run tools/stack/ensure-prereqs.sh (or tools/images/build-images.sh)"
-    say "starting $name from $image on 127.0.0.1:$hport"
-    docker run -d --name "$name" -p "127.0.0.1:$hport:$cport" "$@" "$image" >/dev/null
+    docker run -d --name "$name" --label "sousvide.stack=$want" -p "127.0.0.1:$hport:$cport" "$@" "$image" >/dev/null
   fi
 }
 
-ensure_container sousvide-redis "$REDIS_IMAGE" 6379 "$REDIS_PORT" REDIS_PORT
-# Load tests open thousands of MQTT connections; the default soft limit of 1024 fds is too low.
-ensure_container sousvide-mosquitto "$MOSQUITTO_IMAGE" 1883 "$MQTT_PORT" MQTT_PORT --ulimit nofile=20000:20000
+ensure_container sousvide-redis "$REDIS_IMAGE" 6379 "$REDIS_PORT" REDIS_PORT \
+  "exec redis-server --bind 127.0.0.1 --port $REDIS_PORT --protected-mode no --save '' --appendonly no --maxmemory-policy noeviction"
+# The image's broker config with its listener moved to 127.0.0.1:$MQTT_PORT. Simulated devices keep
+# persistent sessions (clean session 0) that nothing ends: without an expiry a morning of runs left
+# 90,000 of them in the broker. An hour is the shortest expiry Mosquitto takes.
+ensure_container sousvide-mosquitto "$MOSQUITTO_IMAGE" 1883 "$MQTT_PORT" MQTT_PORT \
+  "sed 's/^listener .*/listener $MQTT_PORT 127.0.0.1/' /etc/mosquitto/sousvide.conf >/tmp/host.conf && echo 'persistent_client_expiration 1h' >>/tmp/host.conf && exec mosquitto -c /tmp/host.conf" \
+  --ulimit "nofile=$BROKER_NOFILE:$BROKER_NOFILE"
 # The Influx v2 write endpoint: VictoriaMetrics here (Debian has no InfluxDB 2), dedup on so a
 # rewritten point overwrites as in Influx.
-ensure_container sousvide-victoria "$VICTORIA_IMAGE" 8428 "$INFLUX_PORT" INFLUX_PORT
+ensure_container sousvide-victoria "$VICTORIA_IMAGE" 8428 "$INFLUX_PORT" INFLUX_PORT \
+  "exec victoria-metrics -storageDataPath=/data -httpListenAddr=127.0.0.1:$INFLUX_PORT -dedup.minScrapeInterval=1ms"
 
-# Readiness, 20 s in total. The host-side check alone is not enough: docker-proxy accepts on the
-# host port before the service inside listens, so the broker is also probed from inside.
-redis_ready() { [ "$(docker exec sousvide-redis redis-cli ping 2>/dev/null)" = PONG ]; }
+# Readiness, 20 s in total. On a bridge the host-side check alone is not enough: docker-proxy
+# accepts on the host port before the service inside listens, so the broker is also probed inside.
+redis_ready() { [ "$(docker exec sousvide-redis redis-cli -p "$([ "$NETWORK" = host ] && echo "$REDIS_PORT" || echo 6379)" ping 2>/dev/null)" = PONG ]; }
 mqtt_ready() {
-  docker exec sousvide-mosquitto bash -c 'exec 3<>/dev/tcp/127.0.0.1/1883' 2>/dev/null && port_answers "$MQTT_PORT"
+  local inner=$([ "$NETWORK" = host ] && echo "$MQTT_PORT" || echo 1883)
+  docker exec sousvide-mosquitto bash -c "exec 3<>/dev/tcp/127.0.0.1/$inner" 2>/dev/null && port_answers "$MQTT_PORT"
 }
-deadline=$((SECONDS + 20))
 influx_ready() { node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "http://127.0.0.1:$INFLUX_PORT/health"; }
+deadline=$((SECONDS + 20))
 until redis_ready && mqtt_ready && influx_ready; do
   if [ $SECONDS -ge $deadline ]; then
     redis_ready || say "redis: $(docker logs --tail 5 sousvide-redis 2>&1 | tr '\n' ' ')"
@@ -73,6 +97,7 @@ until redis_ready && mqtt_ready && influx_ready; do
   fi
   sleep 0.5
 done
+bash "$here/route-check.sh" "$MQTT_PORT" sousvide-mosquitto >&2
 say "ready"
 echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
 echo "MQTT_URL=mqtt://127.0.0.1:$MQTT_PORT"

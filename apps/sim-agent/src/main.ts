@@ -14,8 +14,10 @@ async function bootstrap(): Promise<void> {
   } else {
     await app.init();
   }
-  // Started by a local coordinator over IPC: follow it when it goes away.
+  // Started by a local coordinator over IPC: say when the worker listens (its part timeout starts
+  // then, not while a loaded host is still loading us), and follow it when it goes away.
   if (process.send) {
+    process.send('ready');
     process.on('disconnect', () => {
       void app.close();
     });

@@ -10,6 +10,8 @@ import { HttpModule } from './app/http.module';
 import { assertRedisReachable } from '@sousvide/platform';
 import { RunIdTakenError } from './app/run/run-id-taken.error';
 import { RunService } from './app/run/run.service';
+import { PreflightRefusedError } from './app/preflight/preflight-refused.error';
+import { preflightLines } from './app/cli/preflight-lines';
 
 const EXIT = { passed: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
@@ -55,15 +57,25 @@ async function runCommand(
   process.stderr.write(
     `run ${spec.runId}: ${spec.totalConnections} devices, ${spec.partitions} partitions, ${spec.mps} msg/s each for ${spec.durationSec}s, QoS ${spec.qos}, model ${spec.model}, broker ${spec.brokerUrl}\n`,
   );
-  const outcome = await runs.run(spec, {
-    localAgents,
-    signal: ac.signal,
-    onProgress: (attempt, p) => process.stderr.write(`${progressLine(attempt, p, startedAt)}\n`),
-    onAttempt: (a) =>
-      process.stderr.write(
-        `attempt ${a.attempt}: ${a.status}${a.reasons.length ? ` (${a.reasons[0]})` : ''}\n`,
-      ),
-  });
+  let outcome;
+  try {
+    outcome = await runs.run(spec, {
+      localAgents,
+      signal: ac.signal,
+      onPreflight: (report) => process.stderr.write(preflightLines(report)),
+      onProgress: (attempt, p) => process.stderr.write(`${progressLine(attempt, p, startedAt)}\n`),
+      onAttempt: (a) =>
+        process.stderr.write(
+          `attempt ${a.attempt}: ${a.status}${a.reasons.length ? ` (${a.reasons[0]})` : ''}\n`,
+        ),
+    });
+  } catch (err) {
+    await app.close();
+    if (err instanceof PreflightRefusedError) {
+      fail(err.message, EXIT.usage);
+    }
+    throw err;
+  }
   await app.close();
   const table = summaryTable(outcome);
   if (json) {

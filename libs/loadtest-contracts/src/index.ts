@@ -15,3 +15,4 @@ export * from './lib/connection-summary';
 export * from './lib/ingest.constants';
 export * from './lib/business-summary';
 export * from './lib/loss-accounting';
+export * from './lib/source-addresses';

@@ -17,6 +17,9 @@ import {
   type CoordinatorEnv,
   INGEST_REDIS,
 } from './config/env.schema';
+import { parseCpuComponents } from './cpu-budget/cpu-components';
+import { CpuBudgetSampler } from './cpu-budget/cpu-sampler';
+import { PreflightService } from './preflight/preflight.service';
 import { ArtifactsWriter } from './run/artifacts.writer';
 import { AttemptSupervisor } from './run/attempt-supervisor';
 import { BackendLog } from './run/backend-log';
@@ -79,6 +82,11 @@ export class CoordinatorCoreModule {
         { provide: ArtifactsWriter, useValue: new ArtifactsWriter(env.ARTIFACTS_DIR) },
         { provide: LocalAgentPool, useValue: new LocalAgentPool(env.AGENT_ENTRY, env.REDIS_URL) },
         { provide: BackendLog, useValue: new BackendLog(env.BACKEND_LOG_CMD) },
+        {
+          provide: CpuBudgetSampler,
+          useValue: new CpuBudgetSampler(parseCpuComponents(env.CPU_BUDGET)),
+        },
+        PreflightService,
         RunService,
       ],
       exports: [RunService, COORDINATOR_ENV, COORDINATOR_REDIS],

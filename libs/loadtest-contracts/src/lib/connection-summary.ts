@@ -20,6 +20,7 @@ export interface PartSummary {
   publish_ack_latency_ms: LatencyStats;
   reconnects_succeeded?: number;
   generator?: GeneratorHealth;
+  connect_generator?: GeneratorHealth;
 }
 
 /** connection-summary.json: one attempt, all parts merged. Key names follow the runbook. */
@@ -53,7 +54,12 @@ export interface ConnectionSummary {
   failures_by_class: { connect: FailureCounts; publish: FailureCounts; disconnect: FailureCounts };
   /** Lost connections and how their reconnects spread (ADR 0006). */
   reconnects: ReconnectSummary;
+  /** An agent could not keep the publish schedule: the backend figures are not a backend result. */
   generator_saturated: boolean;
+  /** An agent was CPU-bound while connecting: connect_rate_per_sec is the agent's limit. */
+  connect_generator_saturated: boolean;
+  /** Why, per part and phase (`part 2 publishing: schedule lag p99 ...`). */
+  generator_reasons: string[];
   parts: PartSummary[];
 }
 
@@ -110,6 +116,8 @@ export function summarizeConnections(
   let connectFailed = 0;
   let control = 0;
   let saturated = false;
+  let connectSaturated = false;
+  const generatorReasons: string[] = [];
   let pubStart = Number.POSITIVE_INFINITY;
   let pubEnd = 0;
   let connStart = Number.POSITIVE_INFINITY;
@@ -151,6 +159,11 @@ export function summarizeConnections(
     connectFailed += r.connectFailed;
     control += r.controlReceived;
     saturated ||= r.generator.saturated;
+    connectSaturated ||= r.connectGenerator?.saturated ?? false;
+    generatorReasons.push(
+      ...(r.connectGenerator?.reasons ?? []).map((why) => `part ${o.part} connecting: ${why}`),
+      ...r.generator.reasons.map((why) => `part ${o.part} publishing: ${why}`),
+    );
     pubStart = Math.min(pubStart, r.publishStartedAt);
     pubEnd = Math.max(pubEnd, r.publishEndedAt);
     connStart = Math.min(connStart, r.connectStartedAt);
@@ -182,6 +195,7 @@ export function summarizeConnections(
       publish_ack_latency_ms: LatencyHistogram.fromJSON(r.ackLatency).stats(),
       reconnects_succeeded: r.reconnects?.succeeded ?? 0,
       generator: r.generator,
+      ...(r.connectGenerator ? { connect_generator: r.connectGenerator } : {}),
     });
   }
   if (failed > 0) {
@@ -219,6 +233,8 @@ export function summarizeConnections(
     failures_by_class: failures,
     reconnects: summarizeReconnects(outcomes.map((o) => o.result?.reconnects)),
     generator_saturated: saturated,
+    connect_generator_saturated: connectSaturated,
+    generator_reasons: generatorReasons,
     parts,
   };
 }

@@ -33,6 +33,11 @@ export interface PartitionSpec {
   reconnect?: BackoffPolicy;
   /** Epoch ms after which the agent stops waiting for the barrier and fails the part. */
   deadlineAt: number;
+  /**
+   * Local addresses the part's devices connect from, device k from `sourceAddresses[k % n]`
+   * (loopback aliases towards a broker on this host; see sourceAddressesFor). Absent: the kernel's.
+   */
+  sourceAddresses?: string[];
 }
 
 /** Progress an agent reports through its BullMQ job. */
@@ -51,8 +56,10 @@ export interface PartitionProgress {
 export interface GeneratorHealth {
   eventLoopLagP99Ms: number;
   eventLoopLagMaxMs: number;
-  /** CPU used by the agent process over the publish window, as % of one core. */
+  /** CPU used by the agent process over the measured phase, as % of one core. */
   cpuPercent: number;
+  /** The kernel's part of cpuPercent (absent from older agents). */
+  cpuSystemPercent?: number;
   rssBytes: number;
   /** True when the generator itself could not keep the schedule: not a backend result. */
   saturated: boolean;
@@ -88,7 +95,10 @@ export interface PartitionResult {
   ackLatency: HistogramJson;
   scheduleLag: HistogramJson;
   controlReceived: number;
+  /** The agent over the publish window. */
   generator: GeneratorHealth;
+  /** The agent over the connect phase (absent from older agents): saturated = the connect rate is the agent's limit. */
+  connectGenerator?: GeneratorHealth;
   aborted: boolean;
   /** Reconnects after lost connections; absent from agents older than reconnects. */
   reconnects?: ReconnectStats;

@@ -9,11 +9,25 @@ export interface DeviceClientOptions {
   connectTimeoutMs: number;
   /** Topic the device subscribes to (QoS 1) for backend commands. */
   controlTopic: string;
+  /** Topic every publish of this device goes to. */
+  telemetryTopic: string;
+  /**
+   * Local address to connect from (a loopback alias such as 127.0.0.7): each source address has
+   * its own ephemeral ports towards the broker, so TIME_WAIT left by an earlier run on one does not
+   * slow connect() on another. Undefined: the kernel's choice.
+   */
+  localAddress?: string;
   /** Called once when an established connection is lost, with the failure class. */
   onDisconnect: (cls: FailureClass, err?: Error) => void;
   /** Called for each message received on the control topic. */
   onControl: () => void;
 }
+
+/**
+ * Outcome of one publish, called once: `err` undefined when the broker acknowledged it (QoS 1/2) or
+ * it was written (QoS 0). `token` is the caller's, so one function serves every message.
+ */
+export type PublishDone = (token: number, err?: Error) => void;
 
 /**
  * One simulated device's MQTT connection. Both client models implement it, so the partition
@@ -30,12 +44,13 @@ export interface DeviceClient {
   /** Subscribes to the control topic at QoS 1; resolves on SUBACK. */
   subscribeControl(): Promise<void>;
   /**
-   * Resolves when the broker acknowledged the message (PUBACK for QoS 1, PUBCOMP for QoS 2) or,
-   * at QoS 0, when it was written to the socket. A lost connection does not settle it (the message
-   * is resent after a reconnect); `end()` rejects what is still pending. Timeouts are the
-   * caller's job (one sweep per partition instead of a timer per message).
+   * Publishes `payload` to the telemetry topic; `done` runs when the broker acknowledged it
+   * (PUBACK for QoS 1, PUBCOMP for QoS 2) or, at QoS 0, when it was written. A lost connection
+   * does not settle it (the message is resent after a reconnect); `end()` fails what is still
+   * pending. Timeouts are the caller's job (one sweep per partition instead of a timer per
+   * message). A callback, not a promise: two allocations fewer per message at 10k msg/s.
    */
-  publish(topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void>;
+  publish(payload: string, qos: 0 | 1 | 2, token: number, done: PublishDone): void;
   /** True between CONNACK and the connection's loss or end. */
   readonly connected: boolean;
   /** Sends DISCONNECT and closes; never rejects. */

@@ -7,6 +7,7 @@ import { startFakeBroker, type Behaviour, type FakeBroker } from './fake-broker.
 import { LeanClient } from './lean-client';
 
 const CONTROL_TOPIC = 'devices/dev-1/control';
+const TELEMETRY_TOPIC = 'devices/dev-1/telemetry';
 
 // Real sockets and real keepalive timers (seconds): more than jest's 5 s on a busy machine.
 jest.setTimeout(30_000);
@@ -39,6 +40,7 @@ function makeClient(port: number, overrides: Partial<DeviceClientOptions> = {}):
     keepaliveSec: 30,
     connectTimeoutMs: 1000,
     controlTopic: CONTROL_TOPIC,
+    telemetryTopic: TELEMETRY_TOPIC,
     onDisconnect: (cls, err) => disconnects.push({ cls, err }),
     onControl: () => {
       controls.count++;
@@ -62,6 +64,21 @@ async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<vo
 
 function packetsOf(broker: FakeBroker, cmd: mqttPacket.PacketCmd): mqttPacket.Packet[] {
   return broker.received.filter((packet) => packet.cmd === cmd);
+}
+
+/** The callback publish as a promise, for the assertions. */
+function publish(client: LeanClient, payload: string | number[], qos: 0 | 1 | 2): Promise<void> {
+  const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString();
+  return new Promise<void>((resolve, reject) =>
+    client.publish(text, qos, 7, (token, err) => {
+      expect(token).toBe(7);
+      if (err) {
+        reject(err);
+      } else {
+        resolve();
+      }
+    }),
+  );
 }
 
 /** Tracks whether a promise settled, to assert that it is still pending. */
@@ -141,17 +158,17 @@ describe('LeanClient', () => {
     const { client } = makeClient(broker.port);
     await client.connect();
 
-    const publish = track(client.publish('t/1', Buffer.from('hello'), 1));
+    const pending = track(publish(client, 'hello', 1));
     await waitFor(() => packetsOf(broker, 'publish').length === 1);
     // A round trip after the PUBLISH: once its SUBACK is in, the client has read everything the
     // broker sent before it, and none of that (no PUBACK) may have settled the publish.
     await client.subscribeControl();
-    expect(publish.settled).toBe(false);
+    expect(pending.settled).toBe(false);
 
     const sent = packetsOf(broker, 'publish')[0] as mqttPacket.IPublishPacket;
-    expect(sent).toMatchObject({ topic: 't/1', qos: 1, payload: Buffer.from('hello') });
+    expect(sent).toMatchObject({ topic: TELEMETRY_TOPIC, qos: 1, payload: Buffer.from('hello') });
     broker.send({ cmd: 'puback', messageId: sent.messageId });
-    await publish.done;
+    await pending.done;
   });
 
   it('runs the QoS 2 PUBLISH / PUBREC / PUBREL / PUBCOMP flow', async () => {
@@ -159,12 +176,12 @@ describe('LeanClient', () => {
     const { client } = makeClient(broker.port);
     await client.connect();
 
-    await client.publish('t/2', Buffer.from('x'), 2);
+    await publish(client, 'x', 2);
 
-    const [publish] = packetsOf(broker, 'publish');
+    const [sent] = packetsOf(broker, 'publish');
     const [pubrel] = packetsOf(broker, 'pubrel');
-    expect(publish).toMatchObject({ qos: 2 });
-    expect(pubrel?.messageId).toBe(publish?.messageId);
+    expect(sent).toMatchObject({ qos: 2 });
+    expect(pubrel?.messageId).toBe(sent?.messageId);
   });
 
   it('resolves a QoS 0 publish once written', async () => {
@@ -172,27 +189,21 @@ describe('LeanClient', () => {
     const { client } = makeClient(broker.port);
     await client.connect();
 
-    await client.publish('t/0', Buffer.from('x'), 0);
+    await publish(client, 'x', 0);
 
     await waitFor(() => packetsOf(broker, 'publish').length === 1);
-    expect(packetsOf(broker, 'publish')[0]).toMatchObject({ qos: 0, topic: 't/0' });
+    expect(packetsOf(broker, 'publish')[0]).toMatchObject({ qos: 0, topic: TELEMETRY_TOPIC });
   });
 
   it('wraps packet ids past 65535 and skips ids still pending', async () => {
     const broker = await startBroker({ holdAcks: true });
     const { client } = makeClient(broker.port);
     await client.connect();
-    (client as unknown as { lastPacketId: number }).lastPacketId = 65533;
+    (client as unknown as { pending: { lastId: number } }).pending.lastId = 65533;
 
-    const first = [
-      client.publish('t', Buffer.from('a'), 1),
-      client.publish('t', Buffer.from('b'), 1),
-    ];
-    (client as unknown as { lastPacketId: number }).lastPacketId = 65533;
-    const more = [
-      client.publish('t', Buffer.from('c'), 1),
-      client.publish('t', Buffer.from('d'), 1),
-    ];
+    const first = [publish(client, 'a', 1), publish(client, 'b', 1)];
+    (client as unknown as { pending: { lastId: number } }).pending.lastId = 65533;
+    const more = [publish(client, 'c', 1), publish(client, 'd', 1)];
     await waitFor(() => packetsOf(broker, 'publish').length === 4);
 
     expect(packetsOf(broker, 'publish').map((p) => p.messageId)).toEqual([65534, 65535, 1, 2]);
@@ -206,7 +217,7 @@ describe('LeanClient', () => {
     const broker = await startBroker({ holdAcks: true });
     const { client, disconnects } = makeClient(broker.port);
     await client.connect();
-    const publishes = [1, 2, 3].map((n) => track(client.publish('t', Buffer.from([n]), 1)));
+    const publishes = [1, 2, 3].map((n) => track(publish(client, [n], 1)));
     await waitFor(() => packetsOf(broker, 'publish').length === 3);
 
     broker.sockets[0]?.destroy();
@@ -217,7 +228,7 @@ describe('LeanClient', () => {
     expect(disconnects.map((d) => d.cls)).toEqual(['broker_disconnect']);
     expect(client.connected).toBe(false);
     expect(publishes.map((p) => p.settled)).toEqual([false, false, false]);
-    await expect(client.publish('t', Buffer.from('late'), 0)).rejects.toThrow('not connected');
+    await expect(publish(client, 'late', 0)).rejects.toThrow('not connected');
     await client.end();
     const results = await Promise.allSettled(publishes.map((p) => p.done));
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
@@ -227,9 +238,9 @@ describe('LeanClient', () => {
     const broker = await startBroker({ holdAcks: true });
     const { client } = makeClient(broker.port);
     await client.connect();
-    const q1 = client.publish('t', Buffer.from('one'), 1);
-    const q2 = client.publish('t', Buffer.from('two'), 2);
-    const q2released = client.publish('t', Buffer.from('three'), 2);
+    const q1 = publish(client, 'one', 1);
+    const q2 = publish(client, 'two', 2);
+    const q2released = publish(client, 'three', 2);
     await waitFor(() => packetsOf(broker, 'publish').length === 3);
     broker.send({ cmd: 'pubrec', messageId: 3 });
     await waitFor(() => packetsOf(broker, 'pubrel').length === 1);
@@ -265,7 +276,7 @@ describe('LeanClient', () => {
     await waitFor(() => !client.connected);
     await client.connect();
     // A round trip after the CONNACK: a SUBSCRIBE sent on it would have reached the broker first.
-    await client.publish('t', Buffer.from('x'), 1);
+    await publish(client, 'x', 1);
     return broker;
   }
 
@@ -289,11 +300,11 @@ describe('LeanClient', () => {
     const { client, disconnects } = makeClient(broker.port, { keepaliveSec: 1 });
     await client.connect();
     const started = Date.now();
-    const publish = track(client.publish('t', Buffer.from('x'), 1));
+    const pending = track(publish(client, 'x', 1));
 
     await waitFor(() => disconnects.length === 1);
     expect(disconnects[0]?.err?.message).toContain('keepalive timeout');
-    expect(publish.settled).toBe(false);
+    expect(pending.settled).toBe(false);
 
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     expect(packetsOf(broker, 'pingreq').length).toBeGreaterThanOrEqual(1);

@@ -1,28 +1,39 @@
 import * as net from 'node:net';
-import * as mqttPacket from 'mqtt-packet';
 import { classifyError } from '@sousvide/loadtest-contracts';
-import type { DeviceClient, DeviceClientFactory, DeviceClientOptions } from './device-client';
+import type {
+  DeviceClient,
+  DeviceClientFactory,
+  DeviceClientOptions,
+  PublishDone,
+} from './device-client';
+import { PendingAcks } from './pending-acks';
+import {
+  DISCONNECT,
+  DUP_FLAG,
+  encodeAck,
+  encodeConnect,
+  encodePublish,
+  encodeSubscribe,
+  encodeTopic,
+  FrameReader,
+  PACKET,
+  PINGREQ,
+} from './lean-codec';
 
 type CodedError = Error & { code?: string };
-/**
- * An id awaiting its ack. Publishes keep their packet, so a reconnect can send them again; `released`
- * marks a QoS 2 publish whose PUBREC came, which a reconnect continues with PUBREL instead.
- */
-type PendingAck = {
+/** The connect() waiting for its CONNACK. */
+interface Opening {
   resolve: () => void;
   reject: (err: Error) => void;
-  publish?: mqttPacket.IPublishPacket;
-  released?: boolean;
-};
+  timer: NodeJS.Timeout;
+}
 
-const PROTOCOL = { protocolVersion: 4 } as const;
-// Constant packets are generated once and shared by every client: 10k clients pinging
-// would otherwise allocate 10k identical buffers per keepalive period.
-const PINGREQ = mqttPacket.generate({ cmd: 'pingreq' }, PROTOCOL);
-const DISCONNECT = mqttPacket.generate({ cmd: 'disconnect' }, PROTOCOL);
 const END_GRACE_MS = 1000;
 // Floor for re-arming the keepalive timer, so one that fires a millisecond early cannot spin.
 const MIN_TIMER_MS = 5;
+// One read buffer for every lean socket: onread callbacks run one at a time and the frame reader
+// copies only a packet split across reads, so 10k sockets need no 64 KiB allocation per read.
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 const codedError = (message: string, code: string): CodedError =>
   Object.assign(new Error(message), { code });
@@ -37,15 +48,15 @@ function asConnectionError(err: Error): CodedError {
 }
 
 /**
- * The "lean" client model: MQTT 3.1.1 spoken directly over one `net.Socket` with one
- * mqtt-packet parser, for 10k+ simulated devices per process.
+ * The "lean" client model: MQTT 3.1.1 spoken directly over one `net.Socket`, for 10k+ simulated
+ * devices per process. Packets are encoded and framed by hand (lean-codec), reads land in one
+ * shared buffer (`onread`), and a publish settles through a callback with the caller's token.
  *
  * Per-client state is deliberately small: no outgoing queue (the socket buffers under
  * backpressure), no per-publish timer (the partition runner sweeps publish timeouts), one
- * keepalive timer, and a `Map` of packet id to `{resolve, reject, packet}` for unacknowledged
- * QoS 1/2 publishes and the control subscription. Incoming QoS 2 uses the "deliver on PUBLISH"
- * method, so it needs no state either. Errors carry the `code` or message that `classifyError`
- * maps to the right failure class.
+ * keepalive timer, and a `Map` of packet id to pending ack for unacknowledged QoS 1/2 publishes
+ * and the control subscription. Incoming QoS 2 uses the "deliver on PUBLISH" method, so it needs no
+ * state either. Errors carry the `code` or message that `classifyError` maps to a failure class.
  *
  * Sessions are persistent (clean session 0, the same client id on every connect): after a lost
  * connection, `connect()` may be called again; the publishes still awaiting their ack stay
@@ -55,16 +66,20 @@ function asConnectionError(err: Error): CodedError {
 export class LeanClient implements DeviceClient {
   /** Set while a connection is being opened or is open; events of any other socket are stale. */
   private socket: net.Socket | undefined;
+  private opening: Opening | undefined;
   private isConnected = false;
-  private readonly pending = new Map<number, PendingAck>();
-  private lastPacketId = 0;
+  private readonly pending = new PendingAcks();
+  private readonly reader = new FrameReader();
+  private readonly topic: Buffer;
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private lastWriteAt = 0;
   private lastReadAt = 0;
   /** Set once the control subscription succeeded: a lost session then needs it again. */
   private controlSubscribed = false;
 
-  constructor(private readonly options: DeviceClientOptions) {}
+  constructor(private readonly options: DeviceClientOptions) {
+    this.topic = encodeTopic(options.telemetryTopic);
+  }
 
   get connected(): boolean {
     return this.isConnected;
@@ -74,108 +89,101 @@ export class LeanClient implements DeviceClient {
     if (this.socket !== undefined) {
       return Promise.reject(new Error('connect() while a connection is already open'));
     }
-    const { host, port, clientId, keepaliveSec, connectTimeoutMs } = this.options;
+    const { host, port, localAddress, clientId, keepaliveSec, connectTimeoutMs } = this.options;
     return new Promise<void>((resolve, reject) => {
-      const socket = net.connect({ host, port });
-      socket.setNoDelay(true);
-      const parser = mqttPacket.parser(PROTOCOL);
-      this.socket = socket;
-      let settled = false;
-      // Until CONNACK every failure belongs to this promise, even after end() detached the socket.
-      const fail = (err: Error): void => {
-        if (settled) {
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        if (this.socket === socket) {
-          this.socket = undefined;
-        }
-        socket.destroy();
-        reject(err);
-      };
-      const timer = setTimeout(() => {
-        fail(codedError(`no CONNACK within ${connectTimeoutMs} ms`, 'CONNECT_TIMEOUT'));
-      }, connectTimeoutMs);
-
-      socket.on('data', (chunk: Buffer) => {
-        if (this.socket === socket) {
-          parser.parse(chunk);
-        }
+      this.reader.reset();
+      const socket = net.connect({
+        host,
+        port,
+        localAddress,
+        noDelay: true,
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (length: number, buf: Uint8Array): boolean => {
+            if (this.socket === socket) {
+              this.onBytes(buf as Buffer, length);
+            }
+            return true;
+          },
+        },
       });
+      this.socket = socket;
+      const timer = setTimeout(() => {
+        this.failOpening(
+          socket,
+          codedError(`no CONNACK within ${connectTimeoutMs} ms`, 'CONNECT_TIMEOUT'),
+        );
+      }, connectTimeoutMs);
+      this.opening = { resolve, reject, timer };
       // Before CONNACK a lost socket fails connect(); after it, only the current socket counts.
       const gone = (err: Error): void => {
-        if (!settled) {
-          fail(err);
-        } else if (this.socket === socket) {
+        if (!this.failOpening(socket, err) && this.socket === socket) {
           this.lose(asConnectionError(err));
         }
       };
       socket.on('error', gone);
       socket.on('close', () => {
-        const why = settled ? 'connection closed by broker' : 'connection closed before CONNACK';
-        gone(codedError(why, 'ECONNRESET'));
-      });
-      parser.on('error', (err: Error) => gone(new Error(`malformed packet: ${err.message}`)));
-      parser.on('packet', (packet: mqttPacket.Packet) => {
+        // Every socket end() closed lands here too: no error (and stack trace) for a stale one.
         if (this.socket !== socket) {
           return;
         }
-        this.lastReadAt = Date.now();
-        if (settled) {
-          this.onPacket(socket, packet);
-          return;
-        }
-        if (packet.cmd !== 'connack') {
-          return;
-        }
-        const rc = packet.returnCode ?? 0;
-        if (rc !== 0) {
-          fail(new Error(`connack rejected: rc=${rc}`));
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        this.isConnected = true;
-        this.armKeepalive(keepaliveSec * 1000);
-        this.resendPending(socket);
-        if (!packet.sessionPresent && this.controlSubscribed) {
-          // Failure is logged by no one on purpose: the device still publishes without it.
-          this.subscribeControl().catch(() => undefined);
-        }
-        resolve();
+        const why = this.isConnected
+          ? 'connection closed by broker'
+          : 'connection closed before CONNACK';
+        gone(codedError(why, 'ECONNRESET'));
       });
-
-      this.send(socket, {
-        cmd: 'connect',
-        protocolVersion: 4,
-        clientId,
-        clean: false,
-        keepalive: keepaliveSec,
-      });
+      this.write(socket, encodeConnect(clientId, keepaliveSec, false));
     });
   }
 
-  async subscribeControl(): Promise<void> {
-    const subscriptions = [{ topic: this.options.controlTopic, qos: 1 as const }];
-    await this.request(true, (messageId) => ({ cmd: 'subscribe', messageId, subscriptions }));
-    this.controlSubscribed = true;
+  subscribeControl(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const socket = this.socket;
+      const messageId = this.pending.nextId();
+      if (socket === undefined || !this.isConnected || messageId === 0) {
+        reject(codedError('not connected', 'ECONNRESET'));
+        return;
+      }
+      const done: PublishDone = (_token, err) => (err ? reject(err) : resolve());
+      this.pending.add(messageId, { token: 0, done, bytes: undefined, released: false });
+      this.write(socket, encodeSubscribe(messageId, this.options.controlTopic, 1));
+    }).then(() => {
+      this.controlSubscribed = true;
+    });
   }
 
-  publish(topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> {
-    return this.request(qos !== 0, (messageId) => {
-      return { cmd: 'publish', messageId, topic, payload, qos, dup: false, retain: false };
-    });
+  publish(payload: string, qos: 0 | 1 | 2, token: number, done: PublishDone): void {
+    const socket = this.socket;
+    if (socket === undefined || !this.isConnected) {
+      done(token, codedError('not connected', 'ECONNRESET'));
+      return;
+    }
+    const messageId = qos === 0 ? 0 : this.pending.nextId();
+    if (qos !== 0 && messageId === 0) {
+      done(token, new Error('all 65535 packet ids are awaiting an ack'));
+      return;
+    }
+    const bytes = encodePublish(this.topic, qos, messageId, payload);
+    this.lastWriteAt = Date.now();
+    // Backpressure (write returning false) is ignored on purpose: Node buffers, nothing drops,
+    // and the caller's publish timeout sweep is what notices a broker that stopped reading.
+    if (qos === 0) {
+      socket.write(bytes, (err) => done(token, err ? asConnectionError(err) : undefined));
+      return;
+    }
+    this.pending.add(messageId, { token, done, bytes, released: false });
+    socket.write(bytes);
   }
 
   end(): Promise<void> {
     const socket = this.socket;
     // Between reconnects there is no socket, but publishes may still await a resend.
-    this.rejectPending(new Error('client ended'));
+    this.pending.reject(new Error('client ended'));
     if (socket === undefined) {
       return Promise.resolve();
     }
     // Detaching first turns the socket's later events into no-ops, so no onDisconnect.
+    this.failOpening(socket, codedError('client ended before CONNACK', 'ECONNRESET'));
     const wasConnected = this.isConnected;
     this.socket = undefined;
     this.isConnected = false;
@@ -197,103 +205,110 @@ export class LeanClient implements DeviceClient {
     });
   }
 
-  /**
-   * Sends a packet that the broker acknowledges by packet id (QoS 1/2 PUBLISH, SUBSCRIBE) or,
-   * unacked (QoS 0), settles once the socket has written it.
-   */
-  private request(acked: boolean, build: (id: number) => mqttPacket.Packet): Promise<void> {
+  /** Settles a pending connect() with `err`; false when there was none for this socket. */
+  private failOpening(socket: net.Socket, err: Error): boolean {
+    const opening = this.opening;
+    if (opening === undefined || this.socket !== socket) {
+      return false;
+    }
+    this.opening = undefined;
+    clearTimeout(opening.timer);
+    this.socket = undefined;
+    socket.destroy();
+    opening.reject(err);
+    return true;
+  }
+
+  private onBytes(buf: Buffer, length: number): void {
+    this.lastReadAt = Date.now();
+    const malformed = this.reader.feed(buf, length, this);
+    if (malformed !== undefined && this.socket !== undefined) {
+      const err = new Error(`malformed packet: ${malformed}`);
+      if (!this.failOpening(this.socket, err)) {
+        this.lose(err);
+      }
+    }
+  }
+
+  /** One complete incoming packet (FrameReader's sink); `buf` is valid only during the call. */
+  onFrame(type: number, flags: number, buf: Buffer, start: number, end: number): void {
     const socket = this.socket;
-    if (socket === undefined || !this.isConnected) {
-      return Promise.reject(codedError('not connected', 'ECONNRESET'));
+    if (socket === undefined) {
+      return;
     }
-    const messageId = acked ? this.nextPacketId() : 0;
-    if (acked && messageId === 0) {
-      return Promise.reject(new Error('all 65535 packet ids are awaiting an ack'));
-    }
-    return new Promise<void>((resolve, reject) => {
-      const packet = build(messageId);
-      // Generated before registering, so a packet mqtt-packet refuses leaves no pending entry.
-      const bytes = mqttPacket.generate(packet, PROTOCOL);
-      this.lastWriteAt = Date.now();
-      // Backpressure (write returning false) is ignored on purpose: Node buffers, nothing drops,
-      // and the caller's publish timeout sweep is what notices a broker that stopped reading.
-      if (acked) {
-        const publish = packet.cmd === 'publish' ? packet : undefined;
-        this.pending.set(messageId, { resolve, reject, publish });
-        socket.write(bytes);
-        return;
+    if (this.opening !== undefined) {
+      if (type === PACKET.connack && end - start >= 2) {
+        this.onConnack(socket, (buf[start] & 1) === 1, buf[start + 1]);
       }
-      socket.write(bytes, (err) => (err ? reject(asConnectionError(err)) : resolve()));
-    });
-  }
-
-  /** Next free id in 1..65535, wrapping; 0 when every id is still pending. */
-  private nextPacketId(): number {
-    for (let tries = 0; tries < 65535; tries++) {
-      this.lastPacketId = this.lastPacketId >= 65535 ? 1 : this.lastPacketId + 1;
-      if (!this.pending.has(this.lastPacketId)) {
-        return this.lastPacketId;
-      }
+      return;
     }
-    return 0;
-  }
-
-  private onPacket(socket: net.Socket, packet: mqttPacket.Packet): void {
-    switch (packet.cmd) {
-      case 'puback':
-      case 'pubcomp':
-        this.take(packet.messageId)?.resolve();
+    switch (type) {
+      case PACKET.puback:
+      case PACKET.pubcomp:
+        this.pending.settle(buf.readUInt16BE(start));
         return;
-      case 'pubrec': {
+      case PACKET.pubrec: {
+        const messageId = buf.readUInt16BE(start);
         // The publish stays pending until PUBCOMP; PUBREL is owed even for an unknown id.
-        const ack = this.pending.get(packet.messageId ?? 0);
+        const ack = this.pending.get(messageId);
         if (ack) {
           ack.released = true;
         }
-        this.send(socket, { cmd: 'pubrel', messageId: packet.messageId });
+        this.write(socket, encodeAck(PACKET.pubrel, messageId));
         return;
       }
-      case 'suback':
-        if (packet.granted[0] === 0x80) {
-          this.take(packet.messageId)?.reject(new Error('subscribe rejected by broker'));
-        } else {
-          this.take(packet.messageId)?.resolve();
-        }
+      case PACKET.suback:
+        this.pending.settle(
+          buf.readUInt16BE(start),
+          buf[start + 2] === 0x80 ? new Error('subscribe rejected by broker') : undefined,
+        );
         return;
-      case 'publish':
-        if (packet.topic === this.options.controlTopic) {
-          this.options.onControl();
-        }
-        if (packet.qos === 1) {
-          this.send(socket, { cmd: 'puback', messageId: packet.messageId });
-        } else if (packet.qos === 2) {
-          this.send(socket, { cmd: 'pubrec', messageId: packet.messageId });
-        }
+      case PACKET.publish:
+        this.onControlPublish(socket, (flags >> 1) & 3, buf, start);
         return;
-      case 'pubrel':
-        this.send(socket, { cmd: 'pubcomp', messageId: packet.messageId });
+      case PACKET.pubrel:
+        this.write(socket, encodeAck(PACKET.pubcomp, buf.readUInt16BE(start)));
         return;
-      case 'disconnect':
+      case PACKET.disconnect:
         this.lose(codedError('disconnect packet from broker', 'ECONNRESET'));
         return;
-      case 'pingresp':
-      case 'connack':
-      case 'connect':
-      case 'subscribe':
-      case 'unsubscribe':
-      case 'unsuback':
-      case 'pingreq':
-      case 'auth':
-        // PINGRESP only refreshes lastReadAt; the rest are not sent to a 3.1.1 client.
+      default:
+        // PINGRESP only refreshes lastReadAt; nothing else is sent to a 3.1.1 client.
         return;
     }
   }
 
-  /** Removes and returns the pending ack for an id (never 0, so 0 stands in for "none"). */
-  private take(messageId: number | undefined): PendingAck | undefined {
-    const ack = this.pending.get(messageId ?? 0);
-    this.pending.delete(messageId ?? 0);
-    return ack;
+  private onConnack(socket: net.Socket, sessionPresent: boolean, rc: number): void {
+    const opening = this.opening;
+    if (opening === undefined) {
+      return;
+    }
+    if (rc !== 0) {
+      this.failOpening(socket, new Error(`connack rejected: rc=${rc}`));
+      return;
+    }
+    this.opening = undefined;
+    clearTimeout(opening.timer);
+    this.isConnected = true;
+    this.armKeepalive(this.options.keepaliveSec * 1000);
+    this.resendPending(socket);
+    if (!sessionPresent && this.controlSubscribed) {
+      // Failure is logged by no one on purpose: the device still publishes without it.
+      this.subscribeControl().catch(() => undefined);
+    }
+    opening.resolve();
+  }
+
+  private onControlPublish(socket: net.Socket, qos: number, buf: Buffer, start: number): void {
+    const topicEnd = start + 2 + buf.readUInt16BE(start);
+    if (buf.toString('utf8', start + 2, topicEnd) === this.options.controlTopic) {
+      this.options.onControl();
+    }
+    if (qos === 1) {
+      this.write(socket, encodeAck(PACKET.puback, buf.readUInt16BE(topicEnd)));
+    } else if (qos === 2) {
+      this.write(socket, encodeAck(PACKET.pubrec, buf.readUInt16BE(topicEnd)));
+    }
   }
 
   /**
@@ -309,37 +324,26 @@ export class LeanClient implements DeviceClient {
     this.isConnected = false;
     this.stopKeepalive();
     socket.destroy();
-    this.rejectPending(err, (ack) => ack.publish === undefined);
+    this.pending.reject(err, (ack) => ack.bytes === undefined);
     this.options.onDisconnect(classifyError(err), err);
-  }
-
-  private rejectPending(err: Error, which: (ack: PendingAck) => boolean = () => true): void {
-    const rejected: PendingAck[] = [];
-    for (const [id, ack] of this.pending) {
-      if (which(ack)) {
-        this.pending.delete(id);
-        rejected.push(ack);
-      }
-    }
-    for (const ack of rejected) {
-      ack.reject(err);
-    }
   }
 
   /** After a CONNACK: what awaited an ack on the lost connection goes out again, in id order. */
   private resendPending(socket: net.Socket): void {
-    for (const [messageId, ack] of this.pending) {
+    for (const [messageId, ack] of this.pending.entries()) {
       if (ack.released) {
-        this.send(socket, { cmd: 'pubrel', messageId });
-      } else if (ack.publish) {
-        this.send(socket, { ...ack.publish, dup: true });
+        this.write(socket, encodeAck(PACKET.pubrel, messageId));
+      } else if (ack.bytes !== undefined) {
+        const again = Buffer.from(ack.bytes);
+        again[0] |= DUP_FLAG;
+        this.write(socket, again);
       }
     }
   }
 
-  private send(socket: net.Socket, packet: mqttPacket.Packet): void {
+  private write(socket: net.Socket, bytes: Buffer): void {
     this.lastWriteAt = Date.now();
-    socket.write(mqttPacket.generate(packet, PROTOCOL));
+    socket.write(bytes);
   }
 
   private armKeepalive(delayMs: number): void {

@@ -1,6 +1,14 @@
 import mqtt, { MqttClient } from 'mqtt';
 import { classifyError } from '@sousvide/loadtest-contracts';
-import { DeviceClient, DeviceClientFactory, DeviceClientOptions } from './device-client';
+import {
+  DeviceClient,
+  DeviceClientFactory,
+  DeviceClientOptions,
+  PublishDone,
+} from './device-client';
+
+const notConnected = (): Error =>
+  Object.assign(new Error('not connected (disconnect)'), { code: 'ECONNRESET' });
 
 type Settle = { resolve: () => void; reject: (err: Error) => void };
 
@@ -95,8 +103,14 @@ export class MqttJsClient implements DeviceClient {
     await this.requireClient().subscribeAsync(this.options.controlTopic, { qos: 1 });
   }
 
-  async publish(topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> {
-    await this.requireClient().publishAsync(topic, payload, { qos });
+  publish(payload: string, qos: 0 | 1 | 2, token: number, done: PublishDone): void {
+    if (!this.client || !this.isConnected) {
+      done(token, notConnected());
+      return;
+    }
+    this.client.publish(this.options.telemetryTopic, payload, { qos }, (err) =>
+      done(token, err ?? undefined),
+    );
   }
 
   async end(): Promise<void> {
@@ -121,7 +135,7 @@ export class MqttJsClient implements DeviceClient {
 
   private requireClient(): MqttClient {
     if (!this.client || !this.isConnected) {
-      throw Object.assign(new Error('not connected (disconnect)'), { code: 'ECONNRESET' });
+      throw notConnected();
     }
     return this.client;
   }

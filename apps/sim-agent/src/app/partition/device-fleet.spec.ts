@@ -3,12 +3,12 @@ import { DeviceFleet } from './device-fleet';
 
 describe('DeviceFleet', () => {
   it('heats toward the target, then holds around it with the heater cycling', () => {
-    const fleet = new DeviceFleet(1, 'run-1');
+    const fleet = new DeviceFleet(['sv-000000'], 'run-1');
     const temps: number[] = [];
     const heater: boolean[] = [];
     let target = 0;
     for (let seq = 0; seq < 400; seq += 1) {
-      const t = fleet.next(0, 'sv-000000', seq, 1_000 + seq * 1000);
+      const t = fleet.next(0, seq, 1_000 + seq * 1000);
       temps.push(t.tempC);
       heater.push(t.heaterOn);
       target = t.targetC;
@@ -23,10 +23,23 @@ describe('DeviceFleet', () => {
   });
 
   it('produces valid v1 telemetry with the given seq, ts and run id', () => {
-    const fleet = new DeviceFleet(3, 'run-1');
-    const t = fleet.next(2, 'sv-000002', 7, 1795788703500);
+    const fleet = new DeviceFleet(['sv-000000', 'sv-000001', 'sv-000002'], 'run-1');
+    const t = fleet.next(2, 7, 1795788703500);
     expect(decodeTelemetry(encodeTelemetry(t))).toEqual(t);
     expect(t).toMatchObject({ deviceId: 'sv-000002', seq: 7, ts: 1795788703500, runId: 'run-1' });
     expect(t.waterLevel).toBeGreaterThan(0.7);
+  });
+
+  it('builds payload() as exactly the JSON of next() for the same device state', () => {
+    const ids = ['sv-000000', 'sv-000001'];
+    const objects = new DeviceFleet(ids, 'run-"q"', 42);
+    const strings = new DeviceFleet(ids, 'run-"q"', 42);
+    for (let seq = 0; seq < 300; seq += 1) {
+      const k = seq % 2;
+      const expected = JSON.stringify(objects.next(k, seq, 1795788703500 + seq));
+      const payload = strings.payload(k, seq, 1795788703500 + seq);
+      expect(payload).toBe(expected);
+      expect(decodeTelemetry(Buffer.from(payload))).toEqual(JSON.parse(expected));
+    }
   });
 });

@@ -11,8 +11,8 @@ import {
   RECONNECT_BACKOFF_DEFAULTS,
 } from '@sousvide/loadtest-contracts';
 import { LatencyHistogram } from '@sousvide/shared-util';
-import { controlTopic, encodeTelemetry, telemetryTopic } from '@sousvide/telemetry-schema';
 import { DeviceClient, DeviceClientFactory } from '../clients/device-client';
+import { connectDevices } from './connect-phase';
 import { DeviceFleet } from './device-fleet';
 import { DeviceReconnector } from './device-reconnector';
 import { idleGeneratorHealth, measureGeneratorHealth } from './generator-health';
@@ -33,6 +33,11 @@ export interface PartitionRunnerPorts {
 
 const DEVICE_PREFIX = 'sv-';
 const SWEEP_MS = 200;
+/**
+ * Messages sent per turn of the event loop at most. A starved agent fell so far behind that one
+ * turn sent 50,000 messages, blocked for seconds and let its BullMQ job lock lapse.
+ */
+const MAX_PER_TICK = 1000;
 /** Lost connections logged one by one; a broker restart loses them all, the rest are counted. */
 const LOGGED_LOSSES = 10;
 
@@ -90,11 +95,14 @@ export class PartitionRunner {
           `parallelism=${s.connectParallelism} mps=${s.mps} duration=${s.durationSec}s qos=${s.qos} broker=${s.brokerUrl}`,
       );
       const connectStartedAt = Date.now();
-      await this.connectAll();
+      const connectHealth = (await measureGeneratorHealth('connect', () => this.connectAll()))
+        .health;
       const connectEndedAt = Date.now();
       this.phase = 'connected';
       this.ports.log(
-        `connected ${this.connected}/${s.connections} in ${connectEndedAt - connectStartedAt} ms, failed=${this.connectFailed} ${this.formatCounts(this.connectFailures)}`,
+        `connected ${this.connected}/${s.connections} in ${connectEndedAt - connectStartedAt} ms, failed=${this.connectFailed} ${this.formatCounts(this.connectFailures)}` +
+          ` cpu=${connectHealth.cpuPercent}% (kernel ${connectHealth.cpuSystemPercent}%)` +
+          (connectHealth.saturated ? ` SATURATED: ${connectHealth.reasons.join('; ')}` : ''),
       );
       this.report();
       const startAt = await this.ports.waitForStart();
@@ -112,6 +120,7 @@ export class PartitionRunner {
         );
         publishStartedAt = schedule.startAt;
         const measured = await measureGeneratorHealth(
+          'publish',
           () => this.publishAll(schedule),
           () => this.scheduleLag.stats().p99,
         );
@@ -165,6 +174,7 @@ export class PartitionRunner {
         scheduleLag: this.scheduleLag.toJSON(),
         controlReceived: this.controlReceived,
         generator: health,
+        connectGenerator: connectHealth,
         aborted,
         reconnects,
       };
@@ -175,65 +185,33 @@ export class PartitionRunner {
     }
   }
 
-  private async connectAll(): Promise<void> {
-    const s = this.spec;
-    const url = new URL(s.brokerUrl);
-    const host = url.hostname;
-    const port = Number(url.port || 1883);
-    let next = 0;
-    const subscriptions: Promise<void>[] = [];
-    const worker = async (): Promise<void> => {
-      while (next < s.connections && !this.ports.isAborted()) {
-        const k = next;
-        next += 1;
-        const client = this.ports.clientFactory({
-          host,
-          port,
-          clientId: `${s.runId}-a${s.attempt}-p${s.part}-${k}`,
-          keepaliveSec: s.keepaliveSec,
-          connectTimeoutMs: s.connectTimeoutMs,
-          controlTopic: controlTopic(this.deviceIds[k]),
-          onDisconnect: (cls) => this.onDisconnect(k, cls),
-          onControl: () => {
-            this.controlReceived += 1;
-          },
-        });
-        const t0 = performance.now();
-        try {
-          await client.connect();
-          this.connectLatency.recordMs(performance.now() - t0);
-          this.clients[k] = client;
-          this.connected += 1;
-          // The SUBACK is awaited after the connect phase, so it never holds a connect slot.
-          subscriptions.push(
-            client.subscribeControl().catch((err: unknown) => {
-              this.ports.log(`device ${k}: control subscription failed: ${String(err)}`);
-            }),
-          );
-        } catch (err) {
-          this.markFault(k, classifyError(err));
-          this.connectFailures[classifyError(err)] += 1;
-          this.connectFailed += 1;
-          await client.end();
-        }
-      }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(s.connectParallelism, s.connections) }, worker),
-    );
-    await Promise.all(subscriptions);
+  private connectAll(): Promise<void> {
+    return connectDevices(this.spec, this.deviceIds, {
+      clientFactory: this.ports.clientFactory,
+      isAborted: () => this.ports.isAborted(),
+      log: (line) => this.ports.log(line),
+      onConnected: (k, client, latencyMs) => {
+        this.connectLatency.recordMs(latencyMs);
+        this.clients[k] = client;
+        this.connected += 1;
+      },
+      onFailed: (k, cls) => {
+        this.markFault(k, cls);
+        this.connectFailures[cls] += 1;
+        this.connectFailed += 1;
+      },
+      onDisconnect: (k, cls) => this.onDisconnect(k, cls),
+      onControl: () => {
+        this.controlReceived += 1;
+      },
+    });
   }
 
   /** Publishes every due message; returns how many messages were scheduled (all, unless aborted). */
   private publishAll(schedule: PhaseSchedule): Promise<number> {
     this.phase = 'publishing';
     this.publishing = true;
-    const fleet = new DeviceFleet(
-      this.spec.connections,
-      this.spec.runId,
-      0x9e3779b9 ^ this.spec.part,
-    );
-    const topics = this.deviceIds.map((id) => telemetryTopic(id));
+    const fleet = new DeviceFleet(this.deviceIds, this.spec.runId, 0x9e3779b9 ^ this.spec.part);
     const sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     let cursor = 0;
     return new Promise<number>((resolve) => {
@@ -244,15 +222,12 @@ export class PartitionRunner {
           return;
         }
         const now = Date.now();
-        const due = schedule.dueUntil(now);
+        const due = Math.min(schedule.dueUntil(now), cursor + MAX_PER_TICK);
         for (; cursor < due; cursor += 1) {
           const intended = schedule.timeOf(cursor);
           this.scheduleLag.recordMs(now - intended);
           const k = schedule.deviceOf(cursor);
-          const payload = encodeTelemetry(
-            fleet.next(k, this.deviceIds[k], schedule.seqOf(cursor), Math.round(intended)),
-          );
-          this.publishOne(cursor, k, topics[k], payload, now);
+          this.publishOne(cursor, k, fleet, schedule.seqOf(cursor), Math.round(intended), now);
         }
         if (cursor >= schedule.total) {
           clearInterval(sweeper);
@@ -260,7 +235,13 @@ export class PartitionRunner {
           return;
         }
         const wait = Math.max(0, Math.min(50, schedule.timeOf(cursor) - Date.now()));
-        setTimeout(tick, wait);
+        if (wait === 0) {
+          // Behind schedule: go on after the acks and timers that arrived meanwhile (the job
+          // lock's renewal among them), so a saturated agent is reported, not lost.
+          setImmediate(tick);
+        } else {
+          setTimeout(tick, wait);
+        }
       };
       tick();
     }).finally(() => {
@@ -268,29 +249,37 @@ export class PartitionRunner {
     });
   }
 
-  private publishOne(i: number, k: number, topic: string, payload: Buffer, now: number): void {
+  private publishOne(
+    i: number,
+    k: number,
+    fleet: DeviceFleet,
+    seq: number,
+    ts: number,
+    now: number,
+  ): void {
     const client = this.clients[k];
     if (!client || !client.connected) {
       this.fail(this.faultOf(k));
       return;
     }
     this.inflight.set(i, now);
-    client.publish(topic, payload, this.spec.qos).then(
-      () => {
-        const sentAt = this.inflight.get(i);
-        if (sentAt !== undefined) {
-          this.inflight.delete(i);
-          this.published += 1;
-          this.ackLatency.recordMs(Date.now() - sentAt);
-        }
-      },
-      (err: unknown) => {
-        if (this.inflight.delete(i)) {
-          this.fail(classifyError(err));
-        }
-      },
-    );
+    client.publish(fleet.payload(k, seq, ts), this.spec.qos, i, this.onPublished);
   }
+
+  /** One function for every message's outcome (no closure per publish); late ones were swept. */
+  private readonly onPublished = (i: number, err?: Error): void => {
+    const sentAt = this.inflight.get(i);
+    if (sentAt === undefined) {
+      return;
+    }
+    this.inflight.delete(i);
+    if (err) {
+      this.fail(classifyError(err));
+      return;
+    }
+    this.published += 1;
+    this.ackLatency.recordMs(Date.now() - sentAt);
+  };
 
   /** Fails in-flight messages older than the publish timeout (Map order = send order). */
   private sweep(now = Date.now()): void {

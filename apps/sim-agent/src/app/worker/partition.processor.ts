@@ -1,5 +1,5 @@
 import { Inject, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import Redis from 'ioredis';
 import {
@@ -55,23 +55,30 @@ export class PartitionProcessor extends WorkerHost implements OnApplicationShutd
     job: Job<PartitionSpec, PartitionResult, PartitionJobName>,
   ): Promise<PartitionResult> {
     clearTimeout(this.idleTimer);
-    switch (job.name) {
-      case PARTITION_JOB_NAMES.runPartition:
-        return this.runPartition(job);
-      default: {
-        const unknown: never = job.name;
-        throw new UnrecoverableError(`unknown job name ${String(unknown)}`);
+    try {
+      switch (job.name) {
+        case PARTITION_JOB_NAMES.runPartition:
+          return await this.runPartition(job);
+        default: {
+          const unknown: never = job.name;
+          throw new UnrecoverableError(`unknown job name ${String(unknown)}`);
+        }
       }
+    } finally {
+      this.countJob();
     }
   }
 
-  @OnWorkerEvent('completed')
-  @OnWorkerEvent('failed')
-  onFinished(): void {
+  /**
+   * Counted when the job's work ends, not on the worker's completed/failed events: a job whose
+   * lock lapsed (a starved agent) gets neither, and the agent then never exited.
+   */
+  private countJob(): void {
     this.jobsDone += 1;
     if (this.env.AGENT_MAX_JOBS > 0 && this.jobsDone >= this.env.AGENT_MAX_JOBS) {
       this.logger.log({ jobs: this.jobsDone }, 'job budget used: exiting');
-      process.kill(process.pid, 'SIGTERM');
+      // After this turn, so the worker first stores the result; shutdown waits for it.
+      setImmediate(() => process.kill(process.pid, 'SIGTERM'));
     }
   }
 

@@ -58,6 +58,12 @@ describe('parseCli', () => {
     expect(() => loadCoordinatorEnv({ LOADTEST_AGENTS: 'remote' })).toThrow(/LOADTEST_AGENTS/);
   });
 
+  it('judges the SLOs unless JUDGE_SLO=0, and names a bad value', () => {
+    expect(loadCoordinatorEnv({}).JUDGE_SLO).toBe(true);
+    expect(loadCoordinatorEnv({ JUDGE_SLO: '0' }).JUDGE_SLO).toBe(false);
+    expect(() => loadCoordinatorEnv({ JUDGE_SLO: 'no' })).toThrow(/JUDGE_SLO must be 0 or 1/);
+  });
+
   it('answers --help and no arguments with help, and knows serve', () => {
     expect(parseCli(['--help'], env).command).toBe('help');
     expect(parseCli([], env).command).toBe('help');

@@ -1,6 +1,8 @@
 import { LatencyStats } from '@sousvide/shared-util';
 import { AttemptProgress } from '../run/attempt-supervisor';
 import { RunOutcome } from '../run/run.service';
+import { acceptQueueNote } from '../run/accept-drops';
+import { crowdedOutNote } from '../cpu-budget/cpu-budget';
 
 const lat = (s: LatencyStats): string => `${s.p50} / ${s.p95} / ${s.p99} / ${s.max} ms`;
 
@@ -29,15 +31,31 @@ export function summaryTable(outcome: RunOutcome): string {
     rows.push(['  failed_total', String(s.failed_total)]);
     rows.push(['  connection success rate', `${(s.connection_success_rate * 100).toFixed(3)}%`]);
     rows.push(['  throughput_total', `${s.throughput_total} msg/s (offered ${s.offered_rate})`]);
-    rows.push(['  connect rate', `${s.connect_rate_per_sec} /s`]);
+    rows.push([
+      '  connect rate',
+      `${s.connect_rate_per_sec} /s${s.connect_generator_saturated ? ' (AGENT-BOUND: the agents, not the broker, set this rate)' : ''}`,
+    ]);
     rows.push(['  connect p50/p95/p99/max', lat(s.connect_latency_ms)]);
+    const dropped = a.acceptQueue ? acceptQueueNote(a.acceptQueue) : undefined;
+    if (dropped) {
+      rows.push(['  accept queue', dropped]);
+    }
     rows.push(['  publish->ack p50/p95/p99/max', lat(s.publish_ack_latency_ms)]);
     rows.push(['  schedule lag p95', `${s.schedule_lag_ms.p95} ms`]);
     rows.push(['  generator', s.generator_saturated ? 'SATURATED (not a backend result)' : 'ok']);
+    for (const why of (s.generator_reasons ?? []).slice(0, 3)) {
+      rows.push(['  generator reason', why]);
+    }
     for (const r of a.reasons.slice(0, 5)) {
       rows.push(['  reason', r]);
     }
     const b = a.business;
+    if (b && s.generator_saturated) {
+      rows.push([
+        '  NOTE',
+        'the generator saturated: the backend figures below are NOT a backend result',
+      ]);
+    }
     if (b) {
       rows.push(['  recv_total (gateways)', `${b.recv_total} (published ${s.published_total})`]);
       rows.push([
@@ -73,6 +91,19 @@ export function summaryTable(outcome: RunOutcome): string {
       }
     } else {
       rows.push(['  business summary', 'none (no gateway counted this run)']);
+    }
+    if (a.cpuBudget) {
+      const c = a.cpuBudget;
+      rows.push([
+        `  CPU, publish window (${c.window.seconds}s)`,
+        [...c.components.map((x) => `${x.name} ${x.cpuPercent}%`), `other ${c.otherPercent}%`].join(
+          ' | ',
+        ) + ` (machine busy ${c.machineBusyPercent}% of ${c.cores * 100}%)`,
+      ]);
+      const crowded = crowdedOutNote(c);
+      if (crowded) {
+        rows.push(['  NOTE', crowded]);
+      }
     }
     rows.push(['  artifacts', a.dir]);
   }

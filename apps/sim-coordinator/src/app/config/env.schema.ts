@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { backoffMsEnv, RECONNECT_BACKOFF_DEFAULTS } from '@sousvide/loadtest-contracts';
 import { parseEnvConfig } from '@sousvide/shared-util';
+import { parseCpuComponents } from '../cpu-budget/cpu-components';
 
 /** The coordinator's environment, validated once at boot; nothing else reads process.env. */
 export const coordinatorEnvSchema = z.object({
@@ -30,6 +31,29 @@ export const coordinatorEnvSchema = z.object({
   RECONNECT_CAP_MS: backoffMsEnv('capMs', RECONNECT_BACKOFF_DEFAULTS.capMs),
   /** After the publish window, how long to wait for the gateways' counters to settle. */
   DRAIN_WINDOW_SEC: z.coerce.number().int().min(0).max(600).default(15),
+  /**
+   * Components whose CPU each attempt records over its publish window (cpu-budget.json), besides
+   * the local agents: `broker=container:sousvide-mosquitto,gateway=pid:4242,redis=cmd:redis-server`.
+   */
+  CPU_BUDGET: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      try {
+        parseCpuComponents(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  /**
+   * 1 (default): an attempt that misses an SLO fails (exit 1). 0: the SLOs are still reported but
+   * only the generator (and REQUIRE_BUSINESS_SUMMARY) decide; for tests of counts on a shared
+   * machine, where a latency SLO would make them timed assertions.
+   */
+  JUDGE_SLO: z
+    .enum(['0', '1'], { error: 'JUDGE_SLO must be 0 or 1' })
+    .default('1')
+    .transform((v) => v === '1'),
   /** A command whose output is the backend's log for an attempt (e.g. `tail -n0 -F gw.log`). */
   BACKEND_LOG_CMD: z.string().optional(),
   /** Runbook variables; the CLI's named options take precedence. */

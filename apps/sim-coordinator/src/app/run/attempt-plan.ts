@@ -2,6 +2,7 @@ import {
   type AttemptShape,
   type PartitionSpec,
   type RunSpec,
+  sourceAddressesFor,
   splitConnections,
 } from '@sousvide/loadtest-contracts';
 import type { CoordinatorEnv } from '../config/env.schema';
@@ -18,7 +19,10 @@ type DeviceTiming = Pick<
   | 'RECONNECT_CAP_MS'
 >;
 
-/** One attempt's partitions: connections split evenly, device ids consecutive across parts. */
+/**
+ * One attempt's partitions: connections split evenly, device ids consecutive across parts, and
+ * towards a broker on loopback each part's source addresses (a fresh block per attempt).
+ */
 export function planPartitions(
   spec: RunSpec,
   attempt: number,
@@ -26,8 +30,14 @@ export function planPartitions(
   timing: DeviceTiming,
   deadlineAt: number,
 ): PartitionSpec[] {
+  const counts = splitConnections(spec.totalConnections, shape.partitions);
+  const sources = sourceAddressesFor(
+    new URL(spec.brokerUrl).hostname,
+    counts,
+    `${spec.runId}/${attempt}`,
+  );
   let offset = 0;
-  return splitConnections(spec.totalConnections, shape.partitions).map((connections, part) => {
+  return counts.map((connections, part) => {
     const p: PartitionSpec = {
       runId: spec.runId,
       attempt,
@@ -46,6 +56,7 @@ export function planPartitions(
       keepaliveSec: timing.KEEPALIVE_SEC,
       reconnect: { baseMs: timing.RECONNECT_BASE_MS, capMs: timing.RECONNECT_CAP_MS },
       deadlineAt,
+      ...(sources ? { sourceAddresses: sources[part] } : {}),
     };
     offset += connections;
     return p;

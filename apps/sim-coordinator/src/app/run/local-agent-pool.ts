@@ -23,11 +23,13 @@ export class LocalAgentPool {
     }
   }
 
-  /** Starts `count` agents for one attempt. */
-  start(count: number, logDir: string, idPrefix: string): LocalAgents {
+  /** Starts `count` agents for one attempt; `ready` says when they listen. */
+  start(count: number, logDir: string, idPrefix: string, readyTimeoutMs = 120_000): LocalAgents {
     const children: ChildProcess[] = [];
+    const ready: Promise<void>[] = [];
     for (let i = 0; i < count; i += 1) {
-      const fd = openSync(join(logDir, `agent-${i}.log`), 'a');
+      const log = join(logDir, `agent-${i}.log`);
+      const fd = openSync(log, 'a');
       const child = spawn(process.execPath, [resolve(this.agentEntry)], {
         stdio: ['ignore', fd, fd, 'ipc'],
         env: {
@@ -45,14 +47,50 @@ export class LocalAgentPool {
       closeSync(fd);
       child.on('error', () => undefined);
       children.push(child);
+      ready.push(whenReady(child, `local agent ${i}`, log, readyTimeoutMs));
     }
-    return new LocalAgents(children);
+    return new LocalAgents(children, Promise.all(ready).then(() => undefined));
   }
+}
+
+/** Resolves when the agent says over IPC that its worker listens; rejects when it exits first. */
+function whenReady(child: ChildProcess, name: string, log: string, timeoutMs: number) {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${name} not ready within ${timeoutMs / 1000} s (log ${log})`)),
+      timeoutMs,
+    );
+    child.on('message', (m) => {
+      if (m === 'ready') {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${signal ?? code}) before it was ready (log ${log})`));
+    });
+  });
 }
 
 /** The agent processes of one attempt. */
 export class LocalAgents {
-  constructor(private readonly children: ChildProcess[]) {}
+  constructor(
+    private readonly children: ChildProcess[],
+    /**
+     * Resolves once every agent listens; rejects when one exits first or is late (the caller
+     * stops them). Await it: a part timeout must not run while eight agents are still loading.
+     */
+    readonly ready: Promise<void>,
+  ) {
+    // Awaited by the caller; this keeps a rejection after stop() from being unhandled.
+    ready.catch(() => undefined);
+  }
+
+  /** Process ids of the agents started (running or not). */
+  get pids(): number[] {
+    return this.children.flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
+  }
 
   get running(): number {
     return this.children.filter(alive).length;

@@ -24,6 +24,13 @@ import { BackendLog } from './backend-log';
 import { BusinessSummaryCollector } from './business-summary.collector';
 import { LocalAgentPool } from './local-agent-pool';
 import { RunIdTakenError } from './run-id-taken.error';
+import { AcceptQueueDrops, acceptQueueDrops, tcpCountersNow } from './accept-drops';
+import { PreflightService } from '../preflight/preflight.service';
+import { PreflightRefusedError } from '../preflight/preflight-refused.error';
+import { PreflightReport } from '../preflight/preflight.types';
+import { CpuBudget } from '../cpu-budget/cpu-budget';
+import { CpuBudgetSampler } from '../cpu-budget/cpu-sampler';
+import { attemptVerdict } from './attempt-verdict';
 
 export interface RunOptions {
   /** Start one local agent process per partition (CLI default) or rely on running agents. */
@@ -31,6 +38,8 @@ export interface RunOptions {
   signal: AbortSignal;
   onProgress?: (attempt: number, p: AttemptProgress) => void;
   onAttempt?: (outcome: AttemptOutcome) => void;
+  /** Each attempt's preflight report, before anything is enqueued (warnings included). */
+  onPreflight?: (report: PreflightReport) => void;
 }
 
 export interface AttemptOutcome {
@@ -39,9 +48,16 @@ export interface AttemptOutcome {
   partitions: number;
   connectParallelism: number;
   status: 'passed' | 'failed';
+  /** The generator's reasons, then each missed SLO. */
   reasons: string[];
+  /** Whether the retry policy applies (generator-side failures only; see attemptVerdict). */
+  retry: boolean;
   summary: ConnectionSummary;
   business?: BusinessSummary;
+  /** Each component's CPU over the publish window (cpu-budget.json). */
+  cpuBudget?: CpuBudget;
+  /** Handshakes this host dropped at full accept queues during the attempt. */
+  acceptQueue?: AcceptQueueDrops;
 }
 
 export interface RunOutcome {
@@ -62,6 +78,8 @@ export class RunService {
     private readonly business: BusinessSummaryCollector,
     private readonly agents: LocalAgentPool,
     private readonly backendLog: BackendLog,
+    private readonly preflight: PreflightService,
+    private readonly cpu: CpuBudgetSampler,
   ) {}
 
   /**
@@ -85,10 +103,20 @@ export class RunService {
     const attempts: AttemptOutcome[] = [];
     let shape = { partitions: spec.partitions, connectParallelism: spec.connectParallelism };
     for (let attempt = 1; attempt <= spec.maxAttempts; attempt += 1) {
-      const outcome = await this.runAttempt(spec, attempt, shape, options);
+      let outcome: AttemptOutcome;
+      try {
+        outcome = await this.runAttempt(spec, attempt, shape, options);
+      } catch (err) {
+        // A retry the machine cannot carry ends the run; a refused first attempt is the caller's.
+        if (err instanceof PreflightRefusedError && attempts.length > 0) {
+          attempts[attempts.length - 1].reasons.push(`retry not started: ${err.message}`);
+          break;
+        }
+        throw err;
+      }
       attempts.push(outcome);
       options.onAttempt?.(outcome);
-      if (outcome.status === 'passed' || options.signal.aborted) {
+      if (!outcome.retry || options.signal.aborted) {
         break;
       }
       shape = nextAttemptShape(shape, { ...spec, totalConnections: spec.totalConnections });
@@ -108,13 +136,39 @@ export class RunService {
     shape: { partitions: number; connectParallelism: number },
     options: RunOptions,
   ): Promise<AttemptOutcome> {
+    const planned = planPartitions(spec, attempt, shape, this.env, 0);
+    const preflight = await this.preflight.check({
+      spec,
+      attempt,
+      parts: planned,
+      localAgents: options.localAgents,
+    });
+    options.onPreflight?.(preflight);
+    if (preflight.refused) {
+      throw new PreflightRefusedError(preflight);
+    }
     const dir = await this.artifacts.prepareAttempt(spec.runId, attempt);
-    const deadlineAt = Date.now() + spec.partTimeoutSec * 1000;
-    const specs = planPartitions(spec, attempt, shape, this.env, deadlineAt);
-    const runJson = attemptRecord(spec, attempt, shape, options.localAgents, this.env);
+    const runJson = {
+      ...attemptRecord(spec, attempt, shape, options.localAgents, this.env),
+      preflight: { refused: preflight.refused, checks: preflight.checks, facts: preflight.facts },
+    };
     await this.artifacts.writeJson(dir, 'run.json', runJson);
 
+    const agents = options.localAgents
+      ? this.agents.start(shape.partitions, dir, `local-${spec.runId}-a${attempt}`)
+      : undefined;
+    try {
+      await agents?.ready;
+    } catch (err) {
+      await agents?.stop();
+      throw err;
+    }
+    // The part timeout starts once the local agents listen: eight of them loading at once on a
+    // busy 2-core host took 77 s of a 180 s timeout before the first connect.
+    const deadlineAt = Date.now() + spec.partTimeoutSec * 1000;
+    const specs = planned.map((p) => ({ ...p, deadlineAt }));
     const before = await this.business.snapshot(spec.runId);
+    const tcpBefore = tcpCountersNow();
     const dispatchedAt = Date.now();
     const backendLog = this.backendLog.start(dir);
     const jobIds = specs.map((p) => partitionJobId(p.runId, p.attempt, p.part));
@@ -130,9 +184,7 @@ export class RunService {
         },
       })),
     );
-    const agents = options.localAgents
-      ? this.agents.start(shape.partitions, dir, `local-${spec.runId}-a${attempt}`)
-      : undefined;
+    const cpu = this.cpu.start(agents ? () => agents.pids : undefined);
     let outcomes;
     try {
       outcomes = await this.supervisor.supervise(jobIds, {
@@ -143,6 +195,7 @@ export class RunService {
         onProgress: (p) => options.onProgress?.(attempt, p),
       });
     } finally {
+      cpu.halt();
       await agents?.stop();
       await removeUntakenJobs(this.queue, jobIds);
     }
@@ -154,6 +207,11 @@ export class RunService {
         i,
         error ? [...logs, `${new Date().toISOString()} PART FAILED: ${error}`] : logs,
       );
+    }
+    const acceptQueue = acceptQueueDrops(tcpBefore, tcpCountersNow());
+    const cpuBudget = cpu.overPublishWindow(outcomes);
+    if (cpuBudget) {
+      await this.artifacts.writeJson(dir, 'cpu-budget.json', cpuBudget);
     }
     const summary = summarizeConnections(
       {
@@ -185,27 +243,33 @@ export class RunService {
         'REQUIRE_BUSINESS_SUMMARY=1 but no business-summary.json was produced for this attempt (no gateway counted this run)',
       );
     }
-    const status = reasons.length === 0 ? 'passed' : 'failed';
-    await this.artifacts.writeJson(dir, 'connection-summary.json', {
+    // connection-summary.json keeps the generator's verdict; run.json, the exit code and the
+    // table carry the attempt's, which the SLOs in business-summary.json are part of.
+    const generatorSummary = {
       ...summary,
-      status,
+      status: reasons.length === 0 ? ('passed' as const) : ('failed' as const),
       failure_reasons: reasons,
-    });
+    };
+    await this.artifacts.writeJson(dir, 'connection-summary.json', generatorSummary);
+    const judged = this.env.JUDGE_SLO ? business : undefined;
+    const verdict = attemptVerdict(reasons, judged, summary.generator_saturated);
     await this.artifacts.writeJson(dir, 'run.json', {
       ...runJson,
       endedAt: new Date().toISOString(),
-      status,
-      reasons,
+      status: verdict.status,
+      reasons: verdict.reasons,
+      acceptQueue,
     });
     return {
       attempt,
       dir,
       partitions: shape.partitions,
       connectParallelism: shape.connectParallelism,
-      status,
-      reasons,
-      summary: { ...summary, status, failure_reasons: reasons },
+      ...verdict,
+      summary: generatorSummary,
       ...(business ? { business } : {}),
+      ...(cpuBudget ? { cpuBudget } : {}),
+      acceptQueue,
     };
   }
 

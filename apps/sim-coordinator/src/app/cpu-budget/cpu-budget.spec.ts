@@ -1,0 +1,60 @@
+import { cpuBudget, CpuSample, crowdedOutNote } from './cpu-budget';
+import { CpuBudgetConfigError, parseCpuComponents } from './cpu-components';
+
+describe('CPU budget', () => {
+  it('gives each component its share of the window, interpolating between 1 s samples', () => {
+    const samples = [
+      { at: 0, cpuMs: { machine: 0, agents: 0, broker: 100 } },
+      { at: 1000, cpuMs: { machine: 1500, agents: 400, broker: 700 } },
+      { at: 2000, cpuMs: { machine: 3000, agents: 800, broker: 1300 } },
+    ];
+    const b = cpuBudget(samples, ['agents', 'broker'], 500, 1500, 2);
+    expect(b.components).toEqual([
+      { name: 'agents', cpuPercent: 40 },
+      { name: 'broker', cpuPercent: 60 },
+    ]);
+    expect(b.machineBusyPercent).toBe(150);
+    expect(b.otherPercent).toBe(50);
+    expect(b.window.seconds).toBe(1);
+  });
+
+  it('keeps a component that appeared late (agents start after sampling) at zero before it', () => {
+    const samples: CpuSample[] = [
+      { at: 0, cpuMs: { machine: 0 } },
+      { at: 1000, cpuMs: { machine: 1000, agents: 50 } },
+      { at: 3000, cpuMs: { machine: 3000, agents: 1050 } },
+    ];
+    expect(cpuBudget(samples, ['agents'], 1000, 3000, 2).components[0].cpuPercent).toBe(50);
+  });
+
+  it('notes a window where the machine was saturated mostly by work outside the components', () => {
+    const at = (machine: number, agents: number): CpuSample[] => [
+      { at: 0, cpuMs: { machine: 0, agents: 0 } },
+      { at: 1000, cpuMs: { machine, agents } },
+    ];
+    const crowded = cpuBudget(at(2000, 260), ['agents'], 0, 1000, 2);
+    expect(crowdedOutNote(crowded)).toBe(
+      "the machine was saturated (busy 200% of 200%) and 174% went to work outside this run's components: latency figures measure the machine, not the stack",
+    );
+    // Saturated by the run itself, or busy elsewhere with cores to spare: no note.
+    expect(crowdedOutNote(cpuBudget(at(1900, 1600), ['agents'], 0, 1000, 2))).toBeUndefined();
+    expect(crowdedOutNote(cpuBudget(at(1200, 100), ['agents'], 0, 1000, 2))).toBeUndefined();
+  });
+
+  it('parses CPU_BUDGET entries and names a bad one', () => {
+    expect(
+      parseCpuComponents(
+        'broker=container:sousvide-mosquitto, gateway=pid:42,redis=cmd:redis-server',
+      ),
+    ).toEqual([
+      { name: 'broker', source: { kind: 'container', name: 'sousvide-mosquitto' } },
+      { name: 'gateway', source: { kind: 'pid', pid: 42 } },
+      { name: 'redis', source: { kind: 'cmd', contains: 'redis-server' } },
+    ]);
+    expect(parseCpuComponents(undefined)).toEqual([]);
+    expect(() => parseCpuComponents('gateway=pid:x')).toThrow('pid must be a positive integer');
+    expect(() => parseCpuComponents('broker')).toThrow(CpuBudgetConfigError);
+    expect(() => parseCpuComponents('agents=pid:1')).toThrow('reserved for the local agents');
+    expect(() => parseCpuComponents('a=pid:1,a=pid:2')).toThrow('named twice');
+  });
+});

@@ -1,0 +1,29 @@
+const MiB = 1024 * 1024;
+const KiB = 1024;
+
+/**
+ * Thresholds and per-connection figures of the preflight. The memory figures are measured (see
+ * docs/benchmarks.md, "Memory per connection"), rounded up.
+ */
+export const PREFLIGHT = {
+  /** A need above this share of a limit is close: a warning. */
+  warnShare: 0.8,
+  /** Files an agent process holds besides its connections (node, Redis for BullMQ, logs). */
+  agentFdBase: 64,
+  /** Files a broker holds besides the devices' connections (listeners, gateways, $SYS clients). */
+  brokerFdBase: 64,
+  /** docker-proxy: two sockets and two splice pipes per proxied connection (docs/benchmarks.md). */
+  dockerProxyFdsPerConnection: 6,
+  /** Sockets towards the broker in TIME_WAIT above which connect() slows down noticeably. */
+  timeWaitWarn: 2000,
+  memory: {
+    /** One agent process with nothing connected (Node, NestJS, BullMQ). */
+    agentBaseBytes: 140 * MiB,
+    /** Agent RSS per additional connection, by client model. */
+    agentBytesPerConnection: { lean: 12 * KiB, mqttjs: 48 * KiB },
+    /** A local broker's RSS plus both ends' kernel socket memory per connection. */
+    brokerBytesPerConnection: 12 * KiB,
+    warnShare: 0.6,
+    refuseShare: 0.9,
+  },
+} as const;

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { lookup } from 'node:dns/promises';
+import { PartitionSpec, RunSpec } from '@sousvide/loadtest-contracts';
+import { evaluatePreflight } from './preflight.evaluate';
+import { probePreflightFacts } from './preflight.probe';
+import { PreflightReport } from './preflight.types';
+
+export interface AttemptPlanInput {
+  spec: RunSpec;
+  attempt: number;
+  /** The attempt's partitions as they would be enqueued (connections, source addresses). */
+  parts: readonly PartitionSpec[];
+  localAgents: boolean;
+}
+
+/**
+ * Checks an attempt's plan against this machine before any connection is opened: file limits of
+ * the agents and the broker, docker-proxy on the route, ephemeral ports towards the broker and
+ * memory. The probes read /proc; the judgement is evaluatePreflight's.
+ */
+@Injectable()
+export class PreflightService {
+  async check(input: AttemptPlanInput): Promise<PreflightReport> {
+    const url = new URL(input.spec.brokerUrl);
+    const brokerPort = Number(url.port || 1883);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const brokerIp = await lookup(host, { family: 4 }).then(
+      (r) => r.address,
+      () => host,
+    );
+    const counts = input.parts.map((p) => p.connections);
+    const sources = input.parts.map((p) => p.sourceAddresses ?? []);
+    const plan = {
+      attempt: input.attempt,
+      brokerUrl: input.spec.brokerUrl,
+      brokerIp,
+      brokerPort,
+      model: input.spec.model,
+      totalConnections: input.spec.totalConnections,
+      partitions: counts.length,
+      maxConnectionsPerPartition: Math.max(...counts),
+      connectParallelism: Math.max(...input.parts.map((p) => p.connectParallelism)),
+      localAgents: input.localAgents,
+      sourceAddresses: sources.flat(),
+      maxConnectionsPerSource: Math.max(
+        0,
+        ...counts.map((n, i) => Math.ceil(n / Math.max(1, sources[i].length))),
+      ),
+    };
+    return evaluatePreflight(plan, probePreflightFacts(brokerIp, brokerPort));
+  }
+}

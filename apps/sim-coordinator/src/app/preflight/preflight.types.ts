@@ -1,0 +1,73 @@
+import { ClientModel } from '@sousvide/loadtest-contracts';
+import { FileLimit } from '../host/proc-files';
+
+/** One attempt's plan, as far as the machine is concerned. */
+export interface PreflightPlan {
+  attempt: number;
+  brokerUrl: string;
+  /** The broker's address (resolved) and port. */
+  brokerIp: string;
+  brokerPort: number;
+  model: ClientModel;
+  totalConnections: number;
+  partitions: number;
+  maxConnectionsPerPartition: number;
+  /** CONNECTs each partition keeps in flight. */
+  connectParallelism: number;
+  /** Agents started here, one process per partition (their limits and memory are this host's). */
+  localAgents: boolean;
+  /** Loopback source addresses the devices connect from; empty: the kernel's choice (one address). */
+  sourceAddresses: string[];
+  maxConnectionsPerSource: number;
+}
+
+/** Sockets of this host towards the broker's ip:port. */
+export interface SocketsTowards {
+  open: number;
+  timeWait: number;
+  /** Per local address: open and TIME_WAIT sockets. */
+  bySource: Record<string, { open: number; timeWait: number }>;
+}
+
+/** What the probes found; every field may be missing on a host that does not tell. */
+export interface PreflightFacts {
+  /** This process's limit, which the local agents inherit (Node raises soft to hard at start). */
+  agentNofile?: FileLimit;
+  broker?: {
+    pid: number;
+    comm: string;
+    nofile?: FileLimit;
+    openFds?: number;
+    sameNetns: boolean;
+    isDockerProxy: boolean;
+    /** Its listen backlog (accept queue), when `ss` tells. */
+    backlog?: number;
+  };
+  portRange?: { low: number; high: number; reserved: number };
+  /** net.ipv4.tcp_tw_reuse: 0 off, 1 on, 2 loopback only. */
+  twReuse?: number;
+  towardsBroker: SocketsTowards;
+  memAvailableBytes?: number;
+}
+
+export type CheckStatus = 'ok' | 'warn' | 'refuse' | 'unknown';
+
+export interface PreflightCheck {
+  name: 'agent-fds' | 'broker-fds' | 'route' | 'accept-queue' | 'ports' | 'time-wait' | 'memory';
+  status: CheckStatus;
+  /** What the plan needs, in the check's unit. */
+  need?: number;
+  /** What the machine has. */
+  limit?: number;
+  message: string;
+  fix?: string;
+}
+
+export interface PreflightReport {
+  attempt: number;
+  refused: boolean;
+  warnings: number;
+  checks: PreflightCheck[];
+  plan: PreflightPlan;
+  facts: PreflightFacts;
+}

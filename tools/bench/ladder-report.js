@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// The ladder's table from its artifacts: one row per step and pass with the command, run id,
+// published/failed, generator health (before any backend figure, which a saturated generator
+// makes meaningless), e2e p95, every SLO verdict and each component's CPU over the publish window.
+//
+//   node tools/bench/ladder-report.js ARTIFACTS STAMP              (prints Markdown)
+//   node tools/bench/ladder-report.js --write FILE ARTIFACTS STAMP (replaces the ladder section)
+'use strict';
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const BEGIN = '<!-- ladder:begin (tools/bench/ladder.sh writes this section) -->';
+const END = '<!-- ladder:end -->';
+const COMPONENTS = ['agents', 'broker', 'gateway', 'redis', 'store'];
+
+const args = process.argv.slice(2);
+const write = args[0] === '--write' ? args.splice(0, 2)[1] : undefined;
+const [dir, stamp] = args;
+
+const readJson = (p) => {
+  try {
+    return JSON.parse(fs.readFileSync(p, 'utf8'));
+  } catch {
+    return undefined;
+  }
+};
+const num = (v) => (typeof v === 'number' ? v.toLocaleString('en-US') : '-');
+
+// The coordinator's verdict as printed: PASSED, or FAILED with what failed (each missed SLO by
+// name, the generator's reasons shortened), so a row never reads as a pass when an SLO missed.
+function result(rc, run, refused) {
+  if (refused) return `refused: ${refused}`;
+  if (rc === '0') return 'PASSED';
+  if (run?.status === 'failed') {
+    const why = (run.reasons ?? []).map((r) =>
+      r.startsWith('SLO missed: ')
+        ? r.replace(/^SLO missed: (.*?) [\d.]+(ms|%) \(.*$/, 'SLO $1')
+        : r.slice(0, 60),
+    );
+    const more = why.length > 3 ? `; +${why.length - 3} more in run.json` : '';
+    return `**FAILED** (exit ${rc}): ${why.slice(0, 3).join('; ')}${more}`;
+  }
+  return /^\d+$/.test(rc) ? `exit ${rc}` : rc;
+}
+
+function row(line) {
+  const [mode, store, name, cmd, runId, rc, load] = line.split('\t');
+  const at = path.join(dir, runId, 'attempt-1');
+  const c = readJson(path.join(at, 'connection-summary.json'));
+  const b = readJson(path.join(at, 'business-summary.json'));
+  const cpu = readJson(path.join(at, 'cpu-budget.json'));
+  const run = readJson(path.join(at, 'run.json'));
+  const refused =
+    !c && fs.existsSync(path.join(dir, `${runId}.err`))
+      ? (fs
+          .readFileSync(path.join(dir, `${runId}.err`), 'utf8')
+          .match(/preflight refused[^\n]*\n\s+([^\n]+)/) || [])[1]
+      : undefined;
+  const slo = (b?.slo ?? []).map((v) => `${v.pass ? 'PASS' : '**FAIL**'} ${v.measured}${v.unit}`);
+  const share = (n) => cpu?.components.find((x) => x.name === n)?.cpuPercent;
+  const warnings = (run?.preflight?.checks ?? [])
+    .filter((x) => x.status === 'warn')
+    .map((x) => x.name);
+  const generator = !c
+    ? '-'
+    : c.generator_saturated
+      ? `**SATURATED** (${(c.generator_reasons ?? []).find((r) => r.includes(' publishing: ')) ?? ''})`
+      : c.connect_generator_saturated
+        ? 'ok (connect agent-bound)'
+        : 'ok';
+  return [
+    `${mode}/${store}`,
+    name,
+    `\`${cmd}\``,
+    runId,
+    result(rc, run, refused),
+    num(c?.published_total),
+    num(c?.failed_total),
+    c ? `${c.connected_total}/${c.devices}` : '-',
+    c ? num(c.connect_rate_per_sec) : '-',
+    generator,
+    b ? `${b.e2e_latency_ms.p95}` : '-',
+    ...[0, 1, 2, 3, 4].map((i) => slo[i] ?? '-'),
+    ...COMPONENTS.map((n) => (share(n) === undefined ? '-' : `${share(n)}`)),
+    cpu ? `${cpu.otherPercent}` : '-',
+    [
+      load,
+      ...(warnings.length ? [`preflight warn: ${warnings.join(', ')}`] : []),
+      // As the coordinator's summary says it (crowdedOutNote): latencies then measure the machine.
+      ...(cpu && cpu.machineBusyPercent >= 90 * cpu.cores && cpu.otherPercent >= 25 * cpu.cores
+        ? [`machine saturated, ${cpu.otherPercent} % by other work`]
+        : []),
+    ].join('; '),
+  ];
+}
+
+const lines = fs
+  .readFileSync(path.join(dir, 'ladder.tsv'), 'utf8')
+  .trim()
+  .split('\n')
+  .filter(Boolean);
+const head = [
+  'pass',
+  'step',
+  'command (verbatim)',
+  'run id',
+  'result',
+  'published',
+  'failed',
+  'connected',
+  'CONNECT/s',
+  'generator',
+  'e2e p95 ms',
+  'SLO success',
+  'SLO parse',
+  'SLO Influx',
+  'SLO Redis',
+  'SLO p95',
+  ...COMPONENTS.map((n) => `CPU ${n} %`),
+  'CPU other %',
+  'load; notes',
+];
+const table = [
+  `| ${head.join(' | ')} |`,
+  `| ${head.map(() => '---').join(' | ')} |`,
+  ...lines.map((l) => `| ${row(l).join(' | ')} |`),
+].join('\n');
+const text = [
+  `Ladder ${stamp} on ${os.hostname()}: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
+    `Node ${process.version}, artifacts ${dir}. CPU columns: % of one core over each attempt's publish window ` +
+    `(cpu-budget.json; 200 % = the whole machine); "other" is everything else the machine did, other people's jobs included; ` +
+    `"load" is the 1-minute load average after the step.`,
+  '',
+  table,
+].join('\n');
+
+if (!write) {
+  console.log(text);
+} else {
+  const doc = fs.readFileSync(write, 'utf8');
+  const i = doc.indexOf(BEGIN);
+  const j = doc.indexOf(END);
+  if (i < 0 || j < i) {
+    console.error(`${write} has no ladder section (${BEGIN} ... ${END}); add the markers first`);
+    process.exit(1);
+  }
+  fs.writeFileSync(write, `${doc.slice(0, i + BEGIN.length)}\n${text}\n${doc.slice(j)}`);
+}
