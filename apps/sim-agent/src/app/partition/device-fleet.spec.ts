@@ -32,14 +32,20 @@ describe('DeviceFleet', () => {
 
   it('builds payload() as exactly the JSON of next() for the same device state', () => {
     const ids = ['sv-000000', 'sv-000001'];
-    const objects = new DeviceFleet(ids, 'run-"q"', 42);
-    const strings = new DeviceFleet(ids, 'run-"q"', 42);
-    for (let seq = 0; seq < 300; seq += 1) {
-      const k = seq % 2;
-      const expected = JSON.stringify(objects.next(k, seq, 1795788703500 + seq));
-      const payload = strings.payload(k, seq, 1795788703500 + seq);
-      expect(payload).toBe(expected);
-      expect(decodeTelemetry(Buffer.from(payload))).toEqual(JSON.parse(expected));
+    // A run id needing JSON escapes (the gateway refuses it, the builder must still be exact),
+    // and a valid one whose payloads the gateway's decoder accepts as the same telemetry.
+    for (const runId of ['run-"q"', 'run-q.1_x']) {
+      const objects = new DeviceFleet(ids, runId, 42);
+      const strings = new DeviceFleet(ids, runId, 42);
+      for (let seq = 0; seq < 300; seq += 1) {
+        const k = seq % 2;
+        const expected = JSON.stringify(objects.next(k, seq, 1795788703500 + seq));
+        const payload = strings.payload(k, seq, 1795788703500 + seq);
+        expect(payload).toBe(expected);
+        if (runId === 'run-q.1_x') {
+          expect(decodeTelemetry(Buffer.from(payload))).toEqual(JSON.parse(expected));
+        }
+      }
     }
   });
 });
