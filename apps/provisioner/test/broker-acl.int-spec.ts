@@ -1,4 +1,5 @@
 import { MqttClient } from 'mqtt';
+import { waitFor } from '@sousvide/testing';
 import {
   controlTopic,
   GATEWAY_SHARED_SUBSCRIPTION,
@@ -11,7 +12,6 @@ import {
   rejectionOf,
   SecureBroker,
   startSecureBroker,
-  waitFor,
 } from './support/secure-broker';
 
 const NOT_AUTHORIZED = 135; // MQTT 5 reason code 0x87
@@ -52,7 +52,9 @@ describe('secure broker with dynsec identities (real Mosquitto, docker/mosquitto
   const fence = async (client: MqttClient, deviceId: string): Promise<void> => {
     const marker = `fence-${(seq += 1)}`;
     await client.publishAsync(telemetryTopic(deviceId), marker, { qos: 1 });
-    await waitFor(() => atGatewayWith(marker).length === 1, DEADLINE_MS, `marker ${marker}`);
+    await waitFor(`marker ${marker}`, () => atGatewayWith(marker).length === 1, {
+      timeoutMs: DEADLINE_MS,
+    });
   };
 
   it('refuses anonymous clients and wrong passwords at CONNECT', async () => {
@@ -71,7 +73,9 @@ describe('secure broker with dynsec identities (real Mosquitto, docker/mosquitto
   it("delivers a device's own telemetry to the gateway's shared subscription", async () => {
     const d = await device('sv-000000');
     await d.publishAsync(telemetryTopic('sv-000000'), 'own-telemetry', { qos: 1 });
-    await waitFor(() => atGatewayWith('own-telemetry').length === 1, DEADLINE_MS, 'own telemetry');
+    await waitFor('own telemetry', () => atGatewayWith('own-telemetry').length === 1, {
+      timeoutMs: DEADLINE_MS,
+    });
     expect(atGatewayWith('own-telemetry')[0].topic).toBe('sousvide/sv-000000/telemetry');
   });
 
@@ -97,7 +101,9 @@ describe('secure broker with dynsec identities (real Mosquitto, docker/mosquitto
     }
     // The gateway's command goes through the same broker after the refused ones.
     await gateway.publishAsync(controlTopic('sv-000001'), 'failsafe-off', { qos: 1 });
-    await waitFor(() => commands.includes('failsafe-off'), DEADLINE_MS, 'gateway command');
+    await waitFor('gateway command', () => commands.includes('failsafe-off'), {
+      timeoutMs: DEADLINE_MS,
+    });
     expect(commands).toEqual(['failsafe-off']);
   });
 
@@ -125,11 +131,9 @@ describe('secure broker with dynsec identities (real Mosquitto, docker/mosquitto
     for (const payload of sent) {
       await d.publishAsync(telemetryTopic('sv-000002'), payload, { qos: 1 });
     }
-    await waitFor(
-      () => sent.every((p) => atGatewayWith(p).length === 1),
-      DEADLINE_MS,
-      'all 10 at the gateway',
-    );
+    await waitFor('all 10 at the gateway', () => sent.every((p) => atGatewayWith(p).length === 1), {
+      timeoutMs: DEADLINE_MS,
+    });
   });
 
   it("refuses a device under another device's client id, so it cannot take over that session", async () => {

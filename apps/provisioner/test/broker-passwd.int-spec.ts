@@ -1,4 +1,5 @@
 import { MqttClient } from 'mqtt';
+import { waitFor } from '@sousvide/testing';
 import { GATEWAY_SHARED_SUBSCRIPTION, telemetryTopic } from '@sousvide/telemetry-schema';
 import {
   connectOnce,
@@ -7,7 +8,6 @@ import {
   rejectionOf,
   SecureBroker,
   startSecureBroker,
-  waitFor,
 } from './support/secure-broker';
 
 const DEADLINE_MS = 10_000;
@@ -45,7 +45,9 @@ describe('secure broker with a $7$ password file and acl_file patterns (real Mos
   it('authenticates the identities hashed in Node and refuses a wrong password', async () => {
     const d = await device('sv-000001');
     await d.publishAsync(telemetryTopic('sv-000001'), 'passwd-own', { qos: 1 });
-    await waitFor(() => atGateway.includes('passwd-own'), DEADLINE_MS, 'own telemetry');
+    await waitFor('own telemetry', () => atGateway.includes('passwd-own'), {
+      timeoutMs: DEADLINE_MS,
+    });
     const wrong = await rejectionOf(
       connectOnce(b.broker.url, { ...deviceLogin(b, 'sv-000001'), password: 'nope' }),
     );
@@ -74,7 +76,7 @@ describe('secure broker with a $7$ password file and acl_file patterns (real Mos
     // gateway comes after everything routed to it before.
     await intruder.endAsync();
     await publisher.publishAsync(telemetryTopic('sv-000000'), 'share-marker', { qos: 1 });
-    await waitFor(() => atGateway.includes('share-marker'), DEADLINE_MS, 'marker');
+    await waitFor('marker', () => atGateway.includes('share-marker'), { timeoutMs: DEADLINE_MS });
     const delivered = sent.filter((p) => atGateway.includes(p));
     expect(stolen).toEqual([]); // the read check stops delivery to the intruder...
     expect(delivered).toHaveLength(5); // ...but its turns are dropped, not given to the gateway

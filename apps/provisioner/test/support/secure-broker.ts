@@ -104,18 +104,3 @@ export async function rejectionOf(p: Promise<unknown>): Promise<Error & { code?:
   }
   throw new Error('expected a rejection, but it resolved');
 }
-
-/** Polls until `check` is true or fails after `timeoutMs` (never a fixed sleep). */
-export async function waitFor(
-  check: () => boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not within ${timeoutMs} ms`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
