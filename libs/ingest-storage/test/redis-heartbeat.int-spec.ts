@@ -60,6 +60,23 @@ describe('HeartbeatStore (real Redis)', () => {
     expect(seen.size).toBe(2000);
   });
 
+  it('keeps the latest ts of a device seen twice in one batch, in either order', async () => {
+    const result = await store.touch([
+      { deviceId: 'sv-twice', ts: 3000 },
+      { deviceId: 'sv-twice', ts: 1000 },
+      { deviceId: 'sv-again', ts: 1000 },
+      { deviceId: 'sv-again', ts: 4000 },
+    ]);
+
+    expect(result).toEqual({ ok: ['sv-twice', 'sv-twice', 'sv-again', 'sv-again'], failed: [] });
+    expect(await store.lastSeen(['sv-twice', 'sv-again'])).toEqual(
+      new Map([
+        ['sv-twice', 3000],
+        ['sv-again', 4000],
+      ]),
+    );
+  });
+
   it('fails only the bad entry of a batch', async () => {
     const result = await store.touch([
       { deviceId: 'sv-ok', ts: 1 },
