@@ -12,6 +12,8 @@ export const storageEnvShape = {
   INFLUX_ORG: z.string().min(1).default('sousvide'),
   INFLUX_BUCKET: z.string().min(1).default('telemetry'),
   INFLUX_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  /** Gzip write bodies above this size; unset: never towards a loopback store, else 1000. */
+  INFLUX_GZIP_THRESHOLD_BYTES: z.coerce.number().int().min(0).optional(),
   /** How long one batch keeps retrying a failing Influx before its messages go to the DLQ. */
   INFLUX_RETRY_BUDGET_MS: z.coerce.number().int().min(0).default(15_000),
   /** How long a stored message's identity is remembered (ADR 0005: at least the DLQ retention). */

@@ -66,6 +66,7 @@ export class IngestStorageModule implements OnApplicationBootstrap, OnApplicatio
               org: env.INFLUX_ORG,
               bucket: env.INFLUX_BUCKET,
               timeoutMs: env.INFLUX_TIMEOUT_MS,
+              gzipThreshold: env.INFLUX_GZIP_THRESHOLD_BYTES,
               retryBudgetMs: env.INFLUX_RETRY_BUDGET_MS,
             }),
         },

@@ -36,8 +36,17 @@ describe('InfluxWriter: transient failures and non-retriable statuses', () => {
     expect(request.lines).toEqual(linesOf(3));
   });
 
-  it('gzips large bodies and the server still receives every line', async () => {
+  it('sends bodies uncompressed to a loopback store by default (gzip there costs CPU, saves nothing)', async () => {
     under = await startWriterUnderTest(() => NO_CONTENT);
+    const outcome = await under.writer.write(batch(50));
+
+    expect(outcome.ok).toHaveLength(50);
+    expect(under.server.requests[0].headers['content-encoding']).toBeUndefined();
+    expect(under.server.stored()).toEqual(linesOf(50));
+  });
+
+  it('gzips bodies above the threshold when one is set, and the server still receives every line', async () => {
+    under = await startWriterUnderTest(() => NO_CONTENT, { gzipThreshold: 1000 });
     const outcome = await under.writer.write(batch(50));
 
     expect(outcome.ok).toHaveLength(50);
