@@ -75,8 +75,11 @@ for pass in $passes; do
   gw_log="$artifacts/gateway-$mode-$store.log"
   started=0
   for try in 1 2 3; do
+    # Its own session, as when a user starts it in another terminal: where the kernel groups CPU
+    # time by session (autogroup, Debian's default), the gateway then competes with the load
+    # generator as a whole, not as one process among the generator's agents.
     GATEWAY_ID="ladder-$mode-$store-$stamp" OPS_PORT="$gw_port" INGEST_INFLUX_WRITE_MODE="$mode" \
-      node dist/apps/ingest-gateway/main.js >>"$gw_log" 2>&1 &
+      setsid node dist/apps/ingest-gateway/main.js >>"$gw_log" 2>&1 &
     gw=$!
     for _ in $(seq 1 120); do
       if node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" \
