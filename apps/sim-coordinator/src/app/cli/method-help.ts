@@ -31,7 +31,7 @@ per-stage p95s. Written to <ARTIFACTS_DIR>/<run-id>/capacity.json.
   --max-steps N           at most N steps, 2..20                               [5]
   --json                  print capacity.json on stdout
 Exit codes: 0 a knee in the backend was found, or every step passed; 1 the generator was the limit
-(or no step passed for an unknown reason); 3 the first step already failed on the backend; 2 bad
+(saturated, or the preflight refused the next step; or no step passed for an unknown reason); 3 the first step already failed on the backend; 2 bad
 arguments or the first step's plan refused (nothing started); 130 interrupted.`,
 
   diff: `Usage: sim-coordinator loadtest diff <run-id|run-dir> <run-id|run-dir> [options]

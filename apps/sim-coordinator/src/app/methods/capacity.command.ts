@@ -51,14 +51,14 @@ export async function capacityCommand(env: CoordinatorEnv, cmd: CliCommand): Pro
     cmd.spec,
     loads.map((load, i) => ({ suffix: `s${i + 1}`, input: { [field]: load } })),
   );
-  const { records, interrupted } = await runSteps(env, specs, cmd.localAgents, (r) =>
+  const { records, interrupted, refused } = await runSteps(env, specs, cmd.localAgents, (r) =>
     endsSearch(stepOf(0, 0, r)),
   );
   if (interrupted) {
     return 130;
   }
   const steps = records.map((r, i) => stepOf(i + 1, loads[i], r));
-  const knee = kneeOf(steps, records);
+  const knee = kneeOf(steps, records, refused);
   await writeAndPrint(
     env.ARTIFACTS_DIR,
     base.runId,

@@ -81,4 +81,18 @@ describe('the knee, from recorded runs', () => {
     expect(knee.lastPassing).toBeUndefined();
     expect(capacityExitCode({ ...knee, bottleneck: { stage: 'store', why: 'x' } })).toBe(3);
   });
+
+  it('a next step the preflight refused ends the search at the machine, exit 1', () => {
+    const passed = [fixture('passed')];
+    const knee = kneeOf(steps(passed), passed, 'the agent would need 40064 files (limit 20000)');
+    expect(knee).toEqual({
+      lastPassing: steps(passed)[0],
+      bottleneck: {
+        stage: 'generator',
+        why: 'the next step was not started: the agent would need 40064 files (limit 20000)',
+      },
+      stoppedBy: 'preflight_refused',
+    });
+    expect(capacityExitCode(knee)).toBe(1);
+  });
 });

@@ -122,7 +122,13 @@ export interface Knee {
   sloBrokeFirst?: string;
   bottleneck?: Bottleneck;
   /** What ended the search. */
-  stoppedBy: 'slo_or_accounting' | 'generator_failed' | 'generator_saturated' | 'max_steps';
+  stoppedBy:
+    | 'slo_or_accounting'
+    | 'generator_failed'
+    | 'generator_saturated'
+    | 'max_steps'
+    /** The next step's plan was refused by the preflight: this machine cannot generate it. */
+    | 'preflight_refused';
 }
 
 export function stepOf(step: number, load: number, r: RunRecord): CapacityStep {
@@ -154,8 +160,16 @@ function worstSlo(r: RunRecord): string | undefined {
     : undefined;
 }
 
-export function kneeOf(steps: CapacityStep[], records: RunRecord[]): Knee {
+/** `refused`: the preflight's refusal of the step after the last one run, if that ended it. */
+export function kneeOf(steps: CapacityStep[], records: RunRecord[], refused?: string): Knee {
   const i = steps.findIndex(endsSearch);
+  if (i < 0 && refused) {
+    return {
+      lastPassing: steps[steps.length - 1],
+      bottleneck: { stage: 'generator', why: `the next step was not started: ${refused}` },
+      stoppedBy: 'preflight_refused',
+    };
+  }
   if (i < 0) {
     return { lastPassing: steps[steps.length - 1], stoppedBy: 'max_steps' };
   }

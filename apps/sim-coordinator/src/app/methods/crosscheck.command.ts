@@ -1,3 +1,4 @@
+import { UsageError } from '@sousvide/shared-util';
 import type { CoordinatorEnv } from '../config/env.schema';
 import type { CliCommand } from '../cli/cli-args';
 import { classify, CROSSCHECK_EXIT, type CrosscheckResult } from './crosscheck';
@@ -49,9 +50,12 @@ export async function crosscheckCommand(env: CoordinatorEnv, cmd: CliCommand): P
     cmd.spec,
     MODELS.map((model) => ({ suffix: model, input: { model } })),
   );
-  const { records, interrupted } = await runSteps(env, specs, cmd.localAgents);
+  const { records, interrupted, refused } = await runSteps(env, specs, cmd.localAgents);
   if (interrupted) {
     return 130;
+  }
+  if (refused) {
+    throw new UsageError(`${MODELS[1]} not started, no cross-check: ${refused}`);
   }
   const result = classify(records[0], records[1]);
   const { runId } = base;

@@ -1,4 +1,5 @@
 import { parseRunSpec, type RunSpec, type RunSpecInput } from '@sousvide/loadtest-contracts';
+import { UsageError } from '@sousvide/shared-util';
 import type { CoordinatorEnv } from '../config/env.schema';
 import { RunSession } from '../cli/run-session';
 import { summaryTable } from '../cli/summary-table';
@@ -20,20 +21,30 @@ export function stepSpecs(
 
 /**
  * Runs specs one after the other on one session, each run's table on stderr, until `stop` says
- * so after a run, or Ctrl-C. Every run id is checked to be new before the first starts.
+ * so after a run, Ctrl-C, or the preflight refuses a run after the first (`refused`: why).
+ * Every run id is checked to be new before the first starts.
  */
 export async function runSteps(
   env: CoordinatorEnv,
   specs: RunSpec[],
   localAgents: boolean,
   stop: (record: RunRecord) => boolean = () => false,
-): Promise<{ records: RunRecord[]; interrupted: boolean }> {
+): Promise<{ records: RunRecord[]; interrupted: boolean; refused?: string }> {
   const session = await RunSession.open(env);
   const records: RunRecord[] = [];
   try {
     await session.assertNewRuns(specs);
     for (const spec of specs) {
-      const outcome = await session.run(spec, localAgents);
+      let outcome;
+      try {
+        outcome = await session.run(spec, localAgents);
+      } catch (err) {
+        // A later run the preflight refuses ends the sequence; the runs before it stand.
+        if (err instanceof UsageError && records.length > 0) {
+          return { records, interrupted: false, refused: err.message };
+        }
+        throw err;
+      }
       process.stderr.write(`${summaryTable(outcome)}\n`);
       if (session.interrupted) {
         return { records, interrupted: true };
