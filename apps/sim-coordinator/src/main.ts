@@ -3,15 +3,14 @@ import { Logger } from 'nestjs-pino';
 import { parseRunSpec, RunSpec, RunSpecError } from '@sousvide/loadtest-contracts';
 import { UsageError } from '@sousvide/shared-util';
 import { HELP, parseCli } from './app/cli/cli-args';
-import { progressLine, summaryTable } from './app/cli/summary-table';
+import { summaryTable } from './app/cli/summary-table';
 import { CoordinatorEnv, loadCoordinatorEnv } from './app/config/env.schema';
-import { CoordinatorCoreModule } from './app/coordinator-core.module';
 import { HttpModule } from './app/http.module';
 import { assertRedisReachable } from '@sousvide/platform';
-import { RunIdTakenError } from './app/run/run-id-taken.error';
-import { RunService } from './app/run/run.service';
-import { PreflightRefusedError } from './app/preflight/preflight-refused.error';
-import { preflightLines } from './app/cli/preflight-lines';
+import { RunSession } from './app/cli/run-session';
+import { crosscheckCommand } from './app/methods/crosscheck.command';
+import { capacityCommand } from './app/methods/capacity.command';
+import { diffCommand } from './app/methods/diff.command';
 
 const EXIT = { passed: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
@@ -26,57 +25,14 @@ async function runCommand(
   localAgents: boolean,
   json: boolean,
 ): Promise<number> {
-  await assertRedisReachable(env.REDIS_URL);
-  const app = await NestFactory.createApplicationContext(
-    CoordinatorCoreModule.register(env, 'warn'),
-    {
-      bufferLogs: true,
-    },
-  );
-  app.useLogger(app.get(Logger));
-  const runs = app.get(RunService);
-  try {
-    await runs.assertNewRun(spec);
-  } catch (err) {
-    await app.close();
-    if (err instanceof RunIdTakenError) {
-      fail(err.message, EXIT.usage);
-    }
-    throw err;
-  }
-  const ac = new AbortController();
-  process.once('SIGINT', () => {
-    process.stderr.write(
-      '\ninterrupted: stopping agents and writing the summaries of what ran (Ctrl-C again to force)\n',
-    );
-    ac.abort();
-    process.once('SIGINT', () => process.exit(EXIT.interrupted));
-  });
-  process.once('SIGTERM', () => ac.abort());
-  const startedAt = Date.now();
-  process.stderr.write(
-    `run ${spec.runId}: ${spec.totalConnections} devices, ${spec.partitions} partitions, ${spec.mps} msg/s each for ${spec.durationSec}s, QoS ${spec.qos}, model ${spec.model}, broker ${spec.brokerUrl}\n`,
-  );
+  const session = await RunSession.open(env);
   let outcome;
   try {
-    outcome = await runs.run(spec, {
-      localAgents,
-      signal: ac.signal,
-      onPreflight: (report) => process.stderr.write(preflightLines(report)),
-      onProgress: (attempt, p) => process.stderr.write(`${progressLine(attempt, p, startedAt)}\n`),
-      onAttempt: (a) =>
-        process.stderr.write(
-          `attempt ${a.attempt}: ${a.status}${a.reasons.length ? ` (${a.reasons[0]})` : ''}\n`,
-        ),
-    });
-  } catch (err) {
-    await app.close();
-    if (err instanceof PreflightRefusedError) {
-      fail(err.message, EXIT.usage);
-    }
-    throw err;
+    await session.assertNewRuns([spec]);
+    outcome = await session.run(spec, localAgents);
+  } finally {
+    await session.close();
   }
-  await app.close();
   const table = summaryTable(outcome);
   if (json) {
     process.stderr.write(`${table}\n`);
@@ -116,27 +72,30 @@ async function main(): Promise<void> {
   }
   switch (cmd.command) {
     case 'help':
-      process.stdout.write(`${HELP}\n`);
+      process.stdout.write(`${cmd.help ?? HELP}\n`);
       return;
     case 'serve':
       await serve(env);
       return;
-    case 'run': {
-      let spec: RunSpec;
-      try {
-        spec = parseRunSpec(cmd.spec);
-      } catch (err) {
-        if (err instanceof RunSpecError) {
-          fail(
-            `invalid arguments, nothing enqueued:\n  ${err.problems.map((p) => p.message).join('\n  ')}`,
-            EXIT.usage,
-          );
-        }
-        throw err;
-      }
-      process.exit(await runCommand(env, spec, cmd.localAgents, cmd.json));
-    }
+    case 'run':
+      return process.exit(await runCommand(env, parseRunSpec(cmd.spec), cmd.localAgents, cmd.json));
+    case 'crosscheck':
+      return process.exit(await crosscheckCommand(env, cmd));
+    case 'capacity':
+      return process.exit(await capacityCommand(env, cmd));
+    case 'diff':
+      return process.exit(diffCommand(env, cmd));
   }
 }
 
-main().catch((err: unknown) => fail((err as Error).message, EXIT.failed));
+// A usage error past the parsing (bad run arguments, a used run id, a refused plan, runs that
+// cannot be compared) still means nothing was started for it: exit 2.
+main().catch((err: unknown) => {
+  if (err instanceof RunSpecError) {
+    fail(
+      `invalid arguments, nothing enqueued:\n  ${err.problems.map((p) => p.message).join('\n  ')}`,
+      EXIT.usage,
+    );
+  }
+  fail((err as Error).message, err instanceof UsageError ? EXIT.usage : EXIT.failed);
+});

@@ -8,8 +8,19 @@ import {
   validateOptions,
 } from '@sousvide/shared-util';
 import { CoordinatorEnv } from '../config/env.schema';
+import { CapacityPlan } from '../methods/capacity';
+import { DiffTolerances } from '../methods/diff';
+import { METHOD_HELP } from './method-help';
+import {
+  METHOD_OPTIONS,
+  parseCapacityPlan,
+  parseDiffArgs,
+  refuseForeignOptions,
+} from './method-args';
 
 export const HELP = `Usage: sim-coordinator loadtest run [options]
+       sim-coordinator loadtest crosscheck|capacity [options]   (see their --help)
+       sim-coordinator loadtest diff <run-id> <run-id> [options]
        sim-coordinator serve
 
 Run a distributed MQTT load test: split the connections into partitions, dispatch them to agents
@@ -42,11 +53,19 @@ KEEPALIVE_SEC, RECONNECT_BASE_MS, RECONNECT_CAP_MS, OPS_PORT (serve).
 Exit codes: 0 passed, 1 failed (or a service unreachable), 2 bad arguments, 130 interrupted.`;
 
 export interface CliCommand {
-  command: 'run' | 'serve' | 'help';
+  command: 'run' | 'serve' | 'help' | 'crosscheck' | 'capacity' | 'diff';
   spec: RunSpecInput;
   localAgents: boolean;
   json: boolean;
+  /** `help`: the text to print. */
+  help?: string;
+  /** `capacity`: how the load grows (its start is the spec's). */
+  plan?: Omit<CapacityPlan, 'start'>;
+  /** `diff`: the two runs, A then B, and how much worse B may be. */
+  diff?: { runs: [string, string]; tolerances: DiffTolerances; force: boolean };
 }
+
+const RUN_COMMANDS = ['run', 'crosscheck', 'capacity'] as const;
 
 const OPTIONS = {
   ...textOptions(
@@ -66,9 +85,12 @@ const OPTIONS = {
     'broker-url',
     'agents',
   ),
+  ...METHOD_OPTIONS,
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
+
+const RUN_OPTIONS = Object.keys(OPTIONS).filter((k) => !(k in METHOD_OPTIONS));
 
 /**
  * What the CLI itself checks; the run spec's values go on as text to parseRunSpec, whose messages
@@ -83,21 +105,43 @@ const cliOptionsSchema = z.object({
 
 export function parseCli(argv: string[], env: CoordinatorEnv): CliCommand {
   const { values: v, positionals } = readCommandLine(argv, OPTIONS);
-  const words = positionals.join(' ');
-  if (v.help || words === '' || words === 'help') {
-    return { command: 'help', spec: {}, localAgents: true, json: false };
+  const words = positionals[0] === 'loadtest' ? positionals.slice(1) : positionals;
+  const name = words[0] ?? '';
+  const isMethod = name === 'crosscheck' || name === 'capacity' || name === 'diff';
+  if (v.help || positionals.join(' ') === 'help' || words.length === 0) {
+    const help = isMethod ? METHOD_HELP[name] : HELP;
+    return { command: 'help', spec: {}, localAgents: true, json: false, help };
   }
-  if (words === 'serve') {
+  if (positionals.join(' ') === 'serve') {
     return { command: 'serve', spec: {}, localAgents: false, json: false };
   }
-  if (words !== 'loadtest run' && words !== 'run') {
-    throw new UsageError(`unknown command "${words}": expected "loadtest run" or "serve"`);
+  if (name === 'diff') {
+    refuseForeignOptions(name, v, RUN_OPTIONS);
+    const parsed = parseDiffArgs(words.slice(1), v);
+    return {
+      command: 'diff',
+      spec: {},
+      localAgents: false,
+      json: v.json,
+      diff: { ...parsed, force: v.force },
+    };
+  }
+  const command = RUN_COMMANDS.find((c) => c === name);
+  if (!command || words.length !== 1) {
+    throw new UsageError(
+      `unknown command "${positionals.join(' ')}": expected "loadtest run", "loadtest crosscheck", "loadtest capacity", "loadtest diff" or "serve"`,
+    );
+  }
+  refuseForeignOptions(command, v, RUN_OPTIONS);
+  if (command === 'crosscheck' && v.model !== undefined) {
+    throw new UsageError('--model does not apply to loadtest crosscheck: it runs both models');
   }
   const { agents = env.LOADTEST_AGENTS } = validateOptions(cliOptionsSchema, v);
   return {
-    command: 'run',
+    command,
     localAgents: agents === 'local',
     json: v.json,
+    ...(command === 'capacity' ? { plan: parseCapacityPlan(v) } : {}),
     spec: {
       totalConnections: v.connections,
       partitions: v.partitions,

@@ -1,0 +1,155 @@
+import { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MqttService, RedisService, startMosquitto, startRedis } from '@sousvide/testing';
+import { artifactsDir, readJson, runCli } from './cli-runner';
+import { startGateway } from './gateway-process';
+
+const SHAPE = ['--partitions', '1', '--parallelism', '40', '--duration', '3', '--qos', '1'];
+
+describe('the runbook methods as commands (real agents, gateway, Redis and Mosquitto)', () => {
+  let redis: RedisService;
+  let mqtt: MqttService;
+  /** A broker that refuses connections beyond 30: a knee that does not depend on the machine. */
+  let capped: MqttService;
+  let gateway: ChildProcess | undefined;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    const conf = join(tmpdir(), `methods-capped-${process.pid}.conf`);
+    writeFileSync(
+      conf,
+      ['listener 1883 0.0.0.0', 'allow_anonymous true', 'max_connections 30', ''].join('\n'),
+    );
+    [redis, mqtt, capped] = await Promise.all([
+      startRedis(),
+      startMosquitto(),
+      startMosquitto({ config: { file: conf } }),
+    ]);
+    env = { REDIS_URL: redis.url, MQTT_URL: mqtt.url, ARTIFACTS_DIR: artifactsDir() };
+  });
+  afterAll(async () => {
+    gateway?.kill('SIGKILL');
+    await Promise.allSettled([redis?.stop(), mqtt?.stop(), capped?.stop()]);
+  });
+
+  it('crosscheck: both models fail the SLOs alike against a store that refuses every write: backend bottleneck, exit 3', async () => {
+    gateway = await startGateway({
+      MQTT_URL: mqtt.url,
+      REDIS_URL: redis.url,
+      INFLUX_URL: 'http://127.0.0.1:1',
+      INFLUX_TIMEOUT_MS: '500',
+      INFLUX_RETRY_BUDGET_MS: '500',
+      GATEWAY_ID: 'gw-methods',
+      AUDIT_LOG_PATH: join(env.ARTIFACTS_DIR, 'audit.jsonl'),
+    });
+    const res = await runCli(
+      ['loadtest', 'crosscheck', '--connections', '20', '--mps', '1', ...SHAPE],
+      { ...env, RUN_ID: 'xc', MAX_ATTEMPTS: '1', DRAIN_WINDOW_SEC: '60' },
+    );
+    expect(res.code).toBe(3);
+    expect(res.stdout).toContain('Crosscheck xc: BACKEND_BOTTLENECK');
+    const out = readJson<{
+      class: string;
+      models: { model: string; outcome: string; sloMissed: string[]; runId: string }[];
+    }>(join(env.ARTIFACTS_DIR, 'xc', 'crosscheck.json'));
+    expect(out.class).toBe('backend_bottleneck');
+    expect(out.models.map((m) => [m.model, m.outcome, m.runId])).toEqual([
+      ['mqttjs', 'backend_failed', 'xc-mqttjs'],
+      ['lean', 'backend_failed', 'xc-lean'],
+    ]);
+    for (const m of out.models) {
+      expect(m.sloMissed).toEqual(
+        expect.arrayContaining(['ingestion success rate', 'Influx write failure rate']),
+      );
+      expect(existsSync(join(env.ARTIFACTS_DIR, m.runId, 'attempt-1', 'run.json'))).toBe(true);
+    }
+
+    // The same run id again: refused before anything starts, nothing new written.
+    const before = readdirSync(env.ARTIFACTS_DIR).sort();
+    const again = await runCli(
+      ['loadtest', 'crosscheck', '--connections', '20', '--mps', '1', ...SHAPE, '--run-id', 'xc'],
+      env,
+    );
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('RUN_ID xc-mqttjs was already used');
+    expect(readdirSync(env.ARTIFACTS_DIR).sort()).toEqual(before);
+
+    // A run against itself: nothing regressed, exit 0.
+    const same = await runCli(['loadtest', 'diff', 'xc-lean', 'xc-lean', '--json'], env);
+    expect(same.code).toBe(0);
+    expect(JSON.parse(same.stdout)).toMatchObject({ regressed: false, regressions: [] });
+  });
+
+  it('capacity: 20 connections pass, 40 fail on a broker capped at 30: the knee and the broker named, exit 0; diff refuses the two shapes, and forced finds the regression, exit 4', async () => {
+    const capEnv = { ...env, MQTT_URL: capped.url, MAX_ATTEMPTS: '1' };
+    const res = await runCli(
+      ['loadtest', 'capacity', '--connections', '20', '--mps', '1', ...SHAPE, '--model', 'lean'],
+      { ...capEnv, RUN_ID: 'cap' },
+    );
+    expect(res.code).toBe(0);
+    const out = readJson<{
+      steps: { step: number; load: number; passed: boolean }[];
+      knee: {
+        lastPassing: { load: number };
+        firstFailing: { load: number };
+        stoppedBy: string;
+        bottleneck: { stage: string; why: string };
+      };
+    }>(join(env.ARTIFACTS_DIR, 'cap', 'capacity.json'));
+    expect(out.steps.map((s) => [s.step, s.load, s.passed])).toEqual([
+      [1, 20, true],
+      [2, 40, false],
+    ]);
+    expect(out.knee.lastPassing.load).toBe(20);
+    expect(out.knee.firstFailing.load).toBe(40);
+    expect(out.knee.stoppedBy).toBe('generator_failed');
+    expect(out.knee.bottleneck.stage).toBe('broker');
+    // The search stopped at the first failing step: no third run.
+    expect(existsSync(join(env.ARTIFACTS_DIR, 'cap-s3'))).toBe(false);
+    expect(res.stdout).toMatch(/first failing\s+step 2: 40 connections/);
+
+    const refused = await runCli(['loadtest', 'diff', 'cap-s1', 'cap-s2'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('different shapes (connections 20 vs 40)');
+    const forced = await runCli(['loadtest', 'diff', 'cap-s1', 'cap-s2', '--force'], env);
+    expect(forced.code).toBe(4);
+    expect(forced.stdout).toContain('Diff cap-s1 -> cap-s2: REGRESSED');
+    // Mosquitto's cap is not exact to the connection: some of the 40 failed to connect.
+    expect(forced.stdout).toMatch(/failed connects\s+0\s+[1-9]\d*\s+REGRESSED/);
+  });
+
+  it.each([
+    [
+      ['loadtest', 'crosscheck', '--connections', '20', '--mps', '1', ...SHAPE, '--model', 'lean'],
+      '--model does not apply',
+    ],
+    [
+      [
+        'loadtest',
+        'crosscheck',
+        '--connections',
+        '2',
+        '--mps',
+        '1',
+        ...SHAPE.slice(2),
+        '--partitions',
+        '3',
+      ],
+      'invalid arguments, nothing enqueued',
+    ],
+    [
+      ['loadtest', 'capacity', '--connections', '20', '--mps', '1', ...SHAPE, '--factor', '0.5'],
+      '--factor must be a number from 1.01 to 10',
+    ],
+    [['loadtest', 'diff', 'no-such-run', 'other'], 'no run at'],
+  ])('bad arguments %p: exit 2 with the reason, nothing started', async (args, message) => {
+    const dir = artifactsDir();
+    // An unreachable Redis: a command that started anything would fail on it instead.
+    const res = await runCli(args, { ARTIFACTS_DIR: dir, REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(message);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
