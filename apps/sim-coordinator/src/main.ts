@@ -55,7 +55,8 @@ async function runCommand(
   process.once('SIGTERM', () => ac.abort());
   const startedAt = Date.now();
   process.stderr.write(
-    `run ${spec.runId}: ${spec.totalConnections} devices, ${spec.partitions} partitions, ${spec.mps} msg/s each for ${spec.durationSec}s, QoS ${spec.qos}, model ${spec.model}, broker ${spec.brokerUrl}\n`,
+    `run ${spec.runId}: ${spec.totalConnections} devices, ${spec.partitions} partitions, ${spec.mps} msg/s each for ${spec.durationSec}s, QoS ${spec.qos}, model ${spec.model}, broker ${spec.brokerUrl}` +
+      (spec.loop === 'closed' ? `, closed loop (window ${spec.window})\n` : '\n'),
   );
   let outcome;
   try {

@@ -225,6 +225,7 @@ export class RunService {
         mps: spec.mps,
         durationSec: spec.durationSec,
         messagesPerDevice: Math.max(1, Math.floor(spec.mps * spec.durationSec)),
+        loop: spec.loop,
       },
       outcomes,
     );
