@@ -18,3 +18,4 @@ export * from './lib/ingest.constants';
 export * from './lib/business-summary';
 export * from './lib/loss-accounting';
 export * from './lib/source-addresses';
+export * from './lib/device-accounting';

@@ -4,6 +4,7 @@ import { RunOutcome } from '../run/run.service';
 import { acceptQueueNote } from '../run/accept-drops';
 import { crowdedOutNote } from '../cpu-budget/cpu-budget';
 import { closedLoopRows } from './closed-loop-rows';
+import { deviceRows } from './device-rows';
 
 const lat = (s: LatencyStats): string => `${s.p50} / ${s.p95} / ${s.p99} / ${s.max} ms`;
 
@@ -85,6 +86,7 @@ export function summaryTable(outcome: RunOutcome): string {
             (acc.unconfirmed_arrived > 0 ? `; arrived unconfirmed ${acc.unconfirmed_arrived}` : ''),
         ]);
       }
+      rows.push(...deviceRows(b.devices));
       for (const v of b.slo) {
         rows.push([
           `  SLO ${v.name}`,
