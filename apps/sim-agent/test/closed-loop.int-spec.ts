@@ -13,12 +13,12 @@ import { PartitionRunner } from '../src/app/partition/partition-runner';
  * A broker made slow for real: Mosquitto under a CPU quota of 2 % of a core acknowledges far
  * fewer publishes per second than the offered 4,000 msg/s. No timing is asserted:
  * the open loop's backlog grows for the whole 6 s (its acks fall further and further behind the
- * 4 s publish timeout), while the closed loop never has more than DEVICES x WINDOW (50) publishes
+ * 4 s publish timeout), while the closed loop never has more than DEVICES x WINDOW (200) publishes
  * waiting, which even a far slower broker acknowledges well within 4 s.
  */
 const BROKER_CPUS = 0.02;
-const DEVICES = 50;
-const MPS = 80;
+const DEVICES = 200;
+const MPS = 20;
 const DURATION_SEC = 6;
 const WINDOW = 1;
 
