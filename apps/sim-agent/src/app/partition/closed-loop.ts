@@ -14,7 +14,7 @@ export type SendSlot = (slot: number, k: number) => void;
  * and a device never bursts to catch up. Sequence numbers are given at send time, so a device's
  * seq stays gap-free however many slots were withheld.
  *
- * Memory is typed arrays, 14 bytes per device. Owed sends triggered by an ack are deferred to
+ * Memory is typed arrays, 18 bytes per device. Owed sends triggered by an ack are deferred to
  * setImmediate: a client's ack callback runs inside its packet handling, and publishing from
  * there can stall MQTT.js (docs: handleMessage).
  */
