@@ -144,6 +144,13 @@ describe('loadtest run (real agents, Redis and Mosquitto)', () => {
     [['--duration', '0'], 'duration', 'durationSec must be an integer in 1..86400 (got "0")'],
     [['--qos', '3'], 'qos', 'qos must be 0, 1 or 2 (got "3")'],
     [
+      ['--loop', 'closed', '--qos', '0'],
+      'loop',
+      'loop closed needs qos 1 or 2: a QoS 0 publish has no acknowledgement to wait for',
+    ],
+    [['--loop', 'sideways'], 'loop', 'loop must be open or closed (got "sideways")'],
+    [['--window', '0'], 'window', 'window must be an integer in 1..1000 (got "0")'],
+    [
       ['--partitions', '11'],
       'partitions',
       'partitions must be at most totalConnections (10); got 11',

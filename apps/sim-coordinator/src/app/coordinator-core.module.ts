@@ -10,7 +10,7 @@ import {
   RedisClientFactory,
   RedisClientsModule,
 } from '@sousvide/platform';
-import { RunCounters } from '@sousvide/run-accounting';
+import { DeviceSequences, RunCounters } from '@sousvide/run-accounting';
 import {
   COORDINATOR_ENV,
   COORDINATOR_REDIS,
@@ -70,9 +70,9 @@ export class CoordinatorCoreModule {
         },
         {
           provide: BusinessSummaryCollector,
-          inject: [RunCounters, getQueueToken(QUEUE_NAMES.dlq)],
-          useFactory: (counters: RunCounters, dlq: Queue) =>
-            new BusinessSummaryCollector(counters, dlq),
+          inject: [RunCounters, getQueueToken(QUEUE_NAMES.dlq), INGEST_REDIS],
+          useFactory: (counters: RunCounters, dlq: Queue, redis: Redis) =>
+            new BusinessSummaryCollector(counters, dlq, new DeviceSequences(redis)),
         },
         {
           provide: AttemptSupervisor,

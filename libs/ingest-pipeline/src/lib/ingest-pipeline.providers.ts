@@ -2,7 +2,7 @@ import { Logger, type Provider } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { IdempotencyStore } from '@sousvide/idempotency';
 import { DlqProducer, DurableSpool, FailsafeGate } from '@sousvide/ingest-storage';
-import { RunCounters } from '@sousvide/run-accounting';
+import { DeviceSequences, RunCounters } from '@sousvide/run-accounting';
 import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
 import { RedisClientFactory } from '@sousvide/platform';
 import { LatencyHistogram } from '@sousvide/shared-util';
@@ -72,6 +72,7 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
           transaction: () => redis.multi(),
           idempotency,
           counters,
+          devices: new DeviceSequences(redis),
           log: warn,
           redis: circuit,
           idPrefix: `${instance.gatewayId}-${instance.incarnation}`,

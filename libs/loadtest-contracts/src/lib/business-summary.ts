@@ -2,6 +2,7 @@ import { businessCorePipelineSuccessRate, businessPipelineSuccessRate } from './
 import { LatencyStats } from '@sousvide/shared-util';
 import { BusinessCounts, IngestStage } from './ingest.constants';
 import { accountForRun, LossAccounting } from './loss-accounting';
+import type { DeviceAccounting } from './device-accounting';
 
 /** One SLO of docs/architecture.md section 6 with its measured value and verdict. */
 export interface SloVerdict {
@@ -32,6 +33,8 @@ export interface BusinessSummary extends BusinessCounts {
   published_total?: number;
   /** published = stored + in DLQ + in spool; `lost` must be 0 (needs published and the DLQ count). */
   accounting?: LossAccounting;
+  /** Per-device loss, duplication and reordering, from seq per device (ADR 0020). */
+  devices?: DeviceAccounting;
 }
 
 export const SLO_TARGETS = {
@@ -55,6 +58,7 @@ export function summarizeBusiness(input: {
   publishedTotal?: number;
   /** The attempt's entries in the DLQ now (see accountForRun). */
   inDlq?: number;
+  devices?: DeviceAccounting;
 }): BusinessSummary {
   const c = input.counts;
   const success = businessPipelineSuccessRate(c, input.bypass);
@@ -133,5 +137,6 @@ export function summarizeBusiness(input: {
           }),
         }
       : {}),
+    ...(input.devices ? { devices: input.devices } : {}),
   };
 }

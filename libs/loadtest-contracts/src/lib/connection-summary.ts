@@ -4,6 +4,8 @@ import { connectionSuccessRate } from './formulas';
 import { LatencyHistogram, LatencyStats } from '@sousvide/shared-util';
 import { GeneratorHealth, PartitionResult } from './partition';
 import { ReconnectSummary, summarizeReconnects } from './reconnect-stats';
+import { ClosedLoopSummary, summarizeClosedLoop } from './closed-loop-summary';
+import type { PublishLoop } from './publish-loop';
 
 /** Per-part line of connection-summary.json. */
 export interface PartSummary {
@@ -60,6 +62,10 @@ export interface ConnectionSummary {
   connect_generator_saturated: boolean;
   /** Why, per part and phase (`part 2 publishing: schedule lag p99 ...`). */
   generator_reasons: string[];
+  /** open (fixed input rate) or closed (ADR 0019); absent in summaries older than the closed loop. */
+  loop?: PublishLoop;
+  /** Closed loop only: achieved vs target rate and where it saturated. */
+  closed_loop?: ClosedLoopSummary;
   parts: PartSummary[];
 }
 
@@ -83,6 +89,8 @@ export interface AttemptShapeForSummary {
   durationSec: number;
   /** Messages each device should send. */
   messagesPerDevice: number;
+  /** Absent: open. */
+  loop?: PublishLoop;
 }
 
 const round = (v: number, digits = 3): number => Math.round(v * 10 ** digits) / 10 ** digits;
@@ -205,6 +213,17 @@ export function summarizeConnections(
     reasons.push(`${connectFailed} connections failed to connect`);
   }
   const connectSeconds = connEnd > connStart ? (connEnd - connStart) / 1000 : 0;
+  const throughputTotal = throughput(published, pubStart, pubEnd, shape.durationSec);
+  const closedLoop = summarizeClosedLoop(
+    outcomes.flatMap((o) => (o.result ? [o.result] : [])),
+    {
+      devices: shape.devices,
+      mps: shape.mps,
+      achievedRate: throughputTotal,
+      windowSec: pubEnd > pubStart ? (pubEnd - pubStart) / 1000 : shape.durationSec,
+      ack: ackLatency.stats(),
+    },
+  );
   return {
     runId: shape.runId,
     attempt: shape.attempt,
@@ -220,7 +239,7 @@ export function summarizeConnections(
     published_total: published,
     failed_total: failed,
     scheduled_total: scheduled,
-    throughput_total: throughput(published, pubStart, pubEnd, shape.durationSec),
+    throughput_total: throughputTotal,
     offered_rate: round(shape.devices * shape.mps, 2),
     connection_success_rate: round(connectionSuccessRate(published, failed), 6),
     connected_total: connected,
@@ -235,6 +254,8 @@ export function summarizeConnections(
     generator_saturated: saturated,
     connect_generator_saturated: connectSaturated,
     generator_reasons: generatorReasons,
+    loop: shape.loop ?? 'open',
+    ...(closedLoop ? { closed_loop: closedLoop } : {}),
     parts,
   };
 }

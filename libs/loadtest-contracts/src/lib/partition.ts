@@ -3,6 +3,7 @@ import { FailureCounts } from './failure-class';
 import { HistogramJson } from '@sousvide/shared-util';
 import type { BackoffPolicy } from '@sousvide/shared-util';
 import { ReconnectStats } from './reconnect-stats';
+import type { PublishLoop } from './publish-loop';
 
 /** One partition of an attempt: what a single agent job executes. */
 export interface PartitionSpec {
@@ -38,6 +39,10 @@ export interface PartitionSpec {
    * (loopback aliases towards a broker on this host; see sourceAddressesFor). Absent: the kernel's.
    */
   sourceAddresses?: string[];
+  /** Absent (an older coordinator): open. */
+  loop?: PublishLoop;
+  /** Closed loop: publishes in flight per device. Absent: 1. */
+  window?: number;
 }
 
 /** Progress an agent reports through its BullMQ job. */
@@ -102,6 +107,27 @@ export interface PartitionResult {
   aborted: boolean;
   /** Reconnects after lost connections; absent from agents older than reconnects. */
   reconnects?: ReconnectStats;
+  /** Closed loop only (ADR 0019). */
+  closedLoop?: ClosedLoopPartStats;
+}
+
+/** What a closed loop did in one part: how far the acks held the devices below the schedule. */
+export interface ClosedLoopPartStats {
+  window: number;
+  /**
+   * Schedule slots not sent because the device's window was still full when they fell due and
+   * it had one owed already (or the publish window ended first). Not failures: the loop's
+   * feedback. scheduled = published + failed + withheld.
+   */
+  withheld: number;
+  /** Acknowledged messages per device over the part: the lowest, the highest, the sum. */
+  deviceAckedMin: number;
+  deviceAckedMax: number;
+  deviceAckedSum: number;
+  /** Devices that got fewer than CLOSED_LOOP_SATURATED_BELOW of their scheduled messages acked. */
+  devicesBelowTarget: number;
+  /** Messages the schedule gave each device (the open-loop target). */
+  targetPerDevice: number;
 }
 
 /**

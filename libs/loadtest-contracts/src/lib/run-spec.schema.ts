@@ -5,6 +5,7 @@ import {
   resolveClientModel,
   SIM_TASK_ALIASES,
 } from './client-model';
+import { PUBLISH_LOOP_DEFAULTS, PUBLISH_LOOPS } from './publish-loop';
 import { defaultRunId, RUN_ID_PATTERN, RUN_ID_RULE } from './run-id';
 import {
   RUN_SPEC_DEFAULTS,
@@ -25,6 +26,7 @@ const INTEGER_FIELDS: ReadonlySet<NumericField> = new Set([
   'minParallelism',
   'maxPartitions',
   'partTimeoutSec',
+  'window',
 ]);
 const BROKER_URL = /^(mqtt|tcp):\/\/[^/:]+(:\d{1,5})?\/?$/;
 /** Model names and the runbook's SIM_TASK names for them. */
@@ -69,6 +71,8 @@ const runSpecSchema = z
     minParallelism: withDefault('minParallelism'),
     maxPartitions: withDefault('maxPartitions'),
     partTimeoutSec: withDefault('partTimeoutSec'),
+    window: withDefault('window'),
+    loop: z.preprocess(text, z.enum(PUBLISH_LOOPS).optional()),
     qos: z.preprocess(text, z.enum(['0', '1', '2'])).transform((q) => Number(q) as 0 | 1 | 2),
     model: z.preprocess(text, z.enum(MODEL_NAMES).optional()),
     runId: z.preprocess(text, z.string().regex(RUN_ID_PATTERN).optional()),
@@ -84,6 +88,14 @@ const runSpecSchema = z
   .superRefine(
     (v, ctx) => {
       const { totalConnections: total, partitions, mps, durationSec } = v;
+      if (v.loop === 'closed' && v.qos === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['loop'],
+          message:
+            'loop closed needs qos 1 or 2: a QoS 0 publish has no acknowledgement to wait for',
+        });
+      }
       if (Number.isInteger(partitions) && Number.isInteger(total) && partitions > total) {
         ctx.addIssue({
           code: 'custom',
@@ -141,6 +153,8 @@ export function parseRunSpec(input: RunSpecInput, now: Date = new Date()): RunSp
     partTimeoutSec: v.partTimeoutSec ?? v.durationSec + RUN_SPEC_DEFAULTS.partTimeoutGraceSec,
     requireBusinessSummary: v.requireBusinessSummary,
     brokerUrl: v.brokerUrl ?? RUN_SPEC_DEFAULTS.brokerUrl,
+    loop: v.loop ?? PUBLISH_LOOP_DEFAULTS.loop,
+    window: v.window ?? PUBLISH_LOOP_DEFAULTS.window,
   };
 }
 
@@ -151,6 +165,7 @@ const FIELD_MESSAGES: Record<Exclude<keyof RunSpec, NumericField>, (got: string)
   runId: (got) => `runId must be ${RUN_ID_RULE} ${got}`,
   brokerUrl: (got) => `brokerUrl must look like mqtt://host:port ${got}`,
   requireBusinessSummary: (got) => `REQUIRE_BUSINESS_SUMMARY must be 0 or 1 ${got}`,
+  loop: (got) => `loop must be ${PUBLISH_LOOPS.join(' or ')} ${got}`,
 };
 
 /** What a field allows, said about the value given. */

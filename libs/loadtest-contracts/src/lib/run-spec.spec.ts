@@ -39,7 +39,23 @@ describe('parseRunSpec', () => {
       partTimeoutSec: 130,
       requireBusinessSummary: false,
       brokerUrl: 'mqtt://127.0.0.1:1883',
+      loop: 'open',
+      window: 1,
     });
+  });
+
+  it('takes a closed loop with its window, and refuses one at QoS 0 or a bad window', () => {
+    expect(parseRunSpec({ ...base, loop: 'closed', window: '8' })).toMatchObject({
+      loop: 'closed',
+      window: 8,
+    });
+    expect(problemsOf({ ...base, loop: 'closed', qos: '0' })).toEqual([
+      'loop: loop closed needs qos 1 or 2: a QoS 0 publish has no acknowledgement to wait for',
+    ]);
+    expect(problemsOf({ ...base, loop: 'sideways', window: '0' })).toEqual([
+      'window: window must be an integer in 1..1000 (got "0")',
+      'loop: loop must be open or closed (got "sideways")',
+    ]);
   });
 
   it('maps the runbook SIM_TASK names to the two client models', () => {

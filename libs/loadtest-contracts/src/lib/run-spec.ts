@@ -1,5 +1,6 @@
 import { UsageError } from '@sousvide/shared-util';
 import type { ClientModel } from './client-model';
+import { WINDOW_LIMITS, type PublishLoop } from './publish-loop';
 
 /** A validated load test: the runbook's positional arguments plus its environment. */
 export interface RunSpec {
@@ -18,6 +19,10 @@ export interface RunSpec {
   partTimeoutSec: number;
   requireBusinessSummary: boolean;
   brokerUrl: string;
+  /** Open loop (fixed input rate, the default) or closed loop (ADR 0019). */
+  loop: PublishLoop;
+  /** Closed loop: publishes in flight per device (1 = wait for each ack). */
+  window: number;
 }
 
 /** Raw input, as strings from a CLI or environment, or numbers from JSON. */
@@ -34,6 +39,7 @@ export const RUN_SPEC_LIMITS = {
   minParallelism: { min: 1, max: 10_000 },
   maxPartitions: { min: 1, max: 256 },
   partTimeoutSec: { min: 5, max: 172_800 },
+  window: WINDOW_LIMITS,
 } as const;
 
 export const RUN_SPEC_DEFAULTS = {

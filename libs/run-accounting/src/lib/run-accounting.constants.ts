@@ -10,6 +10,11 @@ export const RUN_KEYS = {
    * fields `count`, `sumUs`, `minUs` and `maxUs`: payload ts -> pipeline completion.
    */
   runLatency: (runId: string): string => `ingest:run:${runId}:latency`,
+  /**
+   * Hash of per-device sequence state (field = deviceId, value see DeviceSequence): which devices
+   * lost, duplicated or reordered messages (ADR 0020).
+   */
+  runDevices: (runId: string): string => `ingest:run:${runId}:devices`,
   /** SET NX EX marker: this counter delta (by its id) was applied; a resend is a no-op. */
   counterDelta: (deltaId: string): string => `ingest:delta:${deltaId}`,
 } as const;

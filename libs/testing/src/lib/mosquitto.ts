@@ -44,6 +44,11 @@ export interface MosquittoOptions {
   persistence?: boolean;
   /** Run this configuration (and its files) instead of the harness's anonymous one. */
   config?: MosquittoConfig;
+  /**
+   * CPU quota in cores (e.g. 0.02): a broker made slow for real, whose acks fall behind an
+   * offered load it cannot carry (the closed-loop tests). Default: no quota.
+   */
+  cpus?: number;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -60,7 +65,10 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mq
     'mqtt',
     1883,
     (image) =>
-      withConfig(new GenericContainer(image), config, options.persistence ?? false)
+      withQuota(
+        withConfig(new GenericContainer(image), config, options.persistence ?? false),
+        options.cpus,
+      )
         .withExposedPorts(...ports.map((p, i) => ({ container: p, host: hostPorts[i] })))
         // Both images have mosquitto on PATH; the official entrypoint just execs the command.
         .withCommand(['mosquitto', '-c', CONFIG_PATH])
@@ -77,6 +85,10 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mq
     stop,
     restart: (o = {}) => restartContainer(container, url, o.downMs ?? 0),
   };
+}
+
+function withQuota(container: GenericContainer, cpus: number | undefined): GenericContainer {
+  return cpus === undefined ? container : container.withResourcesQuota({ cpu: cpus });
 }
 
 function withConfig(

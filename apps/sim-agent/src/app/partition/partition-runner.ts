@@ -12,6 +12,8 @@ import {
 } from '@sousvide/loadtest-contracts';
 import { LatencyHistogram } from '@sousvide/shared-util';
 import { DeviceClient, DeviceClientFactory } from '../clients/device-client';
+import { ClosedLoop } from './closed-loop';
+import { driveSchedule } from './schedule-driver';
 import { connectDevices } from './connect-phase';
 import { DeviceFleet } from './device-fleet';
 import { DeviceReconnector } from './device-reconnector';
@@ -33,11 +35,6 @@ export interface PartitionRunnerPorts {
 
 const DEVICE_PREFIX = 'sv-';
 const SWEEP_MS = 200;
-/**
- * Messages sent per turn of the event loop at most. A starved agent fell so far behind that one
- * turn sent 50,000 messages, blocked for seconds and let its BullMQ job lock lapse.
- */
-const MAX_PER_TICK = 1000;
 /** Lost connections logged one by one; a broker restart loses them all, the rest are counted. */
 const LOGGED_LOSSES = 10;
 
@@ -67,6 +64,10 @@ export class PartitionRunner {
   private controlReceived = 0;
   private publishing = false;
   private loggedLosses = 0;
+  /** Set for a closed-loop part while it publishes (ADR 0019). */
+  private closedLoop?: ClosedLoop;
+  private schedule?: PhaseSchedule;
+  private fleet?: DeviceFleet;
 
   constructor(
     private readonly spec: PartitionSpec,
@@ -92,7 +93,8 @@ export class PartitionRunner {
     try {
       this.ports.log(
         `part ${s.part}/${s.partitions} agent=${this.ports.agentId} model=${s.model} devices=${s.connections} ` +
-          `parallelism=${s.connectParallelism} mps=${s.mps} duration=${s.durationSec}s qos=${s.qos} broker=${s.brokerUrl}`,
+          `parallelism=${s.connectParallelism} mps=${s.mps} duration=${s.durationSec}s qos=${s.qos} broker=${s.brokerUrl}` +
+          (s.loop === 'closed' ? ` loop=closed window=${s.window ?? 1}` : ''),
       );
       const connectStartedAt = Date.now();
       const connectHealth = (await measureGeneratorHealth('connect', () => this.connectAll()))
@@ -177,6 +179,9 @@ export class PartitionRunner {
         connectGenerator: connectHealth,
         aborted,
         reconnects,
+        ...(this.closedLoop
+          ? { closedLoop: this.closedLoop.stats(schedule ? schedule.total / s.connections : 0) }
+          : {}),
       };
     } finally {
       clearInterval(progressTimer);
@@ -212,40 +217,30 @@ export class PartitionRunner {
     this.phase = 'publishing';
     this.publishing = true;
     const fleet = new DeviceFleet(this.deviceIds, this.spec.runId, 0x9e3779b9 ^ this.spec.part);
+    this.schedule = schedule;
+    this.fleet = fleet;
+    const loop =
+      this.spec.loop === 'closed'
+        ? new ClosedLoop(this.spec.connections, this.spec.window ?? 1, (slot, k) =>
+            this.sendClosed(slot, k),
+          )
+        : undefined;
+    this.closedLoop = loop;
     const sweeper = setInterval(() => this.sweep(), SWEEP_MS);
-    let cursor = 0;
-    return new Promise<number>((resolve) => {
-      const tick = (): void => {
-        if (this.ports.isAborted()) {
-          clearInterval(sweeper);
-          resolve(cursor);
-          return;
+    return driveSchedule(schedule, {
+      isAborted: () => this.ports.isAborted(),
+      due: (slot, k, intended, now) => {
+        this.scheduleLag.recordMs(now - intended);
+        if (!loop) {
+          this.publishOne(slot, k, fleet, schedule.seqOf(slot), Math.round(intended), now);
+        } else if (loop.admit(k, slot)) {
+          this.sendClosed(slot, k);
         }
-        const now = Date.now();
-        const due = Math.min(schedule.dueUntil(now), cursor + MAX_PER_TICK);
-        for (; cursor < due; cursor += 1) {
-          const intended = schedule.timeOf(cursor);
-          this.scheduleLag.recordMs(now - intended);
-          const k = schedule.deviceOf(cursor);
-          this.publishOne(cursor, k, fleet, schedule.seqOf(cursor), Math.round(intended), now);
-        }
-        if (cursor >= schedule.total) {
-          clearInterval(sweeper);
-          resolve(cursor);
-          return;
-        }
-        const wait = Math.max(0, Math.min(50, schedule.timeOf(cursor) - Date.now()));
-        if (wait === 0) {
-          // Behind schedule: go on after the acks and timers that arrived meanwhile (the job
-          // lock's renewal among them), so a saturated agent is reported, not lost.
-          setImmediate(tick);
-        } else {
-          setTimeout(tick, wait);
-        }
-      };
-      tick();
+      },
     }).finally(() => {
+      clearInterval(sweeper);
       this.publishing = false;
+      loop?.close();
     });
   }
 
@@ -260,6 +255,7 @@ export class PartitionRunner {
     const client = this.clients[k];
     if (!client || !client.connected) {
       this.fail(this.faultOf(k));
+      this.closedLoop?.settled(k, false);
       return;
     }
     this.inflight.set(i, now);
@@ -273,6 +269,7 @@ export class PartitionRunner {
       return;
     }
     this.inflight.delete(i);
+    this.settleWindow(i, !err);
     if (err) {
       this.fail(classifyError(err));
       return;
@@ -280,6 +277,25 @@ export class PartitionRunner {
     this.published += 1;
     this.ackLatency.recordMs(Date.now() - sentAt);
   };
+
+  /**
+   * A closed loop's send: the device's next seq, stamped with the real send time (the delay the
+   * window imposed is the system's answer, not end-to-end latency of the message).
+   */
+  private sendClosed(slot: number, k: number): void {
+    const loop = this.closedLoop;
+    if (!loop || !this.fleet) {
+      return;
+    }
+    const now = Date.now();
+    this.publishOne(slot, k, this.fleet, loop.nextSeq(k), now, now);
+  }
+
+  private settleWindow(slot: number, acked: boolean): void {
+    if (this.closedLoop && this.schedule) {
+      this.closedLoop.settled(this.schedule.deviceOf(slot), acked);
+    }
+  }
 
   /** Fails in-flight messages older than the publish timeout (Map order = send order). */
   private sweep(now = Date.now()): void {
@@ -289,6 +305,7 @@ export class PartitionRunner {
         break;
       }
       this.inflight.delete(i);
+      this.settleWindow(i, false);
       this.fail('publish_timeout');
     }
   }

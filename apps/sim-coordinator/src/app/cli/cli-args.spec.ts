@@ -51,6 +51,12 @@ describe('parseCli', () => {
     expect(cmd.json).toBe(true);
   });
 
+  it('passes --loop and --window on to the run spec', () => {
+    const cmd = parseCli(['loadtest', 'run', '--loop', 'closed', '--window', '4'], env);
+    expect(cmd.spec).toMatchObject({ loop: 'closed', window: '4' });
+    expect(parseCli(['loadtest', 'run'], env).spec.loop).toBeUndefined();
+  });
+
   it('takes the agents mode from LOADTEST_AGENTS unless --agents is given', () => {
     const compose = loadCoordinatorEnv({ LOADTEST_AGENTS: 'external' });
     expect(parseCli(['loadtest', 'run'], compose).localAgents).toBe(false);

@@ -42,6 +42,9 @@ Options (the runbook's environment variables are the fallbacks):
   --part-timeout N        per-partition timeout, seconds       [PART_TIMEOUT_SECONDS, duration+120]
   --require-business-summary 0|1                           [REQUIRE_BUSINESS_SUMMARY, 0]
   --broker-url URL        broker the agents load                   [MQTT_URL, mqtt://127.0.0.1:1883]
+  --loop open|closed      open: fixed input rate; closed: a device publishes only while fewer
+                          than --window of its messages await their ack (QoS 1/2 only)  [open]
+  --window N              closed loop: publishes in flight per device, 1..1000           [1]
   --agents local|external start one local agent process per partition, or use agents already
                           running anywhere against the same Redis         [LOADTEST_AGENTS, local]
   --json                  print the run's outcome as JSON on stdout
@@ -84,6 +87,8 @@ const OPTIONS = {
     'require-business-summary',
     'broker-url',
     'agents',
+    'loop',
+    'window',
   ),
   ...METHOD_OPTIONS,
   json: { type: 'boolean', default: false },
@@ -157,6 +162,8 @@ export function parseCli(argv: string[], env: CoordinatorEnv): CliCommand {
       partTimeoutSec: v['part-timeout'] ?? env.PART_TIMEOUT_SECONDS,
       requireBusinessSummary: v['require-business-summary'] ?? env.REQUIRE_BUSINESS_SUMMARY,
       brokerUrl: v['broker-url'] ?? env.MQTT_URL,
+      loop: v.loop,
+      window: v.window,
     },
   };
 }

@@ -62,7 +62,8 @@ export class RunSession {
   async run(spec: RunSpec, localAgents: boolean): Promise<RunOutcome> {
     const startedAt = Date.now();
     process.stderr.write(
-      `run ${spec.runId}: ${spec.totalConnections} devices, ${spec.partitions} partitions, ${spec.mps} msg/s each for ${spec.durationSec}s, QoS ${spec.qos}, model ${spec.model}, broker ${spec.brokerUrl}\n`,
+      `run ${spec.runId}: ${spec.totalConnections} devices, ${spec.partitions} partitions, ${spec.mps} msg/s each for ${spec.durationSec}s, QoS ${spec.qos}, model ${spec.model}, broker ${spec.brokerUrl}` +
+        (spec.loop === 'closed' ? `, closed loop (window ${spec.window})\n` : '\n'),
     );
     try {
       return await this.runs.run(spec, {

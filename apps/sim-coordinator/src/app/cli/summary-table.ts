@@ -3,6 +3,8 @@ import { AttemptProgress } from '../run/attempt-supervisor';
 import { RunOutcome } from '../run/run.service';
 import { acceptQueueNote } from '../run/accept-drops';
 import { crowdedOutNote } from '../cpu-budget/cpu-budget';
+import { closedLoopRows } from './closed-loop-rows';
+import { deviceRows } from './device-rows';
 
 const lat = (s: LatencyStats): string => `${s.p50} / ${s.p95} / ${s.p99} / ${s.max} ms`;
 
@@ -31,6 +33,7 @@ export function summaryTable(outcome: RunOutcome): string {
     rows.push(['  failed_total', String(s.failed_total)]);
     rows.push(['  connection success rate', `${(s.connection_success_rate * 100).toFixed(3)}%`]);
     rows.push(['  throughput_total', `${s.throughput_total} msg/s (offered ${s.offered_rate})`]);
+    rows.push(...closedLoopRows(s));
     rows.push([
       '  connect rate',
       `${s.connect_rate_per_sec} /s${s.connect_generator_saturated ? ' (AGENT-BOUND: the agents, not the broker, set this rate)' : ''}`,
@@ -83,6 +86,7 @@ export function summaryTable(outcome: RunOutcome): string {
             (acc.unconfirmed_arrived > 0 ? `; arrived unconfirmed ${acc.unconfirmed_arrived}` : ''),
         ]);
       }
+      rows.push(...deviceRows(b.devices));
       for (const v of b.slo) {
         rows.push([
           `  SLO ${v.name}`,

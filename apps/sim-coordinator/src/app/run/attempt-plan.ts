@@ -56,6 +56,8 @@ export function planPartitions(
       keepaliveSec: timing.KEEPALIVE_SEC,
       reconnect: { baseMs: timing.RECONNECT_BASE_MS, capMs: timing.RECONNECT_CAP_MS },
       deadlineAt,
+      loop: spec.loop,
+      window: spec.window,
       ...(sources ? { sourceAddresses: sources[part] } : {}),
     };
     offset += connections;

@@ -1,5 +1,7 @@
 import type { Queue } from 'bullmq';
+import type { DeviceAccounting } from '@sousvide/loadtest-contracts';
 import {
+  DeviceSequences,
   diffSnapshots,
   dlqCensus,
   RunCounters,
@@ -14,7 +16,13 @@ export class BusinessSummaryCollector {
   constructor(
     private readonly counters: RunCounters,
     private readonly dlq: Queue,
+    private readonly devices: DeviceSequences,
   ) {}
+
+  /** Which devices lost, duplicated or reordered messages in the run so far (ADR 0020). */
+  deviceAccounting(runId: string): Promise<DeviceAccounting> {
+    return this.devices.summary(runId);
+  }
 
   /** The run's entries in the DLQ now, failed at or after `sinceMs` (one attempt's). */
   async dlqEntries(runId: string, sinceMs = 0): Promise<number> {

@@ -225,6 +225,7 @@ export class RunService {
         mps: spec.mps,
         durationSec: spec.durationSec,
         messagesPerDevice: Math.max(1, Math.floor(spec.mps * spec.durationSec)),
+        loop: spec.loop,
       },
       outcomes,
     );
@@ -301,6 +302,7 @@ export class RunService {
       bypass: c.influx_bypass_total > 0 && c.influx_ok_total + c.influx_fail_total === 0,
       publishedTotal,
       inDlq: await this.business.dlqEntries(runId, dispatchedAt),
+      devices: await this.business.deviceAccounting(runId),
     });
     await this.artifacts.writeJson(dir, 'business-summary.json', business);
     return business;

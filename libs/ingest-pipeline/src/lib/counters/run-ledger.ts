@@ -7,7 +7,12 @@ import {
 } from '@sousvide/loadtest-contracts';
 import { addCounts, LatencyHistogram } from '@sousvide/shared-util';
 import type { IdempotencyStore, MessageIdentity } from '@sousvide/idempotency';
-import type { RunCounters, RunDelta } from '@sousvide/run-accounting';
+import type {
+  DeviceSequences,
+  RunCounters,
+  RunDelta,
+  SequenceSighting,
+} from '@sousvide/run-accounting';
 import type { RedisCircuit } from '../circuit/redis-circuit';
 
 /** What one batch (or a spool drain, or a late stage timing) adds to a run. */
@@ -21,6 +26,12 @@ export interface RunAddition {
 export interface ClaimSettlement {
   stored: readonly MessageIdentity[];
   failed: readonly MessageIdentity[];
+  /**
+   * Every parsed copy of the batch per run, new or duplicate, for the per-device sequence state
+   * (ADR 0020): in the same transaction, so a gateway killed before EXEC leaves none of it and
+   * the broker's redelivery is seen once.
+   */
+  sightings?: ReadonlyMap<string, readonly SequenceSighting[]>;
 }
 
 /** Where the pipeline puts its per-run deltas and settles its claims. */
@@ -47,6 +58,8 @@ export interface RunLedgerDeps {
   transaction: () => ChainableCommander;
   idempotency: Pick<IdempotencyStore, 'settleIn'>;
   counters: Pick<RunCounters, 'addIn'>;
+  /** Per-device sequence state; none: not tracked. */
+  devices?: Pick<DeviceSequences, 'recordIn'>;
   log: (obj: Record<string, unknown>, msg: string) => void;
   /** While Redis is known down, settles keep the deltas without trying. */
   redis?: Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>;
@@ -125,6 +138,9 @@ export class RunLedger implements RunCounterSink {
     const tx = this.d.transaction();
     if (claims) {
       this.d.idempotency.settleIn(tx, claims.stored, claims.failed);
+      for (const [runId, sightings] of claims.sightings ?? []) {
+        this.d.devices?.recordIn(tx, runId, sightings);
+      }
     }
     for (const u of batch) {
       const delta: RunDelta = {

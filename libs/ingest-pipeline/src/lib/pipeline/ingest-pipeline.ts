@@ -10,6 +10,7 @@ import { deadLetter, type DlqSink } from './dead-letter';
 import { parseBatch } from './parse-batch';
 import type { ParsedMessage } from './parsed-message';
 import type { RawMessage } from './raw-message';
+import { sightingsOf } from './sightings';
 import { accountStored, shedAll } from './store-batch';
 
 /** What the pipeline is wired to; the module builds it from providers, a test from fakes. */
@@ -69,6 +70,7 @@ export class IngestPipeline {
     const claims = await claimBatch(parsed, d.idempotency, d.redis, d.log);
     acc.stageAll('claim', Date.now() - t, parsed);
     const fresh = this.countClaims(parsed, claims, acc);
+    const sightings = claims ? sightingsOf(parsed, claims) : undefined;
     try {
       const stored = opts.shed ? shedAll(fresh, acc) : await this.store(fresh, acc);
       t = Date.now();
@@ -88,7 +90,11 @@ export class IngestPipeline {
       const storedSet = new Set(stored);
       await d.counters.settle(
         claims
-          ? { stored, failed: fresh.map((p) => p.msg).filter((m) => !storedSet.has(m)) }
+          ? {
+              stored,
+              failed: fresh.map((p) => p.msg).filter((m) => !storedSet.has(m)),
+              sightings,
+            }
           : undefined,
       );
       this.settleTime(acc, Date.now() - t);

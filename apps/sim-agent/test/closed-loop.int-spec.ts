@@ -1,0 +1,100 @@
+import {
+  CLIENT_MODELS,
+  type ClientModel,
+  type PartitionResult,
+  type PartitionSpec,
+} from '@sousvide/loadtest-contracts';
+import { LatencyHistogram } from '@sousvide/shared-util';
+import { type MqttService, startMosquitto } from '@sousvide/testing';
+import { clientFactoryFor } from '../src/app/clients/client-models';
+import { PartitionRunner } from '../src/app/partition/partition-runner';
+
+/**
+ * A broker made slow for real: Mosquitto under a CPU quota of 2 % of a core acknowledges far
+ * fewer publishes per second than the offered 4,000 msg/s. No timing is asserted:
+ * the open loop's backlog grows for the whole 6 s (its acks fall further and further behind the
+ * 4 s publish timeout), while the closed loop never has more than DEVICES x WINDOW (200) publishes
+ * waiting, which even a far slower broker acknowledges well within 4 s.
+ */
+const BROKER_CPUS = 0.02;
+const DEVICES = 200;
+const MPS = 20;
+const DURATION_SEC = 6;
+const WINDOW = 1;
+
+function spec(model: ClientModel, brokerUrl: string, loop: 'open' | 'closed'): PartitionSpec {
+  return {
+    runId: `loop-${loop}-${model}-${Date.now()}`,
+    attempt: 1,
+    part: 0,
+    partitions: 1,
+    connections: DEVICES,
+    deviceOffset: 0,
+    connectParallelism: 50,
+    mps: MPS,
+    durationSec: DURATION_SEC,
+    qos: 1,
+    model,
+    brokerUrl,
+    connectTimeoutMs: 20_000,
+    publishTimeoutMs: 4000,
+    keepaliveSec: 60,
+    deadlineAt: Date.now() + 300_000,
+    loop,
+    window: WINDOW,
+  };
+}
+
+async function runOn(broker: MqttService, partition: PartitionSpec): Promise<PartitionResult> {
+  const result = await new PartitionRunner(partition, {
+    clientFactory: clientFactoryFor(partition.model),
+    agentId: 'int-test',
+    report: () => undefined,
+    log: () => undefined,
+    waitForStart: () => Promise.resolve(Date.now() + 500),
+    isAborted: () => false,
+  }).run();
+  // Figures for the record (not asserted): what each loop got through the slow broker.
+  const ack = LatencyHistogram.fromJSON(result.ackLatency).stats();
+  process.stdout.write(
+    `${partition.model} ${partition.loop}: scheduled ${result.scheduled} published ${result.published} ` +
+      `failed ${result.failed} withheld ${result.closedLoop?.withheld ?? 0} ack p50/p95 ${ack.p50}/${ack.p95} ms\n`,
+  );
+  return result;
+}
+
+describe.each(CLIENT_MODELS)(
+  '%s devices against a broker too slow for the offered load',
+  (model) => {
+    // Each loop gets a fresh broker: the open loop leaves a backlog the next run would inherit.
+    let broker: MqttService | undefined;
+    afterEach(async () => {
+      await broker?.stop();
+      broker = undefined;
+    });
+
+    it('closed loop: publishes fewer messages than scheduled, with no publish timeout and no failure', async () => {
+      broker = await startMosquitto({ cpus: BROKER_CPUS });
+
+      const result = await runOn(broker, spec(model, broker.url, 'closed'));
+
+      expect(result.connected).toBe(DEVICES);
+      expect(result.publishFailures.publish_timeout).toBe(0);
+      expect(result.failed).toBe(0);
+      expect(result.published).toBeLessThan(result.scheduled);
+      expect(result.closedLoop?.withheld).toBe(result.scheduled - result.published);
+      expect(result.closedLoop?.devicesBelowTarget).toBeGreaterThan(0);
+    });
+
+    it('open loop at the same settings: reports publish timeouts', async () => {
+      broker = await startMosquitto({ cpus: BROKER_CPUS });
+
+      const result = await runOn(broker, spec(model, broker.url, 'open'));
+
+      expect(result.connected).toBe(DEVICES);
+      expect(result.publishFailures.publish_timeout).toBeGreaterThan(0);
+      expect(result.published + result.failed).toBe(result.scheduled);
+      expect(result.closedLoop).toBeUndefined();
+    });
+  },
+);

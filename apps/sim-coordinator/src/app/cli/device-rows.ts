@@ -1,0 +1,27 @@
+import type { DeviceAccounting, DeviceCount } from '@sousvide/loadtest-contracts';
+
+/** How many of the worst devices the table names per kind (the JSON keeps WORST_DEVICES). */
+const NAMED = 3;
+
+const names = (list: readonly DeviceCount[]): string =>
+  list.length === 0
+    ? ''
+    : ` (worst ${list
+        .slice(0, NAMED)
+        .map((d) => `${d.deviceId} ${d.count}`)
+        .join(', ')})`;
+
+/** The table's per-device line: devices with gaps, duplicates and reordering, worst named. */
+export function deviceRows(d: DeviceAccounting | undefined): [string, string][] {
+  if (!d) {
+    return [];
+  }
+  return [
+    [
+      '  devices (seq per device)',
+      `${d.devices_seen} seen; gaps ${d.devices_with_gaps} devices / ${d.gaps_total} msgs${names(d.worst.gaps)}; ` +
+        `duplicates ${d.devices_with_duplicates} / ${d.duplicates_total}${names(d.worst.duplicates)}; ` +
+        `reordered ${d.devices_reordered} / ${d.reordered_total}${names(d.worst.reordered)}`,
+    ],
+  ];
+}
