@@ -30,6 +30,10 @@ elif docker compose version >/dev/null 2>&1; then compose_cmd=(docker compose)
 else compose_cmd=(docker-compose)
 fi
 env_file="$work/.env"
+# docker-compose 1.29 gives up on one dockerd API call after 60 s ("Read timed out"), which a
+# dockerd serving several people's test containers overran during compose up at load 40-58; each
+# dc command keeps its own overall bound below.
+export COMPOSE_HTTP_TIMEOUT="${COMPOSE_HTTP_TIMEOUT:-180}"
 # dc SECONDS ARGS...: one bounded compose command on this job's project.
 dc() {
   local secs=$1
