@@ -1,8 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { parseRunSpec, RunSpec, RunSpecError } from '@sousvide/loadtest-contracts';
+import { EXIT_CODES, parseRunSpec, RunSpec, RunSpecError } from '@sousvide/loadtest-contracts';
 import { UsageError } from '@sousvide/shared-util';
-import { HELP, parseCli } from './app/cli/cli-args';
+import { CliCommand, HELP, parseCli } from './app/cli/cli-args';
 import { progressLine, summaryTable } from './app/cli/summary-table';
 import { CoordinatorEnv, loadCoordinatorEnv } from './app/config/env.schema';
 import { CoordinatorCoreModule } from './app/coordinator-core.module';
@@ -13,7 +13,7 @@ import { RunService } from './app/run/run.service';
 import { PreflightRefusedError } from './app/preflight/preflight-refused.error';
 import { preflightLines } from './app/cli/preflight-lines';
 
-const EXIT = { passed: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+const EXIT = EXIT_CODES;
 
 function fail(message: string, code: number): never {
   process.stderr.write(`sim-coordinator: ${message}\n`);
@@ -23,9 +23,9 @@ function fail(message: string, code: number): never {
 async function runCommand(
   env: CoordinatorEnv,
   spec: RunSpec,
-  localAgents: boolean,
-  json: boolean,
+  cmd: Required<Pick<CliCommand, 'localAgents' | 'json' | 'gate' | 'drain'>>,
 ): Promise<number> {
+  const { localAgents, json } = cmd;
   await assertRedisReachable(env.REDIS_URL);
   const app = await NestFactory.createApplicationContext(
     CoordinatorCoreModule.register(env, 'warn'),
@@ -61,6 +61,8 @@ async function runCommand(
   try {
     outcome = await runs.run(spec, {
       localAgents,
+      gate: cmd.gate,
+      drain: cmd.drain,
       signal: ac.signal,
       onPreflight: (report) => process.stderr.write(preflightLines(report)),
       onProgress: (attempt, p) => process.stderr.write(`${progressLine(attempt, p, startedAt)}\n`),
@@ -84,7 +86,7 @@ async function runCommand(
   } else {
     process.stdout.write(`${table}\n`);
   }
-  return EXIT[outcome.status];
+  return outcome.exitCode;
 }
 
 async function serve(env: CoordinatorEnv): Promise<void> {
@@ -134,7 +136,10 @@ async function main(): Promise<void> {
         }
         throw err;
       }
-      process.exit(await runCommand(env, spec, cmd.localAgents, cmd.json));
+      if (!cmd.gate || !cmd.drain) {
+        throw new Error('internal: a run command without its gate settings');
+      }
+      process.exit(await runCommand(env, spec, { ...cmd, gate: cmd.gate, drain: cmd.drain }));
     }
   }
 }

@@ -70,9 +70,9 @@ export class CoordinatorCoreModule {
         },
         {
           provide: BusinessSummaryCollector,
-          inject: [RunCounters, getQueueToken(QUEUE_NAMES.dlq)],
-          useFactory: (counters: RunCounters, dlq: Queue) =>
-            new BusinessSummaryCollector(counters, dlq),
+          inject: [RunCounters, getQueueToken(QUEUE_NAMES.dlq), INGEST_REDIS],
+          useFactory: (counters: RunCounters, dlq: Queue, redis: Redis) =>
+            new BusinessSummaryCollector(counters, dlq, redis, env.BROKER_SYS_TIMEOUT_SEC * 1000),
         },
         {
           provide: AttemptSupervisor,

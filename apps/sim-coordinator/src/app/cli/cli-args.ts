@@ -8,6 +8,9 @@ import {
   validateOptions,
 } from '@sousvide/shared-util';
 import { CoordinatorEnv } from '../config/env.schema';
+import type { DrainOptions } from '../run/business-summary.collector';
+import type { GateSettings } from '../run/attempt-verdict';
+import { GATE_HELP, GATE_OPTIONS, gateFromCli } from './gate-options';
 
 export const HELP = `Usage: sim-coordinator loadtest run [options]
        sim-coordinator serve
@@ -36,16 +39,22 @@ Options (the runbook's environment variables are the fallbacks):
   --json                  print the run's outcome as JSON on stdout
   -h, --help              this text
 
+${GATE_HELP}
+
 Environment: REDIS_URL, INGEST_REDIS_URL (the gateways' counters and DLQ, when not REDIS_URL),
 MQTT_URL, ARTIFACTS_DIR, AGENT_ENTRY, LOADTEST_AGENTS, CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS,
-KEEPALIVE_SEC, RECONNECT_BASE_MS, RECONNECT_CAP_MS, OPS_PORT (serve).
-Exit codes: 0 passed, 1 failed (or a service unreachable), 2 bad arguments, 130 interrupted.`;
+KEEPALIVE_SEC, RECONNECT_BASE_MS, RECONNECT_CAP_MS, BROKER_SYS_TIMEOUT_SEC, OPS_PORT (serve).
+Exit codes: 0 passed; 1 an attempt failed (or a service unreachable); 2 bad arguments or a
+refused preflight, nothing started; 3 the run completed but an SLO or the loss accounting
+failed; 130 interrupted.`;
 
 export interface CliCommand {
   command: 'run' | 'serve' | 'help';
   spec: RunSpecInput;
   localAgents: boolean;
   json: boolean;
+  gate?: GateSettings;
+  drain?: Omit<DrainOptions, 'signal'>;
 }
 
 const OPTIONS = {
@@ -66,6 +75,7 @@ const OPTIONS = {
     'broker-url',
     'agents',
   ),
+  ...GATE_OPTIONS,
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -98,6 +108,7 @@ export function parseCli(argv: string[], env: CoordinatorEnv): CliCommand {
     command: 'run',
     localAgents: agents === 'local',
     json: v.json,
+    ...gateFromCli(v, env),
     spec: {
       totalConnections: v.connections,
       partitions: v.partitions,
