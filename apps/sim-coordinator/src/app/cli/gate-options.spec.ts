@@ -34,7 +34,7 @@ describe('gate and drain options', () => {
     [['--slo-p95', 'fast'], '--slo-p95 must be a number above 0 and at most 3600000 (got "fast")'],
     [['--slo-p95', '0'], '--slo-p95 must be a number above 0'],
     [['--slo-success', '101'], '--slo-success must be a number 0..100 (got "101")'],
-    [['--slo-influx', '-1'], '--slo-influx must be a number above 0 and at most 100 (got "-1")'],
+    [['--slo-influx=-1'], '--slo-influx must be a number above 0 and at most 100 (got "-1")'],
     [['--drain-stall', '0'], '--drain-stall must be a whole number of seconds 1..600 (got "0")'],
   ])('refuses %p naming the flag', (args, message) => {
     expect(() => run(args)).toThrow(UsageError);

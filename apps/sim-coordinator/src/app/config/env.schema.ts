@@ -37,9 +37,9 @@ export const coordinatorEnvSchema = z.object({
   DRAIN_STALL_SEC: z.coerce.number().int().min(1).max(600).default(10),
   /**
    * How long to wait for the broker's next `$SYS` update when measuring its queue at the cut-off
-   * (Mosquitto's sys_interval is 10 s by default); 0: do not ask the broker.
+   * (Mosquitto's sys_interval is 10 s by default, and an unchanged figure may take two); 0: do not ask.
    */
-  BROKER_SYS_TIMEOUT_SEC: z.coerce.number().min(0).max(120).default(15),
+  BROKER_SYS_TIMEOUT_SEC: z.coerce.number().min(0).max(120).default(25),
   /**
    * Components whose CPU each attempt records over its publish window (cpu-budget.json), besides
    * the local agents: `broker=container:sousvide-mosquitto,gateway=pid:4242,redis=cmd:redis-server`.

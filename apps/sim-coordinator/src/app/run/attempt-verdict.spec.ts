@@ -57,7 +57,9 @@ describe('attemptVerdict', () => {
     const v = judge(business(578));
     expect(v).toMatchObject({
       status: 'gate_failed',
-      reasons: ['SLO missed: p95 end-to-end ingest latency 578ms (target < 200ms, missed by 378ms)'],
+      reasons: [
+        'SLO missed: p95 end-to-end ingest latency 578ms (target < 200ms, missed by 378ms)',
+      ],
       retry: false,
     });
     expect(v.gate.checks.find((c) => c.name === 'p95 end-to-end ingest latency')).toMatchObject({

@@ -5,8 +5,8 @@ export interface BrokerStore {
   /** Messages in the broker's store: queued, in flight to a client, or retained. */
   stored: number;
   retained: number;
-  /** Publishes the broker dropped since it started (queue limits). */
-  dropped: number;
+  /** Publishes the broker dropped since it started (queue limits); null when not published. */
+  dropped: number | null;
 }
 
 const TOPICS = {
@@ -15,89 +15,76 @@ const TOPICS = {
   retained: '$SYS/broker/retained messages/count',
   dropped: '$SYS/broker/publish/messages/dropped',
 } as const;
+type Figure = keyof typeof TOPICS;
 /** After a fresh uptime, the rest of the same `$SYS` update follows on the same socket. */
 const SAME_UPDATE_GRACE_MS = 500;
 
 /**
- * Reads the broker's `$SYS` store figures. Mosquitto publishes each figure only when it changed
- * (retained), and `$SYS/broker/uptime` at every update, so the retained values are the broker's
- * state as of its last update. `fresh`: wait for the next update after this call, so the figures
- * describe the broker after it (a cut-off), within `timeoutMs`. Rejects with the reason when the
- * broker cannot be asked or publishes no `$SYS` (another broker, or `sys_interval 0`).
+ * Reads the broker's store figures as of its next `$SYS` update. Mosquitto publishes a figure
+ * only when it changed, retained with a 60 s expiry, so a figure steady for a minute cannot be
+ * read at all; a retained marker message of this probe changes both the store and the retained
+ * count by one (their difference, what it measures, stays), so the next update publishes both.
+ * The markers are removed before it returns. Rejects with the reason when the broker does not
+ * answer within `timeoutMs` (not Mosquitto, `sys_interval 0`, an ACL on `$SYS` or the marker).
  */
-export async function readBrokerStore(
-  url: string,
-  options: { fresh: boolean; timeoutMs: number },
-): Promise<BrokerStore> {
+export async function readBrokerStore(url: string, timeoutMs: number): Promise<BrokerStore> {
+  const clientId = `sim-coordinator-sys-${process.pid}-${Date.now()}`;
   const client = await connectAsync(
     url,
-    {
-      clientId: `sim-coordinator-sys-${process.pid}-${Date.now()}`,
-      reconnectPeriod: 0,
-      connectTimeout: Math.min(options.timeoutMs, 5000),
-      clean: true,
-    },
+    { clientId, reconnectPeriod: 0, connectTimeout: Math.min(timeoutMs, 5000), clean: true },
     false,
   );
+  const markers: string[] = [];
   try {
-    return await collect(client, options);
+    return await collect(client, timeoutMs, () => {
+      const topic = `sim-coordinator/sys-probe/${clientId}/${markers.length}`;
+      markers.push(topic);
+      client.publish(topic, '1', { qos: 0, retain: true });
+    });
   } finally {
-    await client.endAsync(true).catch(() => undefined);
+    for (const topic of markers) {
+      client.publish(topic, '', { qos: 0, retain: true });
+    }
+    await client.endAsync().catch(() => undefined);
   }
 }
 
-function collect(
-  client: MqttClient,
-  options: { fresh: boolean; timeoutMs: number },
-): Promise<BrokerStore> {
-  const values: Partial<Record<keyof typeof TOPICS, number>> = {};
+function collect(client: MqttClient, timeoutMs: number, mark: () => void): Promise<BrokerStore> {
+  // Both figures from one update: a retained copy may be a minute old, an earlier update stale.
+  let update: Partial<Record<Figure, number>> = {};
+  let dropped: number | null = null;
   return new Promise<BrokerStore>((resolve, reject) => {
-    let settled = false;
-    const finish = (): void => {
-      if (settled) {
-        return;
+    const timer = setTimeout(
+      () => reject(new Error(`no $SYS store figures from the broker within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const settle = (): void => {
+      const { stored, retained } = update;
+      if (stored !== undefined && retained !== undefined) {
+        clearTimeout(timer);
+        resolve({ stored, retained, dropped });
+      } else {
+        mark(); // the figures did not change at that update: change them for the next
       }
-      settled = true;
-      clearTimeout(timer);
-      const { stored, retained, dropped } = values;
-      if (stored === undefined || retained === undefined) {
-        reject(
-          new Error(`the broker published no ${TOPICS.stored} (not Mosquitto, or sys_interval 0)`),
-        );
-        return;
-      }
-      resolve({ stored, retained, dropped: dropped ?? 0 });
     };
-    const timer = setTimeout(() => {
-      if (!settled) {
-        settled = true;
-        reject(new Error(`no $SYS update from the broker within ${options.timeoutMs} ms`));
-      }
-    }, options.timeoutMs);
     client.on('message', (topic, payload, packet) => {
-      const name = (Object.keys(TOPICS) as (keyof typeof TOPICS)[]).find(
-        (k) => TOPICS[k] === topic,
-      );
+      const name = (Object.keys(TOPICS) as Figure[]).find((k) => TOPICS[k] === topic);
       if (!name) {
         return;
       }
-      values[name] = parseInt(payload.toString(), 10);
-      if (name === 'uptime' && options.fresh && !packet.retain) {
-        setTimeout(finish, SAME_UPDATE_GRACE_MS);
+      const n = parseInt(payload.toString(), 10);
+      if (name === 'dropped') {
+        dropped = n; // a counter: its latest figure, retained or not
+      } else if (!packet.retain && name === 'uptime') {
+        update = {}; // uptime opens every update
+        setTimeout(settle, SAME_UPDATE_GRACE_MS);
+      } else if (!packet.retain) {
+        update[name] = n;
       }
     });
-    client.subscribeAsync(Object.values(TOPICS), { qos: 0 }).then(
-      () => {
-        if (!options.fresh) {
-          // The retained values follow the SUBACK at once.
-          setTimeout(finish, SAME_UPDATE_GRACE_MS);
-        }
-      },
-      (err: unknown) => {
-        settled = true;
-        clearTimeout(timer);
-        reject(err as Error);
-      },
-    );
+    client.subscribeAsync(Object.values(TOPICS), { qos: 0 }).then(mark, (err: unknown) => {
+      clearTimeout(timer);
+      reject(err as Error);
+    });
   });
 }

@@ -45,12 +45,15 @@ export class BusinessSummaryCollector {
     return this.counters.read(runId);
   }
 
-  /** The broker's store before an attempt (its last `$SYS` update), or why it is unknown. */
-  brokerBaseline(brokerUrl: string): Promise<BrokerStore | string> {
+  /**
+   * The broker's store as of its next `$SYS` update, or why it is unknown. Started before the
+   * attempt's agents (which take seconds to boot), awaited before dispatch: the baseline.
+   */
+  brokerStore(brokerUrl: string): Promise<BrokerStore | string> {
     if (this.brokerSysTimeoutMs === 0) {
       return Promise.resolve('BROKER_SYS_TIMEOUT_SEC=0');
     }
-    return readBrokerStore(brokerUrl, { fresh: false, timeoutMs: this.brokerSysTimeoutMs }).catch(
+    return readBrokerStore(brokerUrl, this.brokerSysTimeoutMs).catch(
       (err: unknown) => (err as Error).message,
     );
   }
@@ -134,18 +137,13 @@ export class BusinessSummaryCollector {
     const notes: string[] = [];
     let broker: number | null = null;
     let brokerDropped: number | null = null;
-    if (typeof baseline === 'string') {
-      notes.push(`broker queue not measured: ${baseline}`);
+    const now = typeof baseline === 'string' ? baseline : await this.brokerStore(brokerUrl);
+    if (typeof baseline === 'string' || typeof now === 'string') {
+      notes.push(`broker queue not measured: ${typeof baseline === 'string' ? baseline : now}`);
     } else {
-      try {
-        const now = await readBrokerStore(brokerUrl, {
-          fresh: true,
-          timeoutMs: this.brokerSysTimeoutMs,
-        });
-        broker = Math.max(0, now.stored - now.retained - (baseline.stored - baseline.retained));
+      broker = Math.max(0, now.stored - now.retained - (baseline.stored - baseline.retained));
+      if (now.dropped !== null && baseline.dropped !== null) {
         brokerDropped = Math.max(0, now.dropped - baseline.dropped);
-      } catch (err) {
-        notes.push(`broker queue not measured: ${(err as Error).message}`);
       }
     }
     let gateways: number | null = null;

@@ -179,6 +179,7 @@ export class RunService {
     };
     await this.artifacts.writeJson(dir, 'run.json', runJson);
 
+    const brokerBaseline = this.business.brokerStore(spec.brokerUrl);
     const agents = options.localAgents
       ? this.agents.start(shape.partitions, dir, `local-${spec.runId}-a${attempt}`)
       : undefined;
@@ -193,7 +194,7 @@ export class RunService {
     const deadlineAt = Date.now() + spec.partTimeoutSec * 1000;
     const specs = planned.map((p) => ({ ...p, deadlineAt }));
     const before = await this.business.snapshot(spec.runId);
-    const brokerBefore = await this.business.brokerBaseline(spec.brokerUrl);
+    const brokerBefore = await brokerBaseline;
     const tcpBefore = tcpCountersNow();
     const dispatchedAt = Date.now();
     const backendLog = this.backendLog.start(dir);
