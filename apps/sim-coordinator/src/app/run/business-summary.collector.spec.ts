@@ -65,3 +65,12 @@ describe('BusinessSummaryCollector.drain', () => {
     expect(report).toMatchObject({ stopped: 'interrupted' });
   });
 });
+
+describe('BusinessSummaryCollector.brokerBaseline', () => {
+  it('does not ask the broker when no gateway is alive: no business summary can come of it', async () => {
+    const c = collector(() => 0, { 'gw-old': `0 0 ${Date.now() - 60_000}` });
+    await expect(c.brokerBaseline('mqtt://127.0.0.1:1')).resolves.toBe(
+      'no gateway reported alive before the attempt',
+    );
+  });
+});

@@ -47,9 +47,21 @@ export class BusinessSummaryCollector {
 
   /**
    * The broker's store as of its next `$SYS` update, or why it is unknown. Started before the
-   * attempt's agents (which take seconds to boot), awaited before dispatch: the baseline.
+   * attempt's agents (which take seconds to boot), awaited before dispatch: the baseline. Skipped
+   * when no gateway is alive: no business summary can come of the attempt, and the probe may
+   * cost a `sys_interval`.
    */
-  brokerStore(brokerUrl: string): Promise<BrokerStore | string> {
+  async brokerBaseline(brokerUrl: string): Promise<BrokerStore | string> {
+    const held = await readGatewaysHeld(this.ingestRedis, GATEWAY_REPORT_FRESH_MS).catch(
+      () => undefined,
+    );
+    if (held?.live === 0) {
+      return 'no gateway reported alive before the attempt';
+    }
+    return this.brokerStore(brokerUrl);
+  }
+
+  private brokerStore(brokerUrl: string): Promise<BrokerStore | string> {
     if (this.brokerSysTimeoutMs === 0) {
       return Promise.resolve('BROKER_SYS_TIMEOUT_SEC=0');
     }

@@ -179,7 +179,7 @@ export class RunService {
     };
     await this.artifacts.writeJson(dir, 'run.json', runJson);
 
-    const brokerBaseline = this.business.brokerStore(spec.brokerUrl);
+    const brokerBaseline = this.business.brokerBaseline(spec.brokerUrl);
     const agents = options.localAgents
       ? this.agents.start(shape.partitions, dir, `local-${spec.runId}-a${attempt}`)
       : undefined;
