@@ -1,46 +1,41 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { parseRunSpec, RunSpec, RunSpecError } from '@sousvide/loadtest-contracts';
+import { EXIT_CODES, parseRunSpec, RunSpec, RunSpecError } from '@sousvide/loadtest-contracts';
 import { UsageError } from '@sousvide/shared-util';
-import { HELP, parseCli } from './app/cli/cli-args';
+import { CliCommand, HELP, parseCli } from './app/cli/cli-args';
 import { summaryTable } from './app/cli/summary-table';
 import { CoordinatorEnv, loadCoordinatorEnv } from './app/config/env.schema';
 import { HttpModule } from './app/http.module';
 import { assertRedisReachable } from '@sousvide/platform';
-import { RunSession } from './app/cli/run-session';
+import { RunSession, runSettingsOf } from './app/cli/run-session';
 import { crosscheckCommand } from './app/methods/crosscheck.command';
 import { capacityCommand } from './app/methods/capacity.command';
 import { diffCommand } from './app/methods/diff.command';
 
-const EXIT = { passed: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+const EXIT = EXIT_CODES;
 
 function fail(message: string, code: number): never {
   process.stderr.write(`sim-coordinator: ${message}\n`);
   process.exit(code);
 }
 
-async function runCommand(
-  env: CoordinatorEnv,
-  spec: RunSpec,
-  localAgents: boolean,
-  json: boolean,
-): Promise<number> {
+async function runCommand(env: CoordinatorEnv, spec: RunSpec, cmd: CliCommand): Promise<number> {
   const session = await RunSession.open(env);
   let outcome;
   try {
     await session.assertNewRuns([spec]);
-    outcome = await session.run(spec, localAgents);
+    outcome = await session.run(spec, runSettingsOf(cmd));
   } finally {
     await session.close();
   }
   const table = summaryTable(outcome);
-  if (json) {
+  if (cmd.json) {
     process.stderr.write(`${table}\n`);
     process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
   } else {
     process.stdout.write(`${table}\n`);
   }
-  return EXIT[outcome.status];
+  return outcome.exitCode;
 }
 
 async function serve(env: CoordinatorEnv): Promise<void> {
@@ -78,7 +73,7 @@ async function main(): Promise<void> {
       await serve(env);
       return;
     case 'run':
-      return process.exit(await runCommand(env, parseRunSpec(cmd.spec), cmd.localAgents, cmd.json));
+      return process.exit(await runCommand(env, parseRunSpec(cmd.spec), cmd));
     case 'crosscheck':
       return process.exit(await crosscheckCommand(env, cmd));
     case 'capacity':

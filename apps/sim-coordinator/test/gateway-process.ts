@@ -1,18 +1,32 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from '@sousvide/testing';
 import { ROOT } from './cli-runner';
 
 const GATEWAY = join(ROOT, 'dist/apps/ingest-gateway/main.js');
 
-/** The built gateway, up once /health answers (a busy 2-core host boots Node slowly). */
+/**
+ * The built gateway, up once /health answers. Its audit log and spool go to a fresh temp folder
+ * unless `env` sets them, so gateways of different tests never share a spool.
+ */
 export async function startGateway(env: Record<string, string>): Promise<ChildProcess> {
   const port = await freePort();
+  const data = mkdtempSync(join(tmpdir(), 'coordinator-gw-'));
   const child = spawn(process.execPath, [GATEWAY], {
     cwd: ROOT,
-    env: { ...process.env, OPS_PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      OPS_PORT: String(port),
+      LOG_LEVEL: 'warn',
+      AUDIT_LOG_PATH: join(data, 'audit.jsonl'),
+      SPOOL_DIR: join(data, 'spool'),
+      ...env,
+    },
     stdio: 'ignore',
   });
+  // A deadline for a hang only: under a load of 30+ on 2 cores a gateway took over 90 s to boot.
   await waitFor(
     'the gateway to answer /health',
     () =>
@@ -20,8 +34,11 @@ export async function startGateway(env: Record<string, string>): Promise<ChildPr
         (r) => r.ok,
         () => child.exitCode !== null,
       ),
-    { timeoutMs: 90_000 },
-  );
+    { timeoutMs: 180_000 },
+  ).catch((err: unknown) => {
+    child.kill('SIGKILL');
+    throw err;
+  });
   if (child.exitCode !== null) {
     throw new Error(`the gateway exited with ${child.exitCode}`);
   }
@@ -35,7 +52,6 @@ export async function startGateway(env: Record<string, string>): Promise<ChildPr
 export function startFailingStoreGateway(
   mqttUrl: string,
   redisUrl: string,
-  dir: string,
   gatewayId: string,
 ): Promise<ChildProcess> {
   return startGateway({
@@ -45,6 +61,5 @@ export function startFailingStoreGateway(
     INFLUX_TIMEOUT_MS: '500',
     INFLUX_RETRY_BUDGET_MS: '500',
     GATEWAY_ID: gatewayId,
-    AUDIT_LOG_PATH: join(dir, 'audit.jsonl'),
   });
 }

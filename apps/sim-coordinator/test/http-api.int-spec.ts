@@ -64,6 +64,30 @@ describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => 
     expect(body.problems.map((p) => p.field).sort()).toEqual(['durationSec', 'qos']);
   });
 
+  it('rejects bad SLO targets with 400 naming each, and starts nothing', async () => {
+    const runId = `api-badslo-${Date.now()}`;
+    const res = await fetch(`${base}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        runId,
+        totalConnections: 10,
+        partitions: 1,
+        connectParallelism: 5,
+        mps: 1,
+        durationSec: 1,
+        qos: 1,
+        slo: { p95LatencyMs: 'fast' },
+      }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: 'invalid SLO targets',
+      problems: ['slo.p95LatencyMs must be a number above 0 and at most 3600000 (got "fast")'],
+    });
+    expect((await fetch(`${base}/runs/${runId}`)).status).toBe(404);
+  });
+
   it('starts a run with POST /runs and reports it through GET /runs/:id until it passes', async () => {
     const runId = `api-${Date.now()}`;
     const res = await fetch(`${base}/runs`, {
@@ -78,13 +102,17 @@ describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => 
         durationSec: 2,
         qos: 1,
         localAgents: true,
+        slo: { p95LatencyMs: 350 },
       }),
     });
     expect(res.status).toBe(202);
-    let view: { status: string; summaries: { published_total: number }[] } = {
-      status: 'running',
-      summaries: [],
-    };
+    let view: {
+      status: string;
+      exitCode?: number;
+      gate?: { gated: boolean; targets: { p95LatencyMs: number } };
+      attempts: { gate: { gated: boolean; pass: boolean } }[];
+      summaries: { published_total: number }[];
+    } = { status: 'running', attempts: [], summaries: [] };
     const deadline = Date.now() + 60_000;
     while (view.status === 'running' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
@@ -92,6 +120,10 @@ describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => 
     }
     expect(JSON.stringify(view).slice(0, 3000)).toContain('"status":"passed"');
     expect(view.summaries[0].published_total).toBe(200);
+    // The verdict the CLI would exit with, and the targets of this run.
+    expect(view.exitCode).toBe(0);
+    expect(view.gate).toMatchObject({ gated: true, targets: { p95LatencyMs: 350 } });
+    expect(view.attempts[0].gate).toMatchObject({ gated: true, pass: true });
     const again = await fetch(`${base}/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

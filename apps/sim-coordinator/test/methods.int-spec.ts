@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MqttService, RedisService, startMosquitto, startRedis } from '@sousvide/testing';
 import { artifactsDir, readJson, runCli } from './cli-runner';
-import { startGateway } from './gateway-process';
+import { startFailingStoreGateway } from './gateway-process';
 
 const SHAPE = ['--partitions', '1', '--parallelism', '40', '--duration', '3', '--qos', '1'];
 
@@ -35,15 +35,7 @@ describe('the runbook methods as commands (real agents, gateway, Redis and Mosqu
   });
 
   it('crosscheck: both models fail the SLOs alike against a store that refuses every write: backend bottleneck, exit 3', async () => {
-    gateway = await startGateway({
-      MQTT_URL: mqtt.url,
-      REDIS_URL: redis.url,
-      INFLUX_URL: 'http://127.0.0.1:1',
-      INFLUX_TIMEOUT_MS: '500',
-      INFLUX_RETRY_BUDGET_MS: '500',
-      GATEWAY_ID: 'gw-methods',
-      AUDIT_LOG_PATH: join(env.ARTIFACTS_DIR, 'audit.jsonl'),
-    });
+    gateway = await startFailingStoreGateway(mqtt.url, redis.url, 'gw-methods');
     const res = await runCli(
       ['loadtest', 'crosscheck', '--connections', '20', '--mps', '1', ...SHAPE],
       { ...env, RUN_ID: 'xc', MAX_ATTEMPTS: '1', DRAIN_WINDOW_SEC: '60' },

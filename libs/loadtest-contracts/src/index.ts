@@ -19,3 +19,6 @@ export * from './lib/business-summary';
 export * from './lib/loss-accounting';
 export * from './lib/source-addresses';
 export * from './lib/device-accounting';
+export * from './lib/exit-codes';
+export * from './lib/slo-targets';
+export * from './lib/gate-check';

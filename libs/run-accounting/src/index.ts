@@ -5,3 +5,4 @@ export * from './lib/dlq-census';
 export * from './lib/device-sequence';
 export * from './lib/device-sequences.store';
 export * from './lib/device-summary';
+export * from './lib/gateway-held';

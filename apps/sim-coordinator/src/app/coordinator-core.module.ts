@@ -72,7 +72,13 @@ export class CoordinatorCoreModule {
           provide: BusinessSummaryCollector,
           inject: [RunCounters, getQueueToken(QUEUE_NAMES.dlq), INGEST_REDIS],
           useFactory: (counters: RunCounters, dlq: Queue, redis: Redis) =>
-            new BusinessSummaryCollector(counters, dlq, new DeviceSequences(redis)),
+            new BusinessSummaryCollector(
+              counters,
+              dlq,
+              redis,
+              env.BROKER_SYS_TIMEOUT_SEC * 1000,
+              new DeviceSequences(redis),
+            ),
         },
         {
           provide: AttemptSupervisor,

@@ -65,6 +65,10 @@ export class IngestService {
    * it must be stale by then), then starts the spool's drain, the gauges and the stats line.
    */
   async start(): Promise<void> {
+    this.liveness.reportHeld(() => ({
+      unacked: this.held.unacked,
+      spoolEntries: this.spool.stats().entries,
+    }));
     await this.liveness.start();
     this.dlq.start();
     this.metrics.track(

@@ -64,6 +64,53 @@ describe('summarizeBusiness', () => {
     expect(s.influx_write_mode).toBe('bypass');
   });
 
+  it('judges ingestion against what was published, beside the runbook rate over what arrived', () => {
+    // A run cut while most messages were queued (issue 14): 100 % of what arrived, 33 % of published.
+    const counts = {
+      ...emptyBusinessCounts(),
+      recv_total: 50_000,
+      parse_ok_total: 50_000,
+      influx_ok_total: 50_000,
+      redis_ok_total: 50_000,
+      pipeline_success_total: 50_000,
+    };
+    const s = summarizeBusiness({
+      runId: 'r',
+      attempt: 1,
+      counts,
+      latency,
+      bypass: false,
+      publishedTotal: 150_000,
+      inDlq: 0,
+    });
+    expect(s.business_pipeline_success_rate).toBe(1);
+    expect(s.business_pipeline_success_rate_of_published).toBeCloseTo(0.333333, 6);
+    expect(s.slo[0]).toMatchObject({
+      name: 'ingestion success rate',
+      measured: 33.3333,
+      pass: false,
+    });
+    expect(s.accounting).toMatchObject({ lost: 100_000, in_flight: 0 });
+  });
+
+  it('judges against the targets given for the run and records them', () => {
+    const counts = { ...emptyBusinessCounts(), recv_total: 10, parse_ok_total: 10 };
+    const targets = {
+      ingestionSuccessPct: 0,
+      parseFailurePct: 1,
+      influxFailurePct: 1,
+      redisFailurePct: 1,
+      p95LatencyMs: 10,
+    };
+    const s = summarizeBusiness({ runId: 'r', attempt: 1, counts, latency, bypass: false, targets });
+    expect(s.slo_targets).toEqual(targets);
+    expect(s.slo.find((v) => v.name === 'p95 end-to-end ingest latency')).toMatchObject({
+      target: 10,
+      margin: -10,
+      pass: false,
+    });
+  });
+
   it('never passes an attempt in which nothing was received', () => {
     const s = summarizeBusiness({
       runId: 'r',

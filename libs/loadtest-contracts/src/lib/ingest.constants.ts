@@ -72,6 +72,12 @@ export const INGEST_KEYS = {
   gatewayAlive: (gatewayId: string): string => `ingest:gateway:${gatewayId}:alive`,
   /** Hash gatewayId -> MQTT connections: gateways whose broker sessions may hold messages. */
   gatewaySessions: 'ingest:gateway-sessions',
+  /**
+   * Hash gatewayId -> `<unacked> <spool entries> <epoch ms>`: what each gateway held at its last
+   * liveness renewal (every second), so a load test's summary can measure what was still in a
+   * gateway at its cut-off (ADR 0017). An entry older than the liveness TTL is a dead gateway's.
+   */
+  gatewayHeld: 'ingest:gateway-held',
   /** SET NX PX: one surviving gateway is draining this dead gateway's sessions. */
   gatewayAdoption: (gatewayId: string): string => `ingest:gateway:${gatewayId}:adoption`,
 } as const;

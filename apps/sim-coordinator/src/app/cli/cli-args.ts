@@ -17,6 +17,9 @@ import {
   parseDiffArgs,
   refuseForeignOptions,
 } from './method-args';
+import type { DrainOptions } from '../run/business-summary.collector';
+import type { GateSettings } from '../run/attempt-verdict';
+import { GATE_HELP, GATE_OPTIONS, gateFromCli } from './gate-options';
 
 export const HELP = `Usage: sim-coordinator loadtest run [options]
        sim-coordinator loadtest crosscheck|capacity [options]   (see their --help)
@@ -50,10 +53,14 @@ Options (the runbook's environment variables are the fallbacks):
   --json                  print the run's outcome as JSON on stdout
   -h, --help              this text
 
+${GATE_HELP}
+
 Environment: REDIS_URL, INGEST_REDIS_URL (the gateways' counters and DLQ, when not REDIS_URL),
 MQTT_URL, ARTIFACTS_DIR, AGENT_ENTRY, LOADTEST_AGENTS, CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS,
-KEEPALIVE_SEC, RECONNECT_BASE_MS, RECONNECT_CAP_MS, OPS_PORT (serve).
-Exit codes: 0 passed, 1 failed (or a service unreachable), 2 bad arguments, 130 interrupted.`;
+KEEPALIVE_SEC, RECONNECT_BASE_MS, RECONNECT_CAP_MS, BROKER_SYS_TIMEOUT_SEC, OPS_PORT (serve).
+Exit codes: 0 passed; 1 an attempt failed (or a service unreachable); 2 bad arguments or a
+refused preflight, nothing started; 3 the run completed but an SLO or the loss accounting
+failed; 130 interrupted.`;
 
 export interface CliCommand {
   command: 'run' | 'serve' | 'help' | 'crosscheck' | 'capacity' | 'diff';
@@ -66,6 +73,9 @@ export interface CliCommand {
   plan?: Omit<CapacityPlan, 'start'>;
   /** `diff`: the two runs, A then B, and how much worse B may be. */
   diff?: { runs: [string, string]; tolerances: DiffTolerances; force: boolean };
+  /** `run`, `crosscheck`, `capacity`: the verdict's SLO targets and the drain after publishing. */
+  gate?: GateSettings;
+  drain?: Omit<DrainOptions, 'signal'>;
 }
 
 const RUN_COMMANDS = ['run', 'crosscheck', 'capacity'] as const;
@@ -91,6 +101,7 @@ const OPTIONS = {
     'window',
   ),
   ...METHOD_OPTIONS,
+  ...GATE_OPTIONS,
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -147,6 +158,7 @@ export function parseCli(argv: string[], env: CoordinatorEnv): CliCommand {
     localAgents: agents === 'local',
     json: v.json,
     ...(command === 'capacity' ? { plan: parseCapacityPlan(v) } : {}),
+    ...gateFromCli(v, env),
     spec: {
       totalConnections: v.connections,
       partitions: v.partitions,

@@ -8,9 +8,21 @@ import type { CoordinatorEnv } from '../config/env.schema';
 import { CoordinatorCoreModule } from '../coordinator-core.module';
 import { PreflightRefusedError } from '../preflight/preflight-refused.error';
 import { RunIdTakenError } from '../run/run-id-taken.error';
-import { RunOutcome, RunService } from '../run/run.service';
+import { RunOptions, RunOutcome, RunService } from '../run/run.service';
+import type { CliCommand } from './cli-args';
 import { preflightLines } from './preflight-lines';
 import { progressLine } from './summary-table';
+
+/** What the command line decides for each run of a session: agents, the gate and the drain. */
+export type RunSettings = Pick<RunOptions, 'localAgents' | 'gate' | 'drain'>;
+
+/** A run command's settings; parseCli gives every run command (run, crosscheck, capacity) both. */
+export function runSettingsOf(cmd: CliCommand): RunSettings {
+  if (!cmd.gate || !cmd.drain) {
+    throw new Error(`internal: loadtest ${cmd.command} without its gate settings`);
+  }
+  return { localAgents: cmd.localAgents, gate: cmd.gate, drain: cmd.drain };
+}
 
 /**
  * The CLI's side of one or more load tests in one process (`run` has one; `crosscheck` and
@@ -59,7 +71,7 @@ export class RunSession {
     }
   }
 
-  async run(spec: RunSpec, localAgents: boolean): Promise<RunOutcome> {
+  async run(spec: RunSpec, settings: RunSettings): Promise<RunOutcome> {
     const startedAt = Date.now();
     process.stderr.write(
       `run ${spec.runId}: ${spec.totalConnections} devices, ${spec.partitions} partitions, ${spec.mps} msg/s each for ${spec.durationSec}s, QoS ${spec.qos}, model ${spec.model}, broker ${spec.brokerUrl}` +
@@ -67,7 +79,7 @@ export class RunSession {
     );
     try {
       return await this.runs.run(spec, {
-        localAgents,
+        ...settings,
         signal: this.ac.signal,
         onPreflight: (report) => process.stderr.write(preflightLines(report)),
         onProgress: (attempt, p) =>

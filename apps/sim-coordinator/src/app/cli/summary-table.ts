@@ -5,6 +5,7 @@ import { acceptQueueNote } from '../run/accept-drops';
 import { crowdedOutNote } from '../cpu-budget/cpu-budget';
 import { closedLoopRows } from './closed-loop-rows';
 import { deviceRows } from './device-rows';
+import { gateRows, verdictHead } from './gate-rows';
 
 const lat = (s: LatencyStats): string => `${s.p50} / ${s.p95} / ${s.p99} / ${s.max} ms`;
 
@@ -23,7 +24,7 @@ export function summaryTable(outcome: RunOutcome): string {
     const s = a.summary;
     rows.push([
       `attempt ${a.attempt}`,
-      `${a.status.toUpperCase()}  (${a.partitions} partitions, parallelism ${a.connectParallelism})`,
+      `${a.status === 'gate_failed' ? 'FAILED THE GATE' : a.status.toUpperCase()}  (${a.partitions} partitions, parallelism ${a.connectParallelism})`,
     ]);
     rows.push([
       '  devices connected',
@@ -77,22 +78,7 @@ export function summaryTable(outcome: RunOutcome): string {
           stages.map(([k, v]) => `${k} ${v.p95}`).join(' | ') + ' ms',
         ]);
       }
-      const acc = b.accounting;
-      if (acc) {
-        rows.push([
-          '  accounting',
-          `published ${acc.published} = stored ${acc.stored} + DLQ ${acc.in_dlq} + spool ${acc.in_spool}; ` +
-            `lost ${acc.lost}${acc.lost === 0 ? '' : ' (MUST BE 0)'}; duplicates ${acc.duplicates}` +
-            (acc.unconfirmed_arrived > 0 ? `; arrived unconfirmed ${acc.unconfirmed_arrived}` : ''),
-        ]);
-      }
-      rows.push(...deviceRows(b.devices));
-      for (const v of b.slo) {
-        rows.push([
-          `  SLO ${v.name}`,
-          `${v.pass ? 'PASS' : 'FAIL'} ${v.measured}${v.unit} (${v.comparison} ${v.target}${v.unit})`,
-        ]);
-      }
+      rows.push(...gateRows(a, b), ...deviceRows(b.devices));
     } else {
       rows.push(['  business summary', 'none (no gateway counted this run)']);
     }
@@ -112,7 +98,7 @@ export function summaryTable(outcome: RunOutcome): string {
     rows.push(['  artifacts', a.dir]);
   }
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
-  const head = `Run ${outcome.runId}: ${outcome.status.toUpperCase()} after ${outcome.attempts.length} attempt(s)`;
+  const head = verdictHead(outcome);
   return [head, '-'.repeat(head.length), ...rows.map(([k, v]) => `${k.padEnd(width)}${v}`)].join(
     '\n',
   );

@@ -29,8 +29,17 @@ export const coordinatorEnvSchema = z.object({
   /** Devices' reconnect backoff after a lost connection: full jitter, doubling base to cap. */
   RECONNECT_BASE_MS: backoffMsEnv('baseMs', RECONNECT_BACKOFF_DEFAULTS.baseMs),
   RECONNECT_CAP_MS: backoffMsEnv('capMs', RECONNECT_BACKOFF_DEFAULTS.capMs),
-  /** After the publish window, how long to wait for the gateways' counters to settle. */
-  DRAIN_WINDOW_SEC: z.coerce.number().int().min(0).max(600).default(15),
+  /**
+   * After the publish window, the longest the summary waits for the backlog (it stops earlier
+   * once everything arrived or nothing new arrived for DRAIN_STALL_SEC; ADR 0017).
+   */
+  DRAIN_WINDOW_SEC: z.coerce.number().int().min(0).max(3600).default(120),
+  DRAIN_STALL_SEC: z.coerce.number().int().min(1).max(600).default(10),
+  /**
+   * How long to wait for the broker's next `$SYS` update when measuring its queue at the cut-off
+   * (Mosquitto's sys_interval is 10 s by default, and an unchanged figure may take two); 0: do not ask.
+   */
+  BROKER_SYS_TIMEOUT_SEC: z.coerce.number().min(0).max(120).default(25),
   /**
    * Components whose CPU each attempt records over its publish window (cpu-budget.json), besides
    * the local agents: `broker=container:sousvide-mosquitto,gateway=pid:4242,redis=cmd:redis-server`.
@@ -46,9 +55,10 @@ export const coordinatorEnvSchema = z.object({
       }
     }),
   /**
-   * 1 (default): an attempt that misses an SLO fails (exit 1). 0: the SLOs are still reported but
-   * only the generator (and REQUIRE_BUSINESS_SUMMARY) decide; for tests of counts on a shared
-   * machine, where a latency SLO would make them timed assertions.
+   * 1 (default): a run that misses an SLO or loses messages fails the gate (exit 3). 0: the env
+   * twin of --no-gate: the checks are still reported, only the generator (and
+   * REQUIRE_BUSINESS_SUMMARY) decide; for tests of counts on a shared machine, where a latency SLO
+   * would make them timed assertions.
    */
   JUDGE_SLO: z
     .enum(['0', '1'], { error: 'JUDGE_SLO must be 0 or 1' })
@@ -64,6 +74,12 @@ export const coordinatorEnvSchema = z.object({
   MAX_PARTITIONS: z.string().optional(),
   PART_TIMEOUT_SECONDS: z.string().optional(),
   REQUIRE_BUSINESS_SUMMARY: z.string().optional(),
+  /** SLO targets (the --slo-* flags take precedence; checked with them, see SLO_TARGET_OPTIONS). */
+  SLO_SUCCESS_PCT: z.string().optional(),
+  SLO_PARSE_FAIL_PCT: z.string().optional(),
+  SLO_INFLUX_FAIL_PCT: z.string().optional(),
+  SLO_REDIS_FAIL_PCT: z.string().optional(),
+  SLO_P95_MS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'),
 });
 

@@ -1,12 +1,19 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { RunSpec } from '@sousvide/loadtest-contracts';
 import { AttemptProgress } from '../run/attempt-supervisor';
 import { RunIdTakenError } from '../run/run-id-taken.error';
-import { AttemptOutcome, RunService } from '../run/run.service';
+import { AttemptOutcome, RunService, RunStatus } from '../run/run.service';
+import type { GateSettings } from '../run/attempt-verdict';
+import { COORDINATOR_ENV, CoordinatorEnv } from '../config/env.schema';
 
 export interface RunView {
   runId: string;
-  status: 'running' | 'passed' | 'failed' | 'interrupted' | 'error';
+  /** `gate_failed`: the run completed but an SLO or the loss accounting failed (CLI exit 3). */
+  status: 'running' | RunStatus | 'error';
+  /** The CLI's exit code for this run, once it ended. */
+  exitCode?: number;
+  /** The targets and whether they gate this run; each attempt's checks are in `attempts[].gate`. */
+  gate: GateSettings;
   spec: RunSpec;
   attempt: number;
   progress?: AttemptProgress;
@@ -22,9 +29,12 @@ export class RunRegistry implements OnApplicationShutdown {
   private readonly runs = new Map<string, RunView>();
   private readonly controllers = new Map<string, AbortController>();
 
-  constructor(private readonly runService: RunService) {}
+  constructor(
+    private readonly runService: RunService,
+    @Inject(COORDINATOR_ENV) private readonly env: CoordinatorEnv,
+  ) {}
 
-  async start(spec: RunSpec, localAgents: boolean): Promise<RunView> {
+  async start(spec: RunSpec, localAgents: boolean, gate: GateSettings): Promise<RunView> {
     if (this.runs.has(spec.runId)) {
       throw new RunIdTakenError(
         `RUN_ID ${spec.runId} was already used on this coordinator; choose another run id`,
@@ -36,6 +46,7 @@ export class RunRegistry implements OnApplicationShutdown {
       status: 'running',
       spec,
       attempt: 1,
+      gate,
       attempts: [],
       summaries: [],
     };
@@ -45,6 +56,11 @@ export class RunRegistry implements OnApplicationShutdown {
     this.runService
       .run(spec, {
         localAgents,
+        gate,
+        drain: {
+          maxMs: this.env.DRAIN_WINDOW_SEC * 1000,
+          stallMs: this.env.DRAIN_STALL_SEC * 1000,
+        },
         signal: ac.signal,
         onProgress: (attempt, progress) => Object.assign(view, { attempt, progress }),
         onAttempt: ({ summary, ...rest }) => {
@@ -55,6 +71,7 @@ export class RunRegistry implements OnApplicationShutdown {
       .then(
         (outcome) => {
           view.status = outcome.status;
+          view.exitCode = outcome.exitCode;
         },
         (err: unknown) => {
           view.status = 'error';

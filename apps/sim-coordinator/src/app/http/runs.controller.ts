@@ -10,7 +10,14 @@ import {
   Param,
   Post,
 } from '@nestjs/common';
-import { parseRunSpec, RunSpecError, RunSpecInput } from '@sousvide/loadtest-contracts';
+import {
+  parseRunSpec,
+  parseSloTargets,
+  RunSpecError,
+  RunSpecInput,
+  type SloTargets,
+} from '@sousvide/loadtest-contracts';
+import { UsageError } from '@sousvide/shared-util';
 import { COORDINATOR_ENV, CoordinatorEnv } from '../config/env.schema';
 import { RunIdTakenError } from '../run/run-id-taken.error';
 import { RunRegistry } from './run.registry';
@@ -18,6 +25,10 @@ import { RunRegistry } from './run.registry';
 interface CreateRunBody extends RunSpecInput {
   /** Start local agent processes on the coordinator's host instead of using running agents. */
   localAgents?: boolean;
+  /** SLO targets for this run (SloTargets fields); the runbook's for those not given. */
+  slo?: Partial<Record<keyof SloTargets, unknown>>;
+  /** false: report the checks without gating (the CLI's --no-gate). */
+  gate?: boolean;
 }
 
 /** POST /runs starts a load test in the background; GET /runs/:id reports it. */
@@ -31,15 +42,25 @@ export class RunsController {
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   async create(@Body() body: CreateRunBody | undefined) {
-    const { localAgents, ...input } = body ?? {};
+    const { localAgents, slo, gate, ...input } = body ?? {};
     try {
       // The broker defaults to the coordinator's MQTT_URL, as on the CLI.
       const spec = parseRunSpec({ brokerUrl: this.env.MQTT_URL, ...input });
-      return await this.registry.start(spec, localAgents === true);
+      const targets = parseSloTargets(slo ?? {}, (field) => `slo.${field}`);
+      return await this.registry.start(spec, localAgents === true, {
+        gated: gate !== false && this.env.JUDGE_SLO,
+        targets,
+      });
     } catch (err) {
       if (err instanceof RunSpecError) {
         throw new HttpException(
           { error: 'invalid run spec', problems: err.problems },
+          HttpStatus.BAD_REQUEST,
+        );
+      }
+      if (err instanceof UsageError) {
+        throw new HttpException(
+          { error: 'invalid SLO targets', problems: err.message.split('\n') },
           HttpStatus.BAD_REQUEST,
         );
       }

@@ -1,5 +1,6 @@
 import type { CoordinatorEnv } from '../config/env.schema';
 import type { CliCommand } from '../cli/cli-args';
+import { runSettingsOf } from '../cli/run-session';
 import {
   capacityExitCode,
   capacitySteps,
@@ -51,7 +52,7 @@ export async function capacityCommand(env: CoordinatorEnv, cmd: CliCommand): Pro
     cmd.spec,
     loads.map((load, i) => ({ suffix: `s${i + 1}`, input: { [field]: load } })),
   );
-  const { records, interrupted, refused } = await runSteps(env, specs, cmd.localAgents, (r) =>
+  const { records, interrupted, refused } = await runSteps(env, specs, runSettingsOf(cmd), (r) =>
     endsSearch(stepOf(0, 0, r)),
   );
   if (interrupted) {

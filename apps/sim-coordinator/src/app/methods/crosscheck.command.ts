@@ -1,6 +1,7 @@
 import { UsageError } from '@sousvide/shared-util';
 import type { CoordinatorEnv } from '../config/env.schema';
 import type { CliCommand } from '../cli/cli-args';
+import { runSettingsOf } from '../cli/run-session';
 import { classify, CROSSCHECK_EXIT, type CrosscheckResult } from './crosscheck';
 import { formatRows, writeAndPrint } from './method-output';
 import { runSteps, stepSpecs } from './run-steps';
@@ -50,7 +51,7 @@ export async function crosscheckCommand(env: CoordinatorEnv, cmd: CliCommand): P
     cmd.spec,
     MODELS.map((model) => ({ suffix: model, input: { model } })),
   );
-  const { records, interrupted, refused } = await runSteps(env, specs, cmd.localAgents);
+  const { records, interrupted, refused } = await runSteps(env, specs, runSettingsOf(cmd));
   if (interrupted) {
     return 130;
   }

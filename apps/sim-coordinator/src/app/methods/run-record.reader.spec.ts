@@ -15,8 +15,8 @@ describe('readRunRecord on recorded run folders', () => {
     const redis = fixture('redisOutage');
     expect(redis.failedOn).toBe('backend');
     expect(redis.reasons).toEqual([
-      'SLO missed: ingestion success rate 75.04%',
-      'SLO missed: Redis heartbeat failure rate 24.96%',
+      'SLO missed: ingestion success rate 75.04% (target >= 99.9%, missed by 24.86%)',
+      'SLO missed: Redis heartbeat failure rate 24.96% (target < 0.5%, missed by 24.46%)',
     ]);
     const broker = fixture('brokerRestart');
     expect(broker.failedOn).toBe('generator');

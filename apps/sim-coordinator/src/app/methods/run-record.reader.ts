@@ -1,13 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  BusinessSummary,
-  ConnectionSummary,
-  FailureCounts,
-  SloVerdict,
+import {
+  type BusinessSummary,
+  type ConnectionSummary,
+  type FailureCounts,
+  gateCheck,
+  SLO_TARGETS,
+  type SloVerdict,
 } from '@sousvide/loadtest-contracts';
 import type { LatencyStats } from '@sousvide/shared-util';
 import type { CpuBudget } from '../cpu-budget/cpu-budget';
+import { type AttemptGate, attemptVerdict } from '../run/attempt-verdict';
 
 /**
  * One run as the runbook's methods (crosscheck, capacity, diff) see it: its last attempt, read
@@ -56,6 +59,13 @@ export interface RunRecord {
   cpu?: CpuBudget;
 }
 
+/** The part of run.json read here; `gate` is absent from runs written before ADR 0017. */
+interface RunJson {
+  spec: { runId: string };
+  attempt: number;
+  gate?: Pick<AttemptGate, 'gated'>;
+}
+
 function readJson<T>(path: string): T | undefined {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined;
 }
@@ -88,21 +98,22 @@ function nonZeroFailures(byPhase: Record<string, FailureCounts>): Record<string,
   return out;
 }
 
-/** The backend half of the verdict: every SLO met, something received, nothing lost. */
-function backendMissed(b: BusinessSummary): string[] {
-  return [
-    ...(b.recv_total === 0 ? ['the gateways received none of this run'] : []),
-    ...b.slo.filter((s) => !s.pass).map((s) => `SLO missed: ${s.name} ${s.measured}${s.unit}`),
-    ...((b.accounting?.lost ?? 0) > 0 ? [`accounting: lost ${b.accounting?.lost}`] : []),
-  ];
+/**
+ * Summaries written before the gate (ADR 0017) judged SLOs without a kind or margin: recomputed
+ * from their own figures, so old and new runs read alike.
+ */
+function withGateChecks(b: BusinessSummary): BusinessSummary {
+  return {
+    ...b,
+    slo: b.slo.map((s) => (s.kind ? s : gateCheck({ ...s, kind: 'slo' }))),
+    slo_targets: b.slo_targets ?? SLO_TARGETS,
+  };
 }
 
 /** Reads the last attempt of a run (see {@link lastAttemptDir}). */
 export function readRunRecord(artifactsRoot: string, run: string): RunRecord {
   const dir = lastAttemptDir(artifactsRoot, run);
-  const runJson = readJson<{ spec: { runId: string }; attempt: number; reasons?: string[] }>(
-    join(dir, 'run.json'),
-  );
+  const runJson = readJson<RunJson>(join(dir, 'run.json'));
   const c = readJson<ConnectionSummary>(join(dir, 'connection-summary.json'));
   if (!runJson || !c) {
     throw new Error(`${dir} has no connection-summary.json: the attempt did not finish`);
@@ -118,13 +129,20 @@ export function readRunRecord(artifactsRoot: string, run: string): RunRecord {
 
 export function runRecordOf(
   dir: string,
-  runJson: { spec: { runId: string }; attempt: number; reasons?: string[] },
+  runJson: RunJson,
   c: ConnectionSummary,
-  b: BusinessSummary | undefined,
+  recorded: BusinessSummary | undefined,
   cpu: CpuBudget | undefined,
 ): RunRecord {
-  const generatorFailed = c.status === 'failed';
-  const missed = b ? backendMissed(b) : [];
+  const b = recorded && withGateChecks(recorded);
+  // The run's own verdict (gated as the run was), so a method judges a run as its exit code did.
+  const verdict = attemptVerdict({
+    generatorReasons: c.failure_reasons,
+    business: b,
+    generatorSaturated: c.generator_saturated,
+    gated: runJson.gate?.gated ?? true,
+    targets: b?.slo_targets ?? SLO_TARGETS,
+  });
   const gens = c.parts.map((p) => p.generator).filter((g) => g !== undefined);
   return {
     runId: runJson.spec.runId,
@@ -137,10 +155,10 @@ export function runRecordOf(
       durationSec: c.duration_sec,
       model: c.model,
     },
-    passed: !generatorFailed && missed.length === 0,
-    ...(generatorFailed ? { failedOn: 'generator' as const } : {}),
-    ...(!generatorFailed && missed.length > 0 ? { failedOn: 'backend' as const } : {}),
-    reasons: [...c.failure_reasons, ...missed],
+    passed: verdict.status === 'passed',
+    ...(verdict.status === 'failed' ? { failedOn: 'generator' as const } : {}),
+    ...(verdict.status === 'gate_failed' ? { failedOn: 'backend' as const } : {}),
+    reasons: verdict.reasons,
     generator: {
       saturated: c.generator_saturated,
       connectSaturated: c.connect_generator_saturated ?? false,

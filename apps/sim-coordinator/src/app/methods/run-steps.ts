@@ -1,7 +1,7 @@
 import { parseRunSpec, type RunSpec, type RunSpecInput } from '@sousvide/loadtest-contracts';
 import { UsageError } from '@sousvide/shared-util';
 import type { CoordinatorEnv } from '../config/env.schema';
-import { RunSession } from '../cli/run-session';
+import { RunSession, type RunSettings } from '../cli/run-session';
 import { summaryTable } from '../cli/summary-table';
 import { readRunRecord, type RunRecord } from './run-record.reader';
 
@@ -27,7 +27,7 @@ export function stepSpecs(
 export async function runSteps(
   env: CoordinatorEnv,
   specs: RunSpec[],
-  localAgents: boolean,
+  settings: RunSettings,
   stop: (record: RunRecord) => boolean = () => false,
 ): Promise<{ records: RunRecord[]; interrupted: boolean; refused?: string }> {
   const session = await RunSession.open(env);
@@ -37,7 +37,7 @@ export async function runSteps(
     for (const spec of specs) {
       let outcome;
       try {
-        outcome = await session.run(spec, localAgents);
+        outcome = await session.run(spec, settings);
       } catch (err) {
         // A later run the preflight refuses ends the sequence; the runs before it stand.
         if (err instanceof UsageError && records.length > 0) {

@@ -1,22 +1,40 @@
 import type { Queue } from 'bullmq';
-import type { DeviceAccounting } from '@sousvide/loadtest-contracts';
+import type { Redis } from 'ioredis';
+import type { DeviceAccounting, DrainReport, InFlightMeasures } from '@sousvide/loadtest-contracts';
 import {
   DeviceSequences,
   diffSnapshots,
   dlqCensus,
+  readGatewaysHeld,
   RunCounters,
   type IngestSnapshot,
 } from '@sousvide/run-accounting';
+import { type BrokerStore, readBrokerStore } from './broker-sys.probe';
+
+/** How the summary waits for the backlog after the publish window (ADR 0017). */
+export interface DrainOptions {
+  /** Never wait longer than this (DRAIN_WINDOW_SEC, --drain-max). */
+  maxMs: number;
+  /** Stop once the gateways received nothing new for this long (DRAIN_STALL_SEC). */
+  stallMs: number;
+  signal?: AbortSignal;
+}
+
+/** A gateway's heartbeat report older than its liveness TTL (5 s) is a gone gateway's. */
+const GATEWAY_REPORT_FRESH_MS = 5000;
+const POLL_MS = 250;
 
 /**
  * Reads the gateways' per-run counters (summed in Redis over every instance). An attempt's view
- * is the difference between a snapshot taken before dispatch and one after the drain window.
+ * is the difference between a snapshot taken before dispatch and one after the drain.
  */
 export class BusinessSummaryCollector {
   constructor(
     private readonly counters: RunCounters,
     private readonly dlq: Queue,
-    private readonly devices: DeviceSequences,
+    private readonly ingestRedis: Redis,
+    private readonly brokerSysTimeoutMs: number,
+    private readonly devices: Pick<DeviceSequences, 'summary'>,
   ) {}
 
   /** Which devices lost, duplicated or reordered messages in the run so far (ADR 0020). */
@@ -35,34 +53,128 @@ export class BusinessSummaryCollector {
   }
 
   /**
-   * Waits until the gateways have received everything the agents published, or nothing changed
-   * for `quietMs`, or `drainMs` passed. Undefined when no gateway counted anything for the run.
+   * The broker's store as of its next `$SYS` update, or why it is unknown. Started before the
+   * attempt's agents (which take seconds to boot), awaited before dispatch: the baseline. Skipped
+   * when no gateway is alive: no business summary can come of the attempt, and the probe may
+   * cost a `sys_interval`.
    */
-  async collect(
+  async brokerBaseline(brokerUrl: string): Promise<BrokerStore | string> {
+    const held = await readGatewaysHeld(this.ingestRedis, GATEWAY_REPORT_FRESH_MS).catch(
+      () => undefined,
+    );
+    if (held?.live === 0) {
+      return 'no gateway reported alive before the attempt';
+    }
+    return this.brokerStore(brokerUrl);
+  }
+
+  private brokerStore(brokerUrl: string): Promise<BrokerStore | string> {
+    if (this.brokerSysTimeoutMs === 0) {
+      return Promise.resolve('BROKER_SYS_TIMEOUT_SEC=0');
+    }
+    return readBrokerStore(brokerUrl, this.brokerSysTimeoutMs).catch(
+      (err: unknown) => (err as Error).message,
+    );
+  }
+
+  /**
+   * Waits while the backlog still shrinks: until the gateways received everything the agents
+   * published (`complete`), received nothing new for `stallMs` (`stalled`; at once when nothing
+   * arrived and no gateway is alive), `maxMs` passed (`max_wait`) or the run was interrupted.
+   * `delta` is undefined when no gateway counted anything for the run.
+   */
+  async drain(
     runId: string,
     before: IngestSnapshot,
     publishedTotal: number,
-    drainMs: number,
-    quietMs = 3000,
-  ): Promise<IngestSnapshot | undefined> {
-    const deadline = Date.now() + drainMs;
+    o: DrainOptions,
+  ): Promise<{ delta?: IngestSnapshot; report: DrainReport }> {
+    const start = Date.now();
     let last = -1;
-    let lastChange = Date.now();
-    let delta = diffSnapshots(await this.snapshot(runId), before);
-    while (Date.now() < deadline) {
+    let lastChange = start;
+    for (;;) {
+      const delta = diffSnapshots(await this.snapshot(runId), before);
       const recv = delta.counts.recv_total;
-      if (recv >= publishedTotal && recv > 0) {
-        break;
-      }
+      const now = Date.now();
       if (recv !== last) {
         last = recv;
-        lastChange = Date.now();
-      } else if (Date.now() - lastChange > quietMs) {
-        break;
+        lastChange = now;
       }
-      await new Promise((r) => setTimeout(r, 250));
-      delta = diffSnapshots(await this.snapshot(runId), before);
+      const stop = await this.stopReason(recv, publishedTotal, now - start, now - lastChange, o);
+      if (stop) {
+        const report: DrainReport = {
+          waited_ms: now - start,
+          stopped: stop.stopped,
+          detail: stop.detail,
+          max_wait_ms: o.maxMs,
+          stall_ms: o.stallMs,
+        };
+        return { ...(recv > 0 ? { delta } : {}), report };
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
-    return delta.counts.recv_total > 0 ? delta : undefined;
+  }
+
+  private async stopReason(
+    recv: number,
+    published: number,
+    waited: number,
+    quiet: number,
+    o: DrainOptions,
+  ): Promise<Pick<DrainReport, 'stopped' | 'detail'> | undefined> {
+    const got = `received ${recv} of ${published} published`;
+    if (recv >= published && recv > 0) {
+      return { stopped: 'complete', detail: got };
+    }
+    if (o.signal?.aborted) {
+      return { stopped: 'interrupted', detail: `${got} when the run was interrupted` };
+    }
+    if (waited >= o.maxMs) {
+      return {
+        stopped: 'max_wait',
+        detail: `${got}, still arriving after the ${o.maxMs / 1000} s maximum`,
+      };
+    }
+    if (quiet >= o.stallMs) {
+      return { stopped: 'stalled', detail: `${got}, nothing new for ${o.stallMs / 1000} s` };
+    }
+    if (recv === 0) {
+      const held = await readGatewaysHeld(this.ingestRedis, GATEWAY_REPORT_FRESH_MS);
+      if (held.live === 0) {
+        return { stopped: 'stalled', detail: `${got}, and no gateway reports alive` };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * What is still on its way at the cut-off, each part measured where it sits: the broker's store
+   * beyond its retained messages (against `baseline`, its figure before the attempt) and what the
+   * live gateways hold unacknowledged. A part that cannot be measured is null, with the reason.
+   */
+  async inFlight(brokerUrl: string, baseline: BrokerStore | string): Promise<InFlightMeasures> {
+    const notes: string[] = [];
+    let broker: number | null = null;
+    let brokerDropped: number | null = null;
+    const now = typeof baseline === 'string' ? baseline : await this.brokerStore(brokerUrl);
+    if (typeof baseline === 'string' || typeof now === 'string') {
+      notes.push(`broker queue not measured: ${typeof baseline === 'string' ? baseline : now}`);
+    } else {
+      broker = Math.max(0, now.stored - now.retained - (baseline.stored - baseline.retained));
+      if (now.dropped !== null && baseline.dropped !== null) {
+        brokerDropped = Math.max(0, now.dropped - baseline.dropped);
+      }
+    }
+    let gateways: number | null = null;
+    try {
+      const held = await readGatewaysHeld(this.ingestRedis, GATEWAY_REPORT_FRESH_MS);
+      gateways = held.unacked;
+      if (held.live === 0) {
+        notes.push('no gateway reported alive at the cut-off');
+      }
+    } catch (err) {
+      notes.push(`gateway buffers not measured: ${(err as Error).message}`);
+    }
+    return { broker, gateways, brokerDropped, notes };
   }
 }

@@ -49,7 +49,10 @@ export class LocalAgentPool {
       children.push(child);
       ready.push(whenReady(child, `local agent ${i}`, log, readyTimeoutMs));
     }
-    return new LocalAgents(children, Promise.all(ready).then(() => undefined));
+    return new LocalAgents(
+      children,
+      Promise.all(ready).then(() => undefined),
+    );
   }
 }
 

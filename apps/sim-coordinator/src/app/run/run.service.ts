@@ -6,22 +6,21 @@ import { join } from 'node:path';
 import {
   BusinessSummary,
   ConnectionSummary,
+  EXIT_CODES,
   nextAttemptShape,
   PARTITION_JOB_NAMES,
   partitionJobId,
   QUEUE_NAMES,
   RunSpec,
-  summarizeBusiness,
   summarizeConnections,
 } from '@sousvide/loadtest-contracts';
-import { stageStats } from '@sousvide/run-accounting';
-import { LatencyHistogram } from '@sousvide/shared-util';
 import { COORDINATOR_ENV, CoordinatorEnv } from '../config/env.schema';
 import { ArtifactsWriter } from './artifacts.writer';
 import { attemptRecord, planPartitions } from './attempt-plan';
 import { AttemptProgress, AttemptSupervisor } from './attempt-supervisor';
 import { BackendLog } from './backend-log';
-import { BusinessSummaryCollector } from './business-summary.collector';
+import { BusinessSummaryCollector, type DrainOptions } from './business-summary.collector';
+import { attemptBusinessSummary } from './attempt-business';
 import { LocalAgentPool } from './local-agent-pool';
 import { RunIdTakenError } from './run-id-taken.error';
 import { AcceptQueueDrops, acceptQueueDrops, tcpCountersNow } from './accept-drops';
@@ -30,7 +29,12 @@ import { PreflightRefusedError } from '../preflight/preflight-refused.error';
 import { PreflightReport } from '../preflight/preflight.types';
 import { CpuBudget } from '../cpu-budget/cpu-budget';
 import { CpuBudgetSampler } from '../cpu-budget/cpu-sampler';
-import { attemptVerdict } from './attempt-verdict';
+import {
+  type AttemptGate,
+  type AttemptStatus,
+  attemptVerdict,
+  type GateSettings,
+} from './attempt-verdict';
 
 export interface RunOptions {
   /** Start one local agent process per partition (CLI default) or rely on running agents. */
@@ -40,6 +44,10 @@ export interface RunOptions {
   onAttempt?: (outcome: AttemptOutcome) => void;
   /** Each attempt's preflight report, before anything is enqueued (warnings included). */
   onPreflight?: (report: PreflightReport) => void;
+  /** SLO targets and whether they gate the exit code (--slo-*, --no-gate, SLO_* and JUDGE_SLO). */
+  gate: GateSettings;
+  /** How long the business summary waits for the backlog. */
+  drain: Omit<DrainOptions, 'signal'>;
 }
 
 export interface AttemptOutcome {
@@ -47,9 +55,11 @@ export interface AttemptOutcome {
   dir: string;
   partitions: number;
   connectParallelism: number;
-  status: 'passed' | 'failed';
-  /** The generator's reasons, then each missed SLO. */
+  status: AttemptStatus;
+  /** The generator's reasons, then each failed check of the gate. */
   reasons: string[];
+  /** The targets and every check (SLOs, lost == 0), passed or not. */
+  gate: AttemptGate;
   /** Whether the retry policy applies (generator-side failures only; see attemptVerdict). */
   retry: boolean;
   summary: ConnectionSummary;
@@ -60,9 +70,22 @@ export interface AttemptOutcome {
   acceptQueue?: AcceptQueueDrops;
 }
 
+export type RunStatus = AttemptStatus | 'interrupted';
+
+/** The CLI's exit code for a run's status (EXIT_CODES). */
+export const RUN_EXIT_CODE: Record<RunStatus, number> = {
+  passed: EXIT_CODES.passed,
+  failed: EXIT_CODES.failed,
+  gate_failed: EXIT_CODES.gate,
+  interrupted: EXIT_CODES.interrupted,
+};
+
 export interface RunOutcome {
   runId: string;
-  status: 'passed' | 'failed' | 'interrupted';
+  /** The last attempt's: `gate_failed` when it ran but a check failed (exit 3). */
+  status: RunStatus;
+  /** The exit code the CLI gives this run (RUN_EXIT_CODE). */
+  exitCode: number;
   runDir: string;
   attempts: AttemptOutcome[];
 }
@@ -122,9 +145,11 @@ export class RunService {
       shape = nextAttemptShape(shape, { ...spec, totalConnections: spec.totalConnections });
     }
     const last = attempts[attempts.length - 1];
+    const status = options.signal.aborted ? 'interrupted' : last.status;
     return {
       runId: spec.runId,
-      status: options.signal.aborted ? 'interrupted' : last.status,
+      status,
+      exitCode: RUN_EXIT_CODE[status],
       runDir: this.artifacts.runDir(spec.runId),
       attempts,
     };
@@ -154,6 +179,7 @@ export class RunService {
     };
     await this.artifacts.writeJson(dir, 'run.json', runJson);
 
+    const brokerBaseline = this.business.brokerBaseline(spec.brokerUrl);
     const agents = options.localAgents
       ? this.agents.start(shape.partitions, dir, `local-${spec.runId}-a${attempt}`)
       : undefined;
@@ -168,6 +194,7 @@ export class RunService {
     const deadlineAt = Date.now() + spec.partTimeoutSec * 1000;
     const specs = planned.map((p) => ({ ...p, deadlineAt }));
     const before = await this.business.snapshot(spec.runId);
+    const brokerBefore = await brokerBaseline;
     const tcpBefore = tcpCountersNow();
     const dispatchedAt = Date.now();
     const backendLog = this.backendLog.start(dir);
@@ -230,14 +257,19 @@ export class RunService {
       outcomes,
     );
     const reasons = [...summary.failure_reasons];
-    const business = await this.writeBusinessSummary(
-      spec.runId,
+    const business = await attemptBusinessSummary(this.business, {
+      spec,
       attempt,
-      dir,
       before,
-      summary.published_total,
+      brokerBefore,
+      publishedTotal: summary.published_total,
       dispatchedAt,
-    );
+      gate: options.gate,
+      drain: { ...options.drain, signal: options.signal },
+    });
+    if (business) {
+      await this.artifacts.writeJson(dir, 'business-summary.json', business);
+    }
     backendLog?.stop();
     if (spec.requireBusinessSummary && !business) {
       reasons.push(
@@ -252,13 +284,18 @@ export class RunService {
       failure_reasons: reasons,
     };
     await this.artifacts.writeJson(dir, 'connection-summary.json', generatorSummary);
-    const judged = this.env.JUDGE_SLO ? business : undefined;
-    const verdict = attemptVerdict(reasons, judged, summary.generator_saturated);
+    const verdict = attemptVerdict({
+      generatorReasons: reasons,
+      business,
+      generatorSaturated: summary.generator_saturated,
+      ...options.gate,
+    });
     await this.artifacts.writeJson(dir, 'run.json', {
       ...runJson,
       endedAt: new Date().toISOString(),
       status: verdict.status,
       reasons: verdict.reasons,
+      gate: verdict.gate,
       acceptQueue,
     });
     return {
@@ -272,40 +309,6 @@ export class RunService {
       ...(cpuBudget ? { cpuBudget } : {}),
       acceptQueue,
     };
-  }
-
-  /** business-summary.json from the gateways' counters, when any gateway counted this run. */
-  private async writeBusinessSummary(
-    runId: string,
-    attempt: number,
-    dir: string,
-    before: Awaited<ReturnType<BusinessSummaryCollector['snapshot']>>,
-    publishedTotal: number,
-    dispatchedAt: number,
-  ): Promise<BusinessSummary | undefined> {
-    const delta = await this.business.collect(
-      runId,
-      before,
-      publishedTotal,
-      this.env.DRAIN_WINDOW_SEC * 1000,
-    );
-    if (!delta) {
-      return undefined;
-    }
-    const c = delta.counts;
-    const business = summarizeBusiness({
-      runId,
-      attempt,
-      counts: c,
-      latency: LatencyHistogram.fromJSON(delta.latency).stats(),
-      stages: stageStats(delta.stages),
-      bypass: c.influx_bypass_total > 0 && c.influx_ok_total + c.influx_fail_total === 0,
-      publishedTotal,
-      inDlq: await this.business.dlqEntries(runId, dispatchedAt),
-      devices: await this.business.deviceAccounting(runId),
-    });
-    await this.artifacts.writeJson(dir, 'business-summary.json', business);
-    return business;
   }
 }
 

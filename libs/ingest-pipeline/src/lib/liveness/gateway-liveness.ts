@@ -21,6 +21,7 @@ export const LIVENESS = { refreshMs: 1000, ttlMs: 5000 } as const;
  */
 export class GatewayLiveness {
   private timer?: NodeJS.Timeout;
+  private held?: () => { unacked: number; spoolEntries: number };
 
   constructor(
     private readonly redis: Redis,
@@ -30,6 +31,11 @@ export class GatewayLiveness {
 
   private get key(): string {
     return INGEST_KEYS.gatewayAlive(this.instance.gatewayId);
+  }
+
+  /** What this process holds, published with each renewal (INGEST_KEYS.gatewayHeld). */
+  reportHeld(held: () => { unacked: number; spoolEntries: number }): void {
+    this.held = held;
   }
 
   /** Claims the id now (boot waits for it: a stale key would keep old claims alive) and renews it. */
@@ -55,6 +61,7 @@ export class GatewayLiveness {
         incarnation,
       )
       .catch(() => undefined);
+    await this.redis.hdel(INGEST_KEYS.gatewayHeld, this.instance.gatewayId).catch(() => undefined);
   }
 
   /**
@@ -67,6 +74,14 @@ export class GatewayLiveness {
     const tx = this.redis.multi().set(this.key, incarnation, 'PX', LIVENESS.ttlMs);
     if (sessions > 0) {
       tx.hset(INGEST_KEYS.gatewaySessions, gatewayId, sessions);
+    }
+    const held = this.held?.();
+    if (held) {
+      tx.hset(
+        INGEST_KEYS.gatewayHeld,
+        gatewayId,
+        `${held.unacked} ${held.spoolEntries} ${Date.now()}`,
+      );
     }
     const failed = (await tx.exec())?.find(([err]) => err !== null)?.[0];
     if (failed) {

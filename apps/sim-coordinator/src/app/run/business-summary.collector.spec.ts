@@ -1,0 +1,76 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { emptyBusinessCounts } from '@sousvide/loadtest-contracts';
+import type { DeviceSequences, IngestSnapshot, RunCounters } from '@sousvide/run-accounting';
+import { BusinessSummaryCollector } from './business-summary.collector';
+
+const snap = (recv: number): IngestSnapshot => ({
+  counts: { ...emptyBusinessCounts(), recv_total: recv },
+  latency: { buckets: {}, count: 0, minUs: 0, maxUs: 0, sumUs: 0 },
+  stages: {},
+});
+
+/** A collector over counters that read `recv(n)` at the n-th read, and gateway reports `held`. */
+function collector(recv: (read: number) => number, held: Record<string, string> = {}) {
+  let reads = 0;
+  const counters = { read: () => Promise.resolve(snap(recv(reads++))) } as unknown as RunCounters;
+  const redis = { hgetall: () => Promise.resolve(held) } as unknown as Redis;
+  return new BusinessSummaryCollector(counters, {} as Queue, redis, 0, {} as DeviceSequences);
+}
+const alive = () => ({ 'gw-1': `0 0 ${Date.now()}` });
+
+describe('BusinessSummaryCollector.drain', () => {
+  it('stops as complete once everything published arrived', async () => {
+    const c = collector((n) => Math.min(100, n * 40), alive());
+    const { delta, report } = await c.drain('r', snap(0), 100, { maxMs: 60_000, stallMs: 60_000 });
+    expect(report).toMatchObject({ stopped: 'complete', detail: 'received 100 of 100 published' });
+    expect(delta?.counts.recv_total).toBe(100);
+  });
+
+  it('keeps waiting while the backlog shrinks, and stops stalled once nothing new arrives', async () => {
+    const c = collector((n) => Math.min(60, n * 10), alive());
+    const { report } = await c.drain('r', snap(0), 100, { maxMs: 60_000, stallMs: 600 });
+    expect(report).toMatchObject({
+      stopped: 'stalled',
+      detail: 'received 60 of 100 published, nothing new for 0.6 s',
+    });
+  });
+
+  it('stops at the maximum while messages still arrive, and says so', async () => {
+    const c = collector((n) => n + 1, alive());
+    const { report } = await c.drain('r', snap(0), 1e9, { maxMs: 500, stallMs: 60_000 });
+    expect(report.stopped).toBe('max_wait');
+    expect(report.detail).toMatch(/still arriving after the 0.5 s maximum/);
+  });
+
+  it('stops at once when nothing arrived and no gateway reports alive, with no summary', async () => {
+    const c = collector(() => 0, { 'gw-old': `5 0 ${Date.now() - 60_000}` });
+    const res = await c.drain('r', snap(0), 100, { maxMs: 60_000, stallMs: 60_000 });
+    expect(res.delta).toBeUndefined();
+    expect(res.report).toMatchObject({
+      stopped: 'stalled',
+      detail: 'received 0 of 100 published, and no gateway reports alive',
+    });
+  });
+
+  it('stops on interruption with what had arrived', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const c = collector(() => 7, alive());
+    const { report } = await c.drain('r', snap(0), 100, {
+      maxMs: 60_000,
+      stallMs: 60_000,
+      signal: ac.signal,
+    });
+    expect(report).toMatchObject({ stopped: 'interrupted' });
+  });
+});
+
+describe('BusinessSummaryCollector.brokerBaseline', () => {
+  it('does not ask the broker when no gateway is alive: no business summary can come of it', async () => {
+    const c = collector(() => 0, { 'gw-old': `0 0 ${Date.now() - 60_000}` });
+    await expect(c.brokerBaseline('mqtt://127.0.0.1:1')).resolves.toBe(
+      'no gateway reported alive before the attempt',
+    );
+  });
+});
