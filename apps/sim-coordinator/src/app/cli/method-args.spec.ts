@@ -29,6 +29,15 @@ describe('parseCli for the runbook methods', () => {
     ).toEqual({ dimension: 'mps', increment: 0.5, maxSteps: 3 });
   });
 
+  it.each(['crosscheck', 'capacity'])('%s takes the gate and drain flags of run', (command) => {
+    const flags = ['--slo-p95', '500', '--no-gate', '--drain-max', '30', '--drain-stall', '5'];
+    const cmd = parseCli(['loadtest', command, ...SHAPE, ...flags], env);
+    const run = parseCli(['loadtest', 'run', ...SHAPE, ...flags], env);
+    expect(cmd.gate).toEqual(run.gate);
+    expect(cmd.gate).toMatchObject({ gated: false, targets: { p95LatencyMs: 500 } });
+    expect(cmd.drain).toEqual({ maxMs: 30_000, stallMs: 5000 });
+  });
+
   it('diff takes two runs and its tolerances', () => {
     const cmd = parseCli(['loadtest', 'diff', 'a', 'b', '--tolerance-rate', '5', '--force'], env);
     expect(cmd.diff).toEqual({
@@ -53,6 +62,10 @@ describe('parseCli for the runbook methods', () => {
     [
       ['loadtest', 'diff', 'a', 'b', '--connections', '5'],
       '--connections does not apply to loadtest diff',
+    ],
+    [
+      ['loadtest', 'diff', 'a', 'b', '--slo-p95', '500'],
+      '--slo-p95 does not apply to loadtest diff',
     ],
     [['loadtest', 'diff', 'a'], 'loadtest diff takes two run ids (got 1)'],
     [

@@ -1,5 +1,7 @@
-import { lastAttemptDir } from './run-record.reader';
-import { fixture, FIXTURE_RUNS } from './fixture-runs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lastAttemptDir, runRecordOf } from './run-record.reader';
+import { fixture, FIXTURE_RUNS, FIXTURES } from './fixture-runs';
 
 describe('readRunRecord on recorded run folders', () => {
   it('reads a passed run: shape, figures and the backend half', () => {
@@ -25,6 +27,28 @@ describe('readRunRecord on recorded run folders', () => {
       'publish.not_connected': 8250,
       'publish.publish_timeout': 16,
     });
+  });
+
+  it('judges a run as its own verdict did: a --no-gate run passed, its SLO misses kept but not judged', () => {
+    const dir = lastAttemptDir(FIXTURE_RUNS, FIXTURES.redisOutage);
+    const file = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8'));
+    const runJson = { ...file('run.json'), gate: { gated: false } };
+    const r = runRecordOf(
+      dir,
+      runJson,
+      file('connection-summary.json'),
+      file('business-summary.json'),
+      undefined,
+    );
+    expect({ passed: r.passed, failedOn: r.failedOn, reasons: r.reasons }).toEqual({
+      passed: true,
+      failedOn: undefined,
+      reasons: [],
+    });
+    expect(r.backend?.slo.filter((s) => !s.pass).map((s) => s.name)).toEqual([
+      'ingestion success rate',
+      'Redis heartbeat failure rate',
+    ]);
   });
 
   it('keeps the generator health of a saturated run', () => {
