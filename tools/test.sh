@@ -53,6 +53,10 @@ status=${PIPESTATUS[0]}
 set -e
 echo "[test] phases: $(sed 's/\x1b\[[0-9;]*m//g' "$log" | sed -n 's/^\[test\] \(.*\) s (exit.*/\1 s/p' | paste -sd, -)"
 echo "[test] total: $((SECONDS - started)) s"
+# Which tests failed, by name (jest's "● suite › test" headers) and which Nx tasks: CI keeps only
+# the tail of this output, so the names go where they are read.
+sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ *● .+ › |^ *- [a-z-]+:(test|int-test|build)$' | sed 's/^ */[test] failed: /' |
+  sort -u | head -40 || true
 # Jest prints "Tests: 3 failed, 46 passed, 49 total" per project (with colour codes).
 sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/^Tests:/ {
     for (i = 2; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
