@@ -67,6 +67,9 @@ export class PartitionRunner {
   private controlReceived = 0;
   private publishing = false;
   private loggedLosses = 0;
+  private due = 0;
+  /** Largest schedule lag since the last progress report (the series' per-second lag). */
+  private lagMaxMs = 0;
 
   constructor(
     private readonly spec: PartitionSpec,
@@ -226,9 +229,11 @@ export class PartitionRunner {
         for (; cursor < due; cursor += 1) {
           const intended = schedule.timeOf(cursor);
           this.scheduleLag.recordMs(now - intended);
+          this.lagMaxMs = Math.max(this.lagMaxMs, now - intended);
           const k = schedule.deviceOf(cursor);
           this.publishOne(cursor, k, fleet, schedule.seqOf(cursor), Math.round(intended), now);
         }
+        this.due = cursor;
         if (cursor >= schedule.total) {
           clearInterval(sweeper);
           resolve(cursor);
@@ -368,8 +373,12 @@ export class PartitionRunner {
       published: this.published,
       failed: this.failed,
       online: this.connected - this.reconnector.offline,
+      due: this.due,
+      publishFailures: { ...this.publishFailures },
+      lagMaxMs: Math.round(this.lagMaxMs),
       at: Date.now(),
     });
+    this.lagMaxMs = 0;
   }
 
   private formatCounts(counts: Record<string, number>): string {
