@@ -31,6 +31,7 @@ import { PreflightReport } from '../preflight/preflight.types';
 import { CpuBudget } from '../cpu-budget/cpu-budget';
 import { CpuBudgetSampler } from '../cpu-budget/cpu-sampler';
 import { attemptVerdict } from './attempt-verdict';
+import { SeriesRecorder } from '../series/series.recorder';
 
 export interface RunOptions {
   /** Start one local agent process per partition (CLI default) or rely on running agents. */
@@ -80,6 +81,7 @@ export class RunService {
     private readonly backendLog: BackendLog,
     private readonly preflight: PreflightService,
     private readonly cpu: CpuBudgetSampler,
+    private readonly series: SeriesRecorder,
   ) {}
 
   /**
@@ -171,6 +173,7 @@ export class RunService {
     const tcpBefore = tcpCountersNow();
     const dispatchedAt = Date.now();
     const backendLog = this.backendLog.start(dir);
+    const series = this.series.start(dir, spec.runId, before);
     const jobIds = specs.map((p) => partitionJobId(p.runId, p.attempt, p.part));
     await this.queue.addBulk(
       specs.map((data, i) => ({
@@ -192,8 +195,14 @@ export class RunService {
         deadlineAt,
         startDelayMs: 1000 + 50 * shape.partitions,
         signal: options.signal,
-        onProgress: (p) => options.onProgress?.(attempt, p),
+        onProgress: (p) => {
+          series.progress(p);
+          options.onProgress?.(attempt, p);
+        },
       });
+    } catch (err) {
+      await series.stop();
+      throw err;
     } finally {
       cpu.halt();
       await agents?.stop();
@@ -238,6 +247,7 @@ export class RunService {
       dispatchedAt,
     );
     backendLog?.stop();
+    await series.stop();
     if (spec.requireBusinessSummary && !business) {
       reasons.push(
         'REQUIRE_BUSINESS_SUMMARY=1 but no business-summary.json was produced for this attempt (no gateway counted this run)',
