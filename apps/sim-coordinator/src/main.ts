@@ -12,6 +12,7 @@ import { RunIdTakenError } from './app/run/run-id-taken.error';
 import { RunService } from './app/run/run.service';
 import { PreflightRefusedError } from './app/preflight/preflight-refused.error';
 import { preflightLines } from './app/cli/preflight-lines';
+import { artifactsCommand } from './app/report/report.command';
 
 const EXIT = { passed: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
@@ -84,6 +85,13 @@ async function runCommand(
   } else {
     process.stdout.write(`${table}\n`);
   }
+  for (const a of outcome.attempts) {
+    process.stderr.write(
+      a.report
+        ? `report: ${a.report}\n`
+        : `report of attempt ${a.attempt} not written: ${a.reportError}\n`,
+    );
+  }
   return EXIT[outcome.status];
 }
 
@@ -121,6 +129,14 @@ async function main(): Promise<void> {
     case 'serve':
       await serve(env);
       return;
+    case 'report':
+    case 'table': {
+      const r = await artifactsCommand(cmd.command, env.ARTIFACTS_DIR, cmd.runIds ?? []);
+      process.stdout.write(r.stdout);
+      process.stderr.write(r.stderr);
+      process.exitCode = r.code;
+      return;
+    }
     case 'run': {
       let spec: RunSpec;
       try {

@@ -8,8 +8,11 @@ import {
   validateOptions,
 } from '@sousvide/shared-util';
 import { CoordinatorEnv } from '../config/env.schema';
+import { ArtifactsCommandName, parseArtifactsCommand } from '../report/report-args';
 
 export const HELP = `Usage: sim-coordinator loadtest run [options]
+       sim-coordinator loadtest report <run-id>...   (re)write each attempt's report.html
+       sim-coordinator loadtest table <run-id>...    the runs' Markdown table (docs/benchmarks.md)
        sim-coordinator serve
 
 Run a distributed MQTT load test: split the connections into partitions, dispatch them to agents
@@ -42,10 +45,12 @@ KEEPALIVE_SEC, RECONNECT_BASE_MS, RECONNECT_CAP_MS, OPS_PORT (serve).
 Exit codes: 0 passed, 1 failed (or a service unreachable), 2 bad arguments, 130 interrupted.`;
 
 export interface CliCommand {
-  command: 'run' | 'serve' | 'help';
+  command: 'run' | 'serve' | 'help' | ArtifactsCommandName;
   spec: RunSpecInput;
   localAgents: boolean;
   json: boolean;
+  /** The run ids of `report` and `table`. */
+  runIds?: string[];
 }
 
 const OPTIONS = {
@@ -90,8 +95,14 @@ export function parseCli(argv: string[], env: CoordinatorEnv): CliCommand {
   if (words === 'serve') {
     return { command: 'serve', spec: {}, localAgents: false, json: false };
   }
+  const artifacts = parseArtifactsCommand(positionals);
+  if (artifacts) {
+    return { ...artifacts, spec: {}, localAgents: false, json: v.json };
+  }
   if (words !== 'loadtest run' && words !== 'run') {
-    throw new UsageError(`unknown command "${words}": expected "loadtest run" or "serve"`);
+    throw new UsageError(
+      `unknown command "${words}": expected "loadtest run", "loadtest report", "loadtest table" or "serve"`,
+    );
   }
   const { agents = env.LOADTEST_AGENTS } = validateOptions(cliOptionsSchema, v);
   return {

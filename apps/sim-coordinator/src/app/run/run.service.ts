@@ -32,6 +32,7 @@ import { CpuBudget } from '../cpu-budget/cpu-budget';
 import { CpuBudgetSampler } from '../cpu-budget/cpu-sampler';
 import { attemptVerdict } from './attempt-verdict';
 import { SeriesRecorder } from '../series/series.recorder';
+import { writeAttemptReport } from '../report/report.writer';
 
 export interface RunOptions {
   /** Start one local agent process per partition (CLI default) or rely on running agents. */
@@ -59,6 +60,9 @@ export interface AttemptOutcome {
   cpuBudget?: CpuBudget;
   /** Handshakes this host dropped at full accept queues during the attempt. */
   acceptQueue?: AcceptQueueDrops;
+  /** The attempt's report.html; absent when writing it failed (reportError says why). */
+  report?: string;
+  reportError?: string;
 }
 
 export interface RunOutcome {
@@ -270,6 +274,10 @@ export class RunService {
       reasons: verdict.reasons,
       acceptQueue,
     });
+    const report = await writeAttemptReport(dir).then(
+      (path) => ({ report: path }),
+      (err: Error) => ({ reportError: err.message }),
+    );
     return {
       attempt,
       dir,
@@ -280,6 +288,7 @@ export class RunService {
       ...(business ? { business } : {}),
       ...(cpuBudget ? { cpuBudget } : {}),
       acceptQueue,
+      ...report,
     };
   }
 
