@@ -1,39 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import {
-  freePort,
-  MqttService,
-  RedisService,
-  startMosquitto,
-  startRedis,
-  waitFor,
-} from '@sousvide/testing';
-import { artifactsDir, readJson, ROOT, runCli } from './cli-runner';
-
-const GATEWAY = join(ROOT, 'dist/apps/ingest-gateway/main.js');
-
-/** The built gateway, up once /health answers (a busy 2-core host boots Node slowly). */
-async function startGateway(env: Record<string, string>): Promise<ChildProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [GATEWAY], {
-    cwd: ROOT,
-    env: { ...process.env, OPS_PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: 'ignore',
-  });
-  await waitFor(
-    'the gateway to answer /health',
-    () =>
-      fetch(`http://127.0.0.1:${port}/health`).then(
-        (r) => r.ok,
-        () => child.exitCode !== null,
-      ),
-    { timeoutMs: 90_000 },
-  );
-  if (child.exitCode !== null) {
-    throw new Error(`the gateway exited with ${child.exitCode}`);
-  }
-  return child;
-}
+import { MqttService, RedisService, startMosquitto, startRedis } from '@sousvide/testing';
+import { artifactsDir, readJson, runCli } from './cli-runner';
+import { startGateway } from './gateway-process';
 
 describe('the run verdict includes the backend SLOs (real gateway, Redis and Mosquitto)', () => {
   let redis: RedisService;

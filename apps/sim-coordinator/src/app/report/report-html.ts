@@ -35,18 +35,35 @@ td[data-json] { font-variant-numeric: tabular-nums; }
 .chart { margin: 1em 0; } pre { background: #f6f6f6; padding: 0.5em; overflow: auto; max-height: 20em; }
 `;
 
-/** A self-contained report.html for one attempt: opens from disk with no network. */
-export function renderReport(a: AttemptArtifacts): string {
-  const { js, css } = uplotAssets();
-  const title = `Load test ${a.run.spec.runId}, attempt ${a.run.attempt}`;
-  const charts = a.series.length
-    ? ['chart-rates', 'chart-connections', 'chart-latency', 'chart-backlog']
-        .map((id) => `<div class="chart" id="${id}"></div>`)
-        .join('\n')
-    : '<p>No series.jsonl for this attempt (a run from before the per-second series).</p>';
+export const CHART_IDS = ['chart-rates', 'chart-connections', 'chart-latency', 'chart-backlog'];
+
+/**
+ * The page head (uPlot's CSS and ours), shared by the live page. An empty icon, or the browser
+ * asks the server for /favicon.ico and logs its 404 as a console error.
+ */
+export function pageHead(title: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>${css}</style><style>${STYLE}</style></head>
+<link rel="icon" href="data:,">
+<style>${uplotAssets().css}</style><style>${STYLE}</style></head>`;
+}
+
+/** uPlot and the chart script, inlined. */
+export function chartScripts(): string {
+  return `<script>${uplotAssets().js}</script>\n<script>${CHARTS_SCRIPT}</script>`;
+}
+
+export function chartDivs(): string {
+  return CHART_IDS.map((id) => `<div class="chart" id="${id}"></div>`).join('\n');
+}
+
+/** A self-contained report.html for one attempt: opens from disk with no network. */
+export function renderReport(a: AttemptArtifacts): string {
+  const title = `Load test ${a.run.spec.runId}, attempt ${a.run.attempt}`;
+  const charts = a.series.length
+    ? chartDivs()
+    : '<p>No series.jsonl for this attempt (a run from before the per-second series).</p>';
+  return `${pageHead(title)}
 <body>
 <h1>${esc(title)}: <span class="${a.run.status === 'passed' ? 'pass' : 'fail'}" id="status">${esc((a.run.status ?? 'running').toUpperCase())}</span></h1>
 ${shapeSection(a)}
@@ -59,8 +76,8 @@ ${failureSection(a)}
 ${partsSection(a)}
 ${extrasSection(a)}
 <script type="application/json" id="series-data">${scriptJson({ rows: a.series, sloP95Ms: SLO_TARGETS.p95LatencyMs })}</script>
-<script>${js}</script>
-<script>${CHARTS_SCRIPT}</script>
+${chartScripts()}
+<script>reportChartsDraw(JSON.parse(document.getElementById('series-data').textContent));</script>
 </body></html>
 `;
 }
