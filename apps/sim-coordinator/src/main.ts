@@ -102,7 +102,7 @@ async function serve(env: CoordinatorEnv): Promise<void> {
   app.enableShutdownHooks();
   await app.listen(env.OPS_PORT);
   process.stderr.write(
-    `sim-coordinator API on :${env.OPS_PORT} (POST /runs, GET /runs/:id, GET /health)\n`,
+    `sim-coordinator API on :${env.OPS_PORT} (POST /runs, GET /runs/:id, GET /health; live pages and reports at /dashboard)\n`,
   );
 }
 

@@ -3,6 +3,7 @@ import { RunSpec } from '@sousvide/loadtest-contracts';
 import { AttemptProgress } from '../run/attempt-supervisor';
 import { RunIdTakenError } from '../run/run-id-taken.error';
 import { AttemptOutcome, RunService } from '../run/run.service';
+import { LiveRuns } from './live-runs';
 
 export interface RunView {
   runId: string;
@@ -22,7 +23,10 @@ export class RunRegistry implements OnApplicationShutdown {
   private readonly runs = new Map<string, RunView>();
   private readonly controllers = new Map<string, AbortController>();
 
-  constructor(private readonly runService: RunService) {}
+  constructor(
+    private readonly runService: RunService,
+    private readonly live: LiveRuns,
+  ) {}
 
   async start(spec: RunSpec, localAgents: boolean): Promise<RunView> {
     if (this.runs.has(spec.runId)) {
@@ -42,11 +46,13 @@ export class RunRegistry implements OnApplicationShutdown {
     const ac = new AbortController();
     this.runs.set(spec.runId, view);
     this.controllers.set(spec.runId, ac);
+    this.live.begin(spec.runId);
     this.runService
       .run(spec, {
         localAgents,
         signal: ac.signal,
         onProgress: (attempt, progress) => Object.assign(view, { attempt, progress }),
+        onSeries: (attempt, row) => this.live.row(spec.runId, attempt, row),
         onAttempt: ({ summary, ...rest }) => {
           view.attempts.push(rest);
           view.summaries.push(summary);
@@ -62,12 +68,19 @@ export class RunRegistry implements OnApplicationShutdown {
           this.logger.error({ runId: spec.runId, err: view.error }, 'run failed');
         },
       )
-      .finally(() => this.controllers.delete(spec.runId));
+      .finally(() => {
+        this.controllers.delete(spec.runId);
+        this.live.end(spec.runId);
+      });
     return view;
   }
 
   get(runId: string): RunView | undefined {
     return this.runs.get(runId);
+  }
+
+  list(): RunView[] {
+    return [...this.runs.values()];
   }
 
   onApplicationShutdown(): void {

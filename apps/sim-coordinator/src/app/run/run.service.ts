@@ -32,6 +32,7 @@ import { CpuBudget } from '../cpu-budget/cpu-budget';
 import { CpuBudgetSampler } from '../cpu-budget/cpu-sampler';
 import { attemptVerdict } from './attempt-verdict';
 import { SeriesRecorder } from '../series/series.recorder';
+import type { SeriesRow } from '../series/series-row';
 import { writeAttemptReport } from '../report/report.writer';
 
 export interface RunOptions {
@@ -42,6 +43,8 @@ export interface RunOptions {
   onAttempt?: (outcome: AttemptOutcome) => void;
   /** Each attempt's preflight report, before anything is enqueued (warnings included). */
   onPreflight?: (report: PreflightReport) => void;
+  /** Each second of the attempt as series.jsonl gets it (the live page). */
+  onSeries?: (attempt: number, row: SeriesRow) => void;
 }
 
 export interface AttemptOutcome {
@@ -177,7 +180,9 @@ export class RunService {
     const tcpBefore = tcpCountersNow();
     const dispatchedAt = Date.now();
     const backendLog = this.backendLog.start(dir);
-    const series = this.series.start(dir, spec.runId, before);
+    const series = this.series.start(dir, spec.runId, before, (row) =>
+      options.onSeries?.(attempt, row),
+    );
     const jobIds = specs.map((p) => partitionJobId(p.runId, p.attempt, p.part));
     await this.queue.addBulk(
       specs.map((data, i) => ({
