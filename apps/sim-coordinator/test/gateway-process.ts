@@ -1,4 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from '@sousvide/testing';
 import { ROOT } from './cli-runner';
@@ -10,21 +12,37 @@ export async function startGateway(env: Record<string, string>): Promise<ChildPr
   const port = await freePort();
   const child = spawn(process.execPath, [GATEWAY], {
     cwd: ROOT,
-    env: { ...process.env, OPS_PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: 'ignore',
+    // A spool of its own (SPOOL_DIR defaults to one under the workspace, per GATEWAY_ID).
+    env: {
+      ...process.env,
+      OPS_PORT: String(port),
+      LOG_LEVEL: 'warn',
+      SPOOL_DIR: mkdtempSync(join(tmpdir(), 'gw-spool-')),
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  await waitFor(
-    'the gateway to answer /health',
-    () =>
-      fetch(`http://127.0.0.1:${port}/health`).then(
-        (r) => r.ok,
-        () => child.exitCode !== null,
-      ),
-    // A deadline for a hang only: under a load of 27 on 2 cores the boot took over 90 s.
-    { timeoutMs: 240_000 },
-  );
+  // Why a gateway died at boot is on its stderr: kept for the error.
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  try {
+    await waitFor(
+      'the gateway to answer /health',
+      () =>
+        fetch(`http://127.0.0.1:${port}/health`).then(
+          (r) => r.ok,
+          () => child.exitCode !== null,
+        ),
+      // A deadline for a hang only: under a load of 27 on 2 cores the boot took over 90 s.
+      { timeoutMs: 240_000 },
+    );
+  } catch (err) {
+    // Not left running: it would hold its spool's lock against the next test's gateway.
+    child.kill('SIGKILL');
+    throw err;
+  }
   if (child.exitCode !== null) {
-    throw new Error(`the gateway exited with ${child.exitCode}`);
+    throw new Error(`the gateway exited with ${child.exitCode}: ${stderr}`);
   }
   return child;
 }
