@@ -65,11 +65,19 @@ export function chartColumn(page: Page, chart: number, column: number): Promise<
   );
 }
 
-/** Every `[data-json]` cell: where its value came from and the text it shows. */
+/**
+ * Every `[data-json]` cell: where its value came from and the value it shows (a flag cell's word
+ * mapped back to true/false through its `data-true`).
+ */
 export function jsonCells(page: Page): Promise<[string, string][]> {
   return page.$$eval('[data-json]', (els) =>
-    els.map(
-      (e) => [(e as HTMLElement).dataset.json ?? '', e.textContent ?? ''] as [string, string],
-    ),
+    els.map((e) => {
+      const d = (e as HTMLElement).dataset;
+      const text = e.textContent ?? '';
+      return [d.json ?? '', d.true === undefined ? text : String(text === d.true)] as [
+        string,
+        string,
+      ];
+    }),
   );
 }
