@@ -44,6 +44,12 @@ export class LiveRuns {
     }
   }
 
+  /** The latest second of a running run (what /metrics shows of it). */
+  lastRow(runId: string): SeriesRow | undefined {
+    const run = this.runs.get(runId);
+    return run && !run.ended ? run.rows.at(-1) : undefined;
+  }
+
   get(runId: string): Readonly<LiveRun> | undefined {
     return this.runs.get(runId);
   }

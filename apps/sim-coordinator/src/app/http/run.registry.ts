@@ -14,6 +14,8 @@ export interface RunView {
   attempts: Omit<AttemptOutcome, 'summary'>[];
   summaries: AttemptOutcome['summary'][];
   error?: string;
+  /** Epoch ms the run ended (absent while it runs). */
+  endedAt?: number;
 }
 
 /** Runs started over HTTP, tracked in memory; artifacts on disk are the durable record. */
@@ -69,6 +71,7 @@ export class RunRegistry implements OnApplicationShutdown {
         },
       )
       .finally(() => {
+        view.endedAt = Date.now();
         this.controllers.delete(spec.runId);
         this.live.end(spec.runId);
       });
