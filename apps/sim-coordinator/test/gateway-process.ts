@@ -7,9 +7,12 @@ import { ROOT } from './cli-runner';
 
 const GATEWAY = join(ROOT, 'dist/apps/ingest-gateway/main.js');
 
-/** The built gateway, up once /health answers (a busy 2-core host boots Node slowly). */
+/**
+ * The built gateway, up once /health answers (a busy 2-core host boots Node slowly); on
+ * `env.OPS_PORT` when given, else on a free port.
+ */
 export async function startGateway(env: Record<string, string>): Promise<ChildProcess> {
-  const port = await freePort();
+  const port = env['OPS_PORT'] ? Number(env['OPS_PORT']) : await freePort();
   const child = spawn(process.execPath, [GATEWAY], {
     cwd: ROOT,
     // A spool of its own (SPOOL_DIR defaults to one under the workspace, per GATEWAY_ID).
