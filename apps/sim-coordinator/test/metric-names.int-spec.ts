@@ -37,6 +37,19 @@ function repoExpressions(): { where: string; expr: string }[] {
   return [...found, ...exprs.map((expr) => ({ where: 'sousvide-rules.yml', expr }))];
 }
 
+/** Every `host:port` Prometheus scrapes (static targets and DNS names with their port). */
+function scrapeTargets(): { host: string; port: number }[] {
+  const config = readFileSync(join(ROOT, 'docker/prometheus/prometheus.yml'), 'utf8');
+  const fixed = [...config.matchAll(/targets: \[([^\]]+)\]/g)].flatMap((m) => m[1].split(','));
+  const dns = [...config.matchAll(/names: \[([\w-]+)\]\s+type: A\s+port: (\d+)/g)].map(
+    (m) => `${m[1]}:${m[2]}`,
+  );
+  return [...fixed, ...dns].map((t) => {
+    const [host, port] = t.trim().split(':');
+    return { host, port: Number(port) };
+  });
+}
+
 const scrape = (port: number): Promise<string> =>
   fetch(`http://127.0.0.1:${port}/metrics`).then((r) => {
     if (!r.ok) {
@@ -91,6 +104,25 @@ describe('dashboard and rules name only metrics the services export', () => {
   afterAll(async () => {
     children.forEach((c) => c.kill('SIGTERM'));
     await Promise.allSettled([redis?.stop(), mqtt?.stop(), vm?.stop()]);
+  });
+
+  it('scrapes compose services only, each app on the ops port its image listens on', () => {
+    const file = readFileSync(join(ROOT, 'docker/compose.yml'), 'utf8');
+    const compose = file.slice(file.indexOf('\nservices:\n'), file.indexOf('\nvolumes:\n'));
+    const services = new Set([...compose.matchAll(/^ {2}([\w-]+):/gm)].map((m) => m[1]));
+    // The images' ops ports, as tools/images/build-app-images.sh builds them.
+    const images = readFileSync(join(ROOT, 'tools/images/build-app-images.sh'), 'utf8');
+    const opsPorts = new Map(
+      [...(/^APPS="([^"]+)"/m.exec(images)?.[1] ?? '').matchAll(/([\w-]+):(\d+)/g)].map(
+        (m) => [m[1], Number(m[2])] as const,
+      ),
+    );
+    const wrong = scrapeTargets().filter(({ host, port }) => {
+      const app = [...opsPorts.keys()].find((a) => host === a || host.startsWith(`${a}-`));
+      return host !== 'localhost' && (!services.has(host) || (app && opsPorts.get(app) !== port));
+    });
+    expect(scrapeTargets().length).toBeGreaterThanOrEqual(5);
+    expect(wrong).toEqual([]);
   });
 
   it('finds every metric of every query in the real /metrics of a gateway, an agent and the coordinator after a run', async () => {
