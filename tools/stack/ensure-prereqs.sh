@@ -16,6 +16,8 @@ missing=()
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 # TLS material for the secure broker and its tests (tools/security/make-certs.sh).
 command -v openssl >/dev/null || missing+=(openssl)
+# The browser the report tests drive with playwright-core (no browser download, ADR 0022).
+command -v chromium >/dev/null || missing+=(chromium)
 # Compose for tools/compose/ci-compose.sh: Debian 12 has no v2 plugin, only docker-compose 1.29.
 docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -26,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get install -y -q "${missing[@]}" >/tmp/sousvide-apt.log 2>&1 \
     || { tail -20 /tmp/sousvide-apt.log >&2; die "apt-get install ${missing[*]} failed (log /tmp/sousvide-apt.log)"; }
 else
-  step "apt: docker.io, debootstrap, compose and openssl present"
+  step "apt: docker.io, debootstrap, compose, openssl and chromium present"
 fi
 
 # 2. dockerd (no systemd here: start it by hand when the daemon does not answer).

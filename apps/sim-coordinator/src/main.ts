@@ -11,6 +11,7 @@ import { RunSession, runSettingsOf } from './app/cli/run-session';
 import { crosscheckCommand } from './app/methods/crosscheck.command';
 import { capacityCommand } from './app/methods/capacity.command';
 import { diffCommand } from './app/methods/diff.command';
+import { artifactsCommand } from './app/report/report.command';
 
 const EXIT = EXIT_CODES;
 
@@ -35,6 +36,13 @@ async function runCommand(env: CoordinatorEnv, spec: RunSpec, cmd: CliCommand): 
   } else {
     process.stdout.write(`${table}\n`);
   }
+  for (const a of outcome.attempts) {
+    process.stderr.write(
+      a.report
+        ? `report: ${a.report}\n`
+        : `report of attempt ${a.attempt} not written: ${a.reportError}\n`,
+    );
+  }
   return outcome.exitCode;
 }
 
@@ -45,7 +53,7 @@ async function serve(env: CoordinatorEnv): Promise<void> {
   app.enableShutdownHooks();
   await app.listen(env.OPS_PORT);
   process.stderr.write(
-    `sim-coordinator API on :${env.OPS_PORT} (POST /runs, GET /runs/:id, GET /health)\n`,
+    `sim-coordinator API on :${env.OPS_PORT} (POST /runs, GET /runs/:id, GET /health; live pages and reports at /dashboard)\n`,
   );
 }
 
@@ -72,6 +80,14 @@ async function main(): Promise<void> {
     case 'serve':
       await serve(env);
       return;
+    case 'report':
+    case 'table': {
+      const r = await artifactsCommand(cmd.command, env.ARTIFACTS_DIR, cmd.runIds ?? []);
+      process.stdout.write(r.stdout);
+      process.stderr.write(r.stderr);
+      process.exitCode = r.code;
+      return;
+    }
     case 'run':
       return process.exit(await runCommand(env, parseRunSpec(cmd.spec), cmd));
     case 'crosscheck':

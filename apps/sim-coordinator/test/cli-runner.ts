@@ -94,3 +94,24 @@ export function startAgent(
     stdio: 'ignore',
   });
 }
+
+/** `serve` on a free port, resolved once it prints that the API listens. */
+export async function startServe(port: number, env: Record<string, string>): Promise<ChildProcess> {
+  const api = spawn(process.execPath, [COORDINATOR, 'serve'], {
+    // Its local agents are found under dist/ from the workspace root, not from jest's cwd.
+    cwd: ROOT,
+    env: { ...process.env, OPS_PORT: String(port), ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    // A deadline for a hang only: a busy 2-core machine can take tens of seconds to start Node.
+    const timer = setTimeout(() => reject(new Error('API did not start in 120 s')), 120_000);
+    api.stderr?.on('data', (d: Buffer) => {
+      if (d.toString().includes('API on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return api;
+}

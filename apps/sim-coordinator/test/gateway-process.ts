@@ -8,11 +8,12 @@ import { ROOT } from './cli-runner';
 const GATEWAY = join(ROOT, 'dist/apps/ingest-gateway/main.js');
 
 /**
- * The built gateway, up once /health answers. Its audit log and spool go to a fresh temp folder
- * unless `env` sets them, so gateways of different tests never share a spool.
+ * The built gateway, up once /health answers, on `env.OPS_PORT` when given, else on a free port.
+ * Its audit log and spool go to a fresh temp folder unless `env` sets them, so gateways of
+ * different tests never share a spool.
  */
 export async function startGateway(env: Record<string, string>): Promise<ChildProcess> {
-  const port = await freePort();
+  const port = env['OPS_PORT'] ? Number(env['OPS_PORT']) : await freePort();
   const data = mkdtempSync(join(tmpdir(), 'coordinator-gw-'));
   const child = spawn(process.execPath, [GATEWAY], {
     cwd: ROOT,
@@ -24,23 +25,29 @@ export async function startGateway(env: Record<string, string>): Promise<ChildPr
       SPOOL_DIR: join(data, 'spool'),
       ...env,
     },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  // A deadline for a hang only: under a load of 30+ on 2 cores a gateway took over 90 s to boot.
-  await waitFor(
-    'the gateway to answer /health',
-    () =>
-      fetch(`http://127.0.0.1:${port}/health`).then(
-        (r) => r.ok,
-        () => child.exitCode !== null,
-      ),
-    { timeoutMs: 180_000 },
-  ).catch((err: unknown) => {
+  // Why a gateway died at boot is on its stderr: kept for the error.
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  try {
+    await waitFor(
+      'the gateway to answer /health',
+      () =>
+        fetch(`http://127.0.0.1:${port}/health`).then(
+          (r) => r.ok,
+          () => child.exitCode !== null,
+        ),
+      // A deadline for a hang only: under a load of 27 on 2 cores the boot took over 90 s.
+      { timeoutMs: 240_000 },
+    );
+  } catch (err) {
+    // Not left running: it would hold its spool's lock against the next test's gateway.
     child.kill('SIGKILL');
     throw err;
-  });
+  }
   if (child.exitCode !== null) {
-    throw new Error(`the gateway exited with ${child.exitCode}`);
+    throw new Error(`the gateway exited with ${child.exitCode}: ${stderr}`);
   }
   return child;
 }

@@ -1,6 +1,6 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { freePort, MqttService, RedisService, startMosquitto, startRedis } from '@sousvide/testing';
-import { artifactsDir, COORDINATOR, ROOT } from './cli-runner';
+import { artifactsDir, startServe } from './cli-runner';
 
 describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => {
   let redis: RedisService;
@@ -12,27 +12,10 @@ describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => 
     [redis, mqtt] = await Promise.all([startRedis(), startMosquitto()]);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    api = spawn(process.execPath, [COORDINATOR, 'serve'], {
-      // Its local agents are found under dist/ from the workspace root, not from jest's cwd.
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        REDIS_URL: redis.url,
-        MQTT_URL: mqtt.url,
-        OPS_PORT: String(port),
-        ARTIFACTS_DIR: artifactsDir(),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      // A deadline for a hang only: a busy 2-core machine can take tens of seconds to start Node.
-      const timer = setTimeout(() => reject(new Error('API did not start in 120 s')), 120_000);
-      api.stderr?.on('data', (d: Buffer) => {
-        if (d.toString().includes('API on')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
+    api = await startServe(port, {
+      REDIS_URL: redis.url,
+      MQTT_URL: mqtt.url,
+      ARTIFACTS_DIR: artifactsDir(),
     });
   });
   afterAll(async () => {
@@ -113,7 +96,8 @@ describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => 
       attempts: { gate: { gated: boolean; pass: boolean } }[];
       summaries: { published_total: number }[];
     } = { status: 'running', attempts: [], summaries: [] };
-    const deadline = Date.now() + 60_000;
+    // A deadline for a hang only: at load 27 two local agents took over 60 s to publish 200.
+    const deadline = Date.now() + 180_000;
     while (view.status === 'running' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
       view = (await (await fetch(`${base}/runs/${runId}`)).json()) as typeof view;
@@ -138,7 +122,7 @@ describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => 
       }),
     });
     expect(again.status).toBe(409);
-  });
+  }, 300_000);
 
   it('answers 404 for an unknown run', async () => {
     expect((await fetch(`${base}/runs/nope`)).status).toBe(404);

@@ -6,3 +6,6 @@ export * from './lib/redis/redis-health';
 export * from './lib/redis/redis-preflight';
 export * from './lib/nest/nest-wiring';
 export * from './lib/redis/redis-health.controller';
+export * from './lib/metrics/latency-metric';
+export * from './lib/metrics/metrics.controller';
+export * from './lib/metrics/scrape-metrics';

@@ -19,3 +19,4 @@ export type { StoredPoints } from './lib/store-points';
 export { reportOf, runReplayer, startReplayer } from './lib/replayer-process';
 export type { ReplayerProcess, ReplayerRun } from './lib/replayer-process';
 export { cookerTelemetry, publishTelemetry } from './lib/telemetry.factory';
+export { exportedSampleNames, promqlMetricNames } from './lib/promql-names';

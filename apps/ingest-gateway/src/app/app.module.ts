@@ -9,7 +9,12 @@ import {
   IngestService,
   type GatewayInstance,
 } from '@sousvide/ingest-pipeline';
-import { loggerModule, RedisClientsModule } from '@sousvide/platform';
+import {
+  loggerModule,
+  METRICS_REGISTRY,
+  MetricsController,
+  RedisClientsModule,
+} from '@sousvide/platform';
 import {
   consumerSettings,
   GATEWAY_ENV,
@@ -46,10 +51,15 @@ export class AppModule {
           sessions: env.INGEST_MQTT_CONNECTIONS,
         }),
       ],
-      controllers: [OpsController],
+      controllers: [OpsController, MetricsController],
       providers: [
         { provide: GATEWAY_ENV, useValue: env },
         { provide: MqttControlPublisher, useValue: control },
+        {
+          provide: METRICS_REGISTRY,
+          inject: [IngestMetrics],
+          useFactory: (metrics: IngestMetrics) => metrics.registry,
+        },
         {
           provide: TelemetryConsumers,
           inject: [IngestService, IngestMetrics],

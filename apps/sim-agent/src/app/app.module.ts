@@ -6,15 +6,18 @@ import {
   bullConnection,
   HEALTH_REDIS,
   loggerModule,
+  METRICS_REGISTRY,
+  MetricsController,
   RedisClientFactory,
   RedisClientsModule,
   RedisHealthController,
 } from '@sousvide/platform';
 import { AGENT_ENV, type AgentEnv, loadAgentEnv } from './config/env.schema';
+import { AgentMetrics } from './metrics/agent-metrics';
 import { PartitionProcessor } from './worker/partition.processor';
 import { AGENT_REDIS } from './worker/worker.constants';
 
-/** The agent: a BullMQ worker on the partitions queue. `register` validates the environment. */
+/** The agent: a BullMQ worker on the partitions queue, /health and /metrics. `register` validates the environment. */
 @Module({})
 export class AppModule {
   static register(env: AgentEnv = loadAgentEnv()): DynamicModule {
@@ -27,7 +30,8 @@ export class AppModule {
         BullModule.registerQueue({ name: QUEUE_NAMES.partitions }),
         TerminusModule,
       ],
-      controllers: [RedisHealthController],
+      // Served only with an OPS_PORT (compose's agents); local per-partition agents have none.
+      controllers: [RedisHealthController, MetricsController],
       providers: [
         { provide: AGENT_ENV, useValue: env },
         {
@@ -36,6 +40,12 @@ export class AppModule {
           useFactory: (clients: RedisClientFactory) => clients.create('command', env.REDIS_URL),
         },
         { provide: HEALTH_REDIS, useExisting: AGENT_REDIS },
+        { provide: AgentMetrics, useValue: new AgentMetrics() },
+        {
+          provide: METRICS_REGISTRY,
+          inject: [AgentMetrics],
+          useFactory: (m: AgentMetrics) => m.registry,
+        },
         PartitionProcessor,
       ],
     };

@@ -26,6 +26,7 @@ import { BackendLog } from './run/backend-log';
 import { BusinessSummaryCollector } from './run/business-summary.collector';
 import { LocalAgentPool } from './run/local-agent-pool';
 import { RunService } from './run/run.service';
+import { SeriesRecorder } from './series/series.recorder';
 
 /**
  * What the CLI and the HTTP API share: the simulator's Redis (BullMQ, barrier), the backend's
@@ -91,6 +92,11 @@ export class CoordinatorCoreModule {
         {
           provide: CpuBudgetSampler,
           useValue: new CpuBudgetSampler(parseCpuComponents(env.CPU_BUDGET)),
+        },
+        {
+          provide: SeriesRecorder,
+          inject: [BusinessSummaryCollector],
+          useFactory: (ingest: BusinessSummaryCollector) => new SeriesRecorder(ingest),
         },
         PreflightService,
         RunService,

@@ -18,7 +18,7 @@ export const agentEnvSchema = z.object({
     .string()
     .min(1)
     .default(() => `${hostname()}-${process.pid}`),
-  /** Port for /health; 0 = no HTTP listener (local per-partition processes). */
+  /** Port for /health and /metrics; 0 = no HTTP listener (local per-partition processes). */
   OPS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });

@@ -55,6 +55,14 @@ export interface PartitionProgress {
   failed: number;
   /** Devices with an open connection right now (drops while a broker is away). */
   online?: number;
+  /**
+   * For the per-second series (absent from older agents): messages whose send time has come so
+   * far (published, in flight or failed), publish failures so far by class, and the largest
+   * schedule lag since the previous report.
+   */
+  due?: number;
+  publishFailures?: Partial<FailureCounts>;
+  lagMaxMs?: number;
   at: number;
 }
 

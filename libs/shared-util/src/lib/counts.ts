@@ -17,3 +17,11 @@ export function addCounts<K extends string>(
   }
   return into;
 }
+
+/** `name=n` for every counter above 0, space-separated: the counts a log line shows. */
+export function formatCounts(counts: Readonly<Record<string, number>>): string {
+  return Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([name, n]) => `${name}=${n}`)
+    .join(' ');
+}

@@ -1,11 +1,11 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
-import { INGEST_REDIS, IngestMetrics } from '@sousvide/ingest-pipeline';
+import { INGEST_REDIS } from '@sousvide/ingest-pipeline';
 import { redisHealth } from '@sousvide/platform';
 import { GatewayService } from '../gateway.service';
 
-/** Ops port: /health (Redis and the broker connections) and /metrics (Prometheus). */
+/** Ops port: /health (Redis and the broker connections); /metrics is platform's MetricsController. */
 @Controller()
 export class OpsController {
   constructor(
@@ -13,7 +13,6 @@ export class OpsController {
     private readonly indicator: HealthIndicatorService,
     @Inject(INGEST_REDIS) private readonly redis: Redis,
     private readonly gateway: GatewayService,
-    private readonly metricsRegistry: IngestMetrics,
   ) {}
 
   @Get('health')
@@ -28,11 +27,5 @@ export class OpsController {
           : mqtt.down({ message: 'not connected to the broker' });
       },
     ]);
-  }
-
-  @Get('metrics')
-  @Header('content-type', 'text/plain; version=0.0.4')
-  metrics(): Promise<string> {
-    return this.metricsRegistry.registry.metrics();
   }
 }

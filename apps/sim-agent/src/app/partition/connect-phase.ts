@@ -67,3 +67,16 @@ export async function connectDevices(
   );
   await Promise.all(subscriptions);
 }
+
+/** Ends every client (and forgets them, so a second call ends nothing), a batch at a time. */
+export async function endDevices(
+  clients: (DeviceClient | undefined)[],
+  connectParallelism: number,
+): Promise<void> {
+  const open = clients.filter((c): c is DeviceClient => c !== undefined);
+  clients.fill(undefined);
+  const batch = Math.max(50, connectParallelism * 4);
+  for (let i = 0; i < open.length; i += batch) {
+    await Promise.all(open.slice(i, i + batch).map((c) => c.end()));
+  }
+}

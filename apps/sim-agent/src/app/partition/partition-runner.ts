@@ -10,11 +10,12 @@ import {
   PhaseSchedule,
   RECONNECT_BACKOFF_DEFAULTS,
 } from '@sousvide/loadtest-contracts';
-import { LatencyHistogram } from '@sousvide/shared-util';
+import { formatCounts, LatencyHistogram } from '@sousvide/shared-util';
+import type { PartitionFigures } from '../metrics/agent-metrics';
 import { DeviceClient, DeviceClientFactory } from '../clients/device-client';
 import { ClosedLoop } from './closed-loop';
 import { driveSchedule } from './schedule-driver';
-import { connectDevices } from './connect-phase';
+import { connectDevices, endDevices } from './connect-phase';
 import { DeviceFleet } from './device-fleet';
 import { DeviceReconnector } from './device-reconnector';
 import { idleGeneratorHealth, measureGeneratorHealth } from './generator-health';
@@ -60,6 +61,7 @@ export class PartitionRunner {
   private connected = 0;
   private connectFailed = 0;
   private published = 0;
+  private sent = 0;
   private failed = 0;
   private controlReceived = 0;
   private publishing = false;
@@ -68,6 +70,9 @@ export class PartitionRunner {
   private closedLoop?: ClosedLoop;
   private schedule?: PhaseSchedule;
   private fleet?: DeviceFleet;
+  private due = 0;
+  /** Largest schedule lag since the last progress report (the series' per-second lag). */
+  private lagMaxMs = 0;
 
   constructor(
     private readonly spec: PartitionSpec,
@@ -102,7 +107,7 @@ export class PartitionRunner {
       const connectEndedAt = Date.now();
       this.phase = 'connected';
       this.ports.log(
-        `connected ${this.connected}/${s.connections} in ${connectEndedAt - connectStartedAt} ms, failed=${this.connectFailed} ${this.formatCounts(this.connectFailures)}` +
+        `connected ${this.connected}/${s.connections} in ${connectEndedAt - connectStartedAt} ms, failed=${this.connectFailed} ${formatCounts(this.connectFailures)}` +
           ` cpu=${connectHealth.cpuPercent}% (kernel ${connectHealth.cpuSystemPercent}%)` +
           (connectHealth.saturated ? ` SATURATED: ${connectHealth.reasons.join('; ')}` : ''),
       );
@@ -231,6 +236,8 @@ export class PartitionRunner {
       isAborted: () => this.ports.isAborted(),
       due: (slot, k, intended, now) => {
         this.scheduleLag.recordMs(now - intended);
+        this.lagMaxMs = Math.max(this.lagMaxMs, now - intended);
+        this.due = slot + 1;
         if (!loop) {
           this.publishOne(slot, k, fleet, schedule.seqOf(slot), Math.round(intended), now);
         } else if (loop.admit(k, slot)) {
@@ -259,6 +266,7 @@ export class PartitionRunner {
       return;
     }
     this.inflight.set(i, now);
+    this.sent += 1;
     client.publish(fleet.payload(k, seq, ts), this.spec.qos, i, this.onPublished);
   }
 
@@ -356,13 +364,26 @@ export class PartitionRunner {
     return idx === 0 ? 'broker_disconnect' : FAILURE_CLASSES[idx - 1];
   }
 
-  private async endAll(): Promise<void> {
-    const open = this.clients.filter((c): c is DeviceClient => c !== undefined);
-    this.clients.fill(undefined);
-    const batch = Math.max(50, this.spec.connectParallelism * 4);
-    for (let i = 0; i < open.length; i += batch) {
-      await Promise.all(open.slice(i, i + batch).map((c) => c.end()));
-    }
+  private endAll(): Promise<void> {
+    return endDevices(this.clients, this.spec.connectParallelism);
+  }
+
+  /** The agent's /metrics view while this runs (live objects: read at a scrape, never kept). */
+  figures(): PartitionFigures {
+    const live = this.phase !== 'done';
+    const { connections } = this.spec;
+    return {
+      connecting:
+        this.phase === 'connecting' ? connections - this.connected - this.connectFailed : 0,
+      open: live ? this.connected - this.reconnector.offline : 0,
+      reconnecting: live ? this.reconnector.offline : 0,
+      due: this.due,
+      sent: this.sent,
+      acked: this.published,
+      failures: this.publishFailures,
+      ackLatency: this.ackLatency,
+      scheduleLag: this.scheduleLag,
+    };
   }
 
   private tickProgress(): void {
@@ -385,14 +406,11 @@ export class PartitionRunner {
       published: this.published,
       failed: this.failed,
       online: this.connected - this.reconnector.offline,
+      due: this.due,
+      publishFailures: { ...this.publishFailures },
+      lagMaxMs: Math.round(this.lagMaxMs),
       at: Date.now(),
     });
-  }
-
-  private formatCounts(counts: Record<string, number>): string {
-    return Object.entries(counts)
-      .filter(([, n]) => n > 0)
-      .map(([c, n]) => `${c}=${n}`)
-      .join(' ');
+    this.lagMaxMs = 0;
   }
 }

@@ -11,6 +11,7 @@ import {
 } from '@sousvide/loadtest-contracts';
 import { clientFactoryFor } from '../clients/client-models';
 import { AGENT_ENV, AgentEnv } from '../config/env.schema';
+import { AgentMetrics } from '../metrics/agent-metrics';
 import { PartitionRunner } from '../partition/partition-runner';
 import { Barrier } from './barrier';
 import { AGENT_REDIS } from './worker.constants';
@@ -33,6 +34,7 @@ export class PartitionProcessor extends WorkerHost implements OnApplicationShutd
   constructor(
     @Inject(AGENT_ENV) private readonly env: AgentEnv,
     @Inject(AGENT_REDIS) private readonly redis: Redis,
+    private readonly metrics: AgentMetrics,
   ) {
     super();
   }
@@ -106,7 +108,12 @@ export class PartitionProcessor extends WorkerHost implements OnApplicationShutd
         waitForStart: () => barrier.waitForStart(),
         isAborted: () => barrier.isAborted(),
       });
-      return await runner.run();
+      const untrack = this.metrics.track(runner);
+      try {
+        return await runner.run();
+      } finally {
+        untrack();
+      }
     } finally {
       barrier.stop();
     }

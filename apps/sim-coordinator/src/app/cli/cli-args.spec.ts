@@ -76,8 +76,18 @@ describe('parseCli', () => {
     expect(parseCli(['serve'], env).command).toBe('serve');
   });
 
+  it('reads `loadtest report` and `loadtest table` with their run ids', () => {
+    expect(parseCli(['loadtest', 'report', 'a1', 'b-2'], env)).toMatchObject({
+      command: 'report',
+      runIds: ['a1', 'b-2'],
+    });
+    expect(parseCli(['table', 'a1'], env)).toMatchObject({ command: 'table', runIds: ['a1'] });
+  });
+
   it.each([
     [['loadtest', 'fly'], 'unknown command "loadtest fly"'],
+    [['loadtest', 'table'], 'loadtest table needs at least one run id'],
+    [['loadtest', 'report', '../etc'], 'run id "../etc" is not valid'],
     [['loadtest', 'run', '--conections', '5'], "Unknown option '--conections'"],
     [
       ['loadtest', 'run', '--agents', 'remote'],

@@ -8,6 +8,7 @@ import {
   validateOptions,
 } from '@sousvide/shared-util';
 import { CoordinatorEnv } from '../config/env.schema';
+import { ArtifactsCommandName, parseArtifactsCommand } from '../report/report-args';
 import { CapacityPlan } from '../methods/capacity';
 import { DiffTolerances } from '../methods/diff';
 import { METHOD_HELP } from './method-help';
@@ -24,6 +25,8 @@ import { GATE_HELP, GATE_OPTIONS, gateFromCli } from './gate-options';
 export const HELP = `Usage: sim-coordinator loadtest run [options]
        sim-coordinator loadtest crosscheck|capacity [options]   (see their --help)
        sim-coordinator loadtest diff <run-id> <run-id> [options]
+       sim-coordinator loadtest report <run-id>...   (re)write each attempt's report.html
+       sim-coordinator loadtest table <run-id>...    the runs' Markdown table (docs/benchmarks.md)
        sim-coordinator serve
 
 Run a distributed MQTT load test: split the connections into partitions, dispatch them to agents
@@ -63,12 +66,14 @@ refused preflight, nothing started; 3 the run completed but an SLO or the loss a
 failed; 130 interrupted.`;
 
 export interface CliCommand {
-  command: 'run' | 'serve' | 'help' | 'crosscheck' | 'capacity' | 'diff';
+  command: 'run' | 'serve' | 'help' | 'crosscheck' | 'capacity' | 'diff' | ArtifactsCommandName;
   spec: RunSpecInput;
   localAgents: boolean;
   json: boolean;
   /** `help`: the text to print. */
   help?: string;
+  /** The run ids of `report` and `table`. */
+  runIds?: string[];
   /** `capacity`: how the load grows (its start is the spec's). */
   plan?: Omit<CapacityPlan, 'start'>;
   /** `diff`: the two runs, A then B, and how much worse B may be. */
@@ -131,6 +136,10 @@ export function parseCli(argv: string[], env: CoordinatorEnv): CliCommand {
   if (positionals.join(' ') === 'serve') {
     return { command: 'serve', spec: {}, localAgents: false, json: false };
   }
+  const artifacts = parseArtifactsCommand(positionals);
+  if (artifacts) {
+    return { ...artifacts, spec: {}, localAgents: false, json: v.json };
+  }
   if (name === 'diff') {
     refuseForeignOptions(name, v, RUN_OPTIONS);
     const parsed = parseDiffArgs(words.slice(1), v);
@@ -145,7 +154,7 @@ export function parseCli(argv: string[], env: CoordinatorEnv): CliCommand {
   const command = RUN_COMMANDS.find((c) => c === name);
   if (!command || words.length !== 1) {
     throw new UsageError(
-      `unknown command "${positionals.join(' ')}": expected "loadtest run", "loadtest crosscheck", "loadtest capacity", "loadtest diff" or "serve"`,
+      `unknown command "${positionals.join(' ')}": expected "loadtest run", "loadtest crosscheck", "loadtest capacity", "loadtest diff", "loadtest report", "loadtest table" or "serve"`,
     );
   }
   refuseForeignOptions(command, v, RUN_OPTIONS);

@@ -5,6 +5,7 @@ import { RunIdTakenError } from '../run/run-id-taken.error';
 import { AttemptOutcome, RunService, RunStatus } from '../run/run.service';
 import type { GateSettings } from '../run/attempt-verdict';
 import { COORDINATOR_ENV, CoordinatorEnv } from '../config/env.schema';
+import { LiveRuns } from './live-runs';
 
 export interface RunView {
   runId: string;
@@ -20,6 +21,8 @@ export interface RunView {
   attempts: Omit<AttemptOutcome, 'summary'>[];
   summaries: AttemptOutcome['summary'][];
   error?: string;
+  /** Epoch ms the run ended (absent while it runs). */
+  endedAt?: number;
 }
 
 /** Runs started over HTTP, tracked in memory; artifacts on disk are the durable record. */
@@ -32,6 +35,7 @@ export class RunRegistry implements OnApplicationShutdown {
   constructor(
     private readonly runService: RunService,
     @Inject(COORDINATOR_ENV) private readonly env: CoordinatorEnv,
+    private readonly live: LiveRuns,
   ) {}
 
   async start(spec: RunSpec, localAgents: boolean, gate: GateSettings): Promise<RunView> {
@@ -53,6 +57,7 @@ export class RunRegistry implements OnApplicationShutdown {
     const ac = new AbortController();
     this.runs.set(spec.runId, view);
     this.controllers.set(spec.runId, ac);
+    this.live.begin(spec.runId);
     this.runService
       .run(spec, {
         localAgents,
@@ -63,6 +68,7 @@ export class RunRegistry implements OnApplicationShutdown {
         },
         signal: ac.signal,
         onProgress: (attempt, progress) => Object.assign(view, { attempt, progress }),
+        onSeries: (attempt, row) => this.live.row(spec.runId, attempt, row),
         onAttempt: ({ summary, ...rest }) => {
           view.attempts.push(rest);
           view.summaries.push(summary);
@@ -79,12 +85,20 @@ export class RunRegistry implements OnApplicationShutdown {
           this.logger.error({ runId: spec.runId, err: view.error }, 'run failed');
         },
       )
-      .finally(() => this.controllers.delete(spec.runId));
+      .finally(() => {
+        view.endedAt = Date.now();
+        this.controllers.delete(spec.runId);
+        this.live.end(spec.runId);
+      });
     return view;
   }
 
   get(runId: string): RunView | undefined {
     return this.runs.get(runId);
+  }
+
+  list(): RunView[] {
+    return [...this.runs.values()];
   }
 
   onApplicationShutdown(): void {

@@ -1,6 +1,9 @@
 import { Job, Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import {
+  addFailureCounts,
+  emptyFailureCounts,
+  type FailureCounts,
   LOADTEST_KEY_TTL_SEC,
   LOADTEST_KEYS,
   PartOutcome,
@@ -17,6 +20,11 @@ export interface AttemptProgress {
   devices: number;
   published: number;
   failed: number;
+  /** The per-second series' extras, summed over parts (max for the lag); see PartitionProgress. */
+  reconnecting: number;
+  due: number;
+  failures: FailureCounts;
+  lagMaxMs: number;
 }
 
 export interface SuperviseOptions {
@@ -180,12 +188,26 @@ export class AttemptSupervisor {
     let published = 0;
     let failed = 0;
     let devices = 0;
+    let reconnecting = 0;
+    let due = 0;
+    let lagMaxMs = 0;
+    const failures = emptyFailureCounts();
     for (const p of parts) {
       devices += p.spec.connections;
       const src = p.result ?? p.progress;
       connected += src?.connected ?? 0;
       published += src?.published ?? 0;
       failed += src?.failed ?? 0;
+      // A finished part's result has the final failures; its last progress the rest.
+      addFailureCounts(failures, p.result?.publishFailures ?? p.progress?.publishFailures ?? {});
+      due += p.result ? p.result.scheduled : (p.progress?.due ?? 0);
+      if (!p.result && p.progress) {
+        reconnecting += Math.max(
+          0,
+          p.progress.connected - (p.progress.online ?? p.progress.connected),
+        );
+        lagMaxMs = Math.max(lagMaxMs, p.progress.lagMaxMs ?? 0);
+      }
     }
     const done = parts.filter((p) => this.settled(p)).length;
     const phase =
@@ -196,6 +218,18 @@ export class AttemptSupervisor {
           : parts.some((p) => p.progress)
             ? 'connecting'
             : 'waiting';
-    return { phase, parts: parts.length, partsDone: done, connected, devices, published, failed };
+    return {
+      phase,
+      parts: parts.length,
+      partsDone: done,
+      connected,
+      devices,
+      published,
+      failed,
+      reconnecting,
+      due,
+      failures,
+      lagMaxMs,
+    };
   }
 }

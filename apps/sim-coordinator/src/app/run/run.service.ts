@@ -35,6 +35,9 @@ import {
   attemptVerdict,
   type GateSettings,
 } from './attempt-verdict';
+import { SeriesRecorder } from '../series/series.recorder';
+import type { SeriesRow } from '../series/series-row';
+import { writeAttemptReport } from '../report/report.writer';
 
 export interface RunOptions {
   /** Start one local agent process per partition (CLI default) or rely on running agents. */
@@ -48,6 +51,8 @@ export interface RunOptions {
   gate: GateSettings;
   /** How long the business summary waits for the backlog. */
   drain: Omit<DrainOptions, 'signal'>;
+  /** Each second of the attempt as series.jsonl gets it (the live page). */
+  onSeries?: (attempt: number, row: SeriesRow) => void;
 }
 
 export interface AttemptOutcome {
@@ -68,6 +73,9 @@ export interface AttemptOutcome {
   cpuBudget?: CpuBudget;
   /** Handshakes this host dropped at full accept queues during the attempt. */
   acceptQueue?: AcceptQueueDrops;
+  /** The attempt's report.html; absent when writing it failed (reportError says why). */
+  report?: string;
+  reportError?: string;
 }
 
 export type RunStatus = AttemptStatus | 'interrupted';
@@ -103,6 +111,7 @@ export class RunService {
     private readonly backendLog: BackendLog,
     private readonly preflight: PreflightService,
     private readonly cpu: CpuBudgetSampler,
+    private readonly series: SeriesRecorder,
   ) {}
 
   /**
@@ -198,6 +207,9 @@ export class RunService {
     const tcpBefore = tcpCountersNow();
     const dispatchedAt = Date.now();
     const backendLog = this.backendLog.start(dir);
+    const series = this.series.start(dir, spec.runId, before, (row) =>
+      options.onSeries?.(attempt, row),
+    );
     const jobIds = specs.map((p) => partitionJobId(p.runId, p.attempt, p.part));
     await this.queue.addBulk(
       specs.map((data, i) => ({
@@ -219,8 +231,14 @@ export class RunService {
         deadlineAt,
         startDelayMs: 1000 + 50 * shape.partitions,
         signal: options.signal,
-        onProgress: (p) => options.onProgress?.(attempt, p),
+        onProgress: (p) => {
+          series.progress(p);
+          options.onProgress?.(attempt, p);
+        },
       });
+    } catch (err) {
+      await series.stop();
+      throw err;
     } finally {
       cpu.halt();
       await agents?.stop();
@@ -271,6 +289,7 @@ export class RunService {
       await this.artifacts.writeJson(dir, 'business-summary.json', business);
     }
     backendLog?.stop();
+    await series.stop();
     if (spec.requireBusinessSummary && !business) {
       reasons.push(
         'REQUIRE_BUSINESS_SUMMARY=1 but no business-summary.json was produced for this attempt (no gateway counted this run)',
@@ -298,6 +317,10 @@ export class RunService {
       gate: verdict.gate,
       acceptQueue,
     });
+    const report = await writeAttemptReport(dir).then(
+      (path) => ({ report: path }),
+      (err: Error) => ({ reportError: err.message }),
+    );
     return {
       attempt,
       dir,
@@ -308,6 +331,7 @@ export class RunService {
       ...(business ? { business } : {}),
       ...(cpuBudget ? { cpuBudget } : {}),
       acceptQueue,
+      ...report,
     };
   }
 }

@@ -1,11 +1,11 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter } from 'prom-client';
 import { BUSINESS_COUNTERS, INGEST_STAGES } from '@sousvide/loadtest-contracts';
+import { LatencyMetric, processRegistry, scrapeGauge } from '@sousvide/platform';
 import type { BatchAccounting } from '../pipeline/batch-accounting';
-import { LatencyMetric } from './latency-metric';
 
 /** Prometheus view of this instance (the per-run totals across instances live in Redis). */
 export class IngestMetrics {
-  readonly registry = new Registry();
+  readonly registry = processRegistry();
   private readonly counters = new Map<string, Counter>();
   private readonly latency = new LatencyMetric(
     this.registry,
@@ -32,7 +32,6 @@ export class IngestMetrics {
   );
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
     for (const name of BUSINESS_COUNTERS) {
       this.counters.set(name, this.counter(`ingest_${name}`, `ingest ${name.replace(/_/g, ' ')}`));
     }
@@ -81,13 +80,6 @@ export class IngestMetrics {
   }
 
   private gauge(name: string, help: string, read: () => number): void {
-    new Gauge({
-      name,
-      help,
-      registers: [this.registry],
-      collect() {
-        this.set(read());
-      },
-    });
+    scrapeGauge(this.registry, name, help, read);
   }
 }
