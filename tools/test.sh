@@ -53,7 +53,13 @@ status=${PIPESTATUS[0]}
 set -e
 echo "[test] phases: $(sed 's/\x1b\[[0-9;]*m//g' "$log" | sed -n 's/^\[test\] \(.*\) s (exit.*/\1 s/p' | paste -sd, -)"
 echo "[test] total: $((SECONDS - started)) s"
-# Which tests failed, by name (jest's "● suite › test" headers) and which Nx tasks: CI keeps only
+# Why tests failed: the first lines of each failure's message (the assertion and its diff), so a failure on
+# a machine nobody can log in to can still be read.
+sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+  /^ *● .+ › / { n = 14; print "[test] why: " $0; next }
+  n > 0 && /^ *● / { n = 0 }
+  n > 0 && NF > 0 { print "[test]   " $0; n-- }' | head -120 || true
+# Then which tests failed, by name (jest's "● suite › test" headers) and which Nx tasks: CI keeps only
 # the tail of this output, so the names go where they are read.
 sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ *● .+ › |^ *- [a-z-]+:(test|int-test|build)$' | sed 's/^ */[test] failed: /' |
   sort -u | head -40 || true

@@ -116,6 +116,7 @@ describe('reliability gates: nothing lost, nothing stored twice', () => {
       in_spool: 0,
       duplicates: 0,
       lost: 0,
+      in_flight: 0,
       unconfirmed_arrived: 0,
     });
 

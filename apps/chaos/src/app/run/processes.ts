@@ -43,10 +43,8 @@ export function startChild(
   proc.stdout?.pipe(log, { end: false });
   proc.stderr?.pipe(log, { end: false });
   const exited = new Promise<number | null>((res) =>
-    proc.on('close', (code) => {
-      log.end();
-      res(code);
-    }),
+    // Settles once the log file holds everything the child printed: readers parse it next.
+    proc.on('close', (code) => log.end(() => res(code))),
   );
   return {
     proc,

@@ -62,6 +62,20 @@ describe('the knee, from recorded runs', () => {
     });
   });
 
+  it('a CPU-bound connect phase neither ends the search nor hides the broker', () => {
+    const connectBound = (r: RunRecord): RunRecord => ({
+      ...r,
+      generator: { ...r.generator, saturated: false, connectSaturated: true },
+    });
+    const records = [connectBound(fixture('passed')), connectBound(fixture('brokerRestart'))];
+    const s = steps(records);
+    expect(s[0]).toMatchObject({ passed: true, saturated: false });
+    const knee = kneeOf(s, records);
+    expect(knee.lastPassing?.step).toBe(1);
+    expect(knee.stoppedBy).toBe('generator_failed');
+    expect(knee.bottleneck?.stage).toBe('broker');
+  });
+
   it('a saturated generator ends the search with the generator as the limit, exit 1', () => {
     const records = [fixture('passed'), fixture('gatewayKill')];
     const knee = kneeOf(steps(records), records);

@@ -69,18 +69,21 @@ export interface Bottleneck {
 
 /** Which part of the stack gave out at the failing step, from the figures it left. */
 export function bottleneckOf(failing: RunRecord, lastPassing?: RunRecord): Bottleneck {
-  if (failing.generator.saturated || failing.generator.connectSaturated) {
+  if (failing.generator.saturated) {
     return { stage: 'generator', why: failing.generator.reasons[0] ?? 'the generator saturated' };
   }
   if (failing.failedOn === 'generator') {
     const classes = Object.entries(failing.failures).sort((x, y) => y[1] - x[1]);
     const [top] = classes;
     const cls = top?.[0].split('.')[1] ?? '';
-    const stage = GENERATOR_CLASSES.includes(cls)
-      ? 'generator'
-      : BROKER_CLASSES.includes(cls)
-        ? 'broker'
-        : 'unknown';
+    // Connects that timed out while the agent was CPU-bound connecting: the agent was too slow.
+    const agentBoundTimeouts = cls === 'connect_timeout' && failing.generator.connectSaturated;
+    const stage =
+      GENERATOR_CLASSES.includes(cls) || agentBoundTimeouts
+        ? 'generator'
+        : BROKER_CLASSES.includes(cls)
+          ? 'broker'
+          : 'unknown';
     return { stage, why: top ? `most failures were ${top[0]} (${top[1]})` : failing.reasons[0] };
   }
   const stages = Object.entries(failing.backend?.stages ?? {});
@@ -137,7 +140,8 @@ export function stepOf(step: number, load: number, r: RunRecord): CapacityStep {
     load,
     runId: r.runId,
     passed: r.passed,
-    saturated: r.generator.saturated || r.generator.connectSaturated,
+    // The publish phase only: a CPU-bound connect phase bounds the connect rate, not the step.
+    saturated: r.generator.saturated,
     reasons: r.reasons,
     throughput: r.throughput,
     offeredRate: r.offeredRate,

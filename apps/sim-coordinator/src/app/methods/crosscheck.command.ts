@@ -34,7 +34,7 @@ function table(runId: string, r: CrosscheckResult): string {
       ],
       [
         '  generator',
-        `${g.saturated || g.connectSaturated ? 'SATURATED' : 'ok'} (cpu max ${g.cpuPercentMax}%, event-loop lag p99 max ${g.eventLoopLagP99MsMax} ms)`,
+        `${g.saturated ? 'SATURATED' : 'ok'}${g.connectSaturated ? ', connect rate agent-bound' : ''} (cpu max ${g.cpuPercentMax}%, event-loop lag p99 max ${g.eventLoopLagP99MsMax} ms)`,
       ],
       ['  SLOs missed', m.sloMissed.join(', ') || 'none'],
     );

@@ -38,6 +38,16 @@ describe('crosscheck classification (the runbook rules) on recorded runs', () =>
     expect(CROSSCHECK_EXIT[r.class]).toBe(3);
   });
 
+  it('a CPU-bound connect phase bounds the connect rate only: the backend verdict stands', () => {
+    const connectBound = (model: string) => {
+      const r = fixture('redisOutage', model);
+      return { ...r, generator: { ...r.generator, saturated: false, connectSaturated: true } };
+    };
+    const r = classify(connectBound('mqttjs'), connectBound('lean'));
+    expect(r.class).toBe('backend_bottleneck');
+    expect(r.models.map((m) => m.outcome)).toEqual(['backend_failed', 'backend_failed']);
+  });
+
   it('a saturated generator and no pass: no verdict on the backend', () => {
     const r = classify(fixture('gatewayKill', 'mqttjs'), fixture('brokerRestart', 'lean'));
     expect(r.class).toBe('generator_saturated');

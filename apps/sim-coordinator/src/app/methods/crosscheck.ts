@@ -52,8 +52,9 @@ const pcts = (s: { p50: number; p95: number; p99: number }) => ({
 });
 
 export function evidenceOf(r: RunRecord): ModelEvidence {
-  const saturated = r.generator.saturated || r.generator.connectSaturated;
-  const outcome = saturated
+  // Only a saturated publish phase voids the backend result; a CPU-bound connect phase bounds
+  // the connect rate alone (and is routine on a fast machine for a few connections).
+  const outcome = r.generator.saturated
     ? 'generator_saturated'
     : r.passed
       ? 'passed'
