@@ -6,6 +6,7 @@ import { RunLedger } from './run-ledger';
 
 type Op =
   | { kind: 'counters'; runId: string; delta: RunDelta }
+  | { kind: 'heartbeats'; deviceIds: string[] }
   | { kind: 'claims'; stored: readonly MessageIdentity[]; failed: readonly MessageIdentity[] };
 
 /** A ledger over a fake MULTI: `failTimes` EXECs reject; applied transactions are recorded. */
@@ -36,6 +37,12 @@ function ledger(failTimes: number) {
     },
     counters: {
       addIn: (tx, runId, delta) => opsOf(tx).push({ kind: 'counters', runId, delta }),
+    },
+    heartbeat: {
+      touchIn: (tx, entries) => {
+        opsOf(tx).push({ kind: 'heartbeats', deviceIds: entries.map((e) => e.deviceId) });
+        return { ok: entries.map((e) => e.deviceId), failed: [] };
+      },
     },
     log: (_o, m) => logs.push(m),
     idPrefix: 'gw-test',
@@ -100,8 +107,41 @@ describe('RunLedger', () => {
       redis: circuit,
     });
     withCircuit.add('r1', { counts: { recv_total: 1 } });
-    await withCircuit.settle({ stored: [{ deviceId: 'a', ts: 1 }], failed: [] });
+    const res = await withCircuit.settle(
+      { stored: [{ deviceId: 'a', ts: 1 }], failed: [] },
+      { heartbeats: [{ deviceId: 'a', ts: 1 }], runs: new Map([['r2', { counts: { recv_total: 1 } }]]) },
+    );
     expect(withCircuit.pendingRuns).toBe(1);
+    expect(res.error).toMatch(/^REDIS_UNAVAILABLE/);
+    expect([...res.ids.keys()]).toEqual(['r2']);
+  });
+
+  it("sends a batch's heartbeats and deltas in its transaction, and on failure keeps only what is retained", async () => {
+    const { l, applied } = ledger(1);
+    l.add('r0', { counts: { recv_total: 1 } });
+    const batch = {
+      heartbeats: [{ deviceId: 'a', ts: 1 }],
+      runs: new Map([['r1', { counts: { recv_total: 2, redis_ok_total: 2 } }]]),
+    };
+    const failed = await l.settle(undefined, batch);
+    expect(failed.error).toBe('Command timed out');
+    expect([...failed.ids]).toEqual([['r1', 'gw-test-1']]);
+    // Held deltas go back; the batch's own do not: the caller retains what they should have been.
+    expect(l.pendingRuns).toBe(1);
+    l.retain('r1', { counts: { recv_total: 2, redis_fail_total: 2 } }, failed.ids.get('r1') ?? '');
+    const ok = await l.settle(undefined, {
+      heartbeats: [{ deviceId: 'b', ts: 2 }],
+      runs: new Map([['r2', { counts: { recv_total: 1 } }]]),
+    });
+    expect(ok.error).toBeUndefined();
+    const ops = applied[0] ?? [];
+    expect(ops[0]).toEqual({ kind: 'heartbeats', deviceIds: ['b'] });
+    expect(counters(ops).map((c) => [c.runId, c.deltaId, c.counts])).toEqual([
+      ['r0', 'gw-test-2', expect.objectContaining({ recv_total: 1 })],
+      ['r1', 'gw-test-1', expect.objectContaining({ recv_total: 2, redis_fail_total: 2, redis_ok_total: 0 })],
+      ['r2', 'gw-test-3', expect.objectContaining({ recv_total: 1 })],
+    ]);
+    expect(l.pendingRuns).toBe(0);
   });
 
   it('never sends one delta twice from concurrent settles', async () => {

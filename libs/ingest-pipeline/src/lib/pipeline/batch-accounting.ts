@@ -1,4 +1,5 @@
 import {
+  BUSINESS_COUNTERS,
   BusinessCounter,
   BusinessCounts,
   DlqEntry,
@@ -6,7 +7,7 @@ import {
   emptyBusinessCounts,
   type IngestStage,
 } from '@sousvide/loadtest-contracts';
-import { LatencyHistogram } from '@sousvide/shared-util';
+import { addCounts, LatencyHistogram } from '@sousvide/shared-util';
 
 /** What one batch adds to one run: counters, e2e latency, stage histograms. */
 export interface RunBatch {
@@ -78,6 +79,26 @@ export class BatchAccounting {
     });
   }
 
+  /** Adds another accounting's counters, latencies and stage timings (not its DLQ entries). */
+  add(other: BatchAccounting): this {
+    for (const [runId, o] of other.runs) {
+      const r = this.run(runId);
+      addCounts(BUSINESS_COUNTERS, r.counts, o.counts);
+      r.latency.merge(o.latency);
+      mergeStages(r.stages, o.stages);
+    }
+    this.latency.merge(other.latency);
+    mergeStages(this.stages, other.stages);
+    return this;
+  }
+
+  /** A new accounting holding the sum of the given ones (their DLQ entries left out). */
+  static sum(gatewayId: string, ...parts: BatchAccounting[]): BatchAccounting {
+    const out = new BatchAccounting(gatewayId);
+    parts.forEach((p) => out.add(p));
+    return out;
+  }
+
   /** Totals over every run, for the Prometheus counters. */
   totals(): BusinessCounts {
     const total = emptyBusinessCounts();
@@ -96,5 +117,13 @@ export class BatchAccounting {
       this.runs.set(runId, r);
     }
     return r;
+  }
+}
+
+type Stages = Partial<Record<IngestStage, LatencyHistogram>>;
+
+function mergeStages(into: Stages, from: Stages): void {
+  for (const [stage, h] of Object.entries(from) as [IngestStage, LatencyHistogram][]) {
+    (into[stage] ??= new LatencyHistogram()).merge(h);
   }
 }
