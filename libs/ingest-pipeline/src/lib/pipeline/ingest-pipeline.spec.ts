@@ -270,7 +270,7 @@ describe('IngestPipeline', () => {
   });
 
   it('stores a message once and counts its copies as duplicates', async () => {
-    const { deps, committed } = fakes();
+    const { deps, committed, added } = fakes();
     const a = telemetry('a', 1);
     const first = await processBatch([raw(a), raw(a), raw(telemetry('b', 1))], deps);
     const again = await processBatch([raw(a)], deps);
@@ -282,6 +282,10 @@ describe('IngestPipeline', () => {
     });
     expect(again.runs.get('run-1')?.counts).toMatchObject({ recv_total: 0, duplicate_total: 1 });
     expect(committed.size).toBe(2);
+    // A batch of copies only had no heartbeat: it adds a settle time and no empty stage.
+    expect(Object.entries(added.at(-1)?.delta.stages ?? {})).toEqual([
+      ['settle', expect.objectContaining({ count: 1 })],
+    ]);
   });
 
   it('releases failed messages so a redelivery is stored', async () => {

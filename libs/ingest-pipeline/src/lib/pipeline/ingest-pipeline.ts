@@ -147,15 +147,15 @@ export class IngestPipeline {
    */
   private settleTime(acc: BatchAccounting, ms: number, heartbeats: boolean): void {
     for (const { runId, n } of acc.messagesByRun()) {
-      const r = acc.runs.get(runId);
-      acc.stage(runId, 'settle', ms, n);
-      const fresh = r?.counts.recv_total ?? 0;
+      const times = new BatchAccounting(this.deps.gatewayId);
+      times.stage(runId, 'settle', ms, n);
+      // A run of only copies (or a shed batch) had no heartbeat in this settle.
+      const fresh = acc.runs.get(runId)?.counts.recv_total ?? 0;
       if (heartbeats && fresh > 0) {
-        acc.stage(runId, 'heartbeat', ms, fresh);
+        times.stage(runId, 'heartbeat', ms, fresh);
       }
-      this.deps.counters.add(runId, {
-        stages: { settle: r?.stages.settle, heartbeat: heartbeats ? r?.stages.heartbeat : undefined },
-      });
+      acc.add(times);
+      this.deps.counters.add(runId, { stages: times.runs.get(runId)?.stages });
     }
   }
 
