@@ -13,7 +13,7 @@ import type {
   RunDelta,
   SequenceSighting,
 } from '@sousvide/run-accounting';
-import type { HeartbeatEntry, HeartbeatStore } from '@sousvide/ingest-storage';
+import { heartbeatRefusal, type HeartbeatEntry, type HeartbeatStore } from '@sousvide/ingest-storage';
 import type { RedisCircuit } from '../circuit/redis-circuit';
 
 /** What one batch (or a spool drain, or a late stage timing) adds to a run. */
@@ -43,15 +43,18 @@ export interface BatchSettlement {
 
 /** What a settle came to. */
 export interface SettleResult {
-  /** Why nothing of it applied (Redis failed or is known down); undefined when it applied. */
-  error?: string;
+  /**
+   * Set when nothing was sent (the Redis circuit is open): nothing of it applied or ever will, so
+   * the batch's heartbeats failed and its deltas are not kept: the caller {@link
+   * RunCounterSink.retain}s what the batch counts to now under the same ids. Any other failure
+   * (a timeout, a lost connection) may have applied on the server after all, so the ledger keeps
+   * the batch's deltas and heartbeats as sent and sends them again (both apply once): to the
+   * caller that settle counts as applied.
+   */
+  notSent?: string;
   /** Heartbeats refused before sending (a ts that is not a number); the others went with it. */
   heartbeatsFailed: { deviceId: string; error: string }[];
-  /**
-   * The id each of the batch's deltas was sent under. After an error they are not kept: the
-   * caller {@link RunCounterSink.retain}s what the batch counts to now, under the same ids, so a
-   * settle that did apply after all (a timeout on a stalled Redis) is not counted twice.
-   */
+  /** The id each of the batch's deltas was sent under. */
   ids: ReadonlyMap<string, string>;
 }
 
@@ -108,6 +111,8 @@ export interface RunLedgerDeps {
 export class RunLedger implements RunCounterSink {
   private pending = new Map<string, Pending>();
   private unacked: Unacked[] = [];
+  /** Heartbeats of settles that failed after sending: the latest ts per device, sent again. */
+  private heartbeats = new Map<string, number>();
   private seq = 0;
   private failing = false;
   private readonly idPrefix: string;
@@ -136,6 +141,11 @@ export class RunLedger implements RunCounterSink {
     return this.pending.size + this.unacked.length;
   }
 
+  /** Devices whose heartbeat waits for the next settle (one sent with a failed one). */
+  get pendingHeartbeats(): number {
+    return this.heartbeats.size;
+  }
+
   /** Sends what is held (no claims). */
   async flush(): Promise<void> {
     await this.settle();
@@ -144,9 +154,9 @@ export class RunLedger implements RunCounterSink {
   /**
    * Sends every unacknowledged delta (same id as before) and the new ones (new ids), with the
    * claims' commit and release and the batch's heartbeats and deltas, in one transaction. Each
-   * settle takes its deltas out first, so concurrent settles never send one twice at once; a
-   * failed one goes back for the next settle, except the batch's own (see SettleResult.ids). The
-   * claims of a failed settle are not retried: they expire, or go stale with this process.
+   * settle takes its deltas and heartbeats out first, so concurrent settles never send one twice
+   * at once; a failed one goes back for the next settle (see SettleResult.notSent). The claims
+   * and sequences of a failed settle are not retried: claims expire, or go stale with this process.
    */
   async settle(claims?: ClaimSettlement, batch?: BatchSettlement): Promise<SettleResult> {
     const own = [...(batch?.runs ?? [])].map(([runId, a]) => {
@@ -156,27 +166,32 @@ export class RunLedger implements RunCounterSink {
     });
     const ids = new Map(own.map((u) => [u.runId, u.id]));
     const hasClaims = claims !== undefined && claims.stored.length + claims.failed.length > 0;
-    if (this.pendingRuns === 0 && !hasClaims && own.length === 0 && !batch?.heartbeats.length) {
+    const idle = this.pendingRuns + this.heartbeats.size + own.length === 0;
+    if (idle && !hasClaims && !batch?.heartbeats.length) {
       return { heartbeatsFailed: [], ids };
     }
     if (this.d.redis !== undefined && !this.d.redis.allow()) {
-      return { error: REDIS_SKIPPED, heartbeatsFailed: [], ids };
+      return { notSent: REDIS_SKIPPED, heartbeatsFailed: [], ids };
     }
     const held: Unacked[] = [
       ...this.unacked,
       ...[...this.pending].map(([runId, p]) => ({ ...p, runId, id: this.nextId() })),
+      ...own,
     ];
+    const carried = [...this.heartbeats].map(([deviceId, ts]) => ({ deviceId, ts }));
     this.unacked = [];
     this.pending = new Map();
+    this.heartbeats = new Map();
     const tx = this.d.transaction();
-    const heartbeats = batch ? this.d.heartbeat?.touchIn(tx, batch.heartbeats) : undefined;
+    const heartbeats = [...carried, ...(batch?.heartbeats ?? [])];
+    const touched = heartbeats.length > 0 ? this.d.heartbeat?.touchIn(tx, heartbeats) : undefined;
     if (claims) {
       this.d.idempotency.settleIn(tx, claims.stored, claims.failed);
       for (const [runId, sightings] of claims.sightings ?? []) {
         this.d.devices?.recordIn(tx, runId, sightings);
       }
     }
-    for (const u of [...held, ...own]) {
+    for (const u of held) {
       const delta: RunDelta = { counts: u.counts, latency: u.latency, stages: u.stages, deltaId: u.id };
       this.d.counters.addIn(tx, u.runId, delta);
     }
@@ -192,9 +207,15 @@ export class RunLedger implements RunCounterSink {
     }
     if (error !== undefined) {
       this.unacked.push(...held);
+      for (const { deviceId, ts } of heartbeats) {
+        const seen = this.heartbeats.get(deviceId);
+        if (heartbeatRefusal(ts) === undefined && (seen === undefined || ts > seen)) {
+          this.heartbeats.set(deviceId, ts);
+        }
+      }
     }
-    this.report(error, held.length + own.length);
-    return { error, heartbeatsFailed: heartbeats?.failed ?? [], ids };
+    this.report(error, held.length);
+    return { heartbeatsFailed: touched?.failed ?? [], ids };
   }
 
   private report(error: string | undefined, runs: number): void {

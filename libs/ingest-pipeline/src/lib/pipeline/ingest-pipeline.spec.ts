@@ -17,8 +17,8 @@ const raw = (payload: Buffer | TelemetryV1, topic?: string): RawMessage => ({
 function fakes(
   opts: {
     influxFails?: string[];
-    /** Every settle fails with this error (Redis down): nothing of it applies. */
-    settleFails?: string;
+    /** Every settle is not sent, with this error (Redis known down): nothing of it applies. */
+    settleNotSent?: string;
     bypass?: boolean;
     idempotencyDown?: boolean;
   } = {},
@@ -83,8 +83,8 @@ function fakes(
       // The batch's deltas go in under ids; a failed settle applies none of it (one transaction).
       settle: (claims?: ClaimSettlement, batch?: BatchSettlement) => {
         const ids = new Map([...(batch?.runs.keys() ?? [])].map((r) => [r, `id-${r}`]));
-        if (opts.settleFails) {
-          return Promise.resolve({ error: opts.settleFails, heartbeatsFailed: [], ids });
+        if (opts.settleNotSent) {
+          return Promise.resolve({ notSent: opts.settleNotSent, heartbeatsFailed: [], ids });
         }
         claims?.stored.forEach((m) => committed.add(key(m as TelemetryV1)));
         claims?.stored.forEach((m) => claimed.delete(key(m as TelemetryV1)));
@@ -166,10 +166,10 @@ describe('IngestPipeline', () => {
     expect(Buffer.from(dlq[1].payloadBase64, 'base64').toString()).toContain('"deviceId":"i"');
   });
 
-  it('when the settle does not apply, counts its heartbeats failed, dead-letters them and keeps the corrected deltas under the ids sent', async () => {
+  it('when the settle is not sent, counts its heartbeats failed, dead-letters them and keeps the corrected deltas under their ids', async () => {
     const { deps, dlq, retained, sent, committed } = fakes({
       influxFails: ['i'],
-      settleFails: 'Command timed out',
+      settleNotSent: 'REDIS_UNAVAILABLE: circuit open',
     });
     const acc = await processBatch([raw(telemetry('i', 3)), raw(telemetry('r', 4))], deps);
     const counts = {
@@ -187,7 +187,7 @@ describe('IngestPipeline', () => {
     // Influx failed 'i' first: one entry each, the kind of the first failed stage.
     expect(dlq.map((e) => [e.kind, e.deviceId, e.error.message])).toEqual([
       ['influx', 'i', 'bad line'],
-      ['redis', 'r', 'Command timed out'],
+      ['redis', 'r', 'REDIS_UNAVAILABLE: circuit open'],
     ]);
     expect({ sent, committed: committed.size }).toEqual({ sent: [], committed: 0 });
     expect(retained.map((r) => [r.runId, r.id])).toEqual([['run-1', 'id-run-1']]);

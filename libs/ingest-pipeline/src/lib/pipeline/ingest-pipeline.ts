@@ -94,10 +94,10 @@ export class IngestPipeline {
         heartbeats: staged.map(({ p }) => p.msg),
         runs: BatchAccounting.sum(d.gatewayId, acc, ok).runs,
       });
-      if (res.error === undefined) {
+      if (res.notSent === undefined) {
         acc.add(ok);
       } else {
-        await this.heartbeatsFailed(staged, acc, res, opts.signal);
+        await this.heartbeatsFailed(staged, acc, res.notSent, res.ids, opts.signal);
       }
       this.settleTime(acc, Date.now() - t, staged.length > 0);
     } catch (err) {
@@ -113,26 +113,27 @@ export class IngestPipeline {
   }
 
   /**
-   * The settle did not apply, so neither did the heartbeats: they count as failed, their
-   * messages go to the DLQ (a replay records them), and the batch's deltas are kept under the ids
-   * they were sent with, for the next settle.
+   * The settle was not sent (Redis known down), so the heartbeats were not recorded: they count
+   * as failed, their messages go to the DLQ (a replay records them), and the batch's deltas are
+   * kept, corrected, under the ids they were given, for the next settle.
    */
   private async heartbeatsFailed(
     staged: readonly InfluxStaged[],
     acc: BatchAccounting,
-    res: SettleResult,
+    error: string,
+    ids: SettleResult['ids'],
     signal?: AbortSignal,
   ): Promise<void> {
     const failed = new BatchAccounting(this.deps.gatewayId);
     const refused = (s: InfluxStaged) => heartbeatRefusal(s.p.msg.ts) !== undefined;
     accountHeartbeat(staged.filter(refused), failed, (p) => heartbeatRefusal(p.msg.ts));
     failed.dlq.length = 0; // dead-lettered with the batch before the settle
-    accountHeartbeat(staged.filter((s) => !refused(s)), failed, () => res.error);
+    accountHeartbeat(staged.filter((s) => !refused(s)), failed, () => error);
     await deadLetter(failed, this.deps.dlq, this.deps.log, signal);
     acc.add(failed);
     acc.dlq.push(...failed.dlq);
     for (const [runId, r] of acc.runs) {
-      const id = res.ids.get(runId);
+      const id = ids.get(runId);
       if (id === undefined) {
         this.deps.counters.add(runId, r);
       } else {
