@@ -92,10 +92,38 @@ export class BatchAccounting {
     return this;
   }
 
-  /** A new accounting holding the sum of the given ones (their DLQ entries left out). */
-  static sum(gatewayId: string, ...parts: BatchAccounting[]): BatchAccounting {
-    const out = new BatchAccounting(gatewayId);
-    parts.forEach((p) => out.add(p));
+  /**
+   * Each run's counters summed with `other`'s, without changing either: the deltas a settle sends
+   * as if it applies. Shares the histograms where only one side has any (the usual case, so a
+   * batch pays no histogram copies for it).
+   */
+  with(other: BatchAccounting): Map<string, RunBatch> {
+    const out = new Map<string, RunBatch>();
+    for (const [runId, r] of this.runs) {
+      const o = other.runs.get(runId);
+      if (!o) {
+        out.set(runId, r);
+        continue;
+      }
+      if (Object.keys(o.stages).length > 0) {
+        const both = new BatchAccounting(this.gatewayId);
+        both.add(this).add(other);
+        return both.runs;
+      }
+      const counts = addCounts(BUSINESS_COUNTERS, { ...r.counts }, o.counts);
+      const latency =
+        o.latency.count === 0
+          ? r.latency
+          : r.latency.count === 0
+            ? o.latency
+            : new LatencyHistogram().merge(r.latency).merge(o.latency);
+      out.set(runId, { counts, latency, stages: r.stages });
+    }
+    for (const [runId, o] of other.runs) {
+      if (!out.has(runId)) {
+        out.set(runId, o);
+      }
+    }
     return out;
   }
 

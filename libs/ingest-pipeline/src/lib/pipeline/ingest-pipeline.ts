@@ -92,7 +92,7 @@ export class IngestPipeline {
       t = Date.now();
       const res = await d.counters.settle(claims ? settlement(fresh, stored, sightings) : undefined, {
         heartbeats: staged.map(({ p }) => p.msg),
-        runs: BatchAccounting.sum(d.gatewayId, acc, ok).runs,
+        runs: acc.with(ok),
       });
       if (res.notSent === undefined) {
         acc.add(ok);
@@ -148,15 +148,14 @@ export class IngestPipeline {
    */
   private settleTime(acc: BatchAccounting, ms: number, heartbeats: boolean): void {
     for (const { runId, n } of acc.messagesByRun()) {
-      const times = new BatchAccounting(this.deps.gatewayId);
-      times.stage(runId, 'settle', ms, n);
+      acc.stage(runId, 'settle', ms, n);
       // A run of only copies (or a shed batch) had no heartbeat in this settle.
       const fresh = acc.runs.get(runId)?.counts.recv_total ?? 0;
       if (heartbeats && fresh > 0) {
-        times.stage(runId, 'heartbeat', ms, fresh);
+        acc.stage(runId, 'heartbeat', ms, fresh);
       }
-      acc.add(times);
-      this.deps.counters.add(runId, { stages: times.runs.get(runId)?.stages });
+      const { settle, heartbeat } = acc.runs.get(runId)?.stages ?? {};
+      this.deps.counters.add(runId, { stages: heartbeat ? { settle, heartbeat } : { settle } });
     }
   }
 
