@@ -12,3 +12,4 @@ export * from './lib/parse/delivery-parser';
 export * from './lib/replay/dlq-replay.module';
 export * from './lib/replay/replay.command';
 export type { ReplayReport } from './lib/replay/replay-report';
+export * from './lib/counters/script-batch';

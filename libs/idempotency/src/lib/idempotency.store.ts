@@ -104,6 +104,9 @@ type ScriptedTx = Record<
   (numKeys: number, ...args: (string | number)[]) => ChainableCommander
 >;
 
+/** The commit script, for a caller that composes scripts (the gateway's batch script, ADR 0025). */
+export const IDEMPOTENCY_COMMIT_SCRIPT = { name: COMMIT, lua: COMMIT_LUA } as const;
+
 /** A claim without an owner: held until it expires. */
 const NO_OWNER = '1';
 /** `INGEST_KEYS.gatewayAlive(id)` split around the id, for the claim script. */

@@ -1,8 +1,13 @@
 import { Logger, type Provider } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { IdempotencyStore } from '@sousvide/idempotency';
-import { DlqProducer, DurableSpool, FailsafeGate } from '@sousvide/ingest-storage';
-import { DeviceSequences, RunCounters } from '@sousvide/run-accounting';
+import { IDEMPOTENCY_COMMIT_SCRIPT, IdempotencyStore } from '@sousvide/idempotency';
+import { DlqProducer, DurableSpool, FailsafeGate, HeartbeatStore } from '@sousvide/ingest-storage';
+import {
+  APPLY_DELTA_SCRIPT,
+  DEVICE_SEQUENCE_SCRIPT,
+  DeviceSequences,
+  RunCounters,
+} from '@sousvide/run-accounting';
 import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
 import { RedisClientFactory } from '@sousvide/platform';
 import { LatencyHistogram } from '@sousvide/shared-util';
@@ -10,6 +15,7 @@ import { IngestBatcher } from './batching/ingest-batcher';
 import { RedisCircuit } from './circuit/redis-circuit';
 import { pipelineSettings, type PipelineEnv } from './config/pipeline-env';
 import { RunLedger } from './counters/run-ledger';
+import { ScriptBatch } from './counters/script-batch';
 import { SpoolingDlq } from './dlq/spooling-dlq';
 import { AuditLog } from './failsafe/audit-log';
 import { CooldownGate } from './failsafe/cooldown-gate';
@@ -69,7 +75,12 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
         instance: GatewayInstance,
       ) =>
         new RunLedger({
-          transaction: () => redis.multi(),
+          transaction: ScriptBatch.factory(redis, [
+            IDEMPOTENCY_COMMIT_SCRIPT,
+            DEVICE_SEQUENCE_SCRIPT,
+            APPLY_DELTA_SCRIPT,
+          ]),
+          heartbeat: new HeartbeatStore(redis),
           idempotency,
           counters,
           devices: new DeviceSequences(redis),

@@ -6,6 +6,7 @@ import { RunLedger } from './run-ledger';
 
 type Op =
   | { kind: 'counters'; runId: string; delta: RunDelta }
+  | { kind: 'heartbeats'; deviceIds: string[] }
   | { kind: 'claims'; stored: readonly MessageIdentity[]; failed: readonly MessageIdentity[] };
 
 /** A ledger over a fake MULTI: `failTimes` EXECs reject; applied transactions are recorded. */
@@ -36,6 +37,12 @@ function ledger(failTimes: number) {
     },
     counters: {
       addIn: (tx, runId, delta) => opsOf(tx).push({ kind: 'counters', runId, delta }),
+    },
+    heartbeat: {
+      touchIn: (tx, entries) => {
+        opsOf(tx).push({ kind: 'heartbeats', deviceIds: entries.map((e) => e.deviceId) });
+        return { ok: entries.map((e) => e.deviceId), failed: [] };
+      },
     },
     log: (_o, m) => logs.push(m),
     idPrefix: 'gw-test',
@@ -100,8 +107,49 @@ describe('RunLedger', () => {
       redis: circuit,
     });
     withCircuit.add('r1', { counts: { recv_total: 1 } });
-    await withCircuit.settle({ stored: [{ deviceId: 'a', ts: 1 }], failed: [] });
+    const res = await withCircuit.settle(
+      { stored: [{ deviceId: 'a', ts: 1 }], failed: [] },
+      { heartbeats: [{ deviceId: 'a', ts: 1 }], runs: new Map([['r2', { counts: { recv_total: 1 } }]]) },
+    );
+    // Nothing sent: the batch's own delta is not kept (its caller retains it, corrected).
     expect(withCircuit.pendingRuns).toBe(1);
+    expect(res.notSent).toMatch(/^REDIS_UNAVAILABLE/);
+    expect([...res.ids.keys()]).toEqual(['r2']);
+  });
+
+  it("sends a batch's heartbeats and deltas with it, and sends them again after a failure that may not have applied", async () => {
+    const { l, applied } = ledger(1);
+    l.add('r0', { counts: { recv_total: 1 } });
+    const failed = await l.settle(undefined, {
+      heartbeats: [
+        { deviceId: 'a', ts: 1 },
+        { deviceId: 'b', ts: 5 },
+      ],
+      runs: new Map([['r1', { counts: { recv_total: 2, redis_ok_total: 2 } }]]),
+    });
+    // A timeout: the script may still run on the server, so the batch counts as sent.
+    expect(failed.notSent).toBeUndefined();
+    expect([...failed.ids]).toEqual([['r1', 'gw-test-1']]);
+    expect({ runs: l.pendingRuns, heartbeats: l.pendingHeartbeats }).toEqual({ runs: 2, heartbeats: 2 });
+    await l.settle(undefined, {
+      heartbeats: [{ deviceId: 'b', ts: 3 }],
+      runs: new Map([['r2', { counts: { recv_total: 1 } }]]),
+    });
+    const ops = applied[0] ?? [];
+    expect(ops[0]).toEqual({ kind: 'heartbeats', deviceIds: ['a', 'b', 'b'] });
+    expect(counters(ops).map((c) => [c.runId, c.deltaId])).toEqual([
+      ['r0', 'gw-test-2'],
+      ['r1', 'gw-test-1'],
+      ['r2', 'gw-test-3'],
+    ]);
+    expect({ runs: l.pendingRuns, heartbeats: l.pendingHeartbeats }).toEqual({ runs: 0, heartbeats: 0 });
+  });
+
+  it('keeps a retained delta under the id it is given', async () => {
+    const { l, applied } = ledger(0);
+    l.retain('r1', { counts: { redis_fail_total: 2 } }, 'gw-test-9');
+    await l.flush();
+    expect(counters(applied[0] ?? []).map((c) => [c.runId, c.deltaId])).toEqual([['r1', 'gw-test-9']]);
   });
 
   it('never sends one delta twice from concurrent settles', async () => {

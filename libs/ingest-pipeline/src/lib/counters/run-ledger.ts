@@ -13,6 +13,7 @@ import type {
   RunDelta,
   SequenceSighting,
 } from '@sousvide/run-accounting';
+import { heartbeatRefusal, type HeartbeatEntry, type HeartbeatStore } from '@sousvide/ingest-storage';
 import type { RedisCircuit } from '../circuit/redis-circuit';
 
 /** What one batch (or a spool drain, or a late stage timing) adds to a run. */
@@ -34,11 +35,39 @@ export interface ClaimSettlement {
   sightings?: ReadonlyMap<string, readonly SequenceSighting[]>;
 }
 
+/** A batch's own part of its settle: its heartbeats and its deltas, which fail or apply together. */
+export interface BatchSettlement {
+  heartbeats: readonly HeartbeatEntry[];
+  runs: ReadonlyMap<string, RunAddition>;
+}
+
+/** What a settle came to. */
+export interface SettleResult {
+  /**
+   * Set when nothing was sent (the Redis circuit is open): nothing of it applied or ever will, so
+   * the batch's heartbeats failed and its deltas are not kept: the caller {@link
+   * RunCounterSink.retain}s what the batch counts to now under the same ids. Any other failure
+   * (a timeout, a lost connection) may have applied on the server after all, so the ledger keeps
+   * the batch's deltas and heartbeats as sent and sends them again (both apply once): to the
+   * caller that settle counts as applied.
+   */
+  notSent?: string;
+  /** Heartbeats refused before sending (a ts that is not a number); the others went with it. */
+  heartbeatsFailed: { deviceId: string; error: string }[];
+  /** The id each of the batch's deltas was sent under. */
+  ids: ReadonlyMap<string, string>;
+}
+
 /** Where the pipeline puts its per-run deltas and settles its claims. */
 export interface RunCounterSink {
   add(runId: string, addition: RunAddition): void;
-  /** Sends every delta held, with the claims given, in one transaction. Never rejects. */
-  settle(claims?: ClaimSettlement): Promise<void>;
+  /**
+   * Sends every delta held, with the claims given and the batch's heartbeats and deltas, in one
+   * transaction. Never rejects.
+   */
+  settle(claims?: ClaimSettlement, batch?: BatchSettlement): Promise<SettleResult>;
+  /** Keeps a delta under a given id, for the next settle. */
+  retain(runId: string, addition: RunAddition, id: string): void;
 }
 
 interface Pending {
@@ -54,8 +83,10 @@ interface Unacked extends Pending {
 }
 
 export interface RunLedgerDeps {
-  /** A fresh MULTI on the stores' Redis client. */
+  /** A fresh transaction on the stores' Redis client: the batch script (ADR 0025) or a MULTI. */
   transaction: () => ChainableCommander;
+  /** Where a batch's heartbeats are queued on the transaction. */
+  heartbeat?: Pick<HeartbeatStore, 'touchIn'>;
   idempotency: Pick<IdempotencyStore, 'settleIn'>;
   counters: Pick<RunCounters, 'addIn'>;
   /** Per-device sequence state; none: not tracked. */
@@ -80,6 +111,8 @@ export interface RunLedgerDeps {
 export class RunLedger implements RunCounterSink {
   private pending = new Map<string, Pending>();
   private unacked: Unacked[] = [];
+  /** Heartbeats of settles that failed after sending: the latest ts per device, sent again. */
+  private heartbeats = new Map<string, number>();
   private seq = 0;
   private failing = false;
   private readonly idPrefix: string;
@@ -91,18 +124,16 @@ export class RunLedger implements RunCounterSink {
   add(runId: string, addition: RunAddition): void {
     let p = this.pending.get(runId);
     if (!p) {
-      p = { counts: emptyBusinessCounts(), latency: new LatencyHistogram(), stages: {} };
+      p = emptyPending();
       this.pending.set(runId, p);
     }
-    if (addition.counts) {
-      addCounts(BUSINESS_COUNTERS, p.counts, addition.counts);
-    }
-    if (addition.latency) {
-      p.latency.merge(addition.latency);
-    }
-    for (const [stage, h] of Object.entries(addition.stages ?? {}) as [IngestStage, LatencyHistogram][]) {
-      (p.stages[stage] ??= new LatencyHistogram()).merge(h);
-    }
+    mergeInto(p, addition);
+  }
+
+  retain(runId: string, addition: RunAddition, id: string): void {
+    const p = emptyPending();
+    mergeInto(p, addition);
+    this.unacked.push({ ...p, runId, id });
   }
 
   /** Deltas not yet acknowledged by Redis (failed ones and ones not sent yet). */
@@ -110,50 +141,63 @@ export class RunLedger implements RunCounterSink {
     return this.pending.size + this.unacked.length;
   }
 
+  /** Devices whose heartbeat waits for the next settle (one sent with a failed one). */
+  get pendingHeartbeats(): number {
+    return this.heartbeats.size;
+  }
+
   /** Sends what is held (no claims). */
-  flush(): Promise<void> {
-    return this.settle();
+  async flush(): Promise<void> {
+    await this.settle();
   }
 
   /**
    * Sends every unacknowledged delta (same id as before) and the new ones (new ids), with the
-   * claims' commit and release, in one MULTI. Each settle takes its deltas out first, so
-   * concurrent settles never send one twice at once; a failed one goes back for the next settle.
-   * The claims of a failed settle are not retried: they expire, or go stale with this process.
+   * claims' commit and release and the batch's heartbeats and deltas, in one transaction. Each
+   * settle takes its deltas and heartbeats out first, so concurrent settles never send one twice
+   * at once; a failed one goes back for the next settle (see SettleResult.notSent). The claims
+   * and sequences of a failed settle are not retried: claims expire, or go stale with this process.
    */
-  async settle(claims?: ClaimSettlement): Promise<void> {
+  async settle(claims?: ClaimSettlement, batch?: BatchSettlement): Promise<SettleResult> {
+    const own = [...(batch?.runs ?? [])].map(([runId, a]) => {
+      const p = emptyPending();
+      mergeInto(p, a);
+      return { ...p, runId, id: this.nextId() };
+    });
+    const ids = new Map(own.map((u) => [u.runId, u.id]));
     const hasClaims = claims !== undefined && claims.stored.length + claims.failed.length > 0;
-    if (this.pendingRuns === 0 && !hasClaims) {
-      return;
+    const idle = this.pendingRuns + this.heartbeats.size + own.length === 0;
+    if (idle && !hasClaims && !batch?.heartbeats.length) {
+      return { heartbeatsFailed: [], ids };
     }
     if (this.d.redis !== undefined && !this.d.redis.allow()) {
-      return;
+      return { notSent: REDIS_SKIPPED, heartbeatsFailed: [], ids };
     }
-    const batch: Unacked[] = [
+    const held: Unacked[] = [
       ...this.unacked,
       ...[...this.pending].map(([runId, p]) => ({ ...p, runId, id: this.nextId() })),
+      ...own,
     ];
+    const carried = [...this.heartbeats].map(([deviceId, ts]) => ({ deviceId, ts }));
     this.unacked = [];
     this.pending = new Map();
+    this.heartbeats = new Map();
     const tx = this.d.transaction();
+    const heartbeats = [...carried, ...(batch?.heartbeats ?? [])];
+    const touched = heartbeats.length > 0 ? this.d.heartbeat?.touchIn(tx, heartbeats) : undefined;
     if (claims) {
       this.d.idempotency.settleIn(tx, claims.stored, claims.failed);
       for (const [runId, sightings] of claims.sightings ?? []) {
         this.d.devices?.recordIn(tx, runId, sightings);
       }
     }
-    for (const u of batch) {
-      const delta: RunDelta = {
-        counts: u.counts,
-        latency: u.latency,
-        stages: u.stages,
-        deltaId: u.id,
-      };
+    for (const u of held) {
+      const delta: RunDelta = { counts: u.counts, latency: u.latency, stages: u.stages, deltaId: u.id };
       this.d.counters.addIn(tx, u.runId, delta);
     }
     let error: string | undefined;
     try {
-      // A command that fails inside EXEC does not abort the others: each reply says.
+      // A command that fails inside the transaction does not abort the others: each reply says.
       const failed = (await tx.exec())?.find(([err]) => err !== null)?.[0];
       if (failed) {
         error = failed.message;
@@ -162,9 +206,16 @@ export class RunLedger implements RunCounterSink {
       error = (err as Error).message;
     }
     if (error !== undefined) {
-      this.unacked.push(...batch);
+      this.unacked.push(...held);
+      for (const { deviceId, ts } of heartbeats) {
+        const seen = this.heartbeats.get(deviceId);
+        if (heartbeatRefusal(ts) === undefined && (seen === undefined || ts > seen)) {
+          this.heartbeats.set(deviceId, ts);
+        }
+      }
     }
-    this.report(error, batch.length);
+    this.report(error, held.length);
+    return { heartbeatsFailed: touched?.failed ?? [], ids };
   }
 
   private report(error: string | undefined, runs: number): void {
@@ -185,5 +236,24 @@ export class RunLedger implements RunCounterSink {
   private nextId(): string {
     this.seq += 1;
     return `${this.idPrefix}-${this.seq}`;
+  }
+}
+
+/** What a settle skipped while the Redis circuit is open reports as its error. */
+export const REDIS_SKIPPED = 'REDIS_UNAVAILABLE: skipped while Redis is down (circuit open)';
+
+function emptyPending(): Pending {
+  return { counts: emptyBusinessCounts(), latency: new LatencyHistogram(), stages: {} };
+}
+
+function mergeInto(p: Pending, addition: RunAddition): void {
+  if (addition.counts) {
+    addCounts(BUSINESS_COUNTERS, p.counts, addition.counts);
+  }
+  if (addition.latency) {
+    p.latency.merge(addition.latency);
+  }
+  for (const [stage, h] of Object.entries(addition.stages ?? {}) as [IngestStage, LatencyHistogram][]) {
+    (p.stages[stage] ??= new LatencyHistogram()).merge(h);
   }
 }

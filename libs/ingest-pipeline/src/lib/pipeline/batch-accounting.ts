@@ -1,4 +1,5 @@
 import {
+  BUSINESS_COUNTERS,
   BusinessCounter,
   BusinessCounts,
   DlqEntry,
@@ -6,7 +7,7 @@ import {
   emptyBusinessCounts,
   type IngestStage,
 } from '@sousvide/loadtest-contracts';
-import { LatencyHistogram } from '@sousvide/shared-util';
+import { addCounts, LatencyHistogram } from '@sousvide/shared-util';
 
 /** What one batch adds to one run: counters, e2e latency, stage histograms. */
 export interface RunBatch {
@@ -78,6 +79,54 @@ export class BatchAccounting {
     });
   }
 
+  /** Adds another accounting's counters, latencies and stage timings (not its DLQ entries). */
+  add(other: BatchAccounting): this {
+    for (const [runId, o] of other.runs) {
+      const r = this.run(runId);
+      addCounts(BUSINESS_COUNTERS, r.counts, o.counts);
+      r.latency.merge(o.latency);
+      mergeStages(r.stages, o.stages);
+    }
+    this.latency.merge(other.latency);
+    mergeStages(this.stages, other.stages);
+    return this;
+  }
+
+  /**
+   * Each run's counters summed with `other`'s, without changing either: the deltas a settle sends
+   * as if it applies. Shares the histograms where only one side has any (the usual case, so a
+   * batch pays no histogram copies for it).
+   */
+  with(other: BatchAccounting): Map<string, RunBatch> {
+    const out = new Map<string, RunBatch>();
+    for (const [runId, r] of this.runs) {
+      const o = other.runs.get(runId);
+      if (!o) {
+        out.set(runId, r);
+        continue;
+      }
+      if (Object.keys(o.stages).length > 0) {
+        const both = new BatchAccounting(this.gatewayId);
+        both.add(this).add(other);
+        return both.runs;
+      }
+      const counts = addCounts(BUSINESS_COUNTERS, { ...r.counts }, o.counts);
+      const latency =
+        o.latency.count === 0
+          ? r.latency
+          : r.latency.count === 0
+            ? o.latency
+            : new LatencyHistogram().merge(r.latency).merge(o.latency);
+      out.set(runId, { counts, latency, stages: r.stages });
+    }
+    for (const [runId, o] of other.runs) {
+      if (!out.has(runId)) {
+        out.set(runId, o);
+      }
+    }
+    return out;
+  }
+
   /** Totals over every run, for the Prometheus counters. */
   totals(): BusinessCounts {
     const total = emptyBusinessCounts();
@@ -96,5 +145,13 @@ export class BatchAccounting {
       this.runs.set(runId, r);
     }
     return r;
+  }
+}
+
+type Stages = Partial<Record<IngestStage, LatencyHistogram>>;
+
+function mergeStages(into: Stages, from: Stages): void {
+  for (const [stage, h] of Object.entries(from) as [IngestStage, LatencyHistogram][]) {
+    (into[stage] ??= new LatencyHistogram()).merge(h);
   }
 }

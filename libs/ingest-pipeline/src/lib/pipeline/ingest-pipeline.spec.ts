@@ -1,7 +1,7 @@
 import { DlqEntry } from '@sousvide/loadtest-contracts';
 import { TelemetryV1 } from '@sousvide/telemetry-schema';
 import { cookerTelemetry } from '@sousvide/testing';
-import type { ClaimSettlement, RunAddition } from '../counters/run-ledger';
+import type { BatchSettlement, ClaimSettlement, RunAddition } from '../counters/run-ledger';
 import { MessageStorage } from '../storage/message-storage';
 import { IngestPipeline, PipelineDeps, ProcessOptions } from './ingest-pipeline';
 import { RawMessage } from './raw-message';
@@ -17,13 +17,17 @@ const raw = (payload: Buffer | TelemetryV1, topic?: string): RawMessage => ({
 function fakes(
   opts: {
     influxFails?: string[];
-    redisFails?: string[];
+    /** Every settle is not sent, with this error (Redis known down): nothing of it applies. */
+    settleNotSent?: string;
     bypass?: boolean;
     idempotencyDown?: boolean;
   } = {},
 ) {
   const dlq: DlqEntry[] = [];
   const added: { runId: string; delta: RunAddition }[] = [];
+  const sent: { runId: string; delta: RunAddition; id: string }[] = [];
+  const retained: { runId: string; delta: RunAddition; id: string }[] = [];
+  const heartbeats: string[] = [];
   // An in-memory claim/commit store with the real one's outcomes (its Redis side is tested in
   // libs/idempotency against a real Redis).
   const committed = new Set<string>();
@@ -64,14 +68,9 @@ function fakes(
         retries: 0,
       }),
   };
+  // The pipeline sends heartbeats with its settle; the storage step must not record them.
   const heartbeat = {
-    touch: (entries: { deviceId: string; ts: number }[]) =>
-      Promise.resolve({
-        ok: entries.filter((e) => !opts.redisFails?.includes(e.deviceId)).map((e) => e.deviceId),
-        failed: entries
-          .filter((e) => opts.redisFails?.includes(e.deviceId))
-          .map((e) => ({ deviceId: e.deviceId, error: 'down' })),
-      }),
+    touch: (): Promise<never> => Promise.reject(new Error('heartbeats go with the settle')),
   };
   const deps: PipelineDeps = {
     storage: new MessageStorage(influx, heartbeat),
@@ -81,12 +80,24 @@ function fakes(
       add: (runId: string, delta: RunAddition) => {
         added.push({ runId, delta });
       },
-      settle: (claims?: ClaimSettlement) => {
+      // The batch's deltas go in under ids; a failed settle applies none of it (one transaction).
+      settle: (claims?: ClaimSettlement, batch?: BatchSettlement) => {
+        const ids = new Map([...(batch?.runs.keys() ?? [])].map((r) => [r, `id-${r}`]));
+        if (opts.settleNotSent) {
+          return Promise.resolve({ notSent: opts.settleNotSent, heartbeatsFailed: [], ids });
+        }
         claims?.stored.forEach((m) => committed.add(key(m as TelemetryV1)));
         claims?.stored.forEach((m) => claimed.delete(key(m as TelemetryV1)));
         claims?.failed.forEach((m) => claimed.delete(key(m as TelemetryV1)));
         settled.push(claims);
-        return Promise.resolve();
+        heartbeats.push(...(batch?.heartbeats ?? []).map((h) => h.deviceId));
+        for (const [runId, delta] of batch?.runs ?? []) {
+          sent.push({ runId, delta, id: ids.get(runId) ?? '' });
+        }
+        return Promise.resolve({ heartbeatsFailed: [], ids });
+      },
+      retain: (runId: string, delta: RunAddition, id: string) => {
+        retained.push({ runId, delta, id });
       },
     },
     idempotency,
@@ -100,7 +111,7 @@ function fakes(
     gatewayId: 'gw-test',
     log: () => undefined,
   } as unknown as PipelineDeps;
-  return { deps, dlq, added, committed, settled, influx, heartbeat };
+  return { deps, dlq, added, sent, retained, heartbeats, committed, settled, influx, heartbeat };
 }
 
 const okDlq = () => ({
@@ -111,8 +122,8 @@ const processBatch = (batch: RawMessage[], deps: PipelineDeps, opts?: ProcessOpt
   new IngestPipeline(deps).process(batch, opts);
 
 describe('IngestPipeline', () => {
-  it('counts every stage and completes healthy messages', async () => {
-    const { deps, added } = fakes();
+  it('counts every stage and completes healthy messages, heartbeats and deltas in the settle', async () => {
+    const { deps, sent, heartbeats } = fakes();
     const acc = await processBatch([raw(telemetry('a', 0)), raw(telemetry('b', 0))], deps);
     const c = acc.runs.get('run-1')?.counts;
     expect(c).toMatchObject({
@@ -124,40 +135,63 @@ describe('IngestPipeline', () => {
       core_pipeline_success_total: 2,
     });
     expect(acc.latency.count).toBe(2);
-    expect(added[0].runId).toBe('run-1');
+    expect(sent.map((d) => [d.runId, d.delta.counts?.redis_ok_total])).toEqual([['run-1', 2]]);
+    expect(heartbeats).toEqual(['a', 'b']);
   });
 
-  it('dead-letters parse, Influx and Redis failures separately, each once with its kind and key', async () => {
-    const { deps, dlq } = fakes({ influxFails: ['i'], redisFails: ['r'] });
+  it('dead-letters parse and Influx failures separately, each once with its kind and key', async () => {
+    const { deps, dlq } = fakes({ influxFails: ['i'] });
     const acc = await processBatch(
-      [
-        raw(Buffer.from('garbage "runId":"run-1"')),
-        raw(telemetry('i', 3)),
-        raw(telemetry('r', 4)),
-        raw(telemetry('ok', 5)),
-      ],
+      [raw(Buffer.from('garbage "runId":"run-1"')), raw(telemetry('i', 3)), raw(telemetry('ok', 5))],
       deps,
     );
     const c = acc.runs.get('run-1')?.counts;
     expect(c).toMatchObject({
-      recv_total: 4,
+      recv_total: 3,
       parse_fail_total: 1,
-      parse_ok_total: 3,
-      influx_ok_total: 2,
+      parse_ok_total: 2,
+      influx_ok_total: 1,
       influx_fail_total: 1,
       redis_ok_total: 2,
-      redis_fail_total: 1,
+      redis_fail_total: 0,
       pipeline_success_total: 1,
       core_pipeline_success_total: 2,
-      dlq_total: 3,
+      dlq_total: 2,
     });
     expect(dlq.map((e) => [e.kind, e.key])).toEqual([
       ['parse', expect.stringMatching(/^raw:[0-9a-f]{32}$/)],
       ['influx', expect.stringMatching(/^i:3:\d+$/)],
-      ['redis', expect.stringMatching(/^r:4:\d+$/)],
     ]);
     expect(dlq[0].error.code).toBe('NOT_JSON');
     expect(Buffer.from(dlq[1].payloadBase64, 'base64').toString()).toContain('"deviceId":"i"');
+  });
+
+  it('when the settle is not sent, counts its heartbeats failed, dead-letters them and keeps the corrected deltas under their ids', async () => {
+    const { deps, dlq, retained, sent, committed } = fakes({
+      influxFails: ['i'],
+      settleNotSent: 'REDIS_UNAVAILABLE: circuit open',
+    });
+    const acc = await processBatch([raw(telemetry('i', 3)), raw(telemetry('r', 4))], deps);
+    const counts = {
+      recv_total: 2,
+      influx_ok_total: 1,
+      influx_fail_total: 1,
+      redis_ok_total: 0,
+      redis_fail_total: 2,
+      pipeline_success_total: 0,
+      core_pipeline_success_total: 0,
+      dlq_total: 2,
+    };
+    expect(acc.runs.get('run-1')?.counts).toMatchObject(counts);
+    expect(acc.latency.count).toBe(0);
+    // Influx failed 'i' first: one entry each, the kind of the first failed stage.
+    expect(dlq.map((e) => [e.kind, e.deviceId, e.error.message])).toEqual([
+      ['influx', 'i', 'bad line'],
+      ['redis', 'r', 'REDIS_UNAVAILABLE: circuit open'],
+    ]);
+    expect({ sent, committed: committed.size }).toEqual({ sent: [], committed: 0 });
+    expect(retained.map((r) => [r.runId, r.id])).toEqual([['run-1', 'id-run-1']]);
+    expect(retained[0].delta.counts).toMatchObject(counts);
   });
 
   it('in bypass mode counts influx_bypass_total and never calls the writer', async () => {
@@ -236,7 +270,7 @@ describe('IngestPipeline', () => {
   });
 
   it('stores a message once and counts its copies as duplicates', async () => {
-    const { deps, committed } = fakes();
+    const { deps, committed, added } = fakes();
     const a = telemetry('a', 1);
     const first = await processBatch([raw(a), raw(a), raw(telemetry('b', 1))], deps);
     const again = await processBatch([raw(a)], deps);
@@ -248,10 +282,14 @@ describe('IngestPipeline', () => {
     });
     expect(again.runs.get('run-1')?.counts).toMatchObject({ recv_total: 0, duplicate_total: 1 });
     expect(committed.size).toBe(2);
+    // A batch of copies only had no heartbeat: it adds a settle time and no empty stage.
+    expect(Object.entries(added.at(-1)?.delta.stages ?? {})).toEqual([
+      ['settle', expect.objectContaining({ count: 1 })],
+    ]);
   });
 
-  it('releases failed messages so a redelivery is stored, and dead-letters a double failure once', async () => {
-    const { deps, dlq, committed } = fakes({ influxFails: ['x'], redisFails: ['x'] });
+  it('releases failed messages so a redelivery is stored', async () => {
+    const { deps, dlq, committed } = fakes({ influxFails: ['x'] });
     const x = telemetry('x', 9);
     await processBatch([raw(x)], deps);
     expect(dlq.map((e) => e.kind)).toEqual(['influx']);
@@ -282,9 +320,8 @@ describe('IngestPipeline', () => {
   });
 
   it('sheds a batch into the DLQ as influx failures without storing or touching heartbeats', async () => {
-    const { deps, dlq, committed, influx, heartbeat } = fakes();
+    const { deps, dlq, committed, influx, heartbeats } = fakes();
     influx.write = () => Promise.reject(new Error('must not be called'));
-    heartbeat.touch = () => Promise.reject(new Error('must not be called'));
     const acc = await processBatch([raw(telemetry('a', 1)), raw(telemetry('b', 1))], deps, {
       shed: true,
     });
@@ -298,7 +335,7 @@ describe('IngestPipeline', () => {
       ['influx', 'SHED_BUFFER_FULL'],
       ['influx', 'SHED_BUFFER_FULL'],
     ]);
-    expect(committed.size).toBe(0);
+    expect({ committed: committed.size, heartbeats }).toEqual({ committed: 0, heartbeats: [] });
   });
 
   it('dead-letters a reading for another device than its topic, and one outside the ts window, as parse failures', async () => {

@@ -1,7 +1,8 @@
 import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
 import type { TelemetryV1 } from '@sousvide/telemetry-schema';
 import type { RedisCircuit } from '../circuit/redis-circuit';
-import type { RunCounterSink } from '../counters/run-ledger';
+import { heartbeatRefusal } from '@sousvide/ingest-storage';
+import type { ClaimSettlement, RunCounterSink, SettleResult } from '../counters/run-ledger';
 import type { MessageStorage } from '../storage/message-storage';
 import { DeliveryParser } from '../parse/delivery-parser';
 import { BatchAccounting } from './batch-accounting';
@@ -11,7 +12,7 @@ import { parseBatch } from './parse-batch';
 import type { ParsedMessage } from './parsed-message';
 import type { RawMessage } from './raw-message';
 import { sightingsOf } from './sightings';
-import { accountStored, shedAll } from './store-batch';
+import { accountHeartbeat, accountInflux, shedAll, type InfluxStaged } from './store-batch';
 
 /** What the pipeline is wired to; the module builds it from providers, a test from fakes. */
 export interface PipelineDeps {
@@ -72,7 +73,12 @@ export class IngestPipeline {
     const fresh = this.countClaims(parsed, claims, acc);
     const sightings = claims ? sightingsOf(parsed, claims) : undefined;
     try {
-      const stored = opts.shed ? shedAll(fresh, acc) : await this.store(fresh, acc);
+      const staged = opts.shed ? shedAll(fresh, acc) : await this.store(fresh, acc);
+      // Heartbeats go with the settle (one script, ADR 0025); their counts are sent as if it
+      // applies, and corrected when it does not.
+      const ok = new BatchAccounting(d.gatewayId);
+      const stored = accountHeartbeat(staged, ok, (p) => heartbeatRefusal(p.msg.ts));
+      acc.dlq.push(...ok.dlq.splice(0));
       t = Date.now();
       const failedEntries = acc.dlq.length;
       await deadLetter(acc, d.dlq, d.log, opts.signal);
@@ -83,21 +89,17 @@ export class IngestPipeline {
           acc.dlq.map((e) => ({ runId: e.runId ?? NO_RUN_ID })),
         );
       }
-      for (const [runId, r] of acc.runs) {
-        d.counters.add(runId, r);
-      }
       t = Date.now();
-      const storedSet = new Set(stored);
-      await d.counters.settle(
-        claims
-          ? {
-              stored,
-              failed: fresh.map((p) => p.msg).filter((m) => !storedSet.has(m)),
-              sightings,
-            }
-          : undefined,
-      );
-      this.settleTime(acc, Date.now() - t);
+      const res = await d.counters.settle(claims ? settlement(fresh, stored, sightings) : undefined, {
+        heartbeats: staged.map(({ p }) => p.msg),
+        runs: acc.with(ok),
+      });
+      if (res.notSent === undefined) {
+        acc.add(ok);
+      } else {
+        await this.heartbeatsFailed(staged, acc, res.notSent, res.ids, opts.signal);
+      }
+      this.settleTime(acc, Date.now() - t, staged.length > 0);
     } catch (err) {
       // Not durable: the batch will be tried again (or abandoned unacked). Its claims must not
       // make that retry, or the broker's redelivery, look like a copy of a message in flight.
@@ -110,11 +112,50 @@ export class IngestPipeline {
     return acc;
   }
 
-  /** The settle time reaches Redis with the next settle (it is measured after this one). */
-  private settleTime(acc: BatchAccounting, ms: number): void {
+  /**
+   * The settle was not sent (Redis known down), so the heartbeats were not recorded: they count
+   * as failed, their messages go to the DLQ (a replay records them), and the batch's deltas are
+   * kept, corrected, under the ids they were given, for the next settle.
+   */
+  private async heartbeatsFailed(
+    staged: readonly InfluxStaged[],
+    acc: BatchAccounting,
+    error: string,
+    ids: SettleResult['ids'],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const failed = new BatchAccounting(this.deps.gatewayId);
+    const refused = (s: InfluxStaged) => heartbeatRefusal(s.p.msg.ts) !== undefined;
+    accountHeartbeat(staged.filter(refused), failed, (p) => heartbeatRefusal(p.msg.ts));
+    failed.dlq.length = 0; // dead-lettered with the batch before the settle
+    accountHeartbeat(staged.filter((s) => !refused(s)), failed, () => error);
+    await deadLetter(failed, this.deps.dlq, this.deps.log, signal);
+    acc.add(failed);
+    acc.dlq.push(...failed.dlq);
+    for (const [runId, r] of acc.runs) {
+      const id = ids.get(runId);
+      if (id === undefined) {
+        this.deps.counters.add(runId, r);
+      } else {
+        this.deps.counters.retain(runId, r, id);
+      }
+    }
+  }
+
+  /**
+   * The settle time reaches Redis with the next settle (it is measured after this one); the
+   * heartbeats were in the same round trip, so their stage has the same time.
+   */
+  private settleTime(acc: BatchAccounting, ms: number, heartbeats: boolean): void {
     for (const { runId, n } of acc.messagesByRun()) {
       acc.stage(runId, 'settle', ms, n);
-      this.deps.counters.add(runId, { stages: { settle: acc.runs.get(runId)?.stages.settle } });
+      // A run of only copies (or a shed batch) had no heartbeat in this settle.
+      const fresh = acc.runs.get(runId)?.counts.recv_total ?? 0;
+      if (heartbeats && fresh > 0) {
+        acc.stage(runId, 'heartbeat', ms, fresh);
+      }
+      const { settle, heartbeat } = acc.runs.get(runId)?.stages ?? {};
+      this.deps.counters.add(runId, { stages: heartbeat ? { settle, heartbeat } : { settle } });
     }
   }
 
@@ -137,21 +178,29 @@ export class IngestPipeline {
     return fresh;
   }
 
+  /** The Influx stage (heartbeats go with the settle). */
   private async store(
     fresh: readonly ParsedMessage[],
     acc: BatchAccounting,
-  ): Promise<TelemetryV1[]> {
+  ): Promise<InfluxStaged[]> {
     const timings = { influxMs: 0, heartbeatMs: 0 };
     const outcomes = await this.deps.storage.store(
       fresh.map((p) => p.msg),
-      { bypassInflux: this.deps.bypassInflux, redis: this.deps.redis, timings },
+      { bypassInflux: this.deps.bypassInflux, heartbeat: false, timings },
     );
-    if (fresh.length > 0) {
-      if (!this.deps.bypassInflux) {
-        acc.stageAll('store', timings.influxMs, fresh);
-      }
-      acc.stageAll('heartbeat', timings.heartbeatMs, fresh);
+    if (fresh.length > 0 && !this.deps.bypassInflux) {
+      acc.stageAll('store', timings.influxMs, fresh);
     }
-    return accountStored(fresh, outcomes, acc, this.deps.bypassInflux);
+    return accountInflux(fresh, outcomes, acc, this.deps.bypassInflux);
   }
+}
+
+/** The claims a batch settles: commit what was stored, release the rest of the new ones. */
+function settlement(
+  fresh: readonly ParsedMessage[],
+  stored: readonly TelemetryV1[],
+  sightings: ClaimSettlement['sightings'],
+): ClaimSettlement {
+  const storedSet = new Set(stored);
+  return { stored, failed: fresh.map((p) => p.msg).filter((m) => !storedSet.has(m)), sightings };
 }

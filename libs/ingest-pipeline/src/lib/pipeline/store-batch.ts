@@ -4,47 +4,73 @@ import type { StorageOutcome } from '../storage/message-storage';
 import type { BatchAccounting } from './batch-accounting';
 import type { ParsedMessage } from './parsed-message';
 
+/** A new message after the Influx stage: whether Influx (or its bypass) took it. */
+export interface InfluxStaged {
+  p: ParsedMessage;
+  influxOk: boolean;
+}
+
 /**
- * Counts what the storage step did with each new message and dead-letters the failures (kind of
- * the first failed stage: a replay re-drives both). Returns the messages every required stage
- * stored; with `bypassInflux` the Influx stage is not required.
+ * Counts what the Influx stage did with each new message and dead-letters its failures (a replay
+ * re-drives both stages). With `bypassInflux` the stage is not required and counts as bypassed.
  */
-export function accountStored(
+export function accountInflux(
   fresh: readonly ParsedMessage[],
   outcomes: readonly StorageOutcome[],
   acc: BatchAccounting,
   bypassInflux: boolean,
-): TelemetryV1[] {
-  const completedAt = Date.now();
-  const stored: TelemetryV1[] = [];
-  fresh.forEach((p, i) => {
-    const { influx, redis } = outcomes[i] ?? {};
+): InfluxStaged[] {
+  return fresh.map((p, i) => {
+    const influx = outcomes[i]?.influx;
     if (bypassInflux) {
       acc.count(p.runId, 'influx_bypass_total');
     } else {
       acc.count(p.runId, influx ? 'influx_fail_total' : 'influx_ok_total');
     }
-    acc.count(p.runId, redis === undefined ? 'redis_ok_total' : 'redis_fail_total');
     if (influx) {
       acc.fail('influx', failureFields(p), { code: influx.code, message: influx.error });
-    } else if (redis !== undefined) {
-      acc.fail('redis', failureFields(p), { code: 'REDIS', message: redis });
     }
+    return { p, influxOk: !influx };
+  });
+}
+
+/**
+ * Counts the heartbeat stage of each new message: `error(p)` says why its heartbeat was not
+ * recorded, undefined when it was. A message whose heartbeat failed is dead-lettered as `redis`
+ * unless Influx failed it first. Returns the messages every required stage stored.
+ */
+export function accountHeartbeat(
+  staged: readonly InfluxStaged[],
+  acc: BatchAccounting,
+  error: (p: ParsedMessage) => string | undefined,
+): TelemetryV1[] {
+  const completedAt = Date.now();
+  const stored: TelemetryV1[] = [];
+  for (const { p, influxOk } of staged) {
+    const redis = error(p);
     if (redis !== undefined) {
-      return;
+      acc.count(p.runId, 'redis_fail_total');
+      if (influxOk) {
+        acc.fail('redis', failureFields(p), { code: 'REDIS', message: redis });
+      }
+      continue;
     }
+    acc.count(p.runId, 'redis_ok_total');
     acc.count(p.runId, 'core_pipeline_success_total');
-    if (!influx) {
+    if (influxOk) {
       acc.count(p.runId, 'pipeline_success_total');
       acc.latencyMs(p.runId, completedAt - p.msg.ts);
       stored.push(p.msg);
     }
-  });
+  }
   return stored;
 }
 
-/** Dead-letters every new message of a shed batch as an `influx` failure; stores nothing. */
-export function shedAll(fresh: readonly ParsedMessage[], acc: BatchAccounting): TelemetryV1[] {
+/**
+ * Dead-letters every new message of a shed batch as an `influx` failure; stores nothing and
+ * records no heartbeat (a replay does both).
+ */
+export function shedAll(fresh: readonly ParsedMessage[], acc: BatchAccounting): InfluxStaged[] {
   for (const p of fresh) {
     acc.count(p.runId, 'influx_fail_total');
     acc.fail('influx', failureFields(p), {

@@ -16,6 +16,11 @@ export interface StoreOptions {
   bypassInflux?: boolean;
   /** While Redis is known down, heartbeats fail at once instead of waiting on a timeout. */
   redis?: Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>;
+  /**
+   * false: Influx only; the caller records the heartbeats itself (the gateway's batch script,
+   * ADR 0025). Default true.
+   */
+  heartbeat?: boolean;
   /** Filled with how long each stage took (they run in parallel). */
   timings?: { influxMs: number; heartbeatMs: number };
 }
@@ -53,7 +58,9 @@ export class MessageStorage {
       });
     const [influx, heartbeat] = await Promise.all([
       opts.bypassInflux ? undefined : timed(this.influx.write([...messages]), 'influxMs'),
-      timed(this.touch(messages, opts.redis), 'heartbeatMs'),
+      opts.heartbeat === false
+        ? new Map<string, string>()
+        : timed(this.touch(messages, opts.redis), 'heartbeatMs'),
     ]);
     const influxFailed = new Map<TelemetryV1, { code: string; error: string }>();
     for (const f of influx?.failed ?? []) {

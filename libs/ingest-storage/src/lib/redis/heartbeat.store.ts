@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { INGEST_KEYS } from '@sousvide/loadtest-contracts';
 import { errorMessage } from './error-message.util';
 
@@ -31,25 +31,9 @@ export class HeartbeatStore {
    * Never rejects: when the command fails (connection down, timeout) every entry is failed.
    */
   async touch(entries: readonly HeartbeatEntry[]): Promise<HeartbeatTouchResult> {
-    const out: HeartbeatTouchResult = { ok: [], failed: [] };
-    const latest = new Map<string, number>();
-    for (const { deviceId, ts } of entries) {
-      if (!Number.isFinite(ts)) {
-        out.failed.push({ deviceId, error: NOT_A_FLOAT });
-        continue;
-      }
-      out.ok.push(deviceId);
-      const seen = latest.get(deviceId);
-      if (seen === undefined || ts > seen) {
-        latest.set(deviceId, ts);
-      }
-    }
-    if (latest.size === 0) {
+    const { out, args } = zaddPlan(entries);
+    if (args.length === 0) {
       return out;
-    }
-    const args: (string | number)[] = [];
-    for (const [deviceId, ts] of latest) {
-      args.push(ts, deviceId);
     }
     try {
       await this.redis.zadd(INGEST_KEYS.heartbeat, 'GT', ...args);
@@ -59,6 +43,19 @@ export class HeartbeatStore {
         ok: [],
         failed: [...out.failed, ...out.ok.map((deviceId) => ({ deviceId, error }))],
       };
+    }
+    return out;
+  }
+
+  /**
+   * The same `ZADD GT` queued on the caller's transaction (the gateway's batch script, ADR 0025):
+   * it applies or fails with the rest of it. Returns the entries failed here (a ts that is not a
+   * finite number); the others are recorded when the transaction is.
+   */
+  touchIn(tx: ChainableCommander, entries: readonly HeartbeatEntry[]): HeartbeatTouchResult {
+    const { out, args } = zaddPlan(entries);
+    if (args.length > 0) {
+      tx.zadd(INGEST_KEYS.heartbeat, 'GT', ...args);
     }
     return out;
   }
@@ -84,6 +81,41 @@ export class HeartbeatStore {
   count(): Promise<number> {
     return this.redis.zcard(INGEST_KEYS.heartbeat);
   }
+}
+
+/**
+ * The ZADD GT arguments (score, member)* of a batch: one per device with its latest ts. An entry
+ * whose ts is not a finite number is failed alone, with Redis' own wording (Redis would refuse
+ * the whole command).
+ */
+function zaddPlan(entries: readonly HeartbeatEntry[]): {
+  out: HeartbeatTouchResult;
+  args: (string | number)[];
+} {
+  const out: HeartbeatTouchResult = { ok: [], failed: [] };
+  const latest = new Map<string, number>();
+  for (const { deviceId, ts } of entries) {
+    const refused = heartbeatRefusal(ts);
+    if (refused !== undefined) {
+      out.failed.push({ deviceId, error: refused });
+      continue;
+    }
+    out.ok.push(deviceId);
+    const seen = latest.get(deviceId);
+    if (seen === undefined || ts > seen) {
+      latest.set(deviceId, ts);
+    }
+  }
+  const args: (string | number)[] = [];
+  for (const [deviceId, ts] of latest) {
+    args.push(ts, deviceId);
+  }
+  return { out, args };
+}
+
+/** Why a heartbeat with this ts would be refused (Redis' wording); undefined when it would not. */
+export function heartbeatRefusal(ts: number): string | undefined {
+  return Number.isFinite(ts) ? undefined : NOT_A_FLOAT;
 }
 
 /** What Redis answers to a ZADD score that is not a float; kept so callers see one wording. */
