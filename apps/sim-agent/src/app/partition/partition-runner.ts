@@ -1,5 +1,4 @@
 import {
-  classifyError,
   deviceIdOf,
   emptyFailureCounts,
   FAILURE_CLASSES,
@@ -19,6 +18,7 @@ import { connectDevices, endDevices } from './connect-phase';
 import { DeviceFleet } from './device-fleet';
 import { DeviceReconnector } from './device-reconnector';
 import { idleGeneratorHealth, measureGeneratorHealth } from './generator-health';
+import { PublishLedger } from './publish-ledger';
 
 /** What the runner needs from its surroundings: a client model, the barrier and reporting. */
 export interface PartitionRunnerPorts {
@@ -49,20 +49,15 @@ export class PartitionRunner {
   /** Failure class index + 1 of a device that is not connected (0 = fine). */
   private readonly deviceFault: Uint8Array;
   private readonly reconnector: DeviceReconnector;
-  private readonly inflight = new Map<number, number>();
+  private readonly ledger: PublishLedger;
   private readonly connectLatency = new LatencyHistogram();
-  private readonly ackLatency = new LatencyHistogram();
   private readonly scheduleLag = new LatencyHistogram();
   private readonly connectFailures = emptyFailureCounts();
-  private readonly publishFailures = emptyFailureCounts();
   private readonly disconnects = emptyFailureCounts();
   private readonly deviceIds: string[];
   private phase: PartitionProgress['phase'] = 'connecting';
   private connected = 0;
   private connectFailed = 0;
-  private published = 0;
-  private sent = 0;
-  private failed = 0;
   private controlReceived = 0;
   private publishing = false;
   private loggedLosses = 0;
@@ -82,6 +77,9 @@ export class PartitionRunner {
     this.deviceFault = new Uint8Array(spec.connections);
     this.deviceIds = Array.from({ length: spec.connections }, (_, k) =>
       deviceIdOf(DEVICE_PREFIX, spec.deviceOffset + k),
+    );
+    this.ledger = new PublishLedger(spec.publishTimeoutMs, (slot, acked) =>
+      this.settleWindow(slot, acked),
     );
     this.reconnector = new DeviceReconnector(
       spec.reconnect ?? RECONNECT_BACKOFF_DEFAULTS,
@@ -135,7 +133,7 @@ export class PartitionRunner {
         health = measured.health;
         publishEndedAt = Date.now();
         this.phase = 'draining';
-        await this.drain();
+        await this.ledger.drain(() => this.ports.isAborted());
       } else {
         this.ports.log('attempt aborted before the start: nothing published');
       }
@@ -152,7 +150,7 @@ export class PartitionRunner {
         );
       }
       this.ports.log(
-        `done published=${this.published} failed=${this.failed} scheduled=${scheduled} ack_p95=${this.ackLatency.stats().p95}ms ` +
+        `done published=${this.ledger.published} failed=${this.ledger.failed} scheduled=${scheduled} ack_p95=${this.ledger.ackLatency.stats().p95}ms ` +
           `lag_p95=${this.scheduleLag.stats().p95}ms cpu=${health.cpuPercent}% saturated=${health.saturated}${aborted ? ' ABORTED' : ''}`,
       );
       this.report();
@@ -169,15 +167,15 @@ export class PartitionRunner {
         connectStartedAt,
         connectEndedAt,
         scheduled,
-        published: this.published,
-        failed: this.failed,
+        published: this.ledger.published,
+        failed: this.ledger.failed,
         publishStartedAt,
         publishEndedAt,
         connectFailures: this.connectFailures,
-        publishFailures: this.publishFailures,
+        publishFailures: this.ledger.failures,
         disconnects: this.disconnects,
         connectLatency: this.connectLatency.toJSON(),
-        ackLatency: this.ackLatency.toJSON(),
+        ackLatency: this.ledger.ackLatency.toJSON(),
         scheduleLag: this.scheduleLag.toJSON(),
         controlReceived: this.controlReceived,
         generator: health,
@@ -231,7 +229,7 @@ export class PartitionRunner {
           )
         : undefined;
     this.closedLoop = loop;
-    const sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    const sweeper = setInterval(() => this.ledger.sweep(), SWEEP_MS);
     return driveSchedule(schedule, {
       isAborted: () => this.ports.isAborted(),
       due: (slot, k, intended, now) => {
@@ -261,30 +259,13 @@ export class PartitionRunner {
   ): void {
     const client = this.clients[k];
     if (!client || !client.connected) {
-      this.fail(this.faultOf(k));
+      this.ledger.fail(this.faultOf(k));
       this.closedLoop?.settled(k, false);
       return;
     }
-    this.inflight.set(i, now);
-    this.sent += 1;
-    client.publish(fleet.payload(k, seq, ts), this.spec.qos, i, this.onPublished);
+    this.ledger.send(i, now);
+    client.publish(fleet.payload(k, seq, ts), this.spec.qos, i, this.ledger.onPublished);
   }
-
-  /** One function for every message's outcome (no closure per publish); late ones were swept. */
-  private readonly onPublished = (i: number, err?: Error): void => {
-    const sentAt = this.inflight.get(i);
-    if (sentAt === undefined) {
-      return;
-    }
-    this.inflight.delete(i);
-    this.settleWindow(i, !err);
-    if (err) {
-      this.fail(classifyError(err));
-      return;
-    }
-    this.published += 1;
-    this.ackLatency.recordMs(Date.now() - sentAt);
-  };
 
   /**
    * A closed loop's send: the device's next seq, stamped with the real send time (the delay the
@@ -303,28 +284,6 @@ export class PartitionRunner {
     if (this.closedLoop && this.schedule) {
       this.closedLoop.settled(this.schedule.deviceOf(slot), acked);
     }
-  }
-
-  /** Fails in-flight messages older than the publish timeout (Map order = send order). */
-  private sweep(now = Date.now()): void {
-    const cutoff = now - this.spec.publishTimeoutMs;
-    for (const [i, sentAt] of this.inflight) {
-      if (sentAt > cutoff) {
-        break;
-      }
-      this.inflight.delete(i);
-      this.settleWindow(i, false);
-      this.fail('publish_timeout');
-    }
-  }
-
-  private async drain(): Promise<void> {
-    const deadline = Date.now() + this.spec.publishTimeoutMs;
-    while (this.inflight.size > 0 && Date.now() < deadline && !this.ports.isAborted()) {
-      await new Promise((r) => setTimeout(r, 20));
-      this.sweep();
-    }
-    this.sweep(Number.POSITIVE_INFINITY);
   }
 
   /**
@@ -350,11 +309,6 @@ export class PartitionRunner {
       : Promise.reject(new Error('device ended before its reconnect'));
   }
 
-  private fail(cls: FailureClass): void {
-    this.failed += 1;
-    this.publishFailures[cls] += 1;
-  }
-
   private markFault(k: number, cls: FailureClass): void {
     this.deviceFault[k] = FAILURE_CLASSES.indexOf(cls) + 1;
   }
@@ -378,10 +332,10 @@ export class PartitionRunner {
       open: live ? this.connected - this.reconnector.offline : 0,
       reconnecting: live ? this.reconnector.offline : 0,
       due: this.due,
-      sent: this.sent,
-      acked: this.published,
-      failures: this.publishFailures,
-      ackLatency: this.ackLatency,
+      sent: this.ledger.sent,
+      acked: this.ledger.published,
+      failures: this.ledger.failures,
+      ackLatency: this.ledger.ackLatency,
       scheduleLag: this.scheduleLag,
     };
   }
@@ -390,9 +344,9 @@ export class PartitionRunner {
     this.report();
     if (this.publishing) {
       this.ports.log(
-        `published=${this.published} failed=${this.failed} inflight=${this.inflight.size} ` +
+        `published=${this.ledger.published} failed=${this.ledger.failed} inflight=${this.ledger.inFlight} ` +
           `offline=${this.reconnector.offline} reconnected=${this.reconnector.reconnected} ` +
-          `ack_p95=${this.ackLatency.stats().p95}ms lag_p95=${this.scheduleLag.stats().p95}ms`,
+          `ack_p95=${this.ledger.ackLatency.stats().p95}ms lag_p95=${this.scheduleLag.stats().p95}ms`,
       );
     }
   }
@@ -403,11 +357,11 @@ export class PartitionRunner {
       agentId: this.ports.agentId,
       connected: this.connected,
       connectFailed: this.connectFailed,
-      published: this.published,
-      failed: this.failed,
+      published: this.ledger.published,
+      failed: this.ledger.failed,
       online: this.connected - this.reconnector.offline,
       due: this.due,
-      publishFailures: { ...this.publishFailures },
+      publishFailures: { ...this.ledger.failures },
       lagMaxMs: Math.round(this.lagMaxMs),
       at: Date.now(),
     });
