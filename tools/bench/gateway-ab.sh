@@ -11,8 +11,8 @@
 # CPU is its process's CPU over the load run (/proc/<pid>/stat). Prints one line per run and a
 # table of ms per 1,000 messages, each build's ratio to the bare subscriber and to the first build.
 # AB_ROUNDS (3) rounds; artifacts in AB_WORK (a new temporary folder). Builds: `npx nx run
-# ingest-gateway:build` writes dist/apps/ingest-gateway/main.js; copy dist/ aside before building
-# the other side.
+# ingest-gateway:build` writes dist/apps/ingest-gateway/; copy it into tmp/ab/<name>/ of this
+# checkout (ignored by git; node_modules resolve from there) before building the other side.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 [ $# -ge 1 ] || { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -24,6 +24,7 @@ for arg in "$@"; do
 done
 . tools/stack/env.sh
 eval "$(bash tools/stack/up.sh)"
+export MQTT_URL REDIS_URL INFLUX_URL
 npx nx run-many -t build -p sim-agent sim-coordinator --outputStyle=static >/dev/null
 rate=${AB_RATE:-3000}
 dur=${AB_DURATION:-15}
