@@ -9,6 +9,11 @@
 # RESTART=1 (default) adds the restart check: gateway gw-1's container is restarted (SIGTERM, then
 # started again with its GATEWAY_ID and volume) mid-run, and the run's accounting must show
 # published = stored + DLQ + spool, lost 0.
+# OBSERVABILITY=1 (default) starts the `observability` profile's Prometheus (the registry-free
+# image, tools/images/build-prometheus-image.sh, which checks the config with promtool) with the
+# stack; after the smoke every scrape target must be up (2 gateways, 2 agents, the coordinator,
+# the store, Prometheus) and the gateways' ingest_pipeline_success_total must reach what the
+# smoke stored.
 # FAULT=1 adds the fault check: an agent container killed mid-run fails its partition and the
 # coordinator retries the attempt on the remaining agents.
 # Ends with one line: "compose-ci: PASS ..." or "compose-ci: FAIL ...". Bounded: every step has a
@@ -48,7 +53,7 @@ cleanup() {
     dc 30 logs --no-color --tail 30 >"$work/logs.txt" 2>&1 && tail -60 "$work/logs.txt" >&2 || true
   fi
   if [ -f "$env_file" ]; then
-    dc 120 --profile tools down -v --remove-orphans -t 10 >/dev/null 2>&1 || say "teardown of $project failed"
+    dc 120 --profile tools --profile observability down -v --remove-orphans -t 10 >/dev/null 2>&1 || say "teardown of $project failed"
   fi
   if [ "${APP_IMAGE_TAG#ci-}" != "$APP_IMAGE_TAG" ]; then
     for app in sim-coordinator sim-agent ingest-gateway dlq-replayer; do
@@ -66,6 +71,11 @@ docker info >/dev/null 2>&1 || fail "docker is not answering: run tools/stack/en
 say "images"
 # BUILD=1 (default): rebuild the bundles first; tools/test.sh passes 0, having just built them.
 BUILD="${BUILD:-1}" timeout 900 bash tools/images/build-app-images.sh >&2 || fail "image build"
+profiles=()
+if [ "${OBSERVABILITY:-1}" = 1 ]; then
+  timeout 900 bash tools/images/build-prometheus-image.sh >&2 || fail "prometheus image build or promtool check"
+  profiles=(--profile observability)
+fi
 
 # The env file a user writes from docker/.env.example: random secrets, registry-free images.
 {
@@ -74,15 +84,16 @@ BUILD="${BUILD:-1}" timeout 900 bash tools/images/build-app-images.sh >&2 || fai
   echo "INFLUX_TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
   echo "INFLUX_ADMIN_USER=sousvide"
   echo "INFLUX_ADMIN_PASSWORD=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
-  sed -n '/^# Without a registry/,/^$/ s/^# \([A-Z_]*=\)/\1/p' docker/.env.example
+  sed -n '/^# Without a registry/,/^$/ s/^# \([A-Z_]*=\)/\1/p' docker/.env.example | sed 's/[[:space:]]\+#.*$//'
   echo "COORDINATOR_PORT=" # a free host port
+  echo "PROMETHEUS_PORT="
   echo "APP_IMAGE_TAG=$APP_IMAGE_TAG"
 } >"$env_file"
 chmod 600 "$env_file"
 
 say "up: project $project with ${compose_cmd[*]}"
 up_at=$SECONDS
-dc 240 up -d --scale sim-agent=2 >&2 || fail "compose up"
+dc 240 "${profiles[@]}" up -d --scale sim-agent=2 >&2 || fail "compose up"
 # The coordinator's health gates nothing in compose; wait for it (and see the API answer).
 api=$(dc 30 port sim-coordinator 3000 | tail -n1)
 for _ in $(seq 1 60); do
@@ -131,6 +142,48 @@ JS
 )
 say "summaries: $verdict (load test ${run_secs} s)"
 [ "${verdict%% *}" = OK ] || fail "${verdict#* }"
+
+observed=""
+if [ "${OBSERVABILITY:-1}" = 1 ]; then
+  prom=$(dc 30 port prometheus 9090 | tail -n1)
+  stored=$(node -e "console.log(JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8')).recv_total)" "$work/business-summary.json")
+  say "observability: Prometheus on http://$prom: every target up, ingest_pipeline_success_total >= $stored"
+  observed=$(timeout 120 node - "http://$prom" "$stored" <<'JS'
+const [base, stored] = process.argv.slice(2);
+const get = async (path) => (await (await fetch(base + path)).json()).data;
+const deadline = Date.now() + 90_000;
+(async () => {
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const targets = (await get('/api/v1/targets')).activeTargets;
+      const down = targets.filter((t) => t.health !== 'up').map((t) => `${t.labels.job}/${t.labels.instance} ${t.health} ${t.lastError}`);
+      const jobs = {};
+      for (const t of targets) jobs[t.labels.job] = (jobs[t.labels.job] ?? 0) + 1;
+      const result = (await get(`/api/v1/query?query=${encodeURIComponent('sum(ingest_pipeline_success_total)')}`)).result;
+      const counted = result.length ? Number(result[0].value[1]) : 0;
+      const want = { 'ingest-gateway': 2, 'sim-agent': 2, 'sim-coordinator': 1, influx: 1, prometheus: 1 };
+      const missing = Object.entries(want).filter(([j, n]) => (jobs[j] ?? 0) < n).map(([j, n]) => `${j} ${jobs[j] ?? 0}/${n}`);
+      last = `targets ${targets.length - down.length}/${targets.length} up (${Object.entries(jobs).map(([j, n]) => `${j} ${n}`).join(', ')}), ingest_pipeline_success_total ${counted}`;
+      if (down.length === 0 && missing.length === 0 && counted >= Number(stored)) {
+        console.log(`OK ${last}`);
+        return;
+      }
+      last += down.length ? `; down: ${down.join('; ')}` : '';
+      last += missing.length ? `; missing: ${missing.join(', ')}` : '';
+    } catch (err) {
+      last = `Prometheus: ${err.message}`;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  console.log(`FAIL ${last}`);
+})();
+JS
+) || observed="FAIL the check did not finish"
+  say "observability: $observed"
+  [ "${observed%% *}" = OK ] || fail "observability: ${observed#* }"
+  observed=" observability=(${observed#OK })"
+fi
 
 say "dlq-replayer: one dry run through 'run --rm'"
 dc 120 run --rm -T dlq-replayer replay --dry-run --json >"$work/replay.json" 2>"$work/replay.err" \
@@ -201,4 +254,4 @@ JS
   fault=" fault=agent-killed-retried-$fault"
 fi
 
-echo "compose-ci: PASS ${verdict#OK } load_test=${run_secs}s${restart}${fault} total=$((SECONDS - started))s"
+echo "compose-ci: PASS ${verdict#OK } load_test=${run_secs}s${observed}${restart}${fault} total=$((SECONDS - started))s"
