@@ -121,6 +121,9 @@ run_loadtest "$run_id" 1 >"$work/outcome.json" || say "loadtest run exited non-z
 run_secs=$((SECONDS - run_at))
 artifact "$run_id" attempt-1/connection-summary.json >"$work/connection-summary.json" || fail "no connection-summary.json"
 artifact "$run_id" attempt-1/business-summary.json >"$work/business-summary.json" || fail "no business-summary.json"
+# The report is built from files read at run time (uPlot's script and style): the image must carry them.
+artifact "$run_id" attempt-1/report.html >"$work/report.html" || fail "no attempt-1/report.html in the coordinator's container"
+grep -q 'uPlot' "$work/report.html" || fail "attempt-1/report.html has no inlined uPlot"
 verdict=$(node - "$work" "$DEVICES" <<'JS'
 const [dir, devices] = process.argv.slice(2);
 const read = (f) => JSON.parse(require('fs').readFileSync(`${dir}/${f}`, 'utf8'));

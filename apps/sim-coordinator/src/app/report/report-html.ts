@@ -12,6 +12,9 @@ import {
   sloSection,
 } from './report-sections';
 import type { AttemptArtifacts } from './run-artifacts';
+// The one import Nx's dependency scan can see: it puts uplot into the bundle's generated
+// package.json, so a container's `npm ci` installs the files read below.
+import type {} from 'uplot';
 
 // From this file's location (the built main.js or the source), not a bundler's module ids:
 // uPlot is read as text and inlined, never imported.
