@@ -1,5 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { INGEST_KEYS } from '@sousvide/loadtest-contracts';
+import { BUCKET_MS, bucketMember } from './bucket-member';
 import type { MessageIdentity } from './message-identity';
 
 /**
@@ -41,18 +42,8 @@ export const IDEMPOTENCY_DEFAULTS = {
 } as const;
 
 /**
- * Committed identities live in Redis sets, one per device and 2^18 ms (~4.4 min) of device time,
- * holding integers: `seq << 18 | ts mod 2^18` (or `-(ts mod 2^18) - 1` without a seq). A set of
- * up to 512 int64 members is an intset in Redis, 8 bytes per member, so a device at 1 msg/s
- * costs ~8.5 bytes per message with the key overhead (ADR 0005 sizes it). Claims are plain
- * SET NX PX strings that exist only while a message is being stored.
- */
-const BUCKET_BITS = 18n;
-const BUCKET_MS = 2 ** Number(BUCKET_BITS);
-const OFFSET_MASK = (1n << BUCKET_BITS) - 1n;
-
-/**
- * For each (bucket, claim) key pair and member: 1 committed, 0 claimed now, 2 held by a live
+ * Claims are plain SET NX PX strings that exist only while a message is being stored (members and
+ * buckets: bucket-member.ts). For each (bucket, claim) key pair and member: 1 committed, 0 claimed now, 2 held by a live
  * owner. ARGV: claimTtlMs, our token (`gatewayId|incarnation`), the liveness key's prefix and
  * suffix, members. A claim is held while its owner is us or its gateway's liveness key still names
  * its incarnation; a token without `|` (no owner) is held until it expires.
@@ -202,7 +193,7 @@ export class IdempotencyStore {
     }
     const pipeline = this.redis.pipeline();
     for (const m of messages) {
-      pipeline.sismember(this.bucketKey(m), member(m));
+      pipeline.sismember(this.bucketKey(m), bucketMember(m));
     }
     const res = (await pipeline.exec()) ?? [];
     return res.map(([err, v]) => {
@@ -218,7 +209,7 @@ export class IdempotencyStore {
     const members: string[] = [];
     for (const m of messages) {
       keys.push(this.bucketKey(m), this.claimKey(m));
-      members.push(member(m));
+      members.push(bucketMember(m));
     }
     return { keys, members };
   }
@@ -230,14 +221,6 @@ export class IdempotencyStore {
   private claimKey(m: MessageIdentity): string {
     return `${this.prefix}:claim:${m.deviceId}:${m.seq ?? '-'}:${m.ts}`;
   }
-}
-
-/** The set member of a message within its bucket; exact for any seq (BigInt, no float rounding). */
-function member(m: MessageIdentity): string {
-  const offset = BigInt(m.ts) & OFFSET_MASK;
-  return m.seq === undefined
-    ? String(-offset - 1n)
-    : String((BigInt(m.seq) << BUCKET_BITS) | offset);
 }
 
 function positiveInt(what: string, n: number): number {
