@@ -109,6 +109,22 @@ describe('IdempotencyStore (real Redis)', () => {
     expect(await s.committed([m(2, 2000)])).toEqual([false]);
   });
 
+  it('names the keys from the identity, whatever the device id holds', async () => {
+    const s = store({ ttlSec: 3600 });
+    const odd = [m(3, 262_144 * 5 + 7, 'sv:1,2'), m(undefined, 262_144 * 9, 'gerät-ü'), m(0, 1, 'a')];
+    await s.claim(odd);
+    expect((await client.keys(`${prefix}:claim:*`)).sort()).toEqual(
+      [`${prefix}:claim:a:0:1`, `${prefix}:claim:gerät-ü:-:2359296`, `${prefix}:claim:sv:1,2:3:1310727`].sort(),
+    );
+    await s.commit(odd);
+    expect((await client.keys(`${prefix}:*`)).sort()).toEqual(
+      [`${prefix}:done:a:0`, `${prefix}:done:gerät-ü:9`, `${prefix}:done:sv:1,2:5`].sort(),
+    );
+    expect(await client.smembers(`${prefix}:done:sv:1,2:5`)).toEqual([String(3 * 262_144 + 7)]);
+    expect(await client.smembers(`${prefix}:done:gerät-ü:9`)).toEqual(['-1']);
+    expect(await s.claim(odd)).toEqual(['duplicate', 'duplicate', 'duplicate']);
+  });
+
   it('keeps huge seqs exact and forgets committed messages after the TTL', async () => {
     const s = store({ ttlSec: 1 });
     const big = m(2 ** 52 + 1, 1000);

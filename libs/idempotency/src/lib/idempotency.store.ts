@@ -1,5 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { INGEST_KEYS } from '@sousvide/loadtest-contracts';
+import { BUCKET_MS, bucketMember } from './bucket-member';
 import type { MessageIdentity } from './message-identity';
 
 /**
@@ -41,23 +42,34 @@ export const IDEMPOTENCY_DEFAULTS = {
 } as const;
 
 /**
- * Committed identities live in Redis sets, one per device and 2^18 ms (~4.4 min) of device time,
- * holding integers: `seq << 18 | ts mod 2^18` (or `-(ts mod 2^18) - 1` without a seq). A set of
- * up to 512 int64 members is an intset in Redis, 8 bytes per member, so a device at 1 msg/s
- * costs ~8.5 bytes per message with the key overhead (ADR 0005 sizes it). Claims are plain
- * SET NX PX strings that exist only while a message is being stored.
+ * The batch's identities as one argument (ADR 0026): per message
+ * `bucket,seq,ts,member,<deviceId's byte length>:deviceId`, the device last and length-prefixed
+ * so any id reads back. The scripts build the keys from it exactly as `bucketKey` and `claimKey`
+ * do: one argument per batch instead of three per message, each of which cost the gateway its
+ * encoding and write (docs/benchmarks.md). `each(packed, prefix, fn)` calls
+ * fn(bucketKey, claimKey, member) per message, in order.
  */
-const BUCKET_BITS = 18n;
-const BUCKET_MS = 2 ** Number(BUCKET_BITS);
-const OFFSET_MASK = (1n << BUCKET_BITS) - 1n;
+const EACH_LUA = `
+local function each(packed, prefix, fn)
+  local pos, n = 1, #packed
+  while pos <= n do
+    local bucket, seq, ts, member, len, at =
+      string.match(packed, '^([^,]*),([^,]*),([^,]*),([^,]*),(%d+):()', pos)
+    local dev = string.sub(packed, at, at + tonumber(len) - 1)
+    pos = at + tonumber(len)
+    fn(prefix .. ':done:' .. dev .. ':' .. bucket, prefix .. ':claim:' .. dev .. ':' .. seq .. ':' .. ts, member)
+  end
+end`;
 
 /**
- * For each (bucket, claim) key pair and member: 1 committed, 0 claimed now, 2 held by a live
+ * Claims are plain SET NX PX strings that exist only while a message is being stored (members and
+ * buckets: bucket-member.ts). For each message: 1 committed, 0 claimed now, 2 held by a live
  * owner. ARGV: claimTtlMs, our token (`gatewayId|incarnation`), the liveness key's prefix and
- * suffix, members. A claim is held while its owner is us or its gateway's liveness key still names
- * its incarnation; a token without `|` (no owner) is held until it expires.
+ * suffix, the key prefix, the packed identities. A claim is held while its owner is us or its
+ * gateway's liveness key still names its incarnation; a token without `|` (no owner) is held until
+ * it expires.
  */
-const CLAIM_LUA = `
+const CLAIM_LUA = `${EACH_LUA}
 local token = ARGV[2]
 local function held(owner)
   if owner == token then return true end
@@ -66,34 +78,38 @@ local function held(owner)
   return redis.call('GET', ARGV[3] .. id .. ARGV[4]) == incarnation
 end
 local out = {}
-for i = 1, #KEYS, 2 do
-  local member = ARGV[(i + 1) / 2 + 4]
-  if redis.call('SISMEMBER', KEYS[i], member) == 1 then
+each(ARGV[6], ARGV[5], function(bucket, claim, member)
+  if redis.call('SISMEMBER', bucket, member) == 1 then
     out[#out + 1] = 1
   else
-    local owner = redis.call('GET', KEYS[i + 1])
+    local owner = redis.call('GET', claim)
     if owner and held(owner) then
       out[#out + 1] = 2
     else
-      redis.call('SET', KEYS[i + 1], token, 'PX', ARGV[1])
+      redis.call('SET', claim, token, 'PX', ARGV[1])
       out[#out + 1] = 0
     end
   end
-end
+end)
 return out`;
 
-/** Records each member as committed, refreshes its set's TTL and drops the claim. */
-const COMMIT_LUA = `
-for i = 1, #KEYS, 2 do
-  redis.call('SADD', KEYS[i], ARGV[(i + 1) / 2 + 1])
-  redis.call('EXPIRE', KEYS[i], ARGV[1])
-  redis.call('DEL', KEYS[i + 1])
-end
-return #KEYS / 2`;
+/**
+ * Records each member as committed, refreshes its set's TTL and drops the claim. ARGV: the TTL,
+ * the key prefix, the packed identities.
+ */
+const COMMIT_LUA = `${EACH_LUA}
+local n = 0
+each(ARGV[3], ARGV[2], function(bucket, claim, member)
+  redis.call('SADD', bucket, member)
+  redis.call('EXPIRE', bucket, ARGV[1])
+  redis.call('DEL', claim)
+  n = n + 1
+end)
+return n`;
 
 /** Versioned so a changed script never collides with an older definition on a shared client. */
-const CLAIM = 'idempotencyClaimV2';
-const COMMIT = 'idempotencyCommitV1';
+const CLAIM = 'idempotencyClaimV3';
+const COMMIT = 'idempotencyCommitV2';
 
 type Scripted = Record<
   typeof CLAIM | typeof COMMIT,
@@ -146,15 +162,14 @@ export class IdempotencyStore {
     if (messages.length === 0) {
       return [];
     }
-    const { keys, members } = this.keysOf(messages);
     const res = (await this.scripts[CLAIM](
-      keys.length,
-      ...keys,
+      0,
       this.claimTtlMs,
       this.token,
       ALIVE_PREFIX,
       ALIVE_SUFFIX,
-      ...members,
+      this.prefix,
+      this.packed(messages),
     )) as number[] | null;
     return (res ?? []).map((r) => (r === 0 ? 'new' : r === 1 ? 'duplicate' : 'in_flight'));
   }
@@ -164,8 +179,7 @@ export class IdempotencyStore {
     if (messages.length === 0) {
       return;
     }
-    const { keys, members } = this.keysOf(messages);
-    await this.scripts[COMMIT](keys.length, ...keys, this.ttlSec, ...members);
+    await this.scripts[COMMIT](0, this.ttlSec, this.prefix, this.packed(messages));
   }
 
   /** Drops claims without committing, so a later copy of the message is stored again. */
@@ -187,8 +201,7 @@ export class IdempotencyStore {
     failed: readonly MessageIdentity[],
   ): void {
     if (stored.length > 0) {
-      const { keys, members } = this.keysOf(stored);
-      (tx as unknown as ScriptedTx)[COMMIT](keys.length, ...keys, this.ttlSec, ...members);
+      (tx as unknown as ScriptedTx)[COMMIT](0, this.ttlSec, this.prefix, this.packed(stored));
     }
     if (failed.length > 0) {
       tx.del(...failed.map((m) => this.claimKey(m)));
@@ -202,7 +215,7 @@ export class IdempotencyStore {
     }
     const pipeline = this.redis.pipeline();
     for (const m of messages) {
-      pipeline.sismember(this.bucketKey(m), member(m));
+      pipeline.sismember(this.bucketKey(m), bucketMember(m));
     }
     const res = (await pipeline.exec()) ?? [];
     return res.map(([err, v]) => {
@@ -213,14 +226,14 @@ export class IdempotencyStore {
     });
   }
 
-  private keysOf(messages: readonly MessageIdentity[]): { keys: string[]; members: string[] } {
-    const keys: string[] = [];
-    const members: string[] = [];
+  /** The identities for the scripts (see EACH_LUA); the keys they build are bucketKey and claimKey. */
+  private packed(messages: readonly MessageIdentity[]): string {
+    let out = '';
     for (const m of messages) {
-      keys.push(this.bucketKey(m), this.claimKey(m));
-      members.push(member(m));
+      const bucket = Math.floor(m.ts / BUCKET_MS);
+      out += `${bucket},${m.seq ?? '-'},${m.ts},${bucketMember(m)},${Buffer.byteLength(m.deviceId)}:${m.deviceId}`;
     }
-    return { keys, members };
+    return out;
   }
 
   private bucketKey(m: MessageIdentity): string {
@@ -230,14 +243,6 @@ export class IdempotencyStore {
   private claimKey(m: MessageIdentity): string {
     return `${this.prefix}:claim:${m.deviceId}:${m.seq ?? '-'}:${m.ts}`;
   }
-}
-
-/** The set member of a message within its bucket; exact for any seq (BigInt, no float rounding). */
-function member(m: MessageIdentity): string {
-  const offset = BigInt(m.ts) & OFFSET_MASK;
-  return m.seq === undefined
-    ? String(-offset - 1n)
-    : String((BigInt(m.seq) << BUCKET_BITS) | offset);
 }
 
 function positiveInt(what: string, n: number): number {

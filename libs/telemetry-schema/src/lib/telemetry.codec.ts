@@ -1,6 +1,7 @@
 import { TextDecoder } from 'node:util';
 import { MAX_PAYLOAD_BYTES, TelemetryV1, telemetryV1Schema } from './telemetry.schema';
 import { TelemetryParseError } from './telemetry-parse.error';
+import { fastTelemetryV1 } from './telemetry-fast';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -41,6 +42,10 @@ export function decodeTelemetry(payload: Uint8Array): TelemetryV1 {
     json = JSON.parse(text);
   } catch (err) {
     throw new TelemetryParseError('NOT_JSON', `payload is not JSON: ${(err as Error).message}`);
+  }
+  const fast = fastTelemetryV1(json);
+  if (fast) {
+    return fast;
   }
   const result = telemetryV1Schema.safeParse(json);
   if (!result.success) {

@@ -11,6 +11,9 @@ export const MAX_PAYLOAD_BYTES = 4096;
  */
 export const MAX_PACKET_BYTES = 8192;
 
+/** What a deviceId may hold (1..128 of these). */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
+
 export const DEVICE_STATES = ['idle', 'preheating', 'cooking', 'holding', 'error'] as const;
 
 /**
@@ -23,7 +26,7 @@ export const telemetryV1Schema = z.object({
     .string()
     .min(1)
     .max(128)
-    .regex(/^[A-Za-z0-9._-]+$/, 'deviceId may hold letters, digits, ".", "_" and "-" only'),
+    .regex(DEVICE_ID_PATTERN, 'deviceId may hold letters, digits, ".", "_" and "-" only'),
   seq: z.number().int().nonnegative().optional(),
   ts: z.number().int().positive(),
   /** Names Redis keys and DLQ entries: the one run-id rule of loadtest-contracts. */
