@@ -64,13 +64,15 @@ describe('chaos scenarios (real containers, small scale)', () => {
   let artifacts: string;
 
   beforeAll(async () => {
-    [backendRedis, simRedis, broker, vm] = await Promise.all([
+    // $SYS every second: each run's coordinator reads the broker's store figures before it
+    // dispatches (and after a drain that did not complete) from the next update (ADR 0027).
+    [backendRedis, simRedis, broker, persistentBroker, vm] = await Promise.all([
       startRedis({ fixedHostPort: true }),
       startRedis(),
-      startMosquitto(),
+      startMosquitto({ sysIntervalSec: 1 }),
+      startMosquitto({ persistence: true, sysIntervalSec: 1 }),
       startVictoriaMetrics(),
     ]);
-    persistentBroker = await startMosquitto({ persistence: true });
     artifacts = mkdtempSync(join(tmpdir(), 'chaos-runs-'));
   });
   afterAll(async () => {

@@ -22,7 +22,7 @@ const MPS = 20;
 const DURATION_SEC = 6;
 const WINDOW = 1;
 
-function spec(model: ClientModel, brokerUrl: string, loop: 'open' | 'closed'): PartitionSpec {
+function spec(model: ClientModel, brokerUrl: string, loop: Loop): PartitionSpec {
   return {
     runId: `loop-${loop}-${model}-${Date.now()}`,
     attempt: 1,
@@ -63,18 +63,40 @@ async function runOn(broker: MqttService, partition: PartitionSpec): Promise<Par
   return result;
 }
 
+type Loop = 'open' | 'closed';
+
+/**
+ * Every test gets a fresh broker of its own: the open loop leaves a backlog the next run would
+ * inherit. They start together before the first test and stop together after the last, instead
+ * of one container start and stop between each two tests (ADR 0027).
+ */
+const brokers = new Map<string, MqttService>();
+const brokerFor = (model: ClientModel, loop: Loop): MqttService => {
+  const broker = brokers.get(`${model}/${loop}`);
+  if (!broker) {
+    throw new Error(`no broker for ${model}/${loop}`);
+  }
+  return broker;
+};
+
+beforeAll(async () => {
+  const keys = CLIENT_MODELS.flatMap((model) => [`${model}/closed`, `${model}/open`]);
+  const started = await Promise.allSettled(keys.map(() => startMosquitto({ cpus: BROKER_CPUS })));
+  started.forEach((s, i) => s.status === 'fulfilled' && brokers.set(keys[i], s.value));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    throw failed.reason;
+  }
+});
+afterAll(async () => {
+  await Promise.allSettled([...brokers.values()].map((b) => b.stop()));
+});
+
 describe.each(CLIENT_MODELS)(
   '%s devices against a broker too slow for the offered load',
   (model) => {
-    // Each loop gets a fresh broker: the open loop leaves a backlog the next run would inherit.
-    let broker: MqttService | undefined;
-    afterEach(async () => {
-      await broker?.stop();
-      broker = undefined;
-    });
-
     it('closed loop: publishes fewer messages than scheduled, with no publish timeout and no failure', async () => {
-      broker = await startMosquitto({ cpus: BROKER_CPUS });
+      const broker = brokerFor(model, 'closed');
 
       const result = await runOn(broker, spec(model, broker.url, 'closed'));
 
@@ -87,7 +109,7 @@ describe.each(CLIENT_MODELS)(
     });
 
     it('open loop at the same settings: reports publish timeouts', async () => {
-      broker = await startMosquitto({ cpus: BROKER_CPUS });
+      const broker = brokerFor(model, 'open');
 
       const result = await runOn(broker, spec(model, broker.url, 'open'));
 

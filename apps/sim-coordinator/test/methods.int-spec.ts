@@ -20,11 +20,20 @@ describe('the runbook methods as commands (real agents, gateway, Redis and Mosqu
     const conf = join(tmpdir(), `methods-capped-${process.pid}.conf`);
     writeFileSync(
       conf,
-      ['listener 1883 0.0.0.0', 'allow_anonymous true', 'max_connections 30', ''].join('\n'),
+      // sys_interval as below: the capacity steps run beside a live gateway, so they read it too.
+      [
+        'listener 1883 0.0.0.0',
+        'allow_anonymous true',
+        'max_connections 30',
+        'sys_interval 1',
+        '',
+      ].join('\n'),
     );
+    // $SYS every second: each run reads the broker's store figures before it dispatches and
+    // after a drain that did not complete, from the next update (ADR 0027).
     [redis, mqtt, capped] = await Promise.all([
       startRedis(),
-      startMosquitto(),
+      startMosquitto({ sysIntervalSec: 1 }),
       startMosquitto({ config: { file: conf } }),
     ]);
     env = { REDIS_URL: redis.url, MQTT_URL: mqtt.url, ARTIFACTS_DIR: artifactsDir() };

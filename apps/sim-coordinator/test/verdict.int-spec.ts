@@ -46,7 +46,13 @@ describe('the run verdict: SLOs and the loss accounting gate the exit code (real
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    [redis, mqtt, vm] = await Promise.all([startRedis(), startMosquitto(), startVictoriaMetrics()]);
+    // $SYS every second: each run reads the broker's store figures before it dispatches and
+    // after a drain that did not complete, from the next update (ADR 0027).
+    [redis, mqtt, vm] = await Promise.all([
+      startRedis(),
+      startMosquitto({ sysIntervalSec: 1 }),
+      startVictoriaMetrics(),
+    ]);
   });
   beforeEach(() => {
     env = { REDIS_URL: redis.url, MQTT_URL: mqtt.url, ARTIFACTS_DIR: artifactsDir() };

@@ -19,8 +19,9 @@ export const CONFIG_PATH = '/sousvide-mosquitto.conf';
 
 // The harness's own configuration, written into the container so the official image (which only
 // listens on localhost without a config) and our Debian image behave the same: anonymous
-// listener on 0.0.0.0:1883, no caps.
-export const anonymousConfigText = (persistence: boolean): string =>
+// listener on 0.0.0.0:1883, no caps. `sysIntervalSec`: how often it publishes `$SYS` (Mosquitto's
+// default 10 s when undefined).
+export const anonymousConfigText = (persistence: boolean, sysIntervalSec?: number): string =>
   [
     'listener 1883 0.0.0.0',
     'allow_anonymous true',
@@ -28,6 +29,7 @@ export const anonymousConfigText = (persistence: boolean): string =>
     'max_queued_messages 100000',
     'max_inflight_messages 0',
     ...(persistence ? ['persistence true', 'persistence_location /tmp/'] : ['persistence false']),
+    ...(sysIntervalSec === undefined ? [] : [`sys_interval ${sysIntervalSec}`]),
     'log_dest stdout',
     '',
   ].join('\n');

@@ -49,6 +49,13 @@ export interface MosquittoOptions {
    * offered load it cannot carry (the closed-loop tests). Default: no quota.
    */
   cpus?: number;
+  /**
+   * Seconds between the broker's `$SYS` updates (harness configuration only; Mosquitto's default
+   * is 10). A coordinator's load test reads the broker's store figures from the next update
+   * before it dispatches and at a cut-off that did not drain (ADR 0017): each read waits up to
+   * two intervals, so suites that run load tests set 1 (ADR 0027).
+   */
+  sysIntervalSec?: number;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -65,10 +72,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mq
     'mqtt',
     1883,
     (image) =>
-      withQuota(
-        withConfig(new GenericContainer(image), config, options.persistence ?? false),
-        options.cpus,
-      )
+      withQuota(withConfig(new GenericContainer(image), config, options), options.cpus)
         .withExposedPorts(...ports.map((p, i) => ({ container: p, host: hostPorts[i] })))
         // Both images have mosquitto on PATH; the official entrypoint just execs the command.
         .withCommand(['mosquitto', '-c', CONFIG_PATH])
@@ -94,11 +98,12 @@ function withQuota(container: GenericContainer, cpus: number | undefined): Gener
 function withConfig(
   container: GenericContainer,
   config: MosquittoConfig | undefined,
-  persistence: boolean,
+  options: MosquittoOptions,
 ): GenericContainer {
   if (!config) {
+    const text = anonymousConfigText(options.persistence ?? false, options.sysIntervalSec);
     return container.withCopyContentToContainer([
-      { content: anonymousConfigText(persistence), target: CONFIG_PATH, mode: 0o644 },
+      { content: text, target: CONFIG_PATH, mode: 0o644 },
     ]);
   }
   const files = (config.copy ?? []).flatMap((c) => filesBelow(c.source, c.target));
