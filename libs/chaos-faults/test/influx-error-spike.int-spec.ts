@@ -13,13 +13,19 @@ import { TcpFaultProxy } from '../src/lib/proxy/tcp-fault-proxy';
 const BATCHES = 10;
 const PER_BATCH = 50;
 
-/** BATCHES x PER_BATCH distinct points of one run (distinct device + ts, so none overwrites). */
+/**
+ * BATCHES x PER_BATCH distinct points of one run (distinct device + ts, so none overwrites). The
+ * devices are the run's own: both tests write into one store seconds apart, and a point with the
+ * same device and timestamp as the other test's is the same point to the store (Influx keeps the
+ * last write, VictoriaMetrics one of the two), which once left this file's second test 25 of its
+ * 50 points.
+ */
 function batches(runId: string): TelemetryV1[][] {
   const baseTs = Math.floor((Date.now() - 5 * 60_000) / 1000) * 1000;
   return Array.from({ length: BATCHES }, (_, b) =>
     Array.from({ length: PER_BATCH }, (_, i) => ({
       v: 1 as const,
-      deviceId: `sv-chaos-${i}`,
+      deviceId: `sv-${runId}-${i}`,
       seq: b,
       ts: baseTs + b * 1000,
       runId,
