@@ -14,6 +14,10 @@
 # stack; after the smoke every scrape target must be up (2 gateways, 2 agents, the coordinator,
 # the store, Prometheus) and the gateways' ingest_pipeline_success_total must reach what the
 # smoke stored.
+# Hardening (ADR 0028): once the stack is up, every running container of the project must show
+# in `docker inspect` a read-only root file system, CapDrop ALL, no-new-privileges and a memory
+# limit, and add back no capability but those HARDENING_CAPS allows its service; a container that
+# adds some must hold none once started (its PID 1's CapEff is 0: they were for the start only).
 # FAULT=1 adds the fault check: an agent container killed mid-run fails its partition and the
 # coordinator retries the attempt on the remaining agents.
 # Ends with one line: "compose-ci: PASS ..." or "compose-ci: FAIL ...". Bounded: every step has a
@@ -103,6 +107,53 @@ done
 node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "http://$api/health" \
   || fail "coordinator API http://$api/health did not answer"
 say "stack up in $((SECONDS - up_at)) s; coordinator API on http://$api"
+
+# Capabilities a service may add back after CapDrop ALL, with the reason in docker/compose.yml:
+# the broker starts as root, hands its volume to its user and drops to it.
+HARDENING_CAPS="${HARDENING_CAPS:-mosquitto=CHOWN,SETGID,SETUID}"
+# shellcheck disable=SC2046 # one id per word
+docker inspect $(docker ps -q --filter "label=com.docker.compose.project=$project") >"$work/inspect.json" 2>/dev/null || true
+hardening=$(node - "$work/inspect.json" "$HARDENING_CAPS" <<'JS'
+const { execFileSync } = require('child_process');
+const [inspected, allowedCaps] = process.argv.slice(2);
+const allowed = Object.fromEntries(allowedCaps.split(/\s+/).filter(Boolean).map((e) => {
+  const [service, caps] = e.split('=');
+  return [service, new Set(caps.split(',').map((c) => c.replace(/^CAP_/i, '').toUpperCase()))];
+}));
+let containers = [];
+try { containers = JSON.parse(require('fs').readFileSync(inspected, 'utf8') || '[]'); } catch { /* none */ }
+if (containers.length === 0) { console.log('FAIL no running container of the project to inspect'); process.exit(0); }
+const problems = [];
+for (const c of containers) {
+  const name = c.Name.replace(/^\//, '');
+  const service = c.Config.Labels['com.docker.compose.service'];
+  const h = c.HostConfig;
+  const caps = (list) => (list ?? []).map((x) => x.replace(/^CAP_/i, '').toUpperCase());
+  const missing = [];
+  if (h.ReadonlyRootfs !== true) missing.push('ReadonlyRootfs is not true');
+  if (!caps(h.CapDrop).includes('ALL')) missing.push(`CapDrop has no ALL (${JSON.stringify(h.CapDrop)})`);
+  const extra = caps(h.CapAdd).filter((x) => !(allowed[service]?.has(x)));
+  if (extra.length) missing.push(`CapAdd ${extra.join(',')} not allowed for service ${service}`);
+  if (!(h.SecurityOpt ?? []).some((o) => /^no-new-privileges(:true|=true)?$/.test(o))) missing.push('SecurityOpt has no no-new-privileges');
+  if (!(h.Memory > 0)) missing.push('Memory is 0 (no memory limit)');
+  if (caps(h.CapAdd).length && missing.length === 0) {
+    let status = '';
+    try { status = execFileSync('docker', ['exec', c.Id, 'cat', '/proc/1/status'], { encoding: 'utf8', timeout: 20000 }); } catch (err) { status = ''; }
+    const eff = /^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1];
+    if (eff === undefined) missing.push('could not read its PID 1 capabilities');
+    else if (BigInt(`0x${eff}`) !== 0n) missing.push(`PID 1 still holds capabilities (CapEff ${eff}) after its start`);
+  }
+  if (missing.length) problems.push(`${name}: ${missing.join('; ')}`);
+}
+const n = containers.length;
+const ok = n - problems.length;
+const figures = `${ok}/${n} containers read-only, caps dropped, no-new-privileges, memory-limited`;
+console.log(problems.length ? `FAIL ${figures}: ${problems.join(' | ')}` : `OK ${figures}`);
+JS
+) || hardening="FAIL the check did not finish"
+say "hardening: $hardening"
+[ "${hardening%% *}" = OK ] || fail "hardening: ${hardening#* }"
+hardening=" hardening=(${hardening#OK })"
 
 # run_loadtest RUN_ID MAX_ATTEMPTS: the smoke load test through the coordinator's CLI. Retries
 # keep 2 partitions (--max-partitions 2), so the agents left after the fault check can take them.
@@ -257,4 +308,4 @@ JS
   fault=" fault=agent-killed-retried-$fault"
 fi
 
-echo "compose-ci: PASS ${verdict#OK } load_test=${run_secs}s${observed}${restart}${fault} total=$((SECONDS - started))s"
+echo "compose-ci: PASS ${verdict#OK } load_test=${run_secs}s${hardening}${observed}${restart}${fault} total=$((SECONDS - started))s"
