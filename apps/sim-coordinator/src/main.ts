@@ -4,6 +4,7 @@ import { EXIT_CODES, parseRunSpec, RunSpec, RunSpecError } from '@sousvide/loadt
 import { UsageError } from '@sousvide/shared-util';
 import { CliCommand, HELP, parseCli } from './app/cli/cli-args';
 import { summaryTable } from './app/cli/summary-table';
+import { API_TOKEN_VAR, loadApiToken } from './app/config/api-env.schema';
 import { CoordinatorEnv, loadCoordinatorEnv } from './app/config/env.schema';
 import { HttpModule } from './app/http.module';
 import { assertRedisReachable } from '@sousvide/platform';
@@ -47,13 +48,27 @@ async function runCommand(env: CoordinatorEnv, spec: RunSpec, cmd: CliCommand): 
 }
 
 async function serve(env: CoordinatorEnv): Promise<void> {
+  // No token, no API: a load generator anyone on the host (or a web page, by DNS rebinding) could
+  // start against any broker is not served, not even on loopback (ADR 0029).
+  let token: string;
+  try {
+    token = loadApiToken();
+  } catch (err) {
+    fail(
+      `${(err as Error).message}\n\`serve\` does not start its API without a token: put a long random value ` +
+        `(openssl rand -hex 32) in a file and set ${API_TOKEN_VAR}_FILE to it; tools/stack/up.sh writes ` +
+        `.secrets/coordinator-api-token and prints ${API_TOKEN_VAR}_FILE.`,
+      EXIT.usage,
+    );
+  }
   await assertRedisReachable(env.REDIS_URL);
-  const app = await NestFactory.create(HttpModule.register(env), { bufferLogs: true });
+  const app = await NestFactory.create(HttpModule.register(env, token), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  await app.listen(env.OPS_PORT);
+  await app.listen(env.OPS_PORT, env.OPS_HOST);
+  const host = env.OPS_HOST.includes(':') ? `[${env.OPS_HOST}]` : env.OPS_HOST;
   process.stderr.write(
-    `sim-coordinator API on :${env.OPS_PORT} (POST /runs, GET /runs/:id, GET /health; live pages and reports at /dashboard)\n`,
+    `sim-coordinator API on http://${host}:${env.OPS_PORT} (POST /runs, GET /runs/:id with a bearer token, at most ${env.MAX_CONCURRENT_RUNS} run(s) at once; GET /health and /metrics open; live pages and reports at /dashboard)\n`,
   );
 }
 

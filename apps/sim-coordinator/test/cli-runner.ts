@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -95,12 +96,32 @@ export function startAgent(
   });
 }
 
-/** `serve` on a free port, resolved once it prints that the API listens. */
+/** This test process's API token (`serve` refuses to start without one; ADR 0029). */
+export const API_TOKEN = randomBytes(32).toString('hex');
+/** The headers every API call but /health and /metrics needs. */
+export const API_AUTH = { authorization: `Bearer ${API_TOKEN}` } as const;
+
+/** A 0600 file holding `token`, as tools/stack/up.sh writes .secrets/coordinator-api-token. */
+export function apiTokenFile(token = API_TOKEN): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'api-token-')), 'coordinator-api-token');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return file;
+}
+
+/**
+ * `serve` on a free port with {@link API_TOKEN} from a token file, resolved once it prints that
+ * the API listens.
+ */
 export async function startServe(port: number, env: Record<string, string>): Promise<ChildProcess> {
   const api = spawn(process.execPath, [COORDINATOR, 'serve'], {
     // Its local agents are found under dist/ from the workspace root, not from jest's cwd.
     cwd: ROOT,
-    env: { ...process.env, OPS_PORT: String(port), ...env },
+    env: {
+      ...process.env,
+      OPS_PORT: String(port),
+      COORDINATOR_API_TOKEN_FILE: apiTokenFile(),
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { ChildProcess } from 'node:child_process';
 import { freePort, MqttService, RedisService, startMosquitto, startRedis } from '@sousvide/testing';
-import { artifactsDir, startServe } from './cli-runner';
+import { API_AUTH, artifactsDir, startServe } from './cli-runner';
 
 describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => {
   let redis: RedisService;
@@ -32,7 +32,7 @@ describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => 
   it('rejects a bad spec with 400 and the problems by field', async () => {
     const res = await fetch(`${base}/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...API_AUTH, 'content-type': 'application/json' },
       body: JSON.stringify({
         totalConnections: 10,
         partitions: 1,
@@ -51,7 +51,7 @@ describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => 
     const runId = `api-badslo-${Date.now()}`;
     const res = await fetch(`${base}/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...API_AUTH, 'content-type': 'application/json' },
       body: JSON.stringify({
         runId,
         totalConnections: 10,
@@ -68,14 +68,14 @@ describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => 
       error: 'invalid SLO targets',
       problems: ['slo.p95LatencyMs must be a number above 0 and at most 3600000 (got "fast")'],
     });
-    expect((await fetch(`${base}/runs/${runId}`)).status).toBe(404);
+    expect((await fetch(`${base}/runs/${runId}`, { headers: API_AUTH })).status).toBe(404);
   });
 
   it('starts a run with POST /runs and reports it through GET /runs/:id until it passes', async () => {
     const runId = `api-${Date.now()}`;
     const res = await fetch(`${base}/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...API_AUTH, 'content-type': 'application/json' },
       body: JSON.stringify({
         runId,
         totalConnections: 50,
@@ -100,7 +100,9 @@ describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => 
     const deadline = Date.now() + 180_000;
     while (view.status === 'running' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
-      view = (await (await fetch(`${base}/runs/${runId}`)).json()) as typeof view;
+      view = (await (
+        await fetch(`${base}/runs/${runId}`, { headers: API_AUTH })
+      ).json()) as typeof view;
     }
     expect(JSON.stringify(view).slice(0, 3000)).toContain('"status":"passed"');
     expect(view.summaries[0].published_total).toBe(200);
@@ -110,7 +112,7 @@ describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => 
     expect(view.attempts[0].gate).toMatchObject({ gated: true, pass: true });
     const again = await fetch(`${base}/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...API_AUTH, 'content-type': 'application/json' },
       body: JSON.stringify({
         runId,
         totalConnections: 5,
@@ -125,6 +127,6 @@ describe('coordinator HTTP API (real Redis, Mosquitto and local agents)', () => 
   }, 300_000);
 
   it('answers 404 for an unknown run', async () => {
-    expect((await fetch(`${base}/runs/nope`)).status).toBe(404);
+    expect((await fetch(`${base}/runs/nope`, { headers: API_AUTH })).status).toBe(404);
   });
 });

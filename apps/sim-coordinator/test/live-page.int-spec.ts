@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { freePort, MqttService, RedisService, startMosquitto, startRedis } from '@sousvide/testing';
 import type { SeriesRow } from '../src/app/series/series-row';
-import { artifactsDir, startServe } from './cli-runner';
+import { API_AUTH, API_TOKEN, artifactsDir, startServe } from './cli-runner';
 import { chartColumn, chartsDrawn, launchBrowser } from './report-browser';
 
 describe('live page of a run started over HTTP, in a real browser', () => {
@@ -35,7 +35,7 @@ describe('live page of a run started over HTTP, in a real browser', () => {
     const runId = `live-${Date.now()}`;
     const res = await fetch(`${base}/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...API_AUTH, 'content-type': 'application/json' },
       body: JSON.stringify({
         runId,
         totalConnections: 100,
@@ -50,11 +50,18 @@ describe('live page of a run started over HTTP, in a real browser', () => {
     });
     expect(res.status).toBe(202);
     const page = await (browser as Browser).newPage();
+    // A browser has no bearer header: the page answers with the login form, whose token sets the
+    // dashboard cookie and returns to the run's page (the SSE stream then carries the cookie too).
+    const first = await page.goto(`${base}/dashboard/${runId}`);
+    expect(first?.status()).toBe(401);
+    // Errors from here on (the 401 above is the login form's status, not a failure).
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${base}/dashboard/${runId}`);
+    await page.fill('input[name="token"]', API_TOKEN);
+    await page.click('button[type="submit"]');
     await page.waitForSelector('#live-status');
+    expect(page.url()).toBe(`${base}/dashboard/${runId}`);
     // Live: the status line counts seconds pushed over SSE, and the charts hold them.
     await page.waitForFunction(
       () =>
@@ -79,7 +86,7 @@ describe('live page of a run started over HTTP, in a real browser', () => {
     expect(rows.reduce((n, r) => n + r.acked, 0)).toBe(800);
     expect(await page.textContent('#status')).toMatch(/^(PASSED|FAILED)$/);
     expect(errors).toEqual([]);
-    const index = await (await fetch(`${base}/dashboard`)).text();
+    const index = await (await fetch(`${base}/dashboard`, { headers: API_AUTH })).text();
     expect(index).toContain(`href="/dashboard/${runId}"`);
     // Local agents' boot and a whole run: minutes on a busy 2-core machine.
   }, 480_000);

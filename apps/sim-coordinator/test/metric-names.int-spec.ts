@@ -13,7 +13,7 @@ import {
   VictoriaMetricsService,
   waitFor,
 } from '@sousvide/testing';
-import { artifactsDir, ROOT, startAgent, startServe } from './cli-runner';
+import { API_AUTH, artifactsDir, ROOT, startAgent, startServe } from './cli-runner';
 import { startGateway } from './gateway-process';
 
 /** Series Prometheus makes itself for every target. */
@@ -129,7 +129,7 @@ describe('dashboard and rules name only metrics the services export', () => {
     const runId = `metrics-${Date.now()}`;
     const res = await fetch(`http://127.0.0.1:${ports.api}/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...API_AUTH, 'content-type': 'application/json' },
       body: JSON.stringify({
         runId,
         totalConnections: 20,
@@ -149,7 +149,7 @@ describe('dashboard and rules name only metrics the services export', () => {
       async () => {
         texts.push(await scrape(ports.api), await scrape(ports.agent));
         const view = (await (
-          await fetch(`http://127.0.0.1:${ports.api}/runs/${runId}`)
+          await fetch(`http://127.0.0.1:${ports.api}/runs/${runId}`, { headers: API_AUTH })
         ).json()) as {
           status: string;
         };

@@ -60,7 +60,9 @@ ${GATE_HELP}
 
 Environment: REDIS_URL, INGEST_REDIS_URL (the gateways' counters and DLQ, when not REDIS_URL),
 MQTT_URL, ARTIFACTS_DIR, AGENT_ENTRY, LOADTEST_AGENTS, CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS,
-KEEPALIVE_SEC, RECONNECT_BASE_MS, RECONNECT_CAP_MS, BROKER_SYS_TIMEOUT_SEC, OPS_PORT (serve).
+KEEPALIVE_SEC, RECONNECT_BASE_MS, RECONNECT_CAP_MS, BROKER_SYS_TIMEOUT_SEC.
+serve: COORDINATOR_API_TOKEN or COORDINATOR_API_TOKEN_FILE (required: the API's bearer token, at
+least 32 characters), OPS_HOST [127.0.0.1], OPS_PORT [3000], MAX_CONCURRENT_RUNS [1].
 Exit codes: 0 passed; 1 an attempt failed (or a service unreachable); 2 bad arguments or a
 refused preflight, nothing started; 3 the run completed but an SLO or the loss accounting
 failed; 130 interrupted.`;

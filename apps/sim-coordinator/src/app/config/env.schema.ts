@@ -14,6 +14,20 @@ export const coordinatorEnvSchema = z.object({
   /** Broker the agents connect to (the runbook's target). */
   MQTT_URL: z.string().default('mqtt://127.0.0.1:1883'),
   OPS_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /**
+   * Address `serve` binds: loopback unless told otherwise (a container sets 0.0.0.0 so its
+   * published port reaches it; the token guards the API either way, ADR 0029).
+   */
+  OPS_HOST: z
+    .union([z.ipv4(), z.ipv6()], {
+      error: 'OPS_HOST must be an IP address, e.g. 127.0.0.1 or 0.0.0.0',
+    })
+    .default('127.0.0.1'),
+  /**
+   * Runs `serve` carries at once; a POST /runs beyond it is refused with 429. 1: concurrent runs
+   * share the broker, the gateways and the generator host, so each would measure the other.
+   */
+  MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(100).default(1),
   ARTIFACTS_DIR: z.string().min(1).default('docs/loadtest-runs'),
   /**
    * Where `loadtest run` gets its agents when --agents is not given: `local` starts one process

@@ -7,6 +7,7 @@ import {
   NotFoundException,
   Param,
   Sse,
+  UseFilters,
 } from '@nestjs/common';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { COORDINATOR_ENV, CoordinatorEnv } from '../config/env.schema';
 import { renderLivePage, renderRunList } from '../report/live-page';
 import { renderReport } from '../report/report-html';
 import { ArtifactsError, attemptDirs, readAttempt } from '../report/run-artifacts';
+import { DashboardLoginFilter } from './auth/dashboard-login';
 import { LiveRuns } from './live-runs';
 import { RunRegistry } from './run.registry';
 
@@ -24,9 +26,11 @@ const LISTED = 100;
 
 /**
  * GET /dashboard lists runs; /dashboard/:id is a running run's live page (charts fed by SSE from
- * /dashboard/:id/events) or, once it ended, its last attempt's report, rendered from disk.
+ * /dashboard/:id/events) or, once it ended, its last attempt's report, rendered from disk. A
+ * browser without the session cookie gets the login form (ADR 0029).
  */
 @Controller('dashboard')
+@UseFilters(DashboardLoginFilter)
 export class DashboardController {
   constructor(
     private readonly registry: RunRegistry,

@@ -6,6 +6,7 @@ import { AttemptOutcome, RunService, RunStatus } from '../run/run.service';
 import type { GateSettings } from '../run/attempt-verdict';
 import { COORDINATOR_ENV, CoordinatorEnv } from '../config/env.schema';
 import { LiveRuns } from './live-runs';
+import { TooManyRunsError } from './too-many-runs.error';
 
 export interface RunView {
   runId: string;
@@ -31,6 +32,8 @@ export class RunRegistry implements OnApplicationShutdown {
   private readonly logger = new Logger(RunRegistry.name);
   private readonly runs = new Map<string, RunView>();
   private readonly controllers = new Map<string, AbortController>();
+  /** Runs admitted but not yet started (their run id is being checked against Redis and disk). */
+  private readonly admitting = new Set<string>();
 
   constructor(
     private readonly runService: RunService,
@@ -39,12 +42,22 @@ export class RunRegistry implements OnApplicationShutdown {
   ) {}
 
   async start(spec: RunSpec, localAgents: boolean, gate: GateSettings): Promise<RunView> {
-    if (this.runs.has(spec.runId)) {
+    if (this.runs.has(spec.runId) || this.admitting.has(spec.runId)) {
       throw new RunIdTakenError(
         `RUN_ID ${spec.runId} was already used on this coordinator; choose another run id`,
       );
     }
-    await this.runService.assertNewRun(spec);
+    // Counted and admitted in one synchronous step: two POSTs at once cannot both take the last slot.
+    const active = this.activeRunIds();
+    if (active.length >= this.env.MAX_CONCURRENT_RUNS) {
+      throw new TooManyRunsError(this.env.MAX_CONCURRENT_RUNS, active);
+    }
+    this.admitting.add(spec.runId);
+    try {
+      await this.runService.assertNewRun(spec);
+    } finally {
+      this.admitting.delete(spec.runId);
+    }
     const view: RunView = {
       runId: spec.runId,
       status: 'running',
@@ -91,6 +104,16 @@ export class RunRegistry implements OnApplicationShutdown {
         this.live.end(spec.runId);
       });
     return view;
+  }
+
+  /** Runs that hold a slot of MAX_CONCURRENT_RUNS: running, or admitted and about to start. */
+  activeRunIds(): string[] {
+    return [
+      ...this.list()
+        .filter((r) => r.status === 'running')
+        .map((r) => r.runId),
+      ...this.admitting,
+    ];
   }
 
   get(runId: string): RunView | undefined {

@@ -21,6 +21,7 @@ import { UsageError } from '@sousvide/shared-util';
 import { COORDINATOR_ENV, CoordinatorEnv } from '../config/env.schema';
 import { RunIdTakenError } from '../run/run-id-taken.error';
 import { RunRegistry } from './run.registry';
+import { TooManyRunsError } from './too-many-runs.error';
 
 interface CreateRunBody extends RunSpecInput {
   /** Start local agent processes on the coordinator's host instead of using running agents. */
@@ -31,7 +32,10 @@ interface CreateRunBody extends RunSpecInput {
   gate?: boolean;
 }
 
-/** POST /runs starts a load test in the background; GET /runs/:id reports it. */
+/**
+ * POST /runs starts a load test in the background (429 while MAX_CONCURRENT_RUNS are active);
+ * GET /runs/:id reports it.
+ */
 @Controller('runs')
 export class RunsController {
   constructor(
@@ -66,6 +70,12 @@ export class RunsController {
       }
       if (err instanceof RunIdTakenError) {
         throw new HttpException({ error: err.message }, HttpStatus.CONFLICT);
+      }
+      if (err instanceof TooManyRunsError) {
+        throw new HttpException(
+          { error: err.message, limit: err.limit, activeRuns: err.activeRuns },
+          HttpStatus.TOO_MANY_REQUESTS,
+        );
       }
       throw err;
     }

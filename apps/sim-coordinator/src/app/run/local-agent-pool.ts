@@ -33,7 +33,8 @@ export class LocalAgentPool {
       const child = spawn(process.execPath, [resolve(this.agentEntry)], {
         stdio: ['ignore', fd, fd, 'ipc'],
         env: {
-          ...process.env,
+          // The agent needs no API token: a secret goes only where it is used.
+          ...withoutApiToken(process.env),
           ...agentEnvironment({
             REDIS_URL: this.redisUrl,
             AGENT_MAX_JOBS: 1,
@@ -120,4 +121,12 @@ export class LocalAgents {
 
 function alive(c: ChildProcess): boolean {
   return c.exitCode === null && c.signalCode === null;
+}
+
+/** The environment without the coordinator's API token (agents, and their logs, never see it). */
+function withoutApiToken(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const rest = { ...env };
+  delete rest.COORDINATOR_API_TOKEN;
+  delete rest.COORDINATOR_API_TOKEN_FILE;
+  return rest;
 }
