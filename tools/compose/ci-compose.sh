@@ -82,12 +82,14 @@ if [ "${OBSERVABILITY:-1}" = 1 ]; then
 fi
 
 # The env file a user writes from docker/.env.example: random secrets, registry-free images.
+api_token=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 {
   echo "INFLUX_ORG=sousvide"
   echo "INFLUX_BUCKET=telemetry"
   echo "INFLUX_TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
   echo "INFLUX_ADMIN_USER=sousvide"
   echo "INFLUX_ADMIN_PASSWORD=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+  echo "COORDINATOR_API_TOKEN=$api_token"
   sed -n '/^# Without a registry/,/^$/ s/^# \([A-Z_]*=\)/\1/p' docker/.env.example | sed 's/[[:space:]]\+#.*$//'
   echo "COORDINATOR_PORT=" # a free host port
   echo "PROMETHEUS_PORT="
@@ -106,7 +108,12 @@ for _ in $(seq 1 60); do
 done
 node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "http://$api/health" \
   || fail "coordinator API http://$api/health did not answer"
-say "stack up in $((SECONDS - up_at)) s; coordinator API on http://$api"
+# The API answers only with its token: 401 without, 404 (no such run) with it.
+# The token goes through the environment, not the command line (`ps` shows arguments).
+api_status() { node -e "const t = process.env.API_TOKEN; fetch(process.argv[1], { headers: t ? { authorization: 'Bearer ' + t } : {} }).then((r) => console.log(r.status), () => console.log('none'))" "$1"; }
+[ "$(API_TOKEN='' api_status "http://$api/runs/no-such-run")" = 401 ] || fail "coordinator API answered GET /runs/:id without its token"
+[ "$(API_TOKEN="$api_token" api_status "http://$api/runs/no-such-run")" = 404 ] || fail "coordinator API refused its own token"
+say "stack up in $((SECONDS - up_at)) s; coordinator API on http://$api (401 without its token, 404 with it)"
 
 # Capabilities a service may add back after CapDrop ALL, with the reason in docker/compose.yml:
 # the broker starts as root, hands its volume to its user and drops to it.
