@@ -102,17 +102,22 @@ up_at=$SECONDS
 dc 240 "${profiles[@]}" up -d --scale sim-agent=2 >&2 || fail "compose up"
 # The coordinator's health gates nothing in compose; wait for it (and see the API answer).
 api=$(dc 30 port sim-coordinator 3000 | tail -n1)
+# api_status URL: the HTTP status of a GET, "none" when nothing answers; API_TOKEN (from the
+# environment, not the command line, which `ps` shows) as the bearer token when set. The health
+# wait compares the printed status too: right after compose up, node once ended with nothing
+# printed (its fetch never settled), so an exit code alone is no proof of an answer.
+api_status() { node -e "const t = process.env.API_TOKEN; fetch(process.argv[1], { headers: t ? { authorization: 'Bearer ' + t } : {} }).then((r) => console.log(r.status), () => console.log('none'))" "$1"; }
 for _ in $(seq 1 60); do
-  node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "http://$api/health" && break
+  [ "$(API_TOKEN='' api_status "http://$api/health")" = 200 ] && break
   sleep 1
 done
-node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "http://$api/health" \
-  || fail "coordinator API http://$api/health did not answer"
+status=$(API_TOKEN='' api_status "http://$api/health")
+[ "$status" = 200 ] || fail "coordinator API http://$api/health did not answer 200 (got ${status:-nothing})"
 # The API answers only with its token: 401 without, 404 (no such run) with it.
-# The token goes through the environment, not the command line (`ps` shows arguments).
-api_status() { node -e "const t = process.env.API_TOKEN; fetch(process.argv[1], { headers: t ? { authorization: 'Bearer ' + t } : {} }).then((r) => console.log(r.status), () => console.log('none'))" "$1"; }
-[ "$(API_TOKEN='' api_status "http://$api/runs/no-such-run")" = 401 ] || fail "coordinator API answered GET /runs/:id without its token"
-[ "$(API_TOKEN="$api_token" api_status "http://$api/runs/no-such-run")" = 404 ] || fail "coordinator API refused its own token"
+status=$(API_TOKEN='' api_status "http://$api/runs/no-such-run")
+[ "$status" = 401 ] || fail "coordinator API answered GET /runs/:id without its token with ${status:-nothing}, not 401"
+status=$(API_TOKEN="$api_token" api_status "http://$api/runs/no-such-run")
+[ "$status" = 404 ] || fail "coordinator API answered GET /runs/:id with its token with ${status:-nothing}, not 404"
 say "stack up in $((SECONDS - up_at)) s; coordinator API on http://$api (401 without its token, 404 with it)"
 
 # Capabilities a service may add back after CapDrop ALL, with the reason in docker/compose.yml:
