@@ -135,6 +135,8 @@ describe('ApiTokenGuard in a Nest app', () => {
     const page = await form.text();
     expect(page).toContain('action="/dashboard/session"');
     expect(page).toContain('name="next" value="/dashboard/run-1"');
+    // No /favicon.ico request, whose 404 a browser logs as a console error.
+    expect(page).toContain('<link rel="icon" href="data:,">');
     // A non-browser client gets the guard's JSON.
     expect((await get('/dashboard')).headers.get('content-type')).toContain('application/json');
 

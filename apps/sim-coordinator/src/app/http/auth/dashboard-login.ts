@@ -36,11 +36,15 @@ export function loginTarget(next: unknown): string {
   return '/dashboard';
 }
 
-/** The form a browser gets instead of a dashboard page it may not see yet. */
+/**
+ * The form a browser gets instead of a dashboard page it may not see yet. An empty icon, as on
+ * every dashboard page: otherwise the browser asks for /favicon.ico and logs the 404 as a console
+ * error (which failed the live-page test when it landed after the login).
+ */
 export function renderLoginPage(next: string, problem?: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>sim-coordinator: API token</title>
-<meta name="referrer" content="no-referrer"></head>
+<meta name="referrer" content="no-referrer"><link rel="icon" href="data:,"></head>
 <body>
 <h1>sim-coordinator dashboard</h1>
 ${problem ? `<p id="login-problem"><strong>${esc(problem)}</strong></p>` : ''}
