@@ -1,4 +1,4 @@
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { BUSINESS_COUNTERS, INGEST_STAGES } from '@sousvide/loadtest-contracts';
 import { LatencyMetric, processRegistry, scrapeGauge } from '@sousvide/platform';
 import type { BatchAccounting } from '../pipeline/batch-accounting';
@@ -18,6 +18,17 @@ export class IngestMetrics {
     'time a message spent in each stage of the gateway (ADR 0015)',
     'stage',
   );
+  /**
+   * Batches processed and their sizes: each batch pays a store write and a Redis script whatever
+   * its size, so CPU per batch is rate(process_cpu_seconds_total) / rate(ingest_batches_total)
+   * (ingest_batch_messages_count), and messages per batch is its _sum over its _count.
+   */
+  private readonly batches = new Histogram({
+    name: 'ingest_batch_messages',
+    help: 'messages per processed batch (its _count: batches processed)',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
+    registers: [this.registry],
+  });
   readonly shed = this.counter(
     'ingest_shed_total',
     'messages dead-lettered unstored because the buffer was full behind a slow store',
@@ -59,6 +70,7 @@ export class IngestMetrics {
   /** One processed batch: its counters, its latencies and its stage timings. */
   recordBatch(acc: BatchAccounting): void {
     const counts = acc.totals();
+    this.batches.observe(counts.recv_total + counts.duplicate_total);
     for (const name of BUSINESS_COUNTERS) {
       if (counts[name] > 0) {
         this.counters.get(name)?.inc(counts[name]);
