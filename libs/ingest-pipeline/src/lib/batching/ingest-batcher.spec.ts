@@ -72,6 +72,60 @@ describe('IngestBatcher (group commit)', () => {
     expect(b.buffered).toBe(1);
   });
 
+  describe('with spacingMs', () => {
+    beforeEach(() => {
+      // The clock and timers are the test's; the batcher's turn-end start still runs.
+      jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    });
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
+    it('starts the first batch at once, and one that follows sooner only when the spacing ends', async () => {
+      const store = handStore();
+      const { b } = batcher({ process: store.process, concurrency: 2, maxBatch: 10, spacingMs: 5 });
+      b.push([0]);
+      await turn();
+      expect(store.calls.map((c) => c.batch)).toEqual([[0]]);
+      b.push([1]);
+      await turn();
+      jest.advanceTimersByTime(3);
+      b.push([2]);
+      await turn();
+      // A slot is free, but the previous start was 3 ms ago: both reads wait for the next batch.
+      expect(store.calls.map((c) => c.batch)).toEqual([[0]]);
+      jest.advanceTimersByTime(2);
+      expect(store.calls.map((c) => c.batch)).toEqual([[0], [1, 2]]);
+    });
+
+    it('starts at once after a quiet spell, for a full batch, and when draining', async () => {
+      const store = handStore();
+      const { b, settled } = batcher({
+        process: store.process,
+        concurrency: 4,
+        maxBatch: 3,
+        spacingMs: 5,
+      });
+      b.push([0]);
+      await turn();
+      jest.advanceTimersByTime(5);
+      b.push([1]);
+      await turn();
+      expect(store.calls.map((c) => c.batch)).toEqual([[0], [1]]);
+      b.push([2, 3, 4]);
+      await turn();
+      expect(store.calls.map((c) => c.batch)).toEqual([[0], [1], [2, 3, 4]]);
+      b.push([5]);
+      await turn();
+      expect(store.calls).toHaveLength(3);
+      const drained = b.drain();
+      expect(store.calls.map((c) => c.batch)).toEqual([[0], [1], [2, 3, 4], [5]]);
+      store.calls.forEach((c) => c.resolve());
+      await expect(drained).resolves.toBe(true);
+      expect(settled.map((x) => x.batch)).toEqual([[0], [1], [2, 3, 4], [5]]);
+    });
+  });
+
   it('settles batches in the order they started, even when a later one finishes first', async () => {
     const store = handStore();
     const { b, settled } = batcher({ process: store.process, concurrency: 2, maxBatch: 1 });

@@ -6,6 +6,14 @@ export interface BatcherOptions<T, R> {
   /** Batches processed at once. */
   concurrency: number;
   /**
+   * Least time between two batch starts while load is steady, unless `maxBatch` items wait: a
+   * batch that would follow the previous start sooner waits out the rest and takes what arrived
+   * meanwhile. The first batch after a quiet spell (no start for this long) starts at once, and a
+   * drain never waits. Each batch costs a store write and a Redis script whatever its size, and
+   * fast writes otherwise make batches of a few messages (ADR 0030). Default 0: no spacing.
+   */
+  spacingMs?: number;
+  /**
    * Cap on items waiting while every slot is busy (a slow or failing store). Beyond it, the oldest
    * are handed to `shed` at once, outside the concurrency limit: memory stays bounded and nothing
    * is dropped (the gateway dead-letters shed messages). Default: no cap.
@@ -45,6 +53,9 @@ export class IngestBatcher<T, R> {
   private readonly queue: Dispatch<T, R>[] = [];
   private inFlight = 0;
   private scheduled = false;
+  private lastStart = Number.NEGATIVE_INFINITY;
+  private spacingTimer?: NodeJS.Timeout;
+  private draining = false;
   private abandoned = false;
   private readonly abort = new AbortController();
   private readonly idle: (() => void)[] = [];
@@ -85,6 +96,7 @@ export class IngestBatcher<T, R> {
    * (epoch ms), abandons what is left (settled as `undefined`, in order) and resolves false.
    */
   async drain(deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
+    this.draining = true;
     this.pump();
     while (this.buffer.length > 0 || this.queue.length > 0) {
       const left = deadline - Date.now();
@@ -110,6 +122,7 @@ export class IngestBatcher<T, R> {
       return;
     }
     this.abandoned = true;
+    clearTimeout(this.spacingTimer);
     this.abort.abort();
     const now = Date.now();
     for (const d of this.queue.splice(0)) {
@@ -136,6 +149,15 @@ export class IngestBatcher<T, R> {
 
   private pump(): void {
     while (!this.abandoned && this.inFlight < this.o.concurrency && this.buffer.length > 0) {
+      const wait = this.lastStart + (this.o.spacingMs ?? 0) - performance.now();
+      if (wait > 0 && this.buffer.length < this.o.maxBatch && !this.draining) {
+        this.spacingTimer ??= setTimeout(() => {
+          this.spacingTimer = undefined;
+          this.pump();
+        }, wait);
+        return;
+      }
+      this.lastStart = performance.now();
       this.start(this.buffer.splice(0, this.o.maxBatch), this.o.process, true);
     }
   }

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { type StorageEnv, tsWindowOf } from '@sousvide/ingest-storage';
 import { backoffMsEnv } from '@sousvide/loadtest-contracts';
 
+/** INGEST_BATCH_SPACING_MS's default: docs/benchmarks.md, "Batch spacing". */
+const BATCH_SPACING_MS = 5;
+
 /**
  * The settings of the ingest pipeline, with their names and defaults; an app's env schema spreads
  * this next to `storageEnvShape` (as the gateway's does), so the pipeline's contract lives here.
@@ -29,6 +32,13 @@ export const pipelineEnvShape = {
   INGEST_MAX_BUFFERED: z.coerce.number().int().min(100).max(10_000_000).default(30_000),
   /** Batches processed at once (overlaps Influx round trips). */
   INGEST_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /**
+   * Least ms between two batch starts while load is steady (ADR 0030): a batch that would start
+   * sooner after the previous one waits out the rest and takes what arrived meanwhile; the first
+   * after a quiet spell, a full batch and a drain start at once. Bounds batches per second (each
+   * pays a store write and a Redis script) for at most this much added latency. 0: none.
+   */
+  INGEST_BATCH_SPACING_MS: z.coerce.number().min(0).max(1000).default(BATCH_SPACING_MS),
   FAILSAFE_MAX_TEMP_C: z.coerce.number().default(95),
   FAILSAFE_MIN_WATER: z.coerce.number().min(0).max(1).default(0.1),
   FAILSAFE_COOLDOWN_SEC: z.coerce.number().int().min(1).default(60),
@@ -67,6 +77,7 @@ export function pipelineSettings(env: PipelineEnv) {
     batcher: {
       maxBatch: env.INGEST_BATCH_MAX,
       concurrency: env.INGEST_BATCH_CONCURRENCY,
+      spacingMs: env.INGEST_BATCH_SPACING_MS,
       maxBuffered: env.INGEST_MAX_BUFFERED,
     },
     failsafe: {
