@@ -6,6 +6,7 @@ import {
   startMosquitto,
   startRedis,
   startVictoriaMetrics,
+  TEST_INFLUX_TOKEN_ENV,
   waitForStoredPoints,
   type MqttService,
   type RedisService,
@@ -94,6 +95,7 @@ describe('chaos scenarios (real containers, small scale)', () => {
         cwd: ROOT,
         env: {
           ...process.env,
+          ...TEST_INFLUX_TOKEN_ENV,
           ARTIFACTS_DIR: artifacts,
           REDIS_URL: backendRedis.url,
           SIM_REDIS_URL: simRedis.url,

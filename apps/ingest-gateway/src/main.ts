@@ -1,9 +1,10 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
-import { redactText } from '@sousvide/security';
+import { redactText, secretValuesOf } from '@sousvide/security';
 import { auditCommand } from './app/audit/audit.command';
 import { GATEWAY_ENV, type GatewayEnv } from './app/config/env.schema';
+import { STORAGE_SECRETS } from '@sousvide/ingest-storage';
 
 async function bootstrap(): Promise<void> {
   // register() validates the environment first: a bad value fails here, naming the variable.
@@ -51,7 +52,7 @@ if (process.argv[2] === 'audit') {
 } else {
   bootstrap().catch((err: unknown) => {
     // Last line of defence: whatever failed, no URL password or token reaches the terminal.
-    const secrets = [process.env['INFLUX_TOKEN'] ?? ''];
+    const secrets = secretValuesOf(STORAGE_SECRETS);
     process.stderr.write(
       `ingest-gateway failed to start: ${redactText((err as Error).message, secrets)}\n`,
     );

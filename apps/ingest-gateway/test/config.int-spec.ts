@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis } from '@sousvide/testing';
@@ -18,6 +18,33 @@ describe('ingest gateway configuration', () => {
     expect(res.code).toBe(1);
     expect(res.output).toContain('invalid ingest-gateway configuration');
     expect(res.output).toContain(variable);
+  });
+
+  it('refuses to boot without an Influx token, naming INFLUX_TOKEN and INFLUX_TOKEN_FILE', async () => {
+    const res = await bootGatewayExpectingFailure({
+      MQTT_URL: 'mqtt://127.0.0.1:1883',
+      INFLUX_TOKEN: '',
+    });
+    expect(res.code).toBe(1);
+    expect(res.output).toContain(
+      'INFLUX_TOKEN: is required: set INFLUX_TOKEN or INFLUX_TOKEN_FILE (secrets have no default)',
+    );
+  });
+
+  it('prints neither the password of a wrong INFLUX_URL nor the token from its file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-secret-'));
+    const tokenFile = join(dir, 'influx-token');
+    writeFileSync(tokenFile, 'influx-Token-from-file-42\n');
+    const res = await bootGatewayExpectingFailure({
+      MQTT_URL: 'mqtt://127.0.0.1:1883',
+      INFLUX_URL: 'htps://influx-user:influx-Secret-42@127.0.0.1:1',
+      INFLUX_TOKEN: '',
+      INFLUX_TOKEN_FILE: tokenFile,
+    });
+    expect(res.code).toBe(1);
+    expect(res.output).toContain('INFLUX_URL');
+    expect(res.output).not.toContain('influx-Secret-42');
+    expect(res.output).not.toContain('influx-Token-from-file-42');
   });
 
   it('names Redis when it is unreachable, within seconds', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
-import { freePort } from '@sousvide/testing';
+import { freePort, TEST_INFLUX_TOKEN_ENV } from '@sousvide/testing';
 
 export const ROOT = resolve(__dirname, '../../..');
 const GATEWAY = join(ROOT, 'dist/apps/ingest-gateway/main.js');
@@ -28,6 +28,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
     cwd: ROOT,
     env: {
       ...process.env,
+      ...TEST_INFLUX_TOKEN_ENV,
       OPS_PORT: String(port),
       AUDIT_LOG_PATH: auditLog,
       LOG_LEVEL: 'info',
@@ -84,7 +85,7 @@ export function bootGatewayExpectingFailure(
     let out = '';
     const child = spawn(process.execPath, [GATEWAY], {
       cwd: ROOT,
-      env: { ...process.env, OPS_PORT: '0', ...env },
+      env: { ...process.env, ...TEST_INFLUX_TOKEN_ENV, OPS_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from '@sousvide/testing';
+import { freePort, TEST_INFLUX_TOKEN_ENV, waitFor } from '@sousvide/testing';
 import { ROOT } from './cli-runner';
 
 const GATEWAY = join(ROOT, 'dist/apps/ingest-gateway/main.js');
@@ -19,6 +19,7 @@ export async function startGateway(env: Record<string, string>): Promise<ChildPr
     cwd: ROOT,
     env: {
       ...process.env,
+      ...TEST_INFLUX_TOKEN_ENV,
       OPS_PORT: String(port),
       LOG_LEVEL: 'warn',
       AUDIT_LOG_PATH: join(data, 'audit.jsonl'),

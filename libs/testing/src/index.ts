@@ -20,3 +20,4 @@ export { reportOf, runReplayer, startReplayer } from './lib/replayer-process';
 export type { ReplayerProcess, ReplayerRun } from './lib/replayer-process';
 export { cookerTelemetry, publishTelemetry } from './lib/telemetry.factory';
 export { exportedSampleNames, promqlMetricNames } from './lib/promql-names';
+export { TEST_INFLUX_TOKEN_ENV } from './lib/test-secrets';

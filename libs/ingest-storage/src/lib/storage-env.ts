@@ -1,5 +1,13 @@
 import { z } from 'zod';
+import { secretEnvShape } from '@sousvide/security';
 import type { TsWindow } from '@sousvide/telemetry-schema';
+
+/**
+ * The storage settings that are secrets: required, no default, and each may come from the file
+ * named by `<name>_FILE`. An app's schema that spreads {@link storageEnvShape} must be wrapped in
+ * `withSecretFiles(STORAGE_SECRETS, ...)` (docs/adr/0031-secrets-from-files.md).
+ */
+export const STORAGE_SECRETS = ['INFLUX_TOKEN'] as const;
 
 /**
  * The storage settings every ingest process shares (gateway, replayer), with one set of names
@@ -8,7 +16,11 @@ import type { TsWindow } from '@sousvide/telemetry-schema';
 export const storageEnvShape = {
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   INFLUX_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8428'),
-  INFLUX_TOKEN: z.string().default(''),
+  /**
+   * Sent as `Authorization: Token <it>` on every write. Required (VictoriaMetrics ignores it, any
+   * non-blank value works there); `INFLUX_TOKEN_FILE` names a file holding it instead.
+   */
+  ...secretEnvShape(STORAGE_SECRETS),
   INFLUX_ORG: z.string().min(1).default('sousvide'),
   INFLUX_BUCKET: z.string().min(1).default('telemetry'),
   INFLUX_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseEnvConfig } from '@sousvide/shared-util';
-import { readSecretFile, secretEnvShape, withSecretFiles } from './secret-env';
+import { readSecretFile, secretEnvShape, secretValuesOf, withSecretFiles } from './secret-env';
 
 const SECRETS = ['INFLUX_TOKEN', 'REDIS_PASSWORD'] as const;
 const schema = withSecretFiles(
@@ -102,5 +102,21 @@ describe('secret environment variables', () => {
     const file = join(dir, 'spaced');
     writeFileSync(file, ' a b \r\n');
     expect(readSecretFile(file)).toBe(' a b ');
+  });
+
+  it('lists the values to mask, inline and from files, skipping blank and unreadable ones', () => {
+    expect(
+      secretValuesOf(SECRETS, {
+        INFLUX_TOKEN: 'inline-token',
+        REDIS_PASSWORD_FILE: passwordFile,
+      }),
+    ).toEqual(['inline-token', 'a-long-redis-password']);
+    expect(
+      secretValuesOf(SECRETS, {
+        INFLUX_TOKEN: '  ',
+        INFLUX_TOKEN_FILE: join(dir, 'missing'),
+        REDIS_PASSWORD_FILE: join(dir, 'empty'),
+      }),
+    ).toEqual([]);
   });
 });

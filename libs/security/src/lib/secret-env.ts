@@ -102,3 +102,34 @@ export function withSecretFiles<T extends z.ZodType>(
     return env;
   }, schema);
 }
+
+/**
+ * The values the secrets `names` have in `env`, directly or through `X_FILE` (read best-effort: an
+ * unreadable file adds nothing), for masking them in a last-resort error message with
+ * `redactText`. Blank values are left out, since masking them would mask nothing useful.
+ */
+export function secretValuesOf(
+  names: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  read: SecretFileReader = readSecretFile,
+): string[] {
+  const values: string[] = [];
+  for (const name of names) {
+    const inline = env[name];
+    if (inline !== undefined && inline.trim() !== '') {
+      values.push(inline);
+    }
+    const path = env[`${name}_FILE`];
+    if (path) {
+      try {
+        const value = read(path);
+        if (value.trim() !== '') {
+          values.push(value);
+        }
+      } catch {
+        // Nothing to mask: the schema reports the unreadable file by its path.
+      }
+    }
+  }
+  return values;
+}

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { TEST_INFLUX_TOKEN_ENV } from './test-secrets';
 
 /** The workspace root (this file is libs/testing/src/lib). */
 const ROOT = resolve(__dirname, '../../../..');
@@ -23,7 +24,7 @@ export function startReplayer(args: string[], env: Record<string, string>): Repl
   const started = Date.now();
   const child = spawn(process.execPath, [REPLAYER, ...args], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, ...TEST_INFLUX_TOKEN_ENV, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

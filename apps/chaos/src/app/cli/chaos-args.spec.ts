@@ -2,9 +2,24 @@ import { UsageError } from '@sousvide/shared-util';
 import { parseChaosArgs } from './chaos-args';
 
 const parse = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  parseChaosArgs(args, env, new Date('2026-11-27T12:00:00Z'));
+  parseChaosArgs(
+    args,
+    { INFLUX_TOKEN: 'test-influx-token', ...env },
+    new Date('2026-11-27T12:00:00Z'),
+  );
 
 describe('parseChaosArgs', () => {
+  it('refuses to start without an Influx token for its gateway and replayer, naming both variables', () => {
+    expect(() => parse(['redis-outage'], { INFLUX_TOKEN: '' })).toThrow(
+      'INFLUX_TOKEN or INFLUX_TOKEN_FILE is required',
+    );
+    expect(
+      parse(['redis-outage'], { INFLUX_TOKEN: '', INFLUX_TOKEN_FILE: '/run/secrets/t' }),
+    ).toMatchObject({
+      command: 'run',
+    });
+  });
+
   it('fills the defaults: the fault inside the load with 20 s left to recover', () => {
     const p = parse(['redis-outage', '--devices', '400']);
     expect(p).toMatchObject({

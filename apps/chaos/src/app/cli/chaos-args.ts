@@ -93,7 +93,8 @@ Options:
   --json                 print the report as JSON on stdout
   -h, --help             this text
 
-Environment: ARTIFACTS_DIR (docs/loadtest-runs). Exit codes: 0 recovered with nothing lost,
+Environment: INFLUX_TOKEN or INFLUX_TOKEN_FILE (required; passed to the gateway and the replayer),
+ARTIFACTS_DIR (docs/loadtest-runs). Exit codes: 0 recovered with nothing lost,
 1 not recovered in time or messages lost (or a service unreachable), 2 bad arguments or a
 container that does not exist, 130 interrupted (the fault is lifted first).
 `;
@@ -183,6 +184,13 @@ export function parseChaosArgs(
   if (positionals.length !== 1 || !SCENARIOS.includes(scenario as Scenario)) {
     throw new UsageError(
       `unknown scenario ${positionals.length ? `"${positionals.join(' ')}"` : '(none)'}; expected one of ${SCENARIOS.join(', ')}`,
+    );
+  }
+  // The gateway and the replayer chaos starts inherit its environment, Influx token included:
+  // without one they would refuse to boot mid-run, so say it before anything starts.
+  if (!env['INFLUX_TOKEN']?.trim() && !env['INFLUX_TOKEN_FILE']) {
+    throw new UsageError(
+      'INFLUX_TOKEN or INFLUX_TOKEN_FILE is required: the gateway and the replayer it starts write to Influx with it (secrets have no default)',
     );
   }
   // The environment stands in for a URL option not given; it is checked like the option.

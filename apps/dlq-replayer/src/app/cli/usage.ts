@@ -15,6 +15,7 @@ Options:
   --json         print the final report as JSON instead of a table
   --help         show this help
 
-Environment: REDIS_URL, INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET, INFLUX_TIMEOUT_MS.
+Environment: REDIS_URL, INFLUX_URL, INFLUX_TOKEN or INFLUX_TOKEN_FILE (required), INFLUX_ORG,
+INFLUX_BUCKET, INFLUX_TIMEOUT_MS.
 Exit codes: 0 done, 1 runtime failure (e.g. Redis unreachable), 2 bad input, 130 interrupted.
 `;

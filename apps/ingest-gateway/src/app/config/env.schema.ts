@@ -1,75 +1,82 @@
 import { z } from 'zod';
 import { backoffMsEnv } from '@sousvide/loadtest-contracts';
 import { parseEnvConfig } from '@sousvide/shared-util';
-import { storageEnvShape } from '@sousvide/ingest-storage';
+import { STORAGE_SECRETS, storageEnvShape } from '@sousvide/ingest-storage';
+import { withSecretFiles } from '@sousvide/security';
 import { pipelineEnvShape } from '@sousvide/ingest-pipeline';
 import { GATEWAY_SHARED_SUBSCRIPTION, TELEMETRY_TOPIC_FILTER } from '@sousvide/telemetry-schema';
 
 const url = (protocols: RegExp) => z.url({ protocol: protocols });
 
-/** The gateway's environment, validated once at boot; a bad value names its variable. */
-export const gatewayEnvSchema = z
-  .object({
-    ...storageEnvShape,
-    ...pipelineEnvShape,
-    MQTT_URL: url(/^(mqtt|mqtts|tcp)$/),
-    /** MQTT connections this instance opens to the shared subscription. */
-    INGEST_MQTT_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(2),
-    /**
-     * `shared` (default): the MQTT 5 shared subscription, any number of connections and instances.
-     * `exclusive`: a plain persistent subscription for a single gateway with one connection. With
-     * broker persistence it survives a broker restart, which Mosquitto 2.0 does not do for shared
-     * subscriptions, so nothing published before the gateway reconnects is dropped (docs/chaos.md).
-     */
-    INGEST_MQTT_SUBSCRIPTION: z.enum(['shared', 'exclusive']).default('shared'),
-    /**
-     * Reconnect backoff (full jitter) of the gateway's connections. Shorter than the devices'
-     * (500 ms..15 s): a handful of connections make no herd, and until the gateway has subscribed
-     * again after a broker restart, the broker drops what devices publish (ADR 0006).
-     */
-    INGEST_MQTT_RECONNECT_BASE_MS: backoffMsEnv('baseMs', 100),
-    INGEST_MQTT_RECONNECT_CAP_MS: backoffMsEnv('capMs', 500),
-    /**
-     * How long the broker keeps this instance's sessions (and queues their share of telemetry)
-     * after a connection ends. What the sessions still hold is redelivered when this GATEWAY_ID
-     * comes back, or drained by a surviving gateway that adopts them (ADR 0015).
-     */
-    INGEST_MQTT_SESSION_EXPIRY_SEC: z.coerce.number().int().min(0).max(86_400).default(300),
-    /**
-     * MQTT 5 Receive Maximum per connection: deliveries the broker may have unacknowledged on it.
-     * Messages are acknowledged only once durable, so this bounds what a connection holds while
-     * the store is slow (the broker queues the rest, up to its max_queued_messages). The MQTT
-     * maximum by default: ADR 0013 measured a smaller window overflowing the broker's queue.
-     */
-    INGEST_MQTT_RECEIVE_MAXIMUM: z.coerce.number().int().min(1).max(65_535).default(65_535),
-    /**
-     * SIGTERM: the gateway stops reading at once and finishes what it holds within this many ms;
-     * what is left is never acknowledged (the broker redelivers it). Keep it below the container
-     * stop grace (compose: 30 s) minus the few seconds closing takes.
-     */
-    INGEST_SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
-    /** Whether this instance drains the broker sessions of gateways that died (ADR 0015). */
-    INGEST_ADOPT_SESSIONS: z.enum(['on', 'off']).default('on'),
-    OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9470),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-  })
-  .superRefine((e, ctx) => {
-    if (e.INGEST_MQTT_SUBSCRIPTION === 'exclusive' && e.INGEST_MQTT_CONNECTIONS !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['INGEST_MQTT_CONNECTIONS'],
-        message: `must be 1 with INGEST_MQTT_SUBSCRIPTION=exclusive (every connection would receive every message), got ${e.INGEST_MQTT_CONNECTIONS}`,
-      });
-    }
-    const window = e.INGEST_MQTT_CONNECTIONS * e.INGEST_MQTT_RECEIVE_MAXIMUM;
-    if (e.INGEST_MAX_BUFFERED >= window) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['INGEST_MAX_BUFFERED'],
-        message: `must be below INGEST_MQTT_CONNECTIONS x INGEST_MQTT_RECEIVE_MAXIMUM (${window}), or shedding never engages and a stalled store overflows the broker's queue; got ${e.INGEST_MAX_BUFFERED}`,
-      });
-    }
-  });
+/**
+ * The gateway's environment, validated once at boot; a bad value names its variable. Each secret
+ * of STORAGE_SECRETS may come from `<name>_FILE` and has no default.
+ */
+export const gatewayEnvSchema = withSecretFiles(
+  STORAGE_SECRETS,
+  z
+    .object({
+      ...storageEnvShape,
+      ...pipelineEnvShape,
+      MQTT_URL: url(/^(mqtt|mqtts|tcp)$/),
+      /** MQTT connections this instance opens to the shared subscription. */
+      INGEST_MQTT_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(2),
+      /**
+       * `shared` (default): the MQTT 5 shared subscription, any number of connections and instances.
+       * `exclusive`: a plain persistent subscription for a single gateway with one connection. With
+       * broker persistence it survives a broker restart, which Mosquitto 2.0 does not do for shared
+       * subscriptions, so nothing published before the gateway reconnects is dropped (docs/chaos.md).
+       */
+      INGEST_MQTT_SUBSCRIPTION: z.enum(['shared', 'exclusive']).default('shared'),
+      /**
+       * Reconnect backoff (full jitter) of the gateway's connections. Shorter than the devices'
+       * (500 ms..15 s): a handful of connections make no herd, and until the gateway has subscribed
+       * again after a broker restart, the broker drops what devices publish (ADR 0006).
+       */
+      INGEST_MQTT_RECONNECT_BASE_MS: backoffMsEnv('baseMs', 100),
+      INGEST_MQTT_RECONNECT_CAP_MS: backoffMsEnv('capMs', 500),
+      /**
+       * How long the broker keeps this instance's sessions (and queues their share of telemetry)
+       * after a connection ends. What the sessions still hold is redelivered when this GATEWAY_ID
+       * comes back, or drained by a surviving gateway that adopts them (ADR 0015).
+       */
+      INGEST_MQTT_SESSION_EXPIRY_SEC: z.coerce.number().int().min(0).max(86_400).default(300),
+      /**
+       * MQTT 5 Receive Maximum per connection: deliveries the broker may have unacknowledged on it.
+       * Messages are acknowledged only once durable, so this bounds what a connection holds while
+       * the store is slow (the broker queues the rest, up to its max_queued_messages). The MQTT
+       * maximum by default: ADR 0013 measured a smaller window overflowing the broker's queue.
+       */
+      INGEST_MQTT_RECEIVE_MAXIMUM: z.coerce.number().int().min(1).max(65_535).default(65_535),
+      /**
+       * SIGTERM: the gateway stops reading at once and finishes what it holds within this many ms;
+       * what is left is never acknowledged (the broker redelivers it). Keep it below the container
+       * stop grace (compose: 30 s) minus the few seconds closing takes.
+       */
+      INGEST_SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
+      /** Whether this instance drains the broker sessions of gateways that died (ADR 0015). */
+      INGEST_ADOPT_SESSIONS: z.enum(['on', 'off']).default('on'),
+      OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9470),
+      LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    })
+    .superRefine((e, ctx) => {
+      if (e.INGEST_MQTT_SUBSCRIPTION === 'exclusive' && e.INGEST_MQTT_CONNECTIONS !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['INGEST_MQTT_CONNECTIONS'],
+          message: `must be 1 with INGEST_MQTT_SUBSCRIPTION=exclusive (every connection would receive every message), got ${e.INGEST_MQTT_CONNECTIONS}`,
+        });
+      }
+      const window = e.INGEST_MQTT_CONNECTIONS * e.INGEST_MQTT_RECEIVE_MAXIMUM;
+      if (e.INGEST_MAX_BUFFERED >= window) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['INGEST_MAX_BUFFERED'],
+          message: `must be below INGEST_MQTT_CONNECTIONS x INGEST_MQTT_RECEIVE_MAXIMUM (${window}), or shedding never engages and a stalled store overflows the broker's queue; got ${e.INGEST_MAX_BUFFERED}`,
+        });
+      }
+    }),
+);
 
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
 
