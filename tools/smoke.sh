@@ -9,7 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . tools/stack/env.sh
 bash tools/stack/ensure-prereqs.sh
 eval "$(bash tools/stack/up.sh)"
-export REDIS_URL MQTT_URL INFLUX_URL
+export REDIS_URL MQTT_URL INFLUX_URL INFLUX_TOKEN_FILE
 npx nx run-many -t build -p sim-agent sim-coordinator ingest-gateway --outputStyle=static
 
 gateway_log="${TMPDIR:-/tmp}/sousvide-gateway.log"

@@ -24,7 +24,7 @@ for arg in "$@"; do
 done
 . tools/stack/env.sh
 eval "$(bash tools/stack/up.sh)"
-export MQTT_URL REDIS_URL INFLUX_URL
+export MQTT_URL REDIS_URL INFLUX_URL INFLUX_TOKEN_FILE
 npx nx run-many -t build -p sim-agent sim-coordinator --outputStyle=static >/dev/null
 rate=${AB_RATE:-3000}
 dur=${AB_DURATION:-15}

@@ -17,6 +17,7 @@ if [ -n "${GW_STACK_PREFIX:-}" ]; then
   host_port() { docker port "$1" "$2/tcp" | head -1 | sed 's/.*://'; }
   REDIS_URL="redis://127.0.0.1:$(host_port "$stack-redis" 6379)"
   INFLUX_URL="http://127.0.0.1:$(host_port "$stack-victoria" 8428)"
+  INFLUX_TOKEN_FILE=$(bash tools/security/influx-token.sh)
   until [ "$(docker exec "$stack-redis" redis-cli ping 2>/dev/null)" = PONG ] &&
     node -e "fetch('$INFLUX_URL/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; do
     sleep 0.5
@@ -30,7 +31,7 @@ if [ -n "${GW_STACK_PREFIX:-}" ]; then
   MQTT_URL="mqtt://$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$stack-mosquitto"):1883"
 fi
 # up.sh's broker runs on the host network: no docker-proxy on the route (docs/adr/0012).
-export MQTT_URL REDIS_URL INFLUX_URL
+export MQTT_URL REDIS_URL INFLUX_URL INFLUX_TOKEN_FILE
 devices=${GW_DEVICES:-1000}
 duration=${GW_DURATION:-20}
 work=$(mktemp -d /tmp/gw-rate-bench.XXXXXX)

@@ -9,20 +9,7 @@
 # reads the same token; --rotate writes a new one (restart `serve`, then callers read the new file).
 # Never prints the token itself.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-rotate=0
-if [ "${1:-}" = --rotate ]; then rotate=1; shift; fi
-file="${1:-$root/.secrets/coordinator-api-token}"
-die() { echo "api-token: $*" >&2; exit 2; }
-(umask 077 && mkdir -p "$(dirname "$file")")
-if [ "$rotate" = 1 ] || [ ! -s "$file" ]; then
-  tmp="$file.tmp.$$"
-  (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$tmp")
-  [ "$(wc -c <"$tmp")" -eq 64 ] || { rm -f "$tmp"; die "could not read 32 bytes from /dev/urandom"; }
-  mv -f "$tmp" "$file"
-  echo "api-token: wrote a new coordinator API token to $file (0600)" >&2
-fi
-[ -r "$file" ] || die "$file is not readable"
-perms=$(stat -c %a "$file")
-[ "$perms" = 600 ] || [ "$perms" = 400 ] || { chmod 600 "$file"; echo "api-token: $file was $perms; now 0600" >&2; }
-echo "$(cd "$(dirname "$file")" && pwd)/$(basename "$file")"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+rotate=
+if [ "${1:-}" = --rotate ]; then rotate=--rotate; shift; fi
+exec bash "$here/random-secret.sh" "api-token" "coordinator API token" "${1:-$here/../../.secrets/coordinator-api-token}" $rotate

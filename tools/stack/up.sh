@@ -2,9 +2,11 @@
 # Starts the local stack for manual runs, the smoke test and the ladder: sousvide-redis,
 # sousvide-mosquitto and sousvide-victoria from the registry-free images (tools/stack/ensure-prereqs.sh
 # builds them). Progress goes to stderr, the URLs to stdout, so `eval "$(tools/stack/up.sh)"` sets
-# REDIS_URL, MQTT_URL and INFLUX_URL, and COORDINATOR_API_TOKEN_FILE: the coordinator API's bearer
+# REDIS_URL, MQTT_URL and INFLUX_URL, COORDINATOR_API_TOKEN_FILE: the coordinator API's bearer
 # token (`serve` refuses to start without one), made once in .secrets/coordinator-api-token (0600)
-# by tools/security/api-token.sh and kept, so every caller reads the same file.
+# by tools/security/api-token.sh and kept, so every caller reads the same file, and likewise
+# INFLUX_TOKEN_FILE: the Influx write token the gateway and the replayer require (no default;
+# VictoriaMetrics ignores it), made once in .secrets/influx-token by tools/security/influx-token.sh.
 #
 # STACK_NETWORK=host (default): each service runs in the host's network namespace, listening on
 # 127.0.0.1 only, so clients reach it with no docker-proxy on the route (docker-proxy dies near
@@ -101,8 +103,10 @@ until redis_ready && mqtt_ready && influx_ready; do
 done
 bash "$here/route-check.sh" "$MQTT_PORT" sousvide-mosquitto >&2
 token_file=$(bash "$here/../security/api-token.sh")
+influx_token_file=$(bash "$here/../security/influx-token.sh")
 say "ready"
 echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
 echo "MQTT_URL=mqtt://127.0.0.1:$MQTT_PORT"
 echo "INFLUX_URL=http://127.0.0.1:$INFLUX_PORT"
 echo "COORDINATOR_API_TOKEN_FILE=$token_file"
+echo "INFLUX_TOKEN_FILE=$influx_token_file"
