@@ -20,8 +20,8 @@ export class IngestMetrics {
   );
   /**
    * Batches processed and their sizes: each batch pays a store write and a Redis script whatever
-   * its size, so CPU per batch is rate(process_cpu_seconds_total) / rate(ingest_batches_total)
-   * (ingest_batch_messages_count), and messages per batch is its _sum over its _count.
+   * its size, so CPU per batch is rate(process_cpu_seconds_total) /
+   * rate(ingest_batch_messages_count), and messages per batch is its _sum over its _count.
    */
   private readonly batches = new Histogram({
     name: 'ingest_batch_messages',
