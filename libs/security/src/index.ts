@@ -1,7 +1,13 @@
 // Public API of @sousvide/security: secrets, redaction, TLS options and broker identities. Pure
 // (node:crypto and node:fs only), so every app, data-access lib and test harness can use it.
 export { REDACTED, redactText, redactUrl } from './lib/redact';
-export { readSecretFile, secretEnvShape, secretValuesOf, withSecretFiles } from './lib/secret-env';
+export {
+  optionalSecretEnvShape,
+  readSecretFile,
+  secretEnvShape,
+  secretValuesOf,
+  withSecretFiles,
+} from './lib/secret-env';
 export type { SecretFileReader, SecretRule } from './lib/secret-env';
 export {
   loadTlsClientOptions,

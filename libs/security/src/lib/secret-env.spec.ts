@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseEnvConfig } from '@sousvide/shared-util';
-import { readSecretFile, secretEnvShape, secretValuesOf, withSecretFiles } from './secret-env';
+import {
+  optionalSecretEnvShape,
+  readSecretFile,
+  secretEnvShape,
+  secretValuesOf,
+  withSecretFiles,
+} from './secret-env';
 
 const SECRETS = ['INFLUX_TOKEN', 'REDIS_PASSWORD'] as const;
 const schema = withSecretFiles(
@@ -118,5 +124,22 @@ describe('secret environment variables', () => {
         REDIS_PASSWORD_FILE: join(dir, 'empty'),
       }),
     ).toEqual([]);
+  });
+
+  it('lets an optional secret be absent, but still checks a set one and its file', () => {
+    const optional = withSecretFiles(
+      ['FLEET_SECRET'],
+      z.object(optionalSecretEnvShape(['FLEET_SECRET'], { FLEET_SECRET: { minLength: 32 } })),
+    );
+    const parse = (env: NodeJS.ProcessEnv) => parseEnvConfig(optional, env, 'demo');
+    expect(parse({})).toEqual({ FLEET_SECRET: undefined });
+    expect(parse({ FLEET_SECRET: '' })).toEqual({ FLEET_SECRET: undefined });
+    expect(parse({ FLEET_SECRET: 'f'.repeat(32) })).toEqual({ FLEET_SECRET: 'f'.repeat(32) });
+    expect(() => parse({ FLEET_SECRET: 'short' })).toThrow(
+      'FLEET_SECRET: is too short: at least 32 characters',
+    );
+    expect(() => parse({ FLEET_SECRET_FILE: join(dir, 'missing') })).toThrow(
+      `FLEET_SECRET: cannot read FLEET_SECRET_FILE=${join(dir, 'missing')} (ENOENT)`,
+    );
   });
 });

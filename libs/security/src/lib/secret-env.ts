@@ -63,6 +63,25 @@ export function secretEnvShape<N extends string>(
 }
 
 /**
+ * Like {@link secretEnvShape}, for secrets that may be absent (they switch something on): unset
+ * parses as undefined, an empty `X` counts as unset, and a set value must pass `rules[name]`.
+ */
+export function optionalSecretEnvShape<N extends string>(
+  names: readonly N[],
+  rules: Partial<Record<N, SecretRule>> = {},
+) {
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      z.preprocess(
+        (v) => (v === '' ? undefined : v),
+        secretValue(name, rules[name] ?? {}).optional(),
+      ),
+    ]),
+  ) as Record<N, z.ZodPreprocess<z.ZodOptional<SecretSchema>, unknown>>;
+}
+
+/**
  * Lets each secret `X` of `names` come from the file named by `X_FILE` (Docker and Kubernetes
  * secrets, systemd credentials). Setting both is an error; an empty `X` next to `X_FILE` counts
  * as unset (compose passes `X: ${X:-}`). An unreadable file is reported as a problem of `X`
