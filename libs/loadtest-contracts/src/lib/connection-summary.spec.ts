@@ -1,5 +1,5 @@
 import { summarizeConnections } from './connection-summary';
-import { classifyError, emptyFailureCounts } from './failure-class';
+import { classifyError, connackRejectedError, emptyFailureCounts } from './failure-class';
 import { LatencyHistogram } from '@sousvide/shared-util';
 import { PartitionResult } from './partition';
 
@@ -101,6 +101,37 @@ describe('summarizeConnections', () => {
     ]);
     expect(s.status).toBe('passed');
     expect(s.failure_reasons).toEqual([]);
+  });
+});
+
+describe('refused CONNACKs', () => {
+  it('name the return code, its meaning and what to check', () => {
+    const err = connackRejectedError(5);
+    expect(err.message).toBe(
+      'connack rejected: not authorized (5): check the fleet secret (FLEET_SECRET / FLEET_SECRET_FILE) and that the device is provisioned; an anonymous agent needs a broker that allows anonymous clients',
+    );
+    expect(classifyError(err)).toBe('connack_rejected');
+    expect(connackRejectedError(2).message).toContain('identifier rejected (2)');
+    expect(connackRejectedError(77).message).toBe('connack rejected: return code 77');
+  });
+
+  it("sum up across parts as failure reasons with each reason's device count", () => {
+    const reason = connackRejectedError(5).message;
+    const refused = (part: number, n: number): PartitionResult => ({
+      ...result(part, 0, 0, 1),
+      connected: 10 - n,
+      connectFailed: n,
+      connectFailures: { ...emptyFailureCounts(), connack_rejected: n },
+      connectRejections: { [reason]: n },
+    });
+    const s = summarizeConnections(shape, [
+      { part: 0, devices: 10, result: refused(0, 10) },
+      { part: 1, devices: 10, result: refused(1, 4) },
+    ]);
+    expect(s.failure_reasons).toEqual([
+      '14 connections failed to connect',
+      `14 devices: ${reason}`,
+    ]);
   });
 });
 

@@ -131,6 +131,7 @@ export function summarizeConnections(
   let connStart = Number.POSITIVE_INFINITY;
   let connEnd = 0;
   const parts: PartSummary[] = [];
+  const rejections: Record<string, number> = {};
 
   for (const o of [...outcomes].sort((a, b) => a.part - b.part)) {
     const r = o.result;
@@ -158,6 +159,9 @@ export function summarizeConnections(
     ackLatency.merge(r.ackLatency);
     scheduleLag.merge(r.scheduleLag);
     addFailureCounts(failures.connect, r.connectFailures);
+    for (const [reason, n] of Object.entries(r.connectRejections ?? {})) {
+      rejections[reason] = (rejections[reason] ?? 0) + n;
+    }
     addFailureCounts(failures.publish, r.publishFailures);
     addFailureCounts(failures.disconnect, r.disconnects);
     published += r.published;
@@ -211,6 +215,9 @@ export function summarizeConnections(
   }
   if (connectFailed > 0) {
     reasons.push(`${connectFailed} connections failed to connect`);
+  }
+  for (const [reason, n] of Object.entries(rejections)) {
+    reasons.push(`${n} devices: ${reason}`);
   }
   const connectSeconds = connEnd > connStart ? (connEnd - connStart) / 1000 : 0;
   const throughputTotal = throughput(published, pubStart, pubEnd, shape.durationSec);

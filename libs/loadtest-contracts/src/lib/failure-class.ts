@@ -33,6 +33,45 @@ export function totalFailures(counts: Partial<FailureCounts>): number {
   return FAILURE_CLASSES.reduce((sum, c) => sum + (counts[c] ?? 0), 0);
 }
 
+/** MQTT 3.1.1 CONNACK return codes (3.2.2.3), with what to check when a device gets one. */
+const CONNACK_REFUSALS: Record<number, { meaning: string; fix: string }> = {
+  1: { meaning: 'unacceptable protocol version', fix: 'the broker does not speak MQTT 3.1.1' },
+  2: {
+    meaning: 'identifier rejected',
+    fix: 'the broker refuses this client id (with FLEET_SECRET the client id is the device id)',
+  },
+  3: { meaning: 'server unavailable', fix: 'the broker is not accepting connections' },
+  4: {
+    meaning: 'bad user name or password',
+    fix: 'check the fleet secret (FLEET_SECRET / FLEET_SECRET_FILE) and the provisioning',
+  },
+  5: {
+    meaning: 'not authorized',
+    fix: 'check the fleet secret (FLEET_SECRET / FLEET_SECRET_FILE) and that the device is provisioned; an anonymous agent needs a broker that allows anonymous clients',
+  },
+};
+
+/** Error code of a refused CONNACK; the message says which return code and what to check. */
+export const CONNACK_REJECTED = 'CONNACK_REJECTED';
+
+/**
+ * The error a client model fails `connect()` with when the broker answers CONNACK with a non-zero
+ * return code, e.g. "connack rejected: not authorized (5): check the fleet secret ...".
+ */
+export function connackRejectedError(returnCode: number): Error & {
+  code: typeof CONNACK_REJECTED;
+  returnCode: number;
+} {
+  const known = CONNACK_REFUSALS[returnCode];
+  const what = known
+    ? `${known.meaning} (${returnCode}): ${known.fix}`
+    : `return code ${returnCode}`;
+  return Object.assign(new Error(`connack rejected: ${what}`), {
+    code: CONNACK_REJECTED as typeof CONNACK_REJECTED,
+    returnCode,
+  });
+}
+
 /** Maps a socket or client error to its failure class by its errno code and message. */
 export function classifyError(err: unknown): FailureClass {
   const e = err as { code?: unknown; message?: unknown } | undefined;
@@ -53,6 +92,8 @@ export function classifyError(err: unknown): FailureClass {
     case 'ECONNRESET':
     case 'EPIPE':
       return 'broker_disconnect';
+    case CONNACK_REJECTED:
+      return 'connack_rejected';
   }
   if (message.includes('keepalive')) {
     return 'keepalive_timeout';

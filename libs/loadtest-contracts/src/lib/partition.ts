@@ -101,6 +101,11 @@ export interface PartitionResult {
   publishStartedAt: number;
   publishEndedAt: number;
   connectFailures: FailureCounts;
+  /**
+   * Refused CONNACKs by the reason the agent gave, e.g. "connack rejected: not authorized (5):
+   * check the fleet secret ...": count. Absent when none (and from older agents).
+   */
+  connectRejections?: Record<string, number>;
   publishFailures: FailureCounts;
   /** Established connections lost (connected, publishing or draining), by class. */
   disconnects: FailureCounts;
