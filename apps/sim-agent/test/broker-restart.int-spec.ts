@@ -50,6 +50,7 @@ async function runWithRestart(
   let published = 0;
   const runner = new PartitionRunner(spec(model, broker.url), {
     clientFactory: clientFactoryFor(model),
+    security: {},
     agentId: 'int-test',
     report: (progress) => {
       published = progress.published;

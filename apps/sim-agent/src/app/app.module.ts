@@ -12,7 +12,13 @@ import {
   RedisClientsModule,
   RedisHealthController,
 } from '@sousvide/platform';
-import { AGENT_ENV, type AgentEnv, loadAgentEnv } from './config/env.schema';
+import {
+  AGENT_ENV,
+  AGENT_SECURITY,
+  agentSecurity,
+  type AgentEnv,
+  loadAgentEnv,
+} from './config/env.schema';
 import { AgentMetrics } from './metrics/agent-metrics';
 import { PartitionProcessor } from './worker/partition.processor';
 import { AGENT_REDIS } from './worker/worker.constants';
@@ -34,6 +40,8 @@ export class AppModule {
       controllers: [RedisHealthController, MetricsController],
       providers: [
         { provide: AGENT_ENV, useValue: env },
+        // TLS files are read and checked here, at boot: a bad one stops the agent, naming it.
+        { provide: AGENT_SECURITY, useValue: agentSecurity(env) },
         {
           provide: AGENT_REDIS,
           inject: [RedisClientFactory],

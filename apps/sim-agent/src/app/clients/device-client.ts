@@ -1,10 +1,19 @@
 import { FailureClass } from '@sousvide/loadtest-contracts';
+import type { TlsClientOptions } from '@sousvide/security';
+import type { ConnectCredentials } from './lean-codec';
+
+/** TLS options of one device's connection: the agent's files and the name to verify (SNI). */
+export type DeviceTls = TlsClientOptions & { servername?: string };
 
 /** What a client model needs to open one device's connection. */
 export interface DeviceClientOptions {
   host: string;
   port: number;
   clientId: string;
+  /** A device identity (secure broker): user name and password in CONNECT. Absent: anonymous. */
+  credentials?: ConnectCredentials;
+  /** An mqtts:// broker: `tls.connect` options (CA, client pair, servername). Absent: plain TCP. */
+  tls?: DeviceTls;
   keepaliveSec: number;
   connectTimeoutMs: number;
   /** Topic the device subscribes to (QoS 1) for backend commands. */

@@ -126,7 +126,10 @@ describe('LeanClient', () => {
     const err = await client.connect().catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toBe('connack rejected: rc=5');
+    expect((err as Error).message).toMatch(
+      /^connack rejected: not authorized \(5\): check the fleet secret/,
+    );
+    expect(err).toMatchObject({ code: 'CONNACK_REJECTED', returnCode: 5 });
     expect(classifyError(err)).toBe('connack_rejected');
     expect(client.connected).toBe(false);
   });

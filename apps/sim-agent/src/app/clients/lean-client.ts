@@ -1,5 +1,6 @@
 import * as net from 'node:net';
-import { classifyError } from '@sousvide/loadtest-contracts';
+import * as tls from 'node:tls';
+import { classifyError, connackRejectedError } from '@sousvide/loadtest-contracts';
 import type {
   DeviceClient,
   DeviceClientFactory,
@@ -89,24 +90,10 @@ export class LeanClient implements DeviceClient {
     if (this.socket !== undefined) {
       return Promise.reject(new Error('connect() while a connection is already open'));
     }
-    const { host, port, localAddress, clientId, keepaliveSec, connectTimeoutMs } = this.options;
+    const { clientId, keepaliveSec, connectTimeoutMs, credentials } = this.options;
     return new Promise<void>((resolve, reject) => {
       this.reader.reset();
-      const socket = net.connect({
-        host,
-        port,
-        localAddress,
-        noDelay: true,
-        onread: {
-          buffer: READ_BUFFER,
-          callback: (length: number, buf: Uint8Array): boolean => {
-            if (this.socket === socket) {
-              this.onBytes(buf as Buffer, length);
-            }
-            return true;
-          },
-        },
-      });
+      const socket = this.open();
       this.socket = socket;
       const timer = setTimeout(() => {
         this.failOpening(
@@ -132,8 +119,49 @@ export class LeanClient implements DeviceClient {
           : 'connection closed before CONNACK';
         gone(codedError(why, 'ECONNRESET'));
       });
-      this.write(socket, encodeConnect(clientId, keepaliveSec, false));
+      this.write(socket, encodeConnect(clientId, keepaliveSec, false, credentials));
     });
+  }
+
+  /**
+   * Plain TCP reads straight into the shared buffer (`onread`); TLS decrypts into buffers of its
+   * own, which arrive as 'data'. Writing the CONNECT before the handshake ends is fine: a
+   * TLSSocket holds writes until it is secure.
+   */
+  private open(): net.Socket {
+    const { host, port, localAddress } = this.options;
+    if (this.options.tls) {
+      const options: tls.ConnectionOptions & net.TcpSocketConnectOpts = {
+        host,
+        port,
+        localAddress,
+        ...this.options.tls,
+      };
+      const socket = tls.connect(options);
+      socket.setNoDelay(true);
+      socket.on('data', (chunk: Buffer) => {
+        if (this.socket === socket) {
+          this.onBytes(chunk, chunk.length);
+        }
+      });
+      return socket;
+    }
+    const socket: net.Socket = net.connect({
+      host,
+      port,
+      localAddress,
+      noDelay: true,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (length: number, buf: Uint8Array): boolean => {
+          if (this.socket === socket) {
+            this.onBytes(buf as Buffer, length);
+          }
+          return true;
+        },
+      },
+    });
+    return socket;
   }
 
   subscribeControl(): Promise<void> {
@@ -284,7 +312,7 @@ export class LeanClient implements DeviceClient {
       return;
     }
     if (rc !== 0) {
-      this.failOpening(socket, new Error(`connack rejected: rc=${rc}`));
+      this.failOpening(socket, connackRejectedError(rc));
       return;
     }
     this.opening = undefined;

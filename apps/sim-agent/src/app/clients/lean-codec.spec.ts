@@ -34,6 +34,15 @@ class Frames implements FrameSink {
 }
 
 describe('lean codec', () => {
+  it('encodes a CONNECT with a device identity as mqtt-packet reads it', () => {
+    const packet = decode(
+      encodeConnect('sv-000001', 30, false, { username: 'sv-000001', password: 'pässwörd-43' }),
+    ) as { clientId: string; username: string; password: Buffer; keepalive: number };
+    expect(packet).toMatchObject({ clientId: 'sv-000001', username: 'sv-000001', keepalive: 30 });
+    expect(packet.password.toString('utf8')).toBe('pässwörd-43');
+    expect(decode(encodeConnect('sv-000001', 30, false))).not.toHaveProperty('username');
+  });
+
   it('encodes CONNECT, SUBSCRIBE and the acks as mqtt-packet reads them', () => {
     expect(decode(encodeConnect('run-a1-p0-7', 60, false))).toMatchObject({
       cmd: 'connect',

@@ -53,16 +53,37 @@ function utf8Field(s: string): Buffer {
   return out;
 }
 
-/** CONNECT, MQTT 3.1.1, no will, no credentials. */
-export function encodeConnect(clientId: string, keepaliveSec: number, clean: boolean): Buffer {
-  const id = utf8Field(clientId);
-  const remaining = 10 + id.length;
+/** User name and password a CONNECT carries (a device identity on a secure broker). */
+export interface ConnectCredentials {
+  username: string;
+  password: string;
+}
+
+const CONNECT_FLAG = { username: 0x80, password: 0x40, clean: 0x02 } as const;
+
+/** CONNECT, MQTT 3.1.1, no will; user name and password when `credentials` is given. */
+export function encodeConnect(
+  clientId: string,
+  keepaliveSec: number,
+  clean: boolean,
+  credentials?: ConnectCredentials,
+): Buffer {
+  const fields = [utf8Field(clientId)];
+  let flags = clean ? CONNECT_FLAG.clean : 0;
+  if (credentials) {
+    fields.push(utf8Field(credentials.username), utf8Field(credentials.password));
+    flags |= CONNECT_FLAG.username | CONNECT_FLAG.password;
+  }
+  const remaining = 10 + fields.reduce((n, f) => n + f.length, 0);
   const buf = Buffer.allocUnsafe(1 + remainingLengthSize(remaining) + remaining);
   let off = writeHeader(buf, PACKET.connect << 4, remaining);
   off += buf.write('\x00\x04MQTT\x04', off, 'latin1');
-  buf[off++] = clean ? 0x02 : 0x00;
+  buf[off++] = flags;
   buf.writeUInt16BE(keepaliveSec, off);
-  id.copy(buf, off + 2);
+  off += 2;
+  for (const field of fields) {
+    off += field.copy(buf, off);
+  }
   return buf;
 }
 

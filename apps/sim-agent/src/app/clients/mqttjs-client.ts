@@ -1,5 +1,5 @@
 import mqtt, { MqttClient } from 'mqtt';
-import { classifyError } from '@sousvide/loadtest-contracts';
+import { classifyError, connackRejectedError } from '@sousvide/loadtest-contracts';
 import {
   DeviceClient,
   DeviceClientFactory,
@@ -9,6 +9,14 @@ import {
 
 const notConnected = (): Error =>
   Object.assign(new Error('not connected (disconnect)'), { code: 'ECONNRESET' });
+
+/** MQTT.js reports a refused CONNACK as "Connection refused: ..." with the return code as `code`. */
+function asConnackRefusal(err: Error): Error | undefined {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' && err.message.startsWith('Connection refused')
+    ? connackRejectedError(code)
+    : undefined;
+}
 
 type Settle = { resolve: () => void; reject: (err: Error) => void };
 
@@ -61,9 +69,11 @@ export class MqttJsClient implements DeviceClient {
     const client = mqtt.connect({
       host: o.host,
       port: o.port,
-      protocol: 'mqtt',
+      protocol: o.tls ? 'mqtts' : 'mqtt',
+      ...o.tls,
       protocolVersion: 4,
       clientId: o.clientId,
+      ...o.credentials,
       clean: false,
       keepalive: o.keepaliveSec,
       connectTimeout: o.connectTimeoutMs,
@@ -78,7 +88,7 @@ export class MqttJsClient implements DeviceClient {
     });
     // Every failure is followed by 'close' (MQTT.js cleans up first), which settles or reports it.
     client.on('error', (err) => {
-      this.lastError = err;
+      this.lastError = asConnackRefusal(err) ?? err;
     });
     client.on('message', () => o.onControl());
     client.on('close', () => {

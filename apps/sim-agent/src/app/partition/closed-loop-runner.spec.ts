@@ -66,6 +66,7 @@ function slowAcks(broker: FakeBroker): { stop: () => void; maxUnacked: () => num
 function runAgainst(partition: PartitionSpec): Promise<PartitionResult> {
   return new PartitionRunner(partition, {
     clientFactory: clientFactoryFor(partition.model),
+    security: {},
     agentId: 'unit',
     report: () => undefined,
     log: () => undefined,

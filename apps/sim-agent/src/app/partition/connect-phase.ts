@@ -1,14 +1,16 @@
 import { classifyError, FailureClass, PartitionSpec } from '@sousvide/loadtest-contracts';
 import { controlTopic, telemetryTopic } from '@sousvide/telemetry-schema';
 import { DeviceClient, DeviceClientFactory } from '../clients/device-client';
+import { AgentSecurity, brokerEndpoint, deviceLogin } from '../clients/device-identity';
 
 /** What the connect phase reports to its partition, device by device. */
 export interface ConnectSink {
   clientFactory: DeviceClientFactory;
+  security: AgentSecurity;
   isAborted(): boolean;
   log(line: string): void;
   onConnected(k: number, client: DeviceClient, latencyMs: number): void;
-  onFailed(k: number, cls: FailureClass): void;
+  onFailed(k: number, cls: FailureClass, err: unknown): void;
   /** An established connection of device k was lost later on. */
   onDisconnect(k: number, cls: FailureClass): void;
   onControl(): void;
@@ -24,9 +26,8 @@ export async function connectDevices(
   deviceIds: readonly string[],
   sink: ConnectSink,
 ): Promise<void> {
-  const url = new URL(spec.brokerUrl);
-  const host = url.hostname;
-  const port = Number(url.port || 1883);
+  const { host, port, tls } = brokerEndpoint(spec.brokerUrl, sink.security.tls);
+  const { fleetSecret } = sink.security;
   const sources = spec.sourceAddresses?.length ? spec.sourceAddresses : undefined;
   let next = 0;
   const subscriptions: Promise<void>[] = [];
@@ -38,7 +39,12 @@ export async function connectDevices(
       const client = sink.clientFactory({
         host,
         port,
-        clientId: `${spec.runId}-a${spec.attempt}-p${spec.part}-${k}`,
+        tls,
+        ...deviceLogin(
+          deviceIds[k],
+          `${spec.runId}-a${spec.attempt}-p${spec.part}-${k}`,
+          fleetSecret,
+        ),
         keepaliveSec: spec.keepaliveSec,
         connectTimeoutMs: spec.connectTimeoutMs,
         controlTopic: controlTopic(deviceIds[k]),
@@ -57,7 +63,7 @@ export async function connectDevices(
           }),
         );
       } catch (err) {
-        sink.onFailed(k, classifyError(err));
+        sink.onFailed(k, classifyError(err), err);
         await client.end();
       }
     }

@@ -16,7 +16,8 @@ interface Pending {
  * the rest), delays from {@link fullJitterBackoffMs}, so devices that lost the same broker at the
  * same instant come back spread over a window instead of as one herd. Records how long each
  * device was away and when it came back, per second. Bounded: nothing is scheduled after
- * `stop()`, which the partition calls when it finishes.
+ * `stop()`, which the partition calls when it finishes, nor after a refused CONNACK (a wrong
+ * secret or a revoked device does not get better by retrying).
  */
 export class DeviceReconnector {
   private readonly pending = new Map<number, Pending>();
@@ -105,8 +106,10 @@ export class DeviceReconnector {
         throw Object.assign(new Error('lost right after CONNACK'), { code: 'ECONNRESET' });
       }
     } catch (err) {
-      this.stats.failedAttempts[classifyError(err)] += 1;
-      if (!this.stopped) {
+      const cls = classifyError(err);
+      this.stats.failedAttempts[cls] += 1;
+      // A broker that refuses the device's login refuses it again: it stays offline, counted.
+      if (!this.stopped && cls !== 'connack_rejected') {
         this.schedule(k, p);
       }
       return;

@@ -12,6 +12,7 @@ import {
 import { formatCounts, LatencyHistogram } from '@sousvide/shared-util';
 import type { PartitionFigures } from '../metrics/agent-metrics';
 import { DeviceClient, DeviceClientFactory } from '../clients/device-client';
+import type { AgentSecurity } from '../clients/device-identity';
 import { ClosedLoop } from './closed-loop';
 import { driveSchedule } from './schedule-driver';
 import { connectDevices, endDevices } from './connect-phase';
@@ -23,6 +24,8 @@ import { PublishLedger } from './publish-ledger';
 /** What the runner needs from its surroundings: a client model, the barrier and reporting. */
 export interface PartitionRunnerPorts {
   clientFactory: DeviceClientFactory;
+  /** The agent's fleet secret and TLS options (its environment's, never the job's). */
+  security: AgentSecurity;
   agentId: string;
   /** Fire-and-forget progress (the BullMQ job's progress). */
   report(progress: PartitionProgress): void;
@@ -54,6 +57,8 @@ export class PartitionRunner {
   private readonly scheduleLag = new LatencyHistogram();
   private readonly connectFailures = emptyFailureCounts();
   private readonly disconnects = emptyFailureCounts();
+  /** Refused CONNACKs by the broker's reason (a handful of distinct messages at most). */
+  private readonly connectRejections: Record<string, number> = {};
   private readonly deviceIds: string[];
   private phase: PartitionProgress['phase'] = 'connecting';
   private connected = 0;
@@ -172,6 +177,9 @@ export class PartitionRunner {
         publishStartedAt,
         publishEndedAt,
         connectFailures: this.connectFailures,
+        ...(Object.keys(this.connectRejections).length > 0
+          ? { connectRejections: this.connectRejections }
+          : {}),
         publishFailures: this.ledger.failures,
         disconnects: this.disconnects,
         connectLatency: this.connectLatency.toJSON(),
@@ -196,6 +204,7 @@ export class PartitionRunner {
   private connectAll(): Promise<void> {
     return connectDevices(this.spec, this.deviceIds, {
       clientFactory: this.ports.clientFactory,
+      security: this.ports.security,
       isAborted: () => this.ports.isAborted(),
       log: (line) => this.ports.log(line),
       onConnected: (k, client, latencyMs) => {
@@ -203,7 +212,10 @@ export class PartitionRunner {
         this.clients[k] = client;
         this.connected += 1;
       },
-      onFailed: (k, cls) => {
+      onFailed: (k, cls, err) => {
+        if (cls === 'connack_rejected') {
+          this.noteRejection(k, err);
+        }
         this.markFault(k, cls);
         this.connectFailures[cls] += 1;
         this.connectFailed += 1;
@@ -307,6 +319,16 @@ export class PartitionRunner {
     return client
       ? client.connect()
       : Promise.reject(new Error('device ended before its reconnect'));
+  }
+
+  /** Counts a refused CONNACK by its reason; the first of each reason goes to the part log. */
+  private noteRejection(k: number, err: unknown): void {
+    const reason = err instanceof Error ? err.message : String(err);
+    const seen = this.connectRejections[reason] ?? 0;
+    if (seen === 0) {
+      this.ports.log(`device ${this.deviceIds[k]}: ${reason}`);
+    }
+    this.connectRejections[reason] = seen + 1;
   }
 
   private markFault(k: number, cls: FailureClass): void {

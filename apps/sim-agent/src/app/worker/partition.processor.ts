@@ -10,7 +10,8 @@ import {
   QUEUE_NAMES,
 } from '@sousvide/loadtest-contracts';
 import { clientFactoryFor } from '../clients/client-models';
-import { AGENT_ENV, AgentEnv } from '../config/env.schema';
+import type { AgentSecurity } from '../clients/device-identity';
+import { AGENT_ENV, AGENT_SECURITY, AgentEnv } from '../config/env.schema';
 import { AgentMetrics } from '../metrics/agent-metrics';
 import { PartitionRunner } from '../partition/partition-runner';
 import { Barrier } from './barrier';
@@ -34,6 +35,7 @@ export class PartitionProcessor extends WorkerHost implements OnApplicationShutd
   constructor(
     @Inject(AGENT_ENV) private readonly env: AgentEnv,
     @Inject(AGENT_REDIS) private readonly redis: Redis,
+    @Inject(AGENT_SECURITY) private readonly security: AgentSecurity,
     private readonly metrics: AgentMetrics,
   ) {
     super();
@@ -100,6 +102,7 @@ export class PartitionProcessor extends WorkerHost implements OnApplicationShutd
     try {
       const runner = new PartitionRunner(spec, {
         clientFactory: clientFactoryFor(spec.model),
+        security: this.security,
         agentId: this.env.AGENT_ID,
         report: (progress) => {
           job.updateProgress(progress).catch(() => undefined);
