@@ -6,8 +6,7 @@ import {
 } from '@sousvide/loadtest-contracts';
 import { LatencyHistogram } from '@sousvide/shared-util';
 import { type MqttService, startMosquitto } from '@sousvide/testing';
-import { clientFactoryFor } from '../src/app/clients/client-models';
-import { PartitionRunner } from '../src/app/partition/partition-runner';
+import { runPartition, testPartition } from './support/partition';
 
 /**
  * A broker made slow for real: Mosquitto under a CPU quota of 2 % of a core acknowledges far
@@ -22,38 +21,19 @@ const MPS = 20;
 const DURATION_SEC = 6;
 const WINDOW = 1;
 
-function spec(model: ClientModel, brokerUrl: string, loop: Loop): PartitionSpec {
-  return {
+const spec = (model: ClientModel, brokerUrl: string, loop: Loop): PartitionSpec =>
+  testPartition(model, brokerUrl, {
     runId: `loop-${loop}-${model}-${Date.now()}`,
-    attempt: 1,
-    part: 0,
-    partitions: 1,
     connections: DEVICES,
-    deviceOffset: 0,
-    connectParallelism: 50,
     mps: MPS,
     durationSec: DURATION_SEC,
-    qos: 1,
-    model,
-    brokerUrl,
-    connectTimeoutMs: 20_000,
     publishTimeoutMs: 4000,
-    keepaliveSec: 60,
-    deadlineAt: Date.now() + 300_000,
     loop,
     window: WINDOW,
-  };
-}
+  });
 
 async function runOn(broker: MqttService, partition: PartitionSpec): Promise<PartitionResult> {
-  const result = await new PartitionRunner(partition, {
-    clientFactory: clientFactoryFor(partition.model),
-    agentId: 'int-test',
-    report: () => undefined,
-    log: () => undefined,
-    waitForStart: () => Promise.resolve(Date.now() + 500),
-    isAborted: () => false,
-  }).run();
+  const { result } = await runPartition(partition);
   // Figures for the record (not asserted): what each loop got through the slow broker.
   const ack = LatencyHistogram.fromJSON(result.ackLatency).stats();
   process.stdout.write(

@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import { CLIENT_MODELS, type ClientModel, type PartitionSpec } from '@sousvide/loadtest-contracts';
+import { generateSecret, loadTlsClientOptions } from '@sousvide/security';
+import { type SecureBroker, startSecureBroker } from '@sousvide/testing';
+import { runPartition, testPartition } from './support/partition';
+
+/**
+ * Both client models against the real authenticated broker (docker/mosquitto/secure.conf with
+ * dynamic security, identities from provisionFleet): each device logs in as itself with the
+ * password derived from the fleet secret; a wrong secret is refused at CONNACK and says why.
+ */
+const DEVICES = 20;
+const DURATION_SEC = 2;
+const MPS = 2;
+
+const spec = (model: ClientModel, brokerUrl: string, deviceOffset: number): PartitionSpec =>
+  testPartition(model, brokerUrl, {
+    connections: DEVICES,
+    deviceOffset,
+    connectParallelism: 10,
+    mps: MPS,
+    durationSec: DURATION_SEC,
+  });
+
+describe('device identities against the secure broker (real Mosquitto, dynamic security)', () => {
+  let b: SecureBroker;
+
+  beforeAll(async () => {
+    // Two ranges of DEVICES per model: plain and TLS runs never share a client id.
+    b = await startSecureBroker({ format: 'dynsec', devices: 4 * DEVICES });
+  });
+
+  afterAll(async () => {
+    await b?.stop();
+  });
+
+  describe.each(CLIENT_MODELS)('%s model', (model) => {
+    const offset = CLIENT_MODELS.indexOf(model) * 2 * DEVICES;
+
+    it('publishes everything at QoS 1 with per-device credentials from the fleet secret', async () => {
+      const { result } = await runPartition(spec(model, b.broker.url, offset), {
+        fleetSecret: b.fleetSecret,
+      });
+      expect(result).toMatchObject({ connected: DEVICES, connectFailed: 0, failed: 0 });
+      expect(result.scheduled).toBe(DEVICES * MPS * DURATION_SEC);
+      expect(result.published).toBe(result.scheduled);
+      expect(result.connectRejections).toBeUndefined();
+    });
+
+    it('fails fast as connack_rejected, naming the reason, with a wrong fleet secret', async () => {
+      const { result, log } = await runPartition(spec(model, b.broker.url, offset), {
+        fleetSecret: generateSecret(),
+      });
+      expect(result.connected).toBe(0);
+      expect(result.connectFailures.connack_rejected).toBe(DEVICES);
+      expect(result.publishFailures.connack_rejected).toBe(result.scheduled);
+      const reasons = Object.keys(result.connectRejections ?? {});
+      expect(reasons).toEqual([
+        expect.stringMatching(/^connack rejected: not authorized \(5\): check the fleet secret/),
+      ]);
+      expect(result.connectRejections?.[reasons[0]]).toBe(DEVICES);
+      // The part log names the first refused device (whichever CONNACK came first) and the reason.
+      expect(log.filter((line) => /^device sv-\d{6}: connack rejected/.test(line))).toEqual([
+        expect.stringContaining(reasons[0]),
+      ]);
+    });
+
+    it('publishes everything over TLS (8883) trusting the stack CA', async () => {
+      const url = `mqtts://${b.broker.host}:${b.broker.mappedPort(8883)}`;
+      const { result } = await runPartition(spec(model, url, offset + DEVICES), {
+        fleetSecret: b.fleetSecret,
+        tls: loadTlsClientOptions({ caFile: join(b.certs.good, 'ca.crt') }),
+      });
+      expect(result).toMatchObject({ connected: DEVICES, connectFailed: 0, failed: 0 });
+      expect(result.published).toBe(DEVICES * MPS * DURATION_SEC);
+    });
+  });
+
+  it('keeps anonymous agents anonymous: the secure broker refuses them as not authorized', async () => {
+    const { result } = await runPartition(spec('lean', b.broker.url, 0), {});
+    expect(result.connectFailures.connack_rejected).toBe(DEVICES);
+    expect(Object.keys(result.connectRejections ?? {})).toEqual([
+      expect.stringContaining('not authorized (5)'),
+    ]);
+  });
+});

@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type BrokerAuthFormat, provisionFleet } from '@sousvide/security';
+import { type MqttService, startMosquitto } from './mosquitto';
+
+const ROOT = resolve(__dirname, '../../../..');
+const MAKE_CERTS = join(ROOT, 'tools/security/make-certs.sh');
+/** The committed configuration of the authenticated broker (1883, 8883 TLS, 8884 mutual TLS). */
+export const SECURE_CONF = join(ROOT, 'docker/mosquitto/secure.conf');
+
+/** TLS material from tools/security/make-certs.sh: the stack's CA and a rogue one. */
+export interface CertDirs {
+  good: string;
+  rogue: string;
+}
+
+/** The committed secure.conf with freshly provisioned identities and certificates. */
+export interface SecureBroker {
+  broker: MqttService;
+  /** The provisioning output: fleet.json, fleet-secret, gateway-password, mosquitto/. */
+  dir: string;
+  certs: CertDirs;
+  fleetSecret: string;
+  gatewayPassword: string;
+  stop(): Promise<void>;
+}
+
+export interface SecureBrokerOptions {
+  format: BrokerAuthFormat;
+  devices: number;
+  /**
+   * Writes the identities into `dir` (default: `provisionFleet` with the provisioner's defaults:
+   * devices sv-000000.., gateway user ingest-gateway); the provisioner's own tests run its CLI.
+   */
+  provision?: (dir: string) => Promise<void> | void;
+}
+
+/** Provisions `devices` identities, makes certificates and starts Mosquitto with secure.conf. */
+export async function startSecureBroker(o: SecureBrokerOptions): Promise<SecureBroker> {
+  const dir = mkdtempSync(join(tmpdir(), `secure-broker-${o.format}-`));
+  try {
+    await (o.provision ?? ((out: string) => provisionDefaults(out, o)))(dir);
+    const certs = { good: join(dir, 'tls'), rogue: join(dir, 'rogue-tls') };
+    for (const out of [certs.good, certs.rogue]) {
+      execFileSync('bash', [MAKE_CERTS, '--out', out], { stdio: 'ignore' });
+    }
+    const broker = await startMosquitto({
+      config: {
+        file: SECURE_CONF,
+        copy: [
+          { source: join(dir, 'mosquitto'), target: '/mosquitto/auth' },
+          { source: certs.good, target: '/mosquitto/certs' },
+        ],
+        ports: [8883, 8884],
+      },
+    });
+    return {
+      broker,
+      dir,
+      certs,
+      fleetSecret: readFileSync(join(dir, 'fleet-secret'), 'utf8').trim(),
+      gatewayPassword: readFileSync(join(dir, 'gateway-password'), 'utf8').trim(),
+      stop: async () => {
+        await broker.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function provisionDefaults(out: string, o: SecureBrokerOptions): Promise<void> {
+  await provisionFleet({
+    devices: o.devices,
+    out,
+    format: o.format,
+    prefix: 'sv-',
+    gatewayUser: 'ingest-gateway',
+    fleetSecretFile: join(out, 'fleet-secret'),
+    gatewayPasswordFile: join(out, 'gateway-password'),
+    rotate: false,
+    iterations: 101,
+  });
+}
