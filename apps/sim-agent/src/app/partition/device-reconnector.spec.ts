@@ -1,4 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
+import { connackRejectedError } from '@sousvide/loadtest-contracts';
 import { DeviceReconnector } from './device-reconnector';
 
 const refused = (): Error => Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
@@ -42,6 +43,29 @@ describe('DeviceReconnector', () => {
       });
       expect(stats.failedAttempts.connect_refused).toBe(2);
       expect(stats.delay.count).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('gives up on a device whose CONNACK is refused: retrying a wrong secret cannot help', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      let calls = 0;
+      const r = new DeviceReconnector(
+        { baseMs: 100, capMs: 1000 },
+        () => {
+          calls += 1;
+          return Promise.reject(connackRejectedError(5));
+        },
+        () => undefined,
+        () => 0.99,
+      );
+      r.lost(3);
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(calls).toBe(1);
+      expect(r.toJSON()).toMatchObject({ attempts: 1, succeeded: 0, stillDisconnected: 1 });
+      expect(r.toJSON().failedAttempts.connack_rejected).toBe(1);
     } finally {
       jest.useRealTimers();
     }
