@@ -162,6 +162,9 @@ export function splitConnections(total: number, partitions: number): number[] {
 }
 
 /** Device id of global device index i: `sv-000123`. */
+/** The simulator's device ids: `sv-000000`, `sv-000001`, ... (the provisioner's default prefix). */
+export const DEVICE_ID_PREFIX = 'sv-';
+
 export function deviceIdOf(runDevicePrefix: string, index: number): string {
   return `${runDevicePrefix}${String(index).padStart(6, '0')}`;
 }

@@ -1,4 +1,5 @@
 import {
+  DEVICE_ID_PREFIX,
   deviceIdOf,
   emptyFailureCounts,
   FAILURE_CLASSES,
@@ -37,7 +38,6 @@ export interface PartitionRunnerPorts {
   isAborted(): boolean;
 }
 
-const DEVICE_PREFIX = 'sv-';
 const SWEEP_MS = 200;
 /** Lost connections logged one by one; a broker restart loses them all, the rest are counted. */
 const LOGGED_LOSSES = 10;
@@ -81,7 +81,7 @@ export class PartitionRunner {
     this.clients = new Array<DeviceClient | undefined>(spec.connections);
     this.deviceFault = new Uint8Array(spec.connections);
     this.deviceIds = Array.from({ length: spec.connections }, (_, k) =>
-      deviceIdOf(DEVICE_PREFIX, spec.deviceOffset + k),
+      deviceIdOf(DEVICE_ID_PREFIX, spec.deviceOffset + k),
     );
     this.ledger = new PublishLedger(spec.publishTimeoutMs, (slot, acked) =>
       this.settleWindow(slot, acked),

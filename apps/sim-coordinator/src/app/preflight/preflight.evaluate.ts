@@ -1,3 +1,4 @@
+import { fleetChecks } from './fleet-identities';
 import { PREFLIGHT } from './preflight.constants';
 import {
   CheckStatus,
@@ -232,6 +233,7 @@ export function evaluatePreflight(plan: PreflightPlan, facts: PreflightFacts): P
     ...acceptQueue(plan, facts),
     ...ports(plan, facts),
     memory(plan, facts),
+    ...fleetChecks(plan, facts.fleet),
   ];
   return {
     attempt: plan.attempt,

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { lookup } from 'node:dns/promises';
 import { PartitionSpec, RunSpec } from '@sousvide/loadtest-contracts';
+import { COORDINATOR_ENV, type CoordinatorEnv } from '../config/env.schema';
+import { readFleetFacts } from './fleet-identities';
 import { evaluatePreflight } from './preflight.evaluate';
 import { probePreflightFacts } from './preflight.probe';
 import { PreflightReport } from './preflight.types';
@@ -16,10 +18,13 @@ export interface AttemptPlanInput {
 /**
  * Checks an attempt's plan against this machine before any connection is opened: file limits of
  * the agents and the broker, docker-proxy on the route, ephemeral ports towards the broker and
- * memory. The probes read /proc; the judgement is evaluatePreflight's.
+ * memory; and with FLEET_MANIFEST_FILE, the run's device identities and fleet secret. The probes
+ * read /proc and the manifest; the judgement is evaluatePreflight's.
  */
 @Injectable()
 export class PreflightService {
+  constructor(@Inject(COORDINATOR_ENV) private readonly env: CoordinatorEnv) {}
+
   async check(input: AttemptPlanInput): Promise<PreflightReport> {
     const url = new URL(input.spec.brokerUrl);
     const brokerPort = Number(url.port || 1883);
@@ -47,6 +52,10 @@ export class PreflightService {
         ...counts.map((n, i) => Math.ceil(n / Math.max(1, sources[i].length))),
       ),
     };
-    return evaluatePreflight(plan, probePreflightFacts(brokerIp, brokerPort));
+    const manifest = this.env.FLEET_MANIFEST_FILE;
+    return evaluatePreflight(plan, {
+      ...probePreflightFacts(brokerIp, brokerPort),
+      ...(manifest ? { fleet: readFleetFacts(manifest, this.env.FLEET_SECRET) } : {}),
+    });
   }
 }

@@ -29,6 +29,19 @@ export interface SocketsTowards {
   bySource: Record<string, { open: number; timeWait: number }>;
 }
 
+/** The provisioned identities (FLEET_MANIFEST_FILE) and the fleet secret the agents get. */
+export interface FleetFacts {
+  manifestFile: string;
+  /** Why the manifest cannot be used (unreadable, not a fleet.json); the figures are then absent. */
+  error?: string;
+  devices?: { count: number; prefix: string; firstId: string; lastId: string };
+  /** The manifest's fingerprint of the secret it was provisioned with (not a secret). */
+  fingerprint?: string;
+  createdAt?: string;
+  /** Fingerprint of FLEET_SECRET(_FILE) here; absent when none is set. */
+  secretFingerprint?: string;
+}
+
 /** What the probes found; every field may be missing on a host that does not tell. */
 export interface PreflightFacts {
   /** This process's limit, which the local agents inherit (Node raises soft to hard at start). */
@@ -48,12 +61,24 @@ export interface PreflightFacts {
   twReuse?: number;
   towardsBroker: SocketsTowards;
   memAvailableBytes?: number;
+  /** Only with FLEET_MANIFEST_FILE. */
+  fleet?: FleetFacts;
 }
 
 export type CheckStatus = 'ok' | 'warn' | 'refuse' | 'unknown';
 
 export interface PreflightCheck {
-  name: 'agent-fds' | 'broker-fds' | 'route' | 'accept-queue' | 'ports' | 'time-wait' | 'memory';
+  name:
+    | 'agent-fds'
+    | 'broker-fds'
+    | 'route'
+    | 'accept-queue'
+    | 'ports'
+    | 'time-wait'
+    | 'memory'
+    | 'fleet-manifest'
+    | 'fleet-devices'
+    | 'fleet-secret';
   status: CheckStatus;
   /** What the plan needs, in the check's unit. */
   need?: number;
