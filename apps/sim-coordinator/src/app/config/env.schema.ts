@@ -9,117 +9,121 @@ import {
 import { parseEnvConfig } from '@sousvide/shared-util';
 import { parseCpuComponents } from '../cpu-budget/cpu-components';
 
+/** The coordinator's settings (its secrets are added below). */
+const settingsSchema = z.object({
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /**
+   * The backend's Redis, where gateways keep the per-run counters and the DLQ, when it is not the
+   * simulator's own (REDIS_URL: BullMQ, barrier). Empty: the same Redis.
+   */
+  INGEST_REDIS_URL: z.union([z.literal(''), z.url({ protocol: /^rediss?$/ })]).default(''),
+  /** Broker the agents connect to (the runbook's target). */
+  MQTT_URL: z.string().default('mqtt://127.0.0.1:1883'),
+  OPS_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /**
+   * Address `serve` binds: loopback unless told otherwise (a container sets 0.0.0.0 so its
+   * published port reaches it; the token guards the API either way, ADR 0029).
+   */
+  OPS_HOST: z
+    .union([z.ipv4(), z.ipv6()], {
+      error: 'OPS_HOST must be an IP address, e.g. 127.0.0.1 or 0.0.0.0',
+    })
+    .default('127.0.0.1'),
+  /**
+   * Runs `serve` carries at once; a POST /runs beyond it is refused with 429. 1: concurrent runs
+   * share the broker, the gateways and the generator host, so each would measure the other.
+   */
+  MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(100).default(1),
+  ARTIFACTS_DIR: z.string().min(1).default('docs/loadtest-runs'),
+  /**
+   * Where `loadtest run` gets its agents when --agents is not given: `local` starts one process
+   * per partition from AGENT_ENTRY; `external` uses agents already consuming the queue (e.g. the
+   * compose file's sim-agent containers, where the coordinator's image has no agent entry).
+   */
+  LOADTEST_AGENTS: z.enum(['local', 'external']).default('local'),
+  /** Built agent entry point that local mode starts with plain `node`. */
+  AGENT_ENTRY: z.string().min(1).default('dist/apps/sim-agent/main.js'),
+  CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  KEEPALIVE_SEC: z.coerce.number().int().min(1).max(65535).default(60),
+  /** Devices' reconnect backoff after a lost connection: full jitter, doubling base to cap. */
+  RECONNECT_BASE_MS: backoffMsEnv('baseMs', RECONNECT_BACKOFF_DEFAULTS.baseMs),
+  RECONNECT_CAP_MS: backoffMsEnv('capMs', RECONNECT_BACKOFF_DEFAULTS.capMs),
+  /**
+   * After the publish window, the longest the summary waits for the backlog (it stops earlier
+   * once everything arrived or nothing new arrived for DRAIN_STALL_SEC; ADR 0017).
+   */
+  DRAIN_WINDOW_SEC: z.coerce.number().int().min(0).max(3600).default(120),
+  DRAIN_STALL_SEC: z.coerce.number().int().min(1).max(600).default(10),
+  /**
+   * How long to wait for the broker's next `$SYS` update when measuring its queue at the cut-off
+   * (Mosquitto's sys_interval is 10 s by default, and an unchanged figure may take two); 0: do not ask.
+   */
+  BROKER_SYS_TIMEOUT_SEC: z.coerce.number().min(0).max(120).default(25),
+  /**
+   * Components whose CPU each attempt records over its publish window (cpu-budget.json), besides
+   * the local agents: `broker=container:sousvide-mosquitto,gateway=pid:4242,redis=cmd:redis-server`.
+   */
+  CPU_BUDGET: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      try {
+        parseCpuComponents(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  /**
+   * 1 (default): a run that misses an SLO or loses messages fails the gate (exit 3). 0: the env
+   * twin of --no-gate: the checks are still reported, only the generator (and
+   * REQUIRE_BUSINESS_SUMMARY) decide; for tests of counts on a shared machine, where a latency SLO
+   * would make them timed assertions.
+   */
+  JUDGE_SLO: z
+    .enum(['0', '1'], { error: 'JUDGE_SLO must be 0 or 1' })
+    .default('1')
+    .transform((v) => v === '1'),
+  /** A command whose output is the backend's log for an attempt (e.g. `tail -n0 -F gw.log`). */
+  BACKEND_LOG_CMD: z.string().optional(),
+  /** Runbook variables; the CLI's named options take precedence. */
+  SIM_TASK: z.string().optional(),
+  RUN_ID: z.string().optional(),
+  MAX_ATTEMPTS: z.string().optional(),
+  MIN_PARALLELISM: z.string().optional(),
+  MAX_PARTITIONS: z.string().optional(),
+  PART_TIMEOUT_SECONDS: z.string().optional(),
+  REQUIRE_BUSINESS_SUMMARY: z.string().optional(),
+  /** SLO targets (the --slo-* flags take precedence; checked with them, see SLO_TARGET_OPTIONS). */
+  SLO_SUCCESS_PCT: z.string().optional(),
+  SLO_PARSE_FAIL_PCT: z.string().optional(),
+  SLO_INFLUX_FAIL_PCT: z.string().optional(),
+  SLO_REDIS_FAIL_PCT: z.string().optional(),
+  SLO_P95_MS: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'),
+});
+
 /** The coordinator's secrets: each may come from `<NAME>_FILE`. */
 const COORDINATOR_SECRETS = ['FLEET_SECRET'] as const;
 
 /** The coordinator's environment, validated once at boot; nothing else reads process.env. */
 export const coordinatorEnvSchema = withSecretFiles(
   COORDINATOR_SECRETS,
-  z.object({
-    REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
-    /**
-     * The backend's Redis, where gateways keep the per-run counters and the DLQ, when it is not the
-     * simulator's own (REDIS_URL: BullMQ, barrier). Empty: the same Redis.
-     */
-    INGEST_REDIS_URL: z.union([z.literal(''), z.url({ protocol: /^rediss?$/ })]).default(''),
-    /** Broker the agents connect to (the runbook's target). */
-    MQTT_URL: z.string().default('mqtt://127.0.0.1:1883'),
-    OPS_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-    /**
-     * Address `serve` binds: loopback unless told otherwise (a container sets 0.0.0.0 so its
-     * published port reaches it; the token guards the API either way, ADR 0029).
-     */
-    OPS_HOST: z
-      .union([z.ipv4(), z.ipv6()], {
-        error: 'OPS_HOST must be an IP address, e.g. 127.0.0.1 or 0.0.0.0',
-      })
-      .default('127.0.0.1'),
-    /**
-     * Runs `serve` carries at once; a POST /runs beyond it is refused with 429. 1: concurrent runs
-     * share the broker, the gateways and the generator host, so each would measure the other.
-     */
-    MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(100).default(1),
-    ARTIFACTS_DIR: z.string().min(1).default('docs/loadtest-runs'),
-    /**
-     * Where `loadtest run` gets its agents when --agents is not given: `local` starts one process
-     * per partition from AGENT_ENTRY; `external` uses agents already consuming the queue (e.g. the
-     * compose file's sim-agent containers, where the coordinator's image has no agent entry).
-     */
-    LOADTEST_AGENTS: z.enum(['local', 'external']).default('local'),
-    /** Built agent entry point that local mode starts with plain `node`. */
-    AGENT_ENTRY: z.string().min(1).default('dist/apps/sim-agent/main.js'),
-    CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-    PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-    KEEPALIVE_SEC: z.coerce.number().int().min(1).max(65535).default(60),
-    /** Devices' reconnect backoff after a lost connection: full jitter, doubling base to cap. */
-    RECONNECT_BASE_MS: backoffMsEnv('baseMs', RECONNECT_BACKOFF_DEFAULTS.baseMs),
-    RECONNECT_CAP_MS: backoffMsEnv('capMs', RECONNECT_BACKOFF_DEFAULTS.capMs),
-    /**
-     * After the publish window, the longest the summary waits for the backlog (it stops earlier
-     * once everything arrived or nothing new arrived for DRAIN_STALL_SEC; ADR 0017).
-     */
-    DRAIN_WINDOW_SEC: z.coerce.number().int().min(0).max(3600).default(120),
-    DRAIN_STALL_SEC: z.coerce.number().int().min(1).max(600).default(10),
-    /**
-     * How long to wait for the broker's next `$SYS` update when measuring its queue at the cut-off
-     * (Mosquitto's sys_interval is 10 s by default, and an unchanged figure may take two); 0: do not ask.
-     */
-    BROKER_SYS_TIMEOUT_SEC: z.coerce.number().min(0).max(120).default(25),
-    /**
-     * Components whose CPU each attempt records over its publish window (cpu-budget.json), besides
-     * the local agents: `broker=container:sousvide-mosquitto,gateway=pid:4242,redis=cmd:redis-server`.
-     */
-    CPU_BUDGET: z
-      .string()
-      .optional()
-      .superRefine((value, ctx) => {
-        try {
-          parseCpuComponents(value);
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        }
-      }),
-    /**
-     * 1 (default): a run that misses an SLO or loses messages fails the gate (exit 3). 0: the env
-     * twin of --no-gate: the checks are still reported, only the generator (and
-     * REQUIRE_BUSINESS_SUMMARY) decide; for tests of counts on a shared machine, where a latency SLO
-     * would make them timed assertions.
-     */
-    JUDGE_SLO: z
-      .enum(['0', '1'], { error: 'JUDGE_SLO must be 0 or 1' })
-      .default('1')
-      .transform((v) => v === '1'),
-    /** A command whose output is the backend's log for an attempt (e.g. `tail -n0 -F gw.log`). */
-    BACKEND_LOG_CMD: z.string().optional(),
-    /** Runbook variables; the CLI's named options take precedence. */
-    SIM_TASK: z.string().optional(),
-    RUN_ID: z.string().optional(),
-    MAX_ATTEMPTS: z.string().optional(),
-    MIN_PARALLELISM: z.string().optional(),
-    MAX_PARTITIONS: z.string().optional(),
-    PART_TIMEOUT_SECONDS: z.string().optional(),
-    REQUIRE_BUSINESS_SUMMARY: z.string().optional(),
-    /** SLO targets (the --slo-* flags take precedence; checked with them, see SLO_TARGET_OPTIONS). */
-    SLO_SUCCESS_PCT: z.string().optional(),
-    SLO_PARSE_FAIL_PCT: z.string().optional(),
-    SLO_INFLUX_FAIL_PCT: z.string().optional(),
-    SLO_REDIS_FAIL_PCT: z.string().optional(),
-    SLO_P95_MS: z.string().optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'),
+  settingsSchema.extend({
     /**
      * The provisioner's fleet.json: the preflight refuses a run whose devices are not provisioned
      * or whose fleet secret is not the provisioned one. Unset or empty: identities are not checked.
      */
     FLEET_MANIFEST_FILE: z.string().optional(),
     /**
-     * The devices' fleet secret (or FLEET_SECRET_FILE, preferred: local agents inherit the path,
-     * not the value). Local agents inherit it from this environment and log every device in as
-     * itself; the preflight compares its fingerprint with FLEET_MANIFEST_FILE's. No default.
+     * The devices' fleet secret (or FLEET_SECRET_FILE, preferred: local agents then inherit the
+     * path, not the value). Local agents inherit it from this environment and log every device in
+     * as itself; the preflight compares its fingerprint with FLEET_MANIFEST_FILE's. No default.
      */
     ...optionalSecretEnvShape(COORDINATOR_SECRETS, {
       FLEET_SECRET: { minLength: FLEET_SECRET_MIN_LENGTH },
     }),
-    /** TLS files for an mqtts:// MQTT_URL, checked here and inherited by local agents. */
+    /** TLS files for an mqtts:// MQTT_URL (MQTT_TLS_CA_FILE, ...), inherited by local agents. */
     ...tlsEnvShape('MQTT'),
   }),
 );
