@@ -1,7 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
-import { AGENT_ENV, type AgentEnv } from './app/config/env.schema';
+import { redactText, secretValuesOf } from '@sousvide/security';
+import { AGENT_ENV, AGENT_SECRETS, type AgentEnv } from './app/config/env.schema';
 
 async function bootstrap(): Promise<void> {
   // register() validates the environment first: a bad value fails here, naming the variable.
@@ -25,6 +26,10 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((err: unknown) => {
-  process.stderr.write(`sim-agent failed to start: ${(err as Error).message}\n`);
+  // Last line of defence: no fleet secret or URL password reaches the part's log.
+  const secrets = secretValuesOf(AGENT_SECRETS);
+  process.stderr.write(
+    `sim-agent failed to start: ${redactText((err as Error).message, secrets)}\n`,
+  );
   process.exit(1);
 });

@@ -1,11 +1,12 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { EXIT_CODES, parseRunSpec, RunSpec, RunSpecError } from '@sousvide/loadtest-contracts';
+import { redactText, secretValuesOf } from '@sousvide/security';
 import { UsageError } from '@sousvide/shared-util';
 import { CliCommand, HELP, parseCli } from './app/cli/cli-args';
 import { summaryTable } from './app/cli/summary-table';
 import { API_TOKEN_VAR, loadApiToken } from './app/config/api-env.schema';
-import { CoordinatorEnv, loadCoordinatorEnv } from './app/config/env.schema';
+import { COORDINATOR_SECRETS, CoordinatorEnv, loadCoordinatorEnv } from './app/config/env.schema';
 import { HttpModule } from './app/http.module';
 import { assertRedisReachable } from '@sousvide/platform';
 import { RunSession, runSettingsOf } from './app/cli/run-session';
@@ -16,8 +17,10 @@ import { artifactsCommand } from './app/report/report.command';
 
 const EXIT = EXIT_CODES;
 
+/** Prints the error, with the fleet secret's and the API token's values and URL passwords masked. */
 function fail(message: string, code: number): never {
-  process.stderr.write(`sim-coordinator: ${message}\n`);
+  const secrets = secretValuesOf([...COORDINATOR_SECRETS, API_TOKEN_VAR]);
+  process.stderr.write(`sim-coordinator: ${redactText(message, secrets)}\n`);
   process.exit(code);
 }
 

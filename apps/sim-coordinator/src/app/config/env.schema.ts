@@ -104,7 +104,7 @@ const settingsSchema = z.object({
 });
 
 /** The coordinator's secrets: each may come from `<NAME>_FILE`. */
-const COORDINATOR_SECRETS = ['FLEET_SECRET'] as const;
+export const COORDINATOR_SECRETS = ['FLEET_SECRET'] as const;
 
 /** The coordinator's environment, validated once at boot; nothing else reads process.env. */
 export const coordinatorEnvSchema = withSecretFiles(
