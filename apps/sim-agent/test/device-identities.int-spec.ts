@@ -76,6 +76,19 @@ describe('device identities against the secure broker (real Mosquitto, dynamic s
     });
   });
 
+  it('fails the devices at once, naming the TLS error, when the server certificate is not trusted', async () => {
+    const url = `mqtts://${b.broker.host}:${b.broker.mappedPort(8883)}`;
+    const { result, log } = await runPartition(spec('lean', url, 0), {
+      fleetSecret: b.fleetSecret,
+      tls: loadTlsClientOptions({ caFile: join(b.certs.rogue, 'ca.crt') }),
+    });
+    expect(result.connected).toBe(0);
+    expect(result.connectFailures.other).toBe(DEVICES);
+    expect(log).toContainEqual(
+      expect.stringMatching(/^device sv-\d{6}: connect failed \(other\): self-signed certificate/),
+    );
+  });
+
   it('keeps anonymous agents anonymous: the secure broker refuses them as not authorized', async () => {
     const { result } = await runPartition(spec('lean', b.broker.url, 0), {});
     expect(result.connectFailures.connack_rejected).toBe(DEVICES);

@@ -213,9 +213,7 @@ export class PartitionRunner {
         this.connected += 1;
       },
       onFailed: (k, cls, err) => {
-        if (cls === 'connack_rejected') {
-          this.noteRejection(k, err);
-        }
+        this.noteConnectFailure(k, cls, err);
         this.markFault(k, cls);
         this.connectFailures[cls] += 1;
         this.connectFailed += 1;
@@ -321,14 +319,25 @@ export class PartitionRunner {
       : Promise.reject(new Error('device ended before its reconnect'));
   }
 
-  /** Counts a refused CONNACK by its reason; the first of each reason goes to the part log. */
-  private noteRejection(k: number, err: unknown): void {
-    const reason = err instanceof Error ? err.message : String(err);
-    const seen = this.connectRejections[reason] ?? 0;
-    if (seen === 0) {
-      this.ports.log(`device ${this.deviceIds[k]}: ${reason}`);
+  /**
+   * Says why connects fail without a line per device: a refused CONNACK is counted by its reason
+   * and the first of each reason is logged; of any other class (a TLS handshake, a timeout) the
+   * first error is logged.
+   */
+  private noteConnectFailure(k: number, cls: FailureClass, err: unknown): void {
+    // Not `instanceof Error`: errors made in another realm (node internals under jest) fail it.
+    const message = (err as { message?: unknown } | undefined)?.message;
+    const reason = typeof message === 'string' ? message : String(err);
+    const device = `device ${this.deviceIds[k]}`;
+    if (cls === 'connack_rejected') {
+      const seen = this.connectRejections[reason] ?? 0;
+      if (seen === 0) {
+        this.ports.log(`${device}: ${reason}`);
+      }
+      this.connectRejections[reason] = seen + 1;
+    } else if (this.connectFailures[cls] === 0) {
+      this.ports.log(`${device}: connect failed (${cls}): ${reason}`);
     }
-    this.connectRejections[reason] = seen + 1;
   }
 
   private markFault(k: number, cls: FailureClass): void {
