@@ -194,7 +194,14 @@ artifact() { dc 30 exec -T sim-coordinator cat "/app/data/loadtest-runs/$1/$2"; 
 run_id="compose-ci-$(date -u +%Y%m%d-%H%M%S)"
 say "smoke: $DEVICES devices, 2 partitions, 1 msg/s, ${DURATION} s, QoS 1 (run $run_id)"
 run_at=$SECONDS
-run_loadtest "$run_id" 1 >"$work/outcome.json" || say "loadtest run exited non-zero"
+# A non-zero exit is judged below from the summaries; its code says which kind (EXIT_CODES:
+# 1 an attempt failed, 2 refused before start, 3 an SLO or the loss accounting failed).
+loadtest_rc=0
+run_loadtest "$run_id" 1 >"$work/outcome.json" || loadtest_rc=$?
+if [ "$loadtest_rc" != 0 ]; then
+  case "$loadtest_rc" in 1) why="an attempt failed" ;; 2) why="refused before start" ;; 3) why="an SLO or the loss accounting failed" ;; *) why="see its output" ;; esac
+  say "loadtest run exited $loadtest_rc ($why): $(head -c 600 "$work/outcome.json" | tr '\n' ' ')"
+fi
 run_secs=$((SECONDS - run_at))
 artifact "$run_id" attempt-1/connection-summary.json >"$work/connection-summary.json" || fail "no connection-summary.json"
 artifact "$run_id" attempt-1/business-summary.json >"$work/business-summary.json" || fail "no business-summary.json"
