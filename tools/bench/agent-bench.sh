@@ -84,7 +84,8 @@ else
 fi
 
 say "starting the stack on redis :$redis_port, mqtt :$mqtt_port (tools/stack/up.sh)"
-urls=$(REDIS_PORT="$redis_port" MQTT_PORT="$mqtt_port" bash tools/stack/up.sh)
+# emqtt-bench connects every client with one password: it needs the anonymous broker.
+urls=$(STACK_SECURE=0 REDIS_PORT="$redis_port" MQTT_PORT="$mqtt_port" bash tools/stack/up.sh)
 REDIS_URL=$(sed -n 's/^REDIS_URL=//p' <<<"$urls")
 MQTT_URL=$(sed -n 's/^MQTT_URL=//p' <<<"$urls")
 [ -n "$REDIS_URL" ] && [ -n "$MQTT_URL" ] || die "up.sh printed no REDIS_URL/MQTT_URL: $urls"
@@ -158,7 +159,7 @@ for model in $models; do
   if [ "$first" = 0 ] && [ "$started_stack" = 1 ]; then
     say "restarting sousvide-mosquitto for a fresh broker"
     docker restart -t 5 sousvide-mosquitto >/dev/null
-    REDIS_PORT="$redis_port" MQTT_PORT="$mqtt_port" bash tools/stack/up.sh >/dev/null
+    STACK_SECURE=0 REDIS_PORT="$redis_port" MQTT_PORT="$mqtt_port" bash tools/stack/up.sh >/dev/null
   fi
   first=0
   url=$(broker_url)

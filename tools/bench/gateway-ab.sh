@@ -23,7 +23,8 @@ for arg in "$@"; do
   esac
 done
 . tools/stack/env.sh
-eval "$(bash tools/stack/up.sh)"
+# Its publisher and the bare subscriber it compares against connect anonymously.
+eval "$(STACK_SECURE=0 bash tools/stack/up.sh)"
 export MQTT_URL REDIS_URL INFLUX_URL INFLUX_TOKEN_FILE
 npx nx run-many -t build -p sim-agent sim-coordinator --outputStyle=static >/dev/null
 rate=${AB_RATE:-3000}

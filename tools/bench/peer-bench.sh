@@ -25,7 +25,8 @@ ebench=${EMQTT_BENCH:-/tmp/peers/emqtt-bench/bin/emqtt_bench}
 gap=${PEER_GAP_SEC:-5}
 say() { echo "[peer-bench] $*" >&2; }
 
-eval "$(bash tools/stack/up.sh)"
+# emqtt-bench connects every client with one password: it needs the anonymous broker.
+eval "$(STACK_SECURE=0 bash tools/stack/up.sh)"
 export REDIS_URL MQTT_URL
 port=${MQTT_URL##*:}
 if [ ! -f dist/apps/sim-agent/main.js ] || [ -n "$(find apps/sim-agent/src apps/sim-coordinator/src libs/*/src -newer dist/apps/sim-agent/main.js -print -quit)" ]; then

@@ -18,6 +18,8 @@
 # in `docker inspect` a read-only root file system, CapDrop ALL, no-new-privileges and a memory
 # limit, and add back no capability but those HARDENING_CAPS allows its service; a container that
 # adds some must hold none once started (its PID 1's CapEff is 0: they were for the start only).
+# Broker (issue 15): no anonymous client; the gateways and every simulated device connect with
+# the identities tools/stack/secure-broker.sh provisions, and an anonymous client is refused.
 # FAULT=1 adds the fault check: an agent container killed mid-run fails its partition and the
 # coordinator retries the attempt on the remaining agents.
 # Ends with one line: "compose-ci: PASS ..." or "compose-ci: FAIL ...". Bounded: every step has a
@@ -96,6 +98,11 @@ api_token=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
   echo "APP_IMAGE_TAG=$APP_IMAGE_TAG"
 } >"$env_file"
 chmod 600 "$env_file"
+# The broker's identities (the smoke's devices and the gateway) and TLS material, readable by the
+# broker image's user, and the gateway password and fleet secret for the services (ADR 0034).
+broker_image=$(sed -n 's/^MOSQUITTO_IMAGE=//p' "$env_file" | tail -n1)
+MOSQUITTO_IMAGE="${broker_image:-${MOSQUITTO_IMAGE:-}}" STACK_FLEET_DEVICES="$DEVICES" \
+  bash tools/stack/secure-broker.sh --compose "$work/broker" >>"$env_file" || fail "broker identities (tools/stack/secure-broker.sh)"
 
 say "up: project $project with ${compose_cmd[*]}"
 up_at=$SECONDS
@@ -119,6 +126,13 @@ status=$(API_TOKEN='' api_status "http://$api/runs/no-such-run")
 status=$(API_TOKEN="$api_token" api_status "http://$api/runs/no-such-run")
 [ "$status" = 404 ] || fail "coordinator API answered GET /runs/:id with its token with ${status:-nothing}, not 404"
 say "stack up in $((SECONDS - up_at)) s; coordinator API on http://$api (401 without its token, 404 with it)"
+# The broker refuses a client without credentials (from inside the compose network, with the
+# gateway image's MQTT.js).
+anonymous=$(dc 60 exec -T ingest-gateway-1 node -e "require('mqtt').connectAsync('mqtt://mosquitto:1883', { reconnectPeriod: 0, connectTimeout: 10000 }, false).then((c) => { console.log('accepted'); c.end(true); }, (e) => console.log(e.message))" 2>&1 || true)
+case "$anonymous" in
+  *"Not authorized"*) say "broker: an anonymous client is refused ($anonymous)" ;;
+  *) fail "the compose broker answered an anonymous client with '${anonymous:-nothing}', not 'Not authorized'" ;;
+esac
 
 # Capabilities a service may add back after CapDrop ALL, with the reason in docker/compose.yml:
 # the broker starts as root, hands its volume to its user and drops to it.
@@ -180,7 +194,14 @@ artifact() { dc 30 exec -T sim-coordinator cat "/app/data/loadtest-runs/$1/$2"; 
 run_id="compose-ci-$(date -u +%Y%m%d-%H%M%S)"
 say "smoke: $DEVICES devices, 2 partitions, 1 msg/s, ${DURATION} s, QoS 1 (run $run_id)"
 run_at=$SECONDS
-run_loadtest "$run_id" 1 >"$work/outcome.json" || say "loadtest run exited non-zero"
+# A non-zero exit is judged below from the summaries; its code says which kind (EXIT_CODES:
+# 1 an attempt failed, 2 refused before start, 3 an SLO or the loss accounting failed).
+loadtest_rc=0
+run_loadtest "$run_id" 1 >"$work/outcome.json" || loadtest_rc=$?
+if [ "$loadtest_rc" != 0 ]; then
+  case "$loadtest_rc" in 1) why="an attempt failed" ;; 2) why="refused before start" ;; 3) why="an SLO or the loss accounting failed" ;; *) why="see its output" ;; esac
+  say "loadtest run exited $loadtest_rc ($why): $(head -c 600 "$work/outcome.json" | tr '\n' ' ')"
+fi
 run_secs=$((SECONDS - run_at))
 artifact "$run_id" attempt-1/connection-summary.json >"$work/connection-summary.json" || fail "no connection-summary.json"
 artifact "$run_id" attempt-1/business-summary.json >"$work/business-summary.json" || fail "no business-summary.json"

@@ -8,6 +8,16 @@
 # INFLUX_TOKEN_FILE: the Influx write token the gateway and the replayer require (no default;
 # VictoriaMetrics ignores it), made once in .secrets/influx-token by tools/security/influx-token.sh.
 #
+# STACK_SECURE=1 (default): the broker refuses anonymous clients and knows STACK_FLEET_DEVICES
+# device identities (default 10,000) and the gateway's (tools/stack/secure-broker.sh makes them and
+# the TLS material under .secrets/; docker/mosquitto/secure.conf; ADR 0034): each device may publish
+# only its own telemetry and subscribe only to its own control topic. Then up.sh also prints
+# MQTT_USERNAME and MQTT_PASSWORD_FILE (the gateway's identity), FLEET_SECRET_FILE (agents derive
+# each device's password from it), FLEET_MANIFEST_FILE (the coordinator's preflight),
+# MQTT_TLS_CA_FILE and MQTTS_URL (TLS on MQTTS_PORT, default 8883; mutual TLS on
+# MQTTS_MUTUAL_PORT, default 8884). STACK_SECURE=0 runs the anonymous load-test broker, for peers
+# such as emqtt-bench that cannot derive per-device passwords.
+#
 # STACK_NETWORK=host (default): each service runs in the host's network namespace, listening on
 # 127.0.0.1 only, so clients reach it with no docker-proxy on the route (docker-proxy dies near
 # 3,300 connections under a 20,000-file cap; docs/adr/0012). STACK_NETWORK=bridge publishes the
@@ -20,24 +30,29 @@ REDIS_PORT="${REDIS_PORT:-6379}"
 MQTT_PORT="${MQTT_PORT:-1883}"
 INFLUX_PORT="${INFLUX_PORT:-8428}"
 NETWORK="${STACK_NETWORK:-host}"
+SECURE="${STACK_SECURE:-1}"
+MQTTS_PORT="${MQTTS_PORT:-8883}"
+MQTTS_MUTUAL_PORT="${MQTTS_MUTUAL_PORT:-8884}"
 # The broker holds one file per connection: 20,000 is this machine's hard cap (ulimit -Hn).
 BROKER_NOFILE="${BROKER_NOFILE:-20000}"
 say() { echo "[stack] $*" >&2; }
 die() { echo "[stack] ERROR: $*" >&2; exit 1; }
 
 case "$NETWORK" in host | bridge) ;; *) die "STACK_NETWORK must be host or bridge (got $NETWORK)" ;; esac
+case "$SECURE" in 0 | 1) ;; *) die "STACK_SECURE must be 1 (authenticated broker, the default) or 0 (anonymous) (got $SECURE)" ;; esac
 docker info >/dev/null 2>&1 || die "docker is not answering; run tools/stack/ensure-prereqs.sh"
 
 # True when something accepts TCP on 127.0.0.1:$1 (1 s budget).
 port_answers() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
 # ensure_container NAME IMAGE CONTAINER_PORT HOST_PORT VAR HOST_CMD [docker run options...]
-# HOST_CMD is the service's command line bound to 127.0.0.1:HOST_PORT (host network only).
+# HOST_CMD is the service's command line bound to 127.0.0.1:HOST_PORT (host network only). On a
+# bridge the image's own command runs, or $BRIDGE_CMD when set.
 ensure_container() {
   local name=$1 image=$2 cport=$3 hport=$4 var=$5 host_cmd=$6
   shift 6
   # The label holds what the container was made as; a different wish (or a changed command) recreates it.
-  local want="$NETWORK:$hport:$image:$(echo "$host_cmd" | cksum | cut -d' ' -f1)" have state
+  local want="$NETWORK:$hport:$image:$(echo "$host_cmd${BRIDGE_CMD:-}" | cksum | cut -d' ' -f1)" have state
   state=$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null || true)
   if [ -n "$state" ]; then
     have=$(docker inspect -f '{{index .Config.Labels "sousvide.stack"}}' "$name")
@@ -66,7 +81,8 @@ ensure_container() {
     docker run -d --name "$name" --label "sousvide.stack=$want" --network host "$@" "$image" \
       bash -c "$host_cmd" >/dev/null
   else
-    docker run -d --name "$name" --label "sousvide.stack=$want" -p "127.0.0.1:$hport:$cport" "$@" "$image" >/dev/null
+    docker run -d --name "$name" --label "sousvide.stack=$want" -p "127.0.0.1:$hport:$cport" "$@" "$image" \
+      ${BRIDGE_CMD:+bash -c "$BRIDGE_CMD"} >/dev/null
   fi
 }
 
@@ -75,9 +91,27 @@ ensure_container sousvide-redis "$REDIS_IMAGE" 6379 "$REDIS_PORT" REDIS_PORT \
 # The image's broker config with its listener moved to 127.0.0.1:$MQTT_PORT. Simulated devices keep
 # persistent sessions (clean session 0) that nothing ends: without an expiry a morning of runs left
 # 90,000 of them in the broker. An hour is the shortest expiry Mosquitto takes.
-ensure_container sousvide-mosquitto "$MOSQUITTO_IMAGE" 1883 "$MQTT_PORT" MQTT_PORT \
-  "sed 's/^listener .*/listener $MQTT_PORT 127.0.0.1/' /etc/mosquitto/sousvide.conf >/tmp/host.conf && echo 'persistent_client_expiration 1h' >>/tmp/host.conf && exec mosquitto -c /tmp/host.conf" \
-  --ulimit "nofile=$BROKER_NOFILE:$BROKER_NOFILE"
+if [ "$SECURE" = 1 ]; then
+  # The identities and certificates, in a directory the broker's user can read (mounted read-only).
+  broker_run="$here/../../.secrets/broker-run"
+  secure_env=$(bash "$here/secure-broker.sh" "$broker_run")
+  broker_run="$(cd "$broker_run" && pwd)"
+  # The container is recreated when the identities change (dynsec reads them only at start).
+  auth_sum=$(cat "$broker_run"/auth/* | cksum | cut -d' ' -f1)
+  expiry="-e '/^include_dir/i persistent_client_expiration 1h'"
+  BRIDGE_CMD="sed $expiry /etc/mosquitto/secure.conf >/tmp/bridge.conf && exec mosquitto -c /tmp/bridge.conf # auth $auth_sum"
+  ensure_container sousvide-mosquitto "$MOSQUITTO_IMAGE" 1883 "$MQTT_PORT" MQTT_PORT \
+    "sed -e 's/^listener 1883 .*/listener $MQTT_PORT 127.0.0.1/' -e 's/^listener 8883 .*/listener $MQTTS_PORT 127.0.0.1/' -e 's/^listener 8884 .*/listener $MQTTS_MUTUAL_PORT 127.0.0.1/' $expiry /etc/mosquitto/secure.conf >/tmp/host.conf && exec mosquitto -c /tmp/host.conf # auth $auth_sum" \
+    --ulimit "nofile=$BROKER_NOFILE:$BROKER_NOFILE" \
+    -v "$here/../../docker/mosquitto/secure.conf:/etc/mosquitto/secure.conf:ro" \
+    -v "$broker_run/auth:/mosquitto/auth:ro" -v "$broker_run/certs:/mosquitto/certs:ro" \
+    $([ "$NETWORK" = bridge ] && echo "-p 127.0.0.1:$MQTTS_PORT:8883 -p 127.0.0.1:$MQTTS_MUTUAL_PORT:8884")
+  unset BRIDGE_CMD
+else
+  ensure_container sousvide-mosquitto "$MOSQUITTO_IMAGE" 1883 "$MQTT_PORT" MQTT_PORT \
+    "sed 's/^listener .*/listener $MQTT_PORT 127.0.0.1/' /etc/mosquitto/sousvide.conf >/tmp/host.conf && echo 'persistent_client_expiration 1h' >>/tmp/host.conf && exec mosquitto -c /tmp/host.conf" \
+    --ulimit "nofile=$BROKER_NOFILE:$BROKER_NOFILE"
+fi
 # The Influx v2 write endpoint: VictoriaMetrics here (Debian has no InfluxDB 2), dedup on so a
 # rewritten point overwrites as in Influx.
 ensure_container sousvide-victoria "$VICTORIA_IMAGE" 8428 "$INFLUX_PORT" INFLUX_PORT \
@@ -110,3 +144,7 @@ echo "MQTT_URL=mqtt://127.0.0.1:$MQTT_PORT"
 echo "INFLUX_URL=http://127.0.0.1:$INFLUX_PORT"
 echo "COORDINATOR_API_TOKEN_FILE=$token_file"
 echo "INFLUX_TOKEN_FILE=$influx_token_file"
+if [ "$SECURE" = 1 ]; then
+  echo "$secure_env"
+  echo "MQTTS_URL=mqtts://127.0.0.1:$MQTTS_PORT"
+fi
