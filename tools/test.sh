@@ -39,10 +39,9 @@ set +e
       phase compose env BUILD=0 bash tools/compose/ci-compose.sh >"$compose_log" 2>&1 &
       compose_pid=$!
       int_status=0
-      # The builds they depend on ran above: --exclude-task-dependencies keeps Nx from
-      # rebuilding them (--skip-nx-cache would otherwise make it).
-      phase integration npx nx run-many -t int-test --parallel=1 --exclude-task-dependencies \
-        --outputStyle=static --skip-nx-cache || int_status=$?
+      # The builds they depend on ran above (tools/int-lanes.sh keeps Nx from rebuilding
+      # them); INT_LANES projects at a time (default 2, ADR 0035), one suite at a time in each.
+      phase integration bash tools/int-lanes.sh || int_status=$?
       compose_status=0
       wait "$compose_pid" || compose_status=$?
       cat "$compose_log"
