@@ -1,7 +1,13 @@
 // Public API of @sousvide/security: secrets, redaction, TLS options and broker identities. Pure
 // (node:crypto and node:fs only), so every app, data-access lib and test harness can use it.
 export { REDACTED, redactText, redactUrl } from './lib/redact';
-export { readSecretFile, secretEnvShape, secretValuesOf, withSecretFiles } from './lib/secret-env';
+export {
+  optionalSecretEnvShape,
+  readSecretFile,
+  secretEnvShape,
+  secretValuesOf,
+  withSecretFiles,
+} from './lib/secret-env';
 export type { SecretFileReader, SecretRule } from './lib/secret-env';
 export {
   loadTlsClientOptions,
@@ -11,6 +17,24 @@ export {
 } from './lib/tls-options';
 export type { TlsClientOptions, TlsFileLabels, TlsFiles, TlsFileVar } from './lib/tls-options';
 export { TlsConfigError } from './lib/tls-config.error';
+export {
+  addServiceClientIssues,
+  credentialEnvShape,
+  INFLUX_CLIENT,
+  MQTT_CLIENT,
+  passwordVar,
+  REDIS_CLIENT,
+  serviceAccess,
+  serviceAccessFromEnv,
+  serviceClientProblems,
+  serviceConnection,
+} from './lib/service-client';
+export type {
+  EnvProblem,
+  ServiceAccess,
+  ServiceClient,
+  ServiceConnection,
+} from './lib/service-client';
 export type { TlsConfigErrorCode } from './lib/tls-config.error';
 export {
   DEVICE_PASSWORD_SCHEME,
