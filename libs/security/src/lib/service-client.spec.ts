@@ -57,6 +57,11 @@ describe('service client credentials and TLS variables', () => {
     expect(serviceConnection(env, MQTT_CLIENT)).toEqual({ url: 'mqtt://broker:1883' });
   });
 
+  it('reads empty variables as unset (compose passes X: ${X:-})', () => {
+    const env = load({ MQTT_USERNAME: '', MQTT_PASSWORD: '', MQTT_PASSWORD_FILE: '' });
+    expect(serviceConnection(env, MQTT_CLIENT)).toEqual({ url: 'mqtt://broker:1883' });
+  });
+
   it('takes the password from <PREFIX>_PASSWORD_FILE and keeps it out of the URL', () => {
     const env = load({ MQTT_USERNAME: 'ingest-gateway', MQTT_PASSWORD_FILE: passwordFile });
     expect(serviceConnection(env, MQTT_CLIENT)).toEqual({

@@ -67,16 +67,19 @@ export function passwordVar<P extends string>(prefix: P): `${P}_PASSWORD` {
   return `${prefix}_PASSWORD`;
 }
 
+const optionalName = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.string().trim().min(1).optional(),
+);
+
 /**
  * Zod shape entries for a client's user name, password (optional secret: no default, may come
  * from `<prefix>_PASSWORD_FILE` when the schema is wrapped in `withSecretFiles`) and TLS files.
  */
 export function credentialEnvShape<P extends string>(prefix: P) {
   return {
-    ...({ [`${prefix}_USERNAME`]: z.string().min(1).optional() } as Record<
-      `${P}_USERNAME`,
-      z.ZodOptional<z.ZodString>
-    >),
+    // Empty counts as unset: compose passes `X: ${X:-}` for a variable the host leaves out.
+    ...({ [`${prefix}_USERNAME`]: optionalName } as Record<`${P}_USERNAME`, typeof optionalName>),
     ...optionalSecretEnvShape([passwordVar(prefix)]),
     ...tlsEnvShape(prefix),
   };
