@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   // Before any BullMQ object exists: BullMQ would reconnect forever against a dead Redis.
-  await assertRedisReachable(env.REDIS_URL, 3000, serviceAccess(env, REDIS_CLIENT));
+  await assertRedisReachable(env.REDIS_URL, 3000, serviceAccess(env, REDIS_CLIENT, env.REDIS_URL));
 
   // Our own SIGINT handler (not enableShutdownHooks): the first Ctrl-C lets the batch in flight
   // finish so the report is exact; a second one gives up at once.

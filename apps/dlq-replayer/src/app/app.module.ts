@@ -17,7 +17,7 @@ export class AppModule {
       imports: [
         // Logs go to stderr: stdout is reserved for the report (`--json` must parse as-is).
         loggerModule(env.LOG_LEVEL, process.stderr),
-        RedisClientsModule.withAccess(serviceAccess(env, REDIS_CLIENT)),
+        RedisClientsModule.withAccess(serviceAccess(env, REDIS_CLIENT, env.REDIS_URL)),
         DlqReplayModule.register(env),
       ],
     };

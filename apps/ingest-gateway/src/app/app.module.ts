@@ -45,7 +45,7 @@ export class AppModule {
       imports: [
         loggerModule(env.LOG_LEVEL),
         TerminusModule,
-        RedisClientsModule.withAccess(serviceAccess(env, REDIS_CLIENT)),
+        RedisClientsModule.withAccess(serviceAccess(env, REDIS_CLIENT, env.REDIS_URL)),
         IngestPipelineModule.register({
           env,
           controlPublisher: control,

@@ -58,7 +58,12 @@ describe('service client credentials and TLS variables', () => {
   });
 
   it('reads empty variables as unset (compose passes X: ${X:-})', () => {
-    const env = load({ MQTT_USERNAME: '', MQTT_PASSWORD: '', MQTT_PASSWORD_FILE: '' });
+    const env = load({
+      MQTT_USERNAME: '',
+      MQTT_PASSWORD: '',
+      MQTT_PASSWORD_FILE: '',
+      MQTT_TLS_CA_FILE: '',
+    });
     expect(serviceConnection(env, MQTT_CLIENT)).toEqual({ url: 'mqtt://broker:1883' });
   });
 
