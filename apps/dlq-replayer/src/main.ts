@@ -7,6 +7,8 @@ import { USAGE } from './app/cli/usage';
 import { UsageError } from '@sousvide/shared-util';
 import { loadReplayerEnv, type ReplayerEnv } from './app/config/env.schema';
 import { assertRedisReachable } from '@sousvide/platform';
+import { STORAGE_SECRETS } from '@sousvide/ingest-storage';
+import { REDIS_CLIENT, redactText, secretValuesOf, serviceAccess } from '@sousvide/security';
 
 const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
@@ -31,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   // Before any BullMQ object exists: BullMQ would reconnect forever against a dead Redis.
-  await assertRedisReachable(env.REDIS_URL, 3000);
+  await assertRedisReachable(env.REDIS_URL, 3000, serviceAccess(env, REDIS_CLIENT, env.REDIS_URL));
 
   // Our own SIGINT handler (not enableShutdownHooks): the first Ctrl-C lets the batch in flight
   // finish so the report is exact; a second one gives up at once.
@@ -63,7 +65,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`dlq-replayer failed: ${(err as Error).message}\n`);
+    // No URL password, token or Redis password reaches the terminal, whatever failed.
+    const secrets = secretValuesOf(STORAGE_SECRETS);
+    process.stderr.write(`dlq-replayer failed: ${redactText((err as Error).message, secrets)}\n`);
     process.exit(EXIT.failure);
   },
 );

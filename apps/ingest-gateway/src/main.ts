@@ -3,8 +3,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
 import { redactText, secretValuesOf } from '@sousvide/security';
 import { auditCommand } from './app/audit/audit.command';
-import { GATEWAY_ENV, type GatewayEnv } from './app/config/env.schema';
-import { STORAGE_SECRETS } from '@sousvide/ingest-storage';
+import { GATEWAY_ENV, GATEWAY_SECRETS, type GatewayEnv } from './app/config/env.schema';
 
 async function bootstrap(): Promise<void> {
   // register() validates the environment first: a bad value fails here, naming the variable.
@@ -51,8 +50,9 @@ if (process.argv[2] === 'audit') {
   ).then((code) => (process.exitCode = code));
 } else {
   bootstrap().catch((err: unknown) => {
-    // Last line of defence: whatever failed, no URL password or token reaches the terminal.
-    const secrets = secretValuesOf(STORAGE_SECRETS);
+    // Last line of defence: whatever failed, no URL password, token or password reaches the
+    // terminal.
+    const secrets = secretValuesOf(GATEWAY_SECRETS);
     process.stderr.write(
       `ingest-gateway failed to start: ${redactText((err as Error).message, secrets)}\n`,
     );

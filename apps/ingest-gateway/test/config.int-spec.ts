@@ -53,7 +53,7 @@ describe('ingest gateway configuration', () => {
       REDIS_URL: 'redis://127.0.0.1:1',
     });
     expect(res.code).toBe(1);
-    expect(res.output).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 unreachable/);
+    expect(res.output).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 is unreachable/);
     expect(res.ms).toBeLessThan((await failingAtOnce()) + WITHIN_SECONDS_MS);
   });
 
@@ -63,7 +63,7 @@ describe('ingest gateway configuration', () => {
       REDIS_URL: 'redis://gw-user:redis-Secret-42@127.0.0.1:1',
     });
     expect(res.code).toBe(1);
-    expect(res.output).toContain('Redis at redis://gw-user:***@127.0.0.1:1 unreachable');
+    expect(res.output).toContain('Redis at redis://gw-user:***@127.0.0.1:1 is unreachable');
     expect(res.output).not.toContain('redis-Secret-42');
   });
 
@@ -76,7 +76,7 @@ describe('ingest gateway configuration', () => {
         SPOOL_DIR: mkdtempSync(join(tmpdir(), 'gw-spool-')),
       });
       expect(res.code).toBe(1);
-      expect(res.output).toContain('MQTT broker at mqtt://ingest-gateway:***@127.0.0.1:1');
+      expect(res.output).toContain('MQTT broker at mqtt://127.0.0.1:1 unreachable');
       expect(res.output).not.toContain('mqtt-Secret-42');
     } finally {
       await redis.stop();

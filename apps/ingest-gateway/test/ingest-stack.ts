@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { RunCounters } from '@sousvide/run-accounting';
@@ -44,21 +46,38 @@ export interface IngestStack {
   gateways: GatewayProcess[];
 }
 
+export interface IngestStackOptions {
+  /**
+   * Run Redis with only the ACL user `ingest` and this password (the passwordless default user
+   * off): baseEnv then carries REDIS_USERNAME and REDIS_PASSWORD_FILE, which every process the
+   * suite starts (gateway, coordinator, its agents) uses.
+   */
+  redisPassword?: string;
+}
+
 /** Registers the suite's hooks: one Redis, broker and store per suite; gateways per test. */
-export function useIngestStack(): IngestStack {
+export function useIngestStack(options: IngestStackOptions = {}): IngestStack {
   const stack = { gateways: [] as GatewayProcess[] } as IngestStack;
+  const password = options.redisPassword;
+  const acl = password === undefined ? undefined : { username: 'ingest', password };
   beforeAll(async () => {
     [stack.redis, stack.broker, stack.vm] = await Promise.all([
-      startRedis(),
+      startRedis({ acl }),
       startMosquitto(),
       startVictoriaMetrics(),
     ]);
-    stack.client = new Redis(stack.redis.url);
+    stack.client = new Redis(stack.redis.url, acl ?? {});
     stack.baseEnv = {
       MQTT_URL: stack.broker.url,
       REDIS_URL: stack.redis.url,
       INFLUX_URL: stack.vm.url,
     };
+    if (acl !== undefined) {
+      const file = join(mkdtempSync(join(tmpdir(), 'ingest-stack-')), 'redis-password');
+      writeFileSync(file, `${acl.password}\n`, { mode: 0o600 });
+      stack.baseEnv['REDIS_USERNAME'] = acl.username;
+      stack.baseEnv['REDIS_PASSWORD_FILE'] = file;
+    }
   });
   afterAll(async () => {
     await Promise.allSettled(stack.gateways.map((g) => g.stop('SIGKILL')));

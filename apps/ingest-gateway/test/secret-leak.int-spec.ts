@@ -28,21 +28,33 @@ function leaks(where: string, text: string, secrets: Record<string, string>): st
   );
 }
 
-describe('secrets in a run (real gateway and coordinator)', () => {
-  const stack = useIngestStack();
+const REDIS_PASSWORD = `redis-Leak-Canary-${Date.now()}-5e1d2b`;
 
-  it('keeps the Influx token (from a file) and the API token out of everything the run wrote', async () => {
+describe('secrets in a run (real gateway and coordinator)', () => {
+  // Redis with an ACL user: the gateway, the coordinator and its agents all AUTH with the password
+  // from REDIS_PASSWORD_FILE.
+  const stack = useIngestStack({ redisPassword: REDIS_PASSWORD });
+
+  it('keeps the Influx token, the MQTT and Redis passwords (from files) and the API token out of everything the run wrote', async () => {
     const secrets = {
       INFLUX_TOKEN: `influx-Leak-Canary-${Date.now()}-7f3a9c`,
       COORDINATOR_API_TOKEN: `api-Leak-Canary-${Date.now()}-0123456789abcdef0123456789`,
+      MQTT_PASSWORD: `mqtt-Leak-Canary-${Date.now()}-9b8c7d`,
+      REDIS_PASSWORD,
     };
     const dir = mkdtempSync(join(tmpdir(), 'secret-leak-'));
     const tokenFile = join(dir, 'influx-token');
     writeFileSync(tokenFile, `${secrets.INFLUX_TOKEN}\n`, { mode: 0o600 });
+    const mqttPasswordFile = join(dir, 'gateway-password');
+    writeFileSync(mqttPasswordFile, `${secrets.MQTT_PASSWORD}\n`, { mode: 0o600 });
+    // The suite's broker is anonymous: it accepts the gateway's identity without checking it, so
+    // the password is sent (and could leak) without a dynsec broker for the simulated devices.
     const gateway = await startGateway({
       ...stack.baseEnv,
       INFLUX_TOKEN: '',
       INFLUX_TOKEN_FILE: tokenFile,
+      MQTT_USERNAME: 'ingest-gateway',
+      MQTT_PASSWORD_FILE: mqttPasswordFile,
       GATEWAY_ID: 'gw-leak',
       LOG_LEVEL: 'debug',
     });

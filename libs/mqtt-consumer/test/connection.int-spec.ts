@@ -111,7 +111,7 @@ describe('connection life cycle against a real Mosquitto', () => {
     expect(
       () =>
         new MqttConsumer({
-          url: 'mqtts://broker:8883',
+          url: 'ws://broker:8080',
           clientId: 'c',
           topicFilter: 'x/+',
           onDeliveries: () => undefined,

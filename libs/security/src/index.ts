@@ -17,6 +17,24 @@ export {
 } from './lib/tls-options';
 export type { TlsClientOptions, TlsFileLabels, TlsFiles, TlsFileVar } from './lib/tls-options';
 export { TlsConfigError } from './lib/tls-config.error';
+export {
+  addServiceClientIssues,
+  credentialEnvShape,
+  INFLUX_CLIENT,
+  MQTT_CLIENT,
+  passwordVar,
+  REDIS_CLIENT,
+  serviceAccess,
+  serviceAccessFromEnv,
+  serviceClientProblems,
+  serviceConnection,
+} from './lib/service-client';
+export type {
+  EnvProblem,
+  ServiceAccess,
+  ServiceClient,
+  ServiceConnection,
+} from './lib/service-client';
 export type { TlsConfigErrorCode } from './lib/tls-config.error';
 export {
   DEVICE_PASSWORD_SCHEME,

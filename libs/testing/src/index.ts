@@ -7,6 +7,8 @@ export type { RedisOptions, RedisService } from './lib/redis';
 export { startMosquitto } from './lib/mosquitto';
 export type { BrokerOutage, MosquittoOptions, MqttService } from './lib/mosquitto';
 export type { MosquittoConfig } from './lib/mosquitto-config';
+export { startSecureMosquitto } from './lib/secure-mosquitto';
+export type { SecureMosquitto } from './lib/secure-mosquitto';
 export { startVictoriaMetrics } from './lib/victoria-metrics';
 export type { VictoriaMetricsService } from './lib/victoria-metrics';
 export { countMessages } from './lib/count-messages';

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DlqReplayModule } from '@sousvide/ingest-pipeline';
 import { loggerModule, RedisClientsModule } from '@sousvide/platform';
+import { REDIS_CLIENT, serviceAccess } from '@sousvide/security';
 import { loadReplayerEnv, type ReplayerEnv } from './config/env.schema';
 
 /**
@@ -16,7 +17,7 @@ export class AppModule {
       imports: [
         // Logs go to stderr: stdout is reserved for the report (`--json` must parse as-is).
         loggerModule(env.LOG_LEVEL, process.stderr),
-        RedisClientsModule,
+        RedisClientsModule.withAccess(serviceAccess(env, REDIS_CLIENT, env.REDIS_URL)),
         DlqReplayModule.register(env),
       ],
     };

@@ -21,6 +21,7 @@ import {
   type GatewayEnv,
   loadGatewayEnv,
 } from './config/env.schema';
+import { REDIS_CLIENT, serviceAccess } from '@sousvide/security';
 import { GatewayService } from './gateway.service';
 import { MqttControlPublisher } from './mqtt/control-publisher';
 import { SessionAdopter } from './mqtt/session-adopter';
@@ -38,13 +39,13 @@ export class AppModule {
     const logger = new Logger('TelemetryConsumers');
     const log = (obj: Record<string, unknown>, msg: string): void => logger.warn(obj, msg);
     const settings = consumerSettings(env);
-    const control = new MqttControlPublisher(env.MQTT_URL, `${env.GATEWAY_ID}-control`);
+    const control = new MqttControlPublisher(settings.broker, `${env.GATEWAY_ID}-control`);
     return {
       module: AppModule,
       imports: [
         loggerModule(env.LOG_LEVEL),
         TerminusModule,
-        RedisClientsModule,
+        RedisClientsModule.withAccess(serviceAccess(env, REDIS_CLIENT, env.REDIS_URL)),
         IngestPipelineModule.register({
           env,
           controlPublisher: control,

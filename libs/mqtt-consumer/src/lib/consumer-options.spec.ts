@@ -1,4 +1,4 @@
-import { parseBrokerUrl, resolveOptions } from './consumer-options';
+import { connectPacket, parseBrokerUrl, resolveOptions } from './consumer-options';
 import { MqttConsumerError } from './mqtt-consumer.error';
 
 const base = {
@@ -19,14 +19,35 @@ function errorOf(fn: () => unknown): MqttConsumerError {
 
 describe('parseBrokerUrl', () => {
   it('reads host and port, 1883 by default, IPv6 without brackets', () => {
-    expect(parseBrokerUrl('mqtt://10.0.0.5:11883')).toEqual({ host: '10.0.0.5', port: 11883 });
-    expect(parseBrokerUrl('tcp://broker')).toEqual({ host: 'broker', port: 1883 });
-    expect(parseBrokerUrl('mqtt://[::1]:1884')).toEqual({ host: '::1', port: 1884 });
+    expect(parseBrokerUrl('mqtt://10.0.0.5:11883')).toMatchObject({
+      host: '10.0.0.5',
+      port: 11883,
+      secure: false,
+    });
+    expect(parseBrokerUrl('tcp://broker')).toMatchObject({ host: 'broker', port: 1883 });
+    expect(parseBrokerUrl('mqtt://[::1]:1884')).toMatchObject({ host: '::1', port: 1884 });
+  });
+
+  it('reads mqtts:// (and ssl://) as TLS, 8883 by default', () => {
+    expect(parseBrokerUrl('mqtts://broker')).toMatchObject({ port: 8883, secure: true });
+    expect(parseBrokerUrl('ssl://broker:18883')).toMatchObject({ port: 18883, secure: true });
+  });
+
+  it('takes the user and password out of the URL, which messages then show without them', () => {
+    expect(parseBrokerUrl('mqtt://gw:s%40cret@broker:1883')).toEqual({
+      host: 'broker',
+      port: 1883,
+      secure: false,
+      url: 'mqtt://broker:1883',
+      username: 'gw',
+      password: 's@cret',
+    });
+    const err = errorOf(() => parseBrokerUrl('ws://gw:s3cret-pw@broker'));
+    expect(err.message).not.toContain('s3cret-pw');
   });
 
   it.each([
-    ['not a url', /invalid MQTT broker URL "not a url"/],
-    ['mqtts://broker:8883', /unsupported MQTT broker URL scheme "mqtts:"/],
+    ['not a url', /invalid MQTT broker URL/],
     ['ws://broker', /unsupported MQTT broker URL scheme "ws:"/],
     ['mqtt://broker:99999', /invalid MQTT broker URL/],
     ['mqtt://broker:0', /has port 0/],
@@ -61,5 +82,26 @@ describe('resolveOptions', () => {
     const err = errorOf(() => resolveOptions({ ...base, ...patch }));
     expect(err.code).toBe('BAD_OPTIONS');
     expect(err.message).toMatch(message);
+  });
+});
+
+describe('credentials and TLS', () => {
+  it('sends the user name and password in CONNECT, the URL`s when none are given', () => {
+    const fromOptions = connectPacket(resolveOptions({ ...base, username: 'gw', password: 'pw' }));
+    expect(fromOptions).toMatchObject({ username: 'gw', password: Buffer.from('pw') });
+    const fromUrl = connectPacket(resolveOptions({ ...base, url: 'mqtt://u:p%21@broker' }));
+    expect(fromUrl).toMatchObject({ username: 'u', password: Buffer.from('p!') });
+    expect(connectPacket(resolveOptions(base))).not.toHaveProperty('password');
+  });
+
+  it('refuses a password without a user name, and TLS options for a plain URL', () => {
+    expect(errorOf(() => resolveOptions({ ...base, password: 'pw' })).code).toBe('BAD_OPTIONS');
+    expect(errorOf(() => resolveOptions({ ...base, tls: { ca: 'x' } })).message).toBe(
+      'tls options given for a plain mqtt://broker:1883',
+    );
+    expect(resolveOptions({ ...base, url: 'mqtts://broker', tls: { ca: 'x' } })).toMatchObject({
+      secure: true,
+      port: 8883,
+    });
   });
 });

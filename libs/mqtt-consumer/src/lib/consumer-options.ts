@@ -1,3 +1,4 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { IConnectPacket } from 'mqtt-packet';
 import type { BackoffPolicy } from '@sousvide/shared-util';
 import type { Delivery } from './delivery';
@@ -7,8 +8,21 @@ import { topicFilterProblem } from './topic-filter';
 
 /** What {@link MqttConsumer} is built with. Only `url`, `clientId`, `topicFilter` are required. */
 export interface MqttConsumerOptions {
-  /** `mqtt://host[:port]` (also `tcp://`); TLS and WebSocket are not supported. */
+  /**
+   * `mqtt://host[:port]` (also `tcp://`) or, over TLS, `mqtts://host[:port]` (also `ssl://`;
+   * default port 8883); WebSocket is not supported. A user and password inside the URL are used
+   * when `username` / `password` are not given, and never appear in messages.
+   */
   url: string;
+  /** Sent in CONNECT (the broker identity); a password needs one. */
+  username?: string;
+  /** Sent in CONNECT; never part of an error or event. */
+  password?: string;
+  /**
+   * For `mqtts://`: options of `tls.connect` (`ca`, `cert`, `key`, ...). The server's certificate
+   * is always verified against `ca` (default: Node's trusted roots) and the URL's host.
+   */
+  tls?: TlsConnectionOptions;
   /** Stable across restarts of the same consumer, so a reconnect resumes its session. */
   clientId: string;
   /** A plain filter or a shared one (`$share/<group>/<filter>`), subscribed at QoS 1. */
@@ -45,8 +59,10 @@ export interface MqttConsumerOptions {
   mode?: 'consume' | 'drain';
 }
 
-export type ResolvedOptions = Required<Omit<MqttConsumerOptions, 'maximumPacketSize' | 'onEvent'>> &
-  Pick<MqttConsumerOptions, 'maximumPacketSize' | 'onEvent'> & { host: string; port: number };
+type OptionalOption = 'maximumPacketSize' | 'onEvent' | 'username' | 'password' | 'tls';
+
+export type ResolvedOptions = Required<Omit<MqttConsumerOptions, OptionalOption>> &
+  Pick<MqttConsumerOptions, OptionalOption> & { host: string; port: number; secure: boolean };
 
 export const CONSUMER_DEFAULTS = {
   sessionExpirySec: 300,
@@ -58,34 +74,60 @@ export const CONSUMER_DEFAULTS = {
   mode: 'consume',
 } as const;
 
-const DEFAULT_PORT = 1883;
+const PLAIN_PORT = 1883;
+const TLS_PORT = 8883;
+const SCHEMES: Record<string, boolean> = {
+  'mqtt:': false,
+  'tcp:': false,
+  'mqtts:': true,
+  'ssl:': true,
+};
 
-/** Host and port of an `mqtt://` URL, or a BAD_URL error saying what is wrong with it. */
-export function parseBrokerUrl(url: string): { host: string; port: number } {
+/** What an MQTT broker URL says: where, whether over TLS, and the user info it carries. */
+export interface BrokerUrl {
+  host: string;
+  port: number;
+  secure: boolean;
+  /** The URL without user info: what messages show. */
+  url: string;
+  username?: string;
+  password?: string;
+}
+
+/** The parts of an `mqtt://` or `mqtts://` URL, or a BAD_URL error saying what is wrong with it. */
+export function parseBrokerUrl(url: string): BrokerUrl {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
+    // Not parseable, so its user info cannot be cut out: the text is not repeated.
     throw new MqttConsumerError(
       'BAD_URL',
-      `invalid MQTT broker URL "${url}": expected mqtt://host[:port]`,
+      'invalid MQTT broker URL: expected mqtt://host[:port] or mqtts://host[:port]',
     );
   }
-  if (parsed.protocol !== 'mqtt:' && parsed.protocol !== 'tcp:') {
+  const username = parsed.username ? decodeURIComponent(parsed.username) : undefined;
+  const password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
+  parsed.username = '';
+  parsed.password = '';
+  const shown = username === undefined && password === undefined ? url : parsed.toString();
+  const secure = SCHEMES[parsed.protocol];
+  if (secure === undefined) {
     throw new MqttConsumerError(
       'BAD_URL',
-      `unsupported MQTT broker URL scheme "${parsed.protocol}" in "${url}": only mqtt:// (plain TCP)`,
+      `unsupported MQTT broker URL scheme "${parsed.protocol}" in "${shown}": only mqtt:// (plain TCP) and mqtts:// (TLS)`,
     );
   }
   if (parsed.hostname === '') {
-    throw new MqttConsumerError('BAD_URL', `MQTT broker URL "${url}" has no host`);
+    throw new MqttConsumerError('BAD_URL', `MQTT broker URL "${shown}" has no host`);
   }
-  const port = parsed.port === '' ? DEFAULT_PORT : Number(parsed.port);
+  const port = parsed.port === '' ? (secure ? TLS_PORT : PLAIN_PORT) : Number(parsed.port);
   if (port < 1) {
-    throw new MqttConsumerError('BAD_URL', `MQTT broker URL "${url}" has port 0`);
+    throw new MqttConsumerError('BAD_URL', `MQTT broker URL "${shown}" has port 0`);
   }
   // IPv6 literals come bracketed from URL; net.connect wants them bare.
-  return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port };
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { host, port, secure, url: shown, username, password };
 }
 
 function checkInt(name: string, value: number, min: number, max: number): number {
@@ -100,7 +142,7 @@ function checkInt(name: string, value: number, min: number, max: number): number
 
 /** Defaults applied and every option checked, so a bad one fails at construction. */
 export function resolveOptions(o: MqttConsumerOptions): ResolvedOptions {
-  const { host, port } = parseBrokerUrl(o.url);
+  const broker = parseBrokerUrl(o.url);
   if (o.clientId === '') {
     throw new MqttConsumerError('BAD_OPTIONS', 'clientId must not be empty');
   }
@@ -111,7 +153,24 @@ export function resolveOptions(o: MqttConsumerOptions): ResolvedOptions {
       `topicFilter "${o.topicFilter}" is invalid: ${problem}`,
     );
   }
-  const r = { ...CONSUMER_DEFAULTS, ...o, host, port };
+  const username = o.username ?? broker.username;
+  const password = o.password ?? broker.password;
+  if (password !== undefined && username === undefined) {
+    throw new MqttConsumerError('BAD_OPTIONS', 'a password needs a username');
+  }
+  if (o.tls !== undefined && !broker.secure) {
+    throw new MqttConsumerError('BAD_OPTIONS', `tls options given for a plain ${broker.url}`);
+  }
+  const r = {
+    ...CONSUMER_DEFAULTS,
+    ...o,
+    url: broker.url,
+    username,
+    password,
+    host: broker.host,
+    port: broker.port,
+    secure: broker.secure,
+  };
   checkInt('sessionExpirySec', r.sessionExpirySec, 0, 0xffffffff);
   checkInt('receiveMaximum', r.receiveMaximum, 1, 65535);
   checkInt('keepaliveSec', r.keepaliveSec, 0, 65535);
@@ -139,5 +198,7 @@ export function connectPacket(o: ResolvedOptions): IConnectPacket {
     clean: false,
     keepalive: o.keepaliveSec,
     properties,
+    ...(o.username !== undefined ? { username: o.username } : {}),
+    ...(o.password !== undefined ? { password: Buffer.from(o.password, 'utf8') } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import * as mqttPacket from 'mqtt-packet';
 import { MqttConsumerError } from './mqtt-consumer.error';
 import { describeReasonCode } from './reason-codes';
@@ -24,6 +25,23 @@ export interface ConnectionTarget {
   connectTimeoutMs: number;
   keepaliveSec: number;
   connect: mqttPacket.IConnectPacket;
+  /** Connect over TLS with these options (an empty object: Node's trusted roots). */
+  tls?: tls.ConnectionOptions;
+}
+
+/** A TCP or TLS socket to the broker; the server's certificate is verified against its host. */
+function openSocket(target: ConnectionTarget): net.Socket {
+  if (target.tls === undefined) {
+    return net.connect({ host: target.host, port: target.port });
+  }
+  return tls.connect({
+    ...target.tls,
+    host: target.host,
+    port: target.port,
+    // SNI takes host names only; an IP address is still checked against the certificate.
+    ...(net.isIP(target.host) === 0 ? { servername: target.host } : {}),
+    rejectUnauthorized: true,
+  });
 }
 
 /**
@@ -55,7 +73,7 @@ export class MqttConnection {
     parser.on('error', (err: Error) =>
       this.fail('PROTOCOL', `malformed packet from broker: ${err.message}`),
     );
-    this.socket = net.connect({ host: target.host, port: target.port });
+    this.socket = openSocket(target);
     this.socket.setNoDelay(true);
     // Paused mode: read() returns everything buffered since the last read as one chunk, so a
     // consumer that fell behind gets one large batch instead of one callback per TCP segment.

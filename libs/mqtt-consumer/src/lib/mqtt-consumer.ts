@@ -187,7 +187,14 @@ export class MqttConsumer {
 
   private open(): void {
     const { host, port, connectTimeoutMs, keepaliveSec } = this.o;
-    const target = { host, port, connectTimeoutMs, keepaliveSec, connect: connectPacket(this.o) };
+    const target = {
+      host,
+      port,
+      connectTimeoutMs,
+      keepaliveSec,
+      connect: connectPacket(this.o),
+      tls: this.o.secure ? (this.o.tls ?? {}) : undefined,
+    };
     const connection: MqttConnection = new MqttConnection(target, {
       onConnack: (connack) => this.onConnack(connection, connack),
       onPackets: (packets) => this.link?.onPackets(packets),

@@ -22,32 +22,52 @@ export function readSecretFile(path: string): string {
 }
 
 function secretValue(name: string, rule: SecretRule) {
-  const minLength = rule.minLength ?? 1;
   return z.unknown().transform((value, ctx): string => {
-    const fail = (message: string): never => {
-      ctx.addIssue({ code: 'custom', message });
-      return z.NEVER;
-    };
-    if (value instanceof SecretSourceProblem) {
-      return fail(value.message);
-    }
     if (value === undefined || value === '') {
-      return fail(`is required: set ${name} or ${name}_FILE (secrets have no default)`);
+      ctx.addIssue({
+        code: 'custom',
+        message: `is required: set ${name} or ${name}_FILE (secrets have no default)`,
+      });
+      return z.NEVER;
     }
-    if (typeof value !== 'string') {
-      return fail('must be a string');
-    }
-    if (value.trim() === '') {
-      return fail('is blank');
-    }
-    if (value.length < minLength) {
-      return fail(`is too short: at least ${minLength} characters`);
-    }
-    return value;
+    return checkedSecret(value, rule, ctx);
   });
 }
 
+/** A secret that may be absent (a password only some deployments set); no default either. */
+function optionalSecretValue(rule: SecretRule) {
+  // optional(): an absent key is no issue of the object (zod checks optionality before parsing).
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): string | undefined =>
+      value === undefined || value === '' ? undefined : checkedSecret(value, rule, ctx),
+    );
+}
+
+function checkedSecret(value: unknown, rule: SecretRule, ctx: z.RefinementCtx): string {
+  const minLength = rule.minLength ?? 1;
+  const fail = (message: string): never => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  if (value instanceof SecretSourceProblem) {
+    return fail(value.message);
+  }
+  if (typeof value !== 'string') {
+    return fail('must be a string');
+  }
+  if (value.trim() === '') {
+    return fail('is blank');
+  }
+  if (value.length < minLength) {
+    return fail(`is too short: at least ${minLength} characters`);
+  }
+  return value;
+}
+
 type SecretSchema = ReturnType<typeof secretValue>;
+type OptionalSecretSchema = ReturnType<typeof optionalSecretValue>;
 
 /**
  * Zod shape entries for secret variables: each is required, has no default, and is validated by
@@ -63,22 +83,17 @@ export function secretEnvShape<N extends string>(
 }
 
 /**
- * Like {@link secretEnvShape}, for secrets that may be absent (they switch something on): unset
- * parses as undefined, an empty `X` counts as unset, and a set value must pass `rules[name]`.
+ * Like {@link secretEnvShape} for secrets a deployment may leave unset (a service's password when
+ * the service asks for none): absent is `undefined`, never a default; a value set (directly or
+ * through `X_FILE`) is validated like any secret. Wrap with {@link withSecretFiles} as well.
  */
 export function optionalSecretEnvShape<N extends string>(
   names: readonly N[],
   rules: Partial<Record<N, SecretRule>> = {},
-) {
+): Record<N, OptionalSecretSchema> {
   return Object.fromEntries(
-    names.map((name) => [
-      name,
-      z.preprocess(
-        (v) => (v === '' ? undefined : v),
-        secretValue(name, rules[name] ?? {}).optional(),
-      ),
-    ]),
-  ) as Record<N, z.ZodPreprocess<z.ZodOptional<SecretSchema>, unknown>>;
+    names.map((name) => [name, optionalSecretValue(rules[name] ?? {})]),
+  ) as Record<N, OptionalSecretSchema>;
 }
 
 /**

@@ -50,13 +50,16 @@ export function tlsFileVars<P extends string>(prefix: P): Record<keyof TlsFiles,
   };
 }
 
+// An empty path counts as unset, as tlsClientOptionsFromEnv reads it (compose: `X: ${X:-}`).
+const optionalPath = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());
+
 /** Zod shape entries for one client's TLS file variables (all optional paths). */
 export function tlsEnvShape<P extends string>(
   prefix: P,
-): Record<TlsFileVar<P>, z.ZodOptional<z.ZodString>> {
+): Record<TlsFileVar<P>, typeof optionalPath> {
   return Object.fromEntries(
-    Object.values(tlsFileVars(prefix)).map((name) => [name, z.string().min(1).optional()]),
-  ) as Record<TlsFileVar<P>, z.ZodOptional<z.ZodString>>;
+    Object.values(tlsFileVars(prefix)).map((name) => [name, optionalPath]),
+  ) as Record<TlsFileVar<P>, typeof optionalPath>;
 }
 
 /**

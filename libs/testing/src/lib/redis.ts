@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { GenericContainer, getContainerRuntimeClient, Wait } from 'testcontainers';
 import { freePort } from './free-port';
 import { startService, type StartedService } from './service';
@@ -15,16 +16,74 @@ export interface RedisOptions {
    * on every `docker start`, so tests that stop and start the container need a fixed one.
    */
   fixedHostPort?: boolean;
+  /**
+   * Require this ACL user (all keys, channels and commands) and turn the passwordless `default`
+   * user off, as a secured Redis is run: clients must AUTH as it (REDIS_USERNAME/REDIS_PASSWORD).
+   */
+  acl?: { username: string; password: string };
+  /**
+   * Serve TLS only (url `rediss://`), with `ca.crt`, `server.crt` and `server.key` from this
+   * directory (tools/security/make-certs.sh's output).
+   */
+  tlsDir?: string;
+}
+
+/** Where the TLS material goes in the container. */
+const TLS_DIR = '/sousvide-tls';
+
+/** The server's arguments: the image's defaults, plus the ACL user and TLS when asked for. */
+function redisCommand(options: RedisOptions): string[] | undefined {
+  const { acl, tlsDir } = options;
+  if (acl === undefined && tlsDir === undefined) {
+    return undefined;
+  }
+  return [
+    ...['redis-server', '--bind', '0.0.0.0', '--protected-mode', 'no'],
+    ...['--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+    ...(acl === undefined
+      ? []
+      : [
+          ...['--user', 'default', 'off'],
+          ...['--user', acl.username, 'on', `>${acl.password}`, '~*', '&*', '+@all'],
+        ]),
+    ...(tlsDir === undefined
+      ? []
+      : [
+          // TLS only, on the usual port: a client without TLS gets nothing.
+          ...['--port', '0', '--tls-port', '6379', '--tls-auth-clients', 'no'],
+          ...[
+            '--tls-cert-file',
+            `${TLS_DIR}/server.crt`,
+            '--tls-key-file',
+            `${TLS_DIR}/server.key`,
+          ],
+          ...['--tls-ca-cert-file', `${TLS_DIR}/ca.crt`],
+        ]),
+  ];
 }
 
 /** Starts a throwaway Redis from REDIS_IMAGE (default redis:7). */
 export async function startRedis(options: RedisOptions = {}): Promise<RedisService> {
   const exposed = options.fixedHostPort ? { container: 6379, host: await freePort() } : 6379;
-  const service = await startService('REDIS_IMAGE', 'redis', 6379, (image) =>
-    new GenericContainer(image)
+  const command = redisCommand(options);
+  const tlsDir = options.tlsDir;
+  const scheme = tlsDir === undefined ? 'redis' : 'rediss';
+  const service = await startService('REDIS_IMAGE', scheme, 6379, (image) => {
+    let container = new GenericContainer(image)
       .withExposedPorts(exposed)
-      .withWaitStrategy(Wait.forLogMessage('Ready to accept connections')),
-  );
+      .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'));
+    if (tlsDir !== undefined) {
+      // Readable by the redis user the official image drops to; a throwaway key.
+      container = container.withCopyFilesToContainer(
+        ['ca.crt', 'server.crt', 'server.key'].map((name) => ({
+          source: join(tlsDir, name),
+          target: `${TLS_DIR}/${name}`,
+          mode: 0o644,
+        })),
+      );
+    }
+    return command ? container.withCommand(command) : container;
+  });
   // StartedTestContainer has no pause(); go through the runtime's dockerode handle.
   const docker = async () =>
     (await getContainerRuntimeClient()).container.getById(service.container.getId());

@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type BrokerAuthFormat, provisionFleet } from '@sousvide/security';
+import type { IClientOptions } from 'mqtt';
+import { deviceIdOf } from '@sousvide/loadtest-contracts';
+import { type BrokerAuthFormat, devicePassword, provisionFleet } from '@sousvide/security';
 import { type MqttService, startMosquitto } from './mosquitto';
 
 const ROOT = resolve(__dirname, '../../../..');
@@ -73,13 +75,69 @@ export async function startSecureBroker(o: SecureBrokerOptions): Promise<SecureB
   }
 }
 
-async function provisionDefaults(out: string, o: SecureBrokerOptions): Promise<void> {
+/**
+ * A dynsec broker as a service's test sees it: the URLs, the CA, the gateway identity and a
+ * device's login (devices bound to their ids, the gateway identity with the shared subscription).
+ */
+export interface SecureMosquitto {
+  broker: MqttService;
+  /** `mqtts://<host>:<mapped 8883>`: TLS, server certificate checked against `caFile`. */
+  tlsUrl: string;
+  /** `mqtt://<host>:<mapped 1883>`: plain, passwords still required. */
+  plainUrl: string;
+  caFile: string;
+  gatewayUser: string;
+  /** The provisioner's `<out>/gateway-password` (0600): what MQTT_PASSWORD_FILE names. */
+  gatewayPasswordFile: string;
+  gatewayPassword: string;
+  /** Device `index`'s id and login (username = client id = device id). */
+  device(index: number): { id: string; login: IClientOptions };
+  stop(): Promise<void>;
+}
+
+/** Provisions `devices` dynsec devices (ids `<prefix>000000`..) and starts the secure broker. */
+export async function startSecureMosquitto(
+  o: { devices: number; prefix?: string } = { devices: 10 },
+): Promise<SecureMosquitto> {
+  const prefix = o.prefix ?? 'sv-sec-';
+  const secure = await startSecureBroker({
+    format: 'dynsec',
+    devices: o.devices,
+    provision: (out) => provisionDefaults(out, { format: 'dynsec', devices: o.devices }, prefix),
+  });
+  const { broker, dir, certs, fleetSecret, gatewayPassword } = secure;
+  return {
+    broker,
+    tlsUrl: `mqtts://${broker.host}:${broker.mappedPort(8883)}`,
+    plainUrl: broker.url,
+    caFile: join(certs.good, 'ca.crt'),
+    gatewayUser: GATEWAY_USER,
+    gatewayPasswordFile: join(dir, 'gateway-password'),
+    gatewayPassword,
+    device: (index) => {
+      const id = deviceIdOf(prefix, index);
+      return {
+        id,
+        login: { clientId: id, username: id, password: devicePassword(fleetSecret, id) },
+      };
+    },
+    stop: () => secure.stop(),
+  };
+}
+
+const GATEWAY_USER = 'ingest-gateway';
+
+async function provisionDefaults(
+  out: string,
+  o: Pick<SecureBrokerOptions, 'format' | 'devices'>,
+  prefix = 'sv-',
+): Promise<void> {
   await provisionFleet({
     devices: o.devices,
     out,
     format: o.format,
-    prefix: 'sv-',
-    gatewayUser: 'ingest-gateway',
+    prefix,
+    gatewayUser: GATEWAY_USER,
     fleetSecretFile: join(out, 'fleet-secret'),
     gatewayPasswordFile: join(out, 'gateway-password'),
     rotate: false,

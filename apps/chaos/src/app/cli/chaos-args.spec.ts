@@ -20,6 +20,24 @@ describe('parseChaosArgs', () => {
     });
   });
 
+  it('checks the credentials and TLS files it passes on before anything starts, naming the variable', () => {
+    expect(() => parse(['redis-outage'], { MQTT_USERNAME: 'ingest-gateway' })).toThrow(
+      'MQTT_PASSWORD: is required when MQTT_USERNAME is set',
+    );
+    expect(() => parse(['redis-outage'], { REDIS_USERNAME: 'ingest' })).toThrow(
+      'REDIS_PASSWORD: is required when REDIS_USERNAME is set',
+    );
+    expect(() =>
+      parse(['redis-outage'], { MQTT_USERNAME: 'gw', MQTT_PASSWORD_FILE: '/nonexistent/pw' }),
+    ).toThrow('cannot read MQTT_PASSWORD_FILE=/nonexistent/pw (ENOENT)');
+    expect(() => parse(['redis-outage'], { MQTT_TLS_CA_FILE: '/ca.crt' })).toThrow(
+      'MQTT_TLS_CA_FILE: is set but MQTT_URL is mqtt:// (no TLS): use mqtts://',
+    );
+    expect(
+      parse(['redis-outage'], { MQTT_USERNAME: 'ingest-gateway', MQTT_PASSWORD: 'pw-0123' }),
+    ).toMatchObject({ command: 'run' });
+  });
+
   it('fills the defaults: the fault inside the load with 20 s left to recover', () => {
     const p = parse(['redis-outage', '--devices', '400']);
     expect(p).toMatchObject({

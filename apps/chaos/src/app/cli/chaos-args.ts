@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { RUN_ID_PATTERN, RUN_ID_RULE } from '@sousvide/loadtest-contracts';
 import {
+  INFLUX_CLIENT,
+  MQTT_CLIENT,
+  REDIS_CLIENT,
+  type ServiceClient,
+  serviceAccessFromEnv,
+} from '@sousvide/security';
+import {
   choiceOption,
   numberOption,
   readCommandLine,
@@ -94,6 +101,8 @@ Options:
   -h, --help             this text
 
 Environment: INFLUX_TOKEN or INFLUX_TOKEN_FILE (required; passed to the gateway and the replayer),
+MQTT_USERNAME, MQTT_PASSWORD(_FILE), MQTT_TLS_*_FILE (mqtts://), REDIS_USERNAME,
+REDIS_PASSWORD(_FILE), REDIS_TLS_*_FILE (rediss://): checked, then passed on to what chaos starts,
 ARTIFACTS_DIR (docs/loadtest-runs). Exit codes: 0 recovered with nothing lost,
 1 not recovered in time or messages lost (or a service unreachable), 2 bad arguments or a
 container that does not exist, 130 interrupted (the fault is lifted first).
@@ -202,6 +211,7 @@ export function parseChaosArgs(
     'mqtt-url': v['mqtt-url'] ?? env['MQTT_URL'] ?? 'mqtt://127.0.0.1:1883',
     'influx-url': v['influx-url'] ?? env['INFLUX_URL'] ?? 'http://127.0.0.1:8428',
   });
+  checkServiceAccess(env, o['mqtt-url'], o['redis-url'], o['sim-redis-url'], o['influx-url']);
   const faultAt = o['fault-at'];
   const faultSeconds = o['fault-seconds'];
   const durationSec = o.duration ?? faultAt + faultSeconds + 20;
@@ -242,4 +252,32 @@ export function parseChaosArgs(
       json: o.json,
     },
   };
+}
+
+/**
+ * The gateway, coordinator and replayer chaos starts inherit its environment, credentials and TLS
+ * files included (ADR 0033): a problem with them (a user without a password, an unreadable file,
+ * TLS files next to a plain URL) is said now, naming the variable, not mid-run in a child's log.
+ * Influx stays http:// (the options schema): chaos's fault proxy in front of it is plain TCP.
+ */
+function checkServiceAccess(
+  env: NodeJS.ProcessEnv,
+  mqttUrl: string,
+  redisUrl: string,
+  simRedisUrl: string,
+  influxUrl: string,
+): void {
+  const checks: [ServiceClient, string][] = [
+    [MQTT_CLIENT, mqttUrl],
+    [REDIS_CLIENT, redisUrl],
+    [REDIS_CLIENT, simRedisUrl],
+    [INFLUX_CLIENT, influxUrl],
+  ];
+  for (const [client, url] of checks) {
+    try {
+      serviceAccessFromEnv(env, client, url);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
 }

@@ -15,7 +15,8 @@ Options:
   --json         print the final report as JSON instead of a table
   --help         show this help
 
-Environment: REDIS_URL, INFLUX_URL, INFLUX_TOKEN or INFLUX_TOKEN_FILE (required), INFLUX_ORG,
-INFLUX_BUCKET, INFLUX_TIMEOUT_MS.
+Environment: REDIS_URL, REDIS_USERNAME, REDIS_PASSWORD or REDIS_PASSWORD_FILE, REDIS_TLS_CA_FILE
+(rediss://), INFLUX_URL, INFLUX_TLS_CA_FILE (https://), INFLUX_TOKEN or INFLUX_TOKEN_FILE
+(required), INFLUX_ORG, INFLUX_BUCKET, INFLUX_TIMEOUT_MS.
 Exit codes: 0 done, 1 runtime failure (e.g. Redis unreachable), 2 bad input, 130 interrupted.
 `;

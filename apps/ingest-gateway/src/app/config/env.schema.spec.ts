@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadGatewayEnv } from './env.schema';
+import { consumerSettings, loadGatewayEnv } from './env.schema';
 
 describe('gateway environment', () => {
   const base = { MQTT_URL: 'mqtt://127.0.0.1:1883', INFLUX_TOKEN: 'test-influx-token' };
@@ -72,5 +72,99 @@ describe('gateway environment', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('broker and Redis credentials (ADR 0033)', () => {
+    let dir: string;
+    const mqttPassword = 'gateway-password-from-a-file';
+    const redisPassword = 'redis-password-from-a-file';
+
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'gw-creds-'));
+      writeFileSync(join(dir, 'gateway-password'), `${mqttPassword}\n`);
+      writeFileSync(join(dir, 'redis-password'), redisPassword);
+    });
+
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    const messageOf = (env: NodeJS.ProcessEnv): string => {
+      try {
+        loadGatewayEnv(env);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    };
+
+    it('gives every connection the identity, password from its file, and no URL secret', () => {
+      const env = loadGatewayEnv({
+        ...base,
+        MQTT_URL: 'mqtt://broker:1883',
+        MQTT_USERNAME: 'ingest-gateway',
+        MQTT_PASSWORD_FILE: join(dir, 'gateway-password'),
+        REDIS_USERNAME: 'ingest',
+        REDIS_PASSWORD_FILE: join(dir, 'redis-password'),
+      });
+      expect(consumerSettings(env).broker).toEqual({
+        url: 'mqtt://broker:1883',
+        username: 'ingest-gateway',
+        password: mqttPassword,
+      });
+      expect(env).toMatchObject({ REDIS_USERNAME: 'ingest', REDIS_PASSWORD: redisPassword });
+    });
+
+    it('keeps an MQTT password inside MQTT_URL working, out of the URL the gateway logs', () => {
+      const env = loadGatewayEnv({ ...base, MQTT_URL: 'mqtt://gw:inline-pw@broker:1883' });
+      expect(consumerSettings(env).broker).toEqual({
+        url: 'mqtt://broker:1883',
+        username: 'gw',
+        password: 'inline-pw',
+      });
+    });
+
+    it('refuses a user without a password and a password without a user, naming them', () => {
+      expect(messageOf({ ...base, MQTT_USERNAME: 'ingest-gateway' })).toContain(
+        'MQTT_PASSWORD: is required when MQTT_USERNAME is set: set MQTT_PASSWORD or MQTT_PASSWORD_FILE',
+      );
+      expect(messageOf({ ...base, REDIS_USERNAME: 'ingest' })).toContain(
+        'REDIS_PASSWORD: is required when REDIS_USERNAME is set',
+      );
+      const message = messageOf({ ...base, MQTT_PASSWORD_FILE: join(dir, 'gateway-password') });
+      expect(message).toContain('MQTT_USERNAME: is required when a password is set');
+      expect(message).not.toContain(mqttPassword);
+    });
+
+    it('names an unreadable password file by variable and path', () => {
+      const missing = join(dir, 'nope');
+      expect(
+        messageOf({ ...base, REDIS_USERNAME: 'ingest', REDIS_PASSWORD_FILE: missing }),
+      ).toContain(`REDIS_PASSWORD: cannot read REDIS_PASSWORD_FILE=${missing} (ENOENT)`);
+    });
+
+    it('refuses TLS files next to plain URLs, for the broker, Redis and Influx', () => {
+      const ca = join(dir, 'redis-password');
+      const message = messageOf({
+        ...base,
+        MQTT_TLS_CA_FILE: ca,
+        REDIS_TLS_CA_FILE: ca,
+        INFLUX_TLS_CA_FILE: ca,
+      });
+      expect(message).toContain(
+        'MQTT_TLS_CA_FILE: is set but MQTT_URL is mqtt:// (no TLS): use mqtts://',
+      );
+      expect(message).toContain('REDIS_TLS_CA_FILE: is set but REDIS_URL is redis://');
+      expect(message).toContain('INFLUX_TLS_CA_FILE: is set but INFLUX_URL is http://');
+      expect(message).not.toContain(redisPassword);
+    });
+
+    it('names a CA file that is not a certificate, never printing its content', () => {
+      const message = messageOf({
+        ...base,
+        MQTT_URL: 'mqtts://broker:8883',
+        MQTT_TLS_CA_FILE: join(dir, 'redis-password'),
+      });
+      expect(message).toContain('MQTT_TLS_CA_FILE: MQTT_TLS_CA_FILE=');
+      expect(message).not.toContain(redisPassword);
+    });
   });
 });

@@ -1,24 +1,40 @@
 import { z } from 'zod';
 import { backoffMsEnv } from '@sousvide/loadtest-contracts';
 import { parseEnvConfig } from '@sousvide/shared-util';
-import { STORAGE_SECRETS, storageEnvShape } from '@sousvide/ingest-storage';
-import { withSecretFiles } from '@sousvide/security';
+import { addStorageEnvIssues, STORAGE_SECRETS, storageEnvShape } from '@sousvide/ingest-storage';
+import {
+  addServiceClientIssues,
+  credentialEnvShape,
+  MQTT_CLIENT,
+  serviceConnection,
+  withSecretFiles,
+} from '@sousvide/security';
 import { pipelineEnvShape } from '@sousvide/ingest-pipeline';
 import { GATEWAY_SHARED_SUBSCRIPTION, TELEMETRY_TOPIC_FILTER } from '@sousvide/telemetry-schema';
 
 const url = (protocols: RegExp) => z.url({ protocol: protocols });
 
+/** Every secret of the gateway; each may come from `<name>_FILE` and has no default. */
+export const GATEWAY_SECRETS = [...STORAGE_SECRETS, 'MQTT_PASSWORD'] as const;
+
 /**
- * The gateway's environment, validated once at boot; a bad value names its variable. Each secret
- * of STORAGE_SECRETS may come from `<name>_FILE` and has no default.
+ * The gateway's environment, validated once at boot; a bad value names its variable, never a
+ * secret (ADR 0031, 0033).
  */
 export const gatewayEnvSchema = withSecretFiles(
-  STORAGE_SECRETS,
+  GATEWAY_SECRETS,
   z
     .object({
       ...storageEnvShape,
       ...pipelineEnvShape,
-      MQTT_URL: url(/^(mqtt|mqtts|tcp)$/),
+      MQTT_URL: url(/^(mqtt|mqtts|tcp|ssl)$/),
+      /**
+       * The gateway's broker identity (the provisioner's `--gateway-user`, default
+       * `ingest-gateway`) and its password (`MQTT_PASSWORD_FILE`: the provisioner's
+       * `<out>/gateway-password`); for `mqtts://` the CA (and client certificate for mutual TLS)
+       * files `MQTT_TLS_{CA,CERT,KEY}_FILE`. Every connection of the gateway uses them.
+       */
+      ...credentialEnvShape('MQTT'),
       /** MQTT connections this instance opens to the shared subscription. */
       INGEST_MQTT_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(2),
       /**
@@ -60,6 +76,8 @@ export const gatewayEnvSchema = withSecretFiles(
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     })
     .superRefine((e, ctx) => {
+      addServiceClientIssues(e, ctx, MQTT_CLIENT);
+      addStorageEnvIssues(e, ctx);
       if (e.INGEST_MQTT_SUBSCRIPTION === 'exclusive' && e.INGEST_MQTT_CONNECTIONS !== 1) {
         ctx.addIssue({
           code: 'custom',
@@ -89,7 +107,7 @@ export const GATEWAY_ENV = Symbol('GATEWAY_ENV');
 /** The MQTT consumers' settings, from the environment's names to the consumers' own. */
 export function consumerSettings(env: GatewayEnv) {
   return {
-    url: env.MQTT_URL,
+    broker: serviceConnection(env, MQTT_CLIENT),
     connections: env.INGEST_MQTT_CONNECTIONS,
     clientIdPrefix: env.GATEWAY_ID,
     sessionExpirySec: env.INGEST_MQTT_SESSION_EXPIRY_SEC,

@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { ControlPublisher } from '@sousvide/ingest-pipeline';
+import type { ServiceConnection } from '@sousvide/security';
 
 /**
  * Fail-safe commands go out on a connection of their own, never on a telemetry consumer: a
@@ -11,13 +12,18 @@ export class MqttControlPublisher implements ControlPublisher {
   private client?: MqttClient;
 
   constructor(
-    private readonly url: string,
+    private readonly broker: ServiceConnection,
     private readonly clientId: string,
   ) {}
 
   /** Connects in the background; publishes fail at once until it is connected. */
   start(): void {
-    this.client = mqtt.connect(this.url, {
+    const { url, username, password, tls } = this.broker;
+    this.client = mqtt.connect(url, {
+      // The gateway's identity and, for mqtts://, its CA (and client certificate).
+      username,
+      password,
+      ...tls,
       clientId: this.clientId,
       protocolVersion: 5,
       clean: true,

@@ -104,7 +104,7 @@ export class SessionAdopter {
       { length: sessions },
       (_, i) =>
         new MqttConsumer({
-          url: this.o.consumer.url,
+          ...this.o.consumer.broker,
           clientId: `${gatewayId}-${i}`,
           topicFilter: this.o.consumer.topicFilter,
           receiveMaximum: this.o.consumer.receiveMaximum,

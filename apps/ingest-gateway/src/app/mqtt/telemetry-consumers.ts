@@ -6,6 +6,25 @@ import {
   type Delivery,
 } from '@sousvide/mqtt-consumer';
 import { redactText, redactUrl } from '@sousvide/security';
+
+/**
+ * The boot error of a gateway whose broker connections failed, naming the variables to check:
+ * the credentials when the broker refused them, MQTT_URL (and the TLS files) otherwise.
+ */
+export function brokerBootError(url: string, err: Error): Error {
+  const why = redactText(err.message);
+  if (
+    (err as { reasonCode?: number }).reasonCode === 0x86 ||
+    /not authori[sz]ed|bad user name/i.test(why)
+  ) {
+    return new Error(
+      `MQTT broker at ${redactUrl(url)} refused the gateway's credentials (${why}): check MQTT_USERNAME and MQTT_PASSWORD (or MQTT_PASSWORD_FILE)`,
+    );
+  }
+  return new Error(
+    `MQTT broker at ${redactUrl(url)} unreachable (${why}): check MQTT_URL (and MQTT_TLS_CA_FILE for mqtts://)`,
+  );
+}
 import { MAX_PACKET_BYTES } from '@sousvide/telemetry-schema';
 import type { ConsumerSettings } from '../config/env.schema';
 
@@ -32,7 +51,7 @@ export class TelemetryConsumers {
     for (let i = 0; i < this.o.connections; i += 1) {
       this.consumers.push(
         new MqttConsumer({
-          url: this.o.url,
+          ...this.o.broker,
           clientId: `${this.o.clientIdPrefix}-${i}`,
           topicFilter: this.o.topicFilter,
           sessionExpirySec: this.o.sessionExpirySec,
@@ -48,9 +67,7 @@ export class TelemetryConsumers {
       await Promise.all(this.consumers.map((c) => c.start()));
     } catch (err) {
       this.consumers.forEach((c) => c.abort());
-      throw new Error(
-        `MQTT broker at ${redactUrl(this.o.url)} unreachable (${redactText((err as Error).message)}): check MQTT_URL`,
-      );
+      throw brokerBootError(this.o.broker.url, err as Error);
     }
   }
 

@@ -9,8 +9,8 @@ import type { Redis } from 'ioredis';
 import { IdempotencyStore } from '@sousvide/idempotency';
 import { HeartbeatStore, InfluxWriter, type StorageEnv } from '@sousvide/ingest-storage';
 import { RunCounters } from '@sousvide/run-accounting';
-import { RedisClientFactory, type RedisProfile } from '@sousvide/platform';
-import { redactUrl } from '@sousvide/security';
+import { RedisClientFactory, redisBootMessage, type RedisProfile } from '@sousvide/platform';
+import { INFLUX_CLIENT, serviceAccess } from '@sousvide/security';
 import { INGEST_REDIS } from '../ingest.tokens';
 import { MessageStorage } from './message-storage';
 
@@ -63,6 +63,7 @@ export class IngestStorageModule implements OnApplicationBootstrap, OnApplicatio
             new InfluxWriter({
               url: env.INFLUX_URL,
               token: env.INFLUX_TOKEN,
+              tls: serviceAccess(env, INFLUX_CLIENT, env.INFLUX_URL).tls,
               org: env.INFLUX_ORG,
               bucket: env.INFLUX_BUCKET,
               timeoutMs: env.INFLUX_TIMEOUT_MS,
@@ -110,7 +111,7 @@ export class IngestStorageModule implements OnApplicationBootstrap, OnApplicatio
   async onApplicationBootstrap(): Promise<void> {
     await this.clients.ready(this.redis, REDIS_BOOT_TIMEOUT_MS).catch((err: unknown) => {
       throw new Error(
-        `Redis at ${redactUrl(this.env.REDIS_URL)} unreachable (${(err as Error).message}): check REDIS_URL`,
+        redisBootMessage(this.env.REDIS_URL, (err as Error).message, 'check REDIS_URL'),
       );
     });
   }

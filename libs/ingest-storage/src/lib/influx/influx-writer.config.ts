@@ -1,3 +1,5 @@
+import type { TlsClientOptions } from '@sousvide/security';
+
 /** Where and how {@link InfluxWriter} writes; only url/token/org/bucket are required. */
 export interface InfluxWriterConfig {
   /** Base URL of the InfluxDB v2 API, e.g. `http://localhost:8086` (no `/api/v2`). */
@@ -27,9 +29,12 @@ export interface InfluxWriterConfig {
   sleep?: (ms: number) => Promise<void>;
   /** Clock for the retry budget. Default Date.now. */
   now?: () => number;
+  /** For an `https://` URL: the CA (and client certificate) to use; default Node's trusted roots. */
+  tls?: TlsClientOptions;
 }
 
-export type ResolvedInfluxWriterConfig = Required<InfluxWriterConfig>;
+export type ResolvedInfluxWriterConfig = Required<Omit<InfluxWriterConfig, 'tls'>> &
+  Pick<InfluxWriterConfig, 'tls'>;
 
 export const INFLUX_WRITER_DEFAULTS = {
   timeoutMs: 5000,

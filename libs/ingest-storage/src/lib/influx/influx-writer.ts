@@ -70,9 +70,11 @@ export class InfluxWriter {
     this.policy = new InfluxRetryPolicy(this.config);
     // Own keep-alive agent so close() can release the sockets instead of leaving them to the
     // process-wide global agent.
+    // The client hands the agent to https.request, which takes the agent's TLS options (ca, cert,
+    // key) as defaults for every connection it opens.
     const agentOptions = { keepAlive: true };
     this.agent = url.startsWith('https:')
-      ? new https.Agent(agentOptions)
+      ? new https.Agent({ ...agentOptions, ...this.config.tls })
       : new http.Agent(agentOptions);
     this.transport = new InfluxDB({
       url,

@@ -1,8 +1,12 @@
 import { RedisClientFactory } from './redis-client.factory';
 
+const CA = { ca: 'PEM', rejectUnauthorized: true } as const;
+
 describe('RedisClientFactory.connection', () => {
+  const none = new RedisClientFactory({});
+
   it('gives BullMQ the profile with the parts of the URL', () => {
-    expect(new RedisClientFactory().connection('producer', 'redis://:s%40cret@h:6380/2')).toEqual({
+    expect(none.connection('producer', 'redis://:s%40cret@h:6380/2')).toEqual({
       host: 'h',
       port: 6380,
       password: 's@cret',
@@ -13,11 +17,46 @@ describe('RedisClientFactory.connection', () => {
   });
 
   it('keeps TLS for rediss:// URLs', () => {
-    expect(new RedisClientFactory().connection('queueWorker', 'rediss://h')).toEqual({
+    expect(none.connection('queueWorker', 'rediss://h')).toEqual({
       host: 'h',
       port: 6379,
       tls: {},
       maxRetriesPerRequest: null,
     });
+  });
+
+  it('adds the app`s Redis user and password, and its TLS options for rediss:// only', () => {
+    const factory = new RedisClientFactory({ username: 'app', password: 'pw', tls: CA });
+    expect(factory.connection('queueWorker', 'rediss://h')).toEqual({
+      host: 'h',
+      port: 6379,
+      username: 'app',
+      password: 'pw',
+      tls: CA,
+      maxRetriesPerRequest: null,
+    });
+    expect(factory.connection('queueWorker', 'redis://h')).not.toHaveProperty('tls');
+  });
+
+  it('lets a password inside the URL win (it keeps working)', () => {
+    const factory = new RedisClientFactory({ username: 'app', password: 'pw' });
+    expect(factory.connection('queueWorker', 'redis://:inline@h')).toMatchObject({
+      password: 'inline',
+    });
+    expect(factory.connection('queueWorker', 'redis://:inline@h')).not.toHaveProperty('username');
+  });
+
+  it('reads REDIS_USERNAME without a password as a boot error naming the variables', () => {
+    const saved = { ...process.env };
+    process.env['REDIS_USERNAME'] = 'app';
+    delete process.env['REDIS_PASSWORD'];
+    delete process.env['REDIS_PASSWORD_FILE'];
+    try {
+      expect(() => new RedisClientFactory()).toThrow(
+        'REDIS_PASSWORD: is required when REDIS_USERNAME is set',
+      );
+    } finally {
+      process.env = saved;
+    }
   });
 });

@@ -1,7 +1,14 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { redisOptionsFromUrl } from './redis-options';
+import type { ServiceAccess } from '@sousvide/security';
+import { redisAccessFromEnv, redisAccessOptions, redisOptionsFromUrl } from './redis-options';
+
+/**
+ * The user name, password and TLS options every Redis client of an app uses (an app may bind it;
+ * otherwise the factory reads `REDIS_USERNAME`, `REDIS_PASSWORD(_FILE)` and `REDIS_TLS_*_FILE`).
+ */
+export const REDIS_ACCESS = Symbol('REDIS_ACCESS');
 import { REDIS_PROFILES, type RedisProfile } from './redis-profiles';
 
 /** How long a graceful QUIT may take at shutdown before the socket is dropped. */
@@ -15,10 +22,22 @@ const QUIT_GRACE_MS = 2000;
 @Injectable()
 export class RedisClientFactory implements OnApplicationShutdown {
   private readonly clients = new Set<Redis>();
+  private readonly access: ServiceAccess;
 
-  /** A client for `url` with the profile's options, owned (and closed) by this factory. */
+  constructor(@Optional() @Inject(REDIS_ACCESS) access?: ServiceAccess) {
+    this.access = access ?? redisAccessFromEnv();
+  }
+
+  /**
+   * A client for `url` with the profile's options and the app's Redis credentials and TLS
+   * options, owned (and closed) by this factory.
+   */
   create(profile: RedisProfile, url: string): Redis {
-    const client = new Redis(url, { ...REDIS_PROFILES[profile] });
+    // Options given next to a URL only fill in what the URL leaves out (ioredis).
+    const client = new Redis(url, {
+      ...REDIS_PROFILES[profile],
+      ...redisAccessOptions(url, this.access),
+    });
     this.clients.add(client);
     return client;
   }
@@ -28,7 +47,11 @@ export class RedisClientFactory implements OnApplicationShutdown {
    * (BullMQ never closes a client it is handed, and a worker needs one per blocking call).
    */
   connection(profile: RedisProfile, url: string): ConnectionOptions {
-    return { ...redisOptionsFromUrl(url), ...REDIS_PROFILES[profile] };
+    return {
+      ...redisOptionsFromUrl(url),
+      ...redisAccessOptions(url, this.access),
+      ...REDIS_PROFILES[profile],
+    };
   }
 
   /**

@@ -1,3 +1,11 @@
+import {
+  redactUrl,
+  REDIS_CLIENT,
+  type ServiceAccess,
+  serviceAccessFromEnv,
+  type TlsClientOptions,
+} from '@sousvide/security';
+
 /** ioredis options from a redis:// or rediss:// URL (for APIs that take options, not a URL). */
 export function redisOptionsFromUrl(url: string): {
   host: string;
@@ -17,4 +25,49 @@ export function redisOptionsFromUrl(url: string): {
     ...(Number.isInteger(db) && db > 0 ? { db } : {}),
     ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
   };
+}
+
+/**
+ * `REDIS_USERNAME`, `REDIS_PASSWORD` (or `REDIS_PASSWORD_FILE`) and `REDIS_TLS_{CA,CERT,KEY}_FILE`
+ * of `env`, checked: a problem throws naming the variable, never the password (ADR 0033).
+ */
+export function redisAccessFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceAccess {
+  return serviceAccessFromEnv(env, REDIS_CLIENT);
+}
+
+/**
+ * The options `access` adds to a connection to `url`: the user name and password unless the URL
+ * carries its own (a password inside REDIS_URL keeps working), the TLS options for `rediss://`
+ * only (ioredis would otherwise speak TLS to a plain `redis://`).
+ */
+export function redisAccessOptions(
+  url: string,
+  access: ServiceAccess,
+): { username?: string; password?: string; tls?: TlsClientOptions } {
+  const u = new URL(url);
+  const options: { username?: string; password?: string; tls?: TlsClientOptions } = {};
+  if (!u.username && !u.password) {
+    if (access.username !== undefined) {
+      options.username = access.username;
+    }
+    if (access.password !== undefined) {
+      options.password = access.password;
+    }
+  }
+  if (u.protocol === 'rediss:' && access.tls !== undefined) {
+    options.tls = { ...access.tls };
+  }
+  return options;
+}
+
+/**
+ * A boot error's message for a Redis at `url` that did not let a client in: when it refused the
+ * credentials (WRONGPASS, NOAUTH, NOPERM), the variables to check; otherwise unreachable, with
+ * `unreachableHint`. The URL's password is masked; Redis's error text never contains one.
+ */
+export function redisBootMessage(url: string, why: string, unreachableHint: string): string {
+  if (/WRONGPASS|NOAUTH|NOPERM/i.test(why)) {
+    return `Redis at ${redactUrl(url)} refused the credentials (${why}): check REDIS_USERNAME and REDIS_PASSWORD (or REDIS_PASSWORD_FILE), or the password inside REDIS_URL`;
+  }
+  return `Redis at ${redactUrl(url)} is unreachable (${why}): ${unreachableHint}`;
 }
