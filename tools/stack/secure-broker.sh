@@ -52,16 +52,18 @@ if [ ! -s "$tls_dir/server.crt" ]; then
   bash "$repo/tools/security/make-certs.sh" --out "$tls_dir" >&2
 fi
 
-# The broker reads its files as its own user: find that user's group in the image once.
-gid=$(docker run --rm --network none --entrypoint id "$MOSQUITTO_IMAGE" -g mosquitto 2>/dev/null) \
-  || die "cannot read the mosquitto user of $MOSQUITTO_IMAGE"
 # Updated in place, not replaced: a running broker's mounts keep pointing at these directories
 # (its certificates are reloaded from them on SIGHUP).
 (umask 027 && mkdir -p "$run_dir/auth" "$run_dir/certs")
 cp -r "$broker_dir/mosquitto/." "$run_dir/auth/"
 cp "$tls_dir/ca.crt" "$tls_dir/server.crt" "$tls_dir/server.key" "$run_dir/certs/"
-chgrp -R "$gid" "$run_dir"
 chmod -R u=rwX,g=rX,o= "$run_dir"
+# The broker reads them as its own user after dropping root: the group becomes the image's
+# mosquitto group, set from inside the image (as root there), so this works for a user in the
+# docker group too and needs no knowledge of the image's numbers. On the host the files then show
+# that numeric group: keep .secrets/ on a host where it names no other group's members.
+docker run --rm --network none -v "$(cd "$run_dir" && pwd):/files" --entrypoint chgrp "$MOSQUITTO_IMAGE" -R mosquitto /files \
+  || die "cannot hand $run_dir to the mosquitto group of $MOSQUITTO_IMAGE (is docker answering, is the image there?)"
 
 run_dir="$(cd "$run_dir" && pwd)"
 gateway_user=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).gateway.username)' "$broker_dir/fleet.json")
@@ -74,5 +76,6 @@ else
   echo "MQTT_PASSWORD_FILE=$broker_dir/gateway-password"
   echo "FLEET_SECRET_FILE=$broker_dir/fleet-secret"
   echo "FLEET_MANIFEST_FILE=$broker_dir/fleet.json"
-  echo "MQTT_TLS_CA_FILE=$tls_dir/ca.crt"
+  # Not MQTT_TLS_CA_FILE: the services refuse a CA next to the plain MQTT_URL printed beside it.
+  echo "MQTTS_CA_FILE=$tls_dir/ca.crt"
 fi

@@ -14,8 +14,9 @@
 # only its own telemetry and subscribe only to its own control topic. Then up.sh also prints
 # MQTT_USERNAME and MQTT_PASSWORD_FILE (the gateway's identity), FLEET_SECRET_FILE (agents derive
 # each device's password from it), FLEET_MANIFEST_FILE (the coordinator's preflight),
-# MQTT_TLS_CA_FILE and MQTTS_URL (TLS on MQTTS_PORT, default 8883; mutual TLS on
-# MQTTS_MUTUAL_PORT, default 8884). STACK_SECURE=0 runs the anonymous load-test broker, for peers
+# MQTTS_URL and MQTTS_CA_FILE (TLS on MQTTS_PORT, default 8883: a client takes them as MQTT_URL
+# and MQTT_TLS_CA_FILE; not printed under that name, since a CA next to a plain MQTT_URL is refused;
+# mutual TLS on MQTTS_MUTUAL_PORT, default 8884). STACK_SECURE=0 runs the anonymous load-test broker, for peers
 # such as emqtt-bench that cannot derive per-device passwords.
 #
 # STACK_NETWORK=host (default): each service runs in the host's network namespace, listening on
