@@ -131,6 +131,17 @@ describe('loadtest run with device identities (real agents, Redis, secure Mosqui
     }
   });
 
+  it('runs against an mqtts:// --broker-url (port and CA from the run), the gateway side receiving everything', async () => {
+    const runId = `ids-tls-${Date.now()}`;
+    const url = `mqtts://${b.broker.host}:${b.broker.mappedPort(8883)}`;
+    await expectEverythingDelivered(
+      b,
+      [...run(DEVICES, 'mqttjs', runId), `--broker-url=${url}`],
+      { ...env, MQTT_TLS_CA_FILE: join(b.certs.good, 'ca.crt') },
+      runId,
+    );
+  });
+
   it('refuses a run with devices beyond the provisioned ones: exit 2, the ranges and the fix named', async () => {
     const res = await runCli(run(DEVICES + 10, 'lean', `ids-range-${Date.now()}`), env);
     expect(res.code).toBe(2);
