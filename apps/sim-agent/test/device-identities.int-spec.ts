@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { CLIENT_MODELS, type ClientModel, type PartitionSpec } from '@sousvide/loadtest-contracts';
 import { generateSecret, loadTlsClientOptions } from '@sousvide/security';
-import { type SecureBroker, startSecureBroker } from '@sousvide/testing';
+import {
+  countAsGateway,
+  type MessageCounter,
+  pollUntil,
+  type SecureBroker,
+  startSecureBroker,
+} from '@sousvide/testing';
 import { runPartition, testPartition } from './support/partition';
 
 /**
@@ -12,6 +18,29 @@ import { runPartition, testPartition } from './support/partition';
 const DEVICES = 20;
 const DURATION_SEC = 2;
 const MPS = 2;
+
+/**
+ * Runs `partition` with the gateway identity subscribed to every device's telemetry, and returns
+ * what it received once it has all the run published (or the deadline passed): a PUBACK alone
+ * does not show a publish got through, since the broker acknowledges one its ACL drops.
+ */
+async function receivedByGateway<T extends { published: number }>(
+  b: SecureBroker,
+  partition: () => Promise<{ result: T }>,
+): Promise<{ result: T; received: number }> {
+  const gateway: MessageCounter = countAsGateway(b, 'sousvide/+/telemetry');
+  try {
+    await gateway.ready;
+    const { result } = await partition();
+    const received = await pollUntil(
+      () => gateway.count(),
+      (n) => n >= result.published,
+    );
+    return { result, received };
+  } finally {
+    await gateway.stop();
+  }
+}
 
 const spec = (model: ClientModel, brokerUrl: string, deviceOffset: number): PartitionSpec =>
   testPartition(model, brokerUrl, {
@@ -38,12 +67,13 @@ describe('device identities against the secure broker (real Mosquitto, dynamic s
     const offset = CLIENT_MODELS.indexOf(model) * 2 * DEVICES;
 
     it('publishes everything at QoS 1 with per-device credentials from the fleet secret', async () => {
-      const { result } = await runPartition(spec(model, b.broker.url, offset), {
-        fleetSecret: b.fleetSecret,
-      });
+      const { result, received } = await receivedByGateway(b, () =>
+        runPartition(spec(model, b.broker.url, offset), { fleetSecret: b.fleetSecret }),
+      );
       expect(result).toMatchObject({ connected: DEVICES, connectFailed: 0, failed: 0 });
       expect(result.scheduled).toBe(DEVICES * MPS * DURATION_SEC);
       expect(result.published).toBe(result.scheduled);
+      expect(received).toBe(result.scheduled);
       expect(result.connectRejections).toBeUndefined();
     });
 
@@ -67,12 +97,15 @@ describe('device identities against the secure broker (real Mosquitto, dynamic s
 
     it('publishes everything over TLS (8883) trusting the stack CA', async () => {
       const url = `mqtts://${b.broker.host}:${b.broker.mappedPort(8883)}`;
-      const { result } = await runPartition(spec(model, url, offset + DEVICES), {
-        fleetSecret: b.fleetSecret,
-        tls: loadTlsClientOptions({ caFile: join(b.certs.good, 'ca.crt') }),
-      });
+      const { result, received } = await receivedByGateway(b, () =>
+        runPartition(spec(model, url, offset + DEVICES), {
+          fleetSecret: b.fleetSecret,
+          tls: loadTlsClientOptions({ caFile: join(b.certs.good, 'ca.crt') }),
+        }),
+      );
       expect(result).toMatchObject({ connected: DEVICES, connectFailed: 0, failed: 0 });
       expect(result.published).toBe(DEVICES * MPS * DURATION_SEC);
+      expect(received).toBe(result.published);
     });
   });
 

@@ -2,8 +2,15 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectionSummary } from '@sousvide/loadtest-contracts';
 import { devicePassword, generateSecret } from '@sousvide/security';
-import { RedisService, type SecureBroker, startRedis, startSecureBroker } from '@sousvide/testing';
-import { artifactsDir, readJson, runCli } from './cli-runner';
+import {
+  countAsGateway,
+  pollUntil,
+  RedisService,
+  type SecureBroker,
+  startRedis,
+  startSecureBroker,
+} from '@sousvide/testing';
+import { artifactsDir, type CliResult, readJson, runCli } from './cli-runner';
 
 const DEVICES = 20;
 
@@ -31,6 +38,38 @@ const run = (connections: number, model: string, runId: string): string[] => [
     'max-attempts': 1,
   }).map(([flag, value]) => `--${flag}=${value}`),
 ];
+
+/**
+ * Runs `loadtest run` (one attempt of `run()`) with the gateway identity subscribed to every
+ * device's telemetry, and expects it to pass with all DEVICES connected and every message both
+ * acknowledged and received on the gateway side (waited for with a deadline): under MQTT 3.1.1 a
+ * publish the ACL drops still gets its PUBACK, so only a subscriber shows the messages got through.
+ */
+async function expectEverythingDelivered(
+  b: SecureBroker,
+  args: string[],
+  env: Record<string, string>,
+  runId: string,
+): Promise<CliResult> {
+  const gateway = countAsGateway(b, 'sousvide/+/telemetry');
+  try {
+    await gateway.ready;
+    const res = await runCli(args, env);
+    expect(res.code).toBe(0);
+    const dir = join(env.ARTIFACTS_DIR, runId, 'attempt-1');
+    const summary = readJson<ConnectionSummary>(join(dir, 'connection-summary.json'));
+    expect(summary).toMatchObject({ connected_total: DEVICES, failed_total: 0 });
+    expect(summary.published_total).toBe(DEVICES * 3);
+    const received = await pollUntil(
+      () => gateway.count(),
+      (n) => n >= summary.published_total,
+    );
+    expect(received).toBe(summary.published_total);
+    return res;
+  } finally {
+    await gateway.stop();
+  }
+}
 
 /**
  * `loadtest run` with local agents against the real secure broker (secure.conf, dynamic
@@ -67,13 +106,9 @@ describe('loadtest run with device identities (real agents, Redis, secure Mosqui
 
   it('publishes everything with each device logged in as itself, and writes no secret anywhere', async () => {
     const runId = `ids-ok-${Date.now()}`;
-    const res = await runCli(run(DEVICES, 'lean', runId), env);
-    expect(res.code).toBe(0);
+    const res = await expectEverythingDelivered(b, run(DEVICES, 'lean', runId), env, runId);
 
     const dir = join(env.ARTIFACTS_DIR, runId, 'attempt-1');
-    const summary = readJson<ConnectionSummary>(join(dir, 'connection-summary.json'));
-    expect(summary).toMatchObject({ connected_total: DEVICES, failed_total: 0 });
-    expect(summary.published_total).toBe(DEVICES * 3);
     const preflight = readJson<{
       preflight: {
         checks: { name: string; status: string }[];
@@ -94,6 +129,17 @@ describe('loadtest run with device identities (real agents, Redis, secure Mosqui
         expect(text.includes(secret)).toBe(false);
       }
     }
+  });
+
+  it('runs against an mqtts:// --broker-url (port and CA from the run), the gateway side receiving everything', async () => {
+    const runId = `ids-tls-${Date.now()}`;
+    const url = `mqtts://${b.broker.host}:${b.broker.mappedPort(8883)}`;
+    await expectEverythingDelivered(
+      b,
+      [...run(DEVICES, 'mqttjs', runId), `--broker-url=${url}`],
+      { ...env, MQTT_TLS_CA_FILE: join(b.certs.good, 'ca.crt') },
+      runId,
+    );
   });
 
   it('refuses a run with devices beyond the provisioned ones: exit 2, the ranges and the fix named', async () => {

@@ -1,5 +1,6 @@
 export * from './lib/histogram';
 export * from './lib/backoff';
+export * from './lib/broker-scheme';
 export * from './lib/counts';
 export * from './lib/token-bucket';
 export * from './lib/env-config';

@@ -23,5 +23,5 @@ export type { ReplayerProcess, ReplayerRun } from './lib/replayer-process';
 export { cookerTelemetry, publishTelemetry } from './lib/telemetry.factory';
 export { exportedSampleNames, promqlMetricNames } from './lib/promql-names';
 export { TEST_INFLUX_TOKEN_ENV } from './lib/test-secrets';
-export { SECURE_CONF, startSecureBroker } from './lib/secure-mosquitto';
+export { countAsGateway, SECURE_CONF, startSecureBroker } from './lib/secure-mosquitto';
 export type { CertDirs, SecureBroker, SecureBrokerOptions } from './lib/secure-mosquitto';

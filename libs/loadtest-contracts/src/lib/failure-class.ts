@@ -72,6 +72,24 @@ export function connackRejectedError(returnCode: number): Error & {
   });
 }
 
+/**
+ * CONNACK return codes the same CONNECT gets again: a protocol, client id or login the broker
+ * refuses. 3 (server unavailable) is not one of them: the broker may take the device later.
+ */
+const PERMANENT_CONNACK_REFUSALS: ReadonlySet<number> = new Set([1, 2, 4, 5]);
+
+/**
+ * Whether a failed connect is a refusal that retrying cannot change (bad protocol, identifier,
+ * user name or password, not authorized). Reads the return code of `connackRejectedError` or of
+ * MQTT.js's own "Connection refused: ..." error (its `code`); anything else, including a refusal
+ * whose code is unknown, may pass on a retry.
+ */
+export function isPermanentRefusal(err: unknown): boolean {
+  const e = err as { code?: unknown; returnCode?: unknown } | undefined;
+  const rc = typeof e?.returnCode === 'number' ? e.returnCode : e?.code;
+  return typeof rc === 'number' && PERMANENT_CONNACK_REFUSALS.has(rc);
+}
+
 /** Maps a socket or client error to its failure class by its errno code and message. */
 export function classifyError(err: unknown): FailureClass {
   const e = err as { code?: unknown; message?: unknown } | undefined;

@@ -161,10 +161,10 @@ export function splitConnections(total: number, partitions: number): number[] {
   return Array.from({ length: partitions }, (_, i) => base + (i < extra ? 1 : 0));
 }
 
-/** Device id of global device index i: `sv-000123`. */
 /** The simulator's device ids: `sv-000000`, `sv-000001`, ... (the provisioner's default prefix). */
 export const DEVICE_ID_PREFIX = 'sv-';
 
+/** Device id of global device index `index` under a prefix: `sv-000123`. */
 export function deviceIdOf(runDevicePrefix: string, index: number): string {
   return `${runDevicePrefix}${String(index).padStart(6, '0')}`;
 }

@@ -1,3 +1,4 @@
+import { BROKER_SCHEME_NAMES } from '@sousvide/shared-util';
 import { z } from 'zod';
 import {
   CLIENT_MODELS,
@@ -28,7 +29,8 @@ const INTEGER_FIELDS: ReadonlySet<NumericField> = new Set([
   'partTimeoutSec',
   'window',
 ]);
-const BROKER_URL = /^(mqtt|tcp):\/\/[^/:]+(:\d{1,5})?\/?$/;
+/** A broker of any scheme the agents and the coordinator read (mqtt, tcp, mqtts, ssl). */
+const BROKER_URL = new RegExp(`^(${BROKER_SCHEME_NAMES.join('|')})://[^/:]+(:\\d{1,5})?/?$`);
 /** Model names and the runbook's SIM_TASK names for them. */
 const MODEL_NAMES = [...CLIENT_MODELS, ...Object.keys(SIM_TASK_ALIASES)] as [string, ...string[]];
 
@@ -163,7 +165,7 @@ const FIELD_MESSAGES: Record<Exclude<keyof RunSpec, NumericField>, (got: string)
   qos: (got) => `qos must be 0, 1 or 2 ${got}`,
   model: (got) => `SIM_TASK/model must be one of ${MODEL_NAMES.join(', ')} ${got}`,
   runId: (got) => `runId must be ${RUN_ID_RULE} ${got}`,
-  brokerUrl: (got) => `brokerUrl must look like mqtt://host:port ${got}`,
+  brokerUrl: (got) => `brokerUrl must look like mqtt://host:port or mqtts://host:port ${got}`,
   requireBusinessSummary: (got) => `REQUIRE_BUSINESS_SUMMARY must be 0 or 1 ${got}`,
   loop: (got) => `loop must be ${PUBLISH_LOOPS.join(' or ')} ${got}`,
 };

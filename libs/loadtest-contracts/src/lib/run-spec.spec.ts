@@ -105,6 +105,19 @@ describe('parseRunSpec', () => {
     expect(problems[0]).toContain(expected);
   });
 
+  it.each(['mqtt://b:1883', 'tcp://b', 'mqtts://broker.local:8883', 'ssl://b:8884/'])(
+    'accepts the broker URL %s (plain or TLS, as the agents read it)',
+    (brokerUrl) => {
+      expect(parseRunSpec({ ...base, brokerUrl }).brokerUrl).toBe(brokerUrl);
+    },
+  );
+
+  it('refuses a broker URL of another scheme, naming the schemes it takes', () => {
+    expect(problemsOf({ ...base, brokerUrl: 'ws://b:9001' })).toEqual([
+      'brokerUrl: brokerUrl must look like mqtt://host:port or mqtts://host:port (got "ws://b:9001")',
+    ]);
+  });
+
   it('rejects more partitions than connections', () => {
     expect(problemsOf({ ...base, totalConnections: '3', partitions: '4' })).toEqual([
       'partitions: partitions must be at most totalConnections (3); got 4',

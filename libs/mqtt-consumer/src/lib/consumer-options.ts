@@ -1,6 +1,6 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { IConnectPacket } from 'mqtt-packet';
-import type { BackoffPolicy } from '@sousvide/shared-util';
+import { type BackoffPolicy, brokerPortOf, brokerSchemeIsTls } from '@sousvide/shared-util';
 import type { Delivery } from './delivery';
 import type { ConsumerEvent } from './consumer-event';
 import { MqttConsumerError } from './mqtt-consumer.error';
@@ -74,15 +74,6 @@ export const CONSUMER_DEFAULTS = {
   mode: 'consume',
 } as const;
 
-const PLAIN_PORT = 1883;
-const TLS_PORT = 8883;
-const SCHEMES: Record<string, boolean> = {
-  'mqtt:': false,
-  'tcp:': false,
-  'mqtts:': true,
-  'ssl:': true,
-};
-
 /** What an MQTT broker URL says: where, whether over TLS, and the user info it carries. */
 export interface BrokerUrl {
   host: string;
@@ -111,7 +102,7 @@ export function parseBrokerUrl(url: string): BrokerUrl {
   parsed.username = '';
   parsed.password = '';
   const shown = username === undefined && password === undefined ? url : parsed.toString();
-  const secure = SCHEMES[parsed.protocol];
+  const secure = brokerSchemeIsTls(parsed.protocol);
   if (secure === undefined) {
     throw new MqttConsumerError(
       'BAD_URL',
@@ -121,7 +112,7 @@ export function parseBrokerUrl(url: string): BrokerUrl {
   if (parsed.hostname === '') {
     throw new MqttConsumerError('BAD_URL', `MQTT broker URL "${shown}" has no host`);
   }
-  const port = parsed.port === '' ? (secure ? TLS_PORT : PLAIN_PORT) : Number(parsed.port);
+  const port = brokerPortOf(parsed);
   if (port < 1) {
     throw new MqttConsumerError('BAD_URL', `MQTT broker URL "${shown}" has port 0`);
   }

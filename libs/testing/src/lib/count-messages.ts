@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'mqtt';
+import { connect, type IClientOptions } from 'mqtt';
 
 export interface MessageCounter {
   /** Messages received so far (settle markers excluded). */
@@ -21,15 +21,21 @@ export interface MessageCounter {
 
 /**
  * Test-side subscriber that counts what the broker delivers on `topicFilter` (QoS 1), so a test
- * can assert end-to-end delivery independently of the code under test.
+ * can assert end-to-end delivery independently of the code under test. `login`: the identity it
+ * subscribes as on an authenticated broker (and TLS options for mqtts://).
  */
-export function countMessages(mqttUrl: string, topicFilter: string): MessageCounter {
+export function countMessages(
+  mqttUrl: string,
+  topicFilter: string,
+  login: Pick<IClientOptions, 'username' | 'password' | 'ca'> = {},
+): MessageCounter {
   const topics: string[] = [];
   const markers = new Map<string, () => void>();
   const client = connect(mqttUrl, {
     clientId: `count-messages-${process.pid}-${randomUUID().slice(0, 8)}`,
     clean: true,
     reconnectPeriod: 500,
+    ...login,
   });
   client.on('message', (topic, payload) => {
     const marker = markers.get(payload.toString());

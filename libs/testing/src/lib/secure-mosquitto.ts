@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import type { IClientOptions } from 'mqtt';
 import { deviceIdOf } from '@sousvide/loadtest-contracts';
 import { type BrokerAuthFormat, devicePassword, provisionFleet } from '@sousvide/security';
+import { countMessages, type MessageCounter } from './count-messages';
 import { type MqttService, startMosquitto } from './mosquitto';
 
 const ROOT = resolve(__dirname, '../../../..');
@@ -126,6 +127,18 @@ export async function startSecureMosquitto(
 }
 
 const GATEWAY_USER = 'ingest-gateway';
+
+/**
+ * Counts what the secure broker delivers on `topicFilter` to the gateway identity (plain 1883):
+ * what the ingest side would receive. Under MQTT 3.1.1 a device's publish the ACL refuses still
+ * gets its PUBACK, so only a subscriber shows that the messages got through.
+ */
+export function countAsGateway(b: SecureBroker, topicFilter: string): MessageCounter {
+  return countMessages(b.broker.url, topicFilter, {
+    username: GATEWAY_USER,
+    password: b.gatewayPassword,
+  });
+}
 
 async function provisionDefaults(
   out: string,

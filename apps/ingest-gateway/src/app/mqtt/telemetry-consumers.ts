@@ -7,9 +7,14 @@ import {
 } from '@sousvide/mqtt-consumer';
 import { redactText, redactUrl } from '@sousvide/security';
 
+/** What Node's TLS says when it does not accept a server's certificate (code or message). */
+const TLS_CERTIFICATE_CAUSE =
+  /CERT_|ERR_TLS_|self[- ]signed|unable to (verify|get local issuer)|certificate/i;
+
 /**
  * The boot error of a gateway whose broker connections failed, naming the variables to check:
- * the credentials when the broker refused them, MQTT_URL (and the TLS files) otherwise.
+ * the credentials when the broker refused them, the CA file when the broker's certificate was not
+ * accepted, MQTT_URL (and the TLS files) otherwise. Each carries the cause as the consumer saw it.
  */
 export function brokerBootError(url: string, err: Error): Error {
   const why = redactText(err.message);
@@ -19,6 +24,11 @@ export function brokerBootError(url: string, err: Error): Error {
   ) {
     return new Error(
       `MQTT broker at ${redactUrl(url)} refused the gateway's credentials (${why}): check MQTT_USERNAME and MQTT_PASSWORD (or MQTT_PASSWORD_FILE)`,
+    );
+  }
+  if (TLS_CERTIFICATE_CAUSE.test(why)) {
+    return new Error(
+      `MQTT broker at ${redactUrl(url)} unreachable: its TLS certificate was not accepted (${why}): check MQTT_TLS_CA_FILE (the CA that signed the broker's certificate) and that MQTT_URL names a host the certificate is for`,
     );
   }
   return new Error(

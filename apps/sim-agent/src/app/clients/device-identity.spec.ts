@@ -39,9 +39,23 @@ describe('device identity', () => {
     });
   });
 
+  it('reads tcp:// as plain like mqtt:// and ssl:// as TLS like mqtts:// (what a run spec allows)', () => {
+    expect(brokerEndpoint('tcp://127.0.0.1', undefined)).toEqual({ host: '127.0.0.1', port: 1883 });
+    expect(brokerEndpoint('tcp://127.0.0.1:1884', undefined)).toEqual({
+      host: '127.0.0.1',
+      port: 1884,
+    });
+    const ca = '-----BEGIN CERTIFICATE-----\n...';
+    expect(brokerEndpoint('ssl://broker.local', { ca, rejectUnauthorized: true })).toEqual({
+      host: 'broker.local',
+      port: 8883,
+      tls: { ca, rejectUnauthorized: true, servername: 'broker.local' },
+    });
+  });
+
   it('refuses another scheme, naming it', () => {
     expect(() => brokerEndpoint('ws://127.0.0.1:9001', undefined)).toThrow(
-      'broker URL ws://127.0.0.1:9001: use mqtt:// or mqtts://',
+      'broker URL ws://127.0.0.1:9001: use mqtt://, tcp://, mqtts://, ssl://',
     );
   });
 });

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { devicePassword, type TlsClientOptions } from '@sousvide/security';
+import { BROKER_SCHEME_NAMES, brokerPortOf, brokerSchemeIsTls } from '@sousvide/shared-util';
 import type { DeviceTls } from './device-client';
 import type { ConnectCredentials } from './lean-codec';
 
@@ -36,7 +37,7 @@ export function deviceLogin(
   };
 }
 
-/** Where the devices connect: host, port (1883, or 8883 for mqtts://) and the TLS options. */
+/** Where the devices connect: host, port (1883, or 8883 for mqtts:// and ssl://) and the TLS options. */
 export interface BrokerEndpoint {
   host: string;
   port: number;
@@ -44,8 +45,9 @@ export interface BrokerEndpoint {
 }
 
 /**
- * Reads a broker URL. `mqtts://` uses the agent's TLS options (Node's trusted roots when it has
- * none) and names the host for certificate checking (SNI) unless it is an IP address.
+ * Reads a broker URL: `mqtt://` and `tcp://` are plain, `mqtts://` and `ssl://` TLS (the scheme
+ * table every broker client shares). TLS uses the agent's TLS options (Node's trusted roots when
+ * it has none) and names the host for certificate checking (SNI) unless it is an IP address.
  */
 export function brokerEndpoint(
   brokerUrl: string,
@@ -53,18 +55,22 @@ export function brokerEndpoint(
 ): BrokerEndpoint {
   const url = new URL(brokerUrl);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (url.protocol === 'mqtts:') {
-    return {
-      host,
-      port: Number(url.port || 8883),
-      tls: {
-        ...(tls ?? { rejectUnauthorized: true }),
-        ...(isIP(host) ? {} : { servername: host }),
-      },
-    };
+  const secure = brokerSchemeIsTls(url.protocol);
+  if (secure === undefined) {
+    throw new Error(
+      `broker URL ${url.protocol}//${url.host}: use ${BROKER_SCHEME_NAMES.map((s) => `${s}://`).join(', ')}`,
+    );
   }
-  if (url.protocol !== 'mqtt:') {
-    throw new Error(`broker URL ${url.protocol}//${url.host}: use mqtt:// or mqtts://`);
+  const port = brokerPortOf(url);
+  if (!secure) {
+    return { host, port };
   }
-  return { host, port: Number(url.port || 1883) };
+  return {
+    host,
+    port,
+    tls: {
+      ...(tls ?? { rejectUnauthorized: true }),
+      ...(isIP(host) ? {} : { servername: host }),
+    },
+  };
 }

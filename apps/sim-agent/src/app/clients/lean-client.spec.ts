@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import type * as mqttPacket from 'mqtt-packet';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { classifyError, type FailureClass } from '@sousvide/loadtest-contracts';
+import { classifyError, type FailureClass, isPermanentRefusal } from '@sousvide/loadtest-contracts';
 import type { DeviceClientOptions } from './device-client';
 import { startFakeBroker, type Behaviour, type FakeBroker } from './fake-broker.testing';
 import { LeanClient } from './lean-client';
@@ -131,7 +131,19 @@ describe('LeanClient', () => {
     );
     expect(err).toMatchObject({ code: 'CONNACK_REJECTED', returnCode: 5 });
     expect(classifyError(err)).toBe('connack_rejected');
+    expect(isPermanentRefusal(err)).toBe(true);
     expect(client.connected).toBe(false);
+  });
+
+  it('rejects CONNACK 3 (server unavailable) as a refusal worth retrying', async () => {
+    const broker = await startBroker({ connackRc: 3 });
+    const { client } = makeClient(broker.port);
+
+    const err = await client.connect().catch((e: unknown) => e);
+
+    expect(err).toMatchObject({ code: 'CONNACK_REJECTED', returnCode: 3 });
+    expect(classifyError(err)).toBe('connack_rejected');
+    expect(isPermanentRefusal(err)).toBe(false);
   });
 
   it('keeps the ECONNREFUSED code of a closed port', async () => {

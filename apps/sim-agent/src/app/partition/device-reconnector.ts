@@ -1,4 +1,9 @@
-import { classifyError, emptyFailureCounts, ReconnectStats } from '@sousvide/loadtest-contracts';
+import {
+  classifyError,
+  emptyFailureCounts,
+  isPermanentRefusal,
+  ReconnectStats,
+} from '@sousvide/loadtest-contracts';
 import { BackoffPolicy, fullJitterBackoffMs, LatencyHistogram } from '@sousvide/shared-util';
 
 interface Pending {
@@ -109,7 +114,8 @@ export class DeviceReconnector {
       const cls = classifyError(err);
       this.stats.failedAttempts[cls] += 1;
       // A broker that refuses the device's login refuses it again: it stays offline, counted.
-      if (!this.stopped && cls !== 'connack_rejected') {
+      // A temporary refusal (CONNACK 3, server unavailable) is retried like a lost connection.
+      if (!this.stopped && !isPermanentRefusal(err)) {
         this.schedule(k, p);
       }
       return;
