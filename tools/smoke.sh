@@ -11,7 +11,7 @@ bash tools/stack/ensure-prereqs.sh
 eval "$(bash tools/stack/up.sh)"
 # The secure stack (the default) also gives the gateway its identity and the agents the fleet
 # secret and manifest; with STACK_SECURE=0 these stay unset.
-export REDIS_URL MQTT_URL INFLUX_URL INFLUX_TOKEN_FILE MQTT_USERNAME MQTT_PASSWORD_FILE FLEET_SECRET_FILE FLEET_MANIFEST_FILE
+export REDIS_URL MQTT_URL INFLUX_URL INFLUX_TOKEN_FILE MQTT_USERNAME MQTT_PASSWORD_FILE MQTT_MONITOR_USERNAME MQTT_MONITOR_PASSWORD_FILE FLEET_SECRET_FILE FLEET_MANIFEST_FILE
 npx nx run-many -t build -p sim-agent sim-coordinator ingest-gateway --outputStyle=static
 
 gateway_log="${TMPDIR:-/tmp}/sousvide-gateway.log"

@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 eval "$(bash tools/stack/up.sh)"
 npx nx run-many -t build -p sim-agent sim-coordinator ingest-gateway --outputStyle=static >/dev/null
 # up.sh's broker runs on the host network: no docker-proxy on the route (docs/adr/0012).
-export MQTT_URL REDIS_URL INFLUX_URL INFLUX_TOKEN_FILE MQTT_USERNAME MQTT_PASSWORD_FILE FLEET_SECRET_FILE FLEET_MANIFEST_FILE
+export MQTT_URL REDIS_URL INFLUX_URL INFLUX_TOKEN_FILE MQTT_USERNAME MQTT_PASSWORD_FILE MQTT_MONITOR_USERNAME MQTT_MONITOR_PASSWORD_FILE FLEET_SECRET_FILE FLEET_MANIFEST_FILE
 artifacts=$(mktemp -d /tmp/pr2-bench.XXXXXX)
 gw_log="$artifacts/gateway.log"
 GATEWAY_ID=pr2-gw OPS_PORT=9479 INGEST_MQTT_CONNECTIONS="${PR2_GATEWAY_CONNECTIONS:-4}" \

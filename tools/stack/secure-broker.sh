@@ -6,14 +6,16 @@
 #   tools/stack/secure-broker.sh [--compose] RUN_DIR
 #
 # --compose prints what docker/compose.yml reads from its env file instead: BROKER_FILES_DIR,
-# MQTT_USERNAME, and the secrets themselves (MQTT_PASSWORD, FLEET_SECRET), since compose passes
+# MQTT_USERNAME, MQTT_MONITOR_USERNAME and the secrets themselves (MQTT_PASSWORD,
+# MQTT_MONITOR_PASSWORD, FLEET_SECRET), since compose passes
 # secrets as environment values (as INFLUX_TOKEN); keep that env file 0600. MOSQUITTO_IMAGE names
 # the broker image whose user must read the files (the stack's by default).
 #
 # - Identities: `.secrets/broker` from the provisioner (docs/security.md): fleet.json, the fleet
-#   secret (agents), the gateway password, and mosquitto/ (dynsec JSON: hashes only). Made when
-#   missing or when it holds fewer devices than STACK_FLEET_DEVICES (default 10,000, the ladder's
-#   PR2); provisioning again keeps both secrets.
+#   secret (agents), the gateway password, the monitor password (the coordinator's $SYS probe) and
+#   mosquitto/ (dynsec JSON: hashes only). Made when missing, when it holds fewer devices than
+#   STACK_FLEET_DEVICES (default 10,000, the ladder's PR2) or no monitor identity (made before
+#   it existed); provisioning again keeps the secrets.
 # - TLS: `.secrets/tls` from tools/security/make-certs.sh when it has no server certificate.
 # - RUN_DIR/auth and RUN_DIR/certs: copies the broker mounts read-only, group-owned by the
 #   image's mosquitto user and not readable by others (Mosquitto reads them after dropping root).
@@ -33,12 +35,15 @@ die() { echo "[stack] ERROR: $*" >&2; exit 1; }
 [[ $devices =~ ^[1-9][0-9]*$ ]] || die "STACK_FLEET_DEVICES must be a positive whole number (got '$devices')"
 
 provisioned=0
+monitor_user=
 if [ -s "$broker_dir/fleet.json" ]; then
-  provisioned=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).devices.count)' \
+  read -r provisioned monitor_user < <(node -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(m.devices.count, m.monitor?.username ?? "")' \
     "$broker_dir/fleet.json" 2>/dev/null || echo 0)
 fi
-if [ "$provisioned" -lt "$devices" ]; then
-  say "provisioning $devices device identities into $broker_dir (fleet secret and gateway password kept if present)"
+if [ "$provisioned" -lt "$devices" ] || [ -z "$monitor_user" ] || [ ! -s "$broker_dir/monitor-password" ]; then
+  # Never fewer devices than already provisioned: their agents may still log in.
+  [ "$provisioned" -gt "$devices" ] && devices=$provisioned
+  say "provisioning $devices device identities and the monitor identity into $broker_dir (secrets kept if present)"
   # The bundle just built when there is one (tools/test.sh builds every app first), else Nx builds it.
   if [ -s "$repo/dist/apps/provisioner/main.js" ]; then
     provision=(node "$repo/dist/apps/provisioner/main.js")
@@ -67,13 +72,18 @@ docker run --rm --network none -v "$(cd "$run_dir" && pwd):/files" --entrypoint 
 
 run_dir="$(cd "$run_dir" && pwd)"
 gateway_user=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).gateway.username)' "$broker_dir/fleet.json")
+monitor_user=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).monitor.username)' "$broker_dir/fleet.json")
 echo "MQTT_USERNAME=$gateway_user"
+# The coordinator's $SYS probe (broker queue in the in-flight accounting, ADR 0027).
+echo "MQTT_MONITOR_USERNAME=$monitor_user"
 if [ "$compose" = 1 ]; then
   echo "BROKER_FILES_DIR=$run_dir"
   echo "MQTT_PASSWORD=$(cat "$broker_dir/gateway-password")"
+  echo "MQTT_MONITOR_PASSWORD=$(cat "$broker_dir/monitor-password")"
   echo "FLEET_SECRET=$(cat "$broker_dir/fleet-secret")"
 else
   echo "MQTT_PASSWORD_FILE=$broker_dir/gateway-password"
+  echo "MQTT_MONITOR_PASSWORD_FILE=$broker_dir/monitor-password"
   echo "FLEET_SECRET_FILE=$broker_dir/fleet-secret"
   echo "FLEET_MANIFEST_FILE=$broker_dir/fleet.json"
   # Not MQTT_TLS_CA_FILE: the services refuse a CA next to the plain MQTT_URL printed beside it.

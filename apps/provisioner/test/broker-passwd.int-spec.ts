@@ -81,4 +81,31 @@ describe('secure broker with a $7$ password file and acl_file patterns (real Mos
     expect(stolen).toEqual([]); // the read check stops delivery to the intruder...
     expect(delivered).toHaveLength(5); // ...but its turns are dropped, not given to the gateway
   });
+
+  it('lets the monitor read $SYS and its markers through its user block, and publish nothing else', async () => {
+    const monitor = await connectOnce(b.broker.url, {
+      clientId: `sim-coordinator-sys-passwd-${process.pid}`,
+      username: b.monitorUser,
+      password: b.monitorPassword,
+      protocolVersion: 5,
+    });
+    open.push(monitor);
+    const seen: string[] = [];
+    monitor.on('message', (topic) => seen.push(topic));
+    const marker = 'sim-coordinator/sys-probe/passwd/0';
+    await monitor.subscribeAsync(['$SYS/broker/uptime', 'sim-coordinator/sys-probe/#'], { qos: 0 });
+    await monitor.publishAsync(marker, '1', { qos: 1, retain: true });
+    await waitFor(
+      'uptime and marker',
+      () => seen.includes('$SYS/broker/uptime') && seen.includes(marker),
+      {
+        timeoutMs: DEADLINE_MS,
+      },
+    );
+    await monitor.publishAsync(marker, '', { qos: 1, retain: true });
+    const refused = await rejectionOf(
+      monitor.publishAsync(telemetryTopic('sv-000000'), 'monitor-spoof', { qos: 1 }),
+    );
+    expect(refused.code).toBe(135);
+  });
 });

@@ -67,7 +67,9 @@ export {
   CONTROL_TOPIC_FILTER,
   deviceRole,
   gatewayRole,
+  monitorRole,
+  SYS_PROBE_ROOT,
 } from './lib/provision/broker-policy';
 export { BROKER_AUTH_MOUNT } from './lib/provision/broker-files';
-export { provisionFleet } from './lib/provision/provision-fleet';
+export { DEFAULT_MONITOR_USER, provisionFleet } from './lib/provision/provision-fleet';
 export type { FleetProvisionOptions, ProvisionResult } from './lib/provision/provision-fleet';

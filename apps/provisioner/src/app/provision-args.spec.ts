@@ -23,8 +23,10 @@ describe('parseProvisionArgs', () => {
         format: 'dynsec',
         prefix: 'sv-',
         gatewayUser: 'ingest-gateway',
+        monitorUser: 'sim-coordinator',
         fleetSecretFile: '/s/fleet-secret',
         gatewayPasswordFile: '/s/gateway-password',
+        monitorPasswordFile: '/s/monitor-password',
         rotate: false,
         iterations: 101,
         json: false,
@@ -40,6 +42,8 @@ describe('parseProvisionArgs', () => {
       '--gateway-user=gw',
       '--fleet-secret-file=/run/secrets/fleet',
       '--gateway-password-file=/run/secrets/gw',
+      '--monitor-user=probe',
+      '--monitor-password-file=/run/secrets/probe',
       '--rotate',
       '--iterations=1000',
       '--json',
@@ -52,6 +56,8 @@ describe('parseProvisionArgs', () => {
         gatewayUser: 'gw',
         fleetSecretFile: '/run/secrets/fleet',
         gatewayPasswordFile: '/run/secrets/gw',
+        monitorUser: 'probe',
+        monitorPasswordFile: '/run/secrets/probe',
         rotate: true,
         iterations: 1000,
         json: true,
@@ -72,6 +78,15 @@ describe('parseProvisionArgs', () => {
     );
     expect(usageError(['--devices', '1', '--gateway-user', 'sv-000001'])).toBe(
       '--gateway-user must not look like a device id (<prefix><digits>)',
+    );
+    expect(usageError(['--devices', '1', '--monitor-user', 'sv-000002'])).toBe(
+      '--monitor-user must not look like a device id (<prefix><digits>)',
+    );
+    expect(usageError(['--devices', '1', '--monitor-user', 'a#'])).toBe(
+      '--monitor-user may hold letters, digits, . _ -',
+    );
+    expect(usageError(['--devices', '1', '--monitor-user', 'ingest-gateway'])).toBe(
+      '--monitor-user must differ from --gateway-user (each has its own grants)',
     );
     expect(usageError(['--devices', '1', '--bogus'])).toContain("Unknown option '--bogus'");
     expect(usageError(['--devices', '1', 'extra'])).toBe("unexpected argument 'extra'");

@@ -1,10 +1,16 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { BROKER_AUTH_FORMATS, FleetProvisionOptions } from '@sousvide/security';
+import {
+  BROKER_AUTH_FORMATS,
+  DEFAULT_MONITOR_USER,
+  FleetProvisionOptions,
+} from '@sousvide/security';
 import { readCommandLine, UsageError, validateOptions } from '@sousvide/shared-util';
 
 /** One provisioning run, validated. */
 export interface ProvisionOptions extends FleetProvisionOptions {
+  monitorUser: string;
+  monitorPasswordFile: string;
   json: boolean;
 }
 
@@ -12,8 +18,9 @@ export type ParsedProvision = { command: 'help' } | { command: 'run'; options: P
 
 export const PROVISION_USAGE = `Usage: provisioner --devices N [options]
 
-Writes the broker identities for devices <prefix>000000 .. and one gateway identity, and what
-the simulator and the gateway need to authenticate, without storing any device password:
+Writes the broker identities for devices <prefix>000000 .., one gateway identity and the
+coordinator's $SYS probe identity (monitor), and what the simulator, the gateway and the
+coordinator need to authenticate, without storing any device password:
 each device's password is derived from the fleet secret (docs/adr/0014).
 
 Options:
@@ -25,14 +32,16 @@ Options:
                                a device's $share subscription, see docs/security.md) [dynsec]
   --prefix P                   device id prefix: letters, digits, . _ -          [sv-]
   --gateway-user NAME          the ingest gateway's username                [ingest-gateway]
+  --monitor-user NAME          the coordinator's $SYS probe username       [sim-coordinator]
   --fleet-secret-file F        fleet secret (agents); made when missing  [<out>/fleet-secret]
   --gateway-password-file F    gateway password; made when missing  [<out>/gateway-password]
-  --rotate                     replace both secrets by new random ones
+  --monitor-password-file F    monitor password; made when missing  [<out>/monitor-password]
+  --rotate                     replace the three secrets by new random ones
   --iterations N               PBKDF2-SHA512 rounds, 1..100000                   [101]
   --json                       print the manifest and timings as JSON
   -h, --help                   this text
 
-Writes <out>/fleet.json (no secrets), the two secret files (0600) and <out>/mosquitto/, the
+Writes <out>/fleet.json (no secrets), the three secret files (0600) and <out>/mosquitto/, the
 directory the broker mounts at /mosquitto/auth (docker/mosquitto/secure.conf).
 Exit codes: 0 written, 1 failed (e.g. unreadable secret file), 2 bad arguments.
 `;
@@ -45,6 +54,8 @@ const OPTIONS = {
   'gateway-user': { type: 'string' },
   'fleet-secret-file': { type: 'string' },
   'gateway-password-file': { type: 'string' },
+  'monitor-user': { type: 'string' },
+  'monitor-password-file': { type: 'string' },
   rotate: { type: 'boolean' },
   iterations: { type: 'string' },
   json: { type: 'boolean' },
@@ -72,19 +83,30 @@ const schema = z
       .string()
       .regex(NAME, '--gateway-user may hold letters, digits, . _ -')
       .default('ingest-gateway'),
+    monitorUser: z
+      .string()
+      .regex(NAME, '--monitor-user may hold letters, digits, . _ -')
+      .default(DEFAULT_MONITOR_USER),
     fleetSecretFile: z.string().min(1).optional(),
     gatewayPasswordFile: z.string().min(1).optional(),
+    monitorPasswordFile: z.string().min(1).optional(),
     rotate: z.boolean().default(false),
     iterations: wholeNumber('--iterations', 1, 100_000).default(101),
     json: z.boolean().default(false),
   })
-  .refine(
-    (o) =>
-      !(o.gatewayUser.startsWith(o.prefix) && /^\d+$/.test(o.gatewayUser.slice(o.prefix.length))),
-    {
-      message: '--gateway-user must not look like a device id (<prefix><digits>)',
-    },
-  );
+  .refine((o) => !looksLikeDevice(o.gatewayUser, o.prefix), {
+    message: '--gateway-user must not look like a device id (<prefix><digits>)',
+  })
+  .refine((o) => !looksLikeDevice(o.monitorUser, o.prefix), {
+    message: '--monitor-user must not look like a device id (<prefix><digits>)',
+  })
+  .refine((o) => o.monitorUser !== o.gatewayUser, {
+    message: '--monitor-user must differ from --gateway-user (each has its own grants)',
+  });
+
+function looksLikeDevice(name: string, prefix: string): boolean {
+  return name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length));
+}
 
 /** Reads the command line; a {@link UsageError} (exit 2, nothing written) names what is wrong. */
 export function parseProvisionArgs(argv: readonly string[]): ParsedProvision {
@@ -106,6 +128,8 @@ export function parseProvisionArgs(argv: readonly string[]): ParsedProvision {
     gatewayUser: values['gateway-user'],
     fleetSecretFile: values['fleet-secret-file'],
     gatewayPasswordFile: values['gateway-password-file'],
+    monitorUser: values['monitor-user'],
+    monitorPasswordFile: values['monitor-password-file'],
     rotate: values.rotate,
     iterations: values.iterations,
     json: values.json,
@@ -116,6 +140,7 @@ export function parseProvisionArgs(argv: readonly string[]): ParsedProvision {
       ...o,
       fleetSecretFile: o.fleetSecretFile ?? join(o.out, 'fleet-secret'),
       gatewayPasswordFile: o.gatewayPasswordFile ?? join(o.out, 'gateway-password'),
+      monitorPasswordFile: o.monitorPasswordFile ?? join(o.out, 'monitor-password'),
     },
   };
 }

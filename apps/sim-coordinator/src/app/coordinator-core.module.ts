@@ -12,6 +12,7 @@ import {
 } from '@sousvide/platform';
 import { DeviceSequences, RunCounters } from '@sousvide/run-accounting';
 import {
+  brokerProbeLogin,
   COORDINATOR_ENV,
   COORDINATOR_REDIS,
   type CoordinatorEnv,
@@ -79,6 +80,7 @@ export class CoordinatorCoreModule {
               redis,
               env.BROKER_SYS_TIMEOUT_SEC * 1000,
               new DeviceSequences(redis),
+              () => brokerProbeLogin(env),
             ),
         },
         {

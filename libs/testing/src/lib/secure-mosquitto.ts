@@ -1,10 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { IClientOptions } from 'mqtt';
 import { deviceIdOf } from '@sousvide/loadtest-contracts';
-import { type BrokerAuthFormat, devicePassword, provisionFleet } from '@sousvide/security';
+import {
+  type BrokerAuthFormat,
+  devicePassword,
+  fleetManifestSchema,
+  provisionFleet,
+} from '@sousvide/security';
 import { countMessages, type MessageCounter } from './count-messages';
 import { type MqttService, startMosquitto } from './mosquitto';
 
@@ -27,6 +32,10 @@ export interface SecureBroker {
   certs: CertDirs;
   fleetSecret: string;
   gatewayPassword: string;
+  /** The coordinator's `$SYS` probe identity (`<dir>/monitor-password`). */
+  monitorUser: string;
+  monitorPasswordFile: string;
+  monitorPassword: string;
   stop(): Promise<void>;
 }
 
@@ -38,6 +47,11 @@ export interface SecureBrokerOptions {
    * devices sv-000000.., gateway user ingest-gateway); the provisioner's own tests run its CLI.
    */
   provision?: (dir: string) => Promise<void> | void;
+  /**
+   * Seconds between `$SYS` updates (secure.conf keeps Mosquitto's 10): written as one more
+   * `*.conf` in the broker directory, which secure.conf's include_dir loads.
+   */
+  sysIntervalSec?: number;
 }
 
 /** Provisions `devices` identities, makes certificates and starts Mosquitto with secure.conf. */
@@ -45,6 +59,12 @@ export async function startSecureBroker(o: SecureBrokerOptions): Promise<SecureB
   const dir = mkdtempSync(join(tmpdir(), `secure-broker-${o.format}-`));
   try {
     await (o.provision ?? ((out: string) => provisionDefaults(out, o)))(dir);
+    if (o.sysIntervalSec !== undefined) {
+      writeFileSync(
+        join(dir, 'mosquitto', 'sys-interval.conf'),
+        `sys_interval ${o.sysIntervalSec}\n`,
+      );
+    }
     const certs = { good: join(dir, 'tls'), rogue: join(dir, 'rogue-tls') };
     for (const out of [certs.good, certs.rogue]) {
       execFileSync('bash', [MAKE_CERTS, '--out', out], { stdio: 'ignore' });
@@ -65,6 +85,9 @@ export async function startSecureBroker(o: SecureBrokerOptions): Promise<SecureB
       certs,
       fleetSecret: readFileSync(join(dir, 'fleet-secret'), 'utf8').trim(),
       gatewayPassword: readFileSync(join(dir, 'gateway-password'), 'utf8').trim(),
+      monitorUser: readMonitorUser(dir),
+      monitorPasswordFile: join(dir, 'monitor-password'),
+      monitorPassword: readFileSync(join(dir, 'monitor-password'), 'utf8').trim(),
       stop: async () => {
         await broker.stop();
         rmSync(dir, { recursive: true, force: true });
@@ -91,6 +114,10 @@ export interface SecureMosquitto {
   /** The provisioner's `<out>/gateway-password` (0600): what MQTT_PASSWORD_FILE names. */
   gatewayPasswordFile: string;
   gatewayPassword: string;
+  /** The coordinator's `$SYS` probe identity (MQTT_MONITOR_USERNAME, MQTT_MONITOR_PASSWORD_FILE). */
+  monitorUser: string;
+  monitorPasswordFile: string;
+  monitorPassword: string;
   /** Device `index`'s id and login (username = client id = device id). */
   device(index: number): { id: string; login: IClientOptions };
   stop(): Promise<void>;
@@ -98,15 +125,17 @@ export interface SecureMosquitto {
 
 /** Provisions `devices` dynsec devices (ids `<prefix>000000`..) and starts the secure broker. */
 export async function startSecureMosquitto(
-  o: { devices: number; prefix?: string } = { devices: 10 },
+  o: { devices: number; prefix?: string; sysIntervalSec?: number } = { devices: 10 },
 ): Promise<SecureMosquitto> {
   const prefix = o.prefix ?? 'sv-sec-';
   const secure = await startSecureBroker({
     format: 'dynsec',
     devices: o.devices,
     provision: (out) => provisionDefaults(out, { format: 'dynsec', devices: o.devices }, prefix),
+    sysIntervalSec: o.sysIntervalSec,
   });
   const { broker, dir, certs, fleetSecret, gatewayPassword } = secure;
+  const { monitorUser, monitorPasswordFile, monitorPassword } = secure;
   return {
     broker,
     tlsUrl: `mqtts://${broker.host}:${broker.mappedPort(8883)}`,
@@ -115,6 +144,9 @@ export async function startSecureMosquitto(
     gatewayUser: GATEWAY_USER,
     gatewayPasswordFile: join(dir, 'gateway-password'),
     gatewayPassword,
+    monitorUser,
+    monitorPasswordFile,
+    monitorPassword,
     device: (index) => {
       const id = deviceIdOf(prefix, index);
       return {
@@ -138,6 +170,17 @@ export function countAsGateway(b: SecureBroker, topicFilter: string): MessageCou
     username: GATEWAY_USER,
     password: b.gatewayPassword,
   });
+}
+
+/** fleet.json's monitor username (the provisioner's --monitor-user). */
+function readMonitorUser(dir: string): string {
+  const manifest = fleetManifestSchema.parse(
+    JSON.parse(readFileSync(join(dir, 'fleet.json'), 'utf8')),
+  );
+  if (!manifest.monitor) {
+    throw new Error(`${dir}/fleet.json names no monitor identity`);
+  }
+  return manifest.monitor.username;
 }
 
 async function provisionDefaults(

@@ -64,7 +64,8 @@ KEEPALIVE_SEC, RECONNECT_BASE_MS, RECONNECT_CAP_MS, BROKER_SYS_TIMEOUT_SEC.
 Device identities (secure broker): FLEET_SECRET or FLEET_SECRET_FILE (each device logs in as
 itself; local agents inherit it), FLEET_MANIFEST_FILE (the provisioner's fleet.json: the preflight
 refuses unprovisioned devices and another fleet's secret), MQTT_TLS_CA_FILE, MQTT_TLS_CERT_FILE,
-MQTT_TLS_KEY_FILE (mqtts://).
+MQTT_TLS_KEY_FILE (mqtts://), MQTT_MONITOR_USERNAME and MQTT_MONITOR_PASSWORD or
+MQTT_MONITOR_PASSWORD_FILE (the provisioner's monitor identity: the broker $SYS probe's login).
 serve: COORDINATOR_API_TOKEN or COORDINATOR_API_TOKEN_FILE (required: the API's bearer token, at
 least 32 characters), OPS_HOST [127.0.0.1], OPS_PORT [3000], MAX_CONCURRENT_RUNS [1].
 Exit codes: 0 passed; 1 an attempt failed (or a service unreachable); 2 bad arguments or a

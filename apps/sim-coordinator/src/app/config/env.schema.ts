@@ -3,11 +3,13 @@ import { backoffMsEnv, RECONNECT_BACKOFF_DEFAULTS } from '@sousvide/loadtest-con
 import {
   FLEET_SECRET_MIN_LENGTH,
   optionalSecretEnvShape,
+  tlsClientOptionsFromEnv,
   tlsEnvShape,
   withSecretFiles,
 } from '@sousvide/security';
 import { parseEnvConfig } from '@sousvide/shared-util';
 import { parseCpuComponents } from '../cpu-budget/cpu-components';
+import type { BrokerProbeLogin } from '../run/broker-sys.probe';
 
 /** The coordinator's settings (its secrets are added below). */
 const settingsSchema = z.object({
@@ -104,31 +106,72 @@ const settingsSchema = z.object({
 });
 
 /** The coordinator's secrets: each may come from `<NAME>_FILE`. */
-export const COORDINATOR_SECRETS = ['FLEET_SECRET'] as const;
+export const COORDINATOR_SECRETS = ['FLEET_SECRET', 'MQTT_MONITOR_PASSWORD'] as const;
 
 /** The coordinator's environment, validated once at boot; nothing else reads process.env. */
 export const coordinatorEnvSchema = withSecretFiles(
   COORDINATOR_SECRETS,
-  settingsSchema.extend({
-    /**
-     * The provisioner's fleet.json: the preflight refuses a run whose devices are not provisioned
-     * or whose fleet secret is not the provisioned one. Unset or empty: identities are not checked.
-     */
-    FLEET_MANIFEST_FILE: z.string().optional(),
-    /**
-     * The devices' fleet secret (or FLEET_SECRET_FILE, preferred: local agents then inherit the
-     * path, not the value). Local agents inherit it from this environment and log every device in
-     * as itself; the preflight compares its fingerprint with FLEET_MANIFEST_FILE's. No default.
-     */
-    ...optionalSecretEnvShape(COORDINATOR_SECRETS, {
-      FLEET_SECRET: { minLength: FLEET_SECRET_MIN_LENGTH },
+  settingsSchema
+    .extend({
+      /**
+       * The provisioner's fleet.json: the preflight refuses a run whose devices are not provisioned
+       * or whose fleet secret is not the provisioned one. Unset or empty: identities are not checked.
+       */
+      FLEET_MANIFEST_FILE: z.string().optional(),
+      /**
+       * The devices' fleet secret (or FLEET_SECRET_FILE, preferred: local agents then inherit the
+       * path, not the value). Local agents inherit it from this environment and log every device in
+       * as itself; the preflight compares its fingerprint with FLEET_MANIFEST_FILE's. No default.
+       */
+      ...optionalSecretEnvShape(COORDINATOR_SECRETS, {
+        FLEET_SECRET: { minLength: FLEET_SECRET_MIN_LENGTH },
+      }),
+      /**
+       * The broker identity of the `$SYS` probe (in-flight accounting, ADR 0027): the provisioner's
+       * monitor (fleet.json `monitor.username`), with MQTT_MONITOR_PASSWORD or, preferred,
+       * MQTT_MONITOR_PASSWORD_FILE (`<out>/monitor-password`). Unset: the probe connects
+       * anonymously, which an authenticated broker refuses ("broker queue not measured").
+       */
+      MQTT_MONITOR_USERNAME: z
+        .string()
+        .optional()
+        .transform((v) => (v === '' ? undefined : v)),
+      /** TLS files for an mqtts:// MQTT_URL (MQTT_TLS_CA_FILE, ...), inherited by local agents. */
+      ...tlsEnvShape('MQTT'),
+    })
+    .superRefine((e, ctx) => {
+      if (e.MQTT_MONITOR_PASSWORD !== undefined && e.MQTT_MONITOR_USERNAME === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['MQTT_MONITOR_PASSWORD'],
+          message:
+            'needs MQTT_MONITOR_USERNAME (an MQTT CONNECT carries no password without a user name)',
+        });
+      }
+      if (e.MQTT_MONITOR_USERNAME !== undefined && e.MQTT_MONITOR_PASSWORD === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['MQTT_MONITOR_USERNAME'],
+          message:
+            "needs MQTT_MONITOR_PASSWORD or MQTT_MONITOR_PASSWORD_FILE (the provisioner's <out>/monitor-password)",
+        });
+      }
     }),
-    /** TLS files for an mqtts:// MQTT_URL (MQTT_TLS_CA_FILE, ...), inherited by local agents. */
-    ...tlsEnvShape('MQTT'),
-  }),
 );
 
 export type CoordinatorEnv = z.infer<typeof coordinatorEnvSchema>;
+
+/**
+ * How the `$SYS` probe logs in: the monitor identity, and the agents' TLS files (read when the
+ * probe runs, so a bad file becomes the probe's "not measured" reason, not a failed boot).
+ */
+export function brokerProbeLogin(env: CoordinatorEnv): BrokerProbeLogin {
+  return {
+    username: env.MQTT_MONITOR_USERNAME,
+    password: env.MQTT_MONITOR_PASSWORD,
+    tls: tlsClientOptionsFromEnv(env, 'MQTT'),
+  };
+}
 
 export function loadCoordinatorEnv(env: NodeJS.ProcessEnv = process.env): CoordinatorEnv {
   return parseEnvConfig(coordinatorEnvSchema, env, 'sim-coordinator');

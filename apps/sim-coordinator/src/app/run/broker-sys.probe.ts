@@ -1,4 +1,5 @@
 import { connectAsync, type MqttClient } from 'mqtt';
+import type { TlsClientOptions } from '@sousvide/security';
 
 /** Mosquitto's figures for what it holds (published under `$SYS` every `sys_interval`). */
 export interface BrokerStore {
@@ -7,6 +8,17 @@ export interface BrokerStore {
   retained: number;
   /** Publishes the broker dropped since it started (queue limits); null when not published. */
   dropped: number | null;
+}
+
+/**
+ * Who the probe logs in as: the provisioner's monitor identity (MQTT_MONITOR_USERNAME,
+ * MQTT_MONITOR_PASSWORD(_FILE)), and the TLS files for mqtts:// (MQTT_TLS_*_FILE). Empty:
+ * anonymous, as on the unauthenticated broker.
+ */
+export interface BrokerProbeLogin {
+  username?: string;
+  password?: string;
+  tls?: TlsClientOptions;
 }
 
 const TOPICS = {
@@ -27,13 +39,28 @@ const SAME_UPDATE_GRACE_MS = 500;
  * The markers are removed before it returns. Rejects with the reason when the broker does not
  * answer within `timeoutMs` (not Mosquitto, `sys_interval 0`, an ACL on `$SYS` or the marker).
  */
-export async function readBrokerStore(url: string, timeoutMs: number): Promise<BrokerStore> {
+export async function readBrokerStore(
+  url: string,
+  timeoutMs: number,
+  login: BrokerProbeLogin = {},
+): Promise<BrokerStore> {
   const clientId = `sim-coordinator-sys-${process.pid}-${Date.now()}`;
   const client = await connectAsync(
     url,
-    { clientId, reconnectPeriod: 0, connectTimeout: Math.min(timeoutMs, 5000), clean: true },
+    {
+      clientId,
+      reconnectPeriod: 0,
+      connectTimeout: Math.min(timeoutMs, 5000),
+      clean: true,
+      ...login.tls,
+      ...(login.username === undefined
+        ? {}
+        : { username: login.username, password: login.password }),
+    },
     false,
-  );
+  ).catch((err: unknown) => {
+    throw refusal(err, login);
+  });
   const markers: string[] = [];
   try {
     return await collect(client, timeoutMs, () => {
@@ -47,6 +74,19 @@ export async function readBrokerStore(url: string, timeoutMs: number): Promise<B
     }
     await client.endAsync().catch(() => undefined);
   }
+}
+
+/** A refused CONNACK names the variables to check; other errors pass unchanged. */
+function refusal(err: unknown, login: BrokerProbeLogin): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'number') {
+    return err;
+  }
+  const check =
+    login.username === undefined
+      ? "the probe connected anonymously: set MQTT_MONITOR_USERNAME and MQTT_MONITOR_PASSWORD(_FILE) to the provisioner's monitor identity (fleet.json monitor.username, <out>/monitor-password)"
+      : `check MQTT_MONITOR_USERNAME (${login.username}) and MQTT_MONITOR_PASSWORD(_FILE)`;
+  return new Error(`the broker refused the $SYS probe's CONNECT (code ${code}): ${check}`);
 }
 
 function collect(client: MqttClient, timeoutMs: number, mark: () => void): Promise<BrokerStore> {
@@ -82,9 +122,22 @@ function collect(client: MqttClient, timeoutMs: number, mark: () => void): Promi
         update[name] = n;
       }
     });
-    client.subscribeAsync(Object.values(TOPICS), { qos: 0 }).then(mark, (err: unknown) => {
+    const refused = (why: string): void => {
       clearTimeout(timer);
-      reject(err as Error);
-    });
+      reject(new Error(why));
+    };
+    client.subscribeAsync(Object.values(TOPICS), { qos: 0 }).then(
+      (granted) => {
+        // MQTT 3.1.1 grants 128 for a refused filter (no error): the identity lacks $SYS/#.
+        if (granted.some((g) => g.qos >= 128)) {
+          refused(
+            'the broker refused the $SYS subscription: MQTT_MONITOR_USERNAME needs the monitor role ($SYS/#)',
+          );
+        } else {
+          mark();
+        }
+      },
+      (err: unknown) => refused((err as Error).message),
+    );
   });
 }

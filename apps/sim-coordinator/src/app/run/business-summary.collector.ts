@@ -9,7 +9,7 @@ import {
   RunCounters,
   type IngestSnapshot,
 } from '@sousvide/run-accounting';
-import { type BrokerStore, readBrokerStore } from './broker-sys.probe';
+import { type BrokerProbeLogin, type BrokerStore, readBrokerStore } from './broker-sys.probe';
 
 /** How the summary waits for the backlog after the publish window (ADR 0017). */
 export interface DrainOptions {
@@ -35,6 +35,8 @@ export class BusinessSummaryCollector {
     private readonly ingestRedis: Redis,
     private readonly brokerSysTimeoutMs: number,
     private readonly devices: Pick<DeviceSequences, 'summary'>,
+    /** The probe's identity and TLS options, made when it runs (they read files). */
+    private readonly brokerLogin: () => BrokerProbeLogin = () => ({}),
   ) {}
 
   /** Which devices lost, duplicated or reordered messages in the run so far (ADR 0020). */
@@ -72,7 +74,13 @@ export class BusinessSummaryCollector {
     if (this.brokerSysTimeoutMs === 0) {
       return Promise.resolve('BROKER_SYS_TIMEOUT_SEC=0');
     }
-    return readBrokerStore(brokerUrl, this.brokerSysTimeoutMs).catch(
+    let login: BrokerProbeLogin;
+    try {
+      login = this.brokerLogin();
+    } catch (err) {
+      return Promise.resolve(`the probe's TLS files: ${(err as Error).message}`);
+    }
+    return readBrokerStore(brokerUrl, this.brokerSysTimeoutMs, login).catch(
       (err: unknown) => (err as Error).message,
     );
   }

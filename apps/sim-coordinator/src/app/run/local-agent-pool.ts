@@ -33,7 +33,7 @@ export class LocalAgentPool {
       const child = spawn(process.execPath, [resolve(this.agentEntry)], {
         stdio: ['ignore', fd, fd, 'ipc'],
         env: {
-          // The agent needs no API token: a secret goes only where it is used.
+          // The agent needs no API token nor the probe's password: a secret goes only where it is used.
           ...withoutApiToken(process.env),
           ...agentEnvironment({
             REDIS_URL: this.redisUrl,
@@ -123,10 +123,15 @@ function alive(c: ChildProcess): boolean {
   return c.exitCode === null && c.signalCode === null;
 }
 
-/** The environment without the coordinator's API token (agents, and their logs, never see it). */
+/**
+ * The environment without the coordinator's API token and its `$SYS` probe's password (agents,
+ * and their logs, never see them).
+ */
 function withoutApiToken(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const rest = { ...env };
   delete rest.COORDINATOR_API_TOKEN;
   delete rest.COORDINATOR_API_TOKEN_FILE;
+  delete rest.MQTT_MONITOR_PASSWORD;
+  delete rest.MQTT_MONITOR_PASSWORD_FILE;
   return rest;
 }

@@ -26,6 +26,11 @@ export const fleetManifestSchema = z.object({
   passwordScheme: z.literal(DEVICE_PASSWORD_SCHEME),
   fleetSecretFingerprint: z.string().regex(/^[0-9a-f]{16}$/),
   gateway: z.object({ username: z.string().min(1) }),
+  /**
+   * The coordinator's `$SYS` probe identity (MQTT_MONITOR_USERNAME). Optional: manifests written
+   * before it existed have none.
+   */
+  monitor: z.object({ username: z.string().min(1) }).optional(),
   hash: z.object({ algorithm: z.literal('pbkdf2-sha512'), iterations: z.number().int().min(1) }),
 });
 

@@ -14,6 +14,8 @@ import {
   deviceRoleName,
   GATEWAY_ROLE,
   gatewayRole,
+  MONITOR_ROLE,
+  monitorRole,
 } from './broker-policy';
 import { writeAtomically } from './secret-files';
 
@@ -33,6 +35,13 @@ const FILES: Record<BrokerAuthFormat, { identities: string; extra: string[] }> =
   passwd: { identities: 'passwd', extra: ['acl'] },
 };
 
+/** The service identities besides the devices. */
+export interface ServiceIdentities {
+  gateway: HashedIdentity;
+  /** The coordinator's `$SYS` probe. */
+  monitor: HashedIdentity;
+}
+
 /**
  * Writes `auth.conf` and the identities of `format` into `dir`, and removes the other format's
  * files so the directory never holds two sets of identities. Returns the identities file.
@@ -40,9 +49,10 @@ const FILES: Record<BrokerAuthFormat, { identities: string; extra: string[] }> =
 export function writeBrokerFiles(
   dir: string,
   format: BrokerAuthFormat,
-  gateway: HashedIdentity,
+  services: ServiceIdentities,
   devices: HashedIdentity[],
 ): string {
+  const { gateway, monitor } = services;
   for (const other of Object.keys(FILES) as BrokerAuthFormat[]) {
     if (other !== format) {
       for (const name of [FILES[other].identities, ...FILES[other].extra]) {
@@ -55,7 +65,7 @@ export function writeBrokerFiles(
   // random passwords, never a password.
   switch (format) {
     case 'dynsec':
-      writeAtomically(identities, dynsecText(gateway, devices), 0o644);
+      writeAtomically(identities, dynsecText(services, devices), 0o644);
       writeAtomically(
         join(dir, 'auth.conf'),
         [
@@ -72,10 +82,12 @@ export function writeBrokerFiles(
     case 'passwd':
       writeAtomically(
         identities,
-        [gateway, ...devices].map((i) => `${passwordFileLine(i.username, i.hash)}\n`).join(''),
+        [gateway, monitor, ...devices]
+          .map((i) => `${passwordFileLine(i.username, i.hash)}\n`)
+          .join(''),
         0o644,
       );
-      writeAtomically(join(dir, 'acl'), aclFileText(gateway.username), 0o644);
+      writeAtomically(join(dir, 'acl'), aclFileText(gateway.username, monitor.username), 0o644);
       writeAtomically(
         join(dir, 'auth.conf'),
         [
@@ -91,9 +103,12 @@ export function writeBrokerFiles(
   return identities;
 }
 
-function dynsecText(gateway: HashedIdentity, devices: HashedIdentity[]): string {
+function dynsecText({ gateway, monitor }: ServiceIdentities, devices: HashedIdentity[]): string {
   function* clients(): Generator<DynsecClient> {
     yield { username: gateway.username, password: gateway.hash, roles: [GATEWAY_ROLE] };
+    // No client id: the probe connects under a fresh one each time. Devices cannot take it over:
+    // each is bound to its own id.
+    yield { username: monitor.username, password: monitor.hash, roles: [MONITOR_ROLE] };
     for (const d of devices) {
       // The client id is bound to the device id: no device can take over another's session.
       const roles = [deviceRoleName(d.username)];
@@ -102,6 +117,7 @@ function dynsecText(gateway: HashedIdentity, devices: HashedIdentity[]): string 
   }
   function* roles(): Generator<DynsecRole> {
     yield gatewayRole();
+    yield monitorRole();
     for (const d of devices) {
       yield deviceRole(d.username);
     }

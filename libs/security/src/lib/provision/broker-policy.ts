@@ -17,6 +17,16 @@ export const CONTROL_TOPIC_FILTER = `${TOPIC_ROOT}/+/control`;
 
 export const GATEWAY_ROLE = 'ingest-gateway';
 
+export const MONITOR_ROLE = 'sim-coordinator-monitor';
+/** The broker's own statistics, published retained every `sys_interval`. */
+export const SYS_TOPIC_FILTER = '$SYS/#';
+/**
+ * Where the coordinator's `$SYS` probe publishes its retained markers (one per probe client id,
+ * cleared before it disconnects; apps/sim-coordinator broker-sys.probe.ts).
+ */
+export const SYS_PROBE_ROOT = 'sim-coordinator/sys-probe';
+export const SYS_PROBE_TOPIC_FILTER = `${SYS_PROBE_ROOT}/#`;
+
 /** Role name of one device's grants (dynsec has no %u patterns in 2.0.11: one role per device). */
 export function deviceRoleName(deviceId: string): string {
   return `device-${deviceId}`;
@@ -49,17 +59,39 @@ export function gatewayRole(): DynsecRole {
 }
 
 /**
+ * The coordinator's broker probe (ADR 0027): reads `$SYS` and writes its own markers. Nothing
+ * else: no telemetry, no control, no `$share`, no `$CONTROL`. subscribePattern, not
+ * subscribeLiteral: the probe subscribes to single `$SYS/broker/...` topics, which a literal
+ * grant of `$SYS/#` would refuse (the plugin compares a literal grant with the filter as text).
+ * Receiving (retained `$SYS` figures included) is the default grant (DENY_BY_DEFAULT).
+ */
+export function monitorRole(): DynsecRole {
+  return {
+    rolename: MONITOR_ROLE,
+    acls: [
+      { acltype: 'subscribePattern', topic: SYS_TOPIC_FILTER, allow: true },
+      { acltype: 'subscribePattern', topic: SYS_PROBE_TOPIC_FILTER, allow: true },
+      { acltype: 'publishClientSend', topic: SYS_PROBE_TOPIC_FILTER, allow: true },
+    ],
+  };
+}
+
+/**
  * The same policy for Mosquitto's acl_file, for `--format passwd`. Mosquitto 2.0.11's acl_file
  * checks publishing and delivery only, never SUBSCRIBE (security_default.c): a device's
  * `$share/ingest/...` subscription is granted, receives nothing, but takes its turn in the
  * group, so its share of telemetry is dropped (docs/security.md). The dynsec format refuses it.
  */
-export function aclFileText(gatewayUser: string): string {
+export function aclFileText(gatewayUser: string, monitorUser: string): string {
   return [
     '# Written by the provisioner (--format passwd). Patterns apply to every authenticated user.',
     `user ${gatewayUser}`,
     `topic read ${TELEMETRY_TOPIC_FILTER}`,
     `topic write ${CONTROL_TOPIC_FILTER}`,
+    '',
+    `user ${monitorUser}`,
+    `topic read ${SYS_TOPIC_FILTER}`,
+    `topic readwrite ${SYS_PROBE_TOPIC_FILTER}`,
     '',
     `pattern write ${TOPIC_ROOT}/%u/telemetry`,
     `pattern read ${TOPIC_ROOT}/%u/control`,

@@ -31,8 +31,11 @@ describe('provision (real files in a temporary directory)', () => {
     const r = await provision({ devices: 3, out });
     const secret = readFileSync(join(out, 'fleet-secret'), 'utf8').trim();
     const gatewayPassword = readFileSync(join(out, 'gateway-password'), 'utf8').trim();
+    const monitorPassword = readFileSync(join(out, 'monitor-password'), 'utf8').trim();
     expect(mode(join(out, 'fleet-secret'))).toBe(0o600);
     expect(mode(join(out, 'gateway-password'))).toBe(0o600);
+    expect(mode(join(out, 'monitor-password'))).toBe(0o600);
+    expect(monitorPassword).not.toBe(gatewayPassword);
     const config = JSON.parse(readFileSync(r.identitiesFile, 'utf8'));
     const stored = (username: string) => {
       const c = config.clients.find((x: { username: string }) => x.username === username);
@@ -44,6 +47,7 @@ describe('provision (real files in a temporary directory)', () => {
     };
     expect(config.clients.map((c: { username: string }) => c.username)).toEqual([
       'ingest-gateway',
+      'sim-coordinator',
       'sv-000000',
       'sv-000001',
       'sv-000002',
@@ -55,6 +59,15 @@ describe('provision (real files in a temporary directory)', () => {
       false,
     );
     expect(verifyMosquittoPassword(stored('ingest-gateway'), gatewayPassword)).toBe(true);
+    expect(verifyMosquittoPassword(stored('sim-coordinator'), monitorPassword)).toBe(true);
+    const monitor = config.clients.find(
+      (c: { username: string }) => c.username === 'sim-coordinator',
+    );
+    // Any client id (the probe's are fresh each time); devices stay bound to their own ids.
+    expect(monitor.clientid).toBeUndefined();
+    expect(monitor.roles).toEqual([{ rolename: 'sim-coordinator-monitor' }]);
+    const device = config.clients.find((c: { username: string }) => c.username === 'sv-000001');
+    expect(device.clientid).toBe('sv-000001');
     expect(readFileSync(join(out, 'mosquitto', 'auth.conf'), 'utf8')).toContain(
       'plugin_opt_config_file /mosquitto/auth/dynamic-security.json',
     );
@@ -64,19 +77,37 @@ describe('provision (real files in a temporary directory)', () => {
     const r = await provision({ devices: 2, out });
     const text = readFileSync(r.manifestFile, 'utf8');
     expect(fleetManifestSchema.parse(JSON.parse(text))).toEqual(r.manifest);
+    expect(r.manifest.monitor).toEqual({ username: 'sim-coordinator' });
     for (const s of r.secrets) {
       expect(text).not.toContain(s.value);
     }
     expect(text).not.toContain(devicePassword(r.secrets[0].value, 'sv-000000'));
   });
 
+  it('still reads a manifest written before the monitor identity existed', async () => {
+    const r = await provision({ devices: 1, out });
+    const older: Record<string, unknown> = JSON.parse(readFileSync(r.manifestFile, 'utf8'));
+    delete older['monitor'];
+    expect(fleetManifestSchema.parse(older).monitor).toBeUndefined();
+  });
+
+  it('takes the monitor identity and its password file from the options', async () => {
+    const file = join(out, 'elsewhere', 'probe-password');
+    const r = await provision({ devices: 1, out, monitorUser: 'probe', monitorPasswordFile: file });
+    expect(r.manifest.monitor).toEqual({ username: 'probe' });
+    expect(mode(file)).toBe(0o600);
+    expect(r.secrets.map((s) => s.file)).toContain(file);
+    const config = JSON.parse(readFileSync(r.identitiesFile, 'utf8'));
+    expect(config.clients.map((c: { username: string }) => c.username)).toContain('probe');
+  });
+
   it('keeps existing secrets, so provisioning again keeps every device password; --rotate replaces them', async () => {
     const first = await provision({ devices: 2, out });
     const again = await provision({ devices: 4, out });
-    expect(again.secrets.map((s) => s.created)).toEqual([false, false]);
+    expect(again.secrets.map((s) => s.created)).toEqual([false, false, false]);
     expect(again.manifest.fleetSecretFingerprint).toBe(first.manifest.fleetSecretFingerprint);
     const rotated = await provision({ devices: 4, out, rotate: true });
-    expect(rotated.secrets.map((s) => s.created)).toEqual([true, true]);
+    expect(rotated.secrets.map((s) => s.created)).toEqual([true, true, true]);
     expect(rotated.manifest.fleetSecretFingerprint).not.toBe(first.manifest.fleetSecretFingerprint);
   });
 
@@ -96,14 +127,15 @@ describe('provision (real files in a temporary directory)', () => {
     const lines = readFileSync(r.identitiesFile, 'utf8').trim().split('\n');
     expect(lines.map((l) => parsePasswordFileLine(l).username)).toEqual([
       'ingest-gateway',
+      'sim-coordinator',
       'sv-000000',
       'sv-000001',
     ]);
-    const device = parsePasswordFileLine(lines[2]);
+    const device = parsePasswordFileLine(lines[3]);
     expect(verifyMosquittoPassword(device.hash, devicePassword(secret, 'sv-000001'))).toBe(true);
-    expect(readFileSync(join(out, 'mosquitto', 'acl'), 'utf8')).toContain(
-      'pattern write sousvide/%u/telemetry',
-    );
+    const acl = readFileSync(join(out, 'mosquitto', 'acl'), 'utf8');
+    expect(acl).toContain('pattern write sousvide/%u/telemetry');
+    expect(acl).toContain('user sim-coordinator\ntopic read $SYS/#\n');
     expect(() => statSync(join(out, 'mosquitto', 'dynamic-security.json'))).toThrow();
     expect(r.manifest.devices.clientIdBound).toBe(false);
   });

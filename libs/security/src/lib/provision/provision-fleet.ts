@@ -13,8 +13,10 @@ import { hashMosquittoPassword } from '../mosquitto/mosquitto-password';
 import { HashedIdentity, writeBrokerFiles } from './broker-files';
 import { ensureSecret, SecretSource, writeAtomically } from './secret-files';
 
-/** Gateway passwords are generated at 43 characters; a hand-made one must still be long. */
-const GATEWAY_PASSWORD_MIN_LENGTH = 24;
+/** Service passwords are generated at 43 characters; a hand-made one must still be long. */
+const SERVICE_PASSWORD_MIN_LENGTH = 24;
+/** The coordinator's `$SYS` probe identity unless told otherwise (--monitor-user). */
+export const DEFAULT_MONITOR_USER = 'sim-coordinator';
 /** Hashes in flight at once: enough to keep libuv's thread pool busy, bounded in memory. */
 const HASH_BATCH = 512;
 
@@ -30,6 +32,10 @@ export interface FleetProvisionOptions {
   /** Kept when present (unless `rotate`), made when missing. */
   fleetSecretFile: string;
   gatewayPasswordFile: string;
+  /** The coordinator's `$SYS` probe identity [sim-coordinator]. */
+  monitorUser?: string;
+  /** Its password, kept when present (unless `rotate`), made when missing [<out>/monitor-password]. */
+  monitorPasswordFile?: string;
   rotate: boolean;
   iterations: number;
 }
@@ -45,7 +51,7 @@ export interface ProvisionResult {
 }
 
 /**
- * Provisions `devices` device identities and the gateway's: secrets (kept or made), PBKDF2
+ * Provisions `devices` device identities, the gateway's and the coordinator probe's: secrets (kept or made), PBKDF2
  * hashes of every password, the broker's files and the manifest. No device password is written.
  */
 export async function provisionFleet(
@@ -65,7 +71,14 @@ export async function provisionFleet(
   const gatewayPassword = ensureSecret(
     o.gatewayPasswordFile,
     'gateway password',
-    GATEWAY_PASSWORD_MIN_LENGTH,
+    SERVICE_PASSWORD_MIN_LENGTH,
+    o.rotate,
+  );
+  const monitorUser = o.monitorUser ?? DEFAULT_MONITOR_USER;
+  const monitorPassword = ensureSecret(
+    o.monitorPasswordFile ?? join(o.out, 'monitor-password'),
+    'monitor password',
+    SERVICE_PASSWORD_MIN_LENGTH,
     o.rotate,
   );
   const ids = Array.from({ length: o.devices }, (_, i) => deviceIdOf(o.prefix, i));
@@ -74,6 +87,10 @@ export async function provisionFleet(
   const gateway: HashedIdentity = {
     username: o.gatewayUser,
     hash: await hashMosquittoPassword(gatewayPassword.value, { iterations: o.iterations }),
+  };
+  const monitor: HashedIdentity = {
+    username: monitorUser,
+    hash: await hashMosquittoPassword(monitorPassword.value, { iterations: o.iterations }),
   };
   const devices: HashedIdentity[] = [];
   for (let i = 0; i < ids.length; i += HASH_BATCH) {
@@ -87,7 +104,7 @@ export async function provisionFleet(
   }
   const hashMs = performance.now() - hashStarted;
 
-  const identitiesFile = writeBrokerFiles(brokerDir, o.format, gateway, devices);
+  const identitiesFile = writeBrokerFiles(brokerDir, o.format, { gateway, monitor }, devices);
   const manifest: FleetManifest = {
     version: 1,
     createdAt: now.toISOString(),
@@ -103,6 +120,7 @@ export async function provisionFleet(
     passwordScheme: DEVICE_PASSWORD_SCHEME,
     fleetSecretFingerprint: fleetSecretFingerprint(fleetSecret.value),
     gateway: { username: o.gatewayUser },
+    monitor: { username: monitorUser },
     hash: { algorithm: 'pbkdf2-sha512', iterations: o.iterations },
   };
   const manifestFile = join(o.out, 'fleet.json');
@@ -112,7 +130,7 @@ export async function provisionFleet(
     manifestFile,
     identitiesFile,
     identitiesBytes: statSync(identitiesFile).size,
-    secrets: [fleetSecret, gatewayPassword],
+    secrets: [fleetSecret, gatewayPassword, monitorPassword],
     hashMs,
     totalMs: performance.now() - started,
   };

@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brokerProbeLogin, coordinatorEnvSchema } from './env.schema';
+
+const problems = (env: Record<string, string>): string[] => {
+  const r = coordinatorEnvSchema.safeParse(env);
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+};
+
+describe('coordinator environment: the $SYS probe identity', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'coordinator-env-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is anonymous when unset (or set empty, as compose passes it)', () => {
+    for (const env of [{}, { MQTT_MONITOR_USERNAME: '', MQTT_MONITOR_PASSWORD: '' }]) {
+      const login = brokerProbeLogin(coordinatorEnvSchema.parse(env));
+      expect(login).toEqual({ username: undefined, password: undefined, tls: undefined });
+    }
+  });
+
+  it('reads the password from MQTT_MONITOR_PASSWORD_FILE', () => {
+    const file = join(dir, 'monitor-password');
+    writeFileSync(file, 'a-monitor-password-of-some-length\n');
+    const env = coordinatorEnvSchema.parse({
+      MQTT_MONITOR_USERNAME: 'sim-coordinator',
+      MQTT_MONITOR_PASSWORD_FILE: file,
+    });
+    expect(brokerProbeLogin(env)).toMatchObject({
+      username: 'sim-coordinator',
+      password: 'a-monitor-password-of-some-length',
+    });
+  });
+
+  it('refuses a user name without a password, a password without a user name, and both forms', () => {
+    expect(problems({ MQTT_MONITOR_USERNAME: 'sim-coordinator' })).toEqual([
+      "MQTT_MONITOR_USERNAME: needs MQTT_MONITOR_PASSWORD or MQTT_MONITOR_PASSWORD_FILE (the provisioner's <out>/monitor-password)",
+    ]);
+    expect(problems({ MQTT_MONITOR_PASSWORD: 'secret' })).toEqual([
+      'MQTT_MONITOR_PASSWORD: needs MQTT_MONITOR_USERNAME (an MQTT CONNECT carries no password without a user name)',
+    ]);
+    const file = join(dir, 'p');
+    writeFileSync(file, 'x\n');
+    const both = problems({
+      MQTT_MONITOR_USERNAME: 'sim-coordinator',
+      MQTT_MONITOR_PASSWORD: 'secret',
+      MQTT_MONITOR_PASSWORD_FILE: file,
+    });
+    expect(both.join('\n')).toContain('MQTT_MONITOR_PASSWORD');
+    expect(both.join('\n')).not.toContain('secret');
+  });
+});
