@@ -45,7 +45,10 @@ if [ "$provisioned" -lt "$devices" ] || [ -z "$monitor_user" ] || [ ! -s "$broke
   [ "$provisioned" -gt "$devices" ] && devices=$provisioned
   say "provisioning $devices device identities and the monitor identity into $broker_dir (secrets kept if present)"
   # The bundle just built when there is one (tools/test.sh builds every app first), else Nx builds it.
-  if [ -s "$repo/dist/apps/provisioner/main.js" ]; then
+  # (never a bundle older than its sources: it would write an older policy).
+  bundle="$repo/dist/apps/provisioner/main.js"
+  if [ -s "$bundle" ] && [ -z "$(find "$repo/apps/provisioner/src" "$repo/libs/security/src" "$repo/libs/telemetry-schema/src" \
+    "$repo/libs/loadtest-contracts/src" "$repo/libs/shared-util/src" -type f -newer "$bundle" -print -quit)" ]; then
     provision=(node "$repo/dist/apps/provisioner/main.js")
   else
     provision=(env NX_DAEMON=false npx nx run provisioner:provision --outputStyle=static --)
