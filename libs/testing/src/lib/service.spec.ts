@@ -15,9 +15,10 @@ function failingThen(messages: string[]) {
       return definition;
     },
     withStartupTimeout: () => definition,
-    start: () => {
+    start: async () => {
       const message = messages[starts++];
-      return message === undefined ? Promise.resolve(started) : Promise.reject(new Error(message));
+      if (message !== undefined) throw new Error(message);
+      return started;
     },
   };
   return {
@@ -35,9 +36,7 @@ describe('startContainer', () => {
   it('starts once more after the ports timeout, removing what the first attempt left', async () => {
     const c = failingThen([PORTS_TIMEOUT]);
     const removed: string[] = [];
-    const container = await startContainer('img', c.configure, (a) =>
-      Promise.resolve(void removed.push(a)),
-    );
+    const container = await startContainer('img', c.configure, async (a) => void removed.push(a));
     expect(container).toBe(c.started);
     expect(c.starts()).toBe(2);
     expect(removed).toEqual([c.labels[0]]);
@@ -46,7 +45,7 @@ describe('startContainer', () => {
 
   it('gives up when the ports time out twice', async () => {
     const c = failingThen([PORTS_TIMEOUT, PORTS_TIMEOUT]);
-    await expect(startContainer('img', c.configure, () => Promise.resolve())).rejects.toThrow(
+    await expect(startContainer('img', c.configure, async () => undefined)).rejects.toThrow(
       'waiting for container ports to be bound',
     );
     expect(c.starts()).toBe(2);
@@ -56,7 +55,7 @@ describe('startContainer', () => {
     const c = failingThen(['no such image']);
     const removed: string[] = [];
     await expect(
-      startContainer('img', c.configure, (a) => Promise.resolve(void removed.push(a))),
+      startContainer('img', c.configure, async (a) => void removed.push(a)),
     ).rejects.toThrow('no such image');
     expect(c.starts()).toBe(1);
     expect(removed).toEqual([]);
