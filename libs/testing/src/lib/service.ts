@@ -1,9 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import {
-  getContainerRuntimeClient,
-  type GenericContainer,
-  type StartedTestContainer,
-} from 'testcontainers';
+import type { GenericContainer, StartedTestContainer } from 'testcontainers';
 import { ensureImage, resolveImage, startingImage, type ImageVar } from './images';
 
 /** A started service container and where to reach it. */
@@ -29,7 +24,9 @@ export async function startService(
 ): Promise<StartedService> {
   const image = resolveImage(variable);
   await ensureImage(variable, image);
-  const container = await startingImage(image, () => startContainer(image, configure));
+  const container = await startingImage(image, () =>
+    configure(image).withStartupTimeout(60_000).start(),
+  );
   const host = container.getHost();
   const port = container.getMappedPort(servicePort);
   return {
@@ -41,47 +38,4 @@ export async function startService(
       await container.stop();
     },
   };
-}
-
-/**
- * testcontainers gives dockerd a fixed 10 s to publish a started container's ports (not
- * configurable in v11). Under a busy dockerd (two suites starting containers at once, the compose
- * job, a kept-busy core) that has run out while the container was fine. That one failure is
- * retried once, after removing the container it left running; any other failure, or the same
- * one twice, is the error.
- */
-const PORTS_NOT_BOUND = /waiting for container ports to be bound/;
-const START_LABEL = 'sousvide.test-start';
-
-/** Starts the configured container; on the ports timeout once more (see above). */
-export async function startContainer(
-  image: string,
-  configure: (image: string) => GenericContainer,
-  removeLeft: (attempt: string) => Promise<void> = removeLeftover,
-  mayRetry = true,
-): Promise<StartedTestContainer> {
-  const attempt = randomUUID();
-  try {
-    return await configure(image)
-      .withLabels({ [START_LABEL]: attempt })
-      .withStartupTimeout(60_000)
-      .start();
-  } catch (err) {
-    if (!mayRetry || !PORTS_NOT_BOUND.test(err instanceof Error ? err.message : String(err))) {
-      throw err;
-    }
-    console.warn(`${image}: dockerd did not publish the ports within 10 s; starting it once more`);
-    await removeLeft(attempt);
-    return startContainer(image, configure, removeLeft, false);
-  }
-}
-
-/** Removes (with force) the container one start attempt left running. */
-async function removeLeftover(attempt: string): Promise<void> {
-  const client = await getContainerRuntimeClient();
-  const left = await client.container.fetchByLabel(START_LABEL, attempt);
-  if (left) {
-    // Still running: removed with force (a dockerode container).
-    await left.remove({ force: true, v: true }).catch(() => undefined);
-  }
 }
