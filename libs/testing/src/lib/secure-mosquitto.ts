@@ -52,6 +52,13 @@ export interface SecureBrokerOptions {
    * `*.conf` in the broker directory, which secure.conf's include_dir loads.
    */
   sysIntervalSec?: number;
+  /**
+   * Another broker configuration that reads the same mounts (`/mosquitto/auth`,
+   * `/mosquitto/certs`), e.g. compose's docker/mosquitto.conf; default secure.conf.
+   */
+  configFile?: string;
+  /** Its TLS listeners, published and waited for (default secure.conf's 8883 and 8884). */
+  tlsPorts?: number[];
 }
 
 /** Provisions `devices` identities, makes certificates and starts Mosquitto with secure.conf. */
@@ -71,12 +78,12 @@ export async function startSecureBroker(o: SecureBrokerOptions): Promise<SecureB
     }
     const broker = await startMosquitto({
       config: {
-        file: SECURE_CONF,
+        file: o.configFile ?? SECURE_CONF,
         copy: [
           { source: join(dir, 'mosquitto'), target: '/mosquitto/auth' },
           { source: certs.good, target: '/mosquitto/certs' },
         ],
-        ports: [8883, 8884],
+        ports: o.tlsPorts ?? [8883, 8884],
       },
     });
     return {
