@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Full verification: prerequisites, typecheck, unit tests and builds in one Nx run (each app is
-# built once, here), lint, then the container-backed integration tests one project at a time (they
-# share dockerd and 2 cores) while the compose smoke job (every image built here, 2 agent
-# containers, 2 gateway replicas) runs beside them on the bundles just built. Non-zero on failure.
+# built once, here), then side by side: the container-backed integration tests in lanes, lint,
+# and the compose smoke job (every image built here, 2 agent containers, 2 gateway replicas) on
+# the bundles just built. Non-zero on failure.
 # Prints each phase's time, and ends with one plain "N passed, N failed" line summed over every
 # jest run. ADR 0010 says why it is shaped this way.
 set -euo pipefail
@@ -22,30 +22,38 @@ phase() {
 
 log=$(mktemp /tmp/sousvide-test.XXXXXX)
 compose_log=$(mktemp /tmp/sousvide-compose.XXXXXX)
-trap 'rm -f "$log" "$compose_log"' EXIT
+lint_log=$(mktemp /tmp/sousvide-lint.XXXXXX)
+trap 'rm -f "$log" "$compose_log" "$lint_log"' EXIT
 set +e
 {
   phase prerequisites bash tools/stack/ensure-prereqs.sh &&
     phase typecheck bash tools/typecheck.sh &&
     SOUSVIDE_BUILD_TYPECHECK=off phase unit-build \
       npx nx run-many -t test build --outputStyle=static --skip-nx-cache &&
-    # Every project's lint in one ESLint process: type-aware rules build one TypeScript project
-    # service for all of them instead of one per project (each file still gets its project's
-    # eslint.config.mjs). After an Nx run: the module-boundary rule reads Nx's cached graph.
-    phase lint node_modules/.bin/eslint --flag v10_config_lookup_from_file apps libs &&
     {
-      # The compose job only waits on containers most of the time: it runs beside the
-      # integration tests on the bundles just built (BUILD=0), under its own project name.
+      # After unit-build, three jobs run side by side (ADR 0036): the integration lanes, the
+      # compose job (it mostly waits on containers, on the bundles just built: BUILD=0, its own
+      # project name) and lint (one ESLint process, one core for ~40 s). Each one's output is
+      # printed whole when it ends; the run fails if any of them failed.
       phase compose env BUILD=0 bash tools/compose/ci-compose.sh >"$compose_log" 2>&1 &
       compose_pid=$!
+      # Every project's lint in one ESLint process: type-aware rules build one TypeScript project
+      # service for all of them instead of one per project (each file still gets its project's
+      # eslint.config.mjs). After an Nx run: the module-boundary rule reads Nx's cached graph
+      # (the lanes keep their own Nx workspace data, so they do not rewrite it under lint).
+      phase lint node_modules/.bin/eslint --flag v10_config_lookup_from_file apps libs >"$lint_log" 2>&1 &
+      lint_pid=$!
       int_status=0
       # The builds they depend on ran above (tools/int-lanes.sh keeps Nx from rebuilding
       # them); INT_LANES projects at a time (default 2, ADR 0035), one suite at a time in each.
       phase integration bash tools/int-lanes.sh || int_status=$?
+      lint_status=0
+      wait "$lint_pid" || lint_status=$?
+      cat "$lint_log"
       compose_status=0
       wait "$compose_pid" || compose_status=$?
       cat "$compose_log"
-      [ "$int_status" = 0 ] && [ "$compose_status" = 0 ]
+      [ "$int_status" = 0 ] && [ "$lint_status" = 0 ] && [ "$compose_status" = 0 ]
     }
 } 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
