@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { RunCounters } from '@sousvide/run-accounting';
 import { waitFor, waitForStoredPoints } from '@sousvide/testing';
 import { metric, publishTelemetry, startGateway } from './gateway-process';
-import { expectEachStoredOnce, runLoad, useIngestStack } from './ingest-stack';
+import { expectEachStoredOnce, loadArgs, runLoad, useIngestStack } from './ingest-stack';
 
 /** A TCP server that accepts and never answers: a store that hangs. */
 async function hangingStore(): Promise<{ url: string; close: () => Promise<void> }> {
@@ -40,11 +40,7 @@ describe('ingest gateway: acknowledged only once durable', () => {
     const runId = `gw-kill-${Date.now()}`;
     const artifacts = mkdtempSync(join(tmpdir(), 'gw-runs-'));
     const load = runLoad(
-      [
-        ...['--connections', '200', '--partitions', '1', '--parallelism', '100'],
-        ...['--mps', '5', '--duration', '10', '--qos', '1'],
-        ...['--run-id', runId, '--max-attempts', '1'],
-      ],
+      loadArgs({ connections: 200, partitions: 1, parallelism: 100, mps: 5, duration: 10, runId }),
       { ...stack.baseEnv, ARTIFACTS_DIR: artifacts, DRAIN_WINDOW_SEC: '90' },
     );
     // Mid-run by what has arrived, not by the clock.
