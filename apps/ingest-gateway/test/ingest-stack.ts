@@ -87,7 +87,9 @@ export function useIngestStack(options: IngestStackOptions = {}): IngestStack {
   beforeAll(async () => {
     [stack.redis, stack.broker, stack.vm] = await Promise.all([
       startRedis({ acl }),
-      startMosquitto(),
+      // $SYS every second: the coordinator's broker probe waits for the next update before each
+      // attempt (up to Mosquitto's default 10 s, twice when a figure did not change).
+      startMosquitto({ sysIntervalSec: 1 }),
       startVictoriaMetrics(),
     ]);
     stack.client = new Redis(stack.redis.url, acl ?? {});
