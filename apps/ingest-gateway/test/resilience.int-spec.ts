@@ -23,6 +23,9 @@ describe('ingest gateway faults: store down, fail-safe, SIGTERM', () => {
         GATEWAY_ID: 'gw-noinflux',
         INFLUX_URL: 'http://127.0.0.1:1',
         INFLUX_TIMEOUT_MS: '500',
+        // Each batch dead-letters after its retries (15 s by default): what is under test is
+        // that it does, not how long the gateway keeps retrying.
+        INFLUX_RETRY_BUDGET_MS: '500',
       }),
     );
     const runId = `gw-noinflux-${Date.now()}`;
