@@ -58,8 +58,8 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
         connections: 200,
         partitions: 2,
         parallelism: 50,
-        mps: 2,
-        duration: 5,
+        mps: 5,
+        duration: 2,
         runId,
         requireBusinessSummary: true,
       }),
@@ -126,7 +126,7 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
     gateways.push(a, b);
     const runId = `gw-two-${Date.now()}`;
     const res = await runLoad(
-      loadArgs({ connections: 200, partitions: 1, parallelism: 50, mps: 2, duration: 5, runId }),
+      loadArgs({ connections: 200, partitions: 1, parallelism: 50, mps: 5, duration: 2, runId }),
       { ...baseEnv, ARTIFACTS_DIR: mkdtempSync(join(tmpdir(), 'gw-runs-')) },
     );
     expect(res.code).toBe(0);

@@ -73,7 +73,7 @@ describe('reliability gates: nothing lost, nothing stored twice', () => {
     const runId = `rel-store-${Date.now()}`;
     const artifacts = mkdtempSync(join(tmpdir(), 'rel-runs-'));
     const load = await runLoad(
-      loadArgs({ connections: 500, partitions: 1, parallelism: 100, mps: 1, duration: 10, runId }),
+      loadArgs({ connections: 500, partitions: 1, parallelism: 100, mps: 5, duration: 2, runId }),
       { ...stack.baseEnv, ARTIFACTS_DIR: artifacts, DRAIN_WINDOW_SEC: '90' },
     );
     const biz = JSON.parse(

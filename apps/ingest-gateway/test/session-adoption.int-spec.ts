@@ -25,7 +25,7 @@ describe('ingest gateway: a dead gateway’s sessions adopted by a survivor', ()
     stack.gateways.push(survivor);
     const runId = `gw-adopt-${Date.now()}`;
     const load = runLoad(
-      loadArgs({ connections: 200, partitions: 1, parallelism: 100, mps: 5, duration: 10, runId }),
+      loadArgs({ connections: 200, partitions: 1, parallelism: 100, mps: 10, duration: 5, runId }),
       { ...stack.baseEnv, ARTIFACTS_DIR: mkdtempSync(join(tmpdir(), 'gw-runs-')) },
     );
     await waitFor(
