@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { RunCounters } from '@sousvide/run-accounting';
 import { waitFor, waitForStoredPoints } from '@sousvide/testing';
 import { metric, publishTelemetry, startGateway } from './gateway-process';
-import { expectEachStoredOnce, runLoad, useIngestStack } from './ingest-stack';
+import { expectEachStoredOnce, loadArgs, runLoad, useIngestStack } from './ingest-stack';
 
 /** A TCP server that accepts and never answers: a store that hangs. */
 async function hangingStore(): Promise<{ url: string; close: () => Promise<void> }> {
@@ -40,11 +40,7 @@ describe('ingest gateway: acknowledged only once durable', () => {
     const runId = `gw-kill-${Date.now()}`;
     const artifacts = mkdtempSync(join(tmpdir(), 'gw-runs-'));
     const load = runLoad(
-      [
-        ...['--connections', '200', '--partitions', '1', '--parallelism', '100'],
-        ...['--mps', '5', '--duration', '10', '--qos', '1'],
-        ...['--run-id', runId, '--max-attempts', '1'],
-      ],
+      loadArgs({ connections: 200, partitions: 1, parallelism: 100, mps: 10, duration: 5, runId }),
       { ...stack.baseEnv, ARTIFACTS_DIR: artifacts, DRAIN_WINDOW_SEC: '90' },
     );
     // Mid-run by what has arrived, not by the clock.
@@ -70,7 +66,7 @@ describe('ingest gateway: acknowledged only once durable', () => {
       INFLUX_URL: store.url,
       INFLUX_TIMEOUT_MS: '600000',
       INFLUX_RETRY_BUDGET_MS: '600000',
-      INGEST_SHUTDOWN_DEADLINE_MS: '5000',
+      INGEST_SHUTDOWN_DEADLINE_MS: '2000',
     };
     try {
       const first = await startGateway(env);
@@ -82,7 +78,7 @@ describe('ingest gateway: acknowledged only once durable', () => {
       );
       const stopping = Date.now();
       expect(await first.stop('SIGTERM')).toBe(0);
-      // The deadline (5 s) bounds it, not the store's 600 s timeout: well inside compose's 30 s.
+      // The deadline (2 s) bounds it, not the store's 600 s timeout: well inside compose's 30 s.
       expect(Date.now() - stopping).toBeLessThan(30_000);
       expect(first.output()).toContain('deadline reached: the rest stays with the broker');
 

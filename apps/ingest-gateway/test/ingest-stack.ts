@@ -18,6 +18,30 @@ import { GatewayProcess, ROOT } from './gateway-process';
 
 const COORDINATOR = join(ROOT, 'dist/apps/sim-coordinator/main.js');
 
+/** A `loadtest run` of the suites: QoS 1, one attempt. */
+export interface LoadPlan {
+  connections: number;
+  partitions: number;
+  parallelism: number;
+  mps: number;
+  /** Publish window, s. */
+  duration: number;
+  runId: string;
+  /** Fail the run when no business summary comes of it (`--require-business-summary 1`). */
+  requireBusinessSummary?: boolean;
+}
+
+/** `loadtest run`'s arguments for `plan`. */
+export function loadArgs(plan: LoadPlan): string[] {
+  return [
+    ...['--connections', String(plan.connections), '--partitions', String(plan.partitions)],
+    ...['--parallelism', String(plan.parallelism), '--mps', String(plan.mps)],
+    ...['--duration', String(plan.duration), '--qos', '1'],
+    ...['--run-id', plan.runId, '--max-attempts', '1'],
+    ...(plan.requireBusinessSummary === true ? ['--require-business-summary', '1'] : []),
+  ];
+}
+
 export function runLoad(
   args: string[],
   env: Record<string, string>,
@@ -63,7 +87,9 @@ export function useIngestStack(options: IngestStackOptions = {}): IngestStack {
   beforeAll(async () => {
     [stack.redis, stack.broker, stack.vm] = await Promise.all([
       startRedis({ acl }),
-      startMosquitto(),
+      // $SYS every second: the coordinator's broker probe waits for the next update before each
+      // attempt (up to Mosquitto's default 10 s, twice when a figure did not change).
+      startMosquitto({ sysIntervalSec: 1 }),
       startVictoriaMetrics(),
     ]);
     stack.client = new Redis(stack.redis.url, acl ?? {});

@@ -28,7 +28,7 @@ import {
   startGateway,
   WITHIN_SECONDS_MS,
 } from './gateway-process';
-import { runLoad, useIngestStack } from './ingest-stack';
+import { loadArgs, runLoad, useIngestStack } from './ingest-stack';
 
 describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () => {
   const stack = useIngestStack();
@@ -54,26 +54,15 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
     const artifacts = mkdtempSync(join(tmpdir(), 'gw-runs-'));
     const runId = `gw-2000-${Date.now()}`;
     const res = await runLoad(
-      [
-        '--connections',
-        '200',
-        '--partitions',
-        '2',
-        '--parallelism',
-        '50',
-        '--mps',
-        '2',
-        '--duration',
-        '5',
-        '--qos',
-        '1',
-        '--run-id',
+      loadArgs({
+        connections: 200,
+        partitions: 2,
+        parallelism: 50,
+        mps: 5,
+        duration: 2,
         runId,
-        '--max-attempts',
-        '1',
-        '--require-business-summary',
-        '1',
-      ],
+        requireBusinessSummary: true,
+      }),
       { ...baseEnv, ARTIFACTS_DIR: artifacts },
     );
     expect(res.code).toBe(0);
@@ -137,24 +126,7 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
     gateways.push(a, b);
     const runId = `gw-two-${Date.now()}`;
     const res = await runLoad(
-      [
-        '--connections',
-        '200',
-        '--partitions',
-        '1',
-        '--parallelism',
-        '50',
-        '--mps',
-        '2',
-        '--duration',
-        '5',
-        '--qos',
-        '1',
-        '--run-id',
-        runId,
-        '--max-attempts',
-        '1',
-      ],
+      loadArgs({ connections: 200, partitions: 1, parallelism: 50, mps: 5, duration: 2, runId }),
       { ...baseEnv, ARTIFACTS_DIR: mkdtempSync(join(tmpdir(), 'gw-runs-')) },
     );
     expect(res.code).toBe(0);
@@ -251,24 +223,7 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
     const artifacts = mkdtempSync(join(tmpdir(), 'gw-runs-'));
     const runId = `gw-bypass-${Date.now()}`;
     const res = await runLoad(
-      [
-        '--connections',
-        '50',
-        '--partitions',
-        '1',
-        '--parallelism',
-        '50',
-        '--mps',
-        '2',
-        '--duration',
-        '2',
-        '--qos',
-        '1',
-        '--run-id',
-        runId,
-        '--max-attempts',
-        '1',
-      ],
+      loadArgs({ connections: 50, partitions: 1, parallelism: 50, mps: 2, duration: 2, runId }),
       { ...baseEnv, ARTIFACTS_DIR: artifacts },
     );
     expect(res.code).toBe(0);

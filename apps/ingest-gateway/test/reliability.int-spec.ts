@@ -21,7 +21,7 @@ import {
   waitForStoredPoints,
 } from '@sousvide/testing';
 import { metric, startGateway } from './gateway-process';
-import { runLoad, useIngestStack } from './ingest-stack';
+import { loadArgs, runLoad, useIngestStack } from './ingest-stack';
 
 /**
  * The reliability gates of docs/architecture.md section 7 end to end: real broker, Redis, store,
@@ -73,11 +73,7 @@ describe('reliability gates: nothing lost, nothing stored twice', () => {
     const runId = `rel-store-${Date.now()}`;
     const artifacts = mkdtempSync(join(tmpdir(), 'rel-runs-'));
     const load = await runLoad(
-      [
-        ...['--connections', '500', '--partitions', '1', '--parallelism', '100'],
-        ...['--mps', '1', '--duration', '10', '--qos', '1'],
-        ...['--run-id', runId, '--max-attempts', '1'],
-      ],
+      loadArgs({ connections: 500, partitions: 1, parallelism: 100, mps: 5, duration: 2, runId }),
       { ...stack.baseEnv, ARTIFACTS_DIR: artifacts, DRAIN_WINDOW_SEC: '90' },
     );
     const biz = JSON.parse(

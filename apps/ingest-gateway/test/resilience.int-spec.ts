@@ -5,7 +5,7 @@ import mqtt from 'mqtt';
 import { BusinessSummary } from '@sousvide/loadtest-contracts';
 import { countMessages, MqttService, waitFor } from '@sousvide/testing';
 import { metric, startGateway } from './gateway-process';
-import { runLoad, useIngestStack } from './ingest-stack';
+import { loadArgs, runLoad, useIngestStack } from './ingest-stack';
 
 describe('ingest gateway faults: store down, fail-safe, SIGTERM', () => {
   const stack = useIngestStack();
@@ -23,29 +23,15 @@ describe('ingest gateway faults: store down, fail-safe, SIGTERM', () => {
         GATEWAY_ID: 'gw-noinflux',
         INFLUX_URL: 'http://127.0.0.1:1',
         INFLUX_TIMEOUT_MS: '500',
+        // Each batch dead-letters after its retries (15 s by default): what is under test is
+        // that it does, not how long the gateway keeps retrying.
+        INFLUX_RETRY_BUDGET_MS: '500',
       }),
     );
     const runId = `gw-noinflux-${Date.now()}`;
     const artifacts = mkdtempSync(join(tmpdir(), 'gw-runs-'));
     await runLoad(
-      [
-        '--connections',
-        '20',
-        '--partitions',
-        '1',
-        '--parallelism',
-        '20',
-        '--mps',
-        '1',
-        '--duration',
-        '2',
-        '--qos',
-        '1',
-        '--run-id',
-        runId,
-        '--max-attempts',
-        '1',
-      ],
+      loadArgs({ connections: 20, partitions: 1, parallelism: 20, mps: 1, duration: 2, runId }),
       { ...baseEnv, ARTIFACTS_DIR: artifacts, DRAIN_WINDOW_SEC: '60' },
     );
     const biz = JSON.parse(
@@ -121,24 +107,7 @@ describe('ingest gateway faults: store down, fail-safe, SIGTERM', () => {
     const runId = `gw-term-${Date.now()}`;
     const artifacts = mkdtempSync(join(tmpdir(), 'gw-runs-'));
     const load = runLoad(
-      [
-        '--connections',
-        '100',
-        '--partitions',
-        '1',
-        '--parallelism',
-        '50',
-        '--mps',
-        '5',
-        '--duration',
-        '8',
-        '--qos',
-        '1',
-        '--run-id',
-        runId,
-        '--max-attempts',
-        '1',
-      ],
+      loadArgs({ connections: 100, partitions: 1, parallelism: 50, mps: 5, duration: 8, runId }),
       { ...baseEnv, ARTIFACTS_DIR: artifacts },
     );
     // Mid-run by what has arrived, not by the clock: A took a good part of its ~2,000 share.

@@ -9,7 +9,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startGateway } from './gateway-process';
-import { runLoad, useIngestStack } from './ingest-stack';
+import { loadArgs, runLoad, useIngestStack } from './ingest-stack';
 
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
@@ -62,26 +62,15 @@ describe('secrets in a run (real gateway and coordinator)', () => {
     const artifacts = join(dir, 'runs');
     const runId = `leak-${Date.now()}`;
     const res = await runLoad(
-      [
-        '--connections',
-        '50',
-        '--partitions',
-        '1',
-        '--parallelism',
-        '25',
-        '--mps',
-        '2',
-        '--duration',
-        '3',
-        '--qos',
-        '1',
-        '--run-id',
+      loadArgs({
+        connections: 50,
+        partitions: 1,
+        parallelism: 25,
+        mps: 2,
+        duration: 3,
         runId,
-        '--max-attempts',
-        '1',
-        '--require-business-summary',
-        '1',
-      ],
+        requireBusinessSummary: true,
+      }),
       {
         ...stack.baseEnv,
         ARTIFACTS_DIR: artifacts,

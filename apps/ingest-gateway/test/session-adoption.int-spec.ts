@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@sousvide/testing';
 import { metric, startGateway } from './gateway-process';
-import { expectEachStoredOnce, runLoad, useIngestStack } from './ingest-stack';
+import { expectEachStoredOnce, loadArgs, runLoad, useIngestStack } from './ingest-stack';
 
 /**
  * Two gateways on the shared subscription, one SIGKILLed and never restarted. Mosquitto 2.0.11
@@ -25,11 +25,7 @@ describe('ingest gateway: a dead gateway’s sessions adopted by a survivor', ()
     stack.gateways.push(survivor);
     const runId = `gw-adopt-${Date.now()}`;
     const load = runLoad(
-      [
-        ...['--connections', '200', '--partitions', '1', '--parallelism', '100'],
-        ...['--mps', '5', '--duration', '10', '--qos', '1'],
-        ...['--run-id', runId, '--max-attempts', '1'],
-      ],
+      loadArgs({ connections: 200, partitions: 1, parallelism: 100, mps: 10, duration: 5, runId }),
       { ...stack.baseEnv, ARTIFACTS_DIR: mkdtempSync(join(tmpdir(), 'gw-runs-')) },
     );
     await waitFor(
