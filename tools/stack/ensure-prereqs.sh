@@ -48,7 +48,9 @@ else
       echo '{ "userland-proxy": false }' | as_root tee /etc/docker/daemon.json >/dev/null
     fi
     step "docker: starting dockerd in the background (log /tmp/sousvide-dockerd.log)"
-    as_root nohup dockerd >/tmp/sousvide-dockerd.log 2>&1 </dev/null &
+    # In a session of its own (setsid): not in the caller's process group, so a Ctrl-C on the
+    # command that started it, or the end of the job that ran it, does not stop the daemon too.
+    as_root setsid nohup dockerd >/tmp/sousvide-dockerd.log 2>&1 </dev/null &
     disown || true
   fi
   for _ in $(seq 1 30); do
