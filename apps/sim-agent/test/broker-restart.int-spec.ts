@@ -68,17 +68,45 @@ async function runWithRestart(
   return { result: await running, outage, log };
 }
 
-describe.each(CLIENT_MODELS)('%s devices across a broker restart', (model) => {
-  let broker: MqttService;
-  beforeAll(async () => {
-    broker = await startMosquitto();
-  });
-  afterAll(async () => {
-    await broker?.stop();
-  });
+type Restarted = Awaited<ReturnType<typeof runWithRestart>>;
 
+/**
+ * Each model runs against a broker of its own, both at once (they share neither broker nor
+ * devices): started before the first test, each test awaits and checks its model's run.
+ */
+const brokers: MqttService[] = [];
+const runs = new Map<ClientModel, Promise<Restarted>>();
+
+beforeAll(async () => {
+  const started = await Promise.allSettled(CLIENT_MODELS.map(() => startMosquitto()));
+  for (const s of started) {
+    if (s.status === 'fulfilled') {
+      brokers.push(s.value);
+    }
+  }
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    throw failed.reason;
+  }
+  CLIENT_MODELS.forEach((model, i) => {
+    const run = runWithRestart(brokers[i], model);
+    run.catch(() => undefined); // awaited (and reported) by the model's test
+    runs.set(model, run);
+  });
+});
+afterAll(async () => {
+  // A failed test must not stop a broker under the other model's run.
+  await Promise.allSettled(runs.values());
+  await Promise.allSettled(brokers.map((b) => b.stop()));
+});
+
+describe.each(CLIENT_MODELS)('%s devices across a broker restart', (model) => {
   it('reconnect with spread-out backoff and account for every scheduled send exactly once', async () => {
-    const { result, outage, log } = await runWithRestart(broker, model);
+    const run = runs.get(model);
+    if (!run) {
+      throw new Error(`no run was started for ${model}`);
+    }
+    const { result, outage, log } = await run;
     const r = result.reconnects;
     if (!r) {
       throw new Error('no reconnect statistics in the result');
