@@ -96,6 +96,13 @@ export function startAgent(
   });
 }
 
+/**
+ * Sends a run's partitions to agents already running ({@link startAgent}) instead of starting
+ * local ones per run. The pickup deadline is for a hang only: the agent may still be booting when
+ * the first run dispatches.
+ */
+export const EXTERNAL_AGENTS_ENV = { LOADTEST_AGENTS: 'external', PICKUP_TIMEOUT_SEC: '120' };
+
 /** This test process's API token (`serve` refuses to start without one; ADR 0029). */
 export const API_TOKEN = randomBytes(32).toString('hex');
 /** The headers every API call but /health and /metrics needs. */

@@ -80,16 +80,18 @@ describe('agent loss and Ctrl-C (real agents, Redis and Mosquitto)', () => {
       a.kill('SIGKILL');
     }
     const runId = `int-noagent-${Date.now()}`;
-    const res = await startCli(
-      [...ARGS(runId, 2), '--agents', 'external', '--max-attempts', '1'],
-      env,
-    ).done;
+    // The pickup timeout shortened from its 30 s default: what is tested is that it, not the
+    // partition timeout, ends the attempt.
+    const res = await startCli([...ARGS(runId, 2), '--agents', 'external', '--max-attempts', '1'], {
+      ...env,
+      PICKUP_TIMEOUT_SEC: '5',
+    }).done;
     expect(res.code).toBe(1);
     const summary = readJson<ConnectionSummary>(
       join(env.ARTIFACTS_DIR, runId, 'attempt-1', 'connection-summary.json'),
     );
-    expect(summary.parts[0].error).toMatch(/no agent took this partition within 30 s/);
-    // Fast: on the 30 s wait for an agent, not the 122 s partition timeout (duration + 120).
+    expect(summary.parts[0].error).toMatch(/no agent took this partition within 5 s/);
+    // Fast: on the 5 s wait for an agent, not the 122 s partition timeout (duration + 120).
     expect(res.ms).toBeLessThan(120_000);
   });
 

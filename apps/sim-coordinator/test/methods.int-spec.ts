@@ -3,7 +3,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MqttService, RedisService, startMosquitto, startRedis } from '@sousvide/testing';
-import { artifactsDir, readJson, runCli } from './cli-runner';
+import { artifactsDir, EXTERNAL_AGENTS_ENV, readJson, runCli, startAgent } from './cli-runner';
 import { startFailingStoreGateway } from './gateway-process';
 
 const SHAPE = ['--partitions', '1', '--parallelism', '40', '--duration', '3', '--qos', '1'];
@@ -14,6 +14,8 @@ describe('the runbook methods as commands (real agents, gateway, Redis and Mosqu
   /** A broker that refuses connections beyond 30: a knee that does not depend on the machine. */
   let capped: MqttService;
   let gateway: ChildProcess | undefined;
+  /** One long-lived agent takes every step's partition, as compose's sim-agent would. */
+  let agent: ChildProcess | undefined;
   let env: Record<string, string>;
 
   beforeAll(async () => {
@@ -36,9 +38,18 @@ describe('the runbook methods as commands (real agents, gateway, Redis and Mosqu
       startMosquitto({ sysIntervalSec: 1 }),
       startMosquitto({ config: { file: conf } }),
     ]);
-    env = { REDIS_URL: redis.url, MQTT_URL: mqtt.url, ARTIFACTS_DIR: artifactsDir() };
+    // Started once, not per step: the methods' verdicts come from what the agent reports, not from
+    // who started it, and a local agent's boot took seconds of each step on a busy machine.
+    agent = startAgent(redis.url, 'methods-agent');
+    env = {
+      REDIS_URL: redis.url,
+      MQTT_URL: mqtt.url,
+      ARTIFACTS_DIR: artifactsDir(),
+      ...EXTERNAL_AGENTS_ENV,
+    };
   });
   afterAll(async () => {
+    agent?.kill('SIGKILL');
     gateway?.kill('SIGKILL');
     await Promise.allSettled([redis?.stop(), mqtt?.stop(), capped?.stop()]);
   });
@@ -84,7 +95,9 @@ describe('the runbook methods as commands (real agents, gateway, Redis and Mosqu
   });
 
   it('capacity: 20 connections pass, 40 fail on a broker capped at 30: the knee and the broker named, exit 0; diff refuses the two shapes, and forced finds the regression, exit 4', async () => {
-    const capEnv = { ...env, MQTT_URL: capped.url, MAX_ATTEMPTS: '1' };
+    // The crosscheck's gateway is alive but subscribed to the other broker: nothing arrives from
+    // these steps, so each drain ends on the stall, after 1 s rather than the default 10 s.
+    const capEnv = { ...env, MQTT_URL: capped.url, MAX_ATTEMPTS: '1', DRAIN_STALL_SEC: '1' };
     const res = await runCli(
       ['loadtest', 'capacity', '--connections', '20', '--mps', '1', ...SHAPE, '--model', 'lean'],
       { ...capEnv, RUN_ID: 'cap' },

@@ -69,8 +69,11 @@ describe('dashboard and rules name only metrics the services export', () => {
     [redis, mqtt, vm] = await Promise.all([startRedis(), startMosquitto(), startVictoriaMetrics()]);
     const [gateway, agent, api] = await freePorts(3);
     ports = { gateway, agent, api };
-    children.push(
-      await startGateway({
+    // An agent as compose runs it: long-lived, with an ops port, taking partitions from Redis.
+    children.push(startAgent(redis.url, 'agent-metrics', { OPS_PORT: String(agent) }));
+    // The three boot side by side: none needs another to start.
+    const booted = await Promise.allSettled([
+      startGateway({
         MQTT_URL: mqtt.url,
         REDIS_URL: redis.url,
         INFLUX_URL: vm.url,
@@ -78,17 +81,19 @@ describe('dashboard and rules name only metrics the services export', () => {
         OPS_PORT: String(gateway),
         AUDIT_LOG_PATH: join(artifactsDir(), 'audit.jsonl'),
       }),
-    );
-    // An agent as compose runs it: long-lived, with an ops port, taking partitions from Redis.
-    children.push(startAgent(redis.url, 'agent-metrics', { OPS_PORT: String(agent) }));
-    children.push(
-      await startServe(api, {
+      startServe(api, {
         REDIS_URL: redis.url,
         MQTT_URL: mqtt.url,
         ARTIFACTS_DIR: artifactsDir(),
         DRAIN_WINDOW_SEC: '60',
       }),
-    );
+    ]);
+    // Whatever did start is stopped in afterAll, even when the other failed.
+    children.push(...booted.flatMap((b) => (b.status === 'fulfilled' ? [b.value] : [])));
+    const failed = booted.find((b) => b.status === 'rejected');
+    if (failed) {
+      throw failed.reason as Error;
+    }
     await waitFor(
       'the agent to answer /metrics',
       () =>

@@ -60,7 +60,8 @@ ${GATE_HELP}
 
 Environment: REDIS_URL, INGEST_REDIS_URL (the gateways' counters and DLQ, when not REDIS_URL),
 MQTT_URL, ARTIFACTS_DIR, AGENT_ENTRY, LOADTEST_AGENTS, CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS,
-KEEPALIVE_SEC, RECONNECT_BASE_MS, RECONNECT_CAP_MS, BROKER_SYS_TIMEOUT_SEC.
+KEEPALIVE_SEC, RECONNECT_BASE_MS, RECONNECT_CAP_MS, BROKER_SYS_TIMEOUT_SEC, PICKUP_TIMEOUT_SEC (how
+long a partition may wait for an agent, 30 s).
 Device identities (secure broker): FLEET_SECRET or FLEET_SECRET_FILE (each device logs in as
 itself; local agents inherit it), FLEET_MANIFEST_FILE (the provisioner's fleet.json: the preflight
 refuses unprovisioned devices and another fleet's secret), MQTT_TLS_CA_FILE, MQTT_TLS_CERT_FILE,

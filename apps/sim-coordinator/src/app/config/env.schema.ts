@@ -58,6 +58,11 @@ const settingsSchema = z.object({
   DRAIN_WINDOW_SEC: z.coerce.number().int().min(0).max(3600).default(120),
   DRAIN_STALL_SEC: z.coerce.number().int().min(1).max(600).default(10),
   /**
+   * A partition no agent has taken this long after dispatch fails the attempt (agents busy, too
+   * few, or not running): a fleet whose agents scale up on demand may need longer.
+   */
+  PICKUP_TIMEOUT_SEC: z.coerce.number().int().min(1).max(3600).default(30),
+  /**
    * How long to wait for the broker's next `$SYS` update when measuring its queue at the cut-off
    * (Mosquitto's sys_interval is 10 s by default, and an unchanged figure may take two); 0: do not ask.
    */

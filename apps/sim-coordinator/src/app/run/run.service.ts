@@ -230,6 +230,7 @@ export class RunService {
         specs,
         deadlineAt,
         startDelayMs: 1000 + 50 * shape.partitions,
+        pickupTimeoutMs: this.env.PICKUP_TIMEOUT_SEC * 1000,
         signal: options.signal,
         onProgress: (p) => {
           series.progress(p);
