@@ -12,6 +12,29 @@ import {
   PartitionSpec,
 } from '@sousvide/loadtest-contracts';
 
+/**
+ * BullMQ's reason for a job whose lock expired while it was active, when another worker's
+ * stalled-job check finds it first (the agents run with `maxStalledCount: 0`, so it fails at once
+ * instead of going back to wait): its agent died, exactly as a lock missing twice in a row says.
+ */
+export const BULLMQ_STALLED_REASON = 'job stalled more than allowable limit';
+
+/** A part whose agent stopped renewing its job lock: the process died or lost Redis. */
+export function agentLostMessage(agentId: string | undefined): string {
+  return `agent lost: ${agentId ?? 'unknown agent'} stopped renewing its job lock`;
+}
+
+/**
+ * A failed part's error: the agent's own reason, or, when BullMQ failed the job as stalled (a
+ * surviving agent noticed the dead one's lock gone before this coordinator did), the same "agent
+ * lost" the coordinator's own lock check gives, whichever saw it first.
+ */
+export function partFailedMessage(failedReason: string, agentId: string | undefined): string {
+  return failedReason === BULLMQ_STALLED_REASON
+    ? `${agentLostMessage(agentId)} (BullMQ failed its job as stalled)`
+    : `agent failed: ${failedReason}`;
+}
+
 export interface AttemptProgress {
   phase: 'waiting' | 'connecting' | 'publishing' | 'finishing';
   parts: number;
@@ -169,7 +192,7 @@ export class AttemptSupervisor {
       // Null until BullMQ has stored it; keep polling until then.
       p.result = job.returnvalue ?? undefined;
     } else if (state === 'failed') {
-      p.error = `agent failed: ${job.failedReason}`;
+      p.error = partFailedMessage(job.failedReason, p.progress?.agentId);
     } else if (state === 'active') {
       // The worker renews this lock while it lives; gone twice in a row means the agent died.
       // BullMQ has no public call for "is this job's lock held" (getWorkers cannot tell which
@@ -178,7 +201,7 @@ export class AttemptSupervisor {
       const lock = await this.redis.exists(`${this.queue.toKey(p.jobId)}:lock`);
       p.lockMissing = lock === 1 ? 0 : p.lockMissing + 1;
       if (p.lockMissing >= 2) {
-        p.error = `agent lost: ${p.progress?.agentId ?? 'unknown agent'} stopped renewing its job lock`;
+        p.error = agentLostMessage(p.progress?.agentId);
       }
     }
   }
