@@ -38,12 +38,24 @@ describe('RedisClientFactory.connection', () => {
     expect(factory.connection('queueWorker', 'redis://h')).not.toHaveProperty('tls');
   });
 
-  it('lets a password inside the URL win (it keeps working)', () => {
+  it('lets a password inside the URL win (it keeps working), with REDIS_USERNAME as its user', () => {
     const factory = new RedisClientFactory({ username: 'app', password: 'pw' });
     expect(factory.connection('queueWorker', 'redis://:inline@h')).toMatchObject({
+      username: 'app',
       password: 'inline',
     });
-    expect(factory.connection('queueWorker', 'redis://:inline@h')).not.toHaveProperty('username');
+  });
+
+  it('lets a user inside the URL win, with REDIS_PASSWORD as its password', () => {
+    const factory = new RedisClientFactory({ username: 'app', password: 'pw' });
+    expect(factory.connection('queueWorker', 'redis://other@h')).toMatchObject({
+      username: 'other',
+      password: 'pw',
+    });
+    expect(factory.connection('queueWorker', 'redis://other:own@h')).toMatchObject({
+      username: 'other',
+      password: 'own',
+    });
   });
 
   it('reads REDIS_USERNAME without a password as a boot error naming the variables', () => {

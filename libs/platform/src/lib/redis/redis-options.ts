@@ -36,8 +36,9 @@ export function redisAccessFromEnv(env: NodeJS.ProcessEnv = process.env): Servic
 }
 
 /**
- * The options `access` adds to a connection to `url`: the user name and password unless the URL
- * carries its own (a password inside REDIS_URL keeps working), the TLS options for `rediss://`
+ * The options `access` adds to a connection to `url`: the user name and the password, each unless
+ * the URL carries its own (a password inside REDIS_URL keeps working, and REDIS_USERNAME still
+ * names the ACL user when the URL holds only a password), and the TLS options for `rediss://`
  * only (ioredis would otherwise speak TLS to a plain `redis://`).
  */
 export function redisAccessOptions(
@@ -46,13 +47,11 @@ export function redisAccessOptions(
 ): { username?: string; password?: string; tls?: TlsClientOptions } {
   const u = new URL(url);
   const options: { username?: string; password?: string; tls?: TlsClientOptions } = {};
-  if (!u.username && !u.password) {
-    if (access.username !== undefined) {
-      options.username = access.username;
-    }
-    if (access.password !== undefined) {
-      options.password = access.password;
-    }
+  if (!u.username && access.username !== undefined) {
+    options.username = access.username;
+  }
+  if (!u.password && access.password !== undefined) {
+    options.password = access.password;
   }
   if (u.protocol === 'rediss:' && access.tls !== undefined) {
     options.tls = { ...access.tls };
