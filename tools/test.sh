@@ -37,11 +37,10 @@ set +e
       # printed whole when it ends; the run fails if any of them failed.
       phase compose env BUILD=0 bash tools/compose/ci-compose.sh >"$compose_log" 2>&1 &
       compose_pid=$!
-      # Every project's lint in one ESLint process: type-aware rules build one TypeScript project
-      # service for all of them instead of one per project (each file still gets its project's
-      # eslint.config.mjs). After an Nx run: the module-boundary rule reads Nx's cached graph
-      # (the lanes keep their own Nx workspace data, so they do not rewrite it under lint).
-      phase lint node_modules/.bin/eslint --flag v10_config_lookup_from_file apps libs >"$lint_log" 2>&1 &
+      # Lint (ESLint in one process, then Prettier's check: tools/lint.sh). After an Nx run: the
+      # module-boundary rule reads Nx's cached graph (the lanes keep their own Nx workspace data,
+      # so they do not rewrite it under lint).
+      phase lint bash tools/lint.sh >"$lint_log" 2>&1 &
       lint_pid=$!
       int_status=0
       # The builds they depend on ran above (tools/int-lanes.sh keeps Nx from rebuilding

@@ -73,7 +73,9 @@ describe('ScriptBatch (real Redis)', () => {
     const replies = await batch.exec();
     const after = await calls();
 
-    expect(refused.failed).toEqual([{ deviceId: 'dev-c', error: 'ERR value is not a valid float' }]);
+    expect(refused.failed).toEqual([
+      { deviceId: 'dev-c', error: 'ERR value is not a valid float' },
+    ]);
     expect(replies?.map(([err]) => err)).toEqual([null, null, null, null, null]);
     expect({
       evalsha: after.evalsha - before.evalsha,
@@ -103,16 +105,23 @@ describe('ScriptBatch (real Redis)', () => {
   /** Calls per command so far (INFO commandstats). */
   async function calls(): Promise<Record<'evalsha' | 'multi' | 'exec', number>> {
     const info = await client.info('commandstats');
-    const of = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+    const of = (cmd: string) =>
+      Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
     return { evalsha: of('evalsha'), multi: of('multi'), exec: of('exec') };
   }
 
   it('reports a failing command in its reply and still applies the others, like a MULTI', async () => {
     const counters = new RunCounters(client);
     await client.set('sb:not-a-zset', 'x');
-    const batch = tx() as unknown as { zadd: (...a: (string | number)[]) => unknown; exec: () => Promise<[Error | null, unknown][]> };
+    const batch = tx() as unknown as {
+      zadd: (...a: (string | number)[]) => unknown;
+      exec: () => Promise<[Error | null, unknown][]>;
+    };
     batch.zadd('sb:not-a-zset', 'GT', 1, 'm');
-    counters.addIn(batch as never, 'run-sb-err', { counts: { recv_total: 3 }, deltaId: 'sb-err-1' });
+    counters.addIn(batch as never, 'run-sb-err', {
+      counts: { recv_total: 3 },
+      deltaId: 'sb-err-1',
+    });
     const replies = await batch.exec();
     expect(replies[0][0]?.message).toMatch(/WRONGTYPE/);
     expect(replies[1]).toEqual([null, 1]);

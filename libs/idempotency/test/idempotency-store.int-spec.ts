@@ -111,10 +111,18 @@ describe('IdempotencyStore (real Redis)', () => {
 
   it('names the keys from the identity, whatever the device id holds', async () => {
     const s = store({ ttlSec: 3600 });
-    const odd = [m(3, 262_144 * 5 + 7, 'sv:1,2'), m(undefined, 262_144 * 9, 'gerät-ü'), m(0, 1, 'a')];
+    const odd = [
+      m(3, 262_144 * 5 + 7, 'sv:1,2'),
+      m(undefined, 262_144 * 9, 'gerät-ü'),
+      m(0, 1, 'a'),
+    ];
     await s.claim(odd);
     expect((await client.keys(`${prefix}:claim:*`)).sort()).toEqual(
-      [`${prefix}:claim:a:0:1`, `${prefix}:claim:gerät-ü:-:2359296`, `${prefix}:claim:sv:1,2:3:1310727`].sort(),
+      [
+        `${prefix}:claim:a:0:1`,
+        `${prefix}:claim:gerät-ü:-:2359296`,
+        `${prefix}:claim:sv:1,2:3:1310727`,
+      ].sort(),
     );
     await s.commit(odd);
     expect((await client.keys(`${prefix}:*`)).sort()).toEqual(

@@ -102,7 +102,14 @@ describe('summarizeBusiness', () => {
       redisFailurePct: 1,
       p95LatencyMs: 10,
     };
-    const s = summarizeBusiness({ runId: 'r', attempt: 1, counts, latency, bypass: false, targets });
+    const s = summarizeBusiness({
+      runId: 'r',
+      attempt: 1,
+      counts,
+      latency,
+      bypass: false,
+      targets,
+    });
     expect(s.slo_targets).toEqual(targets);
     expect(s.slo.find((v) => v.name === 'p95 end-to-end ingest latency')).toMatchObject({
       target: 10,

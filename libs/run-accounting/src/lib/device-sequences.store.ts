@@ -6,7 +6,11 @@ import { RUN_KEYS, RUN_KEYS_TTL_SEC } from './run-accounting.constants';
 
 const SCRIPT = 'ingestDeviceSequenceV1';
 /** The sequence script, for a caller that composes scripts (the gateway's batch script, ADR 0025). */
-export const DEVICE_SEQUENCE_SCRIPT = { name: SCRIPT, lua: DEVICE_SEQUENCE_LUA, numberOfKeys: 1 } as const;
+export const DEVICE_SEQUENCE_SCRIPT = {
+  name: SCRIPT,
+  lua: DEVICE_SEQUENCE_LUA,
+  numberOfKeys: 1,
+} as const;
 /** Fields read per HSCAN round trip when a run is summarised. */
 const SCAN_COUNT = 2000;
 

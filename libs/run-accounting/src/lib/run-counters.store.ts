@@ -61,7 +61,11 @@ return 1`;
 const APPLY_DELTA = 'ingestApplyDeltaV2';
 
 /** The delta script, for a caller that composes scripts (the gateway's batch script, ADR 0025). */
-export const APPLY_DELTA_SCRIPT = { name: APPLY_DELTA, lua: APPLY_DELTA_LUA, numberOfKeys: 3 } as const;
+export const APPLY_DELTA_SCRIPT = {
+  name: APPLY_DELTA,
+  lua: APPLY_DELTA_LUA,
+  numberOfKeys: 3,
+} as const;
 
 /** How long an applied delta id is remembered: far longer than any client retry. */
 const DELTA_MARKER_TTL_SEC = 3600;

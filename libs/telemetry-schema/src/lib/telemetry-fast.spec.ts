@@ -4,7 +4,17 @@ import { telemetryV1Schema } from './telemetry.schema';
 /** Per field: values the schema takes and values it refuses (undefined: the field is absent). */
 const VALUES: Record<string, unknown[]> = {
   v: [1, 2, '1', 1.0000001, undefined],
-  deviceId: ['sv-000123', 'a', 'x'.repeat(128), 'x'.repeat(129), '', 'sv 1', 'sv-1\n', 7, undefined],
+  deviceId: [
+    'sv-000123',
+    'a',
+    'x'.repeat(128),
+    'x'.repeat(129),
+    '',
+    'sv 1',
+    'sv-1\n',
+    7,
+    undefined,
+  ],
   seq: [0, 42, -0, -1, 1.5, 2 ** 53, 2 ** 53 - 1, '3', null, undefined],
   ts: [1795788703500, 1, 0, -5, 1.5, 2 ** 60, '1795788703500', undefined],
   runId: ['run-1', 'r'.repeat(100), 'r'.repeat(101), '-run', 'a/b', '', 5, null, undefined],
@@ -70,7 +80,10 @@ describe('fastTelemetryV1', () => {
     let fast = 0;
     for (let i = 0; i < 3000; i += 1) {
       const values = Object.fromEntries(
-        FIELDS.map((f) => [f, random() < 0.8 ? VALUES[f][0] : VALUES[f][Math.floor(random() * VALUES[f].length)]]),
+        FIELDS.map((f) => [
+          f,
+          random() < 0.8 ? VALUES[f][0] : VALUES[f][Math.floor(random() * VALUES[f].length)],
+        ]),
       );
       if (expectSameAsSchema(payload(values, random)) === 'fast') {
         fast += 1;
@@ -79,7 +92,10 @@ describe('fastTelemetryV1', () => {
     expect(fast).toBeGreaterThan(0);
   });
 
-  it.each([null, [], 'x', 1, [VALID]])('leaves a payload that is not an object to the schema: %p', (json) => {
-    expect(fastTelemetryV1(json)).toBeUndefined();
-  });
+  it.each([null, [], 'x', 1, [VALID]])(
+    'leaves a payload that is not an object to the schema: %p',
+    (json) => {
+      expect(fastTelemetryV1(json)).toBeUndefined();
+    },
+  );
 });

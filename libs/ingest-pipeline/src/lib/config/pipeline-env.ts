@@ -20,9 +20,11 @@ export const pipelineEnvShape = {
    */
   INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(50_000).default(2000),
   /** Removed: a leftover setting fails the boot instead of silently meaning nothing. */
-  INGEST_BATCH_MS: z.undefined({
-    error: 'was removed: batches no longer wait for a timer (group commit, ADR 0015); unset it',
-  }).optional(),
+  INGEST_BATCH_MS: z
+    .undefined({
+      error: 'was removed: batches no longer wait for a timer (group commit, ADR 0015); unset it',
+    })
+    .optional(),
   /**
    * Messages waiting for a batch slot while the store is slow before the oldest are shed to the
    * DLQ (kind influx, SHED_BUFFER_FULL) unstored and acknowledged: bounds memory (~0.5 KiB per

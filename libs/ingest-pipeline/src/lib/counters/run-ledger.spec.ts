@@ -109,7 +109,10 @@ describe('RunLedger', () => {
     withCircuit.add('r1', { counts: { recv_total: 1 } });
     const res = await withCircuit.settle(
       { stored: [{ deviceId: 'a', ts: 1 }], failed: [] },
-      { heartbeats: [{ deviceId: 'a', ts: 1 }], runs: new Map([['r2', { counts: { recv_total: 1 } }]]) },
+      {
+        heartbeats: [{ deviceId: 'a', ts: 1 }],
+        runs: new Map([['r2', { counts: { recv_total: 1 } }]]),
+      },
     );
     // Nothing sent: the batch's own delta is not kept (its caller retains it, corrected).
     expect(withCircuit.pendingRuns).toBe(1);
@@ -130,7 +133,10 @@ describe('RunLedger', () => {
     // A timeout: the script may still run on the server, so the batch counts as sent.
     expect(failed.notSent).toBeUndefined();
     expect([...failed.ids]).toEqual([['r1', 'gw-test-1']]);
-    expect({ runs: l.pendingRuns, heartbeats: l.pendingHeartbeats }).toEqual({ runs: 2, heartbeats: 2 });
+    expect({ runs: l.pendingRuns, heartbeats: l.pendingHeartbeats }).toEqual({
+      runs: 2,
+      heartbeats: 2,
+    });
     await l.settle(undefined, {
       heartbeats: [{ deviceId: 'b', ts: 3 }],
       runs: new Map([['r2', { counts: { recv_total: 1 } }]]),
@@ -142,14 +148,19 @@ describe('RunLedger', () => {
       ['r1', 'gw-test-1'],
       ['r2', 'gw-test-3'],
     ]);
-    expect({ runs: l.pendingRuns, heartbeats: l.pendingHeartbeats }).toEqual({ runs: 0, heartbeats: 0 });
+    expect({ runs: l.pendingRuns, heartbeats: l.pendingHeartbeats }).toEqual({
+      runs: 0,
+      heartbeats: 0,
+    });
   });
 
   it('keeps a retained delta under the id it is given', async () => {
     const { l, applied } = ledger(0);
     l.retain('r1', { counts: { redis_fail_total: 2 } }, 'gw-test-9');
     await l.flush();
-    expect(counters(applied[0] ?? []).map((c) => [c.runId, c.deltaId])).toEqual([['r1', 'gw-test-9']]);
+    expect(counters(applied[0] ?? []).map((c) => [c.runId, c.deltaId])).toEqual([
+      ['r1', 'gw-test-9'],
+    ]);
   });
 
   it('never sends one delta twice from concurrent settles', async () => {
@@ -157,6 +168,11 @@ describe('RunLedger', () => {
     l.add('r1', { counts: { recv_total: 1 } });
     l.add('r2', { counts: { recv_total: 1 } });
     await Promise.all([l.settle(), l.settle(), l.flush()]);
-    expect(applied.flatMap((ops) => counters(ops)).map((c) => c.runId).sort()).toEqual(['r1', 'r2']);
+    expect(
+      applied
+        .flatMap((ops) => counters(ops))
+        .map((c) => c.runId)
+        .sort(),
+    ).toEqual(['r1', 'r2']);
   });
 });

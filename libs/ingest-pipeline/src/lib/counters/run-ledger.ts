@@ -13,7 +13,11 @@ import type {
   RunDelta,
   SequenceSighting,
 } from '@sousvide/run-accounting';
-import { heartbeatRefusal, type HeartbeatEntry, type HeartbeatStore } from '@sousvide/ingest-storage';
+import {
+  heartbeatRefusal,
+  type HeartbeatEntry,
+  type HeartbeatStore,
+} from '@sousvide/ingest-storage';
 import type { RedisCircuit } from '../circuit/redis-circuit';
 
 /** What one batch (or a spool drain, or a late stage timing) adds to a run. */
@@ -192,7 +196,12 @@ export class RunLedger implements RunCounterSink {
       }
     }
     for (const u of held) {
-      const delta: RunDelta = { counts: u.counts, latency: u.latency, stages: u.stages, deltaId: u.id };
+      const delta: RunDelta = {
+        counts: u.counts,
+        latency: u.latency,
+        stages: u.stages,
+        deltaId: u.id,
+      };
       this.d.counters.addIn(tx, u.runId, delta);
     }
     let error: string | undefined;
@@ -253,7 +262,10 @@ function mergeInto(p: Pending, addition: RunAddition): void {
   if (addition.latency) {
     p.latency.merge(addition.latency);
   }
-  for (const [stage, h] of Object.entries(addition.stages ?? {}) as [IngestStage, LatencyHistogram][]) {
+  for (const [stage, h] of Object.entries(addition.stages ?? {}) as [
+    IngestStage,
+    LatencyHistogram,
+  ][]) {
     (p.stages[stage] ??= new LatencyHistogram()).merge(h);
   }
 }

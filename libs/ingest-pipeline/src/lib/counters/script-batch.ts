@@ -63,7 +63,10 @@ return out`;
 }
 
 type Queued = { index: number; keys: (string | number)[]; args: (string | number)[] };
-type Composed = Record<string, (numKeys: number, ...args: (string | number)[]) => Promise<unknown[]>>;
+type Composed = Record<
+  string,
+  (numKeys: number, ...args: (string | number)[]) => Promise<unknown[]>
+>;
 
 /**
  * A stand-in for ioredis' MULTI that sends what is queued on it as one EVALSHA of one script
@@ -117,7 +120,11 @@ export class ScriptBatch {
       keys.push(...q.keys);
       argv.push(q.index + 1, q.keys.length, q.args.length, ...q.args);
     }
-    const replies = await (this.redis as unknown as Composed)[this.name](keys.length, ...keys, ...argv);
+    const replies = await (this.redis as unknown as Composed)[this.name](
+      keys.length,
+      ...keys,
+      ...argv,
+    );
     return replies.map((r) => (r instanceof Error ? [r, null] : [null, r]));
   }
 

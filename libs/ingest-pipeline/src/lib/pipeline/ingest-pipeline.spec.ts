@@ -142,7 +142,11 @@ describe('IngestPipeline', () => {
   it('dead-letters parse and Influx failures separately, each once with its kind and key', async () => {
     const { deps, dlq } = fakes({ influxFails: ['i'] });
     const acc = await processBatch(
-      [raw(Buffer.from('garbage "runId":"run-1"')), raw(telemetry('i', 3)), raw(telemetry('ok', 5))],
+      [
+        raw(Buffer.from('garbage "runId":"run-1"')),
+        raw(telemetry('i', 3)),
+        raw(telemetry('ok', 5)),
+      ],
       deps,
     );
     const c = acc.runs.get('run-1')?.counts;

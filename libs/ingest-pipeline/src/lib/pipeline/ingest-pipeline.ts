@@ -90,10 +90,13 @@ export class IngestPipeline {
         );
       }
       t = Date.now();
-      const res = await d.counters.settle(claims ? settlement(fresh, stored, sightings) : undefined, {
-        heartbeats: staged.map(({ p }) => p.msg),
-        runs: acc.with(ok),
-      });
+      const res = await d.counters.settle(
+        claims ? settlement(fresh, stored, sightings) : undefined,
+        {
+          heartbeats: staged.map(({ p }) => p.msg),
+          runs: acc.with(ok),
+        },
+      );
       if (res.notSent === undefined) {
         acc.add(ok);
       } else {
@@ -128,7 +131,11 @@ export class IngestPipeline {
     const refused = (s: InfluxStaged) => heartbeatRefusal(s.p.msg.ts) !== undefined;
     accountHeartbeat(staged.filter(refused), failed, (p) => heartbeatRefusal(p.msg.ts));
     failed.dlq.length = 0; // dead-lettered with the batch before the settle
-    accountHeartbeat(staged.filter((s) => !refused(s)), failed, () => error);
+    accountHeartbeat(
+      staged.filter((s) => !refused(s)),
+      failed,
+      () => error,
+    );
     await deadLetter(failed, this.deps.dlq, this.deps.log, signal);
     acc.add(failed);
     acc.dlq.push(...failed.dlq);
