@@ -7,7 +7,8 @@ export interface BackgroundRuns<T, K extends string = string> {
   start(key: K, run: () => Promise<T>): void;
   /**
    * Starts `run` under `key` once every run under `earlier` settled, resolved or rejected (the
-   * next step of a sequence runs after a failed one too). An empty `earlier` starts it at once.
+   * next step of a sequence runs after a failed one too). An empty `earlier` starts it on the next
+   * microtask.
    */
   after(key: K, earlier: readonly K[], run: () => Promise<T>): void;
   /** The run under `key`, once it ended; rejects naming the key when no run was started for it. */
