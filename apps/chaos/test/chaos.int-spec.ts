@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
+  backgroundRuns,
   startMosquitto,
   startRedis,
   startVictoriaMetrics,
@@ -100,7 +101,7 @@ describe('chaos scenarios (real containers, small scale)', () => {
   let persistentBroker: MqttService;
   let vm: VictoriaMetricsService;
   let artifacts: string;
-  const runs = new Map<string, Promise<Outcome>>();
+  const runs = backgroundRuns<Outcome>();
 
   beforeAll(async () => {
     // $SYS every second: each run's coordinator reads the broker's store figures before it
@@ -154,7 +155,7 @@ describe('chaos scenarios (real containers, small scale)', () => {
   });
   afterAll(async () => {
     // A test that failed early must not stop the containers under a scenario still running.
-    await Promise.allSettled(runs.values());
+    await runs.settled();
     await Promise.allSettled([
       ...[laneA, laneB].flatMap((l) =>
         l ? [l.backendRedis.stop(), l.simRedis.stop(), l.broker.stop()] : [],
@@ -166,11 +167,10 @@ describe('chaos scenarios (real containers, small scale)', () => {
 
   /** Runs the steps one after another (the next also after a failed one), each under its key. */
   function inLane(steps: [string, () => Promise<Outcome>][]): void {
-    let previous: Promise<unknown> = Promise.resolve();
+    let previous: string[] = [];
     for (const [key, step] of steps) {
-      const outcome = previous.then(step);
-      runs.set(key, outcome);
-      previous = outcome.catch(() => undefined);
+      runs.after(key, previous, step);
+      previous = [key];
     }
   }
 
@@ -228,11 +228,7 @@ describe('chaos scenarios (real containers, small scale)', () => {
 
   /** Awaits the scenario run under `key` and checks what every scenario must show. */
   async function scenario(key: string): Promise<ChaosReport> {
-    const outcome = runs.get(key);
-    if (!outcome) {
-      throw new Error(`no scenario run "${key}" was started`);
-    }
-    const { name, runId, mttrBoundSec, code, out, err } = await outcome;
+    const { name, runId, mttrBoundSec, code, out, err } = await runs.get(key);
     let report: ChaosReport;
     try {
       report = JSON.parse(out) as ChaosReport;

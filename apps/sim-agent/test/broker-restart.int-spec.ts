@@ -6,7 +6,14 @@ import {
   totalFailures,
 } from '@sousvide/loadtest-contracts';
 import { LatencyHistogram } from '@sousvide/shared-util';
-import { BrokerOutage, MqttService, startMosquitto, waitFor } from '@sousvide/testing';
+import {
+  backgroundRuns,
+  BrokerOutage,
+  MqttService,
+  startAllOrThrow,
+  startMosquitto,
+  waitFor,
+} from '@sousvide/testing';
 import { clientFactoryFor } from '../src/app/clients/client-models';
 import { PartitionRunner } from '../src/app/partition/partition-runner';
 
@@ -75,38 +82,27 @@ type Restarted = Awaited<ReturnType<typeof runWithRestart>>;
  * devices): started before the first test, each test awaits and checks its model's run.
  */
 const brokers: MqttService[] = [];
-const runs = new Map<ClientModel, Promise<Restarted>>();
+const runs = backgroundRuns<Restarted, ClientModel>();
 
 beforeAll(async () => {
-  const started = await Promise.allSettled(CLIENT_MODELS.map(() => startMosquitto()));
-  for (const s of started) {
-    if (s.status === 'fulfilled') {
-      brokers.push(s.value);
-    }
-  }
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) {
-    throw failed.reason;
-  }
+  await startAllOrThrow(
+    CLIENT_MODELS,
+    () => startMosquitto(),
+    (broker) => brokers.push(broker),
+  );
   CLIENT_MODELS.forEach((model, i) => {
-    const run = runWithRestart(brokers[i], model);
-    run.catch(() => undefined); // awaited (and reported) by the model's test
-    runs.set(model, run);
+    runs.start(model, () => runWithRestart(brokers[i], model));
   });
 });
 afterAll(async () => {
   // A failed test must not stop a broker under the other model's run.
-  await Promise.allSettled(runs.values());
+  await runs.settled();
   await Promise.allSettled(brokers.map((b) => b.stop()));
 });
 
 describe.each(CLIENT_MODELS)('%s devices across a broker restart', (model) => {
   it('reconnect with spread-out backoff and account for every scheduled send exactly once', async () => {
-    const run = runs.get(model);
-    if (!run) {
-      throw new Error(`no run was started for ${model}`);
-    }
-    const { result, outage, log } = await run;
+    const { result, outage, log } = await runs.get(model);
     const r = result.reconnects;
     if (!r) {
       throw new Error('no reconnect statistics in the result');

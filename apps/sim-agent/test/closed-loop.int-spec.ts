@@ -5,7 +5,12 @@ import {
   type PartitionSpec,
 } from '@sousvide/loadtest-contracts';
 import { LatencyHistogram } from '@sousvide/shared-util';
-import { type MqttService, startMosquitto } from '@sousvide/testing';
+import {
+  backgroundRuns,
+  type MqttService,
+  startAllOrThrow,
+  startMosquitto,
+} from '@sousvide/testing';
 import { runPartition, testPartition } from './support/partition';
 
 /**
@@ -65,44 +70,35 @@ const brokerFor = (model: ClientModel, loop: Loop): MqttService => {
   return broker;
 };
 
-const runs = new Map<string, Promise<PartitionResult>>();
+const runs = backgroundRuns<PartitionResult>();
 /** The run of `model` in `loop` (started by the first hook), once it ended. */
-function resultOf(model: ClientModel, loop: Loop): Promise<PartitionResult> {
-  const run = runs.get(`${model}/${loop}`);
-  if (!run) {
-    throw new Error(`no run was started for ${model}/${loop}`);
-  }
-  return run;
-}
+const resultOf = (model: ClientModel, loop: Loop): Promise<PartitionResult> =>
+  runs.get(`${model}/${loop}`);
 
 beforeAll(async () => {
   const keys = CLIENT_MODELS.flatMap((model) => [`${model}/closed`, `${model}/open`]);
-  const started = await Promise.allSettled(keys.map(() => startMosquitto({ cpus: BROKER_CPUS })));
-  started.forEach((s, i) => s.status === 'fulfilled' && brokers.set(keys[i], s.value));
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) {
-    throw failed.reason;
-  }
-  const start = (model: ClientModel, loop: Loop): Promise<PartitionResult> => {
+  await startAllOrThrow(
+    keys,
+    () => startMosquitto({ cpus: BROKER_CPUS }),
+    (broker, key) => brokers.set(key, broker),
+  );
+  const run = (model: ClientModel, loop: Loop) => (): Promise<PartitionResult> => {
     const broker = brokerFor(model, loop);
     return runOn(broker, spec(model, broker.url, loop));
   };
-  const closed = CLIENT_MODELS.map((model) => start(model, 'closed'));
-  let previous: Promise<unknown> = Promise.allSettled(closed);
-  CLIENT_MODELS.forEach((model, i) => {
-    runs.set(`${model}/closed`, closed[i]);
-    const open = previous.then(() => start(model, 'open'));
-    runs.set(`${model}/open`, open);
-    previous = open.catch(() => undefined);
-  });
-  // Each is awaited (and reported) by its test.
-  for (const run of runs.values()) {
-    run.catch(() => undefined);
+  // The closed loops side by side; each open loop after them and after the open loop before it.
+  for (const model of CLIENT_MODELS) {
+    runs.start(`${model}/closed`, run(model, 'closed'));
+  }
+  let earlier = CLIENT_MODELS.map((model) => `${model}/closed`);
+  for (const model of CLIENT_MODELS) {
+    runs.after(`${model}/open`, earlier, run(model, 'open'));
+    earlier = [`${model}/open`];
   }
 });
 afterAll(async () => {
   // A failed test must not stop a broker under a run still going.
-  await Promise.allSettled(runs.values());
+  await runs.settled();
   await Promise.allSettled([...brokers.values()].map((b) => b.stop()));
 });
 
