@@ -122,7 +122,7 @@ describe('chaos scenarios (real containers, small scale)', () => {
     vm = metrics;
     artifacts = mkdtempSync(join(tmpdir(), 'chaos-runs-'));
     // Lane A: the faults on its Redis and its brokers; lane B: the ones on its own processes.
-    inLane([
+    runs.sequence([
       [
         'redis-outage',
         () =>
@@ -143,7 +143,7 @@ describe('chaos scenarios (real containers, small scale)', () => {
           ]),
       ],
     ]);
-    inLane([
+    runs.sequence([
       // Its MTTR includes booting a new gateway process, slow on a busy 2-core machine; a longer
       // load leaves traffic after the restart to recover on.
       [
@@ -164,15 +164,6 @@ describe('chaos scenarios (real containers, small scale)', () => {
       vm?.stop(),
     ]);
   });
-
-  /** Runs the steps one after another (the next also after a failed one), each under its key. */
-  function inLane(steps: [string, () => Promise<Outcome>][]): void {
-    let previous: string[] = [];
-    for (const [key, step] of steps) {
-      runs.after(key, previous, step);
-      previous = [key];
-    }
-  }
 
   function chaos(
     args: string[],

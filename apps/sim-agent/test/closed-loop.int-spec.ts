@@ -90,11 +90,10 @@ beforeAll(async () => {
   for (const model of CLIENT_MODELS) {
     runs.start(`${model}/closed`, run(model, 'closed'));
   }
-  let earlier = CLIENT_MODELS.map((model) => `${model}/closed`);
-  for (const model of CLIENT_MODELS) {
-    runs.after(`${model}/open`, earlier, run(model, 'open'));
-    earlier = [`${model}/open`];
-  }
+  runs.sequence(
+    CLIENT_MODELS.map((model) => [`${model}/open`, run(model, 'open')] as const),
+    CLIENT_MODELS.map((model) => `${model}/closed`),
+  );
 });
 afterAll(async () => {
   // A failed test must not stop a broker under a run still going.

@@ -53,6 +53,28 @@ describe('backgroundRuns', () => {
     expect(order).toEqual(['second settled', 'third started', 'fourth started']);
   });
 
+  it('runs a sequence one step after another, the first after the given runs, on past a failed step', async () => {
+    const runs = backgroundRuns<string>();
+    const order: string[] = [];
+    const first = deferred<string>();
+    runs.start('first', () => first.promise);
+    const step = (key: string, ok: boolean) =>
+      [
+        key,
+        () => {
+          order.push(key);
+          return ok ? Promise.resolve(key) : Promise.reject(new Error(`${key} failed`));
+        },
+      ] as const;
+    runs.sequence([step('x', false), step('y', true)], ['first']);
+    await flush();
+    expect(order).toEqual([]);
+    first.resolve('first');
+    await expect(runs.get('y')).resolves.toBe('y');
+    await expect(runs.get('x')).rejects.toThrow('x failed');
+    expect(order).toEqual(['x', 'y']);
+  });
+
   it('with no earlier runs, after starts the run right away', async () => {
     const runs = backgroundRuns<string>();
     runs.after('a', [], () => Promise.resolve('a'));

@@ -11,6 +11,11 @@ export interface BackgroundRuns<T, K extends string = string> {
    * microtask.
    */
   after(key: K, earlier: readonly K[], run: () => Promise<T>): void;
+  /**
+   * Starts `steps` one after another, each under its key (the next also after a failed one), the
+   * first once every run under `earlier` settled.
+   */
+  sequence(steps: readonly (readonly [K, () => Promise<T>])[], earlier?: readonly K[]): void;
   /** The run under `key`, once it ended; rejects naming the key when no run was started for it. */
   get(key: K): Promise<T>;
   /**
@@ -34,21 +39,29 @@ export function backgroundRuns<T, K extends string = string>(): BackgroundRuns<T
     run.catch(() => undefined); // awaited (and reported) by the key's test
     runs.set(key, run);
   };
+  const after = (key: K, earlier: readonly K[], run: () => Promise<T>): void => {
+    const before = earlier.map((k) => {
+      const previous = runs.get(k);
+      if (!previous) {
+        throw new Error(`${key} is to start after ${k}, but no run was started for ${k}`);
+      }
+      return previous;
+    });
+    keep(
+      key,
+      Promise.allSettled(before).then(() => run()),
+    );
+  };
   return {
     // new Promise: a `run` that throws before its first await rejects like one that fails later.
     start: (key, run) => keep(key, new Promise<T>((resolve) => resolve(run()))),
-    after: (key, earlier, run) => {
-      const before = earlier.map((k) => {
-        const previous = runs.get(k);
-        if (!previous) {
-          throw new Error(`${key} is to start after ${k}, but no run was started for ${k}`);
-        }
-        return previous;
-      });
-      keep(
-        key,
-        Promise.allSettled(before).then(() => run()),
-      );
+    after,
+    sequence: (steps, earlier = []) => {
+      let previous = earlier;
+      for (const [key, step] of steps) {
+        after(key, previous, step);
+        previous = [key];
+      }
     },
     get: (key) => runs.get(key) ?? Promise.reject(new Error(`no run was started for ${key}`)),
     settled: async () => {
