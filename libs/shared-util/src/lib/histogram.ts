@@ -168,3 +168,13 @@ export class LatencyHistogram {
     return new LatencyHistogram().merge(json);
   }
 }
+
+/** Adds each named histogram of `from` into the one of the same name in `into` (made when absent). */
+export function mergeHistograms<K extends string>(
+  into: Partial<Record<K, LatencyHistogram>>,
+  from: Partial<Record<K, LatencyHistogram>> | undefined,
+): void {
+  for (const [name, h] of Object.entries(from ?? {}) as [K, LatencyHistogram][]) {
+    (into[name] ??= new LatencyHistogram()).merge(h);
+  }
+}

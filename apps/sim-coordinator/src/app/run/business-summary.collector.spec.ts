@@ -4,16 +4,30 @@ import { emptyBusinessCounts } from '@sousvide/loadtest-contracts';
 import type { DeviceSequences, IngestSnapshot, RunCounters } from '@sousvide/run-accounting';
 import { BusinessSummaryCollector } from './business-summary.collector';
 
-const snap = (recv: number): IngestSnapshot => ({
+const histogram = (count: number) => ({ buckets: {}, count, minUs: 0, maxUs: 0, sumUs: 0 });
+/** `recv` counted, `timed` of them with their claim timing in (all, unless given). */
+const snap = (recv: number, timed = recv): IngestSnapshot => ({
   counts: { ...emptyBusinessCounts(), recv_total: recv },
-  latency: { buckets: {}, count: 0, minUs: 0, maxUs: 0, sumUs: 0 },
-  stages: {},
+  latency: histogram(0),
+  stages: timed > 0 ? { claim: histogram(timed) } : {},
 });
 
-/** A collector over counters that read `recv(n)` at the n-th read, and gateway reports `held`. */
-function collector(recv: (read: number) => number, held: Record<string, string> = {}) {
+/**
+ * A collector over counters that read `recv(n)` (and `timed(n)` timings) at the n-th read, and
+ * gateway reports `held`.
+ */
+function collector(
+  recv: (read: number) => number,
+  held: Record<string, string> = {},
+  timed: (read: number) => number = recv,
+) {
   let reads = 0;
-  const counters = { read: () => Promise.resolve(snap(recv(reads++))) } as unknown as RunCounters;
+  const counters = {
+    read: () => {
+      const n = reads++;
+      return Promise.resolve(snap(recv(n), timed(n)));
+    },
+  } as unknown as RunCounters;
   const redis = { hgetall: () => Promise.resolve(held) } as unknown as Redis;
   return new BusinessSummaryCollector(counters, {} as Queue, redis, 0, {} as DeviceSequences);
 }
@@ -25,6 +39,37 @@ describe('BusinessSummaryCollector.drain', () => {
     const { delta, report } = await c.drain('r', snap(0), 100, { maxMs: 60_000, stallMs: 60_000 });
     expect(report).toMatchObject({ stopped: 'complete', detail: 'received 100 of 100 published' });
     expect(delta?.counts.recv_total).toBe(100);
+  });
+
+  it('once everything arrived, waits for the stage timings the gateways send after the counts', async () => {
+    // Counts complete at the 3rd read; the claim timings catch up at the 6th.
+    const c = collector(
+      (n) => Math.min(100, n * 40),
+      alive(),
+      (n) => (n < 5 ? Math.min(100, n * 10) : 100),
+    );
+    const { delta, report } = await c.drain('r', snap(0), 100, { maxMs: 60_000, stallMs: 60_000 });
+    expect(report).toMatchObject({ stopped: 'complete', detail: 'received 100 of 100 published' });
+    expect(delta?.stages.claim?.count).toBe(100);
+  });
+
+  it('stops complete without the timings that never come, and says how many are missing', async () => {
+    const c = collector(
+      () => 100,
+      alive(),
+      () => 70,
+    );
+    const { delta, report } = await c.drain('r', snap(0), 100, {
+      maxMs: 60_000,
+      stallMs: 60_000,
+      timingsMs: 500,
+    });
+    expect(report).toMatchObject({
+      stopped: 'complete',
+      detail: 'received 100 of 100 published; the stage timings of 30 not in after 0.5 s',
+    });
+    expect(report.waited_ms).toBeGreaterThanOrEqual(500);
+    expect(delta?.stages.claim?.count).toBe(70);
   });
 
   it('keeps waiting while the backlog shrinks, and stops stalled once nothing new arrives', async () => {

@@ -17,12 +17,18 @@ export interface DrainOptions {
   maxMs: number;
   /** Stop once the gateways received nothing new for this long (DRAIN_STALL_SEC). */
   stallMs: number;
+  /**
+   * Once everything arrived, how long to wait for the stage timings of the counted messages,
+   * which the gateways send once per flush (1 s, ADR 0037), after the counts. Default 3 s.
+   */
+  timingsMs?: number;
   signal?: AbortSignal;
 }
 
 /** A gateway's heartbeat report older than its liveness TTL (5 s) is a gone gateway's. */
 const GATEWAY_REPORT_FRESH_MS = 5000;
 const POLL_MS = 250;
+const TIMINGS_WAIT_MS = 3000;
 
 /**
  * Reads the gateways' per-run counters (summed in Redis over every instance). An attempt's view
@@ -100,6 +106,7 @@ export class BusinessSummaryCollector {
     const start = Date.now();
     let last = -1;
     let lastChange = start;
+    let completeAt: number | undefined;
     for (;;) {
       const delta = diffSnapshots(await this.snapshot(runId), before);
       const recv = delta.counts.recv_total;
@@ -109,6 +116,16 @@ export class BusinessSummaryCollector {
         lastChange = now;
       }
       const stop = await this.stopReason(recv, publishedTotal, now - start, now - lastChange, o);
+      const untimed = untimedMessages(delta);
+      if (stop?.stopped === 'complete' && untimed > 0 && o.signal?.aborted !== true) {
+        completeAt ??= now;
+        const timingsMs = o.timingsMs ?? TIMINGS_WAIT_MS;
+        if (now - completeAt < timingsMs) {
+          await new Promise((r) => setTimeout(r, POLL_MS));
+          continue;
+        }
+        stop.detail += `; the stage timings of ${untimed} not in after ${timingsMs / 1000} s`;
+      }
       if (stop) {
         const report: DrainReport = {
           waited_ms: now - start,
@@ -185,4 +202,14 @@ export class BusinessSummaryCollector {
     }
     return { broker, gateways, brokerDropped, notes };
   }
+}
+
+/**
+ * How many counted messages' stage timings are not in yet: every message a gateway counted as new
+ * or as a copy was timed through the claim, and its batch's timings go with the gateway's next
+ * flush.
+ */
+function untimedMessages(delta: IngestSnapshot): number {
+  const timed = delta.stages.claim?.count ?? 0;
+  return Math.max(0, delta.counts.recv_total + delta.counts.duplicate_total - timed);
 }

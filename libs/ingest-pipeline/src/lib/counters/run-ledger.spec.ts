@@ -60,7 +60,7 @@ const counters = (ops: Op[]) =>
   ops.flatMap((o) => (o.kind === 'counters' ? [{ runId: o.runId, ...o.delta }] : []));
 
 describe('RunLedger', () => {
-  it('commits a batch and its counters in one transaction', async () => {
+  it('commits a batch and its counters in one transaction; its stage timings wait for the flush', async () => {
     const { l, applied } = ledger(0);
     const a = { deviceId: 'a', seq: 1, ts: 10 };
     const b = { deviceId: 'b', seq: 1, ts: 10 };
@@ -70,7 +70,47 @@ describe('RunLedger', () => {
     expect(applied[0]?.[0]).toEqual({ kind: 'claims', stored: [a], failed: [b] });
     const [c] = counters(applied[0] ?? []);
     expect(c).toMatchObject({ runId: 'r1', counts: { recv_total: 2 }, deltaId: 'gw-test-1' });
-    expect(c?.stages?.store).toBeDefined();
+    expect((c?.latency as LatencyHistogram).count).toBe(1);
+    expect(c?.stages).toEqual({});
+    expect(l.pendingRuns).toBe(1);
+    await l.flush();
+    const [t] = counters(applied[1] ?? []);
+    expect((t?.stages?.store as LatencyHistogram).count).toBe(2);
+    expect(t?.counts.recv_total).toBe(0);
+    expect(l.pendingRuns).toBe(0);
+  });
+
+  it("sends the stage timings of many batches' settles as one delta per run at the flush", async () => {
+    const { l, applied } = ledger(0);
+    for (const ms of [1, 2, 3]) {
+      await l.settle(undefined, {
+        heartbeats: [],
+        runs: new Map([
+          ['r1', { counts: { recv_total: 1 }, stages: { claim: h(ms), queue: h(ms) } }],
+        ]),
+      });
+    }
+    l.add('r1', { stages: { ack: h(4) } });
+    expect(applied.flatMap(counters).map((c) => Object.keys(c.stages ?? {}).length)).toEqual([
+      0, 0, 0,
+    ]);
+    await l.flush();
+    const timed = counters(applied[3] ?? []);
+    expect(timed.map((c) => c.runId)).toEqual(['r1']);
+    const stages = timed[0]?.stages ?? {};
+    expect(Object.keys(stages).sort()).toEqual(['ack', 'claim', 'queue']);
+    expect((stages.claim as LatencyHistogram).count).toBe(3);
+  });
+
+  it('sends stage timings again after a flush that failed', async () => {
+    const { l, applied } = ledger(1);
+    l.add('r1', { stages: { settle: h(2, 2) } });
+    await l.flush();
+    expect(applied).toEqual([]);
+    expect(l.pendingRuns).toBe(1);
+    await l.flush();
+    const [c] = counters(applied[0] ?? []);
+    expect((c?.stages?.settle as LatencyHistogram).count).toBe(2);
     expect(l.pendingRuns).toBe(0);
   });
 
@@ -111,10 +151,11 @@ describe('RunLedger', () => {
       { stored: [{ deviceId: 'a', ts: 1 }], failed: [] },
       {
         heartbeats: [{ deviceId: 'a', ts: 1 }],
-        runs: new Map([['r2', { counts: { recv_total: 1 } }]]),
+        runs: new Map([['r2', { counts: { recv_total: 1 }, stages: { claim: h(1) } }]]),
       },
     );
-    // Nothing sent: the batch's own delta is not kept (its caller retains it, corrected).
+    // Nothing sent: the batch's own delta is not kept, its stage timings neither (its caller
+    // retains them, corrected).
     expect(withCircuit.pendingRuns).toBe(1);
     expect(res.notSent).toMatch(/^REDIS_UNAVAILABLE/);
     expect([...res.ids.keys()]).toEqual(['r2']);
@@ -154,13 +195,16 @@ describe('RunLedger', () => {
     });
   });
 
-  it('keeps a retained delta under the id it is given', async () => {
+  it('keeps a retained delta under the id it is given, its stage timings for the flush', async () => {
     const { l, applied } = ledger(0);
-    l.retain('r1', { counts: { redis_fail_total: 2 } }, 'gw-test-9');
-    await l.flush();
-    expect(counters(applied[0] ?? []).map((c) => [c.runId, c.deltaId])).toEqual([
-      ['r1', 'gw-test-9'],
+    l.retain('r1', { counts: { redis_fail_total: 2 }, stages: { claim: h(1) } }, 'gw-test-9');
+    await l.settle();
+    expect(counters(applied[0] ?? []).map((c) => [c.runId, c.deltaId, c.stages])).toEqual([
+      ['r1', 'gw-test-9', {}],
     ]);
+    await l.flush();
+    const [t] = counters(applied[1] ?? []);
+    expect((t?.stages?.claim as LatencyHistogram).count).toBe(1);
   });
 
   it('never sends one delta twice from concurrent settles', async () => {

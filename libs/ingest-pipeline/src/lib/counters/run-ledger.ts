@@ -5,7 +5,7 @@ import {
   type BusinessCounts,
   type IngestStage,
 } from '@sousvide/loadtest-contracts';
-import { addCounts, LatencyHistogram } from '@sousvide/shared-util';
+import { addCounts, LatencyHistogram, mergeHistograms } from '@sousvide/shared-util';
 import type { IdempotencyStore, MessageIdentity } from '@sousvide/idempotency';
 import type {
   DeviceSequences,
@@ -110,10 +110,17 @@ export interface RunLedgerDeps {
  * (ADR 0015). Deltas Redis did not take are kept and sent with the next settle, so an outage
  * delays the run's counters instead of losing them. Each delta carries an id and applies once, so
  * a delta whose command reached a stalled Redis and ran after the client gave up is not counted
- * twice when it is resent. Memory: one delta per run per failed settle, not per message.
+ * twice when it is resent. Memory: one delta per run per failed settle, not per message. Stage
+ * timings are summed per run and go with {@link flush} (ADR 0037).
  */
 export class RunLedger implements RunCounterSink {
   private pending = new Map<string, Pending>();
+  /**
+   * Stage timings held for the next {@link flush} (ADR 0037): a batch's settle carries its counts
+   * and e2e latency, which the drain and the verdict read; its stage histograms (~100 fields for
+   * seven stages) go once per flush interval, not once per batch.
+   */
+  private timings = new Map<string, Partial<Record<IngestStage, LatencyHistogram>>>();
   private unacked: Unacked[] = [];
   /** Heartbeats of settles that failed after sending: the latest ts per device, sent again. */
   private heartbeats = new Map<string, number>();
@@ -125,24 +132,31 @@ export class RunLedger implements RunCounterSink {
     this.idPrefix = d.idPrefix ?? `${process.pid}-${Date.now()}`;
   }
 
+  /** Counts and e2e latency go with the next settle; stage timings with the next flush. */
   add(runId: string, addition: RunAddition): void {
+    this.holdTimings(runId, addition.stages);
+    if (addition.counts === undefined && addition.latency === undefined) {
+      return;
+    }
     let p = this.pending.get(runId);
     if (!p) {
       p = emptyPending();
       this.pending.set(runId, p);
     }
-    mergeInto(p, addition);
+    mergeInto(p, { counts: addition.counts, latency: addition.latency });
   }
 
+  /** Keeps counts and e2e latency under `id`; stage timings, which carry no id, for the flush. */
   retain(runId: string, addition: RunAddition, id: string): void {
+    this.holdTimings(runId, addition.stages);
     const p = emptyPending();
-    mergeInto(p, addition);
+    mergeInto(p, { counts: addition.counts, latency: addition.latency });
     this.unacked.push({ ...p, runId, id });
   }
 
-  /** Deltas not yet acknowledged by Redis (failed ones and ones not sent yet). */
+  /** Deltas not yet acknowledged by Redis (failed ones, ones not sent yet, held stage timings). */
   get pendingRuns(): number {
-    return this.pending.size + this.unacked.length;
+    return this.pending.size + this.unacked.length + this.timings.size;
   }
 
   /** Devices whose heartbeat waits for the next settle (one sent with a failed one). */
@@ -150,9 +164,30 @@ export class RunLedger implements RunCounterSink {
     return this.heartbeats.size;
   }
 
-  /** Sends what is held (no claims). */
+  /** Sends what is held (no claims), the stage timings included: on a timer and at shutdown. */
   async flush(): Promise<void> {
+    for (const [runId, stages] of this.timings) {
+      let p = this.pending.get(runId);
+      if (!p) {
+        p = emptyPending();
+        this.pending.set(runId, p);
+      }
+      mergeInto(p, { stages });
+    }
+    this.timings = new Map();
     await this.settle();
+  }
+
+  private holdTimings(runId: string, stages: RunAddition['stages']): void {
+    if (stages === undefined || Object.keys(stages).length === 0) {
+      return;
+    }
+    let held = this.timings.get(runId);
+    if (!held) {
+      held = {};
+      this.timings.set(runId, held);
+    }
+    mergeHistograms(held, stages);
   }
 
   /**
@@ -165,17 +200,21 @@ export class RunLedger implements RunCounterSink {
   async settle(claims?: ClaimSettlement, batch?: BatchSettlement): Promise<SettleResult> {
     const own = [...(batch?.runs ?? [])].map(([runId, a]) => {
       const p = emptyPending();
-      mergeInto(p, a);
+      mergeInto(p, { counts: a.counts, latency: a.latency });
       return { ...p, runId, id: this.nextId() };
     });
     const ids = new Map(own.map((u) => [u.runId, u.id]));
     const hasClaims = claims !== undefined && claims.stored.length + claims.failed.length > 0;
-    const idle = this.pendingRuns + this.heartbeats.size + own.length === 0;
-    if (idle && !hasClaims && !batch?.heartbeats.length) {
+    const unsent = this.pending.size + this.unacked.length + this.heartbeats.size + own.length;
+    if (unsent === 0 && !hasClaims && !batch?.heartbeats.length) {
       return { heartbeatsFailed: [], ids };
     }
     if (this.d.redis !== undefined && !this.d.redis.allow()) {
+      // Nothing of the batch is kept: the caller retains it, its stage timings with it.
       return { notSent: REDIS_SKIPPED, heartbeatsFailed: [], ids };
+    }
+    for (const [runId, a] of batch?.runs ?? []) {
+      this.holdTimings(runId, a.stages);
     }
     const held: Unacked[] = [
       ...this.unacked,
@@ -262,10 +301,5 @@ function mergeInto(p: Pending, addition: RunAddition): void {
   if (addition.latency) {
     p.latency.merge(addition.latency);
   }
-  for (const [stage, h] of Object.entries(addition.stages ?? {}) as [
-    IngestStage,
-    LatencyHistogram,
-  ][]) {
-    (p.stages[stage] ??= new LatencyHistogram()).merge(h);
-  }
+  mergeHistograms(p.stages, addition.stages);
 }

@@ -7,7 +7,7 @@ import {
   emptyBusinessCounts,
   type IngestStage,
 } from '@sousvide/loadtest-contracts';
-import { addCounts, LatencyHistogram } from '@sousvide/shared-util';
+import { addCounts, LatencyHistogram, mergeHistograms } from '@sousvide/shared-util';
 
 /** What one batch adds to one run: counters, e2e latency, stage histograms. */
 export interface RunBatch {
@@ -85,10 +85,10 @@ export class BatchAccounting {
       const r = this.run(runId);
       addCounts(BUSINESS_COUNTERS, r.counts, o.counts);
       r.latency.merge(o.latency);
-      mergeStages(r.stages, o.stages);
+      mergeHistograms(r.stages, o.stages);
     }
     this.latency.merge(other.latency);
-    mergeStages(this.stages, other.stages);
+    mergeHistograms(this.stages, other.stages);
     return this;
   }
 
@@ -145,13 +145,5 @@ export class BatchAccounting {
       this.runs.set(runId, r);
     }
     return r;
-  }
-}
-
-type Stages = Partial<Record<IngestStage, LatencyHistogram>>;
-
-function mergeStages(into: Stages, from: Stages): void {
-  for (const [stage, h] of Object.entries(from) as [IngestStage, LatencyHistogram][]) {
-    (into[stage] ??= new LatencyHistogram()).merge(h);
   }
 }
