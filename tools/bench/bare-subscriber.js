@@ -1,7 +1,8 @@
 // Reference for the gateway benchmarks: a bare MQTT.js shared-subscription subscriber that only
 // counts messages (MQTT.js PUBACKs each on receipt). Prints its CPU use as JSON on SIGTERM.
 // Usage: node bare-subscriber.js <mqttUrl> [--latency] [--receive-maximum N]
-// --latency also reads the send stamp of tools/bench payloads (bench-common.js), prints the
+// --latency also reads the send stamp of tools/bench payloads or the `ts` of the agents' telemetry
+// (bench-common.js: receipt minus intended send time), prints the
 // count every 500 ms while it changes, and adds e2e latency percentiles to the final line.
 // --receive-maximum announces a Receive Maximum in CONNECT. Without one, Mosquitto (with the
 // stack's max_inflight_messages 0) keeps no in-flight limit for this client, and so never applies

@@ -7,8 +7,24 @@
 const STAMP_BYTES = 13;
 const MAX_MS = 60_000;
 
-/** Epoch ms written at the start of a bench payload; NaN for any other payload. */
+const TS_FIELD = Buffer.from('"ts":');
+
+/**
+ * Epoch ms written at the start of a bench payload, or the `ts` of the agents' JSON telemetry
+ * (its intended send time, as the gateway's e2e latency reads it); NaN for any other payload.
+ */
 function stampOf(payload) {
+  if (payload[0] === 0x7b) {
+    const at = payload.indexOf(TS_FIELD);
+    if (at < 0) {
+      return NaN;
+    }
+    let ms = 0;
+    for (let i = at + TS_FIELD.length; i < payload.length && payload[i] >= 0x30 && payload[i] <= 0x39; i++) {
+      ms = ms * 10 + payload[i] - 0x30;
+    }
+    return ms;
+  }
   return payload.length >= STAMP_BYTES ? Number(payload.latin1Slice(0, STAMP_BYTES)) : NaN;
 }
 
