@@ -39,10 +39,18 @@ devices=${GW_DEVICES:-1000}
 duration=${GW_DURATION:-20}
 work=$(mktemp -d /tmp/gw-rate-bench.XXXXXX)
 cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-load() { # <rate> <runId>
-  ARTIFACTS_DIR="$work" node dist/apps/sim-coordinator/main.js loadtest run --connections "$devices" --partitions 2 \
+# Each run's cpu-budget.json has every component's share of the publish window: the agents, the
+# broker, the subscriber under test (gateway or bare), and the stack's Redis and store.
+load() { # <rate> <runId> <subscriber name> <its pid>
+  CPU_BUDGET="broker=container:$stack-mosquitto,$3=pid:$4,redis=container:$stack-redis,store=container:$stack-victoria" \
+    ARTIFACTS_DIR="$work" node dist/apps/sim-coordinator/main.js loadtest run --connections "$devices" --partitions 2 \
     --parallelism 100 --mps "$(node -e "console.log($1 / $devices)")" --duration "$duration" --qos 1 --model lean \
     --run-id "$2" --max-attempts 1 >/dev/null 2>"$work/$2.progress" || true
+}
+# One line per run: each component's % of one core over the publish window, and the machine's.
+budget() { # <runId>
+  node -e "const b=require('$work/$1/attempt-1/cpu-budget.json');console.log('  cpu $1: '+b.components.map((c)=>c.name+' '+c.cpuPercent+' %').join(', ')+'; machine '+b.machineBusyPercent+' % of '+b.cores*100)" 2>/dev/null \
+    || echo "  cpu $1: no cpu-budget.json"
 }
 printf '%-8s %-10s %-10s %-10s %-10s %-14s %-10s %-11s %-11s %-10s %-14s\n' rate recv gw_p95_ms gw_p99_ms gw_cpu_% gw_cpu_ms/1k bare_recv bare_p95_ms bare_p99_ms bare_cpu_% bare_cpu_ms/1k
 for rate in ${GW_RATES:-2000 4000 6000 8000}; do
@@ -51,7 +59,7 @@ for rate in ${GW_RATES:-2000 4000 6000 8000}; do
   gw=$!
   until node -e "fetch('http://127.0.0.1:9478/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; do sleep 0.3; done
   c0=$(cpu_of $gw); t0=$(date +%s.%N)
-  load "$rate" "$run"
+  load "$rate" "$run" gateway "$gw"
   c1=$(cpu_of $gw); t1=$(date +%s.%N)
   kill $gw; wait $gw 2>/dev/null || true
   biz="$work/$run/attempt-1/business-summary.json"
@@ -62,9 +70,11 @@ for rate in ${GW_RATES:-2000 4000 6000 8000}; do
   node tools/bench/bare-subscriber.js "$MQTT_URL" --latency >"$work/bare-$rate.out" 2>&1 &
   bare=$!
   until grep -q ready "$work/bare-$rate.out" 2>/dev/null; do sleep 0.2; done
-  load "$rate" "bare-$run"
+  load "$rate" "bare-$run" bare "$bare"
   kill -TERM $bare; wait $bare 2>/dev/null || true
   read -r brecv bp95 bp99 bcpu bper < <(node -e "const l=require('fs').readFileSync('$work/bare-$rate.out','utf8').trim().split('\n').pop();const j=JSON.parse(l);console.log(j.received,j.latencyMs.p95,j.latencyMs.p99,j.cpuPercent,j.received>0?Math.round(j.cpuMs*1e4/j.received)/10:'-')")
   printf '%-8s %-10s %-10s %-10s %-10s %-14s %-10s %-11s %-11s %-10s %-14s\n' "$rate" "$recv" "$p95" "$p99" "$gwcpu" "$gwper" "$brecv" "$bp95" "$bp99" "$bcpu" "$bper"
+  budget "$run"
+  budget "bare-$run"
 done
 echo "artifacts: $work (gateway CPU over the whole load run incl. connect and drain; bare CPU over its lifetime)"
