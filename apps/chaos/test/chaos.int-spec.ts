@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import {
   backgroundRuns,
   startMosquitto,
+  startEachOrThrow,
   startRedis,
   startVictoriaMetrics,
   TEST_INFLUX_TOKEN_ENV,
@@ -102,20 +103,25 @@ describe('chaos scenarios (real containers, small scale)', () => {
   let vm: VictoriaMetricsService;
   let artifacts: string;
   const runs = backgroundRuns<Outcome>();
+  const containers: { stop(): Promise<void> }[] = [];
 
   beforeAll(async () => {
     // $SYS every second: each run's coordinator reads the broker's store figures before it
     // dispatches (and after a drain that did not complete) from the next update (ADR 0027).
-    const [a, aSim, aBroker, b, bSim, bBroker, persistent, metrics] = await Promise.all([
-      startRedis({ fixedHostPort: true }),
-      startRedis(),
-      startMosquitto({ sysIntervalSec: 1 }),
-      startRedis(),
-      startRedis(),
-      startMosquitto({ sysIntervalSec: 1 }),
-      startMosquitto({ persistence: true, sysIntervalSec: 1 }),
-      startVictoriaMetrics(),
-    ]);
+    // Every container that started is kept for the afterAll, also when another failed to start.
+    const [a, aSim, aBroker, b, bSim, bBroker, persistent, metrics] = await startEachOrThrow(
+      [
+        startRedis({ fixedHostPort: true }),
+        startRedis(),
+        startMosquitto({ sysIntervalSec: 1 }),
+        startRedis(),
+        startRedis(),
+        startMosquitto({ sysIntervalSec: 1 }),
+        startMosquitto({ persistence: true, sysIntervalSec: 1 }),
+        startVictoriaMetrics(),
+      ],
+      (started) => containers.push(started),
+    );
     laneA = { backendRedis: a, simRedis: aSim, broker: aBroker };
     laneB = { backendRedis: b, simRedis: bSim, broker: bBroker };
     persistentBroker = persistent;
@@ -156,13 +162,7 @@ describe('chaos scenarios (real containers, small scale)', () => {
   afterAll(async () => {
     // A test that failed early must not stop the containers under a scenario still running.
     await runs.settled();
-    await Promise.allSettled([
-      ...[laneA, laneB].flatMap((l) =>
-        l ? [l.backendRedis.stop(), l.simRedis.stop(), l.broker.stop()] : [],
-      ),
-      persistentBroker?.stop(),
-      vm?.stop(),
-    ]);
+    await Promise.allSettled(containers.map((c) => c.stop()));
   });
 
   function chaos(

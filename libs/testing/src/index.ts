@@ -25,5 +25,5 @@ export { exportedSampleNames, promqlMetricNames } from './lib/promql-names';
 export { TEST_INFLUX_TOKEN_ENV } from './lib/test-secrets';
 export { countAsGateway, SECURE_CONF, startSecureBroker } from './lib/secure-mosquitto';
 export type { CertDirs, SecureBroker, SecureBrokerOptions } from './lib/secure-mosquitto';
-export { backgroundRuns, startAllOrThrow } from './lib/background-runs';
+export { backgroundRuns, startAllOrThrow, startEachOrThrow } from './lib/background-runs';
 export type { BackgroundRuns } from './lib/background-runs';

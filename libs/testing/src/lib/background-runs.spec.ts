@@ -1,4 +1,4 @@
-import { backgroundRuns, startAllOrThrow } from './background-runs';
+import { backgroundRuns, startAllOrThrow, startEachOrThrow } from './background-runs';
 
 /** A promise the test settles by hand, to order what the runs see. */
 function deferred<T>(): {
@@ -189,5 +189,31 @@ describe('startAllOrThrow', () => {
     slow.resolve('slow');
     await expect(all).rejects.toThrow('broken did not start');
     expect(kept).toEqual(['ok', 'slow']);
+  });
+});
+
+describe('startEachOrThrow', () => {
+  it('resolves the values of services of different kinds in order, keeping each', async () => {
+    const kept: unknown[] = [];
+    const [n, text] = await startEachOrThrow([Promise.resolve(1), Promise.resolve('two')], (s) =>
+      kept.push(s),
+    );
+    expect([n + 1, text.length]).toEqual([2, 3]);
+    expect(kept).toEqual([1, 'two']);
+  });
+
+  it('keeps a service that starts after another failed, before it rethrows the failure', async () => {
+    const slow = deferred<string>();
+    const kept: unknown[] = [];
+    const all = startEachOrThrow(
+      [Promise.reject(new Error('redis did not start')), slow.promise, Promise.resolve(3)],
+      (s) => kept.push(s),
+    );
+    all.catch(() => undefined);
+    await flush();
+    expect(kept).toEqual([]);
+    slow.resolve('broker');
+    await expect(all).rejects.toThrow('redis did not start');
+    expect(kept).toEqual(['broker', 3]);
   });
 });

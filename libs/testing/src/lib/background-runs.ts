@@ -80,10 +80,36 @@ export async function startAllOrThrow<K, S>(
   start: (key: K) => Promise<S>,
   keep: (started: S, key: K) => void,
 ): Promise<void> {
-  const results = await Promise.allSettled(keys.map((key) => start(key)));
-  results.forEach((r, i) => r.status === 'fulfilled' && keep(r.value, keys[i]));
+  await settleAll(
+    keys.map((key) => start(key)),
+    (started, i) => keep(started, keys[i]),
+  );
+}
+
+/**
+ * Services of different kinds started at once, as `Promise.all` takes them: waits for every one,
+ * hands each one that started to `keep` (in order), then resolves their values in order or
+ * rethrows the first failure. Unlike `Promise.all`, a failure does not leave the slower ones
+ * starting unseen: by the time it is thrown, every service that started was kept, so an afterAll
+ * can stop it.
+ */
+export async function startEachOrThrow<P extends readonly Promise<unknown>[] | []>(
+  starts: P,
+  keep: (started: Awaited<P[number]>) => void,
+): Promise<{ -readonly [I in keyof P]: Awaited<P[I]> }> {
+  const values = await settleAll(starts as readonly Promise<Awaited<P[number]>>[], keep);
+  return values as { -readonly [I in keyof P]: Awaited<P[I]> };
+}
+
+async function settleAll<S>(
+  starts: readonly Promise<S>[],
+  keep: (started: S, index: number) => void,
+): Promise<S[]> {
+  const results = await Promise.allSettled(starts);
+  results.forEach((r, i) => r.status === 'fulfilled' && keep(r.value, i));
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) {
     throw failed.reason;
   }
+  return results.map((r) => (r as PromiseFulfilledResult<S>).value);
 }
