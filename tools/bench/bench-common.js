@@ -1,7 +1,8 @@
 // Shared by the consumer benchmark's processes (CommonJS, no dependencies): a 1 ms bucket
 // latency histogram up to 60 s; the send-time stamp the bench publisher writes at the start of
 // each payload (13 ASCII digits of epoch ms: the intended send time, so a stalled publisher shows
-// up as latency instead of hiding it); the subscribers' progress lines and CPU figure.
+// up as latency instead of hiding it); the subscribers' progress lines and CPU figure; the
+// project's TypeScript libraries for a bench that drives them directly.
 'use strict';
 
 const STAMP_BYTES = 13;
@@ -95,4 +96,25 @@ function cpuPercentSince(cpu0, t0) {
   return Math.round(((cpu.user + cpu.system) / 1e6 / secs) * 1000) / 10;
 }
 
-module.exports = { LatencyHistogram, stampOf, stampedPayload, printProgress, cpuPercentSince };
+/**
+ * The project's TypeScript libraries loaded in a plain node process: ts-node (transpile only) with
+ * the workspace's path aliases. `requireTs('libs/x/src')` returns that module; call it before any
+ * measured work, so compiling stays out of the figures.
+ */
+function requireTs(fromRoot) {
+  const path = require('node:path');
+  const root = path.resolve(__dirname, '../..');
+  if (!requireTs.registered) {
+    require('ts-node').register({
+      transpileOnly: true,
+      project: path.join(root, 'tsconfig.base.json'),
+      compilerOptions: { module: 'commonjs', importHelpers: false, esModuleInterop: true },
+    });
+    const { compilerOptions } = require(path.join(root, 'tsconfig.base.json'));
+    require('tsconfig-paths').register({ baseUrl: root, paths: compilerOptions.paths });
+    requireTs.registered = true;
+  }
+  return require(path.join(root, fromRoot));
+}
+
+module.exports = { LatencyHistogram, stampOf, stampedPayload, printProgress, cpuPercentSince, requireTs };

@@ -5,7 +5,8 @@
 # mode, (b) the bare subscriber. Prints a table with the CPU each spends per 1,000 messages and
 # each one's latency: the gateway's e2e p95/p99 from its business summary, the bare subscriber's
 # from each telemetry's `ts` to its receipt (so both are judged by the same p95 < 200 ms); not a
-# test. GW_STACK_PREFIX=<name> runs on containers of its own (<name>-redis, -mosquitto,
+# test. After each gateway run, Redis's time per message by command (INFO commandstats, reset
+# before the run). GW_STACK_PREFIX=<name> runs on containers of its own (<name>-redis, -mosquitto,
 # -victoria, removed at the end) instead of the local stack (tools/stack/up.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -58,12 +59,15 @@ for rate in ${GW_RATES:-2000 4000 6000 8000}; do
   GATEWAY_ID="bench-gw" OPS_PORT=9478 INGEST_MQTT_CONNECTIONS=4 node dist/apps/ingest-gateway/main.js >"$work/gw-$rate.log" 2>&1 &
   gw=$!
   until node -e "fetch('http://127.0.0.1:9478/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; do sleep 0.3; done
+  node tools/bench/redis-commandstats.js reset
   c0=$(cpu_of $gw); t0=$(date +%s.%N)
   load "$rate" "$run" gateway "$gw"
   c1=$(cpu_of $gw); t1=$(date +%s.%N)
   kill $gw; wait $gw 2>/dev/null || true
   biz="$work/$run/attempt-1/business-summary.json"
   read -r recv p95 p99 < <(node -e "const b=require('$biz');console.log(b.recv_total,b.e2e_latency_ms.p95,b.e2e_latency_ms.p99)" 2>/dev/null || echo "0 - -")
+  # Before the bare run, whose coordinator and agents use Redis too (BullMQ).
+  redis_line=$(node tools/bench/redis-commandstats.js report "$recv" "$work/$run/redis-commandstats.json" 2>&1 || true)
   gwcpu=$(node -e "console.log(Math.round(($c1-$c0)/$(getconf CLK_TCK)/($t1-$t0)*1000)/10)")
   gwper=$(node -e "console.log($recv > 0 ? Math.round(($c1-$c0)/$(getconf CLK_TCK)*1e7/$recv)/10 : '-')")
   # Reference: the same load to a subscriber that only counts.
@@ -76,5 +80,6 @@ for rate in ${GW_RATES:-2000 4000 6000 8000}; do
   printf '%-8s %-10s %-10s %-10s %-10s %-14s %-10s %-11s %-11s %-10s %-14s\n' "$rate" "$recv" "$p95" "$p99" "$gwcpu" "$gwper" "$brecv" "$bp95" "$bp99" "$bcpu" "$bper"
   budget "$run"
   budget "bare-$run"
+  echo "  redis $run: $redis_line"
 done
 echo "artifacts: $work (gateway CPU over the whole load run incl. connect and drain; bare CPU over its lifetime)"

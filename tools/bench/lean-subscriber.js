@@ -5,18 +5,8 @@
 // The library is TypeScript: loaded through ts-node (transpile only) before any message flows,
 // so CPU measured from the publish window on is the consumer's own.
 'use strict';
-const path = require('node:path');
-
-const root = path.resolve(__dirname, '../..');
-require('ts-node').register({
-  transpileOnly: true,
-  project: path.join(root, 'tsconfig.base.json'),
-  compilerOptions: { module: 'commonjs', importHelpers: false, esModuleInterop: true },
-});
-const { compilerOptions } = require(path.join(root, 'tsconfig.base.json'));
-require('tsconfig-paths').register({ baseUrl: root, paths: compilerOptions.paths });
-const { MqttConsumer } = require(path.join(root, 'libs/mqtt-consumer/src'));
-const { LatencyHistogram, cpuPercentSince, printProgress, stampOf } = require('./bench-common');
+const { LatencyHistogram, cpuPercentSince, printProgress, requireTs, stampOf } = require('./bench-common');
+const { MqttConsumer } = requireTs('libs/mqtt-consumer/src');
 
 const url = process.argv[2];
 const latency = new LatencyHistogram();
