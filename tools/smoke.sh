@@ -16,7 +16,7 @@ npx nx run-many -t build -p sim-agent sim-coordinator ingest-gateway --outputSty
 
 gateway_log="${TMPDIR:-/tmp}/sousvide-gateway.log"
 : >"$gateway_log"
-GATEWAY_ID=smoke-gateway OPS_PORT="${GATEWAY_OPS_PORT:-9470}" node dist/apps/ingest-gateway/main.js >>"$gateway_log" 2>&1 &
+GATEWAY_ID=smoke-gateway OPS_PORT="${GATEWAY_OPS_PORT:-9470}" node $GATEWAY_NODE_FLAGS dist/apps/ingest-gateway/main.js >>"$gateway_log" 2>&1 &
 gateway_pid=$!
 trap 'kill "$gateway_pid" 2>/dev/null; wait "$gateway_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do

@@ -8,14 +8,15 @@
 # Each round runs every build, then the bare subscriber (tools/bench/bare-subscriber.js), each
 # under the same load: `loadtest run` with 1,000 lean devices at AB_RATE msg/s in all (default
 # 3000) for AB_DURATION s (15), QoS 1, 2 partitions; the gateway on 4 MQTT connections. A build's
-# CPU is its process's CPU over the load run (/proc/<pid>/stat). Prints one line per run and a
+# CPU is its process's CPU over the load run (/proc/<pid>/stat), its peak RSS the process's VmHWM;
+# AB_NODE_FLAGS_<NAME> gives one build node options of its own. Prints one line per run and a
 # table of ms per 1,000 messages, each build's ratio to the bare subscriber and to the first build.
 # AB_ROUNDS (3) rounds; artifacts in AB_WORK (a new temporary folder). Builds: `npx nx run
 # ingest-gateway:build` writes dist/apps/ingest-gateway/; copy it into tmp/ab/<name>/ of this
 # checkout (ignored by git; node_modules resolve from there) before building the other side.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-[ $# -ge 1 ] || { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 for arg in "$@"; do
   case $arg in
     *=*) [ -f "${arg#*=}" ] || { echo "gateway-ab: no bundle at ${arg#*=} (from $arg)" >&2; exit 2; } ;;
@@ -45,11 +46,14 @@ load() { # run-id
     --run-id "$1" --max-attempts 1 >"$work/$1.out" 2>&1 || true
 }
 
+# AB_NODE_FLAGS_<NAME>: node options for that build only (e.g. a V8 heap setting on the same bundle).
+node_flags() { local var="AB_NODE_FLAGS_$1"; echo "${!var:-}"; }
+
 gateway() { # name bundle round
   local name=$1 bundle=$2 round=$3 run
   run="ab-$name-$round-$(date +%s)"
   GATEWAY_ID="ab-$name-$round" OPS_PORT=$ops_port INGEST_MQTT_CONNECTIONS=4 \
-    node "$bundle" >"$work/gw-$run.log" 2>&1 &
+    node $(node_flags "$name") "$bundle" >"$work/gw-$run.log" 2>&1 &
   local pid=$!
   until ! kill -0 $pid 2>/dev/null ||
     node -e "fetch('http://127.0.0.1:$ops_port/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; do
@@ -60,6 +64,8 @@ gateway() { # name bundle round
   c0=$(awk '{print $14+$15}' /proc/$pid/stat)
   load "$run"
   c1=$(awk '{print $14+$15}' /proc/$pid/stat)
+  local hwm
+  hwm=$(awk '/^VmHWM:/ {print int($2 / 1024)}' /proc/$pid/status)
   kill -TERM $pid
   wait $pid || true
   local summary
@@ -67,7 +73,7 @@ gateway() { # name bundle round
   node -e "
     const b = require('$summary'); const cpu = ($c1 - $c0) / $tck;
     const line = ['$name', $round, b.recv_total, (cpu * 1e6 / b.recv_total).toFixed(1), b.e2e_latency_ms.p95, b.accounting.stored];
-    console.log('$name round $round: recv', line[2], 'ms/1k', line[3], 'e2e p95', line[4], 'stored', line[5]);
+    console.log('$name round $round: recv', line[2], 'ms/1k', line[3], 'e2e p95', line[4], 'stored', line[5], 'peak RSS MiB', $hwm);
     require('fs').appendFileSync('$results', line.join('\t') + '\n');"
 }
 

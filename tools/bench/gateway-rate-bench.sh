@@ -56,7 +56,7 @@ budget() { # <runId>
 printf '%-8s %-10s %-10s %-10s %-10s %-14s %-10s %-11s %-11s %-10s %-14s\n' rate recv gw_p95_ms gw_p99_ms gw_cpu_% gw_cpu_ms/1k bare_recv bare_p95_ms bare_p99_ms bare_cpu_% bare_cpu_ms/1k
 for rate in ${GW_RATES:-2000 4000 6000 8000}; do
   run="gwrate-$rate-$(date +%s)"
-  GATEWAY_ID="bench-gw" OPS_PORT=9478 INGEST_MQTT_CONNECTIONS=4 node dist/apps/ingest-gateway/main.js >"$work/gw-$rate.log" 2>&1 &
+  GATEWAY_ID="bench-gw" OPS_PORT=9478 INGEST_MQTT_CONNECTIONS=4 node $GATEWAY_NODE_FLAGS dist/apps/ingest-gateway/main.js >"$work/gw-$rate.log" 2>&1 &
   gw=$!
   until node -e "fetch('http://127.0.0.1:9478/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; do sleep 0.3; done
   node tools/bench/redis-commandstats.js reset

@@ -79,7 +79,7 @@ for pass in $passes; do
     # time by session (autogroup, Debian's default), the gateway then competes with the load
     # generator as a whole, not as one process among the generator's agents.
     GATEWAY_ID="ladder-$mode-$store-$stamp" OPS_PORT="$gw_port" INGEST_INFLUX_WRITE_MODE="$mode" \
-      setsid node dist/apps/ingest-gateway/main.js >>"$gw_log" 2>&1 &
+      setsid node $GATEWAY_NODE_FLAGS dist/apps/ingest-gateway/main.js >>"$gw_log" 2>&1 &
     gw=$!
     for _ in $(seq 1 120); do
       if node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" \
