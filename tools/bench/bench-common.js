@@ -2,7 +2,7 @@
 // latency histogram up to 60 s; the send-time stamp the bench publisher writes at the start of
 // each payload (13 ASCII digits of epoch ms: the intended send time, so a stalled publisher shows
 // up as latency instead of hiding it); the subscribers' progress lines and CPU figure; the
-// project's TypeScript libraries for a bench that drives them directly.
+// project's TypeScript libraries for a bench that drives them directly; Redis's commandstats.
 'use strict';
 
 const STAMP_BYTES = 13;
@@ -117,4 +117,31 @@ function requireTs(fromRoot) {
   return require(path.join(root, fromRoot));
 }
 
-module.exports = { LatencyHistogram, stampOf, stampedPayload, printProgress, cpuPercentSince, requireTs };
+/**
+ * Redis's INFO commandstats text as `{ name, calls, usec }` per command, without the benches' own
+ * CONFIG (RESETSTAT, reported as `config|resetstat`) and INFO calls.
+ */
+function commandStats(info) {
+  const out = [];
+  for (const line of info.split('\n')) {
+    const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim());
+    if (m && !m[1].startsWith('config') && m[1] !== 'info') {
+      out.push({ name: m[1], calls: Number(m[2]), usec: Number(m[3]) });
+    }
+  }
+  return out;
+}
+
+/** A script call, whose time in commandstats includes the commands it ran. */
+const isScript = (name) => name === 'evalsha' || name === 'eval';
+
+module.exports = {
+  LatencyHistogram,
+  stampOf,
+  stampedPayload,
+  printProgress,
+  cpuPercentSince,
+  requireTs,
+  commandStats,
+  isScript,
+};

@@ -8,6 +8,7 @@
 // stack's env.sh sets it. Not a test: figures for docs/benchmarks.md.
 'use strict';
 const Redis = require('ioredis');
+const { commandStats, isScript } = require('./bench-common');
 
 async function main() {
   const [cmd, messagesArg, out] = process.argv.slice(2);
@@ -26,9 +27,7 @@ async function main() {
     if (cmd !== 'report' || !(messages > 0)) {
       throw new Error('usage: redis-commandstats.js reset | report <messages> [out.json]');
     }
-    const stats = parse(await redis.info('commandstats'));
-    const perMessage = stats
-      .filter((s) => s.name !== 'config' && s.name !== 'info')
+    const perMessage = commandStats(await redis.info('commandstats'))
       .map((s) => ({
         ...s,
         callsPerMsg: round(s.calls / messages, 3),
@@ -38,12 +37,9 @@ async function main() {
     if (out) {
       require('fs').writeFileSync(out, JSON.stringify({ messages, commands: perMessage }, null, 2));
     }
-    const scripts = perMessage.filter((s) => s.name === 'evalsha' || s.name === 'eval');
-    const inner = perMessage.filter((s) => s.name !== 'evalsha' && s.name !== 'eval');
-    const scriptUs = round(
-      scripts.reduce((n, s) => n + s.usec, 0) / messages,
-      2,
-    );
+    const scripts = perMessage.filter((s) => isScript(s.name));
+    const inner = perMessage.filter((s) => !isScript(s.name));
+    const scriptUs = round(scripts.reduce((n, s) => n + s.usec, 0) / messages, 2);
     process.stdout.write(
       `scripts ${scriptUs} µs/msg; ` +
         inner
@@ -55,18 +51,6 @@ async function main() {
   } finally {
     redis.disconnect();
   }
-}
-
-/** `cmdstat_get:calls=3,usec=12,usec_per_call=4.00,...` lines. */
-function parse(info) {
-  const out = [];
-  for (const line of info.split('\n')) {
-    const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim());
-    if (m) {
-      out.push({ name: m[1], calls: Number(m[2]), usec: Number(m[3]) });
-    }
-  }
-  return out;
 }
 
 const round = (n, digits) => Math.round(n * 10 ** digits) / 10 ** digits;

@@ -8,7 +8,7 @@
 // the rest is the Lua that runs around them. Not a test: figures for docs/benchmarks.md.
 //   . tools/stack/env.sh && eval "$(STACK_SECURE=0 bash tools/stack/up.sh)" && node tools/bench/redis-script-cost.js
 'use strict';
-const { requireTs } = require('./bench-common');
+const { commandStats, isScript, requireTs } = require('./bench-common');
 const { Redis } = require('ioredis');
 const { IdempotencyStore } = requireTs('libs/idempotency/src');
 const { DeviceSequences, RUN_KEYS } = requireTs('libs/run-accounting/src');
@@ -21,15 +21,11 @@ const DEVICES = 10_000;
 async function spent(redis) {
   let script = 0;
   let commands = 0;
-  for (const line of (await redis.info('commandstats')).split('\n')) {
-    const m = /^cmdstat_([^:]+):calls=\d+,usec=(\d+)/.exec(line.trim());
-    if (!m || m[1].startsWith('config') || m[1] === 'info') {
-      continue;
-    }
-    if (m[1] === 'evalsha' || m[1] === 'eval') {
-      script += Number(m[2]);
+  for (const s of commandStats(await redis.info('commandstats'))) {
+    if (isScript(s.name)) {
+      script += s.usec;
     } else {
-      commands += Number(m[2]);
+      commands += s.usec;
     }
   }
   return { script, commands };
