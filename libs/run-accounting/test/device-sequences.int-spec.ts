@@ -72,6 +72,25 @@ describe('DeviceSequences: per-device seq state in Redis', () => {
     expect(d && gapsOf(d)).toBe(1);
   });
 
+  it('continues a state an earlier version stored as text, and stores it in 33 bytes', async () => {
+    const store = new DeviceSequences(clientA);
+    const key = RUN_KEYS.runDevices('upgrade');
+    // maxSeq 4 of ts T0 + 4 s, 4 distinct (seq 3 missing), 1 duplicate so far.
+    await clientA.hset(key, 'dev', `4,${T0 + 4000},4,1,0,0`);
+
+    await store.record('upgrade', [...seen('dev', [5]), ...seen('dev', [3])]);
+
+    expect((await store.read('upgrade')).get('dev')).toEqual({
+      maxSeq: 5,
+      tsOfMax: T0 + 5000,
+      distinct: 6,
+      dups: 1,
+      reorders: 1,
+      closedGaps: 0,
+    });
+    expect(await clientA.hstrlen(key, 'dev')).toBe(33);
+  });
+
   it('adds up exactly when two gateway instances record the same devices concurrently', async () => {
     const a = new DeviceSequences(clientA);
     const b = new DeviceSequences(clientB);

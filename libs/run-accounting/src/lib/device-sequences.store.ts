@@ -1,10 +1,10 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { DeviceAccounting } from '@sousvide/loadtest-contracts';
 import { summarizeDevices } from './device-summary';
-import { DEVICE_SEQUENCE_LUA, parseDeviceSequence, type DeviceSequence } from './device-sequence';
+import { DEVICE_SEQUENCE_LUA, decodeDeviceSequence, type DeviceSequence } from './device-sequence';
 import { RUN_KEYS, RUN_KEYS_TTL_SEC } from './run-accounting.constants';
 
-const SCRIPT = 'ingestDeviceSequenceV1';
+const SCRIPT = 'ingestDeviceSequenceV2';
 /** The sequence script, for a caller that composes scripts (the gateway's batch script, ADR 0025). */
 export const DEVICE_SEQUENCE_SCRIPT = {
   name: SCRIPT,
@@ -56,19 +56,20 @@ export class DeviceSequences {
     const out = new Map<string, DeviceSequence>();
     let cursor = '0';
     do {
-      const [next, flat] = await this.redis.hscan(
+      // Buffers: the states are binary (ADR 0039).
+      const [next, flat] = await this.redis.hscanBuffer(
         RUN_KEYS.runDevices(runId),
         cursor,
         'COUNT',
         SCAN_COUNT,
       );
       for (let i = 0; i < flat.length; i += 2) {
-        const state = parseDeviceSequence(flat[i + 1]);
+        const state = decodeDeviceSequence(flat[i + 1]);
         if (state) {
-          out.set(flat[i], state);
+          out.set(flat[i].toString(), state);
         }
       }
-      cursor = next;
+      cursor = next.toString();
     } while (cursor !== '0');
     return out;
   }

@@ -1,4 +1,10 @@
-import { gapsOf, parseDeviceSequence, type DeviceSequence } from './device-sequence';
+import {
+  decodeDeviceSequence,
+  encodeDeviceSequence,
+  gapsOf,
+  parseDeviceSequence,
+  type DeviceSequence,
+} from './device-sequence';
 import { summarizeDevices } from './device-summary';
 
 const state = (over: Partial<DeviceSequence>): DeviceSequence => ({
@@ -26,6 +32,24 @@ describe('device sequence state', () => {
     );
     expect(parseDeviceSequence('9,1000')).toBeUndefined();
     expect(parseDeviceSequence('a,b,c,d,e,f')).toBeUndefined();
+  });
+
+  it('decodes the binary state exactly, and the text form of earlier versions', () => {
+    const d = state({
+      maxSeq: 2 ** 40,
+      tsOfMax: 1_796_352_068_123,
+      distinct: 4_000_000_000,
+      dups: 7,
+    });
+    const raw = encodeDeviceSequence(d);
+
+    expect(raw.length).toBe(33);
+    expect(decodeDeviceSequence(raw)).toEqual(d);
+    expect(decodeDeviceSequence(Buffer.from('9,1000,10,1,2,3'))).toEqual(
+      state({ dups: 1, reorders: 2, closedGaps: 3 }),
+    );
+    // A 33-byte value without the version byte is not mistaken for a binary state.
+    expect(decodeDeviceSequence(Buffer.alloc(33, 0x39))).toBeUndefined();
   });
 });
 
