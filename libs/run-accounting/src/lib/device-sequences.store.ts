@@ -4,7 +4,7 @@ import { summarizeDevices } from './device-summary';
 import { DEVICE_SEQUENCE_LUA, decodeDeviceSequence, type DeviceSequence } from './device-sequence';
 import { RUN_KEYS, RUN_KEYS_TTL_SEC } from './run-accounting.constants';
 
-const SCRIPT = 'ingestDeviceSequenceV2';
+const SCRIPT = 'ingestDeviceSequenceV3';
 /** The sequence script, for a caller that composes scripts (the gateway's batch script, ADR 0025). */
 export const DEVICE_SEQUENCE_SCRIPT = {
   name: SCRIPT,
@@ -22,7 +22,10 @@ export interface SequenceSighting {
   duplicate: boolean;
 }
 
-type WithScript<R> = Record<typeof SCRIPT, (key: string, ...args: (string | number)[]) => R>;
+type WithScript<R> = Record<
+  typeof SCRIPT,
+  (key: string, ...args: (string | number | Buffer)[]) => R
+>;
 
 /**
  * Per-device sequence state of each run in one Redis hash (`RUN_KEYS.runDevices`), updated by
@@ -80,13 +83,30 @@ export class DeviceSequences {
   }
 }
 
-function args(
-  runId: string,
-  sightings: readonly SequenceSighting[],
-): [string, ...(string | number)[]] {
-  const out: (string | number)[] = [RUN_KEYS_TTL_SEC, sightings.length];
+function args(runId: string, sightings: readonly SequenceSighting[]): [string, number, Buffer] {
+  return [RUN_KEYS.runDevices(runId), RUN_KEYS_TTL_SEC, packSightings(sightings)];
+}
+
+/** The sightings as DEVICE_SEQUENCE_LUA reads them (SIGHTING_FORMAT: id length, id, seq, ts, dup). */
+export function packSightings(sightings: readonly SequenceSighting[]): Buffer {
+  let size = 0;
   for (const s of sightings) {
-    out.push(s.deviceId, Math.trunc(s.seq), Math.trunc(s.ts), s.duplicate ? '1' : '0');
+    const len = Buffer.byteLength(s.deviceId);
+    if (len > 0xffff) {
+      throw new RangeError(`device id of ${len} bytes: a sighting holds at most 65535`);
+    }
+    size += 19 + len;
   }
-  return [RUN_KEYS.runDevices(runId), ...out];
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const s of sightings) {
+    const len = out.write(s.deviceId, at + 2);
+    out.writeUInt16LE(len, at);
+    at += 2 + len;
+    out.writeDoubleLE(Math.trunc(s.seq), at);
+    out.writeDoubleLE(Math.trunc(s.ts), at + 8);
+    out[at + 16] = s.duplicate ? 1 : 0;
+    at += 17;
+  }
+  return out;
 }
