@@ -2,10 +2,10 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import * as mqttPacket from 'mqtt-packet';
 import { MqttConsumerError } from './mqtt-consumer.error';
+import { PacketReader } from './packet-reader';
 import { describeReasonCode } from './reason-codes';
 
 export const MQTT5 = { protocolVersion: 5 } as const;
-type Parser = ReturnType<typeof mqttPacket.parser>;
 const PINGREQ = mqttPacket.generate({ cmd: 'pingreq' }, MQTT5);
 // Floor for re-arming the keepalive timer, so one that fires a millisecond early cannot spin.
 const MIN_TIMER_MS = 5;
@@ -52,7 +52,7 @@ function openSocket(target: ConnectionTarget): net.Socket {
  */
 export class MqttConnection {
   private readonly socket: net.Socket;
-  private readonly parser: Parser;
+  private readonly reader: PacketReader;
   private batch: mqttPacket.Packet[] = [];
   private established = false;
   private done = false;
@@ -68,10 +68,14 @@ export class MqttConnection {
   ) {
     this.keepaliveMs = target.keepaliveSec * 1000;
     const parser = mqttPacket.parser(MQTT5);
-    this.parser = parser;
     parser.on('packet', (packet: mqttPacket.Packet) => this.onPacket(packet));
     parser.on('error', (err: Error) =>
       this.fail('PROTOCOL', `malformed packet from broker: ${err.message}`),
+    );
+    // PUBLISHes without properties decoded on a fast path, every other packet by mqtt-packet.
+    this.reader = new PacketReader(
+      (packet) => this.onPacket(packet),
+      (bytes) => parser.parse(bytes),
     );
     this.socket = openSocket(target);
     this.socket.setNoDelay(true);
@@ -123,7 +127,7 @@ export class MqttConnection {
         return;
       }
       this.lastReadAt = Date.now();
-      this.parser.parse(chunk);
+      this.reader.read(chunk);
       if (this.batch.length > 0 && !this.done) {
         const packets = this.batch;
         this.batch = [];
