@@ -117,6 +117,37 @@ describe('PacketReader', () => {
     expect(readAll([...stream].map((b) => Buffer.from([b]))).packets).toEqual(reference);
   });
 
+  it('joins a large packet once, when its last read arrives, not at every read', () => {
+    const big = mqttPacket.generate(
+      {
+        cmd: 'publish',
+        topic: 'sv/huge',
+        payload: Buffer.alloc(1_000_000, 1),
+        qos: 1,
+        messageId: 5,
+        dup: false,
+        retain: false,
+      },
+      MQTT5,
+    );
+    const concat = jest.spyOn(Buffer, 'concat');
+    const reads: Buffer[] = [];
+    for (let at = 0; at < big.length; at += 1000) {
+      reads.push(big.subarray(at, at + 1000));
+    }
+
+    const got = readAll(reads);
+
+    expect(concat).toHaveBeenCalledTimes(1);
+    concat.mockRestore();
+    expect(got.packets).toHaveLength(1);
+    expect(got.packets[0]).toMatchObject({
+      topic: 'sv/huge',
+      messageId: 5,
+      length: big.length - 4,
+    });
+  });
+
   it('decodes PUBLISHes without properties itself and hands every other packet to mqtt-packet', () => {
     // PUBACK, the PUBLISH with properties, PINGRESP, SUBACK.
     expect(readAll([stream]).slowCalls).toBe(4);

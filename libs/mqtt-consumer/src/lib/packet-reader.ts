@@ -10,8 +10,11 @@ import type * as mqttPacket from 'mqtt-packet';
  * a view of the read, not a copy.
  */
 export class PacketReader {
-  /** The start of a packet whose bytes have not all arrived yet. */
-  private pending: Buffer | undefined;
+  /** The reads holding the start of a packet whose bytes have not all arrived yet. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** That packet's size once its header has arrived: a large one is joined once, not per read. */
+  private needed = 0;
 
   constructor(
     private readonly emit: (packet: mqttPacket.IPublishPacket) => void,
@@ -19,14 +22,24 @@ export class PacketReader {
   ) {}
 
   read(chunk: Buffer): void {
-    const buf = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
-    this.pending = undefined;
+    let buf = chunk;
+    if (this.pending.length > 0) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes < this.needed) {
+        return;
+      }
+      buf = Buffer.concat(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.needed = 0;
+    }
     let pos = 0;
     while (pos < buf.length) {
       const header = remainingLength(buf, pos + 1);
       if (header === undefined) {
         // The length's bytes have not all arrived.
-        this.pending = buf.subarray(pos);
+        this.hold(buf.subarray(pos), 0);
         return;
       }
       if (header === null) {
@@ -37,7 +50,7 @@ export class PacketReader {
       const [length, bodyAt] = header;
       const end = bodyAt + length;
       if (end > buf.length) {
-        this.pending = buf.subarray(pos);
+        this.hold(buf.subarray(pos), end - pos);
         return;
       }
       const publish = buf[pos] >> 4 === 3 ? decodePublish(buf, pos, bodyAt, end) : undefined;
@@ -48,6 +61,12 @@ export class PacketReader {
       }
       pos = end;
     }
+  }
+
+  private hold(start: Buffer, needed: number): void {
+    this.pending = [start];
+    this.pendingBytes = start.length;
+    this.needed = needed;
   }
 }
 
