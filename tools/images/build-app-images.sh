@@ -82,8 +82,12 @@ for entry in $APPS; do
   mkdir -p "$ctx/dist/apps/$app"
   cp "dist/apps/$app"/{main.js,package.json,package-lock.json} "$ctx/dist/apps/$app/"
   tag="$APP_IMAGE_PREFIX/$app:$APP_IMAGE_TAG"
+  # The gateway's image starts with its young generation (ADR 0038), also under a bare `docker run`.
+  node_options=""
+  [ "$app" = ingest-gateway ] && node_options=${GATEWAY_NODE_FLAGS---max-semi-space-size=64}
   docker build -q -f "$ctx/docker/Dockerfile" --build-arg NODE_IMAGE="$NODE_IMAGE" \
-    --build-arg APP="$app" --build-arg OPS_PORT="$port" -t "$tag" "$ctx" >/tmp/sousvide-image-"$app".log 2>&1 \
+    --build-arg APP="$app" --build-arg OPS_PORT="$port" --build-arg APP_NODE_OPTIONS="$node_options" \
+    -t "$tag" "$ctx" >/tmp/sousvide-image-"$app".log 2>&1 \
     || { tail -30 /tmp/sousvide-image-"$app".log >&2; die "docker build of $tag failed"; }
   say "built $tag"
 done
