@@ -42,19 +42,28 @@ describe('fail-safe first, and bounded device input', () => {
       INGEST_MAX_BUFFERED: '100',
       INGEST_BATCH_MAX: '50',
       INGEST_BATCH_CONCURRENCY: '1',
+      // One connection: the gateway receives the readings in the order they were sent.
+      INGEST_MQTT_CONNECTIONS: '1',
     });
     stack.gateways.push(gw);
     const control = await watchControl(stack.broker.url);
     try {
-      // Store down: the first batch sits in the store's retries; the hot reading waits behind
-      // it and is shed with the readings after it. Its command does not wait for any of that.
+      // Store down: the first batch (at most 50 readings) sits in the store's retries for 8 s;
+      // the hot reading, the 61st, waits behind it and is shed with the oldest of the readings
+      // after it once more than 100 wait. Its command does not wait for any of that. Sent
+      // without waiting for each PUBACK, so all 300 arrive within the first batch's retries
+      // however slow the machine (one at a time, a loaded CI once took longer than 8 s).
       const hotSeq = 1000;
-      for (let seq = 0; seq < 300; seq += 1) {
-        await send(
-          'sv-fs-1',
-          seq === 60 ? hotReading('sv-fs-1', hotSeq) : { ...hotReading('sv-fs-1', seq), tempC: 55 },
-        );
-      }
+      await Promise.all(
+        Array.from({ length: 300 }, (_, seq) =>
+          send(
+            'sv-fs-1',
+            seq === 60
+              ? hotReading('sv-fs-1', hotSeq)
+              : { ...hotReading('sv-fs-1', seq), tempC: 55 },
+          ),
+        ),
+      );
       await waitFor('the command for sv-fs-1', () => control.of('sv-fs-1').length === 1);
       expect(control.of('sv-fs-1')[0]?.reading.seq).toBe(hotSeq);
       const shed = await dlqEntry((e) => e.key.startsWith(`sv-fs-1:${hotSeq}:`));
