@@ -37,6 +37,7 @@ mkdir -p "$work"
 : >"$results"
 tck=$(getconf CLK_TCK)
 ops_port=${AB_OPS_PORT:-9478}
+bash tools/bench/machine-fingerprint.sh | tee "$work/machine.txt"
 echo "gateway-ab: rate $rate msg/s, $dur s, ${AB_ROUNDS:-3} rounds, builds: $*; artifacts $work"
 
 load() { # run-id

@@ -53,6 +53,7 @@ budget() { # <runId>
   node -e "const b=require('$work/$1/attempt-1/cpu-budget.json');console.log('  cpu $1: '+b.components.map((c)=>c.name+' '+c.cpuPercent+' %').join(', ')+'; machine '+b.machineBusyPercent+' % of '+b.cores*100)" 2>/dev/null \
     || echo "  cpu $1: no cpu-budget.json"
 }
+bash tools/bench/machine-fingerprint.sh | tee "$work/machine.txt"
 printf '%-8s %-10s %-10s %-10s %-10s %-14s %-10s %-11s %-11s %-10s %-14s\n' rate recv gw_p95_ms gw_p99_ms gw_cpu_% gw_cpu_ms/1k bare_recv bare_p95_ms bare_p99_ms bare_cpu_% bare_cpu_ms/1k
 for rate in ${GW_RATES:-2000 4000 6000 8000}; do
   run="gwrate-$rate-$(date +%s)"

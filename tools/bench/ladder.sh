@@ -52,6 +52,7 @@ trap stop_gateway EXIT
 
 eval "$(bash tools/stack/up.sh)"
 export REDIS_URL MQTT_URL INFLUX_URL INFLUX_TOKEN_FILE MQTT_USERNAME MQTT_PASSWORD_FILE MQTT_MONITOR_USERNAME MQTT_MONITOR_PASSWORD_FILE FLEET_SECRET_FILE FLEET_MANIFEST_FILE
+bash tools/bench/machine-fingerprint.sh | tee "$artifacts/machine.txt" >&2
 say "building sim-agent, sim-coordinator and ingest-gateway once"
 npx nx run-many -t build -p sim-agent sim-coordinator ingest-gateway --outputStyle=static >"$artifacts/build.log" 2>&1 \
   || { tail -20 "$artifacts/build.log" >&2; exit 1; }

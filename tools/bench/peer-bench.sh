@@ -35,6 +35,7 @@ if [ ! -f dist/apps/sim-agent/main.js ] || [ -n "$(find apps/sim-agent/src apps/
 fi
 work=$(mktemp -d /tmp/peer-bench.XXXXXX)
 stamp=$(date -u +%Y%m%d-%H%M%S)
+bash tools/bench/machine-fingerprint.sh | tee "$work/machine.txt" >&2
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
