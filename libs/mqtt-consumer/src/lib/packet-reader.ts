@@ -24,21 +24,14 @@ export class PacketReader implements FrameSink {
   }
 
   /** One complete packet (the splitter's sink). */
-  onPacket(
-    type: number,
-    flags: number,
-    buf: Buffer,
-    packetStart: number,
-    bodyStart: number,
-    end: number,
-  ): void {
+  readonly onPacket: FrameSink['onPacket'] = (type, flags, buf, packetStart, bodyStart, end) => {
     const publish = type === 3 ? decodePublish(flags, buf, bodyStart, end) : undefined;
     if (publish) {
       this.emit(publish);
     } else {
       this.slow(buf.subarray(packetStart, end));
     }
-  }
+  };
 
   /** Not a length MQTT allows: mqtt-packet names the error. */
   onMalformed(buf: Buffer, packetStart: number, end: number): void {
