@@ -1,20 +1,18 @@
 import type * as mqttPacket from 'mqtt-packet';
+import { type FrameSink, FrameSplitter } from '@sousvide/mqtt-frames';
 
 /**
- * Splits what the socket reads into MQTT packets and decodes the one the consumer receives at
- * rate, a PUBLISH without properties, itself; every other packet (CONNACK, SUBACK, PUBACK, a
- * PUBLISH with properties, anything malformed) goes, whole and in order, to `slow`: mqtt-packet's
- * parser, which emits it or its error synchronously. mqtt-packet was 11 % of the gateway's busy
- * time at 16k msg/s, much of it in its per-field debug calls (ADR 0040); this path decodes a
- * PUBLISH into the same fields (topic, payload, qos, dup, retain, messageId, length), its payload
- * a view of the read, not a copy.
+ * Decodes the packet the consumer receives at rate, a PUBLISH without properties, itself; every
+ * other packet (CONNACK, SUBACK, PUBACK, a PUBLISH with properties, anything malformed) goes, whole
+ * and in order, to `slow`: mqtt-packet's parser, which emits it or its error synchronously.
+ * mqtt-packet was 11 % of the gateway's busy time at 16k msg/s, much of it in its per-field debug
+ * calls (ADR 0040); this path decodes a PUBLISH into the same fields (topic, payload, qos, dup,
+ * retain, messageId, length), its payload a view of the read, not a copy. The reads are cut into
+ * packets by @sousvide/mqtt-frames (ADR 0041), which holds the socket's fresh 'data' buffers of a
+ * packet split across reads by reference and joins them once.
  */
-export class PacketReader {
-  /** The reads holding the start of a packet whose bytes have not all arrived yet. */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  /** That packet's size once its header has arrived: a large one is joined once, not per read. */
-  private needed = 0;
+export class PacketReader implements FrameSink {
+  private readonly frames = new FrameSplitter(this);
 
   constructor(
     private readonly emit: (packet: mqttPacket.IPublishPacket) => void,
@@ -22,81 +20,32 @@ export class PacketReader {
   ) {}
 
   read(chunk: Buffer): void {
-    let buf = chunk;
-    if (this.pending.length > 0) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-      if (this.pendingBytes < this.needed) {
-        return;
-      }
-      buf = Buffer.concat(this.pending, this.pendingBytes);
-      this.pending = [];
-      this.pendingBytes = 0;
-      this.needed = 0;
-    }
-    let pos = 0;
-    while (pos < buf.length) {
-      const header = remainingLength(buf, pos + 1);
-      if (header === undefined) {
-        // The length's bytes have not all arrived.
-        this.hold(buf.subarray(pos), 0);
-        return;
-      }
-      if (header === null) {
-        // Not a length MQTT allows: mqtt-packet names the error.
-        this.slow(buf.subarray(pos));
-        return;
-      }
-      const [length, bodyAt] = header;
-      const end = bodyAt + length;
-      if (end > buf.length) {
-        this.hold(buf.subarray(pos), end - pos);
-        return;
-      }
-      const publish = buf[pos] >> 4 === 3 ? decodePublish(buf, pos, bodyAt, end) : undefined;
-      if (publish) {
-        this.emit(publish);
-      } else {
-        this.slow(buf.subarray(pos, end));
-      }
-      pos = end;
-    }
+    this.frames.feed(chunk);
   }
 
-  private hold(start: Buffer, needed: number): void {
-    this.pending = [start];
-    this.pendingBytes = start.length;
-    this.needed = needed;
-  }
-}
+  /** One complete packet (the splitter's sink). */
+  readonly onPacket: FrameSink['onPacket'] = (type, flags, buf, packetStart, bodyStart, end) => {
+    const publish = type === 3 ? decodePublish(flags, buf, bodyStart, end) : undefined;
+    if (publish) {
+      this.emit(publish);
+    } else {
+      this.slow(buf.subarray(packetStart, end));
+    }
+  };
 
-/**
- * The remaining length (MQTT's variable byte integer) at `at` and where the body starts;
- * undefined when its bytes have not all arrived, null when it runs past four bytes.
- */
-function remainingLength(buf: Buffer, at: number): [number, number] | undefined | null {
-  let value = 0;
-  for (let i = 0; i < 4; i += 1) {
-    if (at + i >= buf.length) {
-      return undefined;
-    }
-    const byte = buf[at + i];
-    value += (byte & 0x7f) * 128 ** i;
-    if (byte < 0x80) {
-      return [value, at + i + 1];
-    }
+  /** Not a length MQTT allows: mqtt-packet names the error. */
+  onMalformed(buf: Buffer, packetStart: number, end: number): void {
+    this.slow(buf.subarray(packetStart, end));
   }
-  return null;
 }
 
 /** A PUBLISH without properties, or undefined for mqtt-packet to decode (or to reject). */
 function decodePublish(
+  flags: number,
   buf: Buffer,
-  start: number,
   bodyAt: number,
   end: number,
 ): mqttPacket.IPublishPacket | undefined {
-  const flags = buf[start] & 0x0f;
   const qos = (flags >> 1) & 3;
   if (qos === 3) {
     return undefined;

@@ -228,6 +228,31 @@ describe('LeanClient', () => {
     await Promise.all([...first, ...more]);
   });
 
+  it('frames a PUBACK split across reads, and drops the connection on a malformed packet', async () => {
+    const broker = await startBroker({ holdAcks: true });
+    const { client, disconnects } = makeClient(broker.port);
+    await client.connect();
+    const pending = track(publish(client, 'x', 1));
+    await waitFor(() => packetsOf(broker, 'publish').length === 1);
+    const socket = broker.sockets[0];
+    const messageId = packetsOf(broker, 'publish')[0].messageId ?? 0;
+    const puback = Buffer.from([0x40, 0x02, messageId >> 8, messageId & 0xff]);
+
+    // Two reads of the shared read buffer, the first held (copied) until the second arrives.
+    socket.write(puback.subarray(0, 3));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(pending.settled).toBe(false);
+    socket.write(puback.subarray(3));
+    await pending.done;
+
+    socket.write(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]));
+    await waitFor(() => disconnects.length > 0);
+    expect(disconnects[0].err?.message).toBe(
+      'malformed packet: remaining length longer than 4 bytes',
+    );
+    expect(client.connected).toBe(false);
+  });
+
   it('reports broker_disconnect once when the broker drops, and keeps unacked publishes pending', async () => {
     const broker = await startBroker({ holdAcks: true });
     const { client, disconnects } = makeClient(broker.port);

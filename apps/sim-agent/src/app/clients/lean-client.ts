@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { classifyError, connackRejectedError } from '@sousvide/loadtest-contracts';
+import { type FrameSink, FrameSplitter, MQTT_MALFORMED_LENGTH } from '@sousvide/mqtt-frames';
 import type {
   DeviceClient,
   DeviceClientFactory,
@@ -16,7 +17,6 @@ import {
   encodePublish,
   encodeSubscribe,
   encodeTopic,
-  FrameReader,
   PACKET,
   PINGREQ,
 } from './lean-codec';
@@ -32,7 +32,7 @@ interface Opening {
 const END_GRACE_MS = 1000;
 // Floor for re-arming the keepalive timer, so one that fires a millisecond early cannot spin.
 const MIN_TIMER_MS = 5;
-// One read buffer for every lean socket: onread callbacks run one at a time and the frame reader
+// One read buffer for every lean socket: onread callbacks run one at a time and the frame splitter
 // copies only a packet split across reads, so 10k sockets need no 64 KiB allocation per read.
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
@@ -50,8 +50,9 @@ function asConnectionError(err: Error): CodedError {
 
 /**
  * The "lean" client model: MQTT 3.1.1 spoken directly over one `net.Socket`, for 10k+ simulated
- * devices per process. Packets are encoded and framed by hand (lean-codec), reads land in one
- * shared buffer (`onread`), and a publish settles through a callback with the caller's token.
+ * devices per process. Packets are encoded by hand (lean-codec), reads land in one shared buffer
+ * (`onread`) and are framed in place (@sousvide/mqtt-frames), and a publish settles through a
+ * callback with the caller's token.
  *
  * Per-client state is deliberately small: no outgoing queue (the socket buffers under
  * backpressure), no per-publish timer (the partition runner sweeps publish timeouts), one
@@ -64,13 +65,14 @@ function asConnectionError(err: Error): CodedError {
  * pending and are sent again with DUP set once the CONNACK arrives (MQTT 3.1.1, 4.4), and the
  * control subscription is renewed when the broker lost the session.
  */
-export class LeanClient implements DeviceClient {
+export class LeanClient implements DeviceClient, FrameSink {
   /** Set while a connection is being opened or is open; events of any other socket are stale. */
   private socket: net.Socket | undefined;
   private opening: Opening | undefined;
   private isConnected = false;
   private readonly pending = new PendingAcks();
-  private readonly reader = new FrameReader();
+  /** Reads land in READ_BUFFER, which the next read overwrites: a held partial packet is copied. */
+  private readonly frames = new FrameSplitter(this, { copyHeld: true });
   private readonly topic: Buffer;
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private lastWriteAt = 0;
@@ -92,7 +94,7 @@ export class LeanClient implements DeviceClient {
     }
     const { clientId, keepaliveSec, connectTimeoutMs, credentials } = this.options;
     return new Promise<void>((resolve, reject) => {
-      this.reader.reset();
+      this.frames.reset();
       const socket = this.open();
       this.socket = socket;
       const timer = setTimeout(() => {
@@ -249,17 +251,31 @@ export class LeanClient implements DeviceClient {
 
   private onBytes(buf: Buffer, length: number): void {
     this.lastReadAt = Date.now();
-    const malformed = this.reader.feed(buf, length, this);
-    if (malformed !== undefined && this.socket !== undefined) {
-      const err = new Error(`malformed packet: ${malformed}`);
+    this.frames.feed(buf, length);
+  }
+
+  /** A remaining length MQTT does not allow (the splitter's sink): the connection is lost. */
+  onMalformed(): void {
+    if (this.socket !== undefined) {
+      const err = new Error(`malformed packet: ${MQTT_MALFORMED_LENGTH}`);
       if (!this.failOpening(this.socket, err)) {
         this.lose(err);
       }
     }
   }
 
-  /** One complete incoming packet (FrameReader's sink); `buf` is valid only during the call. */
-  onFrame(type: number, flags: number, buf: Buffer, start: number, end: number): void {
+  /**
+   * One complete incoming packet (the splitter's sink), its body `buf[start, end)`; `buf` is valid
+   * only during the call.
+   */
+  onPacket(
+    type: number,
+    flags: number,
+    buf: Buffer,
+    _packetStart: number,
+    start: number,
+    end: number,
+  ): void {
     const socket = this.socket;
     if (socket === undefined) {
       return;

@@ -6,8 +6,6 @@ import {
   encodePublish,
   encodeSubscribe,
   encodeTopic,
-  FrameReader,
-  FrameSink,
   PACKET,
 } from './lean-codec';
 
@@ -24,13 +22,6 @@ function decode(bytes: Buffer): mqttPacket.Packet {
   expect(parser.parse(bytes)).toBe(0);
   expect(out).toHaveLength(1);
   return out[0];
-}
-
-class Frames implements FrameSink {
-  readonly seen: { type: number; flags: number; body: string }[] = [];
-  onFrame(type: number, flags: number, buf: Buffer, start: number, end: number): void {
-    this.seen.push({ type, flags, body: buf.toString('hex', start, end) });
-  }
 }
 
 describe('lean codec', () => {
@@ -82,44 +73,5 @@ describe('lean codec', () => {
     if (qos > 0) {
       expect(packet.messageId).toBe(513);
     }
-  });
-
-  it('frames packets split across reads and several in one read, from a reused buffer', () => {
-    const stream = Buffer.concat([
-      mqttPacket.generate({ cmd: 'connack', returnCode: 0, sessionPresent: true }, PROTOCOL),
-      mqttPacket.generate({ cmd: 'puback', messageId: 258 }, PROTOCOL),
-      mqttPacket.generate(
-        {
-          cmd: 'publish',
-          topic: 't',
-          payload: Buffer.alloc(200, 1),
-          qos: 1,
-          messageId: 3,
-          dup: false,
-          retain: false,
-        },
-        PROTOCOL,
-      ),
-    ]);
-    const reader = new FrameReader();
-    const frames = new Frames();
-    const shared = Buffer.alloc(64);
-    // Three bytes at a time through one buffer that each read overwrites, as onread does.
-    for (let off = 0; off < stream.length; off += 3) {
-      const n = stream.copy(shared, 0, off, off + 3);
-      expect(reader.feed(shared, n, frames)).toBeUndefined();
-      shared.fill(0xee);
-    }
-    expect(frames.seen.map((f) => f.type)).toEqual([PACKET.connack, PACKET.puback, PACKET.publish]);
-    expect(frames.seen[0].body).toBe('0100');
-    expect(frames.seen[1].body).toBe('0102');
-    expect(frames.seen[2].flags).toBe(0x02);
-    expect(frames.seen[2].body).toBe(`000174${'0003'}${'01'.repeat(200)}`);
-  });
-
-  it('reports a remaining length longer than four bytes as malformed', () => {
-    const reader = new FrameReader();
-    const bad = Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]);
-    expect(reader.feed(bad, bad.length, new Frames())).toBe('remaining length longer than 4 bytes');
   });
 });

@@ -1,8 +1,9 @@
 /**
- * The few MQTT 3.1.1 packets a simulated device sends and receives, encoded and framed by hand.
- * mqtt-packet builds an object per packet, a BufferList per parser and a debug call per step; at
- * 10k messages per second that was a third of the lean model's CPU. Here a PUBLISH is one pooled
- * allocation, and incoming bytes are framed straight out of the socket's shared read buffer.
+ * The few MQTT 3.1.1 packets a simulated device sends and receives, encoded by hand. mqtt-packet
+ * builds an object per packet, a BufferList per parser and a debug call per step; at 10k messages
+ * per second that was a third of the lean model's CPU. Here a PUBLISH is one pooled allocation;
+ * incoming bytes are framed straight out of the socket's shared read buffer by
+ * @sousvide/mqtt-frames (ADR 0041).
  */
 
 export const PACKET = {
@@ -129,58 +130,4 @@ export function encodePublish(
   }
   buf.write(payload, off, payloadBytes, 'utf8');
   return buf;
-}
-
-/** Receives each complete packet: type, flags and body as `buf[start, end)`, valid during the call only. */
-export interface FrameSink {
-  onFrame(type: number, flags: number, buf: Buffer, start: number, end: number): void;
-}
-
-/**
- * Cuts a byte stream into MQTT packets. Chunks usually hold whole packets and are framed in place;
- * only a packet split across reads is copied, so the caller may pass a shared read buffer.
- */
-export class FrameReader {
-  private rest: Buffer | undefined;
-
-  /** Frames `chunk[0, length)`; returns an error message for a malformed header, else undefined. */
-  feed(chunk: Buffer, length: number, sink: FrameSink): string | undefined {
-    let buf = chunk;
-    let end = length;
-    if (this.rest !== undefined) {
-      buf = Buffer.concat([this.rest, chunk.subarray(0, length)]);
-      end = buf.length;
-      this.rest = undefined;
-    }
-    let off = 0;
-    while (off < end) {
-      let remaining = 0;
-      let multiplier = 1;
-      let pos = off + 1;
-      let complete = false;
-      while (pos < end) {
-        const byte = buf[pos++];
-        remaining += (byte & 0x7f) * multiplier;
-        if ((byte & 0x80) === 0) {
-          complete = true;
-          break;
-        }
-        multiplier *= 0x80;
-        if (multiplier > 0x200000) {
-          return 'remaining length longer than 4 bytes';
-        }
-      }
-      if (!complete || pos + remaining > end) {
-        this.rest = Buffer.from(buf.subarray(off, end));
-        return undefined;
-      }
-      sink.onFrame(buf[off] >> 4, buf[off] & 0x0f, buf, pos, pos + remaining);
-      off = pos + remaining;
-    }
-    return undefined;
-  }
-
-  reset(): void {
-    this.rest = undefined;
-  }
 }

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'mqtt-frames',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/mqtt-frames',
+};
