@@ -4,7 +4,7 @@
 # write each), and the load average before the run. The same box can come back on another host or
 # kernel build: on 2026-12-04 at noon a 1-byte dd cost 1.3 µs per call and the rig (agents and
 # broker) spent 1.75x the CPU per message of that morning at 16k msg/s (docs/benchmarks.md, "The
-# same target on a slower host"), so absolute rates hold for one sitting; ratios within a run hold.
+# same targets on a slower host"), so absolute rates hold for one sitting; ratios within a run hold.
 set -euo pipefail
 n=${FINGERPRINT_CALLS:-400000}
 secs=$(LC_ALL=C dd if=/dev/zero of=/dev/null bs=1 count="$n" 2>&1 | sed -n 's/.* copied, \([0-9.]*\) s.*/\1/p')
