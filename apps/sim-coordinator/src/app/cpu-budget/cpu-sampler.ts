@@ -1,13 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { PartitionResult, PartOutcome } from '@sousvide/loadtest-contracts';
 import { cpus } from 'node:os';
-import { listPids, readText } from '../host/host-reader';
-import { parseProcStatTotals, parseStatCpuTicks } from '../host/proc-files';
+import { cpuMsOf, listPids, MS_PER_TICK, readText } from '../host/host-reader';
+import { parseProcStatTotals } from '../host/proc-files';
 import { CpuComponent } from './cpu-components';
 import { CpuBudget, cpuBudget, CpuSample } from './cpu-budget';
 
-/** /proc reports CPU in USER_HZ ticks, 100 per second on Linux. */
-const MS_PER_TICK = 10;
 const SAMPLE_MS = 1000;
 
 type Reader = () => number | undefined;
@@ -17,9 +15,9 @@ function processSetReader(pidsNow: () => number[]): Reader {
   const last = new Map<number, number>();
   return () => {
     for (const pid of pidsNow()) {
-      const ticks = parseStatCpuTicks(readText(`/proc/${pid}/stat`) ?? '');
-      if (ticks !== undefined) {
-        last.set(pid, ticks * MS_PER_TICK);
+      const ms = cpuMsOf(pid);
+      if (ms !== undefined) {
+        last.set(pid, ms);
       }
     }
     return last.size === 0 ? undefined : [...last.values()].reduce((a, b) => a + b, 0);

@@ -5,6 +5,7 @@ import {
   parseFibTrieLocal,
   parseNetTcp,
   parseNofile,
+  parseStatCpuTicks,
   TcpSocket,
 } from './proc-files';
 
@@ -33,6 +34,15 @@ function readLink(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** /proc reports CPU in USER_HZ ticks, 100 per second on Linux. */
+export const MS_PER_TICK = 10;
+
+/** CPU time (user + system) a process has used so far, in ms; undefined when it is gone. */
+export function cpuMsOf(pid: number): number | undefined {
+  const ticks = parseStatCpuTicks(readText(`/proc/${pid}/stat`) ?? '');
+  return ticks === undefined ? undefined : ticks * MS_PER_TICK;
 }
 
 export function commOf(pid: number | 'self'): string | undefined {

@@ -16,6 +16,13 @@ export const PREFLIGHT = {
   dockerProxyFdsPerConnection: 6,
   /** Sockets towards the broker in TIME_WAIT above which connect() slows down noticeably. */
   timeWaitWarn: 2000,
+  /**
+   * The broker's CPU is sampled over this long before any connection is opened; at or above
+   * `warnPercent` of a core it is busy with something else (a 10k-connection client that just
+   * exited kept Mosquitto at 100 % for 6-8 s on this machine: docs/benchmarks.md), and the
+   * attempt's connects will wait for it.
+   */
+  brokerBusy: { sampleMs: 500, warnPercent: 50 },
   memory: {
     /** One agent process with nothing connected (Node, NestJS, BullMQ). */
     agentBaseBytes: 140 * MiB,

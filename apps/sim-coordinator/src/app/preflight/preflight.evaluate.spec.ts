@@ -193,4 +193,34 @@ describe('evaluatePreflight', () => {
     ]);
     expect(r.refused).toBe(false);
   });
+  it('warns when the broker is already busy before any connection, and names the figure and the fix', () => {
+    const busy = evaluatePreflight(
+      plan(),
+      facts({ broker: { ...MOSQUITTO, cpu: { percent: 98.2, overMs: 503 } } }),
+    );
+    const c = check(busy, 'broker-busy');
+    expect(c).toMatchObject({ status: 'warn', need: 98.2, limit: 50 });
+    expect(c?.message).toContain('mosquitto (pid 7) used 98.2% of a core over 503 ms');
+    expect(c?.message).toContain("the connect rate will be the broker's");
+    expect(c?.fix).toContain('once the broker is idle');
+    expect(busy.warnings).toBe(1);
+    expect(busy.refused).toBe(false);
+
+    const idle = check(
+      evaluatePreflight(
+        plan(),
+        facts({ broker: { ...MOSQUITTO, cpu: { percent: 1.9, overMs: 501 } } }),
+      ),
+      'broker-busy',
+    );
+    expect(idle).toMatchObject({ status: 'ok', need: 1.9 });
+    expect(idle?.fix).toBeUndefined();
+  });
+
+  it('has no broker-busy check when the broker CPU was not sampled (remote broker, docker-proxy)', () => {
+    expect(check(evaluatePreflight(plan(), facts()), 'broker-busy')).toBeUndefined();
+    expect(
+      check(evaluatePreflight(plan(), facts({ broker: undefined })), 'broker-busy'),
+    ).toBeUndefined();
+  });
 });

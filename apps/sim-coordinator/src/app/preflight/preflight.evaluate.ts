@@ -132,6 +132,35 @@ function acceptQueue(plan: PreflightPlan, facts: PreflightFacts): PreflightCheck
   ];
 }
 
+/**
+ * The broker's CPU before this attempt opened anything. A broker still closing an earlier
+ * client's 10k connections answers no CONNECT for seconds: the attempt's connect rate is then
+ * the broker's, and the run should say so before it reports one. A warning only.
+ */
+function brokerBusy(facts: PreflightFacts): PreflightCheck[] {
+  const b = facts.broker;
+  if (b?.cpu === undefined) {
+    return [];
+  }
+  const { percent, overMs } = b.cpu;
+  const limit = PREFLIGHT.brokerBusy.warnPercent;
+  const busy = percent >= limit;
+  return [
+    {
+      name: 'broker-busy',
+      status: busy ? 'warn' : 'ok',
+      need: percent,
+      limit,
+      message: `broker CPU before any connection of this attempt: ${b.comm} (pid ${b.pid}) used ${percent}% of a core over ${fmt(overMs)} ms${busy ? ": still closing an earlier client's connections, or other work; connects will wait for it, and the connect rate will be the broker's, not the agents'" : ''}`,
+      ...(busy
+        ? {
+            fix: 'start the attempt once the broker is idle (a 10k-connection client that just exited can keep it busy for seconds), or give the broker a core of its own',
+          }
+        : {}),
+    },
+  ];
+}
+
 function ports(plan: PreflightPlan, facts: PreflightFacts): PreflightCheck[] {
   const range = facts.portRange;
   if (!plan.localAgents || range === undefined) {
@@ -231,6 +260,7 @@ export function evaluatePreflight(plan: PreflightPlan, facts: PreflightFacts): P
     agentFds(plan, facts),
     ...route(plan, facts),
     ...acceptQueue(plan, facts),
+    ...brokerBusy(facts),
     ...ports(plan, facts),
     memory(plan, facts),
     ...fleetChecks(plan, facts.fleet),

@@ -1,4 +1,12 @@
-import { commOf, findListener, nofileOf, readText, tcpSocketsOf } from '../host/host-reader';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  commOf,
+  cpuMsOf,
+  findListener,
+  nofileOf,
+  readText,
+  tcpSocketsOf,
+} from '../host/host-reader';
 import { execFileSync } from 'node:child_process';
 import {
   countReservedPorts,
@@ -74,4 +82,39 @@ export function probePreflightFacts(brokerIp: string, brokerPort: number): Prefl
     towardsBroker: socketsTowards(brokerIp, brokerPort),
     memAvailableBytes: parseMemAvailable(readText('/proc/meminfo') ?? ''),
   };
+}
+
+/**
+ * A process's CPU over `sampleMs`, as % of one core (two readings of its /proc stat);
+ * undefined when it cannot be read (gone, another host's process). `cpuMs` reads the process's
+ * CPU time so far; `now` is the clock.
+ */
+export async function sampleCpu(
+  sampleMs: number,
+  cpuMs: () => number | undefined,
+  now: () => number = () => performance.now(),
+): Promise<{ percent: number; overMs: number } | undefined> {
+  const c0 = cpuMs();
+  const t0 = now();
+  if (c0 === undefined) {
+    return undefined;
+  }
+  await sleep(sampleMs);
+  const c1 = cpuMs();
+  const overMs = now() - t0;
+  if (c1 === undefined || overMs <= 0) {
+    return undefined;
+  }
+  return { percent: Math.round(((c1 - c0) / overMs) * 1000) / 10, overMs: Math.round(overMs) };
+}
+
+/** The broker's CPU right now (see sampleCpu); not through docker-proxy, whose CPU is not the broker's. */
+export async function sampleBrokerCpu(
+  broker: PreflightFacts['broker'],
+  sampleMs: number,
+): Promise<{ percent: number; overMs: number } | undefined> {
+  if (broker === undefined || broker.isDockerProxy) {
+    return undefined;
+  }
+  return sampleCpu(sampleMs, () => cpuMsOf(broker.pid));
 }

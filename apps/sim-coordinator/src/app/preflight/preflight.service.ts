@@ -5,7 +5,8 @@ import { brokerPortOf } from '@sousvide/shared-util';
 import { COORDINATOR_ENV, type CoordinatorEnv } from '../config/env.schema';
 import { readFleetFacts } from './fleet-identities';
 import { evaluatePreflight } from './preflight.evaluate';
-import { probePreflightFacts } from './preflight.probe';
+import { PREFLIGHT } from './preflight.constants';
+import { probePreflightFacts, sampleBrokerCpu } from './preflight.probe';
 import { PreflightReport } from './preflight.types';
 
 export interface AttemptPlanInput {
@@ -18,8 +19,8 @@ export interface AttemptPlanInput {
 
 /**
  * Checks an attempt's plan against this machine before any connection is opened: file limits of
- * the agents and the broker, docker-proxy on the route, ephemeral ports towards the broker and
- * memory; and with FLEET_MANIFEST_FILE, the run's device identities and fleet secret. The probes
+ * the agents and the broker, docker-proxy on the route, ephemeral ports towards the broker,
+ * memory, and whether the broker is already busy (its CPU over half a second); and with FLEET_MANIFEST_FILE, the run's device identities and fleet secret. The probes
  * read /proc and the manifest; the judgement is evaluatePreflight's.
  */
 @Injectable()
@@ -54,8 +55,11 @@ export class PreflightService {
       ),
     };
     const manifest = this.env.FLEET_MANIFEST_FILE;
+    const facts = probePreflightFacts(brokerIp, brokerPort);
+    const cpu = await sampleBrokerCpu(facts.broker, PREFLIGHT.brokerBusy.sampleMs);
     return evaluatePreflight(plan, {
-      ...probePreflightFacts(brokerIp, brokerPort),
+      ...facts,
+      ...(facts.broker && cpu ? { broker: { ...facts.broker, cpu } } : {}),
       ...(manifest ? { fleet: readFleetFacts(manifest, this.env.FLEET_SECRET) } : {}),
     });
   }

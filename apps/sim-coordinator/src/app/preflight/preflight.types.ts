@@ -55,6 +55,8 @@ export interface PreflightFacts {
     isDockerProxy: boolean;
     /** Its listen backlog (accept queue), when `ss` tells. */
     backlog?: number;
+    /** Its CPU, % of one core, over a short sample before the attempt opened any connection. */
+    cpu?: { percent: number; overMs: number };
   };
   portRange?: { low: number; high: number; reserved: number };
   /** net.ipv4.tcp_tw_reuse: 0 off, 1 on, 2 loopback only. */
@@ -73,6 +75,7 @@ export interface PreflightCheck {
     | 'broker-fds'
     | 'route'
     | 'accept-queue'
+    | 'broker-busy'
     | 'ports'
     | 'time-wait'
     | 'memory'
