@@ -38,7 +38,10 @@ describe('fail-safe first, and bounded device input', () => {
       ...stack.baseEnv,
       GATEWAY_ID: 'gw-fs',
       INFLUX_URL: 'http://127.0.0.1:1',
-      INFLUX_RETRY_BUDGET_MS: '8000',
+      // The first batch retries for the whole test: its slot never frees, so no later reading
+      // can reach the store, whenever the rest arrive (ended by the stop below).
+      INFLUX_RETRY_BUDGET_MS: '600000',
+      INGEST_SHUTDOWN_DEADLINE_MS: '5000',
       INGEST_MAX_BUFFERED: '100',
       INGEST_BATCH_MAX: '50',
       INGEST_BATCH_CONCURRENCY: '1',
@@ -48,11 +51,13 @@ describe('fail-safe first, and bounded device input', () => {
     stack.gateways.push(gw);
     const control = await watchControl(stack.broker.url);
     try {
-      // Store down: the first batch (at most 50 readings) sits in the store's retries for 8 s;
-      // the hot reading, the 61st, waits behind it and is shed with the oldest of the readings
-      // after it once more than 100 wait. Its command does not wait for any of that. Sent
-      // without waiting for each PUBACK, so all 300 arrive within the first batch's retries
-      // however slow the machine (one at a time, a loaded CI once took longer than 8 s).
+      // Store down: the first batch (at most 50 readings) sits in the store's retries until the
+      // gateway stops; the hot reading, the 61st, waits behind it and is shed with the oldest of
+      // the readings after it once more than 100 wait. Its command does not wait for any of
+      // that. With an 8 s retry budget the hot reading reached the store instead in two loaded
+      // CI runs of 2026-12-04 (RETRIES_EXHAUSTED, which only a store batch gives): a later batch
+      // took it after the first one gave up. With the first batch holding the only slot until
+      // the stop, no later batch starts, and only shedding can take the hot reading.
       const hotSeq = 1000;
       await Promise.all(
         Array.from({ length: 300 }, (_, seq) =>
