@@ -199,7 +199,7 @@ describe('evaluatePreflight', () => {
       facts({ broker: { ...MOSQUITTO, cpu: { percent: 98.2, overMs: 503 } } }),
     );
     const c = check(busy, 'broker-busy');
-    expect(c).toMatchObject({ status: 'warn', need: 98.2, limit: 50 });
+    expect(c).toMatchObject({ status: 'warn', need: 98.2, limit: 25 });
     expect(c?.message).toContain('mosquitto (pid 7) used 98.2% of a core over 503 ms');
     expect(c?.message).toContain("the connect rate will be the broker's");
     expect(c?.fix).toContain('once the broker is idle');
