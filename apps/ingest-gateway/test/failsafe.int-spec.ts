@@ -1,4 +1,5 @@
 import { writeFileSync, readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Queue } from 'bullmq';
 import { type DlqEntry, INGEST_KEYS, QUEUE_NAMES } from '@sousvide/loadtest-contracts';
@@ -34,12 +35,15 @@ describe('fail-safe first, and bounded device input', () => {
     );
 
   it('turns heaters off while the store is down, for shed readings, and with Redis stalled (cooldown kept locally, then reconciled)', async () => {
+    // The store is down as a store that accepts and never answers: the first batch's write waits
+    // for the whole test (no timeout, no retry ends it before the stop below), so its slot never
+    // frees and no later reading can reach the store, however slowly the rest arrive.
+    const { store, sockets } = await silentStore();
     const gw = await startGateway({
       ...stack.baseEnv,
       GATEWAY_ID: 'gw-fs',
-      INFLUX_URL: 'http://127.0.0.1:1',
-      // The first batch retries for the whole test: its slot never frees, so no later reading
-      // can reach the store, whenever the rest arrive (ended by the stop below).
+      INFLUX_URL: `http://127.0.0.1:${(store.address() as { port: number }).port}`,
+      INFLUX_TIMEOUT_MS: '600000',
       INFLUX_RETRY_BUDGET_MS: '600000',
       INGEST_SHUTDOWN_DEADLINE_MS: '5000',
       INGEST_MAX_BUFFERED: '100',
@@ -51,13 +55,12 @@ describe('fail-safe first, and bounded device input', () => {
     stack.gateways.push(gw);
     const control = await watchControl(stack.broker.url);
     try {
-      // Store down: the first batch (at most 50 readings) sits in the store's retries until the
+      // Store down: the first batch (at most 50 readings) waits on the silent store until the
       // gateway stops; the hot reading, the 61st, waits behind it and is shed with the oldest of
       // the readings after it once more than 100 wait. Its command does not wait for any of
-      // that. With an 8 s retry budget the hot reading reached the store instead in two loaded
-      // CI runs of 2026-12-04 (RETRIES_EXHAUSTED, which only a store batch gives): a later batch
-      // took it after the first one gave up. With the first batch holding the only slot until
-      // the stop, no later batch starts, and only shedding can take the hot reading.
+      // that. Against a refused port the first batch gave up after its 5 retries (a second or
+      // two of backoff), and in three loaded CI runs of 2026-12-03/04 a later batch took the hot
+      // reading to the store before enough readings had arrived to shed it (RETRIES_EXHAUSTED).
       const hotSeq = 1000;
       await Promise.all(
         Array.from({ length: 300 }, (_, seq) =>
@@ -101,6 +104,8 @@ describe('fail-safe first, and bounded device input', () => {
     } finally {
       expect(await gw.stop('SIGTERM')).toBe(0);
       await control.stop();
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise((resolve) => store.close(resolve));
     }
     expect(control.of('sv-fs-2')).toHaveLength(1);
     const records = auditRecords(gw.auditLog).filter((r) => r.deviceId === 'sv-fs-2');
@@ -193,3 +198,14 @@ describe('fail-safe first, and bounded device input', () => {
     });
   });
 });
+
+/** A TCP server that accepts connections and never answers: a store that hangs. */
+async function silentStore(): Promise<{ store: Server; sockets: Socket[] }> {
+  const sockets: Socket[] = [];
+  const store = createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => store.listen(0, '127.0.0.1', resolve));
+  return { store, sockets };
+}
