@@ -1,27 +1,16 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunCounters } from '@sousvide/run-accounting';
 import { waitFor, waitForStoredPoints } from '@sousvide/testing';
 import { metric, publishTelemetry, startGateway } from './gateway-process';
-import { expectEachStoredOnce, loadArgs, runLoad, useIngestStack } from './ingest-stack';
-
-/** A TCP server that accepts and never answers: a store that hangs. */
-async function hangingStore(): Promise<{ url: string; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => sockets.add(s));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => {
-      sockets.forEach((s) => s.destroy());
-      return new Promise((r) => server.close(() => r()));
-    },
-  };
-}
+import {
+  expectEachStoredOnce,
+  hangingStore,
+  loadArgs,
+  runLoad,
+  useIngestStack,
+} from './ingest-stack';
 
 /**
  * Acknowledge after durable (ADR 0015): the broker forgets a message only once it is stored,

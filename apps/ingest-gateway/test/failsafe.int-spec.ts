@@ -1,12 +1,11 @@
 import { writeFileSync, readFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Queue } from 'bullmq';
 import { type DlqEntry, INGEST_KEYS, QUEUE_NAMES } from '@sousvide/loadtest-contracts';
 import { pollUntil, waitFor } from '@sousvide/testing';
 import { auditRecords, auditVerify, hotReading, watchControl } from './control-watch';
 import { metric, startGateway } from './gateway-process';
-import { useIngestStack } from './ingest-stack';
+import { hangingStore, useIngestStack } from './ingest-stack';
 
 /**
  * ADR 0016 end to end: the fail-safe acts at intake, whatever storage and Redis do, every
@@ -38,11 +37,11 @@ describe('fail-safe first, and bounded device input', () => {
     // The store is down as a store that accepts and never answers: the first batch's write waits
     // for the whole test (no timeout, no retry ends it before the stop below), so its slot never
     // frees and no later reading can reach the store, however slowly the rest arrive.
-    const { store, sockets } = await silentStore();
+    const store = await hangingStore();
     const gw = await startGateway({
       ...stack.baseEnv,
       GATEWAY_ID: 'gw-fs',
-      INFLUX_URL: `http://127.0.0.1:${(store.address() as { port: number }).port}`,
+      INFLUX_URL: store.url,
       INFLUX_TIMEOUT_MS: '600000',
       INFLUX_RETRY_BUDGET_MS: '600000',
       INGEST_SHUTDOWN_DEADLINE_MS: '5000',
@@ -55,7 +54,7 @@ describe('fail-safe first, and bounded device input', () => {
     stack.gateways.push(gw);
     const control = await watchControl(stack.broker.url);
     try {
-      // Store down: the first batch (at most 50 readings) waits on the silent store until the
+      // Store down: the first batch (at most 50 readings) waits on the hanging store until the
       // gateway stops; the hot reading, the 61st, waits behind it and is shed with the oldest of
       // the readings after it once more than 100 wait. Its command does not wait for any of
       // that. Against a refused port the first batch gave up after its 5 retries (a second or
@@ -104,8 +103,7 @@ describe('fail-safe first, and bounded device input', () => {
     } finally {
       expect(await gw.stop('SIGTERM')).toBe(0);
       await control.stop();
-      sockets.forEach((socket) => socket.destroy());
-      await new Promise((resolve) => store.close(resolve));
+      await store.close();
     }
     expect(control.of('sv-fs-2')).toHaveLength(1);
     const records = auditRecords(gw.auditLog).filter((r) => r.deviceId === 'sv-fs-2');
@@ -198,14 +196,3 @@ describe('fail-safe first, and bounded device input', () => {
     });
   });
 });
-
-/** A TCP server that accepts connections and never answers: a store that hangs. */
-async function silentStore(): Promise<{ store: Server; sockets: Socket[] }> {
-  const sockets: Socket[] = [];
-  const store = createServer((socket) => {
-    sockets.push(socket);
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => store.listen(0, '127.0.0.1', resolve));
-  return { store, sockets };
-}

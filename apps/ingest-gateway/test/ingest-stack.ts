@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -148,4 +149,20 @@ export async function expectEachStoredOnce(
     points: published - c.dlq_total,
     series: devices,
   });
+}
+
+/** A TCP server that accepts and never answers: a store that hangs. */
+export async function hangingStore(): Promise<{ url: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((s) => sockets.add(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => {
+      sockets.forEach((s) => s.destroy());
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
 }
