@@ -14,7 +14,7 @@ import {
   parsePortRange,
   parseSsBacklog,
 } from '../host/proc-files';
-import { PreflightFacts, SocketsTowards } from './preflight.types';
+import { CpuSample, PreflightFacts, SocketsTowards } from './preflight.types';
 
 /** Sockets of this host's namespace towards ip:port, by state and local address. */
 function socketsTowards(ip: string, port: number): SocketsTowards {
@@ -93,7 +93,7 @@ export async function sampleCpu(
   sampleMs: number,
   cpuMs: () => number | undefined,
   now: () => number = () => performance.now(),
-): Promise<{ percent: number; overMs: number } | undefined> {
+): Promise<CpuSample | undefined> {
   const c0 = cpuMs();
   const t0 = now();
   if (c0 === undefined) {
@@ -112,7 +112,7 @@ export async function sampleCpu(
 export async function sampleBrokerCpu(
   broker: PreflightFacts['broker'],
   sampleMs: number,
-): Promise<{ percent: number; overMs: number } | undefined> {
+): Promise<CpuSample | undefined> {
   if (broker === undefined || broker.isDockerProxy) {
     return undefined;
   }

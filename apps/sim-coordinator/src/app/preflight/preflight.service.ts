@@ -20,8 +20,9 @@ export interface AttemptPlanInput {
 /**
  * Checks an attempt's plan against this machine before any connection is opened: file limits of
  * the agents and the broker, docker-proxy on the route, ephemeral ports towards the broker,
- * memory, and whether the broker is already busy (its CPU over half a second); and with FLEET_MANIFEST_FILE, the run's device identities and fleet secret. The probes
- * read /proc and the manifest; the judgement is evaluatePreflight's.
+ * memory, and whether the broker is already busy (its CPU over half a second); and with
+ * FLEET_MANIFEST_FILE, the run's device identities and fleet secret. The probes read /proc and
+ * the manifest; the judgement is evaluatePreflight's.
  */
 @Injectable()
 export class PreflightService {

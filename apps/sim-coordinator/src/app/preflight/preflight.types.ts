@@ -42,6 +42,12 @@ export interface FleetFacts {
   secretFingerprint?: string;
 }
 
+/** A process's CPU over a sample: % of one core, and the sample's length in ms. */
+export interface CpuSample {
+  percent: number;
+  overMs: number;
+}
+
 /** What the probes found; every field may be missing on a host that does not tell. */
 export interface PreflightFacts {
   /** This process's limit, which the local agents inherit (Node raises soft to hard at start). */
@@ -55,8 +61,8 @@ export interface PreflightFacts {
     isDockerProxy: boolean;
     /** Its listen backlog (accept queue), when `ss` tells. */
     backlog?: number;
-    /** Its CPU, % of one core, over a short sample before the attempt opened any connection. */
-    cpu?: { percent: number; overMs: number };
+    /** Its CPU over a short sample before the attempt opened any connection. */
+    cpu?: CpuSample;
   };
   portRange?: { low: number; high: number; reserved: number };
   /** net.ipv4.tcp_tw_reuse: 0 off, 1 on, 2 loopback only. */
