@@ -44,6 +44,8 @@ export const storageEnvShape = {
   INFLUX_GZIP_THRESHOLD_BYTES: z.coerce.number().int().min(0).optional(),
   /** How long one batch keeps retrying a failing Influx before its messages go to the DLQ. */
   INFLUX_RETRY_BUDGET_MS: z.coerce.number().int().min(0).default(15_000),
+  /** Most retries of one batch; unset: no count, the budget above alone ends a batch (ADR 42). */
+  INFLUX_MAX_RETRIES: z.coerce.number().int().min(0).optional(),
   /** How long a stored message's identity is remembered (ADR 0005: at least the DLQ retention). */
   IDEMPOTENCY_TTL_SEC: z.coerce.number().int().min(60).default(86_400),
   /** How long a claim outlives a crashed holder before the message may be stored again. */

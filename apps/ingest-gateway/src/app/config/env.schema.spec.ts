@@ -40,6 +40,16 @@ describe('gateway environment', () => {
     );
   });
 
+  it('bounds Influx retries by the budget alone unless INFLUX_MAX_RETRIES gives a count', () => {
+    const defaults = loadGatewayEnv(base);
+    expect(defaults.INFLUX_RETRY_BUDGET_MS).toBe(15_000);
+    expect(defaults.INFLUX_MAX_RETRIES).toBeUndefined();
+    expect(loadGatewayEnv({ ...base, INFLUX_MAX_RETRIES: '3' }).INFLUX_MAX_RETRIES).toBe(3);
+    expect(() => loadGatewayEnv({ ...base, INFLUX_MAX_RETRIES: '-1' })).toThrow(
+      'INFLUX_MAX_RETRIES',
+    );
+  });
+
   it('names a missing required variable', () => {
     expect(() => loadGatewayEnv({})).toThrow('MQTT_URL: is required');
   });

@@ -69,6 +69,7 @@ export class IngestStorageModule implements OnApplicationBootstrap, OnApplicatio
               timeoutMs: env.INFLUX_TIMEOUT_MS,
               gzipThreshold: env.INFLUX_GZIP_THRESHOLD_BYTES,
               retryBudgetMs: env.INFLUX_RETRY_BUDGET_MS,
+              maxRetries: env.INFLUX_MAX_RETRIES,
             }),
         },
         {

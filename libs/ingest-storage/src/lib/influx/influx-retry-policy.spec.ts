@@ -29,6 +29,16 @@ describe('InfluxRetryPolicy', () => {
     expect(policy(0.5).nextDelayMs(2, undefined, 150)).toBeUndefined();
   });
 
+  it('waits at least the base for a Retry-After of 0', () => {
+    expect(policy(0.5).nextDelayMs(0, 0, 15_000)).toBe(100);
+  });
+
+  it('has no count limit with maxRetries Infinity: only the budget ends the retries', () => {
+    const unbounded = policy(0.5, { maxRetries: Number.POSITIVE_INFINITY });
+    expect(unbounded.nextDelayMs(1000, undefined, 15_000)).toBe(2500);
+    expect(unbounded.nextDelayMs(1000, undefined, 2500)).toBeUndefined();
+  });
+
   it('gives up after maxRetries', () => {
     expect(policy(0.5, { maxRetries: 2 }).nextDelayMs(1, undefined, 15_000)).toBe(100);
     expect(policy(0.5, { maxRetries: 2 }).nextDelayMs(2, undefined, 15_000)).toBeUndefined();

@@ -96,7 +96,7 @@ function describeError(error: unknown): string {
 
 /** Limits of {@link InfluxRetryPolicy}. */
 export interface InfluxRetryOptions {
-  /** Retries per batch (attempts = retries + 1). */
+  /** Retries per batch (attempts = retries + 1); Infinity: the budget alone bounds them. */
   maxRetries: number;
   /** Wall-clock budget for one `write()` call; no retry starts after it. */
   retryBudgetMs: number;
@@ -124,7 +124,8 @@ export class InfluxRetryPolicy {
    * Delay before retry number `retry`, or `undefined` when the batch must fail now: retries are
    * spent, or the wait would not end inside the remaining budget. Waiting for a Retry-After that
    * lies beyond the budget (or sleeping into it to try once more, too early) would only delay the
-   * failure that sends these messages to the DLQ.
+   * failure that sends these messages to the DLQ. A Retry-After below the backoff base (`0`) waits
+   * the base: with retries bounded by the budget alone, it would otherwise spin for the budget.
    */
   nextDelayMs(
     retry: number,
@@ -134,7 +135,10 @@ export class InfluxRetryPolicy {
     if (retry >= this.options.maxRetries) {
       return undefined;
     }
-    const delay = retryAfterMs ?? this.backoffMs(retry);
+    const delay =
+      retryAfterMs === undefined
+        ? this.backoffMs(retry)
+        : Math.max(retryAfterMs, this.options.baseDelayMs);
     return delay < remainingBudgetMs ? delay : undefined;
   }
 }

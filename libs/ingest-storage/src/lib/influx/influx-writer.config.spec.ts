@@ -32,3 +32,24 @@ describe('resolveInfluxWriterConfig: gzip threshold', () => {
     ).toBe(1000);
   });
 });
+
+describe('resolveInfluxWriterConfig: retry limits', () => {
+  const url = 'http://127.0.0.1:8428';
+
+  it('has no retry count by default (the budget bounds a batch) and takes a count when given', () => {
+    const defaults = resolveInfluxWriterConfig({ ...base, url });
+    expect(defaults.maxRetries).toBe(Number.POSITIVE_INFINITY);
+    expect(defaults.retryBudgetMs).toBe(15_000);
+    expect(resolveInfluxWriterConfig({ ...base, url, maxRetries: 3 }).maxRetries).toBe(3);
+  });
+
+  it.each([
+    ['maxRetries', -1],
+    ['maxRetries', Number.NaN],
+    ['retryBudgetMs', Number.POSITIVE_INFINITY],
+  ])('refuses %s = %s, naming it', (key, value) => {
+    expect(() => resolveInfluxWriterConfig({ ...base, url, [key]: value })).toThrow(
+      `InfluxWriter: ${key} must be a finite number >= 0, got ${value}`,
+    );
+  });
+});

@@ -9,9 +9,13 @@ export interface InfluxWriterConfig {
   bucket: string;
   /** Hard deadline of one HTTP request, connect to last byte. Default 5000. */
   timeoutMs?: number;
-  /** Retries of one batch after transient failures. Default 5. */
+  /**
+   * Most retries of one batch after transient failures. Default: no count, `retryBudgetMs` alone
+   * bounds them (a count would end a batch against a store that fails fast long before the
+   * budget: 5 retries of this backoff are 3.1 s at most, ~1.5 s on average).
+   */
   maxRetries?: number;
-  /** Wall-clock budget of one `write()` call for retries. Default 15000. */
+  /** Wall-clock budget of one `write()` call for retries: no retry starts after it. Default 15000. */
   retryBudgetMs?: number;
   /** Backoff base (first retry waits up to this). Default 100. */
   baseDelayMs?: number;
@@ -38,7 +42,7 @@ export type ResolvedInfluxWriterConfig = Required<Omit<InfluxWriterConfig, 'tls'
 
 export const INFLUX_WRITER_DEFAULTS = {
   timeoutMs: 5000,
-  maxRetries: 5,
+  maxRetries: Number.POSITIVE_INFINITY,
   retryBudgetMs: 15_000,
   baseDelayMs: 100,
   maxDelayMs: 5000,
@@ -62,7 +66,9 @@ export function resolveInfluxWriterConfig(config: InfluxWriterConfig): ResolvedI
     INFLUX_WRITER_DEFAULTS,
   ) as (keyof typeof INFLUX_WRITER_DEFAULTS)[]) {
     const value = resolved[key];
-    if (!Number.isFinite(value) || value < 0) {
+    // maxRetries alone may be unbounded: the retry budget (finite, checked here) still ends a batch.
+    const allowed = key === 'maxRetries' && value === Number.POSITIVE_INFINITY;
+    if (!allowed && (!Number.isFinite(value) || value < 0)) {
       throw new Error(`InfluxWriter: ${key} must be a finite number >= 0, got ${value}`);
     }
   }

@@ -115,6 +115,27 @@ describe('InfluxWriter: transient failures and non-retriable statuses', () => {
     expect(outcome.failed[0].code).toBe('RETRIES_EXHAUSTED');
   });
 
+  it('keeps retrying a store that fails at once until the budget, not for a count of retries', async () => {
+    // The defaults: no retry count, a 15 s budget. 5 retries would have ended after 1.55 s here.
+    under = await startWriterUnderTest(() => UNAVAILABLE);
+    const outcome = await under.writer.write(batch(2));
+
+    // 50 + 100 + 200 + 400 + 800 + 1600 + 2500 + 2500 + 2500 = 11,150 ms; another 2,500 would
+    // end at 13,650 < 15,000, and the one after that would not fit.
+    expect(under.sleeps).toEqual([50, 100, 200, 400, 800, 1600, 2500, 2500, 2500, 2500]);
+    expect(outcome).toMatchObject({ attempts: 11, retries: 10 });
+    expect(outcome.failed.map((f) => f.code)).toEqual(['RETRIES_EXHAUSTED', 'RETRIES_EXHAUSTED']);
+  });
+
+  it('waits the backoff base for a Retry-After of 0 instead of spinning through the budget', async () => {
+    const now: FaultReply = { status: 503, headers: { 'retry-after': '0' } };
+    under = await startWriterUnderTest(() => now, { retryBudgetMs: 1000 });
+    const outcome = await under.writer.write(batch(1));
+
+    expect(under.sleeps).toEqual(Array(9).fill(100));
+    expect(outcome).toMatchObject({ attempts: 10, retries: 9 });
+  });
+
   it('times out a server that never answers, retries, then fails with TIMEOUT', async () => {
     under = await startWriterUnderTest(() => 'hang', { timeoutMs: 100, maxRetries: 2 });
     // Resolving at all is the bound: without the timeout each request would hang forever.
