@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { emptyBusinessCounts } from '@sousvide/loadtest-contracts';
 import type { DeviceSequences, IngestSnapshot, RunCounters } from '@sousvide/run-accounting';
-import { BusinessSummaryCollector } from './business-summary.collector';
+import { BusinessSummaryCollector, droppedDuring } from './business-summary.collector';
 
 const histogram = (count: number) => ({ buckets: {}, count, minUs: 0, maxUs: 0, sumUs: 0 });
 /** `recv` counted, `timed` of them with their claim timing in (all, unless given). */
@@ -117,5 +117,25 @@ describe('BusinessSummaryCollector.brokerBaseline', () => {
     await expect(c.brokerBaseline('mqtt://127.0.0.1:1')).resolves.toBe(
       'no gateway reported alive before the attempt',
     );
+  });
+});
+
+describe('droppedDuring', () => {
+  const store = (dropped: number | null) => ({ stored: 0, retained: 0, dropped });
+
+  it('counts the drops between two published figures', () => {
+    expect(droppedDuring(store(40), store(100))).toEqual({ count: 60 });
+  });
+
+  it('says nothing when the broker published no drop figure at the cut-off', () => {
+    expect(droppedDuring(store(null), store(null))).toEqual({ count: null });
+    expect(droppedDuring(store(5), store(null))).toEqual({ count: null });
+  });
+
+  it('gives the count since the broker started as an upper bound when there was no figure before', () => {
+    const d = droppedDuring(store(null), store(60_558));
+    expect(d.count).toBeNull();
+    expect(d.note).toContain('broker dropped at most 60558 during the attempt');
+    expect(d.note).toContain('max_queued_messages');
   });
 });

@@ -186,8 +186,10 @@ export class BusinessSummaryCollector {
       notes.push(`broker queue not measured: ${typeof baseline === 'string' ? baseline : now}`);
     } else {
       broker = Math.max(0, now.stored - now.retained - (baseline.stored - baseline.retained));
-      if (now.dropped !== null && baseline.dropped !== null) {
-        brokerDropped = Math.max(0, now.dropped - baseline.dropped);
+      const dropped = droppedDuring(baseline, now);
+      brokerDropped = dropped.count;
+      if (dropped.note) {
+        notes.push(dropped.note);
       }
     }
     let gateways: number | null = null;
@@ -202,6 +204,33 @@ export class BusinessSummaryCollector {
     }
     return { broker, gateways, brokerDropped, notes };
   }
+}
+
+/**
+ * What the broker dropped between two readings of its `$SYS` counter. Mosquitto publishes the
+ * counter only once it changed from 0, retained for a minute, so a reading without it means no
+ * drop since the start or none for over a minute. Then the later figure is the count since the
+ * broker started: an upper bound for the attempt, given as a note (exact when the broker dropped
+ * nothing before), not as the attempt's count.
+ */
+export function droppedDuring(
+  baseline: BrokerStore,
+  now: BrokerStore,
+): { count: number | null; note?: string } {
+  if (now.dropped === null) {
+    return { count: null };
+  }
+  if (baseline.dropped !== null) {
+    return { count: Math.max(0, now.dropped - baseline.dropped) };
+  }
+  return {
+    count: null,
+    note:
+      `broker dropped at most ${now.dropped} during the attempt: its count since it started ` +
+      '(no figure before the attempt: it had dropped nothing, or nothing for over a minute); ' +
+      'a broker drops a QoS 1 message it acknowledged when a subscriber queue is full ' +
+      '(Mosquitto: max_queued_messages)',
+  };
 }
 
 /**
