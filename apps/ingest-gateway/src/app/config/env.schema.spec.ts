@@ -6,10 +6,10 @@ import { consumerSettings, loadGatewayEnv } from './env.schema';
 describe('gateway environment', () => {
   const base = { MQTT_URL: 'mqtt://127.0.0.1:1883', INFLUX_TOKEN: 'test-influx-token' };
 
-  it('defaults to the shared subscription over 2 connections', () => {
+  it('defaults to the shared subscription over 4 connections', () => {
     expect(loadGatewayEnv(base)).toMatchObject({
       INGEST_MQTT_SUBSCRIPTION: 'shared',
-      INGEST_MQTT_CONNECTIONS: 2,
+      INGEST_MQTT_CONNECTIONS: 4,
     });
   });
 
@@ -36,7 +36,7 @@ describe('gateway environment', () => {
     expect(() =>
       loadGatewayEnv({ ...base, INGEST_MQTT_RECEIVE_MAXIMUM: '1000', INGEST_MAX_BUFFERED: '5000' }),
     ).toThrow(
-      'INGEST_MAX_BUFFERED: must be below INGEST_MQTT_CONNECTIONS x INGEST_MQTT_RECEIVE_MAXIMUM (2000)',
+      'INGEST_MAX_BUFFERED: must be below INGEST_MQTT_CONNECTIONS x INGEST_MQTT_RECEIVE_MAXIMUM (4000)',
     );
   });
 

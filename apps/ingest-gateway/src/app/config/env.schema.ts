@@ -35,8 +35,13 @@ export const gatewayEnvSchema = withSecretFiles(
        * files `MQTT_TLS_{CA,CERT,KEY}_FILE`. Every connection of the gateway uses them.
        */
       ...credentialEnvShape('MQTT'),
-      /** MQTT connections this instance opens to the shared subscription. */
-      INGEST_MQTT_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(2),
+      /**
+       * MQTT connections this instance opens to the shared subscription. 4 (ADR 0043): Mosquitto
+       * reads one packet per socket per turn of its loop, so a backlogged broker takes the
+       * gateway's PUBACKs at most one per connection per turn, and each connection's unacked
+       * window plus queue bounds what it holds before it drops acknowledged messages.
+       */
+      INGEST_MQTT_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(4),
       /**
        * `shared` (default): the MQTT 5 shared subscription, any number of connections and instances.
        * `exclusive`: a plain persistent subscription for a single gateway with one connection. With
