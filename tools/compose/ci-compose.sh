@@ -273,8 +273,16 @@ JS
 fi
 
 say "dlq-replayer: one dry run through 'run --rm'"
-dc 120 run --rm -T dlq-replayer replay --dry-run --json >"$work/replay.json" 2>"$work/replay.err" \
-  || { cat "$work/replay.err" >&2; fail "dlq-replayer run"; }
+# 240 s like the load test's exec: `run` creates a container, which a dockerd busy with the
+# integration lanes' containers took over 120 s to do once (CI of 4682fcd, exit 124, no output).
+replay_rc=0
+dc 240 run --rm -T dlq-replayer replay --dry-run --json >"$work/replay.json" 2>"$work/replay.err" \
+  || replay_rc=$?
+if [ "$replay_rc" != 0 ]; then
+  cat "$work/replay.err" >&2
+  docker ps -a --filter "name=${project}_dlq-replayer" --format '{{.Names}} {{.Status}}' >&2 || true
+  fail "dlq-replayer run (exit $replay_rc$([ "$replay_rc" = 124 ] && echo ': timed out after 240 s'))"
+fi
 
 # publishing_agent RUN_ID: the container of the agent holding part 0 of attempt 1 once it
 # reports publishing (polled for up to 30 s); empty if it never does.
