@@ -108,7 +108,7 @@ say "up: project $project with ${compose_cmd[*]}"
 up_at=$SECONDS
 dc 240 "${profiles[@]}" up -d --scale sim-agent=2 >&2 || fail "compose up"
 # The coordinator's health gates nothing in compose; wait for it (and see the API answer).
-api=$(dc 30 port sim-coordinator 3000 | tail -n1)
+api=$(dc 60 port sim-coordinator 3000 | tail -n1) || fail "'port sim-coordinator 3000' failed or timed out"
 # api_status URL: the HTTP status of a GET, "none" when nothing answers; API_TOKEN (from the
 # environment, not the command line, which `ps` shows) as the bearer token when set. The health
 # wait compares the printed status too: right after compose up, node once ended with nothing
@@ -232,7 +232,7 @@ say "summaries: $verdict (load test ${run_secs} s)"
 
 observed=""
 if [ "${OBSERVABILITY:-1}" = 1 ]; then
-  prom=$(dc 30 port prometheus 9090 | tail -n1)
+  prom=$(dc 60 port prometheus 9090 | tail -n1) || fail "'port prometheus 9090' failed or timed out"
   stored=$(node -e "console.log(JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8')).recv_total)" "$work/business-summary.json")
   say "observability: Prometheus on http://$prom: every target up, ingest_pipeline_success_total >= $stored"
   observed=$(timeout 120 node - "http://$prom" "$stored" <<'JS'
@@ -300,7 +300,9 @@ publishing_agent() {
 restart=""
 if [ "${RESTART:-1}" = 1 ]; then
   restart_id="$run_id-restart"
-  gw1=$(dc 10 ps -q ingest-gateway-1)
+  # Under set -e a bare failing $(...) ends the job with no message: CI of f17ff28 ended here with
+  # exit 124, a 10 s bound that docker-compose overran on a host busy with the integration lanes.
+  gw1=$(dc 60 ps -q ingest-gateway-1) || fail "restart: 'ps -q ingest-gateway-1' failed or timed out"
   [ -n "$gw1" ] || fail "restart: no ingest-gateway-1 container"
   say "restart: gateway gw-1 restarted mid-run (run $restart_id)"
   DURATION=$((DURATION + 10)) run_loadtest "$restart_id" 1 >"$work/restart.json" &
