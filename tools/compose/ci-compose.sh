@@ -273,8 +273,10 @@ JS
 fi
 
 say "dlq-replayer: one dry run through 'run --rm'"
-# 240 s like the load test's exec: `run` creates a container, which a dockerd busy with the
-# integration lanes' containers took over 120 s to do once (CI of 4682fcd, exit 124, no output).
+# 240 s like the load test's exec (`run` creates a container on a dockerd the integration lanes
+# keep busy), and a failure names its exit code and the container's state. The silent exit 124 of
+# the CI of 4682fcd was first blamed on this step; it came from the `ps` of the restart check
+# below, which the CI of f17ff28 showed.
 replay_rc=0
 dc 240 run --rm -T dlq-replayer replay --dry-run --json >"$work/replay.json" 2>"$work/replay.err" \
   || replay_rc=$?
