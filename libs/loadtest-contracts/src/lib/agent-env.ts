@@ -6,11 +6,14 @@ import { z } from 'zod';
  * coordinator's local mode, compose, an operator). The agent validates it at boot; a parent
  * builds it with {@link agentEnvironment}, so both sides use these names and nothing else.
  */
+/** Partitions one agent process may run at once. */
+export const AGENT_MAX_CONCURRENCY = 64;
+
 export const agentEnvSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   /** Partitions this process runs at once; each needs its own share of file descriptors. */
-  AGENT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
-  /** Exit after this many partitions (local mode starts one process per partition); 0 = never. */
+  AGENT_CONCURRENCY: z.coerce.number().int().min(1).max(AGENT_MAX_CONCURRENCY).default(1),
+  /** Exit after this many partitions (local mode: its share of the attempt's); 0 = never. */
   AGENT_MAX_JOBS: z.coerce.number().int().min(0).default(0),
   /** Exit when no partition arrived within this many seconds; 0 = wait forever. */
   AGENT_IDLE_EXIT_SEC: z.coerce.number().int().min(0).default(0),

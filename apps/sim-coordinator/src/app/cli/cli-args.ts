@@ -51,7 +51,8 @@ Options (the runbook's environment variables are the fallbacks):
   --loop open|closed      open: fixed input rate; closed: a device publishes only while fewer
                           than --window of its messages await their ack (QoS 1/2 only)  [open]
   --window N              closed loop: publishes in flight per device, 1..1000           [1]
-  --agents local|external start one local agent process per partition, or use agents already
+  --agents local|external start local agent processes (LOADTEST_AGENT_PROCESSES: auto, one per
+                          core, or a number up to one per partition), or use agents already
                           running anywhere against the same Redis         [LOADTEST_AGENTS, local]
   --json                  print the run's outcome as JSON on stdout
   -h, --help              this text
@@ -59,9 +60,9 @@ Options (the runbook's environment variables are the fallbacks):
 ${GATE_HELP}
 
 Environment: REDIS_URL, INGEST_REDIS_URL (the gateways' counters and DLQ, when not REDIS_URL),
-MQTT_URL, ARTIFACTS_DIR, AGENT_ENTRY, LOADTEST_AGENTS, CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS,
-KEEPALIVE_SEC, RECONNECT_BASE_MS, RECONNECT_CAP_MS, BROKER_SYS_TIMEOUT_SEC, PICKUP_TIMEOUT_SEC (how
-long a partition may wait for an agent, 30 s).
+MQTT_URL, ARTIFACTS_DIR, AGENT_ENTRY, LOADTEST_AGENTS, LOADTEST_AGENT_PROCESSES,
+CONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS, KEEPALIVE_SEC, RECONNECT_BASE_MS, RECONNECT_CAP_MS,
+BROKER_SYS_TIMEOUT_SEC, PICKUP_TIMEOUT_SEC (how long a partition may wait for an agent, 30 s).
 Device identities (secure broker): FLEET_SECRET or FLEET_SECRET_FILE (each device logs in as
 itself; local agents inherit it), FLEET_MANIFEST_FILE (the provisioner's fleet.json: the preflight
 refuses unprovisioned devices and another fleet's secret), MQTT_TLS_CA_FILE, MQTT_TLS_CERT_FILE,

@@ -38,11 +38,29 @@ const settingsSchema = z.object({
   MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(100).default(1),
   ARTIFACTS_DIR: z.string().min(1).default('docs/loadtest-runs'),
   /**
-   * Where `loadtest run` gets its agents when --agents is not given: `local` starts one process
-   * per partition from AGENT_ENTRY; `external` uses agents already consuming the queue (e.g. the
+   * Where `loadtest run` gets its agents when --agents is not given: `local` starts agent
+   * processes (LOADTEST_AGENT_PROCESSES) from AGENT_ENTRY; `external` uses agents already consuming the queue (e.g. the
    * compose file's sim-agent containers, where the coordinator's image has no agent entry).
    */
   LOADTEST_AGENTS: z.enum(['local', 'external']).default('local'),
+  /**
+   * Local agent processes per attempt: `auto` (one per core, more only when the file limit needs
+   * them; ADR 0044) or a number, at most one per partition (256: the partitions' cap).
+   */
+  LOADTEST_AGENT_PROCESSES: z
+    .string()
+    .default('auto')
+    .transform((raw, ctx): 'auto' | number => {
+      const n = Number(raw);
+      if (raw === 'auto' || (/^\d+$/.test(raw) && n >= 1 && n <= 256)) {
+        return raw === 'auto' ? 'auto' : n;
+      }
+      ctx.addIssue({
+        code: 'custom',
+        message: `LOADTEST_AGENT_PROCESSES must be auto or a whole number from 1 to 256 (got "${raw}")`,
+      });
+      return z.NEVER;
+    }),
   /** Built agent entry point that local mode starts with plain `node`. */
   AGENT_ENTRY: z.string().min(1).default('dist/apps/sim-agent/main.js'),
   CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),

@@ -17,6 +17,8 @@ const plan = (totalConnections: number, localAgents = true): PreflightPlan => ({
   totalConnections,
   partitions: 1,
   maxConnectionsPerPartition: totalConnections,
+  agentProcesses: 1,
+  maxConnectionsPerAgent: totalConnections,
   connectParallelism: 10,
   localAgents,
   sourceAddresses: [],

@@ -13,6 +13,9 @@ function plan(over: Partial<PreflightPlan> = {}): PreflightPlan {
     totalConnections: 10_000,
     partitions: 8,
     maxConnectionsPerPartition: 1250,
+    // LOADTEST_AGENT_PROCESSES=auto on 2 cores: 2 processes of 4 partitions.
+    agentProcesses: 2,
+    maxConnectionsPerAgent: 5000,
     connectParallelism: 120,
     localAgents: true,
     sourceAddresses: [],
@@ -61,7 +64,13 @@ describe('evaluatePreflight', () => {
 
   it('refuses more connections per agent than its file limit and names limit, figure and fix', () => {
     const r = evaluatePreflight(
-      plan({ partitions: 1, maxConnectionsPerPartition: 25_000, totalConnections: 25_000 }),
+      plan({
+        partitions: 1,
+        maxConnectionsPerPartition: 25_000,
+        agentProcesses: 1,
+        maxConnectionsPerAgent: 25_000,
+        totalConnections: 25_000,
+      }),
       facts({ broker: undefined }),
     );
     const c = check(r, 'agent-fds');
@@ -71,9 +80,32 @@ describe('evaluatePreflight', () => {
     expect(c?.fix).toContain('--partitions 2');
   });
 
+  it('counts the connections of every partition an agent process runs, and names the processes as the fix', () => {
+    // 8 partitions of 3,750 packed into one process (LOADTEST_AGENT_PROCESSES=1): 30,000 files.
+    const r = evaluatePreflight(
+      plan({
+        totalConnections: 30_000,
+        maxConnectionsPerPartition: 3750,
+        agentProcesses: 1,
+        maxConnectionsPerAgent: 30_000,
+      }),
+      facts({ broker: undefined }),
+    );
+    const c = check(r, 'agent-fds');
+    expect(c).toMatchObject({ status: 'refuse', need: 30_064, limit: 20_000 });
+    expect(c?.message).toContain('each of 1 agent processes opens up to 30,000 connections');
+    expect(c?.fix).toContain('LOADTEST_AGENT_PROCESSES=2 or auto');
+  });
+
   it('warns when an agent comes within 80 % of its file limit', () => {
     const r = evaluatePreflight(
-      plan({ partitions: 1, maxConnectionsPerPartition: 17_000, totalConnections: 17_000 }),
+      plan({
+        partitions: 1,
+        maxConnectionsPerPartition: 17_000,
+        agentProcesses: 1,
+        maxConnectionsPerAgent: 17_000,
+        totalConnections: 17_000,
+      }),
       facts(),
     );
     expect(check(r, 'agent-fds')?.status).toBe('warn');
@@ -168,6 +200,8 @@ describe('evaluatePreflight', () => {
       totalConnections: 100_000,
       partitions: 20,
       maxConnectionsPerPartition: 5000,
+      agentProcesses: 20,
+      maxConnectionsPerAgent: 5000,
     });
     expect(
       check(evaluatePreflight(mqttjs, facts({ memAvailableBytes: 4 * GiB })), 'memory')?.status,

@@ -37,16 +37,20 @@ function agentFds(plan: PreflightPlan, facts: PreflightFacts): PreflightCheck {
       message: 'agent file limit: agents run elsewhere (not checked)',
     };
   }
-  const need = plan.maxConnectionsPerPartition + PREFLIGHT.agentFdBase;
-  const partitions = Math.ceil(
+  const need = plan.maxConnectionsPerAgent + PREFLIGHT.agentFdBase;
+  const processes = Math.ceil(
     plan.totalConnections / Math.max(1, limit * PREFLIGHT.warnShare - PREFLIGHT.agentFdBase),
   );
+  const fix =
+    processes > plan.partitions
+      ? `more partitions (--partitions ${processes} or more) and LOADTEST_AGENT_PROCESSES=auto`
+      : `more agent processes (LOADTEST_AGENT_PROCESSES=${processes} or auto)`;
   return graded(
     'agent-fds',
     need,
     limit,
-    `agent file limit: each agent process opens ${fmt(plan.maxConnectionsPerPartition)} connections + ${PREFLIGHT.agentFdBase} files = ${fmt(need)} of its nofile limit ${fmt(limit)}`,
-    `more partitions (--partitions ${partitions} or more), or a higher hard limit (ulimit -Hn) for the shell that starts the coordinator`,
+    `agent file limit: each of ${plan.agentProcesses} agent processes opens up to ${fmt(plan.maxConnectionsPerAgent)} connections + ${PREFLIGHT.agentFdBase} files = ${fmt(need)} of its nofile limit ${fmt(limit)}`,
+    `${fix}, or a higher hard limit (ulimit -Hn) for the shell that starts the coordinator`,
   );
 }
 
@@ -228,7 +232,7 @@ function memory(plan: PreflightPlan, facts: PreflightFacts): PreflightCheck {
   }
   const m = PREFLIGHT.memory;
   const agents = plan.localAgents
-    ? plan.partitions * m.agentBaseBytes +
+    ? plan.agentProcesses * m.agentBaseBytes +
       plan.totalConnections * m.agentBytesPerConnection[plan.model]
     : 0;
   const broker =
@@ -244,12 +248,12 @@ function memory(plan: PreflightPlan, facts: PreflightFacts): PreflightCheck {
     need,
     limit: available,
     message:
-      `memory: ${plan.localAgents ? `${plan.partitions} agents (${mib(m.agentBaseBytes)} each) + ${fmt(plan.totalConnections)} ${plan.model} connections x ${fmt(m.agentBytesPerConnection[plan.model] / 1024)} KiB` : 'no local agents'}` +
+      `memory: ${plan.localAgents ? `${plan.agentProcesses} agents (${mib(m.agentBaseBytes)} each) + ${fmt(plan.totalConnections)} ${plan.model} connections x ${fmt(m.agentBytesPerConnection[plan.model] / 1024)} KiB` : 'no local agents'}` +
       `${broker > 0 ? ` + broker ${fmt(m.brokerBytesPerConnection / 1024)} KiB per connection` : ''} = ${mib(need)} of MemAvailable ${mib(available)}`,
     ...(status === 'ok'
       ? {}
       : {
-          fix: 'fewer connections or partitions on this host, the lean model, or agents on other hosts (--agents external)',
+          fix: 'fewer connections or agent processes on this host, the lean model, or agents on other hosts (--agents external)',
         }),
   };
 }

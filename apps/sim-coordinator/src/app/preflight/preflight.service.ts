@@ -8,6 +8,7 @@ import { evaluatePreflight } from './preflight.evaluate';
 import { PREFLIGHT } from './preflight.constants';
 import { probePreflightFacts, sampleBrokerCpu } from './preflight.probe';
 import { PreflightReport } from './preflight.types';
+import type { AgentPacking } from '../run/agent-packing';
 
 export interface AttemptPlanInput {
   spec: RunSpec;
@@ -15,6 +16,8 @@ export interface AttemptPlanInput {
   /** The attempt's partitions as they would be enqueued (connections, source addresses). */
   parts: readonly PartitionSpec[];
   localAgents: boolean;
+  /** The local agent processes (with localAgents). */
+  packing?: AgentPacking;
 }
 
 /**
@@ -47,6 +50,8 @@ export class PreflightService {
       totalConnections: input.spec.totalConnections,
       partitions: counts.length,
       maxConnectionsPerPartition: Math.max(...counts),
+      agentProcesses: input.packing?.processes ?? counts.length,
+      maxConnectionsPerAgent: input.packing?.maxConnectionsPerProcess ?? Math.max(...counts),
       connectParallelism: Math.max(...input.parts.map((p) => p.connectParallelism)),
       localAgents: input.localAgents,
       sourceAddresses: sources.flat(),

@@ -14,8 +14,12 @@ export interface PreflightPlan {
   maxConnectionsPerPartition: number;
   /** CONNECTs each partition keeps in flight. */
   connectParallelism: number;
-  /** Agents started here, one process per partition (their limits and memory are this host's). */
+  /** Agents started here (their limits and memory are this host's). */
   localAgents: boolean;
+  /** Local agent processes, each running its share of the partitions (ADR 0044). */
+  agentProcesses: number;
+  /** The most connections one agent process holds. */
+  maxConnectionsPerAgent: number;
   /** Loopback source addresses the devices connect from; empty: the kernel's choice (one address). */
   sourceAddresses: string[];
   maxConnectionsPerSource: number;

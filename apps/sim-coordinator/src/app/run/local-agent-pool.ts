@@ -2,11 +2,13 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { agentEnvironment } from '@sousvide/loadtest-contracts';
+import type { AgentPacking } from './agent-packing';
 
 /**
- * Local mode: one plain `node` process per partition from the built agent, never a build tool per
- * partition. Each process takes one job and exits; its stdout/stderr go to agent-<i>.log. The
- * agents' settings are the agent contract's names (agentEnvironment), not strings of our own.
+ * Local mode: plain `node` processes from the built agent, never a build tool per partition, each
+ * running up to `partitionsPerProcess` partitions at once (its BullMQ concurrency; ADR 0044). A
+ * process takes that many jobs and exits; its stdout/stderr go to agent-<i>.log. The agents'
+ * settings are the agent contract's names (agentEnvironment), not strings of our own.
  */
 export class LocalAgentPool {
   constructor(
@@ -23,11 +25,16 @@ export class LocalAgentPool {
     }
   }
 
-  /** Starts `count` agents for one attempt; `ready` says when they listen. */
-  start(count: number, logDir: string, idPrefix: string, readyTimeoutMs = 120_000): LocalAgents {
+  /** Starts one attempt's agents as packed; `ready` says when they listen. */
+  start(
+    packing: Pick<AgentPacking, 'processes' | 'partitionsPerProcess'>,
+    logDir: string,
+    idPrefix: string,
+    readyTimeoutMs = 120_000,
+  ): LocalAgents {
     const children: ChildProcess[] = [];
     const ready: Promise<void>[] = [];
-    for (let i = 0; i < count; i += 1) {
+    for (let i = 0; i < packing.processes; i += 1) {
       const log = join(logDir, `agent-${i}.log`);
       const fd = openSync(log, 'a');
       const child = spawn(process.execPath, [resolve(this.agentEntry)], {
@@ -37,7 +44,8 @@ export class LocalAgentPool {
           ...withoutApiToken(process.env),
           ...agentEnvironment({
             REDIS_URL: this.redisUrl,
-            AGENT_MAX_JOBS: 1,
+            AGENT_CONCURRENCY: packing.partitionsPerProcess,
+            AGENT_MAX_JOBS: packing.partitionsPerProcess,
             AGENT_IDLE_EXIT_SEC: 60,
             AGENT_ID: `${idPrefix}-${i}`,
             OPS_PORT: 0,

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   BusinessSummary,
@@ -22,6 +23,8 @@ import { BackendLog } from './backend-log';
 import { BusinessSummaryCollector, type DrainOptions } from './business-summary.collector';
 import { attemptBusinessSummary } from './attempt-business';
 import { LocalAgentPool } from './local-agent-pool';
+import { packAgents } from './agent-packing';
+import { nofileOf } from '../host/host-reader';
 import { RunIdTakenError } from './run-id-taken.error';
 import { AcceptQueueDrops, acceptQueueDrops, tcpCountersNow } from './accept-drops';
 import { PreflightService } from '../preflight/preflight.service';
@@ -40,7 +43,7 @@ import type { SeriesRow } from '../series/series-row';
 import { writeAttemptReport } from '../report/report.writer';
 
 export interface RunOptions {
-  /** Start one local agent process per partition (CLI default) or rely on running agents. */
+  /** Start local agent processes (CLI default; LOADTEST_AGENT_PROCESSES) or rely on running agents. */
   localAgents: boolean;
   signal: AbortSignal;
   onProgress?: (attempt: number, p: AttemptProgress) => void;
@@ -171,11 +174,19 @@ export class RunService {
     options: RunOptions,
   ): Promise<AttemptOutcome> {
     const planned = planPartitions(spec, attempt, shape, this.env, 0);
+    const packing = options.localAgents
+      ? packAgents(
+          planned.map((p) => p.connections),
+          this.env.LOADTEST_AGENT_PROCESSES,
+          { cores: availableParallelism(), nofile: nofileOf('self')?.hard },
+        )
+      : undefined;
     const preflight = await this.preflight.check({
       spec,
       attempt,
       parts: planned,
       localAgents: options.localAgents,
+      packing,
     });
     options.onPreflight?.(preflight);
     if (preflight.refused) {
@@ -184,13 +195,14 @@ export class RunService {
     const dir = await this.artifacts.prepareAttempt(spec.runId, attempt);
     const runJson = {
       ...attemptRecord(spec, attempt, shape, options.localAgents, this.env),
+      ...(packing ? { agentProcesses: packing } : {}),
       preflight: { refused: preflight.refused, checks: preflight.checks, facts: preflight.facts },
     };
     await this.artifacts.writeJson(dir, 'run.json', runJson);
 
     const brokerBaseline = this.business.brokerBaseline(spec.brokerUrl);
-    const agents = options.localAgents
-      ? this.agents.start(shape.partitions, dir, `local-${spec.runId}-a${attempt}`)
+    const agents = packing
+      ? this.agents.start(packing, dir, `local-${spec.runId}-a${attempt}`)
       : undefined;
     try {
       await agents?.ready;
@@ -199,7 +211,8 @@ export class RunService {
       throw err;
     }
     // The part timeout starts once the local agents listen: eight of them loading at once on a
-    // busy 2-core host took 77 s of a 180 s timeout before the first connect.
+    // busy 2-core host took 77 s of a 180 s timeout before the first connect (one per partition,
+    // before ADR 0044).
     const deadlineAt = Date.now() + spec.partTimeoutSec * 1000;
     const specs = planned.map((p) => ({ ...p, deadlineAt }));
     const before = await this.business.snapshot(spec.runId);
