@@ -23,6 +23,13 @@
 # 127.0.0.1 only, so clients reach it with no docker-proxy on the route (docker-proxy dies near
 # 3,300 connections under a 20,000-file cap; docs/adr/0012). STACK_NETWORK=bridge publishes the
 # ports on 127.0.0.1 as before and says so when docker-proxy then serves them.
+#
+# STACK_CGROUP=own (default): each service's container gets a CPU cgroup of its own at the top of
+# the hierarchy, so under contention it weighs as much as any other process group on the host (a
+# session, a gateway started with setsid), not a third of Docker's one shared group. docker is
+# Docker's default: all three services then share one group's weight, and on a 2-core host also
+# running the agents and the gateway the broker waited for CPU with everything queued in it
+# (ADR 0045, docs/benchmarks.md).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=env.sh
@@ -32,6 +39,7 @@ MQTT_PORT="${MQTT_PORT:-1883}"
 INFLUX_PORT="${INFLUX_PORT:-8428}"
 NETWORK="${STACK_NETWORK:-host}"
 SECURE="${STACK_SECURE:-1}"
+CGROUP="${STACK_CGROUP:-own}"
 MQTTS_PORT="${MQTTS_PORT:-8883}"
 MQTTS_MUTUAL_PORT="${MQTTS_MUTUAL_PORT:-8884}"
 # The broker holds one file per connection: 20,000 is this machine's hard cap (ulimit -Hn).
@@ -41,7 +49,21 @@ die() { echo "[stack] ERROR: $*" >&2; exit 1; }
 
 case "$NETWORK" in host | bridge) ;; *) die "STACK_NETWORK must be host or bridge (got $NETWORK)" ;; esac
 case "$SECURE" in 0 | 1) ;; *) die "STACK_SECURE must be 1 (authenticated broker, the default) or 0 (anonymous) (got $SECURE)" ;; esac
+case "$CGROUP" in own | docker) ;; *) die "STACK_CGROUP must be own (a CPU cgroup per service, the default) or docker (Docker's shared one) (got $CGROUP)" ;; esac
 docker info >/dev/null 2>&1 || die "docker is not answering; run tools/stack/ensure-prereqs.sh"
+CGROUP_DRIVER=$(docker info -f '{{.CgroupDriver}}' 2>/dev/null || echo cgroupfs)
+
+# The --cgroup-parent of service $1: a top-level cgroup (cgroupfs) or slice (systemd) named after
+# it; empty with STACK_CGROUP=docker.
+cgroup_parent() {
+  if [ "$CGROUP" = docker ]; then
+    return 0
+  fi
+  case "$CGROUP_DRIVER" in
+    systemd) echo "$1.slice" ;;
+    *) echo "/$1" ;;
+  esac
+}
 
 # True when something accepts TCP on 127.0.0.1:$1 (1 s budget).
 port_answers() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
@@ -53,7 +75,9 @@ ensure_container() {
   local name=$1 image=$2 cport=$3 hport=$4 var=$5 host_cmd=$6
   shift 6
   # The label holds what the container was made as; a different wish (or a changed command) recreates it.
-  local want="$NETWORK:$hport:$image:$(echo "$host_cmd${BRIDGE_CMD:-}" | cksum | cut -d' ' -f1)" have state
+  local parent want have state
+  parent=$(cgroup_parent "$name")
+  want="$NETWORK:$hport:$image:$(echo "$host_cmd${BRIDGE_CMD:-}" | cksum | cut -d' ' -f1)${parent:+:$parent}"
   state=$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null || true)
   if [ -n "$state" ]; then
     have=$(docker inspect -f '{{index .Config.Labels "sousvide.stack"}}' "$name")
@@ -79,10 +103,11 @@ ensure_container() {
     || die "image $image is missing; run tools/stack/ensure-prereqs.sh (or tools/images/build-images.sh)"
   say "starting $name from $image on 127.0.0.1:$hport ($NETWORK network)"
   if [ "$NETWORK" = host ]; then
-    docker run -d --name "$name" --label "sousvide.stack=$want" --network host "$@" "$image" \
-      bash -c "$host_cmd" >/dev/null
+    docker run -d --name "$name" --label "sousvide.stack=$want" ${parent:+--cgroup-parent "$parent"} \
+      --network host "$@" "$image" bash -c "$host_cmd" >/dev/null
   else
-    docker run -d --name "$name" --label "sousvide.stack=$want" -p "127.0.0.1:$hport:$cport" "$@" "$image" \
+    docker run -d --name "$name" --label "sousvide.stack=$want" ${parent:+--cgroup-parent "$parent"} \
+      -p "127.0.0.1:$hport:$cport" "$@" "$image" \
       ${BRIDGE_CMD:+bash -c "$BRIDGE_CMD"} >/dev/null
   fi
 }

@@ -154,7 +154,8 @@ async function restartBroker(
     `touch ${RESTART_FLAG} ${DOWN_FLAG}`,
     `pid=$(cat ${PID_FILE})`,
     'kill -TERM "$pid"',
-    'while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done',
+    // Bounded (600 x 50 ms): a broker that ignores SIGTERM fails the step with a message.
+    'i=0; while kill -0 "$pid" 2>/dev/null; do i=$((i + 1)); if [ "$i" -ge 600 ]; then echo "mosquitto (pid $pid) still runs 30 s after SIGTERM"; exit 1; fi; sleep 0.05; done',
   ]);
   const downAt = Date.now();
   await new Promise((resolve) => setTimeout(resolve, downMs));
