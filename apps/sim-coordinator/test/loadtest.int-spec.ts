@@ -102,6 +102,59 @@ describe('loadtest run (real agents, Redis and Mosquitto)', () => {
     },
   );
 
+  it('packs 4 partitions into 2 local agent processes of 2 partitions each, every partition its own job and result', async () => {
+    const runId = `int-packed-${Date.now()}`;
+    const res = await runCli(
+      [
+        'loadtest',
+        'run',
+        '--connections',
+        '200',
+        '--partitions',
+        '4',
+        '--parallelism',
+        '50',
+        '--mps',
+        '1',
+        '--duration',
+        '2',
+        '--qos',
+        '1',
+        '--model',
+        'lean',
+        '--run-id',
+        runId,
+        '--max-attempts',
+        '1',
+      ],
+      { ...env, LOADTEST_AGENT_PROCESSES: '2' },
+    );
+    expect(res.code).toBe(0);
+    const dir = join(env.ARTIFACTS_DIR, runId, 'attempt-1');
+    const run = readJson<{ agentProcesses: unknown }>(join(dir, 'run.json'));
+    expect(run.agentProcesses).toEqual({
+      processes: 2,
+      partitionsPerProcess: 2,
+      maxConnectionsPerProcess: 100,
+    });
+    expect(existsSync(join(dir, 'agent-1.log'))).toBe(true);
+    expect(existsSync(join(dir, 'agent-2.log'))).toBe(false);
+    const summary = readJson<ConnectionSummary>(join(dir, 'connection-summary.json'));
+    expect(summary.parts.map((p) => [p.part, p.published_total, p.failed_total])).toEqual([
+      [0, 100, 0],
+      [1, 100, 0],
+      [2, 100, 0],
+      [3, 100, 0],
+    ]);
+    // Barrier-started together, so each process held its 2 partitions at once.
+    const perAgent = new Map<string, number>();
+    for (const p of summary.parts) {
+      perAgent.set(p.agentId, (perAgent.get(p.agentId) ?? 0) + 1);
+    }
+    expect([...perAgent.values()]).toEqual([2, 2]);
+    expect([...perAgent.keys()].sort()).toEqual([`local-${runId}-a1-0`, `local-${runId}-a1-1`]);
+  });
+
   it('runs the runbook wrapper verbatim', async () => {
     const runId = `int-wrapper-${Date.now()}`;
     const { spawnSync } = await import('node:child_process');
