@@ -57,7 +57,10 @@ bash tools/bench/machine-fingerprint.sh | tee "$work/machine.txt"
 printf '%-8s %-10s %-10s %-10s %-10s %-14s %-10s %-11s %-11s %-10s %-14s\n' rate recv gw_p95_ms gw_p99_ms gw_cpu_% gw_cpu_ms/1k bare_recv bare_p95_ms bare_p99_ms bare_cpu_% bare_cpu_ms/1k
 for rate in ${GW_RATES:-2000 4000 6000 8000}; do
   run="gwrate-$rate-$(date +%s)"
-  GATEWAY_ID="bench-gw" OPS_PORT=9478 INGEST_MQTT_CONNECTIONS=4 node $GATEWAY_NODE_FLAGS dist/apps/ingest-gateway/main.js >"$work/gw-$rate.log" 2>&1 &
+  # The gateway and the bare subscriber each in a session of their own, as the ladder starts the
+  # gateway (and a user would, in another terminal): under contention each then weighs as much as
+  # the generator's session and each stack service's cgroup (ADR 0045), both sides alike.
+  GATEWAY_ID="bench-gw" OPS_PORT=9478 INGEST_MQTT_CONNECTIONS=4 setsid node $GATEWAY_NODE_FLAGS dist/apps/ingest-gateway/main.js >"$work/gw-$rate.log" 2>&1 &
   gw=$!
   until node -e "fetch('http://127.0.0.1:9478/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; do sleep 0.3; done
   node tools/bench/redis-commandstats.js reset
@@ -72,7 +75,7 @@ for rate in ${GW_RATES:-2000 4000 6000 8000}; do
   gwcpu=$(node -e "console.log(Math.round(($c1-$c0)/$(getconf CLK_TCK)/($t1-$t0)*1000)/10)")
   gwper=$(node -e "console.log($recv > 0 ? Math.round(($c1-$c0)/$(getconf CLK_TCK)*1e7/$recv)/10 : '-')")
   # Reference: the same load to a subscriber that only counts.
-  node tools/bench/bare-subscriber.js "$MQTT_URL" --latency >"$work/bare-$rate.out" 2>&1 &
+  setsid node tools/bench/bare-subscriber.js "$MQTT_URL" --latency >"$work/bare-$rate.out" 2>&1 &
   bare=$!
   until grep -q ready "$work/bare-$rate.out" 2>/dev/null; do sleep 0.2; done
   load "$rate" "bare-$run" bare "$bare"
