@@ -54,13 +54,14 @@ docker info >/dev/null 2>&1 || die "docker is not answering; run tools/stack/ens
 CGROUP_DRIVER=$(docker info -f '{{.CgroupDriver}}' 2>/dev/null || echo cgroupfs)
 
 # The --cgroup-parent of service $1: a top-level cgroup (cgroupfs) or slice (systemd) named after
-# it; empty with STACK_CGROUP=docker.
+# it; empty with STACK_CGROUP=docker. A dash in a slice's name nests it (a-b.slice is inside
+# a.slice), so the slice takes underscores: the three services stay siblings at the top.
 cgroup_parent() {
   if [ "$CGROUP" = docker ]; then
     return 0
   fi
   case "$CGROUP_DRIVER" in
-    systemd) echo "$1.slice" ;;
+    systemd) echo "${1//-/_}.slice" ;;
     *) echo "/$1" ;;
   esac
 }
