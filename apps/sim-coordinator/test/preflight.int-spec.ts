@@ -147,7 +147,7 @@ describe('preflight (real processes, real Redis)', () => {
 
     expect(res.code).toBe(2);
     expect(res.stderr).toContain(
-      'each agent process opens 3,000 connections + 64 files = 3,064 of its nofile limit 2,048',
+      'the one agent process opens up to 3,000 connections + 64 files = 3,064 of its nofile limit 2,048',
     );
     expect(res.stderr).toContain('--partitions 2 or more');
     expect(await queuedJobs()).toBe(0);

@@ -93,7 +93,7 @@ describe('evaluatePreflight', () => {
     );
     const c = check(r, 'agent-fds');
     expect(c).toMatchObject({ status: 'refuse', need: 30_064, limit: 20_000 });
-    expect(c?.message).toContain('each of 1 agent processes opens up to 30,000 connections');
+    expect(c?.message).toContain('the one agent process opens up to 30,000 connections');
     expect(c?.fix).toContain('LOADTEST_AGENT_PROCESSES=2 or auto');
   });
 

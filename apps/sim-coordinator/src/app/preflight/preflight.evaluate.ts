@@ -49,7 +49,7 @@ function agentFds(plan: PreflightPlan, facts: PreflightFacts): PreflightCheck {
     'agent-fds',
     need,
     limit,
-    `agent file limit: each of ${plan.agentProcesses} agent processes opens up to ${fmt(plan.maxConnectionsPerAgent)} connections + ${PREFLIGHT.agentFdBase} files = ${fmt(need)} of its nofile limit ${fmt(limit)}`,
+    `agent file limit: ${plan.agentProcesses === 1 ? 'the one agent process' : `each of the ${plan.agentProcesses} agent processes`} opens up to ${fmt(plan.maxConnectionsPerAgent)} connections + ${PREFLIGHT.agentFdBase} files = ${fmt(need)} of its nofile limit ${fmt(limit)}`,
     `${fix}, or a higher hard limit (ulimit -Hn) for the shell that starts the coordinator`,
   );
 }
