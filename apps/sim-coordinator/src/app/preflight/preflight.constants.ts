@@ -35,3 +35,12 @@ export const PREFLIGHT = {
     refuseShare: 0.9,
   },
 } as const;
+
+/**
+ * Connections one agent process holds without a file-limit warning: `warnShare` of its nofile
+ * limit, less the files it holds besides them. The preflight's check and the packing of local
+ * agents (ADR 0044) both judge by it.
+ */
+export function agentConnectionRoom(nofile: number): number {
+  return nofile * PREFLIGHT.warnShare - PREFLIGHT.agentFdBase;
+}

@@ -1,5 +1,5 @@
 import { fleetChecks } from './fleet-identities';
-import { PREFLIGHT } from './preflight.constants';
+import { agentConnectionRoom, PREFLIGHT } from './preflight.constants';
 import {
   CheckStatus,
   PreflightCheck,
@@ -38,9 +38,7 @@ function agentFds(plan: PreflightPlan, facts: PreflightFacts): PreflightCheck {
     };
   }
   const need = plan.maxConnectionsPerAgent + PREFLIGHT.agentFdBase;
-  const processes = Math.ceil(
-    plan.totalConnections / Math.max(1, limit * PREFLIGHT.warnShare - PREFLIGHT.agentFdBase),
-  );
+  const processes = Math.ceil(plan.totalConnections / Math.max(1, agentConnectionRoom(limit)));
   const fix =
     processes > plan.partitions
       ? `more partitions (--partitions ${processes} or more) and LOADTEST_AGENT_PROCESSES=auto`

@@ -1,5 +1,5 @@
 import { AGENT_MAX_CONCURRENCY } from '@sousvide/loadtest-contracts';
-import { PREFLIGHT } from '../preflight/preflight.constants';
+import { agentConnectionRoom } from '../preflight/preflight.constants';
 
 /** How many local agent processes an attempt starts: `auto`, or a number (at most one per partition). */
 export type AgentProcessesSetting = 'auto' | number;
@@ -34,7 +34,7 @@ export function packAgents(
   const largest = [...connections].sort((a, b) => b - a);
   const fits = (perProcess: number): boolean =>
     host.nofile === undefined ||
-    sum(largest.slice(0, perProcess)) + PREFLIGHT.agentFdBase <= host.nofile * PREFLIGHT.warnShare;
+    sum(largest.slice(0, perProcess)) <= agentConnectionRoom(host.nofile);
   while (setting === 'auto' && wanted < partitions && !fits(Math.ceil(partitions / wanted))) {
     wanted += 1;
   }
