@@ -226,14 +226,15 @@ if (agents.size !== 2) problems.push(`partitions ran on ${agents.size} agent(s),
 const figures = `published=${c.published_total} received=${b.recv_total} failed=${c.failed_total} connected=${c.connected_total}/${devices} agents=${agents.size} e2e_p95=${b.e2e_latency_ms.p95}ms`;
 console.log(problems.length ? `FAIL ${figures}: ${problems.join('; ')}` : `OK ${figures}`);
 JS
-)
+) || verdict="FAIL the check did not finish (see its error above)"
 say "summaries: $verdict (load test ${run_secs} s)"
 [ "${verdict%% *}" = OK ] || fail "${verdict#* }"
 
 observed=""
 if [ "${OBSERVABILITY:-1}" = 1 ]; then
   prom=$(dc 60 port prometheus 9090 | tail -n1) || fail "'port prometheus 9090' failed or timed out"
-  stored=$(node -e "console.log(JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8')).recv_total)" "$work/business-summary.json")
+  stored=$(node -e "console.log(JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8')).recv_total)" "$work/business-summary.json") \
+    || fail "observability: cannot read recv_total from business-summary.json"
   say "observability: Prometheus on http://$prom: every target up, ingest_pipeline_success_total >= $stored"
   observed=$(timeout 120 node - "http://$prom" "$stored" <<'JS'
 const [base, stored] = process.argv.slice(2);
@@ -322,7 +323,7 @@ if (!a) { console.log('FAIL no accounting in business-summary.json'); process.ex
 const figures = `published=${a.published} stored=${a.stored} dlq=${a.in_dlq} spool=${a.in_spool} duplicates=${a.duplicates} lost=${a.lost}`;
 console.log(a.lost === 0 && a.published > 0 ? `OK ${figures}` : `FAIL ${figures}`);
 JS
-)
+) || restart="FAIL the check did not finish (see its error above)"
   say "restart: $restart"
   [ "${restart%% *}" = OK ] || fail "restart check: ${restart#* }"
   restart=" restart=gw-1(${restart#OK })"
@@ -347,7 +348,7 @@ const lost = first && first.status === 'failed' && first.reasons.some((r) => /ag
 const retried = rest.length > 0 && rest[rest.length - 1].status === 'passed';
 console.log(lost && retried ? `OK attempts=${o.attempts.length}` : `FAIL attempts=${o.attempts.map((a) => `${a.status}(${a.reasons.join(' | ')})`).join(', ')}`);
 JS
-)
+) || fault="FAIL the check did not finish (see its error above)"
   say "fault: $fault"
   [ "${fault%% *}" = OK ] || fail "fault check: ${fault#* }"
   fault=" fault=agent-killed-retried-$fault"
