@@ -78,13 +78,18 @@ describe('IdempotencyStore (real Redis)', () => {
 
   it("takes over a dead gateway's claim at once, and never a live one's", async () => {
     const gw = `gw-${prefix}`;
-    const first = store({ owner: { gatewayId: gw, incarnation: 'boot-1' } });
+    const first = store({ owner: { gatewayId: gw, incarnation: 'boot-1' }, claimTtlMs: 60_000 });
     const other = store({ owner: { gatewayId: `${gw}-b`, incarnation: 'x' } });
+    const claimKey = `${prefix}:claim:sv-1:1:1000`;
     await client.set(INGEST_KEYS.gatewayAlive(gw), 'boot-1');
     expect(await first.claim([m(1, 1000)])).toEqual(['new']);
-    // Its own claim, and the claim of a live owner, are in flight.
+    // The claim names its owner and lives claimTtlMs.
+    expect(await client.get(claimKey)).toBe(`${gw}|boot-1`);
+    expect(await client.pttl(claimKey)).toBeGreaterThan(50_000);
+    // Its own claim, and the claim of a live owner, are in flight, and neither rewrites it.
     expect(await first.claim([m(1, 1000)])).toEqual(['in_flight']);
     expect(await other.claim([m(1, 1000)])).toEqual(['in_flight']);
+    expect(await client.get(claimKey)).toBe(`${gw}|boot-1`);
     // The process died and came back under the same GATEWAY_ID: its old claims are stale.
     await client.set(INGEST_KEYS.gatewayAlive(gw), 'boot-2');
     const restarted = store({ owner: { gatewayId: gw, incarnation: 'boot-2' } });
@@ -93,6 +98,9 @@ describe('IdempotencyStore (real Redis)', () => {
     // Its liveness key expired (never came back): another gateway takes the claim over.
     await client.del(INGEST_KEYS.gatewayAlive(gw));
     expect(await other.claim([m(1, 1000)])).toEqual(['new']);
+    // The taken-over claim is the new owner's, with a TTL of its own (the store's default).
+    expect(await client.get(claimKey)).toBe(`${gw}-b|x`);
+    expect(await client.pttl(claimKey)).toBeGreaterThan(60_000);
   });
 
   it('commits and releases inside a caller transaction, all or nothing', async () => {

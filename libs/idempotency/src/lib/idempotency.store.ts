@@ -67,7 +67,9 @@ end`;
  * owner. ARGV: claimTtlMs, our token (`gatewayId|incarnation`), the liveness key's prefix and
  * suffix, the key prefix, the packed identities. A claim is held while its owner is us or its
  * gateway's liveness key still names its incarnation; a token without `|` (no owner) is held until
- * it expires.
+ * it expires. A new message costs two commands: SISMEMBER, then `SET NX PX GET` (Redis >= 7.0),
+ * which takes a free claim and answers an existing one's owner in one call (it was GET, then SET);
+ * only taking over a dead owner's claim writes again.
  */
 const CLAIM_LUA = `${EACH_LUA}
 local token = ARGV[2]
@@ -82,8 +84,10 @@ each(ARGV[6], ARGV[5], function(bucket, claim, member)
   if redis.call('SISMEMBER', bucket, member) == 1 then
     out[#out + 1] = 1
   else
-    local owner = redis.call('GET', claim)
-    if owner and held(owner) then
+    local owner = redis.call('SET', claim, token, 'NX', 'PX', ARGV[1], 'GET')
+    if not owner then
+      out[#out + 1] = 0
+    elseif held(owner) then
       out[#out + 1] = 2
     else
       redis.call('SET', claim, token, 'PX', ARGV[1])
@@ -108,7 +112,7 @@ end)
 return n`;
 
 /** Versioned so a changed script never collides with an older definition on a shared client. */
-const CLAIM = 'idempotencyClaimV3';
+const CLAIM = 'idempotencyClaimV4';
 const COMMIT = 'idempotencyCommitV2';
 
 type Scripted = Record<
