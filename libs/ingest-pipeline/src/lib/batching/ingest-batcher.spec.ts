@@ -83,7 +83,14 @@ describe('IngestBatcher (group commit)', () => {
 
     it('starts the first batch at once, and one that follows sooner only when the spacing ends', async () => {
       const store = handStore();
-      const { b } = batcher({ process: store.process, concurrency: 2, maxBatch: 10, spacingMs: 5 });
+      // Spacing at any rate: this test is about the spacing itself, not when it applies.
+      const { b } = batcher({
+        process: store.process,
+        concurrency: 2,
+        maxBatch: 10,
+        spacingMs: 5,
+        spacingMinRate: 0,
+      });
       b.push([0]);
       await turn();
       expect(store.calls.map((c) => c.batch)).toEqual([[0]]);
@@ -105,6 +112,7 @@ describe('IngestBatcher (group commit)', () => {
         concurrency: 4,
         maxBatch: 3,
         spacingMs: 5,
+        spacingMinRate: 0,
       });
       b.push([0]);
       await turn();
@@ -123,6 +131,51 @@ describe('IngestBatcher (group commit)', () => {
       store.calls.forEach((c) => c.resolve());
       await expect(drained).resolves.toBe(true);
       expect(settled.map((x) => x.batch)).toEqual([[0], [1], [2, 3, 4], [5]]);
+    });
+
+    it('at a light rate starts each read at once, even within the spacing', async () => {
+      const store = handStore();
+      // Default: spacing applies from 2 items per 5 ms, 40 per 100 ms.
+      const { b } = batcher({ process: store.process, concurrency: 2, maxBatch: 10, spacingMs: 5 });
+      b.push([0]);
+      await turn();
+      jest.advanceTimersByTime(3);
+      b.push([1]);
+      await turn();
+      // 3 ms after the previous start, and a slot free: no wait at 2 items in 3 ms.
+      expect(store.calls.map((c) => c.batch)).toEqual([[0], [1]]);
+    });
+
+    it('spaces starts once 2 items per spacing interval arrive, and stops after a quiet spell', async () => {
+      const store = handStore();
+      const { b } = batcher({
+        process: store.process,
+        concurrency: 100,
+        maxBatch: 10,
+        spacingMs: 5,
+      });
+      // 39 reads 1 ms apart: below the rate, each starts at once.
+      for (let i = 0; i < 39; i += 1) {
+        b.push([i]);
+        await turn();
+        jest.advanceTimersByTime(1);
+      }
+      expect(store.calls).toHaveLength(39);
+      // The 40th within 100 ms reaches 400/s: it waits out the 5 ms since the last start.
+      b.push([39]);
+      await turn();
+      expect(store.calls).toHaveLength(39);
+      jest.advanceTimersByTime(4);
+      expect(store.calls.map((c) => c.batch).slice(-1)).toEqual([[39]]);
+      // Two rate windows without a read: the rate is light again, the next read starts at once
+      // even right after another start.
+      jest.advanceTimersByTime(250);
+      b.push([40]);
+      await turn();
+      jest.advanceTimersByTime(2);
+      b.push([41]);
+      await turn();
+      expect(store.calls.map((c) => c.batch).slice(-2)).toEqual([[40], [41]]);
     });
   });
 

@@ -1,5 +1,8 @@
 import { abortableDelay } from '../util/abortable-delay';
 
+/** The span over which the arrival rate is counted, for `spacingMinRate`. */
+const RATE_WINDOW_MS = 100;
+
 export interface BatcherOptions<T, R> {
   /** Most items per batch. */
   maxBatch: number;
@@ -13,6 +16,13 @@ export interface BatcherOptions<T, R> {
    * fast writes otherwise make batches of a few messages (ADR 0030). Default 0: no spacing.
    */
   spacingMs?: number;
+  /**
+   * Items per second from which `spacingMs` applies, counted over the last 100-200 ms. Below it a
+   * spacing interval gathers fewer than two items on average, so waiting would add latency and
+   * merge nothing (ADR 0046). Default: two items per spacing interval (400/s at 5 ms); 0 spaces
+   * at any rate.
+   */
+  spacingMinRate?: number;
   /**
    * Cap on items waiting while every slot is busy (a slow or failing store). Beyond it, the oldest
    * are handed to `shed` at once, outside the concurrency limit: memory stays bounded and nothing
@@ -55,12 +65,21 @@ export class IngestBatcher<T, R> {
   private scheduled = false;
   private lastStart = Number.NEGATIVE_INFINITY;
   private spacingTimer?: NodeJS.Timeout;
+  /** The arrival count of the current rate window (since `windowStart`) and of the one before. */
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private windowItems = 0;
+  private previousWindowItems = 0;
+  private readonly steadyItems: number;
   private draining = false;
   private abandoned = false;
   private readonly abort = new AbortController();
   private readonly idle: (() => void)[] = [];
 
-  constructor(private readonly o: BatcherOptions<T, R>) {}
+  constructor(private readonly o: BatcherOptions<T, R>) {
+    const spacing = o.spacingMs ?? 0;
+    const minRate = o.spacingMinRate ?? (spacing > 0 ? (2 * 1000) / spacing : 0);
+    this.steadyItems = (minRate * RATE_WINDOW_MS) / 1000;
+  }
 
   /** Items waiting for a slot. */
   get buffered(): number {
@@ -81,6 +100,7 @@ export class IngestBatcher<T, R> {
     for (const item of items) {
       this.buffer.push(item);
     }
+    this.countArrivals(items.length);
     this.shedOverflow();
     if (!this.scheduled) {
       this.scheduled = true;
@@ -147,10 +167,26 @@ export class IngestBatcher<T, R> {
     }
   }
 
+  /** Counts arrivals in windows of RATE_WINDOW_MS; a gap of two windows or more counts as none. */
+  private countArrivals(n: number): void {
+    const now = performance.now();
+    if (now - this.windowStart >= RATE_WINDOW_MS) {
+      this.previousWindowItems = now - this.windowStart < 2 * RATE_WINDOW_MS ? this.windowItems : 0;
+      this.windowStart = now;
+      this.windowItems = 0;
+    }
+    this.windowItems += n;
+  }
+
+  /** Whether items arrive at `spacingMinRate` or more: then, and only then, starts are spaced. */
+  private steady(): boolean {
+    return this.windowItems >= this.steadyItems || this.previousWindowItems >= this.steadyItems;
+  }
+
   private pump(): void {
     while (!this.abandoned && this.inFlight < this.o.concurrency && this.buffer.length > 0) {
       const wait = this.lastStart + (this.o.spacingMs ?? 0) - performance.now();
-      if (wait > 0 && this.buffer.length < this.o.maxBatch && !this.draining) {
+      if (wait > 0 && this.buffer.length < this.o.maxBatch && !this.draining && this.steady()) {
         this.spacingTimer ??= setTimeout(() => {
           this.spacingTimer = undefined;
           this.pump();

@@ -38,7 +38,9 @@ export const pipelineEnvShape = {
    * Least ms between two batch starts while load is steady (ADR 0030): a batch that would start
    * sooner after the previous one waits out the rest and takes what arrived meanwhile; the first
    * after a quiet spell, a full batch and a drain start at once. Bounds batches per second (each
-   * pays a store write and a Redis script) for at most this much added latency. 0: none.
+   * pays a store write and a Redis script) for at most this much added latency. It applies only
+   * from 2 messages per interval (400 msg/s at 5 ms, ADR 0046): below that rate each read starts
+   * at once. 0: none.
    */
   INGEST_BATCH_SPACING_MS: z.coerce.number().min(0).max(1000).default(BATCH_SPACING_MS),
   FAILSAFE_MAX_TEMP_C: z.coerce.number().default(95),
