@@ -24,7 +24,7 @@
 # coordinator retries the attempt on the remaining agents.
 # Ends with one line: "compose-ci: PASS ..." or "compose-ci: FAIL ...". Bounded: every step has a
 # timeout; the whole job takes about 2-4 minutes when the images exist.
-set -euo pipefail
+set -Eeuo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 started=$SECONDS
 DEVICES="${DEVICES:-200}" DURATION="${DURATION:-10}"
@@ -34,7 +34,12 @@ project="${COMPOSE_PROJECT:-sousvide-ci-$$}"
 export APP_IMAGE_TAG="${APP_IMAGE_TAG:-ci-$$}"
 work=$(mktemp -d /tmp/sousvide-compose-ci.XXXXXX)
 say() { echo "[compose-ci] $*" >&2; }
-fail() { echo "compose-ci: FAIL $* ($((SECONDS - started)) s)"; exit 1; }
+failed=""
+fail() { failed=1; echo "compose-ci: FAIL $* ($((SECONDS - started)) s)"; exit 1; }
+# Under set -e a failing command ends the job; record which, for the verdict line (twice a CI
+# ended here with exit 1 after the restart run and no FAIL line, 58d7952 and 3bf615a).
+exit_line="" exit_command=""
+trap 'exit_line=$LINENO exit_command=$BASH_COMMAND' ERR
 
 if [ -n "${COMPOSE:-}" ]; then read -r -a compose_cmd <<<"$COMPOSE"
 elif docker compose version >/dev/null 2>&1; then compose_cmd=(docker compose)
@@ -54,6 +59,10 @@ dc() {
 
 cleanup() {
   local rc=$?
+  # The job ends with one verdict line: an exit that no check named (set -e) still gets one.
+  if [ "$rc" != 0 ] && [ -z "$failed" ]; then
+    echo "compose-ci: FAIL exit $rc at line ${exit_line:-?}: ${exit_command:-unknown} ($((SECONDS - started)) s)"
+  fi
   if [ "$rc" != 0 ] && [ -f "$env_file" ]; then
     dc 30 ps >&2 2>/dev/null || true
     dc 30 logs --no-color --tail 30 >"$work/logs.txt" 2>&1 && tail -60 "$work/logs.txt" >&2 || true
