@@ -38,7 +38,7 @@ failed=""
 fail() { failed=1; echo "compose-ci: FAIL $* ($((SECONDS - started)) s)"; exit 1; }
 # Under set -e a failing command ends the job; record which, for the verdict line (twice a CI
 # ended here with exit 1 after the restart run and no FAIL line, 58d7952 and 3bf615a).
-exit_line="" exit_command=""
+exit_line="" exit_command="unknown"
 trap 'exit_line=$LINENO exit_command=$BASH_COMMAND' ERR
 
 if [ -n "${COMPOSE:-}" ]; then read -r -a compose_cmd <<<"$COMPOSE"
@@ -61,7 +61,8 @@ cleanup() {
   local rc=$?
   # The job ends with one verdict line: an exit that no check named (set -e) still gets one.
   if [ "$rc" != 0 ] && [ -z "$failed" ]; then
-    echo "compose-ci: FAIL exit $rc at line ${exit_line:-?}: ${exit_command:-unknown} ($((SECONDS - started)) s)"
+    # The command's first line: a $(node - <<'JS' ...) would bring its whole script along.
+    echo "compose-ci: FAIL exit $rc at line ${exit_line:-?}: ${exit_command%%$'\n'*} ($((SECONDS - started)) s)"
   fi
   if [ "$rc" != 0 ] && [ -f "$env_file" ]; then
     dc 30 ps >&2 2>/dev/null || true
