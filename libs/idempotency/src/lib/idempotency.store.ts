@@ -113,6 +113,9 @@ return n`;
 
 /** Versioned so a changed script never collides with an older definition on a shared client. */
 const CLAIM = 'idempotencyClaimV4';
+
+/** The oldest Redis the claim runs on (`SET ... NX GET`); a process that claims checks it at boot. */
+export const IDEMPOTENCY_MIN_REDIS = '7.0';
 const COMMIT = 'idempotencyCommitV2';
 
 type Scripted = Record<

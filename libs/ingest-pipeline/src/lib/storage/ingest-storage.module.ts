@@ -6,11 +6,16 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { IdempotencyStore } from '@sousvide/idempotency';
+import { IDEMPOTENCY_MIN_REDIS, IdempotencyStore } from '@sousvide/idempotency';
 import { HeartbeatStore, InfluxWriter, type StorageEnv } from '@sousvide/ingest-storage';
 import { RunCounters } from '@sousvide/run-accounting';
-import { RedisClientFactory, redisBootMessage, type RedisProfile } from '@sousvide/platform';
-import { INFLUX_CLIENT, serviceAccess } from '@sousvide/security';
+import {
+  RedisClientFactory,
+  redisBootMessage,
+  type RedisProfile,
+  redisVersionProblem,
+} from '@sousvide/platform';
+import { INFLUX_CLIENT, redactUrl, serviceAccess } from '@sousvide/security';
 import { INGEST_REDIS } from '../ingest.tokens';
 import { MessageStorage } from './message-storage';
 
@@ -106,8 +111,10 @@ export class IngestStorageModule implements OnApplicationBootstrap, OnApplicatio
   }
 
   /**
-   * Boot fails within seconds, naming Redis, when it does not answer. A bootstrap hook rather than
-   * an async provider: an error here reaches main as a plain message, not a framework stack.
+   * Boot fails within seconds, naming Redis, when it does not answer, and naming its version when
+   * it is older than the idempotency claim needs (on a Redis 6 every claim would fail and every
+   * batch go to the DLQ). A bootstrap hook rather than an async provider: an error here reaches
+   * main as a plain message, not a framework stack.
    */
   async onApplicationBootstrap(): Promise<void> {
     await this.clients.ready(this.redis, REDIS_BOOT_TIMEOUT_MS).catch((err: unknown) => {
@@ -115,6 +122,14 @@ export class IngestStorageModule implements OnApplicationBootstrap, OnApplicatio
         redisBootMessage(this.env.REDIS_URL, (err as Error).message, 'check REDIS_URL'),
       );
     });
+    const problem = redisVersionProblem(
+      await this.redis.info('server'),
+      IDEMPOTENCY_MIN_REDIS,
+      'the idempotency claim needs (SET ... NX GET)',
+    );
+    if (problem !== undefined) {
+      throw new Error(`Redis at ${redactUrl(this.env.REDIS_URL)} ${problem}`);
+    }
   }
 
   /** After every service drained (they stop in beforeApplicationShutdown). */

@@ -70,3 +70,25 @@ export function redisBootMessage(url: string, why: string, unreachableHint: stri
   }
   return `Redis at ${redactUrl(url)} is unreachable (${why}): ${unreachableHint}`;
 }
+
+/**
+ * What is wrong with the Redis whose `INFO server` text is `info` when its `redis_version` is
+ * older than `minimum` ("major.minor"): a sentence naming both versions and `needs` (what needs
+ * the newer one); undefined when it is recent enough or the server does not say (a fork may not).
+ */
+export function redisVersionProblem(
+  info: string,
+  minimum: string,
+  needs: string,
+): string | undefined {
+  const found = /^redis_version:(\d+)\.(\d+)(\S*)/m.exec(info);
+  if (!found) {
+    return undefined;
+  }
+  const [major, minor] = minimum.split('.').map(Number);
+  const [haveMajor, haveMinor] = [Number(found[1]), Number(found[2])];
+  if (haveMajor > major || (haveMajor === major && haveMinor >= minor)) {
+    return undefined;
+  }
+  return `runs Redis ${found[1]}.${found[2]}${found[3]}, older than the ${minimum} that ${needs}: upgrade it (tools/stack/up.sh and compose run Redis 7)`;
+}
