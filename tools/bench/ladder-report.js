@@ -132,6 +132,9 @@ const text = [
     `Node ${process.version}, artifacts ${dir}. CPU columns: % of one core over each attempt's publish window ` +
     `(cpu-budget.json; 200 % = the whole machine); "other" is everything else the machine did, other people's jobs included; ` +
     `"load" is the 1-minute load average after the step.`,
+  ...(fs.existsSync(path.join(dir, 'machine.txt'))
+    ? ['', fs.readFileSync(path.join(dir, 'machine.txt'), 'utf8').trim().split('\n').join('; ')]
+    : []),
   '',
   table,
 ].join('\n');

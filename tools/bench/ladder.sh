@@ -52,7 +52,21 @@ trap stop_gateway EXIT
 
 eval "$(bash tools/stack/up.sh)"
 export REDIS_URL MQTT_URL INFLUX_URL INFLUX_TOKEN_FILE MQTT_USERNAME MQTT_PASSWORD_FILE MQTT_MONITOR_USERNAME MQTT_MONITOR_PASSWORD_FILE FLEET_SECRET_FILE FLEET_MANIFEST_FILE
-bash tools/bench/machine-fingerprint.sh | tee "$artifacts/machine.txt" >&2
+{
+  bash tools/bench/machine-fingerprint.sh
+  # The stack's CPU groups and their weights (ADR 0045, 0047): a ladder's figures depend on them.
+  weights=""
+  for name in sousvide-mosquitto sousvide-redis sousvide-victoria; do
+    parent=$(docker inspect -f '{{.HostConfig.CgroupParent}}' "$name" 2>/dev/null || true)
+    for file in /sys/fs/cgroup/cpu"$parent"/cpu.shares /sys/fs/cgroup"$parent"/cpu.weight; do
+      if [ -n "$parent" ] && [ -f "$file" ]; then
+        weights="$weights, ${name#sousvide-} $(cat "$file") (${file##*/})"
+        break
+      fi
+    done
+  done
+  echo "stack CPU groups: ${weights#, }"
+} | tee "$artifacts/machine.txt" >&2
 say "building sim-agent, sim-coordinator and ingest-gateway once"
 npx nx run-many -t build -p sim-agent sim-coordinator ingest-gateway --outputStyle=static >"$artifacts/build.log" 2>&1 \
   || { tail -20 "$artifacts/build.log" >&2; exit 1; }
