@@ -30,6 +30,11 @@
 # Docker's default: all three services then share one group's weight, and on a 2-core host also
 # running the agents and the gateway the broker waited for CPU with everything queued in it
 # (ADR 0045, docs/benchmarks.md).
+#
+# STACK_STORE_CPU_WEIGHT=3 (default; 1-10): the store's group weighs three times a peer's (ADR
+# 0047). Its steady demand is below an equal share, so the weight changes nothing then; it lets
+# its bursts finish (a cold store registering a fleet's series at a run's start, merges), which at
+# an equal share took seconds and held the gateway's batches. 1 gives equal weights (ADR 0045).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=env.sh
@@ -40,6 +45,7 @@ INFLUX_PORT="${INFLUX_PORT:-8428}"
 NETWORK="${STACK_NETWORK:-host}"
 SECURE="${STACK_SECURE:-1}"
 CGROUP="${STACK_CGROUP:-own}"
+STORE_WEIGHT="${STACK_STORE_CPU_WEIGHT:-3}"
 MQTTS_PORT="${MQTTS_PORT:-8883}"
 MQTTS_MUTUAL_PORT="${MQTTS_MUTUAL_PORT:-8884}"
 # The broker holds one file per connection: 20,000 is this machine's hard cap (ulimit -Hn).
@@ -50,6 +56,7 @@ die() { echo "[stack] ERROR: $*" >&2; exit 1; }
 case "$NETWORK" in host | bridge) ;; *) die "STACK_NETWORK must be host or bridge (got $NETWORK)" ;; esac
 case "$SECURE" in 0 | 1) ;; *) die "STACK_SECURE must be 1 (authenticated broker, the default) or 0 (anonymous) (got $SECURE)" ;; esac
 case "$CGROUP" in own | docker) ;; *) die "STACK_CGROUP must be own (a CPU cgroup per service, the default) or docker (Docker's shared one) (got $CGROUP)" ;; esac
+case "$STORE_WEIGHT" in [1-9] | 10) ;; *) die "STACK_STORE_CPU_WEIGHT must be a whole number from 1 to 10, the store's CPU weight in peers' (got $STORE_WEIGHT)" ;; esac
 docker info >/dev/null 2>&1 || die "docker is not answering; run tools/stack/ensure-prereqs.sh"
 CGROUP_DRIVER=$(docker info -f '{{.CgroupDriver}}' 2>/dev/null || echo cgroupfs)
 
@@ -64,6 +71,34 @@ cgroup_parent() {
     systemd) echo "${1//-/_}.slice" ;;
     *) echo "/$1" ;;
   esac
+}
+
+# Gives the CPU group that container $1 was made in (its --cgroup-parent) $2 times the default
+# weight: cpu.shares (cgroup v1) or cpu.weight (v2) with the cgroupfs driver, CPUWeight of the
+# slice with systemd's (written from systemd's documentation, not run here). Says so and goes on
+# when it cannot: the stack works at equal weights, its store's bursts only take longer.
+weigh_group() {
+  local name=$1 times=$2 parent group file value done=""
+  [ "$CGROUP" = own ] || return 0
+  parent=$(docker inspect -f '{{.HostConfig.CgroupParent}}' "$name" 2>/dev/null || true)
+  [ -n "$parent" ] || return 0
+  if [ "${parent#/}" = "$parent" ]; then
+    systemctl set-property --runtime "$parent" "CPUWeight=$((100 * times))" 2>/dev/null && done=1
+  else
+    for group in /sys/fs/cgroup/cpu"$parent" /sys/fs/cgroup/cpu,cpuacct"$parent" /sys/fs/cgroup"$parent"; do
+      if [ -f "$group/cpu.shares" ]; then
+        file=$group/cpu.shares value=$((1024 * times))
+      elif [ -f "$group/cpu.weight" ]; then
+        file=$group/cpu.weight value=$((100 * times))
+      else
+        continue
+      fi
+      [ "$(cat "$file")" = "$value" ] || echo "$value" 2>/dev/null >"$file" || continue
+      done=1
+      break
+    done
+  fi
+  [ -n "$done" ] || say "$name: could not set its CPU group $parent to ${times}x weight (not writable here); it runs at an equal share"
 }
 
 # True when something accepts TCP on 127.0.0.1:$1 (1 s budget).
@@ -143,6 +178,7 @@ fi
 # rewritten point overwrites as in Influx.
 ensure_container sousvide-victoria "$VICTORIA_IMAGE" 8428 "$INFLUX_PORT" INFLUX_PORT \
   "exec victoria-metrics -storageDataPath=/data -httpListenAddr=127.0.0.1:$INFLUX_PORT -dedup.minScrapeInterval=1ms"
+weigh_group sousvide-victoria "$STORE_WEIGHT"
 
 # Readiness, 20 s in total. On a bridge the host-side check alone is not enough: docker-proxy
 # accepts on the host port before the service inside listens, so the broker is also probed inside.
