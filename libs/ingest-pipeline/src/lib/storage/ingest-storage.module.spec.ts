@@ -4,15 +4,20 @@ import type { RedisClientFactory } from '@sousvide/platform';
 import { IngestStorageModule } from './ingest-storage.module';
 
 /** The module's boot hook over a client that is ready and answers INFO with `version`. */
-function moduleWith(version: string, url = 'redis://:pw@redis.example:6379'): IngestStorageModule {
+function moduleWith(
+  version: string | Error,
+  url = 'redis://:pw@redis.example:6379',
+): IngestStorageModule {
   const clients = { ready: () => Promise.resolve() } as unknown as RedisClientFactory;
   const redis = {
     info: (section: string) =>
-      Promise.resolve(
-        section === 'server'
-          ? `# Server\r\nredis_version:${version}\r\nredis_mode:standalone\r\n`
-          : '',
-      ),
+      version instanceof Error
+        ? Promise.reject(version)
+        : Promise.resolve(
+            section === 'server'
+              ? `# Server\r\nredis_version:${version}\r\nredis_mode:standalone\r\n`
+              : '',
+          ),
   } as unknown as Redis;
   return new IngestStorageModule({} as InfluxWriter, clients, redis, {
     REDIS_URL: url,
@@ -26,6 +31,11 @@ describe('IngestStorageModule boot', () => {
       /^Redis at redis:\/\/:\*+@redis\.example:6379 runs Redis 6\.2\.14, older than the 7\.0 that the idempotency claim needs \(SET \.\.\. NX GET\): upgrade it/,
     );
     await expect(boot).rejects.not.toThrow(/pw@/);
+  });
+
+  it('boots unchecked when the ACL denies INFO, as ioredis does', async () => {
+    const denied = new Error("NOPERM User ingest has no permissions to run the 'info' command");
+    await expect(moduleWith(denied).onApplicationBootstrap()).resolves.toBeUndefined();
   });
 
   it('boots on Redis 7', async () => {
