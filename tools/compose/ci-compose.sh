@@ -297,15 +297,19 @@ if [ "$replay_rc" != 0 ]; then
   fail "dlq-replayer run (exit $replay_rc$([ "$replay_rc" = 124 ] && echo ': timed out after 240 s'))"
 fi
 
-# publishing_agent RUN_ID: the container of the agent holding part 0 of attempt 1 once it
-# reports publishing (polled for up to 30 s); empty if it never does.
+# publishing_agent RUN_ID PID: the container of the agent holding part 0 of attempt 1 once it
+# reports publishing; empty if it never does (120 s) or once the run (process PID) has ended. Each poll is
+# one `docker exec` on the Redis container: a `docker-compose exec` (Python, seconds on a busy host)
+# per poll let a whole 20 s run go by unobserved in the CI of cf52a32, and two before it.
 publishing_agent() {
-  local agent=""
-  for _ in $(seq 1 30); do
-    sleep 1
-    agent=$(dc 10 exec -T redis redis-cli --raw hget "bull:loadtest-partitions:${1}__a1__p0" progress 2>/dev/null \
-      | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{try{const p=JSON.parse(s);if(p.phase==="publishing")console.log(p.agentId.split("-")[0])}catch{}})')
+  local agent="" redis_cid deadline=$((SECONDS + 120))
+  redis_cid=$(dc 60 ps -q redis) || true
+  [ -n "$redis_cid" ] || return 0
+  while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$2" 2>/dev/null; do
+    agent=$(timeout 10 docker exec "$redis_cid" redis-cli --raw hget "bull:loadtest-partitions:${1}__a1__p0" progress 2>/dev/null \
+      | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{try{const p=JSON.parse(s);if(p.phase==="publishing")console.log(p.agentId.split("-")[0])}catch{}})') || true
     [ -n "$agent" ] && break
+    sleep 0.5
   done
   echo "$agent"
 }
@@ -320,7 +324,9 @@ if [ "${RESTART:-1}" = 1 ]; then
   say "restart: gateway gw-1 restarted mid-run (run $restart_id)"
   DURATION=$((DURATION + 10)) run_loadtest "$restart_id" 1 >"$work/restart.json" &
   loadtest_pid=$!
-  [ -n "$(publishing_agent "$restart_id")" ] || { kill "$loadtest_pid" 2>/dev/null; fail "restart: the run never reached publishing"; }
+  # kill may find the run already ended: || true, so the fail line below still names the check.
+  [ -n "$(publishing_agent "$restart_id" "$loadtest_pid")" ] \
+    || { kill "$loadtest_pid" 2>/dev/null || true; fail "restart: the run's publishing phase was not seen (ended or never began) before the gateway could be restarted in it"; }
   # SIGTERM (the gateway drains), SIGKILL only past the compose stop grace; then the same
   # container starts again with its GATEWAY_ID and volume.
   timeout 60 docker restart -t 30 "$gw1" >/dev/null || fail "restart: docker restart $gw1"
@@ -347,8 +353,8 @@ if [ "${FAULT:-0}" = 1 ]; then
   say "fault: killing an agent container mid-run (run $fault_id)"
   DURATION=20 run_loadtest "$fault_id" 3 >"$work/fault.json" &
   loadtest_pid=$!
-  victim=$(publishing_agent "$fault_id")
-  [ -n "$victim" ] || { kill "$loadtest_pid" 2>/dev/null; fail "fault: part 0 never reached publishing"; }
+  victim=$(publishing_agent "$fault_id" "$loadtest_pid")
+  [ -n "$victim" ] || { kill "$loadtest_pid" 2>/dev/null || true; fail "fault: part 0's publishing phase was not seen (ended or never began) before its agent could be killed"; }
   docker kill "$victim" >/dev/null || fail "fault: docker kill $victim"
   wait "$loadtest_pid" || true
   fault=$(node - "$work/fault.json" <<'JS'
