@@ -10,13 +10,13 @@
 'use strict';
 const { requireTs } = require('./bench-common');
 const { telemetryToLine } = requireTs('libs/ingest-storage/src');
+const { DEVICE_STATES } = requireTs('libs/telemetry-schema/src');
 
 const url = process.env.SWC_URL ?? process.env.INFLUX_URL ?? 'http://127.0.0.1:8428';
 const RATE = Number(process.env.SWC_RATE ?? 10_000);
 const SECONDS = Number(process.env.SWC_SECONDS ?? 20);
 const DEVICES = Number(process.env.SWC_DEVICES ?? 10_000);
 const BATCH = Number(process.env.SWC_BATCH ?? 100);
-const STATES = ['idle', 'preheating', 'cooking', 'holding', 'error'];
 
 /** The store's own figures of interest, from its Prometheus text. */
 async function storeMetrics() {
@@ -74,7 +74,7 @@ async function main() {
           heaterOn: i % 2 === 0,
           pumpOn: true,
           waterLevel: 0.8,
-          state: STATES[i % STATES.length],
+          state: DEVICE_STATES[i % DEVICE_STATES.length],
         }),
       );
     }
