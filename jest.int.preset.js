@@ -9,4 +9,9 @@ module.exports = {
   testTimeout: 180000,
   // One suite at a time: they share dockerd and two cores with every other task.
   maxWorkers: 1,
+  // The suites start app processes and containers: one a failed test left running must not hold
+  // jest open. Without it a lane waits forever and CI ends at its time limit without a result
+  // (CI of 2df6fe3: sim-coordinator and sim-agent lacked it); tools/int-lanes.sh reports and ends
+  // what a project leaves running.
+  forceExit: true,
 };
