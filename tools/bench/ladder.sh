@@ -55,15 +55,13 @@ export REDIS_URL MQTT_URL INFLUX_URL INFLUX_TOKEN_FILE MQTT_USERNAME MQTT_PASSWO
 {
   bash tools/bench/machine-fingerprint.sh
   # The stack's CPU groups and their weights (ADR 0045, 0047): a ladder's figures depend on them.
+  # shellcheck source=../stack/cpu-group.sh
+  . tools/stack/cpu-group.sh
   weights=""
   for name in sousvide-mosquitto sousvide-redis sousvide-victoria; do
-    parent=$(docker inspect -f '{{.HostConfig.CgroupParent}}' "$name" 2>/dev/null || true)
-    for file in /sys/fs/cgroup/cpu"$parent"/cpu.shares /sys/fs/cgroup"$parent"/cpu.weight; do
-      if [ -n "$parent" ] && [ -f "$file" ]; then
-        weights="$weights, ${name#sousvide-} $(cat "$file") (${file##*/})"
-        break
-      fi
-    done
+    if read -r file _ < <(cpu_weight_file "$(cpu_group_parent "$name")"); then
+      weights="$weights, ${name#sousvide-} $(cat "$file") (${file##*/})"
+    fi
   done
   echo "stack CPU groups: ${weights#, }"
 } | tee "$artifacts/machine.txt" >&2

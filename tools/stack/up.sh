@@ -39,6 +39,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=env.sh
 . "$here/env.sh"
+# shellcheck source=cpu-group.sh
+. "$here/cpu-group.sh"
 REDIS_PORT="${REDIS_PORT:-6379}"
 MQTT_PORT="${MQTT_PORT:-1883}"
 INFLUX_PORT="${INFLUX_PORT:-8428}"
@@ -78,25 +80,14 @@ cgroup_parent() {
 # slice with systemd's (written from systemd's documentation, not run here). Says so and goes on
 # when it cannot: the stack works at equal weights, its store's bursts only take longer.
 weigh_group() {
-  local name=$1 times=$2 parent group file value done=""
+  local name=$1 times=$2 parent file unit done=""
   [ "$CGROUP" = own ] || return 0
-  parent=$(docker inspect -f '{{.HostConfig.CgroupParent}}' "$name" 2>/dev/null || true)
+  parent=$(cpu_group_parent "$name")
   [ -n "$parent" ] || return 0
   if [ "${parent#/}" = "$parent" ]; then
     systemctl set-property --runtime "$parent" "CPUWeight=$((100 * times))" 2>/dev/null && done=1
-  else
-    for group in /sys/fs/cgroup/cpu"$parent" /sys/fs/cgroup/cpu,cpuacct"$parent" /sys/fs/cgroup"$parent"; do
-      if [ -f "$group/cpu.shares" ]; then
-        file=$group/cpu.shares value=$((1024 * times))
-      elif [ -f "$group/cpu.weight" ]; then
-        file=$group/cpu.weight value=$((100 * times))
-      else
-        continue
-      fi
-      [ "$(cat "$file")" = "$value" ] || echo "$value" 2>/dev/null >"$file" || continue
-      done=1
-      break
-    done
+  elif read -r file unit < <(cpu_weight_file "$parent"); then
+    { [ "$(cat "$file")" = $((unit * times)) ] || echo $((unit * times)) 2>/dev/null >"$file"; } && done=1
   fi
   [ -n "$done" ] || say "$name: could not set its CPU group $parent to ${times}x weight (not writable here); it runs at an equal share"
 }
