@@ -127,6 +127,7 @@ export class IngestStorageModule implements OnApplicationBootstrap, OnApplicatio
       await this.redis.info('server').catch(() => ''),
       IDEMPOTENCY_MIN_REDIS,
       'the idempotency claim needs (SET ... NX GET)',
+      'upgrade it (tools/stack/up.sh and compose run Redis 7)',
     );
     if (problem !== undefined) {
       throw new Error(`Redis at ${redactUrl(this.env.REDIS_URL)} ${problem}`);

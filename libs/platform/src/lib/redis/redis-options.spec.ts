@@ -14,25 +14,26 @@ function infoOf(version: string): string {
 
 describe('redisVersionProblem', () => {
   const needs = 'the idempotency claim needs (SET ... NX GET)';
+  const fix = 'upgrade it (the caller says how)';
 
   it.each(['7.0.0', '7.0.15', '7.2.4', '8.0.1', '10.1.0'])('accepts Redis %s for 7.0', (v) => {
-    expect(redisVersionProblem(infoOf(v), '7.0', needs)).toBeUndefined();
+    expect(redisVersionProblem(infoOf(v), '7.0', needs, fix)).toBeUndefined();
   });
 
   it.each(['6.2.14', '6.0.0', '5.0.7', '2.8.0'])('names Redis %s, the minimum and why', (v) => {
-    expect(redisVersionProblem(infoOf(v), '7.0', needs)).toBe(
-      `runs Redis ${v}, older than the 7.0 that ${needs}: upgrade it (tools/stack/up.sh and compose run Redis 7)`,
+    expect(redisVersionProblem(infoOf(v), '7.0', needs, fix)).toBe(
+      `runs Redis ${v}, older than the 7.0 that ${needs}: ${fix}`,
     );
   });
 
   it('compares the minor version within one major', () => {
-    expect(redisVersionProblem(infoOf('7.1.0'), '7.2', needs)).toMatch(/runs Redis 7\.1\.0,/);
-    expect(redisVersionProblem(infoOf('7.2.0'), '7.2', needs)).toBeUndefined();
+    expect(redisVersionProblem(infoOf('7.1.0'), '7.2', needs, fix)).toMatch(/runs Redis 7\.1\.0,/);
+    expect(redisVersionProblem(infoOf('7.2.0'), '7.2', needs, fix)).toBeUndefined();
   });
 
   it('lets a server that does not say its version through', () => {
     expect(
-      redisVersionProblem('# Server\r\nredis_mode:standalone\r\n', '7.0', needs),
+      redisVersionProblem('# Server\r\nredis_mode:standalone\r\n', '7.0', needs, fix),
     ).toBeUndefined();
   });
 });

@@ -73,13 +73,15 @@ export function redisBootMessage(url: string, why: string, unreachableHint: stri
 
 /**
  * What is wrong with the Redis whose `INFO server` text is `info` when its `redis_version` is
- * older than `minimum` ("major.minor"): a sentence naming both versions and `needs` (what needs
- * the newer one); undefined when it is recent enough or the server does not say (a fork may not).
+ * older than `minimum` ("major.minor"): a sentence naming both versions, `needs` (what needs
+ * the newer one) and `fix` (the caller's way to a newer one); undefined when it is recent enough or
+ * the server does not say (a fork may not).
  */
 export function redisVersionProblem(
   info: string,
   minimum: string,
   needs: string,
+  fix: string,
 ): string | undefined {
   const found = /^redis_version:(\d+)\.(\d+)(\S*)/m.exec(info);
   if (!found) {
@@ -90,5 +92,5 @@ export function redisVersionProblem(
   if (haveMajor > major || (haveMajor === major && haveMinor >= minor)) {
     return undefined;
   }
-  return `runs Redis ${found[1]}.${found[2]}${found[3]}, older than the ${minimum} that ${needs}: upgrade it (tools/stack/up.sh and compose run Redis 7)`;
+  return `runs Redis ${found[1]}.${found[2]}${found[3]}, older than the ${minimum} that ${needs}: ${fix}`;
 }
