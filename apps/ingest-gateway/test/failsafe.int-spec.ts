@@ -54,16 +54,17 @@ describe('fail-safe first, and bounded device input', () => {
     stack.gateways.push(gw);
     const control = await watchControl(stack.broker.url);
     try {
-      // Store down: the first batch (at most 50 readings) waits on the hanging store until the
-      // gateway stops; the hot reading, the 61st, waits behind it and is shed with the oldest of
-      // the readings after it once more than 100 wait. Its command does not wait for any of
-      // that. Against a refused port the first batch gave up after the writer's then fixed 5
-      // retries (a second or two of backoff; ADR 0042 has since made the budget the limit), and
-      // in three loaded CI runs of 2026-12-03/04 a later batch took the hot reading to the store
-      // before enough readings had arrived to shed it (RETRIES_EXHAUSTED).
+      // Store down: one reading, sent alone, is the first batch; once its write reached the store
+      // that batch holds the only slot until the stop, so each later reading waits in the buffer
+      // and, beyond 100, is shed oldest first: the hot reading, the 61st, with them. Its command
+      // does not wait for any of that. Sent all at once, a loaded host read 117 to 146 of them
+      // before the first batch started: the oldest beyond 100 were shed, and the first batch,
+      // to the hanging store, took the next 50 with the hot reading (not shed, no DLQ entry).
+      await send('sv-fs-1', { ...hotReading('sv-fs-1', 0), tempC: 55 });
+      await waitFor('the first batch to reach the store', () => store.writes() >= 1);
       const hotSeq = 1000;
       await Promise.all(
-        Array.from({ length: 300 }, (_, seq) =>
+        Array.from({ length: 299 }, (_, i) => i + 1).map((seq) =>
           send(
             'sv-fs-1',
             seq === 60
@@ -76,6 +77,7 @@ describe('fail-safe first, and bounded device input', () => {
       expect(control.of('sv-fs-1')[0]?.reading.seq).toBe(hotSeq);
       const shed = await dlqEntry((e) => e.key.startsWith(`sv-fs-1:${hotSeq}:`));
       expect(shed?.error.code).toBe('SHED_BUFFER_FULL');
+      expect(store.writes()).toBe(1);
 
       // Redis stalled: the gate's answer does not come, the cooldown is kept locally.
       await stack.redis.pause();

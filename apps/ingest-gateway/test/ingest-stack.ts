@@ -151,15 +151,27 @@ export async function expectEachStoredOnce(
   });
 }
 
-/** A TCP server that accepts and never answers: a store that hangs. */
-export async function hangingStore(): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * A TCP server that accepts and never answers: a store that hangs. `writes()`: how many write
+ * requests it has received (each holds its batch's slot until the gateway stops).
+ */
+export async function hangingStore(): Promise<{
+  url: string;
+  writes: () => number;
+  close: () => Promise<void>;
+}> {
   const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => sockets.add(s));
+  let received = '';
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on('data', (d: Buffer) => (received += d.toString('latin1')));
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
+    writes: () => received.split('POST /api/v2/write').length - 1,
     close: () => {
       sockets.forEach((s) => s.destroy());
       return new Promise((r) => server.close(() => r()));
