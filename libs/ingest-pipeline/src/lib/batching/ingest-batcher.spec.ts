@@ -216,10 +216,12 @@ describe('IngestBatcher (group commit)', () => {
     let unstick: () => void = () => undefined;
     const stuck = new Promise<void>((r) => (unstick = r));
     const shed: number[] = [];
+    const store: number[][] = [];
     const { b, settled } = batcher({
       maxBatch: 10,
       maxBuffered: 25,
       process: async (batch) => {
+        store.push(batch);
         await stuck;
         return batch.length;
       },
@@ -228,16 +230,47 @@ describe('IngestBatcher (group commit)', () => {
         return Promise.resolve(batch.length);
       },
     });
-    for (let i = 0; i < 100; i += 1) {
+    b.push([0]);
+    await turn();
+    expect(store).toEqual([[0]]); // the only slot is taken, and stays taken
+    for (let i = 1; i < 100; i += 1) {
       b.push([i]);
       expect(b.buffered).toBeLessThanOrEqual(25);
     }
+    expect(b.buffered).toBe(25);
+    expect(shed).toEqual(Array.from({ length: 74 }, (_, i) => i + 1)); // the oldest waiting
     unstick();
     expect(await b.drain()).toBe(true);
-    expect(shed.length).toBeGreaterThan(0);
     const all = settled.flatMap((s) => s.batch).sort((x, y) => x - y);
     expect(all).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(settled.every((s) => s.result === s.batch.length)).toBe(true);
+  });
+
+  it('does not shed what a free slot takes: a burst in one turn keeps maxBuffered waiting', async () => {
+    const store = handStore();
+    const shed: number[] = [];
+    const { b } = batcher({
+      maxBatch: 10,
+      concurrency: 2,
+      maxBuffered: 25,
+      process: store.process,
+      shed: (batch) => {
+        shed.push(...batch);
+        return Promise.resolve(batch.length);
+      },
+    });
+    // One turn, both slots free: 20 go to the slots at its end, 25 may wait, the 5 oldest are shed.
+    b.push(Array.from({ length: 50 }, (_, i) => i));
+    expect(shed).toEqual([0, 1, 2, 3, 4]);
+    await turn();
+    expect(store.calls.map((c) => c.batch.length)).toEqual([10, 10]);
+    expect(store.calls[0]?.batch[0]).toBe(5);
+    expect(b.buffered).toBe(25);
+    // Both slots busy now: every item beyond 25 waiting is shed at once.
+    b.push([50, 51]);
+    expect(shed).toEqual([0, 1, 2, 3, 4, 25, 26]);
+    expect(b.buffered).toBe(25);
+    store.calls.forEach((c) => c.resolve());
   });
 
   it('at the drain deadline abandons what is unfinished, in order, and tells processing to stop', async () => {

@@ -155,14 +155,20 @@ export class IngestBatcher<T, R> {
     }
   }
 
-  /** Hands the oldest items beyond `maxBuffered` to `shed`, outside the concurrency limit. */
+  /**
+   * Hands the oldest items beyond `maxBuffered` to `shed`, outside the concurrency limit. What the
+   * free slots take at this turn's end (`maxBatch` each) is not waiting and does not count: a burst
+   * read in one turn before the first batch started was shed down to `maxBuffered` while a slot
+   * stood idle (a loaded fail-safe test read 117-146 readings in one turn).
+   */
   private shedOverflow(): void {
     const { maxBuffered, shed } = this.o;
     if (maxBuffered === undefined || !shed) {
       return;
     }
-    while (this.buffer.length > maxBuffered) {
-      const n = Math.min(this.o.maxBatch, this.buffer.length - maxBuffered);
+    const cap = maxBuffered + Math.max(0, this.o.concurrency - this.inFlight) * this.o.maxBatch;
+    while (this.buffer.length > cap) {
+      const n = Math.min(this.o.maxBatch, this.buffer.length - cap);
       this.start(this.buffer.splice(0, n), shed, false);
     }
   }
