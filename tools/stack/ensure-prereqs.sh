@@ -18,6 +18,8 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v openssl >/dev/null || missing+=(openssl)
 # The browser the report tests drive with playwright-core (no browser download, ADR 0022).
 command -v chromium >/dev/null || missing+=(chromium)
+# ps and pkill: tools/int-lanes.sh lists and ends what a project leaves running (ADR 0048).
+{ command -v ps && command -v pkill; } >/dev/null || missing+=(procps)
 # Compose for tools/compose/ci-compose.sh: Debian 12 has no v2 plugin, only docker-compose 1.29.
 docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
