@@ -6,7 +6,7 @@
 # non-zero when any project failed, and names them. Expects the builds to exist (tools/test.sh
 # builds every app first): Nx is told not to rebuild them.
 # Each project runs in a session of its own, bounded by INT_PROJECT_TIMEOUT seconds (default
-# 1500; ~650 s is the longest seen on a loaded host): past it, the processes still running are
+# 1500; the longest project took 531-736 s in loaded CI runs): past it, the processes still running are
 # listed, ended, and the project fails with the output it printed so far. Whatever a project
 # leaves running after it ends is listed and ended too. (CI of 2df6fe3 ran past its 90 minutes on
 # one project that never ended, and printed nothing of it.) INT_PROJECTS="a b" runs only those.
