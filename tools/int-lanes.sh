@@ -64,7 +64,7 @@ run_project() {
   setsid npx nx run "$p:int-test" --exclude-task-dependencies --outputStyle=static --skip-nx-cache \
     >"$log" 2>&1 &
   sid=$! # setsid runs in this (non-leader) child: the session's id is its pid
-  echo "$sid" >"$work/session.$n"
+  echo "$sid" >"$work/session.$p"
   while kill -0 "$sid" 2>/dev/null && [ $((SECONDS - at)) -lt "$limit" ]; do sleep 2; done
   if kill -0 "$sid" 2>/dev/null; then
     {
@@ -84,7 +84,7 @@ run_project() {
     { echo "[int-lanes] $p: left running after it ended, now ended:"; echo "$left"; } >>"$log"
     end_session "$sid"
   fi
-  rm -f "$work/session.$n"
+  rm -f "$work/session.$p"
   return "$status"
 }
 
