@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { backoffMsEnv, RECONNECT_BACKOFF_DEFAULTS } from '@sousvide/loadtest-contracts';
+import {
+  backoffMsEnv,
+  RECONNECT_BACKOFF_DEFAULTS,
+  RUN_SPEC_LIMITS,
+} from '@sousvide/loadtest-contracts';
 import {
   FLEET_SECRET_MIN_LENGTH,
   optionalSecretEnvShape,
@@ -45,19 +49,20 @@ const settingsSchema = z.object({
   LOADTEST_AGENTS: z.enum(['local', 'external']).default('local'),
   /**
    * Local agent processes per attempt: `auto` (one per core, more only when the file limit needs
-   * them; ADR 0044) or a number, at most one per partition (256: the partitions' cap).
+   * them; ADR 0044) or a number, at most one per partition (RUN_SPEC_LIMITS: the partitions' cap).
    */
   LOADTEST_AGENT_PROCESSES: z
     .string()
     .default('auto')
     .transform((raw, ctx): 'auto' | number => {
       const n = Number(raw);
-      if (raw === 'auto' || (/^\d+$/.test(raw) && n >= 1 && n <= 256)) {
+      const most = RUN_SPEC_LIMITS.partitions.max;
+      if (raw === 'auto' || (/^\d+$/.test(raw) && n >= 1 && n <= most)) {
         return raw === 'auto' ? 'auto' : n;
       }
       ctx.addIssue({
         code: 'custom',
-        message: `LOADTEST_AGENT_PROCESSES must be auto or a whole number from 1 to 256 (got "${raw}")`,
+        message: `LOADTEST_AGENT_PROCESSES must be auto or a whole number from 1 to ${most} (got "${raw}")`,
       });
       return z.NEVER;
     }),
