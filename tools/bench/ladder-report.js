@@ -33,7 +33,9 @@ const num = (v) => (typeof v === 'number' ? v.toLocaleString('en-US') : '-');
 function result(rc, run, refused) {
   if (refused) return `refused: ${refused}`;
   if (rc === '0') return 'PASSED';
-  if (run?.status === 'failed') {
+  // `gate_failed` (exit 3): the run completed and an SLO or the loss accounting failed;
+  // `failed`: an attempt did not complete.
+  if (run?.status === 'failed' || run?.status === 'gate_failed') {
     const why = (run.reasons ?? []).map((r) =>
       r.startsWith('SLO missed: ')
         ? r.replace(/^SLO missed: (.*?) [\d.]+(ms|%) \(.*$/, 'SLO $1')
