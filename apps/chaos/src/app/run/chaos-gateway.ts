@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { FaultInjector } from '@sousvide/chaos-faults';
 import { appEntry, startChild, waitForHealth, type Child } from './processes';
 
@@ -15,19 +16,40 @@ export class ChaosGateway {
     private readonly env: Record<string, string>,
     private readonly logFile: string,
     readonly opsUrl: string,
+    private readonly entry = appEntry('ingest-gateway'),
   ) {}
 
-  /** Starts it and waits until /health answers, or throws naming the log. */
+  /**
+   * Starts it and waits until /health answers, or throws with the log's last lines: the run's
+   * directory may be gone by the time someone reads the error (a CI machine's temp dir).
+   */
   async start(): Promise<void> {
-    const child = startChild(appEntry('ingest-gateway'), [], this.env, this.logFile);
+    const child = startChild(this.entry, [], this.env, this.logFile);
     this.child = child;
+    let exitCode: number | null = null;
     const healthy = await waitForHealth(`${this.opsUrl}/health`, HEALTHY_WITHIN_MS, () => {
-      if (child.proc.exitCode !== null) {
-        throw new Error(`the gateway exited with ${child.proc.exitCode}; see gateway.log`);
+      exitCode = child.proc.exitCode;
+      if (exitCode !== null) {
+        throw new Error('exited');
       }
-    });
+    }).catch(() => false);
+    if (exitCode !== null) {
+      await child.exited;
+      throw new Error(`the gateway exited with ${exitCode}; gateway.log ends:\n${this.logTail()}`);
+    }
     if (!healthy) {
-      throw new Error(`the gateway did not become healthy within 30 s; see gateway.log`);
+      throw new Error(
+        `the gateway did not become healthy within ${HEALTHY_WITHIN_MS / 1000} s; gateway.log ends:\n${this.logTail()}`,
+      );
+    }
+  }
+
+  /** The log's last lines (one process's boot fits), or why they could not be read. */
+  private logTail(lines = 15): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch (err) {
+      return `(not readable: ${(err as Error).message})`;
     }
   }
 
