@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RunSpecInput } from '@sousvide/loadtest-contracts';
+import { RUN_SPEC_LIMITS as L, RunSpecInput } from '@sousvide/loadtest-contracts';
 import {
   choiceOption,
   readCommandLine,
@@ -22,6 +22,19 @@ import type { DrainOptions } from '../run/business-summary.collector';
 import type { GateSettings } from '../run/attempt-verdict';
 import { GATE_HELP, GATE_OPTIONS, gateFromCli } from './gate-options';
 
+/** A limit as the help writes it: `min..max`. */
+const range = (limit: { min: number; max: number }): string => `${limit.min}..${limit.max}`;
+
+/** A required option's help line, its range read from RUN_SPEC_LIMITS (the validator's own). */
+function required(
+  flag: string,
+  what: string,
+  limit: { min: number; max: number },
+  more = '',
+): string {
+  return `  ${flag.padEnd(24)}${`${what}, ${range(limit)}${more}`.padEnd(50)}(required)`;
+}
+
 export const HELP = `Usage: sim-coordinator loadtest run [options]
        sim-coordinator loadtest crosscheck|capacity [options]   (see their --help)
        sim-coordinator loadtest diff <run-id> <run-id> [options]
@@ -34,11 +47,11 @@ over BullMQ (loadtest-partitions), barrier-start them, retry failed attempts, wr
 <ARTIFACTS_DIR>/<run-id>/attempt-<n>/.
 
 Options (the runbook's environment variables are the fallbacks):
-  --connections N         total connections (devices), 1..200000            (required)
-  --partitions N          partitions (agent jobs), 1..256, <= connections   (required)
-  --parallelism N         connects in flight per partition, 1..10000        (required)
-  --mps X                 messages per second per connection, 0.001..1000   (required)
-  --duration N            publish duration in seconds, 1..86400            (required)
+${required('--connections N', 'total connections (devices)', L.totalConnections)}
+${required('--partitions N', 'partitions (agent jobs)', L.partitions, ', <= connections')}
+${required('--parallelism N', 'connects in flight per partition', L.connectParallelism)}
+${required('--mps X', 'messages per second per connection', L.mps)}
+${required('--duration N', 'publish duration in seconds', L.durationSec)}
   --qos 0|1|2             publish QoS                                       (required)
   --model NAME            mqttjs | lean | mqttLoadTest | mqttLoadTestHive   [SIM_TASK, mqttjs]
   --run-id ID             run id                                 [RUN_ID, YYYYMMDD-HHMMSS UTC]
@@ -50,7 +63,7 @@ Options (the runbook's environment variables are the fallbacks):
   --broker-url URL        broker the agents load                   [MQTT_URL, mqtt://127.0.0.1:1883]
   --loop open|closed      open: fixed input rate; closed: a device publishes only while fewer
                           than --window of its messages await their ack (QoS 1/2 only)  [open]
-  --window N              closed loop: publishes in flight per device, 1..1000           [1]
+  --window N              closed loop: publishes in flight per device, ${range(L.window).padEnd(18)}[1]
   --agents local|external start local agent processes (LOADTEST_AGENT_PROCESSES: auto, one per
                           core, or a number up to one per partition), or use agents already
                           running anywhere against the same Redis         [LOADTEST_AGENTS, local]
