@@ -19,13 +19,8 @@ import {
   type RedisService,
   type VictoriaMetricsService,
 } from '@sousvide/testing';
-import {
-  appEntry,
-  freePort,
-  startChild,
-  waitForHealth,
-  type Child,
-} from '../src/app/run/processes';
+import { freePort } from '@sousvide/shared-util';
+import { appEntry, startChild, waitForHealth, type Child } from '../src/app/run/processes';
 
 /**
  * Issue 4's forced QoS 1 redelivery: a fault proxy between the gateway and the broker holds the

@@ -7,3 +7,4 @@ export * from './lib/env-config';
 export * from './lib/cli/usage.error';
 export * from './lib/cli/command-line';
 export * from './lib/with-timeout';
+export * from './lib/free-port';

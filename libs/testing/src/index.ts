@@ -13,7 +13,7 @@ export { startVictoriaMetrics } from './lib/victoria-metrics';
 export type { VictoriaMetricsService } from './lib/victoria-metrics';
 export { countMessages } from './lib/count-messages';
 export type { MessageCounter } from './lib/count-messages';
-export { freePort, freePorts } from './lib/free-port';
+export { freePort, freePorts } from '@sousvide/shared-util';
 export { pollUntil, waitFor } from './lib/wait-for';
 export type { PollOptions } from './lib/wait-for';
 export { readStoredPoints, storeCaughtUp, waitForStoredPoints } from './lib/store-points';

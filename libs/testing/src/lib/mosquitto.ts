@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { GenericContainer, StartedTestContainer, Wait } from 'testcontainers';
-import { freePorts } from './free-port';
+import { freePorts } from '@sousvide/shared-util';
 import { anonymousConfigText, CONFIG_PATH, MosquittoConfig } from './mosquitto-config';
 import { startService } from './service';
 

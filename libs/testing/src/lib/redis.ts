@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { GenericContainer, getContainerRuntimeClient, Wait } from 'testcontainers';
-import { freePort } from './free-port';
+import { freePort } from '@sousvide/shared-util';
 import { startService, type StartedService } from './service';
 
 /** url: redis://host:port */

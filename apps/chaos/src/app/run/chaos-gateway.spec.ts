@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChaosGateway } from './chaos-gateway';
-import { freePort } from './processes';
+import { freePort } from '@sousvide/shared-util';
 
 describe('ChaosGateway.start', () => {
   it('names the exit code and carries the last lines of a gateway that failed to boot', async () => {

@@ -17,7 +17,8 @@ import { buildChaosReport, type ChaosReport, type Sampled } from '../report/chao
 import type { SecondSample } from '../report/recovery';
 import { parseGatewayMetrics, p95Between, type GatewayScrape } from './gateway-scrape';
 import { ChaosGateway } from './chaos-gateway';
-import { appEntry, freePort, sleep, startChild, type Child } from './processes';
+import { freePort } from '@sousvide/shared-util';
+import { appEntry, sleep, startChild, type Child } from './processes';
 import { scenarioFault } from './scenario-fault';
 
 /** Thrown for problems the user must fix before any load (exit 2): e.g. a missing container. */

@@ -1,7 +1,7 @@
-import * as net from 'node:net';
 import type * as mqttPacket from 'mqtt-packet';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { classifyError, type FailureClass, isPermanentRefusal } from '@sousvide/loadtest-contracts';
+import { freePort } from '@sousvide/shared-util';
 import type { DeviceClientOptions } from './device-client';
 import { startFakeBroker, type Behaviour, type FakeBroker } from './fake-broker.testing';
 import { LeanClient } from './lean-client';
@@ -89,14 +89,6 @@ function track(promise: Promise<void>): { settled: boolean; done: Promise<void> 
     () => (state.settled = true),
   );
   return state;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('LeanClient', () => {
