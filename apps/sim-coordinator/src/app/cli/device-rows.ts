@@ -11,12 +11,26 @@ const names = (list: readonly DeviceCount[]): string =>
         .map((d) => `${d.deviceId} ${d.count}`)
         .join(', ')})`;
 
-/** The table's per-device line: devices with gaps, duplicates and reordering, worst named. */
-export function deviceRows(d: DeviceAccounting | undefined): [string, string][] {
+/**
+ * The table's per-device line: devices with gaps, duplicates and reordering, worst named. When the
+ * gateways received messages of the run but kept no device's sequence (they record one only for a
+ * message they could claim in Redis), a note says the zeros mean "unknown", not "none".
+ */
+export function deviceRows(d: DeviceAccounting | undefined, received: number): [string, string][] {
   if (!d) {
     return [];
   }
+  const unknown: [string, string][] =
+    d.devices_seen === 0 && received > 0
+      ? [
+          [
+            '  NOTE',
+            `the gateways received ${received} messages of this run but kept no device's sequence (Redis was unreachable to them when they claimed): gaps, duplicates and reordering per device are unknown, not 0`,
+          ],
+        ]
+      : [];
   return [
+    ...unknown,
     [
       '  devices (seq per device)',
       `${d.devices_seen} seen; gaps ${d.devices_with_gaps} devices / ${d.gaps_total} msgs${names(d.worst.gaps)}; ` +

@@ -78,7 +78,7 @@ export function summaryTable(outcome: RunOutcome): string {
           stages.map(([k, v]) => `${k} ${v.p95}`).join(' | ') + ' ms',
         ]);
       }
-      rows.push(...gateRows(a, b), ...deviceRows(b.devices));
+      rows.push(...gateRows(a, b), ...deviceRows(b.devices, b.recv_total));
     } else {
       rows.push(['  business summary', 'none (no gateway counted this run)']);
     }
