@@ -238,6 +238,7 @@ export class RunService {
     );
     const cpu = this.cpu.start(agents ? () => agents.pids : undefined);
     let outcomes;
+    let progressShownAt = 0;
     try {
       outcomes = await this.supervisor.supervise(jobIds, {
         specs,
@@ -246,8 +247,14 @@ export class RunService {
         pickupTimeoutMs: this.env.PICKUP_TIMEOUT_SEC * 1000,
         signal: options.signal,
         onProgress: (p) => {
+          // The series samples every poll's view on its own clock; the caller (a progress line
+          // on the terminal, the API's run view) gets one a second and the last.
           series.progress(p);
-          options.onProgress?.(attempt, p);
+          const now = Date.now();
+          if (now - progressShownAt >= 1000 || p.partsDone === p.parts) {
+            progressShownAt = now;
+            options.onProgress?.(attempt, p);
+          }
         },
       });
     } catch (err) {
