@@ -1,4 +1,5 @@
 import { NestFactory } from '@nestjs/core';
+import { listenOpsPort } from '@sousvide/platform';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
 import { redactText, secretValuesOf } from '@sousvide/security';
@@ -38,7 +39,7 @@ async function bootstrap(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  await app.listen(app.get<GatewayEnv>(GATEWAY_ENV).OPS_PORT);
+  await listenOpsPort(app, app.get<GatewayEnv>(GATEWAY_ENV).OPS_PORT);
 }
 
 if (process.argv[2] === 'audit') {

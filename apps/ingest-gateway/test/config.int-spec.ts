@@ -1,7 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedis } from '@sousvide/testing';
+import { createServer } from 'node:net';
+import { freePort } from '@sousvide/shared-util';
+import { startMosquitto, startRedis } from '@sousvide/testing';
 import { bootGatewayExpectingFailure, failingAtOnce, WITHIN_SECONDS_MS } from './gateway-process';
 
 describe('ingest gateway configuration', () => {
@@ -80,6 +82,28 @@ describe('ingest gateway configuration', () => {
       expect(res.output).not.toContain('mqtt-Secret-42');
     } finally {
       await redis.stop();
+    }
+  });
+
+  it('names OPS_PORT when another process holds it, after Redis and the broker answered', async () => {
+    const [redis, broker] = await Promise.all([startRedis(), startMosquitto()]);
+    const holder = createServer();
+    try {
+      const port = await freePort();
+      await new Promise<void>((resolve) => holder.listen(port, resolve));
+      const res = await bootGatewayExpectingFailure({
+        MQTT_URL: broker.url,
+        REDIS_URL: redis.url,
+        OPS_PORT: String(port),
+        SPOOL_DIR: mkdtempSync(join(tmpdir(), 'gw-spool-')),
+      });
+      expect(res.code).toBe(1);
+      expect(res.output).toContain(
+        `ingest-gateway failed to start: OPS_PORT ${port} is already in use (another process holds it): set OPS_PORT to a free port`,
+      );
+    } finally {
+      holder.close();
+      await Promise.allSettled([redis.stop(), broker.stop()]);
     }
   });
 });

@@ -1,4 +1,5 @@
 import { NestFactory } from '@nestjs/core';
+import { listenOpsPort } from '@sousvide/platform';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
 import { redactText, secretValuesOf } from '@sousvide/security';
@@ -11,7 +12,7 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   if (env.OPS_PORT > 0) {
-    await app.listen(env.OPS_PORT);
+    await listenOpsPort(app, env.OPS_PORT);
   } else {
     await app.init();
   }

@@ -8,7 +8,7 @@ import { summaryTable } from './app/cli/summary-table';
 import { API_TOKEN_VAR, loadApiToken } from './app/config/api-env.schema';
 import { COORDINATOR_SECRETS, CoordinatorEnv, loadCoordinatorEnv } from './app/config/env.schema';
 import { HttpModule } from './app/http.module';
-import { assertRedisReachable } from '@sousvide/platform';
+import { assertRedisReachable, listenOpsPort } from '@sousvide/platform';
 import { RunSession, runSettingsOf } from './app/cli/run-session';
 import { crosscheckCommand } from './app/methods/crosscheck.command';
 import { capacityCommand } from './app/methods/capacity.command';
@@ -68,7 +68,7 @@ async function serve(env: CoordinatorEnv): Promise<void> {
   const app = await NestFactory.create(HttpModule.register(env, token), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  await app.listen(env.OPS_PORT, env.OPS_HOST);
+  await listenOpsPort(app, env.OPS_PORT, env.OPS_HOST);
   const host = env.OPS_HOST.includes(':') ? `[${env.OPS_HOST}]` : env.OPS_HOST;
   process.stderr.write(
     `sim-coordinator API on http://${host}:${env.OPS_PORT} (POST /runs, GET /runs/:id with a bearer token, at most ${env.MAX_CONCURRENT_RUNS} run(s) at once; GET /health and /metrics open; live pages and reports at /dashboard)\n`,

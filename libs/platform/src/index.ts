@@ -9,3 +9,4 @@ export * from './lib/redis/redis-health.controller';
 export * from './lib/metrics/latency-metric';
 export * from './lib/metrics/metrics.controller';
 export * from './lib/metrics/scrape-metrics';
+export * from './lib/nest/listen-ops-port';
