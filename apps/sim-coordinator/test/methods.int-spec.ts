@@ -56,22 +56,39 @@ describe('the runbook methods as commands (real agents, gateway, Redis and Mosqu
 
   it('crosscheck: both models fail the SLOs alike against a store that refuses every write: backend bottleneck, exit 3', async () => {
     gateway = await startFailingStoreGateway(mqtt.url, redis.url, 'gw-methods');
-    const res = await runCli(
-      ['loadtest', 'crosscheck', '--connections', '20', '--mps', '1', ...SHAPE],
-      { ...env, RUN_ID: 'xc', MAX_ATTEMPTS: '1', DRAIN_WINDOW_SEC: '60' },
-    );
-    expect(res.code).toBe(3);
-    expect(res.stdout).toContain('Crosscheck xc: BACKEND_BOTTLENECK');
-    const out = readJson<{
+    type Crosscheck = {
       class: string;
       models: { model: string; outcome: string; sloMissed: string[]; runId: string }[];
-    }>(join(env.ARTIFACTS_DIR, 'xc', 'crosscheck.json'));
-    expect(out.class).toBe('backend_bottleneck');
-    expect(out.models.map((m) => [m.model, m.outcome, m.runId])).toEqual([
-      ['mqttjs', 'backend_failed', 'xc-mqttjs'],
-      ['lean', 'backend_failed', 'xc-lean'],
+    };
+    // 60 messages per model: one stall of a starved agent past 200 ms is its schedule lag p99, and
+    // the product then rightly calls the generator saturated and gives no backend verdict (exit 1;
+    // seen on a loaded CI machine at 2 % agent CPU). That verdict is checked, and the crosscheck
+    // asked again under a new id, at most three times in all.
+    let id = '';
+    let res: Awaited<ReturnType<typeof runCli>> | undefined;
+    let out: Crosscheck | undefined;
+    for (let tryNo = 1; tryNo <= 3; tryNo += 1) {
+      id = tryNo === 1 ? 'xc' : `xc${tryNo}`;
+      res = await runCli(
+        ['loadtest', 'crosscheck', '--connections', '20', '--mps', '1', ...SHAPE],
+        { ...env, RUN_ID: id, MAX_ATTEMPTS: '1', DRAIN_WINDOW_SEC: '60' },
+      );
+      out = readJson<Crosscheck>(join(env.ARTIFACTS_DIR, id, 'crosscheck.json'));
+      if (out.class !== 'generator_saturated') {
+        break;
+      }
+      expect(res.code).toBe(1);
+      expect(res.stdout).toContain(`Crosscheck ${id}: GENERATOR_SATURATED`);
+      expect(out.models.some((m) => m.outcome === 'generator_saturated')).toBe(true);
+    }
+    expect(res?.code).toBe(3);
+    expect(res?.stdout).toContain(`Crosscheck ${id}: BACKEND_BOTTLENECK`);
+    expect(out?.class).toBe('backend_bottleneck');
+    expect(out?.models.map((m) => [m.model, m.outcome, m.runId])).toEqual([
+      ['mqttjs', 'backend_failed', `${id}-mqttjs`],
+      ['lean', 'backend_failed', `${id}-lean`],
     ]);
-    for (const m of out.models) {
+    for (const m of out?.models ?? []) {
       expect(m.sloMissed).toEqual(
         expect.arrayContaining(['ingestion success rate', 'Influx write failure rate']),
       );
@@ -81,18 +98,19 @@ describe('the runbook methods as commands (real agents, gateway, Redis and Mosqu
     // The same run id again: refused before anything starts, nothing new written.
     const before = readdirSync(env.ARTIFACTS_DIR).sort();
     const again = await runCli(
-      ['loadtest', 'crosscheck', '--connections', '20', '--mps', '1', ...SHAPE, '--run-id', 'xc'],
+      ['loadtest', 'crosscheck', '--connections', '20', '--mps', '1', ...SHAPE, '--run-id', id],
       env,
     );
     expect(again.code).toBe(2);
-    expect(again.stderr).toContain('RUN_ID xc-mqttjs was already used');
+    expect(again.stderr).toContain(`RUN_ID ${id}-mqttjs was already used`);
     expect(readdirSync(env.ARTIFACTS_DIR).sort()).toEqual(before);
 
     // A run against itself: nothing regressed, exit 0.
-    const same = await runCli(['loadtest', 'diff', 'xc-lean', 'xc-lean', '--json'], env);
+    const same = await runCli(['loadtest', 'diff', `${id}-lean`, `${id}-lean`, '--json'], env);
     expect(same.code).toBe(0);
     expect(JSON.parse(same.stdout)).toMatchObject({ regressed: false, regressions: [] });
-  });
+    // Up to three crosschecks of two runs each on a busy machine.
+  }, 480_000);
 
   it('capacity: 20 connections pass, 40 fail on a broker capped at 30: the knee and the broker named, exit 0; diff refuses the two shapes, and forced finds the regression, exit 4', async () => {
     // The crosscheck's gateway is alive but subscribed to the other broker: nothing arrives from
