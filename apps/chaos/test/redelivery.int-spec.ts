@@ -20,7 +20,7 @@ import {
   type VictoriaMetricsService,
 } from '@sousvide/testing';
 import { freePort } from '@sousvide/shared-util';
-import { appEntry, startChild, waitForHealth, type Child } from '../src/app/run/processes';
+import { ChaosGateway } from '../src/app/run/chaos-gateway';
 
 /**
  * Issue 4's forced QoS 1 redelivery: a fault proxy between the gateway and the broker holds the
@@ -34,7 +34,7 @@ describe('QoS 1 redelivery after the gateway lost its connection before acking',
   let broker: MqttService;
   let vm: VictoriaMetricsService;
   let proxy: TcpFaultProxy;
-  let gateway: Child | undefined;
+  let gateway: ChaosGateway | undefined;
 
   beforeAll(async () => {
     [redis, broker, vm] = await Promise.all([
@@ -55,9 +55,8 @@ describe('QoS 1 redelivery after the gateway lost its connection before acking',
     const runId = `redelivery-${Date.now()}`;
     const opsPort = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'redelivery-'));
-    gateway = startChild(
-      appEntry('ingest-gateway'),
-      [],
+    // Started as the chaos runner starts its gateway: a boot that fails names its log's last lines.
+    gateway = new ChaosGateway(
       {
         ...TEST_INFLUX_TOKEN_ENV,
         MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`,
@@ -70,8 +69,9 @@ describe('QoS 1 redelivery after the gateway lost its connection before acking',
         AUDIT_LOG_PATH: join(dir, 'audit.jsonl'),
       },
       join(dir, 'gateway.log'),
+      `http://127.0.0.1:${opsPort}`,
     );
-    expect(await waitForHealth(`http://127.0.0.1:${opsPort}/health`, 30_000)).toBe(true);
+    await gateway.start();
 
     // Hold everything the gateway sends (its PUBACKs) while the broker's PUBLISHes flow.
     proxy.setMode({ kind: 'latency', ms: 600_000, direction: 'upstream' });

@@ -26,16 +26,16 @@ export class ChaosGateway {
   async start(): Promise<void> {
     const child = startChild(this.entry, [], this.env, this.logFile);
     this.child = child;
-    let exitCode: number | null = null;
+    // The check gives up as soon as the process is gone; its log is complete once it exited.
+    const exited = (): boolean => child.proc.exitCode !== null;
     const healthy = await waitForHealth(`${this.opsUrl}/health`, HEALTHY_WITHIN_MS, () => {
-      exitCode = child.proc.exitCode;
-      if (exitCode !== null) {
+      if (exited()) {
         throw new Error('exited');
       }
     }).catch(() => false);
-    if (exitCode !== null) {
-      await child.exited;
-      throw new Error(`the gateway exited with ${exitCode}; gateway.log ends:\n${this.logTail()}`);
+    if (!healthy && exited()) {
+      const code = await child.exited;
+      throw new Error(`the gateway exited with ${code}; gateway.log ends:\n${this.logTail()}`);
     }
     if (!healthy) {
       throw new Error(
