@@ -1,7 +1,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { freePort, MqttService, RedisService, startMosquitto, startRedis } from '@sousvide/testing';
+import {
+  freePort,
+  MqttService,
+  RedisService,
+  startMosquitto,
+  startRedis,
+  waitFor,
+} from '@sousvide/testing';
 import {
   API_AUTH,
   API_TOKEN,
@@ -148,6 +155,13 @@ describe("the coordinator API's token, bind address and run limit (real Redis an
   }, 60_000);
 
   it('never writes the token into its log or the run artifacts', async () => {
+    // auth-1 writes its run.json once its preflight is done, which on a loaded machine came after
+    // the tests above (CI of 7e4e1f8): there was then nothing to read. Stopped once it exists.
+    await waitFor(
+      "auth-1's run.json",
+      () => filesUnder(artifacts).some((f) => f.endsWith('run.json')),
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
     serve?.child.kill('SIGTERM');
     const result = await (serve as CliProcess).done;
     const written = filesUnder(artifacts);
