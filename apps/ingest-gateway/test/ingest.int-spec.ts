@@ -102,9 +102,9 @@ describe('ingest gateway (real Mosquitto, Redis, VictoriaMetrics, agents)', () =
     // miss the last batch's.
     const stages = biz.stage_latency_ms ?? {};
     expect(Object.keys(stages).sort()).toEqual(
-      ['ack', 'broker', 'claim', 'heartbeat', 'queue', 'settle', 'store'].sort(),
+      ['ack', 'broker', 'heartbeat', 'queue', 'settle', 'store'].sort(),
     );
-    for (const stage of ['broker', 'queue', 'claim', 'store'] as const) {
+    for (const stage of ['broker', 'queue', 'store'] as const) {
       expect({ stage, count: stages[stage]?.count }).toEqual({ stage, count: 2000 });
     }
     expect(stages.heartbeat?.count).toBeGreaterThan(0);

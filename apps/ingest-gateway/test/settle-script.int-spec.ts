@@ -1,12 +1,17 @@
 import Redis from 'ioredis';
-import { IDEMPOTENCY_COMMIT_SCRIPT, IdempotencyStore } from '@sousvide/idempotency';
+import { IdempotencyStore } from '@sousvide/idempotency';
 import { HeartbeatStore } from '@sousvide/ingest-storage';
-import { ScriptBatch } from '@sousvide/ingest-pipeline';
+import {
+  IdentitySettler,
+  SETTLE_IDENTITIES_SCRIPT,
+  ScriptBatch,
+  duplicatesOf,
+} from '@sousvide/ingest-pipeline';
 import { INGEST_KEYS } from '@sousvide/loadtest-contracts';
 import {
   APPLY_DELTA_SCRIPT,
-  DEVICE_SEQUENCE_SCRIPT,
   DeviceSequences,
+  RUN_KEYS,
   RunCounters,
 } from '@sousvide/run-accounting';
 import { LatencyHistogram } from '@sousvide/shared-util';
@@ -24,11 +29,7 @@ describe('ScriptBatch (real Redis)', () => {
   beforeAll(async () => {
     redis = await startRedis();
     client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-    tx = ScriptBatch.factory(client, [
-      IDEMPOTENCY_COMMIT_SCRIPT,
-      DEVICE_SEQUENCE_SCRIPT,
-      APPLY_DELTA_SCRIPT,
-    ]);
+    tx = ScriptBatch.factory(client, [SETTLE_IDENTITIES_SCRIPT, APPLY_DELTA_SCRIPT]);
   });
 
   afterAll(async () => {
@@ -36,34 +37,42 @@ describe('ScriptBatch (real Redis)', () => {
     await redis?.stop();
   });
 
-  it('applies heartbeats, claim commits and releases, sequences and a delta in one command', async () => {
+  it('applies identities, sequences, heartbeats and a delta in one command', async () => {
     const idem = new IdempotencyStore(client, { prefix: 'sb' });
+    const settler = new IdentitySettler(client, idem);
     const counters = new RunCounters(client);
     const devices = new DeviceSequences(client);
     const heartbeat = new HeartbeatStore(client);
     // Older heartbeats of a device stay: ZADD GT never moves last-seen backwards.
     await client.zadd(INGEST_KEYS.heartbeat, 5000, 'dev-b');
-    const stored = [{ deviceId: 'dev-a', seq: 1, ts: 1000 }];
-    const failed = [{ deviceId: 'dev-b', seq: 1, ts: 1000 }];
-    expect(await idem.claim([...stored, ...failed])).toEqual(['new', 'new']);
+    const a = { deviceId: 'dev-a', seq: 1, ts: 1000 };
+    const b = { deviceId: 'dev-b', seq: 1, ts: 1000 };
+    const d = { deviceId: 'dev-d', seq: 4, ts: 4000 };
+    const e = { deviceId: 'dev-e', seq: 0, ts: 1000 };
+    const noSeq = { deviceId: 'dev-n', ts: 1000 };
+    // dev-d's message was stored and recorded by an earlier batch (or another gateway).
+    expect(await idem.commit([d])).toEqual([true]);
     const latency = new LatencyHistogram();
     latency.recordMs(7, 2);
     // Loaded once (ioredis falls back to EVAL the first time), so the batch below is one EVALSHA.
-    const warm = tx() as unknown as { del: (k: string) => unknown; exec: () => Promise<unknown> };
-    warm.del('sb:nothing');
+    const warm = tx();
+    counters.addIn(warm, 'run-sb-warm', { counts: { recv_total: 1 } });
     await warm.exec();
     const before = await calls();
 
     const batch = tx();
+    const stored = [
+      { msg: a, runId: 'run-sb' },
+      { msg: a, runId: 'run-sb' },
+      { msg: d, runId: 'run-sb' },
+      { msg: e, runId: 'run-sb2' },
+      { msg: noSeq, runId: 'run-sb' },
+    ];
+    expect(settler.settleIn(batch, { stored, unstored: [{ msg: b, runId: 'run-sb' }] })).toBe(true);
     const refused = heartbeat.touchIn(batch, [
       { deviceId: 'dev-a', ts: 1000 },
       { deviceId: 'dev-b', ts: 2000 },
       { deviceId: 'dev-c', ts: Number.NaN },
-    ]);
-    idem.settleIn(batch, stored, failed);
-    devices.recordIn(batch, 'run-sb', [
-      { deviceId: 'dev-a', seq: 1, ts: 1000, duplicate: false },
-      { deviceId: 'dev-b', seq: 1, ts: 1000, duplicate: false },
     ]);
     counters.addIn(batch, 'run-sb', {
       counts: { recv_total: 2, pipeline_success_total: 1 },
@@ -76,7 +85,15 @@ describe('ScriptBatch (real Redis)', () => {
     expect(refused.failed).toEqual([
       { deviceId: 'dev-c', error: 'ERR value is not a valid float' },
     ]);
-    expect(replies?.map(([err]) => err)).toEqual([null, null, null, null, null]);
+    expect(replies?.map(([err]) => err)).toEqual([null, null, null]);
+    // The copy in the batch and the one recorded before are duplicates; the rest are new.
+    expect(duplicatesOf(replies?.[0]?.[1], stored.length)).toEqual([
+      false,
+      true,
+      true,
+      false,
+      false,
+    ]);
     expect({
       evalsha: after.evalsha - before.evalsha,
       multi: after.multi - before.multi,
@@ -88,12 +105,21 @@ describe('ScriptBatch (real Redis)', () => {
         ['dev-b', 5000],
       ]),
     );
-    // Committed: a copy is a duplicate. Released: a copy is new again.
-    expect(await idem.claim([...stored, ...failed])).toEqual(['duplicate', 'new']);
+    // Stored ones are recorded; the unstored one is not, so its redelivery is stored.
+    expect(await idem.committed([a, b, d, e, noSeq])).toEqual([true, false, true, true, true]);
     const snap = await counters.read('run-sb');
     expect(snap.counts).toMatchObject({ recv_total: 2, pipeline_success_total: 1 });
     expect(snap.latency.count).toBe(2);
-    expect((await devices.read('run-sb')).get('dev-a')).toMatchObject({ maxSeq: 1, distinct: 1 });
+    // The sequences took the record's answer as their duplicate flag; the unstored message was
+    // received, and a message without a seq is not tracked.
+    const seqs = await devices.read('run-sb');
+    expect(Object.fromEntries(seqs)).toEqual({
+      'dev-a': expect.objectContaining({ maxSeq: 1, distinct: 1, dups: 1 }),
+      'dev-b': expect.objectContaining({ maxSeq: 1, distinct: 1, dups: 0 }),
+      'dev-d': expect.objectContaining({ maxSeq: -1, distinct: 0, dups: 1 }),
+    });
+    expect((await devices.read('run-sb2')).get('dev-e')).toMatchObject({ maxSeq: 0, distinct: 1 });
+    expect(await client.ttl(RUN_KEYS.runDevices('run-sb2'))).toBeGreaterThan(0);
 
     // The same delta id again applies once, like the delta script on its own.
     const again = tx();

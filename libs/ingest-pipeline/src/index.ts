@@ -13,3 +13,4 @@ export * from './lib/replay/dlq-replay.module';
 export * from './lib/replay/replay.command';
 export type { ReplayReport } from './lib/replay/replay-report';
 export * from './lib/counters/script-batch';
+export * from './lib/counters/settle-identities';

@@ -28,18 +28,14 @@ export class IngestPipelineModule implements OnApplicationShutdown {
   constructor(private readonly dlq: DlqProducer) {}
 
   static register({ env, controlPublisher, sessions }: IngestPipelineModuleOptions): DynamicModule {
-    // One per process start: claims and liveness name it, so a restart under the same
+    // One per process start: liveness and delta ids name it, so a restart under the same
     // GATEWAY_ID is told apart from the process it replaces (ADR 0015).
     const instance: GatewayInstance = {
       gatewayId: env.GATEWAY_ID,
       incarnation: randomUUID(),
       ...(sessions ? { sessions } : {}),
     };
-    const storage = IngestStorageModule.register({
-      env,
-      redisProfile: 'ingest',
-      claimOwner: instance,
-    });
+    const storage = IngestStorageModule.register({ env, redisProfile: 'ingest' });
     return {
       module: IngestPipelineModule,
       imports: [storage],

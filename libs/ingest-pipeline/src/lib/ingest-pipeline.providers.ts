@@ -1,13 +1,8 @@
 import { Logger, type Provider } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { IDEMPOTENCY_COMMIT_SCRIPT, IdempotencyStore } from '@sousvide/idempotency';
+import { IdempotencyStore } from '@sousvide/idempotency';
 import { DlqProducer, DurableSpool, FailsafeGate, HeartbeatStore } from '@sousvide/ingest-storage';
-import {
-  APPLY_DELTA_SCRIPT,
-  DEVICE_SEQUENCE_SCRIPT,
-  DeviceSequences,
-  RunCounters,
-} from '@sousvide/run-accounting';
+import { APPLY_DELTA_SCRIPT, RunCounters } from '@sousvide/run-accounting';
 import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
 import { RedisClientFactory } from '@sousvide/platform';
 import { LatencyHistogram } from '@sousvide/shared-util';
@@ -16,6 +11,7 @@ import { RedisCircuit } from './circuit/redis-circuit';
 import { pipelineSettings, type PipelineEnv } from './config/pipeline-env';
 import { RunLedger } from './counters/run-ledger';
 import { ScriptBatch } from './counters/script-batch';
+import { IdentitySettler, SETTLE_IDENTITIES_SCRIPT } from './counters/settle-identities';
 import { SpoolingDlq } from './dlq/spooling-dlq';
 import { AuditLog } from './failsafe/audit-log';
 import { CooldownGate } from './failsafe/cooldown-gate';
@@ -75,15 +71,10 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
         instance: GatewayInstance,
       ) =>
         new RunLedger({
-          transaction: ScriptBatch.factory(redis, [
-            IDEMPOTENCY_COMMIT_SCRIPT,
-            DEVICE_SEQUENCE_SCRIPT,
-            APPLY_DELTA_SCRIPT,
-          ]),
+          transaction: ScriptBatch.factory(redis, [SETTLE_IDENTITIES_SCRIPT, APPLY_DELTA_SCRIPT]),
           heartbeat: new HeartbeatStore(redis),
-          idempotency,
+          identities: new IdentitySettler(redis, idempotency),
           counters,
-          devices: new DeviceSequences(redis),
           log: warn,
           redis: circuit,
           idPrefix: `${instance.gatewayId}-${instance.incarnation}`,
@@ -183,30 +174,24 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
       provide: IngestPipeline,
       inject: [
         MessageStorage,
-        IdempotencyStore,
         RunLedger,
         SpoolingDlq,
-        RedisCircuit,
         DeliveryParser,
         IngestMetrics,
         IngestStatsLog,
       ],
       useFactory: (
         storage: MessageStorage,
-        idempotency: IdempotencyStore,
         ledger: RunLedger,
         dlq: SpoolingDlq,
-        circuit: RedisCircuit,
         parser: DeliveryParser,
         metrics: IngestMetrics,
         stats: IngestStatsLog,
       ) =>
         new IngestPipeline({
           storage,
-          idempotency,
           counters: ledger,
           dlq,
-          redis: circuit,
           bypassInflux: settings.bypassInflux,
           gatewayId: settings.gatewayId,
           parser,

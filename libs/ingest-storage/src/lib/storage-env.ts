@@ -48,8 +48,6 @@ export const storageEnvShape = {
   INFLUX_MAX_RETRIES: z.coerce.number().int().min(0).optional(),
   /** How long a stored message's identity is remembered (ADR 0005: at least the DLQ retention). */
   IDEMPOTENCY_TTL_SEC: z.coerce.number().int().min(60).default(86_400),
-  /** How long a claim outlives a crashed holder before the message may be stored again. */
-  IDEMPOTENCY_CLAIM_TTL_MS: z.coerce.number().int().min(1000).default(120_000),
   /**
    * How far a reading's `ts` may lie before / after its receipt (a replay measures from when the
    * entry was dead-lettered). Outside: a parse failure TS_OUT_OF_WINDOW, dead-lettered.

@@ -3,8 +3,8 @@ import { zeroCounts, type Counts } from '@sousvide/shared-util';
 
 /**
  * The business counters of docs/architecture.md section 3, exactly as the runbook names them,
- * then the reliability counters (section 7): `duplicate_total` (copies of an already stored or
- * in-flight message, not in `recv_total`), `spooled_total` (failed messages the DLQ refused,
+ * then the reliability counters (section 7): `duplicate_total` (copies of an already stored
+ * message, not in `recv_total`), `spooled_total` (failed messages the DLQ refused,
  * kept in a gateway's local spool instead of `dlq_total`), `spool_drained_total` (moved from a
  * spool into the DLQ) and `replayed_total` (DLQ entries the replayer stored).
  */
@@ -35,15 +35,14 @@ export function emptyBusinessCounts(): BusinessCounts {
 /**
  * Where a message's time goes through a gateway (per run, mergeable histograms next to the e2e
  * latency, ADR 0015): `broker` payload ts to the socket read that carried it (publisher, broker
- * and the gateway's socket), `queue` that read to the start of its batch, `claim` the idempotency
- * claim, `store` the Influx write, `heartbeat` the Redis heartbeat, `dlq` dead-lettering (only the
- * messages that failed), `settle` commit and counters in Redis, `ack` the end of settle to the
+ * and the gateway's socket), `queue` that read to the start of its batch, `store` the Influx
+ * write, `heartbeat` the Redis heartbeat, `dlq` dead-lettering (only the messages that failed),
+ * `settle` the idempotency record, device sequences and counters in Redis, `ack` the end of settle to the
  * acknowledgement to the broker (waits for earlier batches: acks go out in order).
  */
 export const INGEST_STAGES = [
   'broker',
   'queue',
-  'claim',
   'store',
   'heartbeat',
   'dlq',
@@ -66,8 +65,8 @@ export const INGEST_KEYS = {
   replayClaim: (jobId: string): string => `replay:claim:${jobId}`,
   /**
    * String with PX: the incarnation (process start) of the gateway that runs under this
-   * GATEWAY_ID now, refreshed every second. Gone or different: that process is dead, its
-   * idempotency claims are stale and its broker sessions may be adopted (ADR 0015).
+   * GATEWAY_ID now, refreshed every second. Gone or different: that process is dead and its
+   * broker sessions may be adopted (ADR 0015).
    */
   gatewayAlive: (gatewayId: string): string => `ingest:gateway:${gatewayId}:alive`,
   /** Hash gatewayId -> MQTT connections: gateways whose broker sessions may hold messages. */

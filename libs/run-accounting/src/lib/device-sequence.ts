@@ -12,7 +12,7 @@ export interface DeviceSequence {
   tsOfMax: number;
   /** New (not duplicate) messages of the current session. */
   distinct: number;
-  /** Copies the idempotency claim recognised (QoS 1 redelivery, resends). */
+  /** Copies of a message already stored, as the idempotency record found (QoS 1 redelivery, resends). */
   dups: number;
   /** New messages that arrived after a higher seq of the same session. */
   reorders: number;
@@ -72,22 +72,16 @@ export function parseDeviceSequence(raw: string): DeviceSequence | undefined {
 export const SIGHTING_FORMAT = '<I2c0ddB';
 
 /**
- * The per-message transition, run inside Redis (one script call per run and batch) so every
- * gateway instance updates one state per device in one order, without a lock. ARGV: the TTL, then
- * the batch's sightings in the order it received them, packed into one binary argument as
- * SIGHTING_FORMAT (ADR 0039): one argument per batch instead of four per message, which the
- * gateway had to build and Redis to convert. The state is read and written with `struct` too:
- * parsing and formatting it as text was half of the script's time in Redis.
+ * The per-message transition as a Lua function, `sequenceStep(key, dev, seq, ts, dup)`: reads the
+ * device's state from the hash `key`, applies one sighting and writes it back. Run inside Redis so
+ * every gateway instance updates one state per device in one order, without a lock. The state is
+ * read and written with `struct` (ADR 0039): parsing and formatting it as text was half of the
+ * script's time in Redis. Shared by DEVICE_SEQUENCE_LUA and the gateway's settle (ADR 0050), which
+ * learns `dup` from the idempotency commit in the same pass.
  */
-export const DEVICE_SEQUENCE_LUA = `
-local key = KEYS[1]
-local packed = ARGV[2]
-local pos, last, n = 1, #packed, 0
-local fmt = '${STATE_FORMAT}'
-while pos <= last do
-  local dev, seq, ts, dup
-  dev, seq, ts, dup, pos = struct.unpack('${SIGHTING_FORMAT}', packed, pos)
-  n = n + 1
+export const DEVICE_SEQUENCE_STEP_LUA = `
+local function sequenceStep(key, dev, seq, ts, dup)
+  local fmt = '${STATE_FORMAT}'
   local maxSeq, tsOfMax, distinct, dups, reorders, closedGaps = -1, 0, 0, 0, 0, 0
   local raw = redis.call('HGET', key, dev)
   if raw then
@@ -114,6 +108,23 @@ while pos <= last do
   end
   redis.call('HSET', key, dev,
     struct.pack(fmt, ${STATE_VERSION}, maxSeq, tsOfMax, distinct, dups, reorders, closedGaps))
+end`;
+
+/**
+ * The transition over a batch of sightings of one run (one script call per run and batch). ARGV:
+ * the TTL, then the sightings in the order they were received, packed into one binary argument as
+ * SIGHTING_FORMAT (ADR 0039): one argument per batch instead of four per message, which the
+ * gateway had to build and Redis to convert.
+ */
+export const DEVICE_SEQUENCE_LUA = `${DEVICE_SEQUENCE_STEP_LUA}
+local key = KEYS[1]
+local packed = ARGV[2]
+local pos, last, n = 1, #packed, 0
+while pos <= last do
+  local dev, seq, ts, dup
+  dev, seq, ts, dup, pos = struct.unpack('${SIGHTING_FORMAT}', packed, pos)
+  n = n + 1
+  sequenceStep(key, dev, seq, ts, dup)
 end
 redis.call('EXPIRE', key, ARGV[1])
 return n`;

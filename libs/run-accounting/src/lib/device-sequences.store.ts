@@ -1,20 +1,14 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { DeviceAccounting } from '@sousvide/loadtest-contracts';
 import { summarizeDevices } from './device-summary';
 import { DEVICE_SEQUENCE_LUA, decodeDeviceSequence, type DeviceSequence } from './device-sequence';
 import { RUN_KEYS, RUN_KEYS_TTL_SEC } from './run-accounting.constants';
 
-const SCRIPT = 'ingestDeviceSequenceV3';
-/** The sequence script, for a caller that composes scripts (the gateway's batch script, ADR 0025). */
-export const DEVICE_SEQUENCE_SCRIPT = {
-  name: SCRIPT,
-  lua: DEVICE_SEQUENCE_LUA,
-  numberOfKeys: 1,
-} as const;
+const SCRIPT = 'ingestDeviceSequenceV4';
 /** Fields read per HSCAN round trip when a run is summarised. */
 const SCAN_COUNT = 2000;
 
-/** One received copy of a message: whose, which seq, its ts, and whether the claim saw a copy. */
+/** One received copy of a message: whose, which seq, its ts, and whether it is a copy of one already stored. */
 export interface SequenceSighting {
   deviceId: string;
   seq: number;
@@ -38,14 +32,7 @@ export class DeviceSequences {
     }
   }
 
-  /** Queues the sightings of one run on the caller's transaction (the gateway's settle). */
-  recordIn(tx: ChainableCommander, runId: string, sightings: readonly SequenceSighting[]): void {
-    if (sightings.length > 0) {
-      (tx as unknown as WithScript<ChainableCommander>)[SCRIPT](...args(runId, sightings));
-    }
-  }
-
-  /** The same on its own (tests, tools). */
+  /** Records one run's sightings (tests, tools; the gateway records them in its settle, ADR 0050). */
   async record(runId: string, sightings: readonly SequenceSighting[]): Promise<void> {
     if (sightings.length > 0) {
       await (this.redis as unknown as WithScript<Promise<number>>)[SCRIPT](

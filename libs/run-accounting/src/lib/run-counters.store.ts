@@ -121,7 +121,7 @@ export class RunCounters {
 
   /**
    * The same delta queued on the caller's transaction (MULTI), so it applies together with what
-   * else the transaction holds (the gateway commits its idempotency claims in it): all or nothing.
+   * else the transaction holds (the gateway records its stored messages in it): all or nothing.
    */
   addIn(tx: ChainableCommander, runId: string, delta: RunDelta): void {
     const args = deltaArgs(runId, delta);

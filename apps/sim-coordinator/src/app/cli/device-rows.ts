@@ -13,8 +13,8 @@ const names = (list: readonly DeviceCount[]): string =>
 
 /**
  * The table's per-device line: devices with gaps, duplicates and reordering, worst named. When the
- * gateways received messages of the run but kept no device's sequence (they record one only for a
- * message they could claim in Redis), a note says the zeros mean "unknown", not "none".
+ * gateways received messages of the run but kept no device's sequence (they record one with the
+ * batch's settle in Redis), a note says the zeros mean "unknown", not "none".
  */
 export function deviceRows(d: DeviceAccounting | undefined, received: number): [string, string][] {
   if (!d) {
@@ -25,7 +25,7 @@ export function deviceRows(d: DeviceAccounting | undefined, received: number): [
       ? [
           [
             '  NOTE',
-            `the gateways received ${received} messages of this run but kept no device's sequence (Redis was unreachable to them when they claimed): gaps, duplicates and reordering per device are unknown, not 0`,
+            `the gateways received ${received} messages of this run but kept no device's sequence (Redis was unreachable to them when they settled): gaps, duplicates and reordering per device are unknown, not 0`,
           ],
         ]
       : [];

@@ -43,7 +43,6 @@ const STAGE_OWNER: Record<string, Stage> = {
   store: 'store',
   heartbeat: 'store',
   queue: 'gateway',
-  claim: 'gateway',
   dlq: 'gateway',
   settle: 'gateway',
   ack: 'gateway',

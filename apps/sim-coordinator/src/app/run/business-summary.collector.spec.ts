@@ -5,11 +5,11 @@ import type { DeviceSequences, IngestSnapshot, RunCounters } from '@sousvide/run
 import { BusinessSummaryCollector, droppedDuring } from './business-summary.collector';
 
 const histogram = (count: number) => ({ buckets: {}, count, minUs: 0, maxUs: 0, sumUs: 0 });
-/** `recv` counted, `timed` of them with their claim timing in (all, unless given). */
+/** `recv` counted, `timed` of them with their queue timing in (all, unless given). */
 const snap = (recv: number, timed = recv): IngestSnapshot => ({
   counts: { ...emptyBusinessCounts(), recv_total: recv },
   latency: histogram(0),
-  stages: timed > 0 ? { claim: histogram(timed) } : {},
+  stages: timed > 0 ? { queue: histogram(timed) } : {},
 });
 
 /**
@@ -42,7 +42,7 @@ describe('BusinessSummaryCollector.drain', () => {
   });
 
   it('once everything arrived, waits for the stage timings the gateways send after the counts', async () => {
-    // Counts complete at the 3rd read; the claim timings catch up at the 6th.
+    // Counts complete at the 3rd read; the queue timings catch up at the 6th.
     const c = collector(
       (n) => Math.min(100, n * 40),
       alive(),
@@ -50,7 +50,7 @@ describe('BusinessSummaryCollector.drain', () => {
     );
     const { delta, report } = await c.drain('r', snap(0), 100, { maxMs: 60_000, stallMs: 60_000 });
     expect(report).toMatchObject({ stopped: 'complete', detail: 'received 100 of 100 published' });
-    expect(delta?.stages.claim?.count).toBe(100);
+    expect(delta?.stages.queue?.count).toBe(100);
   });
 
   it('stops complete without the timings that never come, and says how many are missing', async () => {
@@ -69,7 +69,7 @@ describe('BusinessSummaryCollector.drain', () => {
       detail: 'received 100 of 100 published; the stage timings of 30 not in after 0.5 s',
     });
     expect(report.waited_ms).toBeGreaterThanOrEqual(500);
-    expect(delta?.stages.claim?.count).toBe(70);
+    expect(delta?.stages.queue?.count).toBe(70);
   });
 
   it('keeps waiting while the backlog shrinks, and stops stalled once nothing new arrives', async () => {

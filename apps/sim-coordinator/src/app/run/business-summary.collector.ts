@@ -235,10 +235,10 @@ export function droppedDuring(
 
 /**
  * How many counted messages' stage timings are not in yet: every message a gateway counted as new
- * or as a copy was timed through the claim, and its batch's timings go with the gateway's next
+ * or as a copy was timed through the queue, and its batch's timings go with the gateway's next
  * flush.
  */
 function untimedMessages(delta: IngestSnapshot): number {
-  const timed = delta.stages.claim?.count ?? 0;
+  const timed = delta.stages.queue?.count ?? 0;
   return Math.max(0, delta.counts.recv_total + delta.counts.duplicate_total - timed);
 }

@@ -1,13 +1,19 @@
 import type { ChainableCommander } from 'ioredis';
-import type { MessageIdentity } from '@sousvide/idempotency';
 import type { RunDelta } from '@sousvide/run-accounting';
 import { LatencyHistogram } from '@sousvide/shared-util';
 import { RunLedger } from './run-ledger';
+import type { IdentitySettlement } from './settle-identities';
 
 type Op =
   | { kind: 'counters'; runId: string; delta: RunDelta }
   | { kind: 'heartbeats'; deviceIds: string[] }
-  | { kind: 'claims'; stored: readonly MessageIdentity[]; failed: readonly MessageIdentity[] };
+  | { kind: 'identities'; settlement: IdentitySettlement };
+
+/** The settle section's reply as the script gives it: a stored device named `dup*` was recorded before. */
+const replyOf = (s: IdentitySettlement): string =>
+  [...s.stored, ...s.unstored]
+    .map((m, i) => (i < s.stored.length && m.msg.deviceId.startsWith('dup') ? '1' : '0'))
+    .join('');
 
 /** A ledger over a fake MULTI: `failTimes` EXECs reject; applied transactions are recorded. */
 function ledger(failTimes: number) {
@@ -23,7 +29,9 @@ function ledger(failTimes: number) {
           return Promise.reject(new Error('Command timed out'));
         }
         applied.push(ops);
-        return Promise.resolve(ops.map(() => [null, 1]));
+        return Promise.resolve(
+          ops.map((o) => [null, o.kind === 'identities' ? replyOf(o.settlement) : 1]),
+        );
       },
     };
     return tx as unknown as ChainableCommander;
@@ -32,8 +40,8 @@ function ledger(failTimes: number) {
   const logs: string[] = [];
   const l = new RunLedger({
     transaction,
-    idempotency: {
-      settleIn: (tx, stored, failed) => opsOf(tx).push({ kind: 'claims', stored, failed }),
+    identities: {
+      settleIn: (tx, settlement) => opsOf(tx).push({ kind: 'identities', settlement }) > 0,
     },
     counters: {
       addIn: (tx, runId, delta) => opsOf(tx).push({ kind: 'counters', runId, delta }),
@@ -60,14 +68,20 @@ const counters = (ops: Op[]) =>
   ops.flatMap((o) => (o.kind === 'counters' ? [{ runId: o.runId, ...o.delta }] : []));
 
 describe('RunLedger', () => {
-  it('commits a batch and its counters in one transaction; its stage timings wait for the flush', async () => {
+  it('records a batch and its counters in one transaction; its stage timings wait for the flush', async () => {
     const { l, applied } = ledger(0);
-    const a = { deviceId: 'a', seq: 1, ts: 10 };
-    const b = { deviceId: 'b', seq: 1, ts: 10 };
+    const a = { msg: { deviceId: 'a', seq: 1, ts: 10 }, runId: 'r1' };
+    const copy = { msg: { deviceId: 'dup-1', seq: 1, ts: 10 }, runId: 'r1' };
+    const b = { msg: { deviceId: 'b', seq: 1, ts: 10 }, runId: 'r1' };
     l.add('r1', { counts: { recv_total: 2 }, latency: h(5), stages: { store: h(3, 3) } });
-    await l.settle({ stored: [a], failed: [b] });
+    const res = await l.settle({ stored: [a, copy], unstored: [b] });
     expect(applied).toHaveLength(1);
-    expect(applied[0]?.[0]).toEqual({ kind: 'claims', stored: [a], failed: [b] });
+    expect(applied[0]?.[0]).toEqual({
+      kind: 'identities',
+      settlement: { stored: [a, copy], unstored: [b] },
+    });
+    // The section's reply, read back per stored message.
+    expect(res.duplicates).toEqual([false, true]);
     const [c] = counters(applied[0] ?? []);
     expect(c).toMatchObject({ runId: 'r1', counts: { recv_total: 2 }, deltaId: 'gw-test-1' });
     expect((c?.latency as LatencyHistogram).count).toBe(1);
@@ -86,7 +100,7 @@ describe('RunLedger', () => {
       await l.settle(undefined, {
         heartbeats: [],
         runs: new Map([
-          ['r1', { counts: { recv_total: 1 }, stages: { claim: h(ms), queue: h(ms) } }],
+          ['r1', { counts: { recv_total: 1 }, stages: { broker: h(ms), queue: h(ms) } }],
         ]),
       });
     }
@@ -98,8 +112,8 @@ describe('RunLedger', () => {
     const timed = counters(applied[3] ?? []);
     expect(timed.map((c) => c.runId)).toEqual(['r1']);
     const stages = timed[0]?.stages ?? {};
-    expect(Object.keys(stages).sort()).toEqual(['ack', 'claim', 'queue']);
-    expect((stages.claim as LatencyHistogram).count).toBe(3);
+    expect(Object.keys(stages).sort()).toEqual(['ack', 'broker', 'queue']);
+    expect((stages.broker as LatencyHistogram).count).toBe(3);
   });
 
   it('sends stage timings again after a flush that failed', async () => {
@@ -141,38 +155,44 @@ describe('RunLedger', () => {
       transaction: () => {
         throw new Error('must not be called');
       },
-      idempotency: { settleIn: () => undefined },
+      identities: { settleIn: () => true },
       counters: { addIn: () => undefined },
       log: () => undefined,
       redis: circuit,
     });
     withCircuit.add('r1', { counts: { recv_total: 1 } });
     const res = await withCircuit.settle(
-      { stored: [{ deviceId: 'a', ts: 1 }], failed: [] },
+      { stored: [{ msg: { deviceId: 'a', ts: 1 }, runId: 'r2' }], unstored: [] },
       {
         heartbeats: [{ deviceId: 'a', ts: 1 }],
-        runs: new Map([['r2', { counts: { recv_total: 1 }, stages: { claim: h(1) } }]]),
+        runs: new Map([['r2', { counts: { recv_total: 1 }, stages: { queue: h(1) } }]]),
       },
     );
     // Nothing sent: the batch's own delta is not kept, its stage timings neither (its caller
     // retains them, corrected).
     expect(withCircuit.pendingRuns).toBe(1);
     expect(res.notSent).toMatch(/^REDIS_UNAVAILABLE/);
+    expect(res.duplicates).toBeUndefined();
     expect([...res.ids.keys()]).toEqual(['r2']);
   });
 
   it("sends a batch's heartbeats and deltas with it, and sends them again after a failure that may not have applied", async () => {
     const { l, applied } = ledger(1);
     l.add('r0', { counts: { recv_total: 1 } });
-    const failed = await l.settle(undefined, {
-      heartbeats: [
-        { deviceId: 'a', ts: 1 },
-        { deviceId: 'b', ts: 5 },
-      ],
-      runs: new Map([['r1', { counts: { recv_total: 2, redis_ok_total: 2 } }]]),
-    });
-    // A timeout: the script may still run on the server, so the batch counts as sent.
+    const failed = await l.settle(
+      { stored: [{ msg: { deviceId: 'dup', ts: 1 }, runId: 'r1' }], unstored: [] },
+      {
+        heartbeats: [
+          { deviceId: 'a', ts: 1 },
+          { deviceId: 'b', ts: 5 },
+        ],
+        runs: new Map([['r1', { counts: { recv_total: 2, redis_ok_total: 2 } }]]),
+      },
+    );
+    // A timeout: the script may still run on the server, so the batch counts as sent; whether its
+    // messages were duplicates is unknown (nothing is corrected).
     expect(failed.notSent).toBeUndefined();
+    expect(failed.duplicates).toBeUndefined();
     expect([...failed.ids]).toEqual([['r1', 'gw-test-1']]);
     expect({ runs: l.pendingRuns, heartbeats: l.pendingHeartbeats }).toEqual({
       runs: 2,
@@ -197,14 +217,14 @@ describe('RunLedger', () => {
 
   it('keeps a retained delta under the id it is given, its stage timings for the flush', async () => {
     const { l, applied } = ledger(0);
-    l.retain('r1', { counts: { redis_fail_total: 2 }, stages: { claim: h(1) } }, 'gw-test-9');
+    l.retain('r1', { counts: { redis_fail_total: 2 }, stages: { queue: h(1) } }, 'gw-test-9');
     await l.settle();
     expect(counters(applied[0] ?? []).map((c) => [c.runId, c.deltaId, c.stages])).toEqual([
       ['r1', 'gw-test-9', {}],
     ]);
     await l.flush();
     const [t] = counters(applied[1] ?? []);
-    expect((t?.stages?.claim as LatencyHistogram).count).toBe(1);
+    expect((t?.stages?.queue as LatencyHistogram).count).toBe(1);
   });
 
   it('never sends one delta twice from concurrent settles', async () => {

@@ -6,37 +6,20 @@ import {
   type IngestStage,
 } from '@sousvide/loadtest-contracts';
 import { addCounts, LatencyHistogram, mergeHistograms } from '@sousvide/shared-util';
-import type { IdempotencyStore, MessageIdentity } from '@sousvide/idempotency';
-import type {
-  DeviceSequences,
-  RunCounters,
-  RunDelta,
-  SequenceSighting,
-} from '@sousvide/run-accounting';
+import type { RunCounters, RunDelta } from '@sousvide/run-accounting';
 import {
   heartbeatRefusal,
   type HeartbeatEntry,
   type HeartbeatStore,
 } from '@sousvide/ingest-storage';
 import type { RedisCircuit } from '../circuit/redis-circuit';
+import { duplicatesOf, type IdentitySettlement, type IdentitySettler } from './settle-identities';
 
 /** What one batch (or a spool drain, or a late stage timing) adds to a run. */
 export interface RunAddition {
   counts?: Partial<BusinessCounts>;
   latency?: LatencyHistogram;
   stages?: Partial<Record<IngestStage, LatencyHistogram>>;
-}
-
-/** The claims a batch settles: commit what was stored, release what failed (ADR 0005). */
-export interface ClaimSettlement {
-  stored: readonly MessageIdentity[];
-  failed: readonly MessageIdentity[];
-  /**
-   * Every parsed copy of the batch per run, new or duplicate, for the per-device sequence state
-   * (ADR 0020): in the same transaction, so a gateway killed before EXEC leaves none of it and
-   * the broker's redelivery is seen once.
-   */
-  sightings?: ReadonlyMap<string, readonly SequenceSighting[]>;
 }
 
 /** A batch's own part of its settle: its heartbeats and its deltas, which fail or apply together. */
@@ -60,16 +43,22 @@ export interface SettleResult {
   heartbeatsFailed: { deviceId: string; error: string }[];
   /** The id each of the batch's deltas was sent under. */
   ids: ReadonlyMap<string, string>;
+  /**
+   * Per stored message of the settlement, in order, whether it had been recorded before (a
+   * duplicate: its counts went out as a new message's and need correcting, ADR 0050); undefined
+   * when the settle failed or held none.
+   */
+  duplicates?: boolean[];
 }
 
-/** Where the pipeline puts its per-run deltas and settles its claims. */
+/** Where the pipeline puts its per-run deltas and settles its identities. */
 export interface RunCounterSink {
   add(runId: string, addition: RunAddition): void;
   /**
-   * Sends every delta held, with the claims given and the batch's heartbeats and deltas, in one
+   * Sends every delta held, with the batch's identities, heartbeats and deltas, in one
    * transaction. Never rejects.
    */
-  settle(claims?: ClaimSettlement, batch?: BatchSettlement): Promise<SettleResult>;
+  settle(identities?: IdentitySettlement, batch?: BatchSettlement): Promise<SettleResult>;
   /** Keeps a delta under a given id, for the next settle. */
   retain(runId: string, addition: RunAddition, id: string): void;
 }
@@ -91,10 +80,9 @@ export interface RunLedgerDeps {
   transaction: () => ChainableCommander;
   /** Where a batch's heartbeats are queued on the transaction. */
   heartbeat?: Pick<HeartbeatStore, 'touchIn'>;
-  idempotency: Pick<IdempotencyStore, 'settleIn'>;
+  /** Records a batch's stored messages and their sightings (ADR 0050). */
+  identities: Pick<IdentitySettler, 'settleIn'>;
   counters: Pick<RunCounters, 'addIn'>;
-  /** Per-device sequence state; none: not tracked. */
-  devices?: Pick<DeviceSequences, 'recordIn'>;
   log: (obj: Record<string, unknown>, msg: string) => void;
   /** While Redis is known down, settles keep the deltas without trying. */
   redis?: Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>;
@@ -103,11 +91,11 @@ export interface RunLedgerDeps {
 }
 
 /**
- * The gateway's per-run counter deltas and the idempotency commits they go with. A batch's
- * commits and its counters are sent in one MULTI: a process killed before EXEC leaves neither, so
- * the broker's redelivery of its unacknowledged messages is stored and counted once; one killed
- * after EXEC leaves both, so the redelivery is a counted duplicate, never a second success
- * (ADR 0015). Deltas Redis did not take are kept and sent with the next settle, so an outage
+ * The gateway's per-run counter deltas and the idempotency records they go with. A batch's
+ * records and its counters are sent in one transaction: a process killed before it leaves neither,
+ * so the broker's redelivery of its unacknowledged messages is stored and counted once; one killed
+ * after it leaves both, so the redelivery is recorded as a duplicate, never a second success
+ * (ADR 0015, 0050). Deltas Redis did not take are kept and sent with the next settle, so an outage
  * delays the run's counters instead of losing them. Each delta carries an id and applies once, so
  * a delta whose command reached a stalled Redis and ran after the client gave up is not counted
  * twice when it is resent. Memory: one delta per run per failed settle, not per message. Stage
@@ -164,7 +152,7 @@ export class RunLedger implements RunCounterSink {
     return this.heartbeats.size;
   }
 
-  /** Sends what is held (no claims), the stage timings included: on a timer and at shutdown. */
+  /** Sends what is held (no identities), the stage timings included: on a timer and at shutdown. */
   async flush(): Promise<void> {
     for (const [runId, stages] of this.timings) {
       let p = this.pending.get(runId);
@@ -192,21 +180,22 @@ export class RunLedger implements RunCounterSink {
 
   /**
    * Sends every unacknowledged delta (same id as before) and the new ones (new ids), with the
-   * claims' commit and release and the batch's heartbeats and deltas, in one transaction. Each
-   * settle takes its deltas and heartbeats out first, so concurrent settles never send one twice
-   * at once; a failed one goes back for the next settle (see SettleResult.notSent). The claims
-   * and sequences of a failed settle are not retried: claims expire, or go stale with this process.
+   * batch's identities, heartbeats and deltas, in one transaction. Each settle takes its deltas
+   * and heartbeats out first, so concurrent settles never send one twice at once; a failed one goes
+   * back for the next settle (see SettleResult.notSent). The identities of a failed settle are not
+   * retried: unrecorded, a redelivered copy is stored and recorded as new.
    */
-  async settle(claims?: ClaimSettlement, batch?: BatchSettlement): Promise<SettleResult> {
+  async settle(identities?: IdentitySettlement, batch?: BatchSettlement): Promise<SettleResult> {
     const own = [...(batch?.runs ?? [])].map(([runId, a]) => {
       const p = emptyPending();
       mergeInto(p, { counts: a.counts, latency: a.latency });
       return { ...p, runId, id: this.nextId() };
     });
     const ids = new Map(own.map((u) => [u.runId, u.id]));
-    const hasClaims = claims !== undefined && claims.stored.length + claims.failed.length > 0;
+    const hasIdentities =
+      identities !== undefined && identities.stored.length + identities.unstored.length > 0;
     const unsent = this.pending.size + this.unacked.length + this.heartbeats.size + own.length;
-    if (unsent === 0 && !hasClaims && !batch?.heartbeats.length) {
+    if (unsent === 0 && !hasIdentities && !batch?.heartbeats.length) {
       return { heartbeatsFailed: [], ids };
     }
     if (this.d.redis !== undefined && !this.d.redis.allow()) {
@@ -226,14 +215,10 @@ export class RunLedger implements RunCounterSink {
     this.pending = new Map();
     this.heartbeats = new Map();
     const tx = this.d.transaction();
+    // First, so its reply is the first: which stored messages were duplicates.
+    const recorded = identities !== undefined && this.d.identities.settleIn(tx, identities);
     const heartbeats = [...carried, ...(batch?.heartbeats ?? [])];
     const touched = heartbeats.length > 0 ? this.d.heartbeat?.touchIn(tx, heartbeats) : undefined;
-    if (claims) {
-      this.d.idempotency.settleIn(tx, claims.stored, claims.failed);
-      for (const [runId, sightings] of claims.sightings ?? []) {
-        this.d.devices?.recordIn(tx, runId, sightings);
-      }
-    }
     for (const u of held) {
       const delta: RunDelta = {
         counts: u.counts,
@@ -244,11 +229,16 @@ export class RunLedger implements RunCounterSink {
       this.d.counters.addIn(tx, u.runId, delta);
     }
     let error: string | undefined;
+    let duplicates: boolean[] | undefined;
     try {
       // A command that fails inside the transaction does not abort the others: each reply says.
-      const failed = (await tx.exec())?.find(([err]) => err !== null)?.[0];
+      const replies = (await tx.exec()) ?? [];
+      const failed = replies.find(([err]) => err !== null)?.[0];
       if (failed) {
         error = failed.message;
+      }
+      if (recorded && identities && replies[0]?.[0] === null) {
+        duplicates = duplicatesOf(replies[0][1], identities.stored.length);
       }
     } catch (err) {
       error = (err as Error).message;
@@ -263,7 +253,11 @@ export class RunLedger implements RunCounterSink {
       }
     }
     this.report(error, held.length);
-    return { heartbeatsFailed: touched?.failed ?? [], ids };
+    return {
+      heartbeatsFailed: touched?.failed ?? [],
+      ids,
+      ...(duplicates ? { duplicates } : {}),
+    };
   }
 
   private report(error: string | undefined, runs: number): void {

@@ -7,16 +7,8 @@ export interface ScriptDefinition {
   numberOfKeys?: number;
 }
 
-/** A section of the script; `allKeys`: every argument is a key (DEL). */
-type Section = ScriptDefinition & { allKeys?: boolean };
-
-/** The plain commands a settle queues besides the scripts (claims released, heartbeats). */
-const BUILTINS: Section[] = [
-  {
-    name: 'del',
-    lua: `for i = 1, #KEYS do redis.call('DEL', KEYS[i]) end return #KEYS`,
-    allKeys: true,
-  },
+/** The plain commands a settle queues besides the scripts (heartbeats). */
+const BUILTINS: ScriptDefinition[] = [
   {
     // ZADD key <flags...> score member ...: ARGV[1] is the flag (GT), then pairs; sent in slices
     // of 500 pairs because unpack() of a large table overflows Lua's C stack.
@@ -71,7 +63,7 @@ type Composed = Record<
 /**
  * A stand-in for ioredis' MULTI that sends what is queued on it as one EVALSHA of one script
  * (ADR 0025): the stores queue their commands on it exactly as on a MULTI (`settleIn`, `addIn`,
- * `recordIn`, `del`, `zadd GT`), and `exec` answers like a MULTI's EXEC, one [error, reply] per
+ * `zadd GT`), and `exec` answers like a MULTI's EXEC, one [error, reply] per
  * command. One command and one reply per batch instead of MULTI, each command, EXEC and a QUEUED
  * per command: the client encodes, writes and parses less. Like a MULTI it runs atomically and a
  * command that fails does not stop the others; unlike one, a process killed mid-send sends
@@ -92,7 +84,7 @@ export class ScriptBatch {
    * name carries a hash of the sections, so a changed script never meets an older definition).
    */
   static factory(redis: Redis, defs: readonly ScriptDefinition[]): () => ChainableCommander {
-    const all: Section[] = [...BUILTINS, ...defs];
+    const all: ScriptDefinition[] = [...BUILTINS, ...defs];
     const lua = composedLua(all);
     const name = `ingestSettleBatch_${hash(lua)}`;
     if (!(name in redis)) {
@@ -128,11 +120,7 @@ export class ScriptBatch {
     return replies.map((r) => (r instanceof Error ? [r, null] : [null, r]));
   }
 
-  private queue(index: number, d: Section, args: (string | number)[]): this {
-    if (d.allKeys) {
-      this.queued.push({ index, keys: args, args: [] });
-      return this;
-    }
+  private queue(index: number, d: ScriptDefinition, args: (string | number)[]): this {
     const n = d.numberOfKeys ?? Number(args[0]);
     const from = d.numberOfKeys === undefined ? 1 : 0;
     this.queued.push({ index, keys: args.slice(from, from + n), args: args.slice(from + n) });

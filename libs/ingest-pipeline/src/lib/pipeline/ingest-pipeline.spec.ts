@@ -1,7 +1,8 @@
 import { DlqEntry } from '@sousvide/loadtest-contracts';
 import { TelemetryV1 } from '@sousvide/telemetry-schema';
 import { cookerTelemetry } from '@sousvide/testing';
-import type { BatchSettlement, ClaimSettlement, RunAddition } from '../counters/run-ledger';
+import type { BatchSettlement, RunAddition } from '../counters/run-ledger';
+import type { IdentitySettlement } from '../counters/settle-identities';
 import { MessageStorage } from '../storage/message-storage';
 import { IngestPipeline, PipelineDeps, ProcessOptions } from './ingest-pipeline';
 import { RawMessage } from './raw-message';
@@ -20,7 +21,8 @@ function fakes(
     /** Every settle is not sent, with this error (Redis known down): nothing of it applies. */
     settleNotSent?: string;
     bypass?: boolean;
-    idempotencyDown?: boolean;
+    /** Settles apply but their reply cannot say which messages were duplicates (it failed late). */
+    duplicatesUnknown?: boolean;
   } = {},
 ) {
   const dlq: DlqEntry[] = [];
@@ -28,35 +30,12 @@ function fakes(
   const sent: { runId: string; delta: RunAddition; id: string }[] = [];
   const retained: { runId: string; delta: RunAddition; id: string }[] = [];
   const heartbeats: string[] = [];
-  // An in-memory claim/commit store with the real one's outcomes (its Redis side is tested in
-  // libs/idempotency against a real Redis).
+  // An in-memory record of stored identities with the settle's answers (its Redis side is tested
+  // against a real Redis in apps/ingest-gateway/test/settle-script.int-spec.ts).
   const committed = new Set<string>();
-  const settled: (ClaimSettlement | undefined)[] = [];
-  const claimed = new Set<string>();
-  const key = (m: TelemetryV1): string => `${m.deviceId}:${m.seq}:${m.ts}`;
-  const idempotency = {
-    claim: (msgs: TelemetryV1[]) => {
-      if (opts.idempotencyDown) {
-        return Promise.reject(new Error('Connection is closed.'));
-      }
-      return Promise.resolve(
-        msgs.map((m) => {
-          if (committed.has(key(m))) {
-            return 'duplicate';
-          }
-          if (claimed.has(key(m))) {
-            return 'in_flight';
-          }
-          claimed.add(key(m));
-          return 'new';
-        }),
-      );
-    },
-    release: (msgs: TelemetryV1[]) => {
-      msgs.forEach((m) => claimed.delete(key(m)));
-      return Promise.resolve();
-    },
-  };
+  const settled: (IdentitySettlement | undefined)[] = [];
+  const key = (m: { deviceId: string; seq?: number; ts: number }): string =>
+    `${m.deviceId}:${m.seq}:${m.ts}`;
   const influx = {
     write: (msgs: TelemetryV1[]) =>
       Promise.resolve({
@@ -74,33 +53,39 @@ function fakes(
   };
   const deps: PipelineDeps = {
     storage: new MessageStorage(influx, heartbeat),
-    // The claims settle with the counters in one transaction (RunLedger; its Redis side is in
-    // libs/idempotency and libs/run-accounting).
+    // The identities settle with the counters in one transaction (RunLedger; its Redis side is
+    // in apps/ingest-gateway/test/settle-script.int-spec.ts).
     counters: {
       add: (runId: string, delta: RunAddition) => {
         added.push({ runId, delta });
       },
       // The batch's deltas go in under ids; a failed settle applies none of it (one transaction).
-      settle: (claims?: ClaimSettlement, batch?: BatchSettlement) => {
+      settle: (identities?: IdentitySettlement, batch?: BatchSettlement) => {
         const ids = new Map([...(batch?.runs.keys() ?? [])].map((r) => [r, `id-${r}`]));
         if (opts.settleNotSent) {
           return Promise.resolve({ notSent: opts.settleNotSent, heartbeatsFailed: [], ids });
         }
-        claims?.stored.forEach((m) => committed.add(key(m as TelemetryV1)));
-        claims?.stored.forEach((m) => claimed.delete(key(m as TelemetryV1)));
-        claims?.failed.forEach((m) => claimed.delete(key(m as TelemetryV1)));
-        settled.push(claims);
+        // Recorded in order: a copy recorded before, in this batch or an earlier one, is one.
+        const duplicates = (identities?.stored ?? []).map(({ msg }) => {
+          const seen = committed.has(key(msg));
+          committed.add(key(msg));
+          return seen;
+        });
+        settled.push(identities);
         heartbeats.push(...(batch?.heartbeats ?? []).map((h) => h.deviceId));
         for (const [runId, delta] of batch?.runs ?? []) {
           sent.push({ runId, delta, id: ids.get(runId) ?? '' });
         }
-        return Promise.resolve({ heartbeatsFailed: [], ids });
+        return Promise.resolve({
+          heartbeatsFailed: [],
+          ids,
+          ...(opts.duplicatesUnknown ? {} : { duplicates }),
+        });
       },
       retain: (runId: string, delta: RunAddition, id: string) => {
         retained.push({ runId, delta, id });
       },
     },
-    idempotency,
     dlq: {
       addMany: (entries: readonly DlqEntry[]) => {
         dlq.push(...entries);
@@ -227,13 +212,13 @@ describe('IngestPipeline', () => {
     const processing = processBatch([raw(Buffer.alloc(0)), raw(telemetry('x', 1))], deps, {
       signal: stop.signal,
     });
-    // Retrying: nothing counted, nothing committed, the claim held.
+    // Retrying: nothing counted, nothing recorded.
     await triedTwice;
     expect({ added, committed: committed.size }).toEqual({ added: [], committed: 0 });
     stop.abort();
     await expect(processing).rejects.toMatchObject({ code: 'NOT_DURABLE' });
     expect(added).toEqual([]);
-    // The claim was released: the broker's redelivery is a new message, not a copy in flight.
+    // Nothing of it was recorded: the broker's redelivery is a new message.
     const again = await processBatch([raw(telemetry('ok', 2))], { ...deps, dlq: okDlq() });
     expect(again.runs.get('run-1')?.counts.recv_total).toBe(1);
     const redelivered = await processBatch([raw(telemetry('x', 1))], { ...deps, dlq: okDlq() });
@@ -259,13 +244,13 @@ describe('IngestPipeline', () => {
     expect(entries).toHaveLength(1);
   });
 
-  it('times each stage per run: broker, queue, claim, store, heartbeat, settle', async () => {
+  it('times each stage per run: broker, queue, store, heartbeat, settle', async () => {
     const { deps, added } = fakes();
     const m = telemetry('a', 0);
     const acc = await processBatch([{ ...raw(m), receivedAt: m.ts + 40 }], deps);
     const stages = acc.runs.get('run-1')?.stages ?? {};
     expect(Object.keys(stages).sort()).toEqual(
-      ['broker', 'claim', 'heartbeat', 'queue', 'settle', 'store'].sort(),
+      ['broker', 'heartbeat', 'queue', 'settle', 'store'].sort(),
     );
     expect(stages.broker?.stats().max).toBe(40);
     expect(stages.store?.count).toBe(1);
@@ -273,26 +258,41 @@ describe('IngestPipeline', () => {
     expect(added.at(-1)?.delta.stages?.settle?.count).toBe(1);
   });
 
-  it('stores a message once and counts its copies as duplicates', async () => {
-    const { deps, committed, added } = fakes();
+  it('records a message once, counts its copies as duplicates and corrects what the settle sent', async () => {
+    const { deps, committed, added, sent } = fakes();
     const a = telemetry('a', 1);
     const first = await processBatch([raw(a), raw(a), raw(telemetry('b', 1))], deps);
     const again = await processBatch([raw(a)], deps);
     expect(first.runs.get('run-1')?.counts).toMatchObject({
       recv_total: 2,
       parse_ok_total: 2,
-      duplicate_total: 1,
+      influx_ok_total: 2,
+      redis_ok_total: 2,
+      core_pipeline_success_total: 2,
       pipeline_success_total: 2,
+      duplicate_total: 1,
     });
-    expect(again.runs.get('run-1')?.counts).toMatchObject({ recv_total: 0, duplicate_total: 1 });
+    expect(again.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 0,
+      pipeline_success_total: 0,
+      duplicate_total: 1,
+    });
     expect(committed.size).toBe(2);
-    // A batch of copies only had no heartbeat: it adds a settle time and no empty stage.
+    // The settle went out before its reply said which were copies: as three new messages, then
+    // one; each copy's correction goes to Redis with the next settle.
+    expect(sent.map((d) => d.delta.counts?.recv_total)).toEqual([3, 1]);
+    const corrections = added.filter((d) => d.delta.counts?.duplicate_total);
+    expect(corrections.map((d) => d.delta.counts)).toEqual([
+      expect.objectContaining({ recv_total: -1, pipeline_success_total: -1, duplicate_total: 1 }),
+      expect.objectContaining({ recv_total: -1, influx_ok_total: -1, duplicate_total: 1 }),
+    ]);
+    // A batch of copies only adds a settle time and no heartbeat stage.
     expect(Object.entries(added.at(-1)?.delta.stages ?? {})).toEqual([
       ['settle', expect.objectContaining({ count: 1 })],
     ]);
   });
 
-  it('releases failed messages so a redelivery is stored', async () => {
+  it('does not record failed messages, so a redelivery is stored', async () => {
     const { deps, dlq, committed } = fakes({ influxFails: ['x'] });
     const x = telemetry('x', 9);
     await processBatch([raw(x)], deps);
@@ -303,8 +303,8 @@ describe('IngestPipeline', () => {
     expect(retry.runs.get('run-1')?.counts).toMatchObject({ recv_total: 1, duplicate_total: 0 });
   });
 
-  it('keeps ingesting without the duplicate check when the idempotency store is down', async () => {
-    const { deps } = fakes({ idempotencyDown: true });
+  it('counts copies as new when the settle cannot say which were duplicates', async () => {
+    const { deps, added } = fakes({ duplicatesUnknown: true });
     const a = telemetry('a', 1);
     const acc = await processBatch([raw(a), raw(a)], deps);
     expect(acc.runs.get('run-1')?.counts).toMatchObject({
@@ -312,6 +312,7 @@ describe('IngestPipeline', () => {
       duplicate_total: 0,
       influx_ok_total: 2,
     });
+    expect(added.filter((d) => d.delta.counts?.duplicate_total)).toEqual([]);
   });
 
   it('counts entries the spool took as spooled, not as DLQ entries', async () => {

@@ -1,30 +1,24 @@
 import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
-import type { TelemetryV1 } from '@sousvide/telemetry-schema';
-import type { RedisCircuit } from '../circuit/redis-circuit';
 import { heartbeatRefusal } from '@sousvide/ingest-storage';
-import type { ClaimSettlement, RunCounterSink, SettleResult } from '../counters/run-ledger';
+import type { RunCounterSink, SettleResult } from '../counters/run-ledger';
+import type { IdentitySettlement } from '../counters/settle-identities';
 import type { MessageStorage } from '../storage/message-storage';
 import { DeliveryParser } from '../parse/delivery-parser';
 import { BatchAccounting } from './batch-accounting';
-import { claimBatch, type Claims } from './claim-batch';
 import { deadLetter, type DlqSink } from './dead-letter';
 import { parseBatch } from './parse-batch';
 import type { ParsedMessage } from './parsed-message';
 import type { RawMessage } from './raw-message';
-import { sightingsOf } from './sightings';
 import { accountHeartbeat, accountInflux, shedAll, type InfluxStaged } from './store-batch';
 
 /** What the pipeline is wired to; the module builds it from providers, a test from fakes. */
 export interface PipelineDeps {
   storage: Pick<MessageStorage, 'store'>;
-  idempotency: Claims;
-  /** Per-run deltas, and the one transaction that commits claims together with them. */
+  /** Per-run deltas, and the one transaction that records identities together with them. */
   counters: RunCounterSink;
   dlq: DlqSink;
   bypassInflux: boolean;
   gatewayId: string;
-  /** Skips Redis steps at once while Redis is known down (see RedisCircuit); none = always try. */
-  redis?: Pick<RedisCircuit, 'allow' | 'succeeded' | 'failed'>;
   /** The parse step's rules (intake has usually applied them already); default bounds if none. */
   parser?: DeliveryParser;
   onBatch?: (acc: BatchAccounting) => void;
@@ -43,13 +37,15 @@ export interface ProcessOptions {
 }
 
 /**
- * One batch through parse -> idempotency claim -> storage (Influx and heartbeat in parallel) ->
- * DLQ -> settle (claims committed or released, and the run counters, in one transaction). When
- * `process` resolves, every message of the batch is durable: stored, in the DLQ or in the
- * fsync'd spool, or a counted copy of one that is; only then may the broker be acknowledged
- * (ADR 0015). Every received copy ends counted in exactly one of parse_fail / duplicate /
- * parse_ok, and every new message a stage failed becomes exactly one DLQ entry. Each stage is
- * timed (INGEST_STAGES) per run, so a slow run says which stage was slow.
+ * One batch through parse -> storage -> DLQ -> settle (the stored messages recorded, the device
+ * sequences, heartbeats and run counters, in one transaction). When `process` resolves, every
+ * message of the batch is durable: stored, in the DLQ or in the fsync'd spool, or a counted copy
+ * of one that is; only then may the broker be acknowledged (ADR 0015). There is no claim before
+ * storing (ADR 0050): a copy of a stored message is stored again (the store keeps one point) and
+ * the settle's record says it was a duplicate; its counts, sent as a new message's, are corrected
+ * here at once and in Redis with the next settle. Every received copy ends counted in exactly one
+ * of parse_fail / duplicate / parse_ok. Each stage is timed (INGEST_STAGES) per run, so a slow run
+ * says which stage was slow.
  */
 export class IngestPipeline {
   private readonly parser: DeliveryParser;
@@ -66,51 +62,39 @@ export class IngestPipeline {
     for (const p of parsed) {
       acc.stage(p.runId, 'broker', p.raw.receivedAt - p.msg.ts);
       acc.stage(p.runId, 'queue', startedAt - p.raw.receivedAt);
+      acc.count(p.runId, 'recv_total');
+      acc.count(p.runId, 'parse_ok_total');
     }
+    // A throw from here on leaves nothing recorded: the batch is tried again (or abandoned
+    // unacked), and the retry or the broker's redelivery is stored as new.
+    const staged = opts.shed ? shedAll(parsed, acc) : await this.store(parsed, acc);
+    // Heartbeats go with the settle (one script, ADR 0025); their counts are sent as if it
+    // applies, and corrected when it does not.
+    const ok = new BatchAccounting(d.gatewayId);
+    const stored = accountHeartbeat(staged, ok, (p) => heartbeatRefusal(p.msg.ts));
+    acc.dlq.push(...ok.dlq.splice(0));
     let t = Date.now();
-    const claims = await claimBatch(parsed, d.idempotency, d.redis, d.log);
-    acc.stageAll('claim', Date.now() - t, parsed);
-    const fresh = this.countClaims(parsed, claims, acc);
-    const sightings = claims ? sightingsOf(parsed, claims) : undefined;
-    try {
-      const staged = opts.shed ? shedAll(fresh, acc) : await this.store(fresh, acc);
-      // Heartbeats go with the settle (one script, ADR 0025); their counts are sent as if it
-      // applies, and corrected when it does not.
-      const ok = new BatchAccounting(d.gatewayId);
-      const stored = accountHeartbeat(staged, ok, (p) => heartbeatRefusal(p.msg.ts));
-      acc.dlq.push(...ok.dlq.splice(0));
-      t = Date.now();
-      const failedEntries = acc.dlq.length;
-      await deadLetter(acc, d.dlq, d.log, opts.signal);
-      if (failedEntries > 0) {
-        acc.stageAll(
-          'dlq',
-          Date.now() - t,
-          acc.dlq.map((e) => ({ runId: e.runId ?? NO_RUN_ID })),
-        );
-      }
-      t = Date.now();
-      const res = await d.counters.settle(
-        claims ? settlement(fresh, stored, sightings) : undefined,
-        {
-          heartbeats: staged.map(({ p }) => p.msg),
-          runs: acc.with(ok),
-        },
+    const failedEntries = acc.dlq.length;
+    await deadLetter(acc, d.dlq, d.log, opts.signal);
+    if (failedEntries > 0) {
+      acc.stageAll(
+        'dlq',
+        Date.now() - t,
+        acc.dlq.map((e) => ({ runId: e.runId ?? NO_RUN_ID })),
       );
-      if (res.notSent === undefined) {
-        acc.add(ok);
-      } else {
-        await this.heartbeatsFailed(staged, acc, res.notSent, res.ids, opts.signal);
-      }
-      this.settleTime(acc, Date.now() - t, staged.length > 0);
-    } catch (err) {
-      // Not durable: the batch will be tried again (or abandoned unacked). Its claims must not
-      // make that retry, or the broker's redelivery, look like a copy of a message in flight.
-      if (claims) {
-        await d.idempotency.release(fresh.map((p) => p.msg)).catch(() => undefined);
-      }
-      throw err;
     }
+    t = Date.now();
+    const res = await d.counters.settle(settlement(parsed, stored), {
+      heartbeats: staged.map(({ p }) => p.msg),
+      runs: acc.with(ok),
+    });
+    if (res.notSent === undefined) {
+      acc.add(ok);
+      this.correctDuplicates(stored, res.duplicates, acc);
+    } else {
+      await this.heartbeatsFailed(staged, acc, res.notSent, res.ids, opts.signal);
+    }
+    this.settleTime(acc, Date.now() - t, staged.length > 0);
     d.onBatch?.(acc);
     return acc;
   }
@@ -166,23 +150,34 @@ export class IngestPipeline {
     }
   }
 
-  /** New messages go on; copies of stored or in-flight ones are counted as duplicates. */
-  private countClaims(
-    parsed: readonly ParsedMessage[],
-    claims: readonly string[] | undefined,
+  /**
+   * Stored messages the settle found recorded before: their counts went out as a new message's
+   * (received, each stage ok, a success); they move to `duplicate_total`, here at once and in
+   * Redis with the next settle (ADR 0050). Their e2e latency stays recorded: it is a stored copy's.
+   */
+  private correctDuplicates(
+    stored: readonly ParsedMessage[],
+    duplicates: readonly boolean[] | undefined,
     acc: BatchAccounting,
-  ): ParsedMessage[] {
-    const fresh: ParsedMessage[] = [];
-    parsed.forEach((p, i) => {
-      if ((claims?.[i] ?? 'new') === 'new') {
-        acc.count(p.runId, 'recv_total');
-        acc.count(p.runId, 'parse_ok_total');
-        fresh.push(p);
-      } else {
-        acc.count(p.runId, 'duplicate_total');
+  ): void {
+    if (duplicates === undefined || !duplicates.includes(true)) {
+      return;
+    }
+    const fix = new BatchAccounting(this.deps.gatewayId);
+    const stage = this.deps.bypassInflux ? 'influx_bypass_total' : 'influx_ok_total';
+    stored.forEach((p, i) => {
+      if (duplicates[i]) {
+        for (const c of NEW_COUNTS) {
+          fix.count(p.runId, c, -1);
+        }
+        fix.count(p.runId, stage, -1);
+        fix.count(p.runId, 'duplicate_total');
       }
     });
-    return fresh;
+    acc.add(fix);
+    for (const [runId, r] of fix.runs) {
+      this.deps.counters.add(runId, { counts: r.counts });
+    }
   }
 
   /** The Influx stage (heartbeats go with the settle). */
@@ -202,12 +197,23 @@ export class IngestPipeline {
   }
 }
 
-/** The claims a batch settles: commit what was stored, release the rest of the new ones. */
+/** The counters a stored message adds besides its Influx stage's (see correctDuplicates). */
+const NEW_COUNTS = [
+  'recv_total',
+  'parse_ok_total',
+  'redis_ok_total',
+  'core_pipeline_success_total',
+  'pipeline_success_total',
+] as const;
+
+/** What a batch's settle records: the stored messages, and the sightings of the others. */
 function settlement(
-  fresh: readonly ParsedMessage[],
-  stored: readonly TelemetryV1[],
-  sightings: ClaimSettlement['sightings'],
-): ClaimSettlement {
+  parsed: readonly ParsedMessage[],
+  stored: readonly ParsedMessage[],
+): IdentitySettlement {
   const storedSet = new Set(stored);
-  return { stored, failed: fresh.map((p) => p.msg).filter((m) => !storedSet.has(m)), sightings };
+  return {
+    stored: stored.map((p) => ({ msg: p.msg, runId: p.runId })),
+    unstored: parsed.filter((p) => !storedSet.has(p)).map((p) => ({ msg: p.msg, runId: p.runId })),
+  };
 }

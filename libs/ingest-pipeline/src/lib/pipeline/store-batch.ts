@@ -1,5 +1,4 @@
 import { idempotencyKey } from '@sousvide/idempotency';
-import type { TelemetryV1 } from '@sousvide/telemetry-schema';
 import type { StorageOutcome } from '../storage/message-storage';
 import type { BatchAccounting } from './batch-accounting';
 import type { ParsedMessage } from './parsed-message';
@@ -43,9 +42,9 @@ export function accountHeartbeat(
   staged: readonly InfluxStaged[],
   acc: BatchAccounting,
   error: (p: ParsedMessage) => string | undefined,
-): TelemetryV1[] {
+): ParsedMessage[] {
   const completedAt = Date.now();
-  const stored: TelemetryV1[] = [];
+  const stored: ParsedMessage[] = [];
   for (const { p, influxOk } of staged) {
     const redis = error(p);
     if (redis !== undefined) {
@@ -60,7 +59,7 @@ export function accountHeartbeat(
     if (influxOk) {
       acc.count(p.runId, 'pipeline_success_total');
       acc.latencyMs(p.runId, completedAt - p.msg.ts);
-      stored.push(p.msg);
+      stored.push(p);
     }
   }
   return stored;

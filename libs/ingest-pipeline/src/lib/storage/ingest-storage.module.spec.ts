@@ -25,10 +25,10 @@ function moduleWith(
 }
 
 describe('IngestStorageModule boot', () => {
-  it('refuses a Redis older than the claim needs, naming its version, the URL and the fix', async () => {
-    const boot = moduleWith('6.2.14').onApplicationBootstrap();
+  it('refuses a Redis older than the heartbeat needs, naming its version, the URL and the fix', async () => {
+    const boot = moduleWith('6.0.16').onApplicationBootstrap();
     await expect(boot).rejects.toThrow(
-      /^Redis at redis:\/\/:\*+@redis\.example:6379 runs Redis 6\.2\.14, older than the 7\.0 that the idempotency claim needs \(SET \.\.\. NX GET\): upgrade it/,
+      /^Redis at redis:\/\/:\*+@redis\.example:6379 runs Redis 6\.0\.16, older than the 6\.2 that the heartbeat needs \(ZADD \.\.\. GT\): upgrade it/,
     );
     await expect(boot).rejects.not.toThrow(/pw@/);
   });
@@ -38,7 +38,8 @@ describe('IngestStorageModule boot', () => {
     await expect(moduleWith(denied).onApplicationBootstrap()).resolves.toBeUndefined();
   });
 
-  it('boots on Redis 7', async () => {
+  it('boots on Redis 6.2 and 7', async () => {
+    await expect(moduleWith('6.2.14').onApplicationBootstrap()).resolves.toBeUndefined();
     await expect(moduleWith('7.0.15').onApplicationBootstrap()).resolves.toBeUndefined();
   });
 });

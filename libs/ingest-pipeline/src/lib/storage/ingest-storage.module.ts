@@ -6,8 +6,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { IDEMPOTENCY_MIN_REDIS, IdempotencyStore } from '@sousvide/idempotency';
-import { HeartbeatStore, InfluxWriter, type StorageEnv } from '@sousvide/ingest-storage';
+import { IdempotencyStore } from '@sousvide/idempotency';
+import {
+  HEARTBEAT_MIN_REDIS,
+  HeartbeatStore,
+  InfluxWriter,
+  type StorageEnv,
+} from '@sousvide/ingest-storage';
 import { RunCounters } from '@sousvide/run-accounting';
 import {
   RedisClientFactory,
@@ -24,11 +29,6 @@ export interface IngestStorageModuleOptions {
   env: StorageEnv;
   /** How the stores' Redis client behaves: the gateway's hot path, or a one-shot command. */
   redisProfile: RedisProfile;
-  /**
-   * Who takes idempotency claims (a gateway process): a claim of a dead owner is taken over at
-   * once (ADR 0015). Without one, claims are held until they expire (the replayer takes none).
-   */
-  claimOwner?: { gatewayId: string; incarnation: string };
 }
 
 /** How long a boot waits for Redis before failing with a message that names it. */
@@ -52,7 +52,7 @@ export class IngestStorageModule implements OnApplicationBootstrap, OnApplicatio
     @Inject(STORAGE_ENV) private readonly env: StorageEnv,
   ) {}
 
-  static register({ env, redisProfile, claimOwner }: IngestStorageModuleOptions): DynamicModule {
+  static register({ env, redisProfile }: IngestStorageModuleOptions): DynamicModule {
     return {
       module: IngestStorageModule,
       providers: [
@@ -86,11 +86,7 @@ export class IngestStorageModule implements OnApplicationBootstrap, OnApplicatio
           provide: IdempotencyStore,
           inject: [INGEST_REDIS],
           useFactory: (redis: Redis) =>
-            new IdempotencyStore(redis, {
-              ttlSec: env.IDEMPOTENCY_TTL_SEC,
-              claimTtlMs: env.IDEMPOTENCY_CLAIM_TTL_MS,
-              ...(claimOwner ? { owner: claimOwner } : {}),
-            }),
+            new IdempotencyStore(redis, { ttlSec: env.IDEMPOTENCY_TTL_SEC }),
         },
         {
           provide: RunCounters,
@@ -112,8 +108,8 @@ export class IngestStorageModule implements OnApplicationBootstrap, OnApplicatio
 
   /**
    * Boot fails within seconds, naming Redis, when it does not answer, and naming its version when
-   * it is older than the idempotency claim needs (on a Redis 6 every claim would fail and every
-   * batch go to the DLQ). A bootstrap hook rather than an async provider: an error here reaches
+   * it is older than the heartbeat needs (on a Redis 6.0 every settle's heartbeat would fail and
+   * every message go to the DLQ). A bootstrap hook rather than an async provider: an error here reaches
    * main as a plain message, not a framework stack.
    */
   async onApplicationBootstrap(): Promise<void> {
@@ -125,8 +121,8 @@ export class IngestStorageModule implements OnApplicationBootstrap, OnApplicatio
     // A user whose ACL denies INFO boots unchecked, as ioredis's own ready check lets it.
     const problem = redisVersionProblem(
       await this.redis.info('server').catch(() => ''),
-      IDEMPOTENCY_MIN_REDIS,
-      'the idempotency claim needs (SET ... NX GET)',
+      HEARTBEAT_MIN_REDIS,
+      'the heartbeat needs (ZADD ... GT)',
       'upgrade it (tools/stack/up.sh and compose run Redis 7)',
     );
     if (problem !== undefined) {

@@ -14,6 +14,9 @@ export interface HeartbeatTouchResult {
   failed: { deviceId: string; error: string }[];
 }
 
+/** The oldest Redis the heartbeat runs on (`ZADD ... GT`, 6.2); a process that records heartbeats checks it at boot. */
+export const HEARTBEAT_MIN_REDIS = '6.2';
+
 /**
  * Device last-seen times in one sorted set (deviceId -> ts ms), shared by every gateway instance.
  * Writes use `ZADD GT`, so a late or replayed message never moves last-seen backwards.
