@@ -18,21 +18,26 @@ export const IDEMPOTENCY_DEFAULTS = {
 } as const;
 
 /**
- * One identity as the scripts read it (ADR 0026): `bucket,seq,ts,member,<deviceId's byte
+ * One identity as the commit script reads it (ADR 0026): `bucket,seq,ts,member,<deviceId's byte
  * length>:deviceId`, the device last and length-prefixed so any id reads back. A batch's
  * identities go as one argument, concatenated: one argument per batch instead of three per
  * message, each of which cost the gateway its encoding and write (docs/benchmarks.md).
  */
-export function packedIdentity(m: MessageIdentity): string {
-  const bucket = Math.floor(m.ts / BUCKET_MS);
-  return `${bucket},${m.seq ?? '-'},${m.ts},${bucketMember(m)},${Buffer.byteLength(m.deviceId)}:${m.deviceId}`;
+function packedIdentity(m: MessageIdentity): string {
+  const { bucket, member } = identityParts(m);
+  return `${bucket},${m.seq ?? '-'},${m.ts},${member},${Buffer.byteLength(m.deviceId)}:${m.deviceId}`;
 }
 
+/** The Lua pattern of one {@link packedIdentity}: bucket, seq, ts, member, the id's length, where it begins. */
+const PACKED_IDENTITY_PATTERN = '([^,]*),([^,]*),([^,]*),([^,]*),(%d+):()';
+
 /**
- * The Lua pattern of one {@link packedIdentity} after its start: captures bucket, seq, ts,
- * member, the device id's length and the position where the device id begins.
+ * Where an identity is recorded: its bucket (the set `<prefix>:done:<deviceId>:<bucket>`) and its
+ * member in that set (bucket-member.ts), as the keys and members the scripts are given.
  */
-export const PACKED_IDENTITY_PATTERN = '([^,]*),([^,]*),([^,]*),([^,]*),(%d+):()';
+export function identityParts(m: MessageIdentity): { bucket: string; member: string } {
+  return { bucket: String(Math.floor(m.ts / BUCKET_MS)), member: bucketMember(m) };
+}
 
 /**
  * `commitIdentity(prefix, ttl, dev, bucket, member)`: records one identity as stored and refreshes

@@ -1,8 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import {
   COMMIT_IDENTITY_LUA,
-  PACKED_IDENTITY_PATTERN,
-  packedIdentity,
+  identityParts,
   type IdempotencyStore,
   type MessageIdentity,
 } from '@sousvide/idempotency';
@@ -29,38 +28,43 @@ export interface IdentitySettlement {
 }
 
 /**
- * Per message: `s,r,` then its packed identity; `s` 1 records it (stored), 0 does not; `r` is the
- * index of its run's device-state key in KEYS, 0 when it has no seq (not tracked). The record's
- * answer is the sighting's `dup`, so the device state and the duplicate count agree by
- * construction. ARGV: the key prefix, the identities' TTL, the device states' TTL, the packed
- * messages. Returns one character per message, in order: '1' a duplicate, '0' not.
+ * One message in the section's argument, in the notation of Redis Lua's `struct` library: record
+ * it (1, stored) or not (0); the index of its run's device-state key in KEYS (0: no seq, not
+ * tracked); seq (-1 without one) and ts as doubles; its bucket and member (identityParts) and
+ * device id, each length-prefixed. Binary, so Redis unpacks a message in one call (ADR 0039).
+ */
+export const SETTLED_MESSAGE_FORMAT = '<BI2ddBc0Bc0I2c0';
+
+/**
+ * The record's answer is the sighting's `dup`, so the device state and the duplicate count agree
+ * by construction. ARGV: the key prefix, the identities' TTL, the device states' TTL, the messages
+ * packed as SETTLED_MESSAGE_FORMAT. Returns one character per message, in order: '1' a duplicate,
+ * '0' not.
  */
 const SETTLE_IDENTITIES_LUA = `${COMMIT_IDENTITY_LUA}
 ${DEVICE_SEQUENCE_STEP_LUA}
 local prefix, ttl, packed = ARGV[1], ARGV[2], ARGV[4]
 local out, pos, n = {}, 1, #packed
 while pos <= n do
-  local s, r, bucket, seq, ts, member, len, at =
-    string.match(packed, '^(%d),(%d+),${PACKED_IDENTITY_PATTERN}', pos)
-  local dev = string.sub(packed, at, at + tonumber(len) - 1)
-  pos = at + tonumber(len)
+  local s, r, seq, ts, bucket, member, dev
+  s, r, seq, ts, bucket, member, dev, pos = struct.unpack('${SETTLED_MESSAGE_FORMAT}', packed, pos)
   local dup = 0
-  if s == '1' and commitIdentity(prefix, ttl, dev, bucket, member) == 0 then dup = 1 end
+  if s == 1 and commitIdentity(prefix, ttl, dev, bucket, member) == 0 then dup = 1 end
   out[#out + 1] = dup
-  if r ~= '0' then sequenceStep(KEYS[tonumber(r)], dev, tonumber(seq), tonumber(ts), dup) end
+  if r ~= 0 then sequenceStep(KEYS[r], dev, seq, ts, dup) end
 end
 for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
 return table.concat(out)`;
 
 /** The section, for the gateway's batch script (ADR 0025); its first argument is the key count. */
 export const SETTLE_IDENTITIES_SCRIPT = {
-  name: 'ingestSettleIdentitiesV1',
+  name: 'ingestSettleIdentitiesV2',
   lua: SETTLE_IDENTITIES_LUA,
 } as const;
 
 type WithScript<R> = Record<
   typeof SETTLE_IDENTITIES_SCRIPT.name,
-  (numKeys: number, ...args: (string | number)[]) => R
+  (numKeys: number, ...args: (string | number | Buffer)[]) => R
 >;
 
 /**
@@ -85,23 +89,22 @@ export class IdentitySettler {
     }
     const keys: string[] = [];
     const index = new Map<string, number>();
-    let packed = '';
-    const pack = (list: readonly SettledMessage[], record: string): void => {
-      for (const { msg, runId } of list) {
-        let r = 0;
-        if (msg.seq !== undefined) {
-          r = index.get(runId) ?? 0;
-          if (r === 0) {
-            keys.push(RUN_KEYS.runDevices(runId));
-            r = keys.length;
-            index.set(runId, r);
-          }
-        }
-        packed += `${record},${r},${packedIdentity(msg)}`;
+    const runIndex = ({ msg, runId }: SettledMessage): number => {
+      if (msg.seq === undefined) {
+        return 0;
       }
+      let r = index.get(runId);
+      if (r === undefined) {
+        keys.push(RUN_KEYS.runDevices(runId));
+        r = keys.length;
+        index.set(runId, r);
+      }
+      return r;
     };
-    pack(settlement.stored, '1');
-    pack(settlement.unstored, '0');
+    const packed = packSettled([
+      ...settlement.stored.map((m) => ({ record: true, r: runIndex(m), msg: m.msg })),
+      ...settlement.unstored.map((m) => ({ record: false, r: runIndex(m), msg: m.msg })),
+    ]);
     (tx as unknown as WithScript<ChainableCommander>)[SETTLE_IDENTITIES_SCRIPT.name](
       keys.length,
       ...keys,
@@ -112,6 +115,40 @@ export class IdentitySettler {
     );
     return true;
   }
+}
+
+/** The messages as SETTLED_MESSAGE_FORMAT, back to back. */
+export function packSettled(
+  list: readonly { record: boolean; r: number; msg: MessageIdentity }[],
+): Buffer {
+  const parts = list.map(({ msg }) => ({
+    ...identityParts(msg),
+    dev: Buffer.byteLength(msg.deviceId),
+  }));
+  let size = 0;
+  for (const p of parts) {
+    if (p.dev > 0xffff) {
+      throw new RangeError(`device id of ${p.dev} bytes: a settle holds at most 65535`);
+    }
+    size += 23 + p.bucket.length + p.member.length + p.dev;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  list.forEach(({ record, r, msg }, i) => {
+    const { bucket, member, dev } = parts[i];
+    out[at] = record ? 1 : 0;
+    out.writeUInt16LE(r, at + 1);
+    out.writeDoubleLE(msg.seq ?? -1, at + 3);
+    out.writeDoubleLE(msg.ts, at + 11);
+    at += 19;
+    out[at] = bucket.length;
+    at += 1 + out.write(bucket, at + 1, 'latin1');
+    out[at] = member.length;
+    at += 1 + out.write(member, at + 1, 'latin1');
+    out.writeUInt16LE(dev, at);
+    at += 2 + out.write(msg.deviceId, at + 2);
+  });
+  return out;
 }
 
 /**
