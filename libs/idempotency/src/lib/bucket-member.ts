@@ -16,7 +16,7 @@ const OFFSET_MASK = (1n << BIG_BITS) - 1n;
 /**
  * The set member of a message within its bucket, exact for any seq. Plain numbers where they are
  * exact (a non-negative integer ts, no seq or one below 2^35), BigInt otherwise, as before: the
- * gateway computes this twice per message (claim and commit), and BigInt cost it allocations.
+ * gateway computes this for every message it settles, and BigInt cost it allocations.
  */
 export function bucketMember(m: MessageIdentity): string {
   const { seq, ts } = m;

@@ -37,8 +37,7 @@ export interface BatcherOptions<T, R> {
    * Each batch once, in the order batches were started (processed or shed), with what its
    * processing returned and when it finished; `undefined` when it was abandoned unfinished.
    * In order because the broker takes acknowledgements in order: a later batch's cannot go out
-   * before an earlier one's anyway, and an earlier batch may hold the claim a later duplicate
-   * relied on.
+   * before an earlier one's anyway.
    */
   settled: (batch: T[], result: R | undefined, finishedAt: number) => void;
   onError: (err: unknown, batch: T[]) => void;

@@ -68,7 +68,7 @@ type Composed = Record<
  * per command: the client encodes, writes and parses less. Like a MULTI it runs atomically and a
  * command that fails does not stop the others; unlike one, a process killed mid-send sends
  * nothing, since the whole script is one command. Redis Cluster: one batch's keys are not in one
- * slot (devices, runs, claims), so there this would have to split by slot; the project runs one
+ * slot (devices, runs, identities), so there this would have to split by slot; the project runs one
  * Redis.
  */
 export class ScriptBatch {

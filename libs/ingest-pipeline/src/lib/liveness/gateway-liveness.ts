@@ -14,10 +14,9 @@ export const LIVENESS = { refreshMs: 1000, ttlMs: 5000 } as const;
 
 /**
  * Tells every gateway that this process is the live one under its GATEWAY_ID: a key holding its
- * incarnation, renewed every second, expiring 5 s after the last renewal. Its idempotency claims
- * count as in flight only while the key names it; a restart under the same id overwrites the key,
- * so the claims of the killed process go stale at once and the broker's redelivery of its
- * unacknowledged messages is stored instead of dropped as in flight (ADR 0015).
+ * incarnation, renewed every second, expiring 5 s after the last renewal. A survivor that finds it
+ * gone adopts the dead process's broker sessions (ADR 0015); a restart under the same id
+ * overwrites it.
  */
 export class GatewayLiveness {
   private timer?: NodeJS.Timeout;
@@ -38,7 +37,7 @@ export class GatewayLiveness {
     this.held = held;
   }
 
-  /** Claims the id now (boot waits for it: a stale key would keep old claims alive) and renews it. */
+  /** Writes the key now (the boot waits for it) and renews it every second. */
   async start(): Promise<void> {
     await this.renew();
     this.timer = setInterval(() => {
@@ -49,7 +48,7 @@ export class GatewayLiveness {
     this.timer.unref();
   }
 
-  /** Stops renewing and removes the key if it is still ours: this process's claims go stale. */
+  /** Stops renewing and removes the key if it is still ours: this process is gone. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     const { incarnation } = this.instance;
