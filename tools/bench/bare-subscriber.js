@@ -4,6 +4,8 @@
 // --latency also reads the send stamp of tools/bench payloads or the `ts` of the agents' telemetry
 // (bench-common.js: receipt minus intended send time), prints the
 // count every 500 ms while it changes, and adds e2e latency percentiles to the final line.
+// SIGUSR2 starts the count, the latencies and the CPU over (after a warm-up load) and prints
+// {"reset":N}, N the count before it.
 // --receive-maximum announces a Receive Maximum in CONNECT. Without one, Mosquitto (with the
 // stack's max_inflight_messages 0) keeps no in-flight limit for this client, and so never applies
 // max_queued_messages to it; a client that announces one is queued and dropped beyond it.
@@ -12,12 +14,13 @@ const mqtt = require('mqtt');
 const { LatencyHistogram, cpuPercentSince, printProgress, stampOf } = require('./bench-common');
 
 const url = process.argv[2];
-const latency = process.argv.includes('--latency') ? new LatencyHistogram() : undefined;
+const withLatency = process.argv.includes('--latency');
+let latency = withLatency ? new LatencyHistogram() : undefined;
 const rmAt = process.argv.indexOf('--receive-maximum');
 const properties = rmAt > 0 ? { receiveMaximum: Number(process.argv[rmAt + 1]) } : undefined;
 let received = 0;
-const cpu0 = process.cpuUsage();
-const t0 = Date.now();
+let cpu0 = process.cpuUsage();
+let t0 = Date.now();
 const client = mqtt.connect(url, { protocolVersion: 5, clientId: `bare-${process.pid}`, clean: true, properties });
 client.on('connect', () => {
   client.subscribe('$share/ingest/sousvide/+/telemetry', { qos: 1 }, () => process.stdout.write('ready\n'));
@@ -27,6 +30,13 @@ client.on('message', (_topic, payload) => {
   if (latency) {
     latency.record(Date.now() - stampOf(payload));
   }
+});
+process.on('SIGUSR2', () => {
+  process.stdout.write(`${JSON.stringify({ reset: received })}\n`);
+  received = 0;
+  latency = withLatency ? new LatencyHistogram() : undefined;
+  cpu0 = process.cpuUsage();
+  t0 = Date.now();
 });
 if (latency) {
   printProgress(() => received);

@@ -8,6 +8,15 @@
 # test. After each gateway run, Redis's time per message by command (INFO commandstats, reset
 # before the run). GW_STACK_PREFIX=<name> runs on containers of its own (<name>-redis, -mosquitto,
 # -victoria, removed at the end) instead of the local stack (tools/stack/up.sh).
+#
+# A sustained rate is a steady-state figure, and one run at one rate is a draw on a shared 2-core
+# host (docs/benchmarks.md), so: GW_WARMUP (s, default 5) of load at the same rate on the same
+# process before each measured run (not counted: a fresh gateway otherwise spends its first seconds
+# interpreted and compiling, under full load), and GW_REPEATS (default 1) runs of each side at each
+# rate, the side that goes first alternating. A run passes when every published message arrived
+# and its p95 < 200 ms (the gateway: its business summary's SLOs); a rate is sustained when most
+# of its runs passed, and the summary gives each side's highest rate sustained along with every
+# lower rate stepped, and the gateway's as a share of the bare subscriber's.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . tools/stack/env.sh
@@ -38,14 +47,17 @@ fi
 export MQTT_URL REDIS_URL INFLUX_URL INFLUX_TOKEN_FILE
 devices=${GW_DEVICES:-1000}
 duration=${GW_DURATION:-20}
+warmup=${GW_WARMUP:-5}
+repeats=${GW_REPEATS:-1}
 work=$(mktemp -d /tmp/gw-rate-bench.XXXXXX)
+results="$work/results.jsonl"
 cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # Each run's cpu-budget.json has every component's share of the publish window: the agents, the
 # broker, the subscriber under test (gateway or bare), and the stack's Redis and store.
-load() { # <rate> <runId> <subscriber name> <its pid>
+load() { # <rate> <runId> <subscriber name> <its pid> [seconds]
   CPU_BUDGET="broker=container:$stack-mosquitto,$3=pid:$4,redis=container:$stack-redis,store=container:$stack-victoria" \
     ARTIFACTS_DIR="$work" node dist/apps/sim-coordinator/main.js loadtest run --connections "$devices" --partitions 2 \
-    --parallelism 100 --mps "$(node -e "console.log($1 / $devices)")" --duration "$duration" --qos 1 --model lean \
+    --parallelism 100 --mps "$(node -e "console.log($1 / $devices)")" --duration "${5:-$duration}" --qos 1 --model lean \
     --run-id "$2" --max-attempts 1 >/dev/null 2>"$work/$2.progress" || true
 }
 # One line per run: each component's % of one core over the publish window, and the machine's.
@@ -53,37 +65,82 @@ budget() { # <runId>
   node -e "const b=require('$work/$1/attempt-1/cpu-budget.json');console.log('  cpu $1: '+b.components.map((c)=>c.name+' '+c.cpuPercent+' %').join(', ')+'; machine '+b.machineBusyPercent+' % of '+b.cores*100)" 2>/dev/null \
     || echo "  cpu $1: no cpu-budget.json"
 }
-bash tools/bench/machine-fingerprint.sh | tee "$work/machine.txt"
-printf '%-8s %-10s %-10s %-10s %-10s %-14s %-10s %-11s %-11s %-10s %-14s\n' rate recv gw_p95_ms gw_p99_ms gw_cpu_% gw_cpu_ms/1k bare_recv bare_p95_ms bare_p99_ms bare_cpu_% bare_cpu_ms/1k
-for rate in ${GW_RATES:-2000 4000 6000 8000}; do
-  run="gwrate-$rate-$(date +%s)"
+# What the generator published in a run, and whether it flagged itself saturated (then the run
+# says nothing of the subscriber).
+generator() { # <runId>
+  node -e "const c=require('$work/$1/attempt-1/connection-summary.json');console.log(c.published_total,c.generator_saturated?'saturated':'ok')" 2>/dev/null \
+    || echo "0 unknown"
+}
+record() { # <json>
+  echo "$1" >>"$results"
+}
+run_gateway() { # <rate> <repeat>
+  local rate=$1 run="gwrate-$1-$2-$(date +%s)"
   # The gateway and the bare subscriber each in a session of their own, as the ladder starts the
   # gateway (and a user would, in another terminal): under contention each then weighs as much as
   # the generator's session and each stack service's cgroup (ADR 0045), both sides alike.
-  GATEWAY_ID="bench-gw" OPS_PORT=9478 INGEST_MQTT_CONNECTIONS=4 setsid node $GATEWAY_NODE_FLAGS dist/apps/ingest-gateway/main.js >"$work/gw-$rate.log" 2>&1 &
-  gw=$!
+  GATEWAY_ID="bench-gw" OPS_PORT=9478 INGEST_MQTT_CONNECTIONS=4 setsid node $GATEWAY_NODE_FLAGS dist/apps/ingest-gateway/main.js >"$work/gw-$rate-$2.log" 2>&1 &
+  local gw=$!
   until node -e "fetch('http://127.0.0.1:9478/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; do sleep 0.3; done
+  [ "$warmup" = 0 ] || load "$rate" "warm-$run" gateway "$gw" "$warmup"
   node tools/bench/redis-commandstats.js reset
+  local c0 t0 c1 t1
   c0=$(cpu_of $gw); t0=$(date +%s.%N)
   load "$rate" "$run" gateway "$gw"
   c1=$(cpu_of $gw); t1=$(date +%s.%N)
   kill $gw; wait $gw 2>/dev/null || true
-  biz="$work/$run/attempt-1/business-summary.json"
-  read -r recv p95 p99 < <(node -e "const b=require('$biz');console.log(b.recv_total,b.e2e_latency_ms.p95,b.e2e_latency_ms.p99)" 2>/dev/null || echo "0 - -")
-  # Before the bare run, whose coordinator and agents use Redis too (BullMQ).
+  local biz="$work/$run/attempt-1/business-summary.json" recv p95 p99 pass published gen
+  read -r recv p95 p99 pass < <(node -e "const b=require('$biz');console.log(b.recv_total,b.e2e_latency_ms.p95,b.e2e_latency_ms.p99,b.slo_pass&&b.accounting.lost===0)" 2>/dev/null || echo "0 - - false")
+  read -r published gen < <(generator "$run")
+  local redis_line
   redis_line=$(node tools/bench/redis-commandstats.js report "$recv" "$work/$run/redis-commandstats.json" 2>&1 || true)
-  gwcpu=$(node -e "console.log(Math.round(($c1-$c0)/$(getconf CLK_TCK)/($t1-$t0)*1000)/10)")
-  gwper=$(node -e "console.log($recv > 0 ? Math.round(($c1-$c0)/$(getconf CLK_TCK)*1e7/$recv)/10 : '-')")
-  # Reference: the same load to a subscriber that only counts.
-  setsid node tools/bench/bare-subscriber.js "$MQTT_URL" --latency >"$work/bare-$rate.out" 2>&1 &
-  bare=$!
-  until grep -q ready "$work/bare-$rate.out" 2>/dev/null; do sleep 0.2; done
-  load "$rate" "bare-$run" bare "$bare"
-  kill -TERM $bare; wait $bare 2>/dev/null || true
-  read -r brecv bp95 bp99 bcpu bper < <(node -e "const l=require('fs').readFileSync('$work/bare-$rate.out','utf8').trim().split('\n').pop();const j=JSON.parse(l);console.log(j.received,j.latencyMs.p95,j.latencyMs.p99,j.cpuPercent,j.received>0?Math.round(j.cpuMs*1e4/j.received)/10:'-')")
-  printf '%-8s %-10s %-10s %-10s %-10s %-14s %-10s %-11s %-11s %-10s %-14s\n' "$rate" "$recv" "$p95" "$p99" "$gwcpu" "$gwper" "$brecv" "$bp95" "$bp99" "$bcpu" "$bper"
+  local cpu per
+  cpu=$(node -e "console.log(Math.round(($c1-$c0)/$(getconf CLK_TCK)/($t1-$t0)*1000)/10)")
+  per=$(node -e "console.log($recv > 0 ? Math.round(($c1-$c0)/$(getconf CLK_TCK)*1e7/$recv)/10 : '-')")
+  printf '%-8s %-4s %-8s %-10s %-10s %-10s %-10s %-10s %-14s %-6s %s\n' "$rate" "$2" gateway "$published" "$recv" "$p95" "$p99" "$cpu" "$per" "$pass" "$gen"
   budget "$run"
-  budget "bare-$run"
   echo "  redis $run: $redis_line"
+  record "{\"rate\":$rate,\"repeat\":$2,\"side\":\"gateway\",\"published\":$published,\"received\":$recv,\"p95\":\"$p95\",\"pass\":$pass,\"generator\":\"$gen\",\"cpuMsPer1k\":\"$per\",\"runId\":\"$run\"}"
+}
+run_bare() { # <rate> <repeat>
+  local rate=$1 run="bare-gwrate-$1-$2-$(date +%s)" out="$work/bare-$1-$2.out"
+  setsid node tools/bench/bare-subscriber.js "$MQTT_URL" --latency >"$out" 2>&1 &
+  local bare=$!
+  until grep -q ready "$out" 2>/dev/null; do sleep 0.2; done
+  if [ "$warmup" != 0 ]; then
+    load "$rate" "warm-$run" bare "$bare" "$warmup"
+    # Every warm-up message in before the reset (30 s at most), so none counts in the run.
+    local warm_published deadline=$((SECONDS + 30))
+    read -r warm_published _ < <(generator "warm-$run")
+    until [ "$(grep -o '"received":[0-9]*' "$out" | tail -1 | cut -d: -f2)" -ge "$warm_published" ] 2>/dev/null ||
+      [ $SECONDS -ge $deadline ]; do sleep 0.2; done
+    kill -USR2 $bare
+    until grep -q reset "$out" 2>/dev/null; do sleep 0.2; done
+  fi
+  load "$rate" "$run" bare "$bare"
+  kill -TERM $bare; wait $bare 2>/dev/null || true
+  local recv p95 p99 cpu per published gen pass
+  read -r recv p95 p99 cpu per < <(node -e "const l=require('fs').readFileSync('$out','utf8').trim().split('\n').pop();const j=JSON.parse(l);console.log(j.received,j.latencyMs.p95,j.latencyMs.p99,j.cpuPercent,j.received>0?Math.round(j.cpuMs*1e4/j.received)/10:'-')")
+  read -r published gen < <(generator "$run")
+  pass=$(node -e "console.log($published > 0 && $recv >= $published && $p95 < 200)")
+  printf '%-8s %-4s %-8s %-10s %-10s %-10s %-10s %-10s %-14s %-6s %s\n' "$rate" "$2" bare "$published" "$recv" "$p95" "$p99" "$cpu" "$per" "$pass" "$gen"
+  budget "$run"
+  record "{\"rate\":$rate,\"repeat\":$2,\"side\":\"bare\",\"published\":$published,\"received\":$recv,\"p95\":\"$p95\",\"pass\":$pass,\"generator\":\"$gen\",\"cpuMsPer1k\":\"$per\",\"runId\":\"$run\"}"
+}
+bash tools/bench/machine-fingerprint.sh | tee "$work/machine.txt"
+echo "warm-up ${warmup} s per run, ${repeats} run(s) per side and rate, ${duration} s measured"
+printf '%-8s %-4s %-8s %-10s %-10s %-10s %-10s %-10s %-14s %-6s %s\n' rate run side published received p95_ms p99_ms cpu_% cpu_ms/1k pass generator
+for rate in ${GW_RATES:-2000 4000 6000 8000}; do
+  for repeat in $(seq 1 "$repeats"); do
+    # The side that goes first alternates, so a drift of the host weighs on both alike.
+    if [ $((repeat % 2)) = 1 ]; then
+      run_gateway "$rate" "$repeat"
+      run_bare "$rate" "$repeat"
+    else
+      run_bare "$rate" "$repeat"
+      run_gateway "$rate" "$repeat"
+    fi
+  done
 done
-echo "artifacts: $work (gateway CPU over the whole load run incl. connect and drain; bare CPU over its lifetime)"
+node tools/bench/gateway-rate-summary.js "$results"
+echo "artifacts: $work (gateway CPU over the measured run incl. connect and drain; bare CPU from its reset after the warm-up)"

@@ -1,0 +1,89 @@
+// The summary of tools/bench/gateway-rate-bench.sh: for each rate stepped, each side's runs that
+// passed (every published message arrived, p95 < 200 ms) and its median p95; then each side's
+// highest rate sustained (most of its runs passed there and at every lower rate stepped) and the
+// gateway's as a share of the bare subscriber's. Runs whose generator flagged itself saturated
+// count as they came out and are marked.
+// Usage: node gateway-rate-summary.js <results.jsonl>
+'use strict';
+const { readFileSync } = require('node:fs');
+
+const SIDES = ['gateway', 'bare'];
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Per rate (ascending) and side: runs, passes, saturated runs, median p95 (Infinity: none). */
+function tally(runs) {
+  const rates = [...new Set(runs.map((r) => r.rate))].sort((a, b) => a - b);
+  return rates.map((rate) => {
+    const row = { rate };
+    for (const side of SIDES) {
+      const mine = runs.filter((r) => r.rate === rate && r.side === side);
+      const p95s = mine.map((r) => (Number.isFinite(Number(r.p95)) ? Number(r.p95) : Infinity));
+      row[side] = {
+        runs: mine.length,
+        passed: mine.filter((r) => r.pass === true).length,
+        saturated: mine.filter((r) => r.generator === 'saturated').length,
+        p95: mine.length > 0 ? median(p95s) : undefined,
+      };
+    }
+    return row;
+  });
+}
+
+/** The highest rate where most runs passed, at it and at every lower rate; 0 when none. */
+function sustained(rows, side) {
+  let best = 0;
+  for (const row of rows) {
+    const s = row[side];
+    if (s.runs === 0 || s.passed * 2 <= s.runs) {
+      break;
+    }
+    best = row.rate;
+  }
+  return best;
+}
+
+function cell(s) {
+  if (!s || s.runs === 0) {
+    return '-';
+  }
+  const p95 = Number.isFinite(s.p95) ? `${s.p95} ms` : 'no p95';
+  return `${s.passed}/${s.runs} passed, median p95 ${p95}${s.saturated ? `, ${s.saturated} saturated` : ''}`;
+}
+
+function main() {
+  const file = process.argv[2];
+  if (!file) {
+    console.error('usage: node gateway-rate-summary.js <results.jsonl>');
+    process.exit(2);
+  }
+  const runs = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line));
+  const rows = tally(runs);
+  console.log('\nsummary (a run passes when every published message arrived and p95 < 200 ms)');
+  console.log(`${'rate'.padEnd(8)} ${'gateway'.padEnd(44)} bare`);
+  for (const row of rows) {
+    console.log(`${String(row.rate).padEnd(8)} ${cell(row.gateway).padEnd(44)} ${cell(row.bare)}`);
+  }
+  const gateway = sustained(rows, 'gateway');
+  const bare = sustained(rows, 'bare');
+  const share =
+    bare > 0
+      ? `${Math.round((gateway / bare) * 1000) / 10} % of the bare subscriber's`
+      : 'no bare rate to compare';
+  console.log(
+    `sustained (most runs passed there and at every lower rate stepped): gateway ${gateway} msg/s, bare ${bare} msg/s; gateway ${share}`,
+  );
+}
+
+if (require.main === module) {
+  main();
+}
+
+module.exports = { tally, sustained };
