@@ -42,7 +42,7 @@ export function identityParts(m: MessageIdentity): { bucket: string; member: str
 /**
  * `commitIdentity(prefix, ttl, dev, bucket, member)`: records one identity as stored and refreshes
  * its set's TTL; 1 when it was new, 0 when it had been recorded before (a duplicate). The key is
- * built exactly as `bucketKey` builds it. For a caller that composes scripts (the gateway's
+ * built exactly as `committed` builds it. For a caller that composes scripts (the gateway's
  * settle, ADR 0050).
  */
 export const COMMIT_IDENTITY_LUA = `
@@ -126,7 +126,8 @@ export class IdempotencyStore {
     }
     const pipeline = this.redis.pipeline();
     for (const m of messages) {
-      pipeline.sismember(this.bucketKey(m), bucketMember(m));
+      const { bucket, member } = identityParts(m);
+      pipeline.sismember(`${this.prefix}:done:${m.deviceId}:${bucket}`, member);
     }
     const res = (await pipeline.exec()) ?? [];
     return res.map(([err, v]) => {
@@ -135,10 +136,6 @@ export class IdempotencyStore {
       }
       return v === 1;
     });
-  }
-
-  private bucketKey(m: MessageIdentity): string {
-    return `${this.prefix}:done:${m.deviceId}:${Math.floor(m.ts / BUCKET_MS)}`;
   }
 }
 
