@@ -120,9 +120,9 @@ run_bare() { # <rate> <repeat>
   load "$rate" "$run" bare "$bare"
   kill -TERM $bare; wait $bare 2>/dev/null || true
   local recv p95 p99 cpu per published gen pass
-  read -r recv p95 p99 cpu per < <(node -e "const l=require('fs').readFileSync('$out','utf8').trim().split('\n').pop();const j=JSON.parse(l);console.log(j.received,j.latencyMs.p95,j.latencyMs.p99,j.cpuPercent,j.received>0?Math.round(j.cpuMs*1e4/j.received)/10:'-')")
+  read -r recv p95 p99 cpu per < <(node -e "const l=require('fs').readFileSync('$out','utf8').trim().split('\n').pop();const j=JSON.parse(l);console.log(j.received,j.latencyMs.p95,j.latencyMs.p99,j.cpuPercent,j.received>0?Math.round(j.cpuMs*1e4/j.received)/10:'-')" 2>/dev/null || echo "0 - - - -")
   read -r published gen < <(generator "$run")
-  pass=$(node -e "console.log($published > 0 && $recv >= $published && $p95 < 200)")
+  pass=$(node -e "console.log($published > 0 && $recv >= $published && Number('$p95') < 200)")
   printf '%-8s %-4s %-8s %-10s %-10s %-10s %-10s %-10s %-14s %-6s %s\n' "$rate" "$2" bare "$published" "$recv" "$p95" "$p99" "$cpu" "$per" "$pass" "$gen"
   budget "$run"
   record "{\"rate\":$rate,\"repeat\":$2,\"side\":\"bare\",\"published\":$published,\"received\":$recv,\"p95\":\"$p95\",\"pass\":$pass,\"generator\":\"$gen\",\"cpuMsPer1k\":\"$per\",\"runId\":\"$run\"}"

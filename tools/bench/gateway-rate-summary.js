@@ -67,9 +67,9 @@ function main() {
     .map((line) => JSON.parse(line));
   const rows = tally(runs);
   console.log('\nsummary (a run passes when every published message arrived and p95 < 200 ms)');
-  console.log(`${'rate'.padEnd(8)} ${'gateway'.padEnd(44)} bare`);
+  console.log(`${'rate'.padEnd(8)} ${'gateway'.padEnd(52)} bare`);
   for (const row of rows) {
-    console.log(`${String(row.rate).padEnd(8)} ${cell(row.gateway).padEnd(44)} ${cell(row.bare)}`);
+    console.log(`${String(row.rate).padEnd(8)} ${cell(row.gateway).padEnd(52)} ${cell(row.bare)}`);
   }
   const gateway = sustained(rows, 'gateway');
   const bare = sustained(rows, 'bare');
@@ -80,6 +80,17 @@ function main() {
   console.log(
     `sustained (most runs passed there and at every lower rate stepped): gateway ${gateway} msg/s, bare ${bare} msg/s; gateway ${share}`,
   );
+  const top = rows.length > 0 ? rows[rows.length - 1].rate : 0;
+  if (bare > 0 && bare === top) {
+    console.log(
+      `the bare subscriber carried the highest rate stepped (${top}): its ceiling is higher, the share at most this`,
+    );
+  }
+  if (gateway > 0 && gateway === top) {
+    console.log(
+      `the gateway carried the highest rate stepped (${top}): its ceiling is higher, the share at least this`,
+    );
+  }
 }
 
 if (require.main === module) {
