@@ -18,6 +18,26 @@ describe('CPU budget', () => {
     expect(b.window.seconds).toBe(1);
   });
 
+  it('gives each second between samples inside the window, so a one-second burst shows', () => {
+    const samples: CpuSample[] = [
+      { at: 0, cpuMs: { machine: 0, store: 0 } },
+      { at: 1000, cpuMs: { machine: 1600, store: 200 } },
+      { at: 2000, cpuMs: { machine: 3550, store: 800, agents: 100 } },
+      { at: 3000, cpuMs: { machine: 5150, store: 1000, agents: 500 } },
+    ];
+    const b = cpuBudget(samples, ['store', 'agents'], 1000, 3000, 2);
+    expect(b.components).toEqual([
+      { name: 'store', cpuPercent: 40 },
+      { name: 'agents', cpuPercent: 20 },
+    ]);
+    // The store's 60 % second averages to 40 % over the window; per second it stands out. A
+    // component missing from a sample (agents before they started) is left out of that second.
+    expect(b.perSecond).toEqual([
+      { at: 2000, cpuPercent: { store: 60, machine: 195 } },
+      { at: 3000, cpuPercent: { store: 20, agents: 40, machine: 160 } },
+    ]);
+  });
+
   it('keeps a component that appeared late (agents start after sampling) at zero before it', () => {
     const samples: CpuSample[] = [
       { at: 0, cpuMs: { machine: 0 } },

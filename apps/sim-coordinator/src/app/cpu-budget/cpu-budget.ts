@@ -20,6 +20,12 @@ export interface CpuBudget {
   otherPercent: number;
   /** Components that could not be read, with why. */
   unavailable: Record<string, string>;
+  /**
+   * Each second of the window between two samples: its end (ms since the epoch, the clock of
+   * series.jsonl's `at`), each component's and the machine's % of one core. A p95 decided by a
+   * single second's burst shows here, where the window's average hides it.
+   */
+  perSecond: { at: number; cpuPercent: Record<string, number> }[];
 }
 
 /** A cumulative counter at time t, linearly between the samples around it (clamped at the ends). */
@@ -72,7 +78,32 @@ export function cpuBudget(
     machineBusyPercent: machine,
     otherPercent: round1(Math.max(0, machine - shares.reduce((a, s) => a + s.cpuPercent, 0))),
     unavailable,
+    perSecond: perSecond(samples, [...components, 'machine'], from, to),
   };
+}
+
+/** The share of each of `names` between consecutive samples within [from, to]. */
+function perSecond(
+  samples: readonly CpuSample[],
+  names: readonly string[],
+  from: number,
+  to: number,
+): CpuBudget['perSecond'] {
+  const inWindow = samples.filter((s) => s.at >= from && s.at <= to);
+  const rows: CpuBudget['perSecond'] = [];
+  for (let i = 1; i < inWindow.length; i += 1) {
+    const a = inWindow[i - 1];
+    const b = inWindow[i];
+    const ms = Math.max(1, b.at - a.at);
+    const cpuPercent: Record<string, number> = {};
+    for (const name of names) {
+      if (a.cpuMs[name] !== undefined && b.cpuMs[name] !== undefined) {
+        cpuPercent[name] = round1(((b.cpuMs[name] - a.cpuMs[name]) / ms) * 100);
+      }
+    }
+    rows.push({ at: b.at, cpuPercent });
+  }
+  return rows;
 }
 
 /**
