@@ -71,8 +71,11 @@ generator() { # <runId>
   node -e "const c=require('$work/$1/attempt-1/connection-summary.json');console.log(c.published_total,c.generator_saturated?'saturated':'ok')" 2>/dev/null \
     || echo "0 unknown"
 }
-record() { # <json>
-  echo "$1" >>"$results"
+ROW='%-8s %-4s %-8s %-10s %-10s %-10s %-10s %-10s %-14s %-6s %s\n'
+# One run's line in the table and in results.jsonl (gateway-rate-summary.js reads it).
+report() { # <rate> <repeat> <side> <published> <received> <p95> <p99> <cpu %> <cpu ms/1k> <pass> <generator> <runId>
+  printf "$ROW" "${@:1:11}"
+  echo "{\"rate\":$1,\"repeat\":$2,\"side\":\"$3\",\"published\":$4,\"received\":$5,\"p95\":\"$6\",\"pass\":${10},\"generator\":\"${11}\",\"cpuMsPer1k\":\"$9\",\"runId\":\"${12}\"}" >>"$results"
 }
 run_gateway() { # <rate> <repeat>
   local rate=$1 run="gwrate-$1-$2-$(date +%s)"
@@ -97,10 +100,9 @@ run_gateway() { # <rate> <repeat>
   local cpu per
   cpu=$(node -e "console.log(Math.round(($c1-$c0)/$(getconf CLK_TCK)/($t1-$t0)*1000)/10)")
   per=$(node -e "console.log($recv > 0 ? Math.round(($c1-$c0)/$(getconf CLK_TCK)*1e7/$recv)/10 : '-')")
-  printf '%-8s %-4s %-8s %-10s %-10s %-10s %-10s %-10s %-14s %-6s %s\n' "$rate" "$2" gateway "$published" "$recv" "$p95" "$p99" "$cpu" "$per" "$pass" "$gen"
+  report "$rate" "$2" gateway "$published" "$recv" "$p95" "$p99" "$cpu" "$per" "$pass" "$gen" "$run"
   budget "$run"
   echo "  redis $run: $redis_line"
-  record "{\"rate\":$rate,\"repeat\":$2,\"side\":\"gateway\",\"published\":$published,\"received\":$recv,\"p95\":\"$p95\",\"pass\":$pass,\"generator\":\"$gen\",\"cpuMsPer1k\":\"$per\",\"runId\":\"$run\"}"
 }
 run_bare() { # <rate> <repeat>
   local rate=$1 run="bare-gwrate-$1-$2-$(date +%s)" out="$work/bare-$1-$2.out"
@@ -123,13 +125,12 @@ run_bare() { # <rate> <repeat>
   read -r recv p95 p99 cpu per < <(node -e "const l=require('fs').readFileSync('$out','utf8').trim().split('\n').pop();const j=JSON.parse(l);console.log(j.received,j.latencyMs.p95,j.latencyMs.p99,j.cpuPercent,j.received>0?Math.round(j.cpuMs*1e4/j.received)/10:'-')" 2>/dev/null || echo "0 - - - -")
   read -r published gen < <(generator "$run")
   pass=$(node -e "console.log($published > 0 && $recv >= $published && Number('$p95') < 200)")
-  printf '%-8s %-4s %-8s %-10s %-10s %-10s %-10s %-10s %-14s %-6s %s\n' "$rate" "$2" bare "$published" "$recv" "$p95" "$p99" "$cpu" "$per" "$pass" "$gen"
+  report "$rate" "$2" bare "$published" "$recv" "$p95" "$p99" "$cpu" "$per" "$pass" "$gen" "$run"
   budget "$run"
-  record "{\"rate\":$rate,\"repeat\":$2,\"side\":\"bare\",\"published\":$published,\"received\":$recv,\"p95\":\"$p95\",\"pass\":$pass,\"generator\":\"$gen\",\"cpuMsPer1k\":\"$per\",\"runId\":\"$run\"}"
 }
 bash tools/bench/machine-fingerprint.sh | tee "$work/machine.txt"
 echo "warm-up ${warmup} s per run, ${repeats} run(s) per side and rate, ${duration} s measured"
-printf '%-8s %-4s %-8s %-10s %-10s %-10s %-10s %-10s %-14s %-6s %s\n' rate run side published received p95_ms p99_ms cpu_% cpu_ms/1k pass generator
+printf "$ROW" rate run side published received p95_ms p99_ms cpu_% cpu_ms/1k pass generator
 for rate in ${GW_RATES:-2000 4000 6000 8000}; do
   for repeat in $(seq 1 "$repeats"); do
     # The side that goes first alternates, so a drift of the host weighs on both alike.
