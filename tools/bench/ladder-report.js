@@ -15,10 +15,6 @@ const BEGIN = '<!-- ladder:begin (tools/bench/ladder.sh writes this section) -->
 const END = '<!-- ladder:end -->';
 const COMPONENTS = ['agents', 'broker', 'gateway', 'redis', 'store'];
 
-const args = process.argv.slice(2);
-const write = args[0] === '--write' ? args.splice(0, 2)[1] : undefined;
-const [dir, stamp] = args;
-
 const readJson = (p) => {
   try {
     return JSON.parse(fs.readFileSync(p, 'utf8'));
@@ -47,7 +43,8 @@ function result(rc, run, refused) {
   return /^\d+$/.test(rc) ? `exit ${rc}` : rc;
 }
 
-function row(line) {
+// One row's cells from a ladder.tsv line and the run's artifacts under DIR.
+function row(dir, line) {
   const [mode, store, name, cmd, runId, rc, load] = line.split('\t');
   const at = path.join(dir, runId, 'attempt-1');
   const c = readJson(path.join(at, 'connection-summary.json'));
@@ -98,12 +95,7 @@ function row(line) {
   ];
 }
 
-const lines = fs
-  .readFileSync(path.join(dir, 'ladder.tsv'), 'utf8')
-  .trim()
-  .split('\n')
-  .filter(Boolean);
-const head = [
+const HEAD = [
   'pass',
   'step',
   'command (verbatim)',
@@ -124,32 +116,61 @@ const head = [
   'CPU other %',
   'load; notes',
 ];
-const table = [
-  `| ${head.join(' | ')} |`,
-  `| ${head.map(() => '---').join(' | ')} |`,
-  ...lines.map((l) => `| ${row(l).join(' | ')} |`),
-].join('\n');
-const text = [
-  `Ladder ${stamp} on ${os.hostname()}: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
-    `Node ${process.version}, artifacts ${dir}. CPU columns: % of one core over each attempt's publish window ` +
-    `(cpu-budget.json; 200 % = the whole machine); "other" is everything else the machine did, other people's jobs included; ` +
-    `"load" is the 1-minute load average after the step.`,
-  ...(fs.existsSync(path.join(dir, 'machine.txt'))
-    ? ['', fs.readFileSync(path.join(dir, 'machine.txt'), 'utf8').trim().split('\n').join('; ')]
-    : []),
-  '',
-  table,
-].join('\n');
+// The section's text: the machine, then the table of every step in DIR/ladder.tsv.
+function report(dir, stamp) {
+  const lines = fs
+    .readFileSync(path.join(dir, 'ladder.tsv'), 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean);
+  const table = [
+    `| ${HEAD.join(' | ')} |`,
+    `| ${HEAD.map(() => '---').join(' | ')} |`,
+    ...lines.map((l) => `| ${row(dir, l).join(' | ')} |`),
+  ].join('\n');
+  return [
+    `Ladder ${stamp} on ${os.hostname()}: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
+      `Node ${process.version}, artifacts ${dir}. CPU columns: % of one core over each attempt's publish window ` +
+      `(cpu-budget.json; 200 % = the whole machine); "other" is everything else the machine did, other people's jobs included; ` +
+      `"load" is the 1-minute load average after the step.`,
+    ...(fs.existsSync(path.join(dir, 'machine.txt'))
+      ? ['', fs.readFileSync(path.join(dir, 'machine.txt'), 'utf8').trim().split('\n').join('; ')]
+      : []),
+    '',
+    table,
+  ].join('\n');
+}
 
-if (!write) {
-  console.log(text);
-} else {
-  const doc = fs.readFileSync(write, 'utf8');
+// DOC with TEXT between the ladder markers (kept) and everything outside them as it was;
+// undefined when DOC has no ladder section.
+function replaceSection(doc, text) {
   const i = doc.indexOf(BEGIN);
   const j = doc.indexOf(END);
   if (i < 0 || j < i) {
-    console.error(`${write} has no ladder section (${BEGIN} ... ${END}); add the markers first`);
-    process.exit(1);
+    return undefined;
   }
-  fs.writeFileSync(write, `${doc.slice(0, i + BEGIN.length)}\n${text}\n${doc.slice(j)}`);
+  return `${doc.slice(0, i + BEGIN.length)}\n${text}\n${doc.slice(j)}`;
 }
+
+function main() {
+  const args = process.argv.slice(2);
+  const write = args[0] === '--write' ? args.splice(0, 2)[1] : undefined;
+  const [dir, stamp] = args;
+  const text = report(dir, stamp);
+  if (!write) {
+    console.log(text);
+  } else {
+    const doc = replaceSection(fs.readFileSync(write, 'utf8'), text);
+    if (doc === undefined) {
+      console.error(`${write} has no ladder section (${BEGIN} ... ${END}); add the markers first`);
+      process.exit(1);
+    }
+    fs.writeFileSync(write, doc);
+  }
+}
+
+if (require.main === module) {
+  main();
+}
+
+module.exports = { BEGIN, END, HEAD, result, row, report, replaceSection };
