@@ -15,6 +15,16 @@ function median(values) {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * A run's p95 in ms; Infinity when it has none: missing, '-', null or blank (which Number() alone
+ * would read as 0 ms).
+ */
+function p95Of(run) {
+  const v = run.p95;
+  const n = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : Infinity;
+}
+
 /** Per rate (ascending) and side: runs, passes, saturated runs, median p95 (Infinity: none). */
 function tally(runs) {
   const rates = [...new Set(runs.map((r) => r.rate))].sort((a, b) => a - b);
@@ -22,7 +32,7 @@ function tally(runs) {
     const row = { rate };
     for (const side of SIDES) {
       const mine = runs.filter((r) => r.rate === rate && r.side === side);
-      const p95s = mine.map((r) => (Number.isFinite(Number(r.p95)) ? Number(r.p95) : Infinity));
+      const p95s = mine.map(p95Of);
       row[side] = {
         runs: mine.length,
         passed: mine.filter((r) => r.pass === true).length,

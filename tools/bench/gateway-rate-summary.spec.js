@@ -64,6 +64,19 @@ describe('tally', () => {
     const [none] = tally([run(1000, 'bare', false, '-'), run(1000, 'bare', false, 'NaN')]);
     expect(none.bare.p95).toBe(Infinity);
   });
+
+  it('takes a null or blank p95 as none, not as 0 ms', () => {
+    const [row] = tally([
+      run(2000, 'gateway', true, null),
+      run(2000, 'gateway', true, ''),
+      run(2000, 'gateway', true, ' '),
+      run(2000, 'bare', true, null),
+      run(2000, 'bare', true, '9'),
+      run(2000, 'bare', true, ''),
+    ]);
+    expect(row.gateway.p95).toBe(Infinity);
+    expect(row.bare.p95).toBe(Infinity);
+  });
 });
 
 describe('sustained', () => {
