@@ -4,8 +4,23 @@ import { z } from 'zod';
 import { type StorageEnv, tsWindowOf } from '@sousvide/ingest-storage';
 import { backoffMsEnv } from '@sousvide/loadtest-contracts';
 
-/** INGEST_BATCH_SPACING_MS's default: docs/benchmarks.md, "Batch spacing". */
-const BATCH_SPACING_MS = 5;
+/**
+ * INGEST_BATCH_SPACING_MS's default (ADR 0052: 10 ms took 14-17 points of a core off the ingest
+ * path at PR2's 10,000 msg/s against 5 ms; docs/benchmarks.md, "Batch spacing at PR2").
+ */
+const BATCH_SPACING_MS = 10;
+
+/**
+ * The least arrival rate (msg/s) at which starts are spaced, whatever the spacing: below it
+ * every read starts at once. 400/s keeps the smoke's 200 msg/s clear of any wait at the 10 ms
+ * default, where 2 messages per interval (ADR 0046's rule) would be 200/s (ADR 0052).
+ */
+const SPACING_MIN_RATE = 400;
+
+/** Spacing applies from 2 messages per interval (ADR 0046) and never below SPACING_MIN_RATE. */
+export function spacingMinRate(spacingMs: number): number {
+  return spacingMs > 0 ? Math.max(SPACING_MIN_RATE, (2 * 1000) / spacingMs) : 0;
+}
 
 /**
  * The settings of the ingest pipeline, with their names and defaults; an app's env schema spreads
@@ -39,8 +54,8 @@ export const pipelineEnvShape = {
    * sooner after the previous one waits out the rest and takes what arrived meanwhile; the first
    * after a quiet spell, a full batch and a drain start at once. Bounds batches per second (each
    * pays a store write and a Redis script) for at most this much added latency. It applies only
-   * from 2 messages per interval (400 msg/s at 5 ms, ADR 0046): below that rate each read starts
-   * at once. 0: none.
+   * from 2 messages per interval (ADR 0046) and never below 400 msg/s (ADR 0052): below that rate
+   * each read starts at once. 0: none.
    */
   INGEST_BATCH_SPACING_MS: z.coerce.number().min(0).max(1000).default(BATCH_SPACING_MS),
   FAILSAFE_MAX_TEMP_C: z.coerce.number().default(95),
@@ -82,6 +97,7 @@ export function pipelineSettings(env: PipelineEnv) {
       maxBatch: env.INGEST_BATCH_MAX,
       concurrency: env.INGEST_BATCH_CONCURRENCY,
       spacingMs: env.INGEST_BATCH_SPACING_MS,
+      spacingMinRate: spacingMinRate(env.INGEST_BATCH_SPACING_MS),
       maxBuffered: env.INGEST_MAX_BUFFERED,
     },
     failsafe: {
