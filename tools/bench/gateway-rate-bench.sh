@@ -77,14 +77,38 @@ report() { # <rate> <repeat> <side> <published> <received> <p95> <p99> <cpu %> <
   printf "$ROW" "${@:1:11}"
   echo "{\"rate\":$1,\"repeat\":$2,\"side\":\"$3\",\"published\":$4,\"received\":$5,\"p95\":\"$6\",\"pass\":${10},\"generator\":\"${11}\",\"cpuMsPer1k\":\"$9\",\"runId\":\"${12}\"}" >>"$results"
 }
+# wait_until <seconds> <pid> <command...>: until the command succeeds; fails once process <pid>
+# has exited or the time is up (a side that cannot start is a failed run, not a hang).
+wait_until() {
+  local deadline=$((SECONDS + $1)) pid=$2
+  shift 2
+  until "$@" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
+      return 1
+    fi
+    sleep 0.3
+  done
+}
+gateway_healthy() {
+  node -e "fetch('http://127.0.0.1:9478/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+}
 run_gateway() { # <rate> <repeat>
   local rate=$1 run="gwrate-$1-$2-$(date +%s)"
   # The gateway and the bare subscriber each in a session of their own, as the ladder starts the
   # gateway (and a user would, in another terminal): under contention each then weighs as much as
   # the generator's session and each stack service's cgroup (ADR 0045), both sides alike.
-  GATEWAY_ID="bench-gw" OPS_PORT=9478 INGEST_MQTT_CONNECTIONS=4 setsid node $GATEWAY_NODE_FLAGS dist/apps/ingest-gateway/main.js >"$work/gw-$rate-$2.log" 2>&1 &
+  # Session expiry 0: its broker sessions end when it stops. With the default (300 s) they outlived
+  # each gateway run, the broker queued every message of the bare runs for them, and the next
+  # gateway started under that backlog (40-50k messages in its first 5 s).
+  GATEWAY_ID="bench-gw" OPS_PORT=9478 INGEST_MQTT_CONNECTIONS=4 INGEST_MQTT_SESSION_EXPIRY_SEC=0 \
+    setsid node $GATEWAY_NODE_FLAGS dist/apps/ingest-gateway/main.js >"$work/gw-$rate-$2.log" 2>&1 &
   local gw=$!
-  until node -e "fetch('http://127.0.0.1:9478/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; do sleep 0.3; done
+  if ! wait_until 60 $gw gateway_healthy; then
+    echo "  $run: the gateway did not become healthy within 60 s: $(tail -1 "$work/gw-$rate-$2.log")"
+    kill $gw 2>/dev/null; wait $gw 2>/dev/null || true
+    report "$rate" "$2" gateway 0 0 - - - - false not-started "$run"
+    return 0
+  fi
   [ "$warmup" = 0 ] || load "$rate" "warm-$run" gateway "$gw" "$warmup"
   node tools/bench/redis-commandstats.js reset
   local c0 t0 c1 t1
@@ -108,7 +132,12 @@ run_bare() { # <rate> <repeat>
   local rate=$1 run="bare-gwrate-$1-$2-$(date +%s)" out="$work/bare-$1-$2.out"
   setsid node tools/bench/bare-subscriber.js "$MQTT_URL" --latency >"$out" 2>&1 &
   local bare=$!
-  until grep -q ready "$out" 2>/dev/null; do sleep 0.2; done
+  if ! wait_until 30 $bare grep -q ready "$out"; then
+    echo "  $run: the bare subscriber did not subscribe within 30 s: $(tail -1 "$out")"
+    kill $bare 2>/dev/null; wait $bare 2>/dev/null || true
+    report "$rate" "$2" bare 0 0 - - - - false not-started "$run"
+    return 0
+  fi
   if [ "$warmup" != 0 ]; then
     load "$rate" "warm-$run" bare "$bare" "$warmup"
     # Every warm-up message in before the reset (30 s at most), so none counts in the run.
@@ -117,7 +146,7 @@ run_bare() { # <rate> <repeat>
     until [ "$(grep -o '"received":[0-9]*' "$out" | tail -1 | cut -d: -f2)" -ge "$warm_published" ] 2>/dev/null ||
       [ $SECONDS -ge $deadline ]; do sleep 0.2; done
     kill -USR2 $bare
-    until grep -q reset "$out" 2>/dev/null; do sleep 0.2; done
+    wait_until 10 $bare grep -q reset "$out" || echo "  $run: the bare subscriber did not reset its counts"
   fi
   load "$rate" "$run" bare "$bare"
   kill -TERM $bare; wait $bare 2>/dev/null || true
