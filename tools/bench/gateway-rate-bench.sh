@@ -16,7 +16,9 @@
 # rate, the side that goes first alternating. A run passes when every published message arrived
 # and its p95 < 200 ms (the gateway: its business summary's SLOs); a rate is sustained when most
 # of its runs passed, and the summary gives each side's highest rate sustained along with every
-# lower rate stepped, and the gateway's as a share of the bare subscriber's.
+# lower rate stepped, and the gateway's as a share of the bare subscriber's. GW_SIDES="bare" (or
+# "gateway") runs one side alone: `node tools/bench/gateway-rate-summary.js` on the results.jsonl
+# of two runs joined gives the summary of both.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . tools/stack/env.sh
@@ -164,12 +166,15 @@ for rate in ${GW_RATES:-2000 4000 6000 8000}; do
   for repeat in $(seq 1 "$repeats"); do
     # The side that goes first alternates, so a drift of the host weighs on both alike.
     if [ $((repeat % 2)) = 1 ]; then
-      run_gateway "$rate" "$repeat"
-      run_bare "$rate" "$repeat"
+      order="gateway bare"
     else
-      run_bare "$rate" "$repeat"
-      run_gateway "$rate" "$repeat"
+      order="bare gateway"
     fi
+    for side in $order; do
+      # GW_SIDES: one side alone, e.g. to step the bare subscriber's ceiling above the gateway's
+      # (its results.jsonl then joins an earlier run's for the summary).
+      case " ${GW_SIDES:-gateway bare} " in *" $side "*) "run_$side" "$rate" "$repeat" ;; esac
+    done
   done
 done
 node tools/bench/gateway-rate-summary.js "$results"
