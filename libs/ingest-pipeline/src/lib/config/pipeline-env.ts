@@ -5,8 +5,8 @@ import { type StorageEnv, tsWindowOf } from '@sousvide/ingest-storage';
 import { backoffMsEnv } from '@sousvide/loadtest-contracts';
 
 /**
- * INGEST_BATCH_SPACING_MS's default (ADR 0052: 10 ms took 14-17 points of a core off the ingest
- * path at PR2's 10,000 msg/s against 5 ms; docs/benchmarks.md, "Batch spacing at PR2").
+ * INGEST_BATCH_SPACING_MS's default (ADR 0052: at PR2's 10,000 msg/s 10 ms took 10-21 points of
+ * a core off the ingest path against 5 ms; docs/benchmarks.md, "Batch spacing at PR2").
  */
 const BATCH_SPACING_MS = 10;
 
