@@ -1,5 +1,13 @@
 import { abortableDelay } from '../util/abortable-delay';
 
+/**
+ * The rate (items/s) at which a spacing interval of `spacingMs` gathers 2 items on average: below
+ * it waiting would add latency and merge nothing (ADR 0046). 0 when there is no spacing.
+ */
+export function twoPerInterval(spacingMs: number): number {
+  return spacingMs > 0 ? (2 * 1000) / spacingMs : 0;
+}
+
 /** The span over which the arrival rate is counted, for `spacingMinRate`. */
 const RATE_WINDOW_MS = 100;
 
@@ -76,7 +84,7 @@ export class IngestBatcher<T, R> {
 
   constructor(private readonly o: BatcherOptions<T, R>) {
     const spacing = o.spacingMs ?? 0;
-    const minRate = o.spacingMinRate ?? (spacing > 0 ? (2 * 1000) / spacing : 0);
+    const minRate = o.spacingMinRate ?? twoPerInterval(spacing);
     this.steadyItems = (minRate * RATE_WINDOW_MS) / 1000;
   }
 

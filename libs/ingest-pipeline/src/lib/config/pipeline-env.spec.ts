@@ -1,19 +1,21 @@
 import { z } from 'zod';
+import { storageEnvShape } from '@sousvide/ingest-storage';
 import { IngestBatcher } from '../batching/ingest-batcher';
-import { pipelineEnvShape, spacingMinRate } from './pipeline-env';
+import { pipelineEnvShape, pipelineSettings, spacingMinRate } from './pipeline-env';
 
 /**
- * The batcher as the gateway builds it from the default settings, on a store that never ends
- * (slots enough for every batch of the test: only the spacing decides when one starts).
+ * The batcher as the gateway builds it from the default settings (pipelineSettings), on a store
+ * that never ends, with slots enough for every batch of the test: only the spacing decides when
+ * one starts.
  */
 function defaultBatcher() {
-  const env = z.object(pipelineEnvShape).parse({});
+  const settings = pipelineSettings(
+    z.object({ ...storageEnvShape, ...pipelineEnvShape }).parse({ INFLUX_TOKEN: 'unused' }),
+  );
   const starts: number[][] = [];
   const b = new IngestBatcher<number, number>({
-    maxBatch: env.INGEST_BATCH_MAX,
+    ...settings.batcher,
     concurrency: 1000,
-    spacingMs: env.INGEST_BATCH_SPACING_MS,
-    spacingMinRate: spacingMinRate(env.INGEST_BATCH_SPACING_MS),
     process: (batch) => {
       starts.push(batch);
       return new Promise<number>(() => undefined);
@@ -21,7 +23,7 @@ function defaultBatcher() {
     settled: () => undefined,
     onError: () => undefined,
   });
-  return { b, starts, spacingMs: env.INGEST_BATCH_SPACING_MS };
+  return { b, starts, spacingMs: settings.batcher.spacingMs };
 }
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));

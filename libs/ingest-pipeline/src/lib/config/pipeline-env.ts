@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { type StorageEnv, tsWindowOf } from '@sousvide/ingest-storage';
 import { backoffMsEnv } from '@sousvide/loadtest-contracts';
+import { twoPerInterval } from '../batching/ingest-batcher';
 
 /**
  * INGEST_BATCH_SPACING_MS's default (ADR 0052: at PR2's 10,000 msg/s 10 ms took 10-21 points of
@@ -19,7 +20,7 @@ const SPACING_MIN_RATE = 400;
 
 /** Spacing applies from 2 messages per interval (ADR 0046) and never below SPACING_MIN_RATE. */
 export function spacingMinRate(spacingMs: number): number {
-  return spacingMs > 0 ? Math.max(SPACING_MIN_RATE, (2 * 1000) / spacingMs) : 0;
+  return spacingMs > 0 ? Math.max(SPACING_MIN_RATE, twoPerInterval(spacingMs)) : 0;
 }
 
 /**
