@@ -91,6 +91,10 @@ wait_until() {
     sleep 0.3
   done
 }
+# received_at_least <bare subscriber's output> <n>: its last progress line counts n or more.
+received_at_least() {
+  [ "$(grep -o '"received":[0-9]*' "$1" | tail -1 | cut -d: -f2)" -ge "$2" ]
+}
 gateway_healthy() {
   node -e "fetch('http://127.0.0.1:9478/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 }
@@ -143,10 +147,9 @@ run_bare() { # <rate> <repeat>
   if [ "$warmup" != 0 ]; then
     load "$rate" "warm-$run" bare "$bare" "$warmup"
     # Every warm-up message in before the reset (30 s at most), so none counts in the run.
-    local warm_published deadline=$((SECONDS + 30))
+    local warm_published
     read -r warm_published _ < <(generator "warm-$run")
-    until [ "$(grep -o '"received":[0-9]*' "$out" | tail -1 | cut -d: -f2)" -ge "$warm_published" ] 2>/dev/null ||
-      [ $SECONDS -ge $deadline ]; do sleep 0.2; done
+    wait_until 30 $bare received_at_least "$out" "$warm_published" || true
     kill -USR2 $bare
     wait_until 10 $bare grep -q reset "$out" || echo "  $run: the bare subscriber did not reset its counts"
   fi
