@@ -11,7 +11,8 @@
 # PEER_ORDER ("emqtt-bench lean mqttjs"), PEER_PARALLELISM (120, the agents' connect parallelism),
 # PEER_EBENCH_RATE (5000, emqtt-bench's -R connect rate), PEER_GAP_SEC (5),
 # PEER_AGENT_HOST (127.0.0.1; `localhost` makes the agents connect from the kernel's one source
-# address instead of loopback aliases, for comparison), EMQTT_BENCH (/tmp/peers/emqtt-bench/bin/emqtt_bench: emqtt-bench 0.5.0 built from source, see
+# address instead of loopback aliases, for comparison), PEER_AGENT_MAIN (the agent bundle,
+# dist/apps/sim-agent/main.js; another build's for an A/B of the agents), EMQTT_BENCH (/tmp/peers/emqtt-bench/bin/emqtt_bench: emqtt-bench 0.5.0 built from source, see
 # docs/benchmarks.md). Without that binary the peer is skipped with a message and the agents
 # still run. Uses the fixed local stack (tools/stack/up.sh).
 set -euo pipefail
@@ -93,7 +94,7 @@ for who in $order; do
     lean | mqttjs)
       say "$who: $n connections, 1 partition (one agent process), parallelism $parallelism, 1 msg/s, QoS 1 ($note)"
       REDIS_URL=$REDIS_URL AGENT_MAX_JOBS=1 AGENT_ID="peer-$tag" OPS_PORT=0 LOG_LEVEL=warn \
-        node dist/apps/sim-agent/main.js >"$work/$tag.agent.log" 2>&1 &
+        node "${PEER_AGENT_MAIN:-dist/apps/sim-agent/main.js}" >"$work/$tag.agent.log" 2>&1 &
       pid=$!
       pids+=("$pid")
       node tools/bench/proc-watch.js "$pid" "$work/$tag.watch" &
