@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=stack/env.sh
 . tools/stack/env.sh
+. tools/stack/wait.sh
 bash tools/stack/ensure-prereqs.sh
 eval "$(bash tools/stack/up.sh)"
 # The secure stack (the default) also gives the gateway its identity and the agents the fleet
@@ -19,12 +20,11 @@ gateway_log="${TMPDIR:-/tmp}/sousvide-gateway.log"
 GATEWAY_ID=smoke-gateway OPS_PORT="${GATEWAY_OPS_PORT:-9470}" node $GATEWAY_NODE_FLAGS dist/apps/ingest-gateway/main.js >>"$gateway_log" 2>&1 &
 gateway_pid=$!
 trap 'kill "$gateway_pid" 2>/dev/null; wait "$gateway_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do
-  node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" \
-    "http://127.0.0.1:${GATEWAY_OPS_PORT:-9470}/health" && break
-  kill -0 "$gateway_pid" 2>/dev/null || { tail -20 "$gateway_log" >&2; echo "ingest gateway did not start" >&2; exit 1; }
-  sleep 0.5
-done
+if ! wait_until 60 "$gateway_pid" http_ok "http://127.0.0.1:${GATEWAY_OPS_PORT:-9470}/health"; then
+  tail -20 "$gateway_log" >&2
+  echo "ingest gateway did not become healthy within 60 s (log: $gateway_log)" >&2
+  exit 1
+fi
 echo "ingest gateway up (log: $gateway_log)" >&2
 
 export BACKEND_LOG_CMD="tail -n0 -F $gateway_log"

@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . tools/stack/env.sh
+. tools/stack/wait.sh
 name="${BENCH_NAME:-fsbench}-$$"
 work=$(mktemp -d /tmp/failsafe-bench.XXXXXX)
 gw=""
@@ -34,10 +35,8 @@ GATEWAY_ID="$name" OPS_PORT="$ops_port" MQTT_URL="$mqtt_url" REDIS_URL="$redis_u
   INFLUX_RETRY_BUDGET_MS=60000 AUDIT_LOG_PATH="$work/audit.jsonl" SPOOL_DIR="$work/spool" \
   LOG_LEVEL=warn node dist/apps/ingest-gateway/main.js >"$work/gw.log" 2>&1 &
 gw=$!
-until node -e "fetch('http://127.0.0.1:$ops_port/health').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))"; do
-  kill -0 "$gw" 2>/dev/null || { cat "$work/gw.log" >&2; exit 1; }
-  sleep 0.3
-done
+wait_until 60 "$gw" http_ok "http://127.0.0.1:$ops_port/health" ||
+  { cat "$work/gw.log" >&2; echo "failsafe-latency: the gateway did not become healthy within 60 s" >&2; exit 1; }
 result=$(node tools/bench/failsafe-latency.js "$mqtt_url" "${FS_DEVICES:-300}" "${FS_RATE:-50}")
 echo "$result"
 node -e "

@@ -24,6 +24,7 @@ for arg in "$@"; do
   esac
 done
 . tools/stack/env.sh
+. tools/stack/wait.sh
 # Its publisher and the bare subscriber it compares against connect anonymously.
 eval "$(STACK_SECURE=0 bash tools/stack/up.sh)"
 export MQTT_URL REDIS_URL INFLUX_URL INFLUX_TOKEN_FILE
@@ -53,14 +54,13 @@ node_flags() { local var="AB_NODE_FLAGS_$1"; echo "${!var:-}"; }
 gateway() { # name bundle round
   local name=$1 bundle=$2 round=$3 run
   run="ab-$name-$round-$(date +%s)"
-  GATEWAY_ID="ab-$name-$round" OPS_PORT=$ops_port INGEST_MQTT_CONNECTIONS=4 \
+  # Session expiry 0: a variant's broker sessions end with it, so the next variant (another
+  # GATEWAY_ID, adopting predecessors' sessions by default) never starts by draining them.
+  GATEWAY_ID="ab-$name-$round" OPS_PORT=$ops_port INGEST_MQTT_CONNECTIONS=4 INGEST_MQTT_SESSION_EXPIRY_SEC=0 \
     node $(node_flags "$name") "$bundle" >"$work/gw-$run.log" 2>&1 &
   local pid=$!
-  until ! kill -0 $pid 2>/dev/null ||
-    node -e "fetch('http://127.0.0.1:$ops_port/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; do
-    sleep 0.3
-  done
-  kill -0 $pid 2>/dev/null || { echo "gateway-ab: $name exited at start, see $work/gw-$run.log" >&2; exit 1; }
+  wait_until 60 $pid http_ok "http://127.0.0.1:$ops_port/health" ||
+    { echo "gateway-ab: $name did not become healthy within 60 s, see $work/gw-$run.log" >&2; kill $pid 2>/dev/null; exit 1; }
   local c0 c1
   c0=$(awk '{print $14+$15}' /proc/$pid/stat)
   load "$run"

@@ -22,6 +22,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . tools/stack/env.sh
+. tools/stack/wait.sh
 stack=${GW_STACK_PREFIX:-sousvide}
 if [ -n "${GW_STACK_PREFIX:-}" ]; then
   trap 'docker rm -f "$stack-redis" "$stack-mosquitto" "$stack-victoria" >/dev/null 2>&1 || true' EXIT
@@ -32,10 +33,9 @@ if [ -n "${GW_STACK_PREFIX:-}" ]; then
   REDIS_URL="redis://127.0.0.1:$(host_port "$stack-redis" 6379)"
   INFLUX_URL="http://127.0.0.1:$(host_port "$stack-victoria" 8428)"
   INFLUX_TOKEN_FILE=$(bash tools/security/influx-token.sh)
-  until [ "$(docker exec "$stack-redis" redis-cli ping 2>/dev/null)" = PONG ] &&
-    node -e "fetch('$INFLUX_URL/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; do
-    sleep 0.5
-  done
+  redis_pong() { [ "$(docker exec "$stack-redis" redis-cli ping 2>/dev/null)" = PONG ]; }
+  wait_until 30 - redis_pong || { echo "gateway-rate: $stack-redis did not answer PING within 30 s" >&2; exit 1; }
+  wait_until 30 - http_ok "$INFLUX_URL/health" || { echo "gateway-rate: $INFLUX_URL/health not ok within 30 s" >&2; exit 1; }
 else
   # Its publisher and the bare subscriber it compares against connect anonymously.
   eval "$(STACK_SECURE=0 bash tools/stack/up.sh)"
@@ -79,24 +79,10 @@ report() { # <rate> <repeat> <side> <published> <received> <p95> <p99> <cpu %> <
   printf "$ROW" "${@:1:11}"
   echo "{\"rate\":$1,\"repeat\":$2,\"side\":\"$3\",\"published\":$4,\"received\":$5,\"p95\":\"$6\",\"pass\":${10},\"generator\":\"${11}\",\"cpuMsPer1k\":\"$9\",\"runId\":\"${12}\"}" >>"$results"
 }
-# wait_until <seconds> <pid> <command...>: until the command succeeds; fails once process <pid>
-# has exited or the time is up (a side that cannot start is a failed run, not a hang).
-wait_until() {
-  local deadline=$((SECONDS + $1)) pid=$2
-  shift 2
-  until "$@" 2>/dev/null; do
-    if ! kill -0 "$pid" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
-      return 1
-    fi
-    sleep 0.3
-  done
-}
+# A side that cannot start within its bound is a failed run, not a hang (wait_until, wait.sh).
 # received_at_least <bare subscriber's output> <n>: its last progress line counts n or more.
 received_at_least() {
   [ "$(grep -o '"received":[0-9]*' "$1" | tail -1 | cut -d: -f2)" -ge "$2" ]
-}
-gateway_healthy() {
-  node -e "fetch('http://127.0.0.1:9478/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 }
 run_gateway() { # <rate> <repeat>
   local rate=$1 run="gwrate-$1-$2-$(date +%s)"
@@ -109,7 +95,7 @@ run_gateway() { # <rate> <repeat>
   GATEWAY_ID="bench-gw" OPS_PORT=9478 INGEST_MQTT_CONNECTIONS=4 INGEST_MQTT_SESSION_EXPIRY_SEC=0 \
     setsid node $GATEWAY_NODE_FLAGS dist/apps/ingest-gateway/main.js >"$work/gw-$rate-$2.log" 2>&1 &
   local gw=$!
-  if ! wait_until 60 $gw gateway_healthy; then
+  if ! wait_until 60 $gw http_ok http://127.0.0.1:9478/health; then
     echo "  $run: the gateway did not become healthy within 60 s: $(tail -1 "$work/gw-$rate-$2.log")"
     kill $gw 2>/dev/null; wait $gw 2>/dev/null || true
     report "$rate" "$2" gateway 0 0 - - - - false not-started "$run"

@@ -17,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . tools/stack/env.sh
+. tools/stack/wait.sh
 say() { echo "[ladder] $*" >&2; }
 
 # name|SIM_TASK|runbook arguments. The runbook names SIM_TASK for the smoke step (mqttLoadTest)
@@ -94,15 +95,10 @@ for pass in $passes; do
     GATEWAY_ID="ladder-$mode-$store-$stamp" OPS_PORT="$gw_port" INGEST_INFLUX_WRITE_MODE="$mode" \
       setsid node $GATEWAY_NODE_FLAGS dist/apps/ingest-gateway/main.js >>"$gw_log" 2>&1 &
     gw=$!
-    for _ in $(seq 1 120); do
-      if node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" \
-        "http://127.0.0.1:$gw_port/health"; then
-        started=1
-        break 2
-      fi
-      kill -0 "$gw" 2>/dev/null || break
-      sleep 0.5
-    done
+    if wait_until 60 "$gw" http_ok "http://127.0.0.1:$gw_port/health"; then
+      started=1
+      break
+    fi
     say "pass $pass: the ingest gateway did not start (try $try): $(tail -1 "$gw_log")"
     stop_gateway
   done

@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . tools/stack/env.sh
+. tools/stack/wait.sh
 eval "$(bash tools/stack/up.sh)"
 npx nx run-many -t build -p sim-agent sim-coordinator ingest-gateway --outputStyle=static >/dev/null
 # up.sh's broker runs on the host network: no docker-proxy on the route (docs/adr/0012).
@@ -17,10 +18,8 @@ GATEWAY_ID=pr2-gw OPS_PORT=9479 INGEST_MQTT_CONNECTIONS="${PR2_GATEWAY_CONNECTIO
   INGEST_INFLUX_WRITE_MODE="${PR2_MODE:-strict}" node dist/apps/ingest-gateway/main.js >"$gw_log" 2>&1 &
 gw=$!
 trap 'kill "$gw" 2>/dev/null || true' EXIT
-until node -e "fetch('http://127.0.0.1:9479/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; do
-  kill -0 "$gw" || { cat "$gw_log"; exit 1; }
-  sleep 0.5
-done
+wait_until 60 "$gw" http_ok http://127.0.0.1:9479/health ||
+  { cat "$gw_log"; echo "pr2-bench: the gateway did not become healthy within 60 s" >&2; exit 1; }
 cpu0=$(awk '{print $14 + $15}' "/proc/$gw/stat")
 t0=$(date +%s)
 set +e

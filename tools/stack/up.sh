@@ -39,6 +39,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=env.sh
 . "$here/env.sh"
+# shellcheck source=wait.sh
+. "$here/wait.sh"
 # shellcheck source=cpu-group.sh
 . "$here/cpu-group.sh"
 REDIS_PORT="${REDIS_PORT:-6379}"
@@ -178,7 +180,7 @@ mqtt_ready() {
   local inner=$([ "$NETWORK" = host ] && echo "$MQTT_PORT" || echo 1883)
   docker exec sousvide-mosquitto bash -c "exec 3<>/dev/tcp/127.0.0.1/$inner" 2>/dev/null && port_answers "$MQTT_PORT"
 }
-influx_ready() { node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "http://127.0.0.1:$INFLUX_PORT/health"; }
+influx_ready() { http_ok "http://127.0.0.1:$INFLUX_PORT/health"; }
 deadline=$((SECONDS + 20))
 until redis_ready && mqtt_ready && influx_ready; do
   if [ $SECONDS -ge $deadline ]; then
