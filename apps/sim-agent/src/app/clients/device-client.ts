@@ -38,6 +38,12 @@ export interface DeviceClientOptions {
  */
 export type PublishDone = (token: number, err?: Error) => void;
 
+/** What `connect()` may do besides connecting. */
+export interface ConnectOptions {
+  /** Send the control topic's SUBSCRIBE with the CONNECT where the model can (see connect()). */
+  subscribeControl?: boolean;
+}
+
 /**
  * One simulated device's MQTT connection. Both client models implement it, so the partition
  * runner drives them identically and a cross-check compares models, not runners.
@@ -48,8 +54,13 @@ export interface DeviceClient {
    * May be called again after the connection was lost (a reconnect): same client id and
    * persistent session; publishes still awaiting their ack are sent again after the CONNACK, and
    * the control subscription is renewed when the broker lost the session.
+   *
+   * `subscribeControl: true` asks for the control subscription along with the connection: a client
+   * may send its SUBSCRIBE right behind the CONNECT, without waiting for the CONNACK (MQTT 3.1.1,
+   * 3.1.4; the lean model does, in the same write), and `subscribeControl()` then returns that
+   * subscription instead of sending another.
    */
-  connect(): Promise<void>;
+  connect(options?: ConnectOptions): Promise<void>;
   /** Subscribes to the control topic at QoS 1; resolves on SUBACK. */
   subscribeControl(): Promise<void>;
   /**

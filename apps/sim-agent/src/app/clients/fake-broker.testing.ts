@@ -21,6 +21,11 @@ export interface Behaviour {
   answerPing?: boolean;
   /** CONNACK says the broker kept the session (default: it did not). */
   sessionPresent?: boolean;
+  /**
+   * Hold the CONNACK until the client has sent a SUBSCRIBE (then CONNACK, then SUBACK): only a
+   * client that subscribes without waiting for the CONNACK gets connected.
+   */
+  connackAfterSubscribe?: boolean;
 }
 
 export async function startFakeBroker(behaviour: Behaviour = {}): Promise<FakeBroker> {
@@ -34,6 +39,11 @@ export async function startFakeBroker(behaviour: Behaviour = {}): Promise<FakeBr
     socket.on('error', () => undefined);
     const parser = mqttPacket.parser(PROTOCOL);
     socket.on('data', (chunk: Buffer) => parser.parse(chunk));
+    const connack = (): void => {
+      const returnCode = behaviour.connackRc ?? 0;
+      const sessionPresent = behaviour.sessionPresent ?? false;
+      reply(socket, { cmd: 'connack', returnCode, sessionPresent });
+    };
     parser.on('packet', (packet: mqttPacket.Packet) => {
       received.push(packet);
       if (behaviour.silent) {
@@ -41,9 +51,12 @@ export async function startFakeBroker(behaviour: Behaviour = {}): Promise<FakeBr
       }
       const messageId = packet.messageId;
       if (packet.cmd === 'connect') {
-        const returnCode = behaviour.connackRc ?? 0;
-        const sessionPresent = behaviour.sessionPresent ?? false;
-        reply(socket, { cmd: 'connack', returnCode, sessionPresent });
+        if (!behaviour.connackAfterSubscribe) {
+          connack();
+        }
+      } else if (packet.cmd === 'subscribe' && behaviour.connackAfterSubscribe) {
+        connack();
+        reply(socket, { cmd: 'suback', messageId, granted: [1] });
       } else if (packet.cmd === 'publish' && packet.qos === 1 && !behaviour.holdAcks) {
         reply(socket, { cmd: 'puback', messageId });
       } else if (packet.cmd === 'publish' && packet.qos === 2 && !behaviour.holdAcks) {

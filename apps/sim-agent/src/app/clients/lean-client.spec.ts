@@ -356,6 +356,51 @@ describe('LeanClient', () => {
     expect(disconnects).toEqual([]);
   });
 
+  it('sends the control SUBSCRIBE with the CONNECT when asked, without waiting for the CONNACK', async () => {
+    // This broker answers the CONNECT only once a SUBSCRIBE came: a client that waited for the
+    // CONNACK before subscribing would time out.
+    const broker = await startBroker({ connackAfterSubscribe: true });
+    const { client } = makeClient(broker.port);
+
+    await client.connect({ subscribeControl: true });
+    await client.subscribeControl();
+
+    expect(broker.received.map((p) => p.cmd)).toEqual(['connect', 'subscribe']);
+    expect(packetsOf(broker, 'subscribe')[0]).toMatchObject({
+      subscriptions: [{ topic: CONTROL_TOPIC, qos: 1 }],
+    });
+  });
+
+  it('without the option, subscribes only when asked, after the CONNACK', async () => {
+    const broker = await startBroker({ connackAfterSubscribe: true });
+    const { client } = makeClient(broker.port);
+
+    const err = await client.connect().catch((e: unknown) => e);
+
+    expect(classifyError(err)).toBe('connect_timeout');
+    expect(packetsOf(broker, 'subscribe')).toEqual([]);
+  });
+
+  it('fails the SUBSCRIBE sent with a CONNECT the broker refuses', async () => {
+    const broker = await startBroker({ connackRc: 5 });
+    const { client } = makeClient(broker.port);
+
+    await expect(client.connect({ subscribeControl: true })).rejects.toMatchObject({
+      code: 'CONNACK_REJECTED',
+    });
+    await expect(client.subscribeControl()).rejects.toMatchObject({ code: 'CONNACK_REJECTED' });
+  });
+
+  it('does not hand out the subscription of an earlier, refused attempt', async () => {
+    const broker = await startBroker({ connackRc: 5 });
+    const { client } = makeClient(broker.port);
+    await expect(client.connect({ subscribeControl: true })).rejects.toThrow('connack rejected');
+
+    await expect(client.connect()).rejects.toThrow('connack rejected');
+
+    await expect(client.subscribeControl()).rejects.toThrow('not connected');
+  });
+
   it('subscribes to the control topic, counts control messages and acks them', async () => {
     const broker = await startBroker();
     const { client, controls } = makeClient(broker.port);

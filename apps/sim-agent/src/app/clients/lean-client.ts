@@ -3,6 +3,7 @@ import * as tls from 'node:tls';
 import { classifyError, connackRejectedError } from '@sousvide/loadtest-contracts';
 import { type FrameSink, FrameSplitter, MQTT_MALFORMED_LENGTH } from '@sousvide/mqtt-frames';
 import type {
+  ConnectOptions,
   DeviceClient,
   DeviceClientFactory,
   DeviceClientOptions,
@@ -79,6 +80,8 @@ export class LeanClient implements DeviceClient, FrameSink {
   private lastReadAt = 0;
   /** Set once the control subscription succeeded: a lost session then needs it again. */
   private controlSubscribed = false;
+  /** The control subscription sent with the CONNECT, until subscribeControl() takes it. */
+  private controlWithConnect: Promise<void> | undefined;
 
   constructor(private readonly options: DeviceClientOptions) {
     this.topic = encodeTopic(options.telemetryTopic);
@@ -88,11 +91,13 @@ export class LeanClient implements DeviceClient, FrameSink {
     return this.isConnected;
   }
 
-  connect(): Promise<void> {
+  connect(connectOptions?: ConnectOptions): Promise<void> {
     if (this.socket !== undefined) {
       return Promise.reject(new Error('connect() while a connection is already open'));
     }
     const { clientId, keepaliveSec, connectTimeoutMs, credentials } = this.options;
+    // A subscription sent with an earlier attempt is that attempt's (settled or failed with it).
+    this.controlWithConnect = undefined;
     return new Promise<void>((resolve, reject) => {
       this.frames.reset();
       const socket = this.open();
@@ -121,8 +126,36 @@ export class LeanClient implements DeviceClient, FrameSink {
           : 'connection closed before CONNACK';
         gone(codedError(why, 'ECONNRESET'));
       });
-      this.write(socket, encodeConnect(clientId, keepaliveSec, false, credentials));
+      const connect = encodeConnect(clientId, keepaliveSec, false, credentials);
+      const subscribe =
+        connectOptions?.subscribeControl === true && !this.controlSubscribed
+          ? this.controlSubscribePacket()
+          : undefined;
+      // One write (and on loopback one system call that runs the broker's receive too) for both:
+      // the ramp's CPU per connection is mostly such calls (docs/benchmarks.md).
+      this.write(socket, subscribe === undefined ? connect : Buffer.concat([connect, subscribe]));
     });
+  }
+
+  /**
+   * The control SUBSCRIBE that goes out with the CONNECT, its SUBACK awaited as a pending ack
+   * (a failed CONNECT or a lost socket rejects it); subscribeControl() takes the promise.
+   */
+  private controlSubscribePacket(): Buffer | undefined {
+    const messageId = this.pending.nextId();
+    if (messageId === 0) {
+      return undefined;
+    }
+    const subscribed = new Promise<void>((resolve, reject) => {
+      const done: PublishDone = (_token, err) => (err ? reject(err) : resolve());
+      this.pending.add(messageId, { token: 0, done, bytes: undefined, released: false });
+    }).then(() => {
+      this.controlSubscribed = true;
+    });
+    // Whoever never asks for it must not see an unhandled rejection.
+    subscribed.catch(() => undefined);
+    this.controlWithConnect = subscribed;
+    return encodeSubscribe(messageId, this.options.controlTopic, 1);
   }
 
   /**
@@ -167,6 +200,11 @@ export class LeanClient implements DeviceClient, FrameSink {
   }
 
   subscribeControl(): Promise<void> {
+    const withConnect = this.controlWithConnect;
+    if (withConnect !== undefined) {
+      this.controlWithConnect = undefined;
+      return withConnect;
+    }
     return new Promise<void>((resolve, reject) => {
       const socket = this.socket;
       const messageId = this.pending.nextId();
@@ -245,6 +283,8 @@ export class LeanClient implements DeviceClient, FrameSink {
     clearTimeout(opening.timer);
     this.socket = undefined;
     socket.destroy();
+    // A SUBSCRIBE sent with the CONNECT fails with it; publishes stay pending for a reconnect.
+    this.pending.reject(err, (ack) => ack.bytes === undefined);
     opening.reject(err);
     return true;
   }

@@ -55,7 +55,8 @@ export async function connectDevices(
       });
       const t0 = performance.now();
       try {
-        await client.connect();
+        // The control SUBSCRIBE rides with the CONNECT where the model can (one write, not two).
+        await client.connect({ subscribeControl: true });
         sink.onConnected(k, client, performance.now() - t0);
         subscriptions.push(
           client.subscribeControl().catch((err: unknown) => {
