@@ -146,16 +146,21 @@ export class LeanClient implements DeviceClient, FrameSink {
     if (messageId === 0) {
       return undefined;
     }
-    const subscribed = new Promise<void>((resolve, reject) => {
+    const subscribed = this.controlSuback(messageId);
+    // Whoever never asks for it must not see an unhandled rejection.
+    subscribed.catch(() => undefined);
+    this.controlWithConnect = subscribed;
+    return encodeSubscribe(messageId, this.options.controlTopic, 1);
+  }
+
+  /** The control SUBSCRIBE `messageId` awaited as a pending ack; its SUBACK marks it subscribed. */
+  private controlSuback(messageId: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       const done: PublishDone = (_token, err) => (err ? reject(err) : resolve());
       this.pending.add(messageId, { token: 0, done, bytes: undefined, released: false });
     }).then(() => {
       this.controlSubscribed = true;
     });
-    // Whoever never asks for it must not see an unhandled rejection.
-    subscribed.catch(() => undefined);
-    this.controlWithConnect = subscribed;
-    return encodeSubscribe(messageId, this.options.controlTopic, 1);
   }
 
   /**
@@ -205,19 +210,14 @@ export class LeanClient implements DeviceClient, FrameSink {
       this.controlWithConnect = undefined;
       return withConnect;
     }
-    return new Promise<void>((resolve, reject) => {
-      const socket = this.socket;
-      const messageId = this.pending.nextId();
-      if (socket === undefined || !this.isConnected || messageId === 0) {
-        reject(codedError('not connected', 'ECONNRESET'));
-        return;
-      }
-      const done: PublishDone = (_token, err) => (err ? reject(err) : resolve());
-      this.pending.add(messageId, { token: 0, done, bytes: undefined, released: false });
-      this.write(socket, encodeSubscribe(messageId, this.options.controlTopic, 1));
-    }).then(() => {
-      this.controlSubscribed = true;
-    });
+    const socket = this.socket;
+    const messageId = this.pending.nextId();
+    if (socket === undefined || !this.isConnected || messageId === 0) {
+      return Promise.reject(codedError('not connected', 'ECONNRESET'));
+    }
+    const subscribed = this.controlSuback(messageId);
+    this.write(socket, encodeSubscribe(messageId, this.options.controlTopic, 1));
+    return subscribed;
   }
 
   publish(payload: string, qos: 0 | 1 | 2, token: number, done: PublishDone): void {
