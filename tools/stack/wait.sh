@@ -1,9 +1,9 @@
 # Source me (do not execute): bounded waits for the stack's scripts and benchmarks.
 #
-# http_ok <url>: the URL answers 2xx (a refused or failed request is a no, never a hang: node's
-# fetch fails at once on a refused port).
+# http_ok <url>: the URL answers 2xx within 5 s (a refused, failed or unanswered request is a no,
+# never a hang: a port that accepts and never answers would otherwise hold wait_until's loop).
 http_ok() {
-  node -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "$1"
+  node -e "fetch(process.argv[1], { signal: AbortSignal.timeout(5000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "$1"
 }
 # wait_until <seconds> <pid|-> <command...>: runs the command until it succeeds. Fails once the
 # time is up, or once process <pid> has exited (- watches no process), so a service that cannot
