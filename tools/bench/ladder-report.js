@@ -116,6 +116,10 @@ const HEAD = [
   'CPU other %',
   'load; notes',
 ];
+// A table cell: a `|` in it (a reason, a refusal, a command) escaped as GFM wants, even inside a
+// code span, so it does not split the row.
+const cell = (text) => String(text).replace(/\|/g, '\\|');
+
 // The section's text: the machine, then the table of every step in DIR/ladder.tsv.
 function report(dir, stamp) {
   const lines = fs
@@ -126,7 +130,7 @@ function report(dir, stamp) {
   const table = [
     `| ${HEAD.join(' | ')} |`,
     `| ${HEAD.map(() => '---').join(' | ')} |`,
-    ...lines.map((l) => `| ${row(dir, l).join(' | ')} |`),
+    ...lines.map((l) => `| ${row(dir, l).map(cell).join(' | ')} |`),
   ].join('\n');
   return [
     `Ladder ${stamp} on ${os.hostname()}: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
@@ -142,11 +146,12 @@ function report(dir, stamp) {
 }
 
 // DOC with TEXT between the ladder markers (kept) and everything outside them as it was;
-// undefined when DOC has no ladder section.
+// undefined when DOC has no ladder section. The end marker is the first one after the begin
+// marker: one quoted earlier in the document is not the section's.
 function replaceSection(doc, text) {
   const i = doc.indexOf(BEGIN);
-  const j = doc.indexOf(END);
-  if (i < 0 || j < i) {
+  const j = i < 0 ? -1 : doc.indexOf(END, i + BEGIN.length);
+  if (j < 0) {
     return undefined;
   }
   return `${doc.slice(0, i + BEGIN.length)}\n${text}\n${doc.slice(j)}`;

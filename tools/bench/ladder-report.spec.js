@@ -199,6 +199,15 @@ describe('report', () => {
     }
     expect(table[3]).toContain('| no gateway: skipped |');
   });
+
+  it('escapes a | inside a cell, so a reason holding one does not split its row', () => {
+    put('r4/attempt-1/run.json', { status: 'failed', reasons: ['agent-2: broker | closed'] });
+    put('ladder.tsv', `${tsv('strict', 'cold', 'pr2', 'a | b', 'r4', '1', '1.5')}\n`);
+    const row4 = report(dir, 's').split('\n').pop();
+    expect(row4.split(/(?<!\\) \| /)).toHaveLength(HEAD.length);
+    expect(row4).toContain('| `a \\| b` |');
+    expect(row4).toContain('**FAILED** (exit 1): agent-2: broker \\| closed');
+  });
 });
 
 describe('replaceSection', () => {
@@ -219,6 +228,13 @@ describe('replaceSection', () => {
     expect(replaceSection('# Benchmarks\n', 't')).toBeUndefined();
     expect(replaceSection(`${BEGIN}\nold\n`, 't')).toBeUndefined();
     expect(replaceSection(`${END}\nold\n${BEGIN}\n`, 't')).toBeUndefined();
+  });
+
+  it('takes the first end marker after the begin marker, not one quoted before it', () => {
+    const quoted = `prose quoting ${END}\n${BEGIN}\nold\n${END}\ntail\n`;
+    expect(replaceSection(quoted, 'new')).toBe(
+      `prose quoting ${END}\n${BEGIN}\nnew\n${END}\ntail\n`,
+    );
   });
 });
 

@@ -181,16 +181,13 @@ mqtt_ready() {
   docker exec sousvide-mosquitto bash -c "exec 3<>/dev/tcp/127.0.0.1/$inner" 2>/dev/null && port_answers "$MQTT_PORT"
 }
 influx_ready() { http_ok "http://127.0.0.1:$INFLUX_PORT/health"; }
-deadline=$((SECONDS + 20))
-until redis_ready && mqtt_ready && influx_ready; do
-  if [ $SECONDS -ge $deadline ]; then
-    redis_ready || say "redis: $(docker logs --tail 5 sousvide-redis 2>&1 | tr '\n' ' ')"
-    mqtt_ready || say "mosquitto: $(docker logs --tail 5 sousvide-mosquitto 2>&1 | tr '\n' ' ')"
-    influx_ready || say "victoria: $(docker logs --tail 5 sousvide-victoria 2>&1 | tr '\n' ' ')"
-    die "stack not ready within 20 s (redis PING and/or broker port $MQTT_PORT); see docker logs above"
-  fi
-  sleep 0.5
-done
+stack_ready() { redis_ready && mqtt_ready && influx_ready; }
+if ! wait_until 20 - stack_ready; then
+  redis_ready || say "redis: $(docker logs --tail 5 sousvide-redis 2>&1 | tr '\n' ' ')"
+  mqtt_ready || say "mosquitto: $(docker logs --tail 5 sousvide-mosquitto 2>&1 | tr '\n' ' ')"
+  influx_ready || say "victoria: $(docker logs --tail 5 sousvide-victoria 2>&1 | tr '\n' ' ')"
+  die "stack not ready within 20 s (redis PING, the broker's port $MQTT_PORT or the store's /health on $INFLUX_PORT); see docker logs above"
+fi
 bash "$here/route-check.sh" "$MQTT_PORT" sousvide-mosquitto >&2
 token_file=$(bash "$here/../security/api-token.sh")
 influx_token_file=$(bash "$here/../security/influx-token.sh")
