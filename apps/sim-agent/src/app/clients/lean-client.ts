@@ -127,40 +127,42 @@ export class LeanClient implements DeviceClient, FrameSink {
         gone(codedError(why, 'ECONNRESET'));
       });
       const connect = encodeConnect(clientId, keepaliveSec, false, credentials);
-      const subscribe =
+      // The control SUBSCRIBE with the CONNECT: a failed CONNECT or a lost socket rejects it
+      // (failOpening), and subscribeControl() hands it out instead of sending another.
+      const control =
         connectOptions?.subscribeControl === true && !this.controlSubscribed
-          ? this.controlSubscribePacket()
+          ? this.controlSubscription()
           : undefined;
+      if (control !== undefined) {
+        // Whoever never asks for it must not see an unhandled rejection.
+        control.subscribed.catch(() => undefined);
+        this.controlWithConnect = control.subscribed;
+      }
       // One write (and on loopback one system call that runs the broker's receive too) for both:
       // the ramp's CPU per connection is mostly such calls (docs/benchmarks.md).
-      this.write(socket, subscribe === undefined ? connect : Buffer.concat([connect, subscribe]));
+      this.write(
+        socket,
+        control === undefined ? connect : Buffer.concat([connect, control.packet]),
+      );
     });
   }
 
   /**
-   * The control SUBSCRIBE that goes out with the CONNECT, its SUBACK awaited as a pending ack
-   * (a failed CONNECT or a lost socket rejects it); subscribeControl() takes the promise.
+   * A control SUBSCRIBE: its packet, and its SUBACK awaited as a pending ack, which marks the
+   * client subscribed. Undefined when every message id is in use.
    */
-  private controlSubscribePacket(): Buffer | undefined {
+  private controlSubscription(): { packet: Buffer; subscribed: Promise<void> } | undefined {
     const messageId = this.pending.nextId();
     if (messageId === 0) {
       return undefined;
     }
-    const subscribed = this.controlSuback(messageId);
-    // Whoever never asks for it must not see an unhandled rejection.
-    subscribed.catch(() => undefined);
-    this.controlWithConnect = subscribed;
-    return encodeSubscribe(messageId, this.options.controlTopic, 1);
-  }
-
-  /** The control SUBSCRIBE `messageId` awaited as a pending ack; its SUBACK marks it subscribed. */
-  private controlSuback(messageId: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    const subscribed = new Promise<void>((resolve, reject) => {
       const done: PublishDone = (_token, err) => (err ? reject(err) : resolve());
       this.pending.add(messageId, { token: 0, done, bytes: undefined, released: false });
     }).then(() => {
       this.controlSubscribed = true;
     });
+    return { packet: encodeSubscribe(messageId, this.options.controlTopic, 1), subscribed };
   }
 
   /**
@@ -211,13 +213,13 @@ export class LeanClient implements DeviceClient, FrameSink {
       return withConnect;
     }
     const socket = this.socket;
-    const messageId = this.pending.nextId();
-    if (socket === undefined || !this.isConnected || messageId === 0) {
+    // Connected, with a free message id (all 65,535 in flight counts as not connected, as before).
+    const control = socket && this.isConnected ? this.controlSubscription() : undefined;
+    if (socket === undefined || control === undefined) {
       return Promise.reject(codedError('not connected', 'ECONNRESET'));
     }
-    const subscribed = this.controlSuback(messageId);
-    this.write(socket, encodeSubscribe(messageId, this.options.controlTopic, 1));
-    return subscribed;
+    this.write(socket, control.packet);
+    return control.subscribed;
   }
 
   publish(payload: string, qos: 0 | 1 | 2, token: number, done: PublishDone): void {
