@@ -29,6 +29,8 @@ allow_anonymous true
 max_connections -1
 max_queued_messages 100000
 max_inflight_messages 0
+# No Nagle on the broker's sockets (docker/mosquitto.conf, ADR 0054).
+set_tcp_nodelay true
 # Telemetry payloads are at most 4 KiB (docker/mosquitto.conf, ADR 0016).
 max_packet_size 8192
 log_dest stdout

@@ -28,6 +28,8 @@ export const anonymousConfigText = (persistence: boolean, sysIntervalSec?: numbe
     'max_connections -1',
     'max_queued_messages 100000',
     'max_inflight_messages 0',
+    // As the stack's broker: every packet leaves at once, no Nagle (ADR 0054).
+    'set_tcp_nodelay true',
     ...(persistence ? ['persistence true', 'persistence_location /tmp/'] : ['persistence false']),
     ...(sysIntervalSec === undefined ? [] : [`sys_interval ${sysIntervalSec}`]),
     'log_dest stdout',
