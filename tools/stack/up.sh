@@ -163,8 +163,9 @@ if [ "$SECURE" = 1 ]; then
     $([ "$NETWORK" = bridge ] && echo "-p 127.0.0.1:$MQTTS_PORT:8883 -p 127.0.0.1:$MQTTS_MUTUAL_PORT:8884")
   unset BRIDGE_CMD
 else
+  # Nagle off as in every broker configuration (ADR 0054), also on an image built before it.
   ensure_container sousvide-mosquitto "$MOSQUITTO_IMAGE" 1883 "$MQTT_PORT" MQTT_PORT \
-    "sed 's/^listener .*/listener $MQTT_PORT 127.0.0.1/' /etc/mosquitto/sousvide.conf >/tmp/host.conf && echo 'persistent_client_expiration 1h' >>/tmp/host.conf && exec mosquitto -c /tmp/host.conf" \
+    "sed 's/^listener .*/listener $MQTT_PORT 127.0.0.1/' /etc/mosquitto/sousvide.conf >/tmp/host.conf && printf 'persistent_client_expiration 1h\nset_tcp_nodelay true\n' >>/tmp/host.conf && exec mosquitto -c /tmp/host.conf" \
     --ulimit "nofile=$BROKER_NOFILE:$BROKER_NOFILE"
 fi
 # The Influx v2 write endpoint: VictoriaMetrics here (Debian has no InfluxDB 2), dedup on so a
