@@ -48,8 +48,9 @@ const settingsSchema = z.object({
    */
   LOADTEST_AGENTS: z.enum(['local', 'external']).default('local'),
   /**
-   * Local agent processes per attempt: `auto` (one per core, more only when the file limit needs
-   * them; ADR 0044) or a number, at most one per partition (RUN_SPEC_LIMITS: the partitions' cap).
+   * Local agent processes per attempt: `auto` (as few as the publish rate needs, at most one per
+   * core, more only when the file limit needs them; ADR 0044, 0055) or a number, at most one per
+   * partition (RUN_SPEC_LIMITS: the partitions' cap).
    */
   LOADTEST_AGENT_PROCESSES: z
     .string()

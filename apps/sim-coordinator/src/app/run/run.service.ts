@@ -179,6 +179,7 @@ export class RunService {
           planned.map((p) => p.connections),
           this.env.LOADTEST_AGENT_PROCESSES,
           { cores: availableParallelism(), nofile: nofileOf('self')?.hard },
+          { model: spec.model, mps: spec.mps },
         )
       : undefined;
     const preflight = await this.preflight.check({
