@@ -8,7 +8,10 @@
 #   bash tools/bench/peer-bench.sh
 #
 # Knobs: PEER_CONNECTIONS (10000), PEER_WINDOW (40 s of steady publishing measured),
-# PEER_ORDER ("emqtt-bench lean mqttjs"), PEER_PARALLELISM (120, the agents' connect parallelism),
+# PEER_ORDER ("emqtt-bench lean mqttjs"; `lean:2` or `mqttjs:2` runs that model as 2 agent
+# processes, one partition of N/2 each, as the runbook's local agents run on a 2-core machine:
+# ADR 0044; their CPU, RSS and descriptors are summed), PEER_PARALLELISM (120, each process's
+# connect parallelism),
 # PEER_EBENCH_RATE (5000, emqtt-bench's -R connect rate), PEER_GAP_SEC (5),
 # PEER_AGENT_HOST (127.0.0.1; `localhost` makes the agents connect from the kernel's one source
 # address instead of loopback aliases, for comparison), PEER_AGENT_MAIN (the agent bundle,
@@ -67,8 +70,11 @@ round=0
 for who in $order; do
   round=$((round + 1))
   # A contender may come twice (e.g. "lean emqtt-bench lean"): each round keeps its own files.
+  procs=1
+  case "$who" in *:*) procs=${who#*:}; who=${who%%:*} ;; esac
   tag=$who
-  [ ! -e "$work/$tag.watch" ] || tag="$who-$round"
+  [ "$procs" = 1 ] || tag="$who-x$procs"
+  [ ! -e "$work/$tag.watch" ] || tag="$tag-$round"
   note="TIME_WAIT at start $(tw_now), load $(cut -d' ' -f1-3 /proc/loadavg)"
   nstat -n >/dev/null 2>&1 || true
   case "$who" in
@@ -92,21 +98,26 @@ for who in $order; do
         | sed 's/.*rate=\([0-9.]*\).*/\1/' | awk '{s += $1; n++} END {if (n) printf "%.0f", s / n}' || true)
       ;;
     lean | mqttjs)
-      say "$who: $n connections, 1 partition (one agent process), parallelism $parallelism, 1 msg/s, QoS 1 ($note)"
-      REDIS_URL=$REDIS_URL AGENT_MAX_JOBS=1 AGENT_ID="peer-$tag" OPS_PORT=0 LOG_LEVEL=warn \
-        node "${PEER_AGENT_MAIN:-dist/apps/sim-agent/main.js}" >"$work/$tag.agent.log" 2>&1 &
-      pid=$!
-      pids+=("$pid")
-      node tools/bench/proc-watch.js "$pid" "$work/$tag.watch" &
+      say "$who: $n connections, $procs agent process(es), one partition each, parallelism $parallelism each, 1 msg/s, QoS 1 ($note)"
+      agents=()
+      for i in $(seq 1 "$procs"); do
+        REDIS_URL=$REDIS_URL AGENT_MAX_JOBS=1 AGENT_ID="peer-$tag-$i" OPS_PORT=0 LOG_LEVEL=warn \
+          node "${PEER_AGENT_MAIN:-dist/apps/sim-agent/main.js}" >"$work/$tag.agent-$i.log" 2>&1 &
+        agents+=($!)
+        pids+=($!)
+      done
+      node tools/bench/proc-watch.js "$(IFS=,; echo "${agents[*]}")" "$work/$tag.watch" &
       ARTIFACTS_DIR="$work" timeout $((window + 240)) node dist/apps/sim-coordinator/main.js loadtest run \
-        --agents external --model "$who" --connections "$n" --partitions 1 --parallelism "$parallelism" \
+        --agents external --model "$who" --connections "$n" --partitions "$procs" --parallelism "$parallelism" \
         --mps 1 --duration $((window + 10)) --qos 1 --max-attempts 1 --run-id "peer-$tag-$stamp" \
         --broker-url "mqtt://${PEER_AGENT_HOST:-127.0.0.1}:$port" \
         >"$work/$tag.out" 2>&1 || say "$tag: coordinator exit $? (see $work/$tag.out)"
-      # The agent exits after its one job; one that does not is stopped.
-      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-      stop_process "$pid"
-      own=$(node -e 'const s=require(process.argv[1]);const p=s.parts[0]||{};console.log(`own count: ${s.connect_rate_per_sec} CONNECT/s, publish CPU ${p.generator?.cpuPercent}%, ${s.published_total} published / ${s.failed_total} failed`)' \
+      # Each agent exits after its one job; one that does not is stopped.
+      for pid in "${agents[@]}"; do
+        for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+        stop_process "$pid"
+      done
+      own=$(node -e 'const s=require(process.argv[1]);const cpu=s.parts.map((p)=>p.generator?.cpuPercent).join(" + ");console.log(`own count: ${s.connect_rate_per_sec} CONNECT/s, publish CPU ${cpu}%, ${s.published_total} published / ${s.failed_total} failed`)' \
         "$work/peer-$tag-$stamp/attempt-1/connection-summary.json" 2>/dev/null || echo 'no summary')
       note="$note; $own"
       rate=$(node -e 'console.log(require(process.argv[1]).throughput_total)' \
