@@ -151,8 +151,9 @@ if [ "$SECURE" = 1 ]; then
   broker_run="$here/../../.secrets/broker-run"
   secure_env=$(bash "$here/secure-broker.sh" "$broker_run")
   broker_run="$(cd "$broker_run" && pwd)"
-  # The container is recreated when the identities change (dynsec reads them only at start).
-  auth_sum=$(cat "$broker_run"/auth/* | cksum | cut -d' ' -f1)
+  # The container is recreated when the identities change (dynsec reads them only at start), and
+  # when secure.conf does (a bind-mounted file replaced on disk is not the one the broker sees).
+  auth_sum=$(cat "$broker_run"/auth/* "$here/../../docker/mosquitto/secure.conf" | cksum | cut -d' ' -f1)
   expiry="-e '/^include_dir/i persistent_client_expiration 1h'"
   BRIDGE_CMD="sed $expiry /etc/mosquitto/secure.conf >/tmp/bridge.conf && exec mosquitto -c /tmp/bridge.conf # auth $auth_sum"
   ensure_container sousvide-mosquitto "$MOSQUITTO_IMAGE" 1883 "$MQTT_PORT" MQTT_PORT \
