@@ -9,8 +9,8 @@
 #
 # Knobs: PEER_CONNECTIONS (10000), PEER_WINDOW (40 s of steady publishing measured),
 # PEER_ORDER ("emqtt-bench lean mqttjs"; `lean:2` or `mqttjs:2` runs that model as 2 agent
-# processes, one partition of N/2 each, as the runbook's local agents run on a 2-core machine:
-# ADR 0044; their CPU, RSS and descriptors are summed), PEER_PARALLELISM (120, each process's
+# processes, one partition of N/2 each, as local agents ran one per core before ADR 0055; their
+# CPU, RSS and descriptors are summed), PEER_PARALLELISM (120, each process's
 # connect parallelism),
 # PEER_EBENCH_RATE (5000, emqtt-bench's -R connect rate), PEER_GAP_SEC (5),
 # PEER_AGENT_HOST (127.0.0.1; `localhost` makes the agents connect from the kernel's one source
