@@ -10,9 +10,11 @@
 # Knobs: PEER_CONNECTIONS (10000), PEER_WINDOW (40 s of steady publishing measured),
 # PEER_ORDER ("emqtt-bench lean mqttjs"; `lean:2` or `mqttjs:2` runs that model as 2 agent
 # processes, one partition of N/2 each, as local agents ran one per core before ADR 0055; their
-# CPU, RSS and descriptors are summed), PEER_PARALLELISM (120, each process's
+# CPU, RSS and descriptors are summed; `lean+NAME` runs the agent with the node flags in
+# PEER_NODE_FLAGS_NAME, for an A/B of V8 settings in one sitting), PEER_PARALLELISM (120, each process's
 # connect parallelism),
-# PEER_EBENCH_RATE (5000, emqtt-bench's -R connect rate), PEER_GAP_SEC (5),
+# PEER_EBENCH_RATE (5000, emqtt-bench's -R connect rate), PEER_GAP_SEC (5), PEER_CONNECT_WINDOW
+# (the agents' AGENT_CONNECT_WINDOW; default the broker's listen backlog, as local agents get it),
 # PEER_AGENT_HOST (127.0.0.1; `localhost` makes the agents connect from the kernel's one source
 # address instead of loopback aliases, for comparison), PEER_AGENT_MAIN (the agent bundle,
 # dist/apps/sim-agent/main.js; another build's for an A/B of the agents), EMQTT_BENCH (/tmp/peers/emqtt-bench/bin/emqtt_bench: emqtt-bench 0.5.0 built from source, see
@@ -37,6 +39,9 @@ if [ ! -f dist/apps/sim-agent/main.js ] || [ -n "$(find apps/sim-agent/src apps/
   say "building sim-agent and sim-coordinator"
   npx nx run-many -t build -p sim-agent sim-coordinator --outputStyle=static >&2
 fi
+# The agents' CONNECT window fitted to the broker's listen backlog, as local agents get it (ADR 0056).
+connect_window=$(ss -ltnH "sport = :$port" 2>/dev/null | awk '{print $3; exit}')
+connect_window=${PEER_CONNECT_WINDOW:-${connect_window:-0}}
 work=$(mktemp -d /tmp/peer-bench.XXXXXX)
 stamp=$(date -u +%Y%m%d-%H%M%S)
 bash tools/bench/machine-fingerprint.sh | tee "$work/machine.txt" >&2
@@ -70,9 +75,15 @@ round=0
 for who in $order; do
   round=$((round + 1))
   # A contender may come twice (e.g. "lean emqtt-bench lean"): each round keeps its own files.
-  procs=1
+  procs=1 flags=()
   case "$who" in *:*) procs=${who#*:}; who=${who%%:*} ;; esac
   tag=$who
+  case "$who" in *+*)
+    var="PEER_NODE_FLAGS_${who#*+}"
+    read -r -a flags <<<"${!var:-}"
+    [ ${#flags[@]} -gt 0 ] || { say "$who: $var is empty"; continue; }
+    tag="${who%%+*}-${who#*+}" who=${who%%+*} ;;
+  esac
   [ "$procs" = 1 ] || tag="$who-x$procs"
   [ ! -e "$work/$tag.watch" ] || tag="$tag-$round"
   note="TIME_WAIT at start $(tw_now), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -98,11 +109,11 @@ for who in $order; do
         | sed 's/.*rate=\([0-9.]*\).*/\1/' | awk '{s += $1; n++} END {if (n) printf "%.0f", s / n}' || true)
       ;;
     lean | mqttjs)
-      say "$who: $n connections, $procs agent process(es), one partition each, parallelism $parallelism each, 1 msg/s, QoS 1 ($note)"
+      say "$who: $n connections, $procs agent process(es), one partition each, parallelism $parallelism each, connect window ${connect_window}, 1 msg/s, QoS 1, node flags [${flags[*]}] ($note)"
       agents=()
       for i in $(seq 1 "$procs"); do
-        REDIS_URL=$REDIS_URL AGENT_MAX_JOBS=1 AGENT_ID="peer-$tag-$i" OPS_PORT=0 LOG_LEVEL=warn \
-          node "${PEER_AGENT_MAIN:-dist/apps/sim-agent/main.js}" >"$work/$tag.agent-$i.log" 2>&1 &
+        REDIS_URL=$REDIS_URL AGENT_CONNECT_WINDOW=$connect_window AGENT_MAX_JOBS=1 AGENT_ID="peer-$tag-$i" OPS_PORT=0 LOG_LEVEL=warn \
+          node ${flags[@]+"${flags[@]}"} "${PEER_AGENT_MAIN:-dist/apps/sim-agent/main.js}" >"$work/$tag.agent-$i.log" 2>&1 &
         agents+=($!)
         pids+=($!)
       done
