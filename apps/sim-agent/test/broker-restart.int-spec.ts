@@ -16,6 +16,7 @@ import {
 } from '@sousvide/testing';
 import { clientFactoryFor } from '../src/app/clients/client-models';
 import { PartitionRunner } from '../src/app/partition/partition-runner';
+import { ConnectWindow } from '../src/app/partition/connect-window';
 
 const DEVICES = 300;
 const DURATION_SEC = 24;
@@ -57,6 +58,7 @@ async function runWithRestart(
   let published = 0;
   const runner = new PartitionRunner(spec(model, broker.url), {
     clientFactory: clientFactoryFor(model),
+    connectWindow: new ConnectWindow(),
     security: {},
     agentId: 'int-test',
     report: (progress) => {

@@ -2,6 +2,7 @@ import type { ClientModel, PartitionResult, PartitionSpec } from '@sousvide/load
 import { clientFactoryFor } from '../../src/app/clients/client-models';
 import type { AgentSecurity } from '../../src/app/clients/device-identity';
 import { PartitionRunner } from '../../src/app/partition/partition-runner';
+import { ConnectWindow } from '../../src/app/partition/connect-window';
 
 /** One partition of one attempt with the given shape; the rest as a small test run sets it. */
 export function testPartition(
@@ -36,6 +37,7 @@ export async function runPartition(
   const log: string[] = [];
   const result = await new PartitionRunner(partition, {
     clientFactory: clientFactoryFor(partition.model),
+    connectWindow: new ConnectWindow(),
     security,
     agentId: 'int-test',
     report: () => undefined,

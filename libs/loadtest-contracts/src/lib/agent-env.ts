@@ -13,6 +13,12 @@ export const agentEnvSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   /** Partitions this process runs at once; each needs its own share of file descriptors. */
   AGENT_CONCURRENCY: z.coerce.number().int().min(1).max(AGENT_MAX_CONCURRENCY).default(1),
+  /**
+   * CONNECTs in flight across all of this process's partitions (ADR 0056); each partition still
+   * keeps at most its own parallelism. 0 = the largest parallelism of its partitions. Local mode
+   * sets it to fit a local broker's listen backlog.
+   */
+  AGENT_CONNECT_WINDOW: z.coerce.number().int().min(0).default(0),
   /** Exit after this many partitions (local mode: its share of the attempt's); 0 = never. */
   AGENT_MAX_JOBS: z.coerce.number().int().min(0).default(0),
   /** Exit when no partition arrived within this many seconds; 0 = wait forever. */

@@ -7,6 +7,7 @@ import {
 import { clientFactoryFor } from '../clients/client-models';
 import { startFakeBroker, type FakeBroker } from '../clients/fake-broker.testing';
 import { PartitionRunner } from './partition-runner';
+import { ConnectWindow } from './connect-window';
 
 // Real sockets and a 2 s schedule; a busy machine needs more than jest's 5 s.
 jest.setTimeout(60_000);
@@ -66,6 +67,7 @@ function slowAcks(broker: FakeBroker): { stop: () => void; maxUnacked: () => num
 function runAgainst(partition: PartitionSpec): Promise<PartitionResult> {
   return new PartitionRunner(partition, {
     clientFactory: clientFactoryFor(partition.model),
+    connectWindow: new ConnectWindow(),
     security: {},
     agentId: 'unit',
     report: () => undefined,

@@ -2,6 +2,7 @@ import { classifyError, FailureClass, PartitionSpec } from '@sousvide/loadtest-c
 import { controlTopic, telemetryTopic } from '@sousvide/telemetry-schema';
 import { DeviceClient, DeviceClientFactory } from '../clients/device-client';
 import { AgentSecurity, brokerEndpoint, deviceLogin } from '../clients/device-identity';
+import type { ConnectWindow } from './connect-window';
 
 /** What the connect phase reports to its partition, device by device. */
 export interface ConnectSink {
@@ -17,13 +18,15 @@ export interface ConnectSink {
 }
 
 /**
- * Opens every device's connection with at most `connectParallelism` CONNECTs in flight, from the
+ * Opens every device's connection with at most `connectParallelism` CONNECTs in flight, and no
+ * more than the agent process's window lets through (shared with its other partitions), from the
  * part's source addresses when it has some, then awaits the control subscriptions (after the
  * phase, so a SUBACK never holds a connect slot).
  */
 export async function connectDevices(
   spec: PartitionSpec,
   deviceIds: readonly string[],
+  window: ConnectWindow,
   sink: ConnectSink,
 ): Promise<void> {
   const { host, port, tls } = brokerEndpoint(spec.brokerUrl, sink.security.tls);
@@ -36,6 +39,11 @@ export async function connectDevices(
     while (next < spec.connections && !sink.isAborted()) {
       const k = next;
       next += 1;
+      await window.acquire(spec.connectParallelism);
+      if (sink.isAborted()) {
+        window.release(false);
+        break;
+      }
       const client = sink.clientFactory({
         host,
         port,
@@ -54,19 +62,23 @@ export async function connectDevices(
         onControl,
       });
       const t0 = performance.now();
-      try {
-        // The control SUBSCRIBE rides with the CONNECT where the model can (one write, not two).
-        await client.connect({ subscribeControl: true });
-        sink.onConnected(k, client, performance.now() - t0);
-        subscriptions.push(
-          client.subscribeControl().catch((err: unknown) => {
-            sink.log(`device ${k}: control subscription failed: ${String(err)}`);
-          }),
-        );
-      } catch (err) {
-        sink.onFailed(k, classifyError(err), err);
+      // The control SUBSCRIBE rides with the CONNECT where the model can (one write, not two).
+      const failed = await client.connect({ subscribeControl: true }).then(
+        () => undefined,
+        (err: unknown) => ({ err }),
+      );
+      window.release(failed === undefined);
+      if (failed) {
+        sink.onFailed(k, classifyError(failed.err), failed.err);
         await client.end();
+        continue;
       }
+      sink.onConnected(k, client, performance.now() - t0);
+      subscriptions.push(
+        client.subscribeControl().catch((err: unknown) => {
+          sink.log(`device ${k}: control subscription failed: ${String(err)}`);
+        }),
+      );
     }
   };
   await Promise.all(

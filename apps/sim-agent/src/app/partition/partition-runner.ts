@@ -17,6 +17,7 @@ import type { AgentSecurity } from '../clients/device-identity';
 import { ClosedLoop } from './closed-loop';
 import { driveSchedule } from './schedule-driver';
 import { connectDevices, endDevices } from './connect-phase';
+import type { ConnectWindow } from './connect-window';
 import { DeviceFleet } from './device-fleet';
 import { DeviceReconnector } from './device-reconnector';
 import { idleGeneratorHealth, measureGeneratorHealth } from './generator-health';
@@ -25,6 +26,8 @@ import { PublishLedger } from './publish-ledger';
 /** What the runner needs from its surroundings: a client model, the barrier and reporting. */
 export interface PartitionRunnerPorts {
   clientFactory: DeviceClientFactory;
+  /** The agent process's CONNECT window, shared by all its partitions (ADR 0056). */
+  connectWindow: ConnectWindow;
   /** The agent's fleet secret and TLS options (its environment's, never the job's). */
   security: AgentSecurity;
   agentId: string;
@@ -202,7 +205,7 @@ export class PartitionRunner {
   }
 
   private connectAll(): Promise<void> {
-    return connectDevices(this.spec, this.deviceIds, {
+    return connectDevices(this.spec, this.deviceIds, this.ports.connectWindow, {
       clientFactory: this.ports.clientFactory,
       security: this.ports.security,
       isAborted: () => this.ports.isAborted(),

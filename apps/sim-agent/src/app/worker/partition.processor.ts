@@ -13,6 +13,7 @@ import { clientFactoryFor } from '../clients/client-models';
 import type { AgentSecurity } from '../clients/device-identity';
 import { AGENT_ENV, AGENT_SECURITY, AgentEnv } from '../config/env.schema';
 import { AgentMetrics } from '../metrics/agent-metrics';
+import { ConnectWindow } from '../partition/connect-window';
 import { PartitionRunner } from '../partition/partition-runner';
 import { Barrier } from './barrier';
 import { AGENT_REDIS } from './worker.constants';
@@ -31,6 +32,8 @@ export class PartitionProcessor extends WorkerHost implements OnApplicationShutd
   private readonly logger = new Logger(PartitionProcessor.name);
   private jobsDone = 0;
   private idleTimer?: NodeJS.Timeout;
+  /** One per process: its partitions share the event loop and the broker's accept queue. */
+  private readonly connectWindow: ConnectWindow;
 
   constructor(
     @Inject(AGENT_ENV) private readonly env: AgentEnv,
@@ -39,6 +42,7 @@ export class PartitionProcessor extends WorkerHost implements OnApplicationShutd
     private readonly metrics: AgentMetrics,
   ) {
     super();
+    this.connectWindow = new ConnectWindow(env.AGENT_CONNECT_WINDOW);
   }
 
   onApplicationBootstrap(): void {
@@ -102,6 +106,7 @@ export class PartitionProcessor extends WorkerHost implements OnApplicationShutd
     try {
       const runner = new PartitionRunner(spec, {
         clientFactory: clientFactoryFor(spec.model),
+        connectWindow: this.connectWindow,
         security: this.security,
         agentId: this.env.AGENT_ID,
         report: (progress) => {

@@ -181,17 +181,50 @@ describe('evaluatePreflight', () => {
     expect(check(r, 'ports')).toMatchObject({ status: 'refuse', need: 5000, limit: 3232 });
   });
 
-  it('warns when more CONNECTs are in flight than the broker can queue unaccepted', () => {
+  it("fits the local agents' CONNECTs in flight to the broker's accept queue", () => {
     const broker = { ...MOSQUITTO, backlog: 100 };
-    const pr2 = evaluatePreflight(plan(), facts({ broker }));
-    expect(check(pr2, 'accept-queue')).toMatchObject({ status: 'warn', need: 960, limit: 100 });
-    expect(check(pr2, 'accept-queue')?.fix).toContain('--parallelism 12 or lower');
-    expect(pr2.refused).toBe(false);
-    const gentle = evaluatePreflight(
-      plan({ partitions: 1, connectParallelism: 40, maxConnectionsPerPartition: 200 }),
-      facts({ broker }),
+    // PR2: 8 partitions x 120 asked, on 2 processes: each gets half the backlog as its window.
+    const pr2 = check(evaluatePreflight(plan(), facts({ broker })), 'accept-queue');
+    expect(pr2).toMatchObject({ status: 'ok', need: 100, limit: 100 });
+    expect(pr2?.message).toContain('2 agent processes x 50 CONNECTs in flight = 100');
+    expect(pr2?.message).toContain('8 partitions x 120 asked');
+    // Fewer asked than the window: what was asked is what flies.
+    const gentle = check(
+      evaluatePreflight(
+        plan({
+          partitions: 1,
+          agentProcesses: 1,
+          connectParallelism: 40,
+          maxConnectionsPerPartition: 200,
+        }),
+        facts({ broker }),
+      ),
+      'accept-queue',
     );
-    expect(check(gentle, 'accept-queue')?.status).toBe('ok');
+    expect(gentle).toMatchObject({ status: 'ok', need: 40 });
+    // More processes than the backlog has room for: one CONNECT each is still too many.
+    const crowded = check(
+      evaluatePreflight(
+        plan({ partitions: 8, agentProcesses: 8 }),
+        facts({ broker: { ...MOSQUITTO, backlog: 4 } }),
+      ),
+      'accept-queue',
+    );
+    expect(crowded).toMatchObject({ status: 'warn', need: 8, limit: 4 });
+    expect(crowded?.fix).toContain('LOADTEST_AGENT_PROCESSES');
+  });
+
+  it('says nothing of the accept queue for external agents or behind a proxy', () => {
+    const broker = { ...MOSQUITTO, backlog: 100 };
+    expect(
+      check(evaluatePreflight(plan({ localAgents: false }), facts({ broker })), 'accept-queue'),
+    ).toBeUndefined();
+    expect(
+      check(
+        evaluatePreflight(plan(), facts({ broker: { ...broker, isDockerProxy: true } })),
+        'accept-queue',
+      ),
+    ).toBeUndefined();
   });
 
   it('refuses a plan needing more than 90 % of MemAvailable and warns above 60 %', () => {

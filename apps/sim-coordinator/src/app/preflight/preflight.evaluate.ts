@@ -1,3 +1,4 @@
+import { connectWindowFor } from '../run/agent-packing';
 import { fleetChecks } from './fleet-identities';
 import { agentConnectionRoom, PREFLIGHT } from './preflight.constants';
 import {
@@ -109,25 +110,31 @@ function route(plan: PreflightPlan, facts: PreflightFacts): PreflightCheck[] {
 /**
  * CONNECTs in flight against the broker's accept queue. Past it, whenever the broker falls behind
  * (a busy host, or still closing an earlier run's connections) the kernel drops SYNs and the
- * handshakes wait 1, 3, 7 s for their retransmits. A warning only: the runbook sets parallelism.
+ * handshakes wait 1, 3, 7 s for their retransmits. Local agents fit their CONNECT windows to it
+ * (connectWindowFor, ADR 0056), so this says what they will keep in flight; a warning only when
+ * even one CONNECT per process is more than the backlog.
  */
 function acceptQueue(plan: PreflightPlan, facts: PreflightFacts): PreflightCheck[] {
-  const backlog = facts.broker?.backlog;
-  if (!plan.localAgents || backlog === undefined || facts.broker?.isDockerProxy) {
+  const broker = facts.broker;
+  const window = plan.localAgents ? connectWindowFor(plan.agentProcesses, broker) : undefined;
+  if (broker?.backlog === undefined || window === undefined) {
     return [];
   }
-  const inFlight =
-    plan.partitions * Math.min(plan.connectParallelism, plan.maxConnectionsPerPartition);
+  const backlog = broker.backlog;
+  const perPartition = Math.min(plan.connectParallelism, plan.maxConnectionsPerPartition);
+  const asked = perPartition * Math.ceil(plan.partitions / plan.agentProcesses);
+  const inFlight = plan.agentProcesses * Math.min(asked, window);
+  const processes = `${plan.agentProcesses} agent process${plan.agentProcesses === 1 ? '' : 'es'}`;
   return [
     {
       name: 'accept-queue',
       status: inFlight > backlog ? 'warn' : 'ok',
       need: inFlight,
       limit: backlog,
-      message: `accept queue: ${plan.partitions} partitions x ${Math.min(plan.connectParallelism, plan.maxConnectionsPerPartition)} CONNECTs in flight = ${fmt(inFlight)} against the broker's listen backlog of ${fmt(backlog)}; past it a broker that falls behind drops SYNs and connects wait 1-7 s`,
+      message: `accept queue: ${processes} x ${fmt(Math.min(asked, window))} CONNECTs in flight = ${fmt(inFlight)} against the broker's listen backlog of ${fmt(backlog)} (${plan.partitions} partitions x ${fmt(perPartition)} asked; each process's window ${fmt(window)})`,
       ...(inFlight > backlog
         ? {
-            fix: `--parallelism ${Math.max(1, Math.floor(backlog / plan.partitions))} or lower, or a broker with a larger listen backlog`,
+            fix: `fewer agent processes (LOADTEST_AGENT_PROCESSES), or a broker with a larger listen backlog`,
           }
         : {}),
     },

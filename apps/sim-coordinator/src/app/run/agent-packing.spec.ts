@@ -1,5 +1,5 @@
 import { splitConnections } from '@sousvide/loadtest-contracts';
-import { AGENT_PROCESS_MSG_RATE, packAgents } from './agent-packing';
+import { AGENT_PROCESS_MSG_RATE, connectWindowFor, packAgents } from './agent-packing';
 
 const parts = (total: number, partitions: number) => splitConnections(total, partitions);
 // The runbook's rate: every device publishes once a second.
@@ -96,5 +96,19 @@ describe('packAgents', () => {
       partitionsPerProcess: 2,
       maxConnectionsPerProcess: 6,
     });
+  });
+});
+
+describe('connectWindowFor', () => {
+  it("shares a local broker's listen backlog among the agent processes", () => {
+    expect(connectWindowFor(1, { backlog: 100, isDockerProxy: false })).toBe(100);
+    expect(connectWindowFor(3, { backlog: 100, isDockerProxy: false })).toBe(33);
+    expect(connectWindowFor(200, { backlog: 100, isDockerProxy: false })).toBe(1);
+  });
+
+  it('leaves the agents their own bound when the backlog is unknown or a proxy answers', () => {
+    expect(connectWindowFor(1, undefined)).toBeUndefined();
+    expect(connectWindowFor(1, { isDockerProxy: false })).toBeUndefined();
+    expect(connectWindowFor(1, { backlog: 4096, isDockerProxy: true })).toBeUndefined();
   });
 });

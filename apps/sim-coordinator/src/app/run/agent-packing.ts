@@ -66,6 +66,23 @@ export function packAgents(
   };
 }
 
+/**
+ * Each local agent process's CONNECT window (AGENT_CONNECT_WINDOW, ADR 0056) for a broker on this
+ * host whose listen backlog the preflight read: the backlog shared by the processes, so their
+ * handshakes together never overflow it (a dropped SYN waits 1 s for its retransmit). Undefined
+ * (the agents' own bound: their partitions' parallelism) when the backlog is unknown or belongs
+ * to a proxy in front of the broker.
+ */
+export function connectWindowFor(
+  processes: number,
+  broker: { backlog?: number; isDockerProxy: boolean } | undefined,
+): number | undefined {
+  if (broker?.backlog === undefined || broker.isDockerProxy) {
+    return undefined;
+  }
+  return Math.max(1, Math.floor(broker.backlog / Math.max(1, processes)));
+}
+
 function sum(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0);
 }

@@ -25,9 +25,12 @@ export class LocalAgentPool {
     }
   }
 
-  /** Starts one attempt's agents as packed; `ready` says when they listen. */
+  /**
+   * Starts one attempt's agents as packed, each with `connectWindow` CONNECTs in flight at most
+   * when set (connectWindowFor); `ready` says when they listen.
+   */
   start(
-    packing: Pick<AgentPacking, 'processes' | 'partitionsPerProcess'>,
+    packing: Pick<AgentPacking, 'processes' | 'partitionsPerProcess'> & { connectWindow?: number },
     logDir: string,
     idPrefix: string,
     readyTimeoutMs = 120_000,
@@ -46,6 +49,7 @@ export class LocalAgentPool {
             REDIS_URL: this.redisUrl,
             AGENT_CONCURRENCY: packing.partitionsPerProcess,
             AGENT_MAX_JOBS: packing.partitionsPerProcess,
+            AGENT_CONNECT_WINDOW: packing.connectWindow,
             AGENT_IDLE_EXIT_SEC: 60,
             AGENT_ID: `${idPrefix}-${i}`,
             OPS_PORT: 0,

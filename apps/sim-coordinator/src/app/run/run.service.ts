@@ -23,7 +23,7 @@ import { BackendLog } from './backend-log';
 import { BusinessSummaryCollector, type DrainOptions } from './business-summary.collector';
 import { attemptBusinessSummary } from './attempt-business';
 import { LocalAgentPool } from './local-agent-pool';
-import { packAgents } from './agent-packing';
+import { connectWindowFor, packAgents } from './agent-packing';
 import { nofileOf } from '../host/host-reader';
 import { RunIdTakenError } from './run-id-taken.error';
 import { AcceptQueueDrops, acceptQueueDrops, tcpCountersNow } from './accept-drops';
@@ -193,17 +193,22 @@ export class RunService {
     if (preflight.refused) {
       throw new PreflightRefusedError(preflight);
     }
+    // Each local agent process's CONNECT window, fitted to a local broker's accept queue (ADR 0056).
+    const agentLayout = packing && {
+      ...packing,
+      connectWindow: connectWindowFor(packing.processes, preflight.facts.broker),
+    };
     const dir = await this.artifacts.prepareAttempt(spec.runId, attempt);
     const runJson = {
       ...attemptRecord(spec, attempt, shape, options.localAgents, this.env),
-      ...(packing ? { agentProcesses: packing } : {}),
+      ...(agentLayout ? { agentProcesses: agentLayout } : {}),
       preflight: { refused: preflight.refused, checks: preflight.checks, facts: preflight.facts },
     };
     await this.artifacts.writeJson(dir, 'run.json', runJson);
 
     const brokerBaseline = this.business.brokerBaseline(spec.brokerUrl);
-    const agents = packing
-      ? this.agents.start(packing, dir, `local-${spec.runId}-a${attempt}`)
+    const agents = agentLayout
+      ? this.agents.start(agentLayout, dir, `local-${spec.runId}-a${attempt}`)
       : undefined;
     try {
       await agents?.ready;
