@@ -61,7 +61,11 @@ fi
 
 names=()
 for entry in $APPS; do names+=("${entry%%:*}"); done
-if [ "${BUILD:-0}" = 1 ] || ! for n in "${names[@]}"; do [ -f "dist/apps/$n/main.js" ] || exit 1; done; then
+bundles_present() {
+  local n
+  for n in "${names[@]}"; do [ -f "dist/apps/$n/main.js" ] || return 1; done
+}
+if [ "${BUILD:-0}" = 1 ] || ! bundles_present; then
   say "building the apps with Nx"
   NX_DAEMON=false npx nx run-many -t build -p "${names[@]}" --outputStyle=static >/tmp/sousvide-app-build.log 2>&1 \
     || { tail -30 /tmp/sousvide-app-build.log >&2; die "nx build failed (log /tmp/sousvide-app-build.log)"; }
@@ -82,11 +86,12 @@ for entry in $APPS; do
   mkdir -p "$ctx/dist/apps/$app"
   cp "dist/apps/$app"/{main.js,package.json,package-lock.json} "$ctx/dist/apps/$app/"
   tag="$APP_IMAGE_PREFIX/$app:$APP_IMAGE_TAG"
-  # The gateway's image starts with its young generation (ADR 0038), also under a bare `docker run`.
-  node_options=""
-  [ "$app" = ingest-gateway ] && node_options=${GATEWAY_NODE_FLAGS---max-semi-space-size=64}
+  # The gateway's image starts with its young generation (ADR 0038, 0057), also under a bare
+  # `docker run`.
+  node_flags=""
+  [ "$app" = ingest-gateway ] && node_flags=${GATEWAY_NODE_FLAGS---max-semi-space-size=64 --min-semi-space-size=64}
   docker build -q -f "$ctx/docker/Dockerfile" --build-arg NODE_IMAGE="$NODE_IMAGE" \
-    --build-arg APP="$app" --build-arg OPS_PORT="$port" --build-arg APP_NODE_OPTIONS="$node_options" \
+    --build-arg APP="$app" --build-arg OPS_PORT="$port" --build-arg APP_NODE_FLAGS="$node_flags" \
     -t "$tag" "$ctx" >/tmp/sousvide-image-"$app".log 2>&1 \
     || { tail -30 /tmp/sousvide-image-"$app".log >&2; die "docker build of $tag failed"; }
   say "built $tag"
