@@ -145,7 +145,9 @@ ensure_container sousvide-redis "$REDIS_IMAGE" 6379 "$REDIS_PORT" REDIS_PORT \
   "exec redis-server --bind 127.0.0.1 --port $REDIS_PORT --protected-mode no --save '' --appendonly no --maxmemory-policy noeviction"
 # The image's broker config with its listener moved to 127.0.0.1:$MQTT_PORT. Simulated devices keep
 # persistent sessions (clean session 0) that nothing ends: without an expiry a morning of runs left
-# 90,000 of them in the broker. An hour is the shortest expiry Mosquitto takes.
+# 90,000 of them in the broker. An hour is the shortest expiry Mosquitto takes. No log line per
+# connection (ADR 0058): three per device and run (30,000 for PR2) went through dockerd into the
+# container's unrotated log, for nobody.
 if [ "$SECURE" = 1 ]; then
   # The identities and certificates, in a directory the broker's user can read (mounted read-only).
   broker_run="$here/../../.secrets/broker-run"
@@ -154,10 +156,10 @@ if [ "$SECURE" = 1 ]; then
   # The container is recreated when the identities change (dynsec reads them only at start), and
   # when secure.conf does (a bind-mounted file replaced on disk is not the one the broker sees).
   auth_sum=$(cat "$broker_run"/auth/* "$here/../../docker/mosquitto/secure.conf" | cksum | cut -d' ' -f1)
-  expiry="-e '/^include_dir/i persistent_client_expiration 1h'"
-  BRIDGE_CMD="sed $expiry /etc/mosquitto/secure.conf >/tmp/bridge.conf && exec mosquitto -c /tmp/bridge.conf # auth $auth_sum"
+  host_settings="-e '/^include_dir/i persistent_client_expiration 1h' -e '/^include_dir/i connection_messages false'"
+  BRIDGE_CMD="sed $host_settings /etc/mosquitto/secure.conf >/tmp/bridge.conf && exec mosquitto -c /tmp/bridge.conf # auth $auth_sum"
   ensure_container sousvide-mosquitto "$MOSQUITTO_IMAGE" 1883 "$MQTT_PORT" MQTT_PORT \
-    "sed -e 's/^listener 1883 .*/listener $MQTT_PORT 127.0.0.1/' -e 's/^listener 8883 .*/listener $MQTTS_PORT 127.0.0.1/' -e 's/^listener 8884 .*/listener $MQTTS_MUTUAL_PORT 127.0.0.1/' $expiry /etc/mosquitto/secure.conf >/tmp/host.conf && exec mosquitto -c /tmp/host.conf # auth $auth_sum" \
+    "sed -e 's/^listener 1883 .*/listener $MQTT_PORT 127.0.0.1/' -e 's/^listener 8883 .*/listener $MQTTS_PORT 127.0.0.1/' -e 's/^listener 8884 .*/listener $MQTTS_MUTUAL_PORT 127.0.0.1/' $host_settings /etc/mosquitto/secure.conf >/tmp/host.conf && exec mosquitto -c /tmp/host.conf # auth $auth_sum" \
     --ulimit "nofile=$BROKER_NOFILE:$BROKER_NOFILE" \
     -v "$here/../../docker/mosquitto/secure.conf:/etc/mosquitto/secure.conf:ro" \
     -v "$broker_run/auth:/mosquitto/auth:ro" -v "$broker_run/certs:/mosquitto/certs:ro" \
@@ -166,7 +168,7 @@ if [ "$SECURE" = 1 ]; then
 else
   # Nagle off as in every broker configuration (ADR 0054), also on an image built before it.
   ensure_container sousvide-mosquitto "$MOSQUITTO_IMAGE" 1883 "$MQTT_PORT" MQTT_PORT \
-    "sed 's/^listener .*/listener $MQTT_PORT 127.0.0.1/' /etc/mosquitto/sousvide.conf >/tmp/host.conf && printf 'persistent_client_expiration 1h\nset_tcp_nodelay true\n' >>/tmp/host.conf && exec mosquitto -c /tmp/host.conf" \
+    "sed 's/^listener .*/listener $MQTT_PORT 127.0.0.1/' /etc/mosquitto/sousvide.conf >/tmp/host.conf && printf 'persistent_client_expiration 1h\nset_tcp_nodelay true\nconnection_messages false\n' >>/tmp/host.conf && exec mosquitto -c /tmp/host.conf" \
     --ulimit "nofile=$BROKER_NOFILE:$BROKER_NOFILE"
 fi
 # The Influx v2 write endpoint: VictoriaMetrics here (Debian has no InfluxDB 2), dedup on so a
