@@ -9,6 +9,7 @@ export VICTORIA_IMAGE="${VICTORIA_IMAGE:-sousvide/victoria-metrics:debian}"
 export TESTCONTAINERS_RYUK_DISABLED="${TESTCONTAINERS_RYUK_DISABLED:-true}"
 export TESTCONTAINERS_HOST_OVERRIDE="${TESTCONTAINERS_HOST_OVERRIDE:-localhost}"
 export TZ="${TZ:-UTC}"
-# Node options for the ingest gateway (docs/adr/0038, 0057): a larger young generation from the start, so its
-# per-message garbage is collected in fewer scavenges. Set it empty to run with Node's default.
+# Node options for the ingest gateway (docs/adr/0038, 0057): a larger young generation, all of it
+# from the start, so its per-message garbage is collected in fewer scavenges. Set it empty to run
+# with Node's default.
 export GATEWAY_NODE_FLAGS="${GATEWAY_NODE_FLAGS---max-semi-space-size=64 --min-semi-space-size=64}"

@@ -6,7 +6,7 @@ import type {
 } from '@sousvide/loadtest-contracts';
 import type { ChaosOptions } from '../cli/chaos-args';
 import type { GatewayScrape } from '../run/gateway-scrape';
-import { analyseRecovery, type Recovery, type SecondSample } from './recovery';
+import { analyseRecovery, faultEndSec, type Recovery, type SecondSample } from './recovery';
 
 export interface ChaosReport {
   scenario: string;
@@ -16,7 +16,10 @@ export interface ChaosReport {
   fault: {
     description: string;
     startSec: number;
+    /** The series second the fault really ended (MTTR counts from it); see plannedEndSec. */
     endSec: number;
+    /** fault-at + fault-seconds: earlier than endSec when injecting the fault took seconds. */
+    plannedEndSec: number;
     injectedAt: string | null;
     liftedAt: string | null;
   };
@@ -43,6 +46,8 @@ export interface Sampled {
   atEnd?: GatewayScrape;
   injectedAt: string | null;
   liftedAt: string | null;
+  /** Series seconds (since the load's first message) at which the lift began; null: never. */
+  liftStartSec: number | null;
   proxyAtStart: Record<string, number>;
 }
 
@@ -65,7 +70,8 @@ export function buildChaosReport(
     runDir: string;
   },
 ): ChaosReport {
-  const faultEnd = o.faultAt + o.faultSeconds;
+  const plannedEnd = o.faultAt + o.faultSeconds;
+  const faultEnd = faultEndSec(plannedEnd, s.liftStartSec);
   const recovery = analyseRecovery(s.series, o.faultAt, faultEnd);
   const gw = (k: keyof GatewayScrape): number =>
     Number(s.atEnd?.[k] ?? 0) - Number(s.atFaultStart?.[k] ?? 0);
@@ -104,6 +110,7 @@ export function buildChaosReport(
       description: r.faultDescription,
       startSec: o.faultAt,
       endSec: faultEnd,
+      plannedEndSec: plannedEnd,
       injectedAt: s.injectedAt,
       liftedAt: s.liftedAt,
     },

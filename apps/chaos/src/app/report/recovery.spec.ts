@@ -1,4 +1,4 @@
-import { analyseRecovery, healthy, type SecondSample } from './recovery';
+import { analyseRecovery, faultEndSec, healthy, type SecondSample } from './recovery';
 
 const ok = (t: number): SecondSample => ({
   t,
@@ -55,5 +55,22 @@ describe('analyseRecovery', () => {
       degradedSeconds: 0,
       recovered: true,
     });
+  });
+});
+
+describe('faultEndSec', () => {
+  it('is the planned end when the lift began in time, or never ran', () => {
+    expect(faultEndSec(8, 7.6)).toBe(8);
+    expect(faultEndSec(8, 8)).toBe(8);
+    expect(faultEndSec(8, null)).toBe(8);
+  });
+
+  it('is the first whole second after a late lift, and MTTR counts from it', () => {
+    // Planned 3..8; `docker pause` took 6 s to return, so the lift began 14.2 s into the load.
+    expect(faultEndSec(8, 14.2)).toBe(15);
+    // Unhealthy until 16, healthy from 17: 2 s after the real end, not 9 after the planned one.
+    const series = Array.from({ length: 30 }, (_, t) => (t >= 3 && t <= 16 ? bad(t) : ok(t)));
+    expect(analyseRecovery(series, 3, faultEndSec(8, 14.2)).mttrSec).toBe(2);
+    expect(analyseRecovery(series, 3, 8).mttrSec).toBe(9);
   });
 });

@@ -45,6 +45,18 @@ export interface Recovery {
   recovered: boolean;
 }
 
+/**
+ * The series second the fault ended: the planned end (fault-at + fault-seconds), or later when
+ * the lift began later. The fault lasts its seconds from when injecting it returned, and on a busy
+ * machine `docker pause` or `stop` can take seconds; that delay is the harness's, not the
+ * system's recovery time. The lift's own time (`docker unpause`, the gateway's restart and boot)
+ * stays in MTTR. `liftStartSec`: the series time (s since the load's first message) at which the
+ * lift began; null when it never ran.
+ */
+export function faultEndSec(plannedEndSec: number, liftStartSec: number | null): number {
+  return liftStartSec === null ? plannedEndSec : Math.max(plannedEndSec, Math.ceil(liftStartSec));
+}
+
 /** Time to detect and MTTR from the per-second series (fault window in series seconds). */
 export function analyseRecovery(
   series: readonly SecondSample[],

@@ -171,6 +171,7 @@ export class ChaosRunner {
     let t0: number | undefined;
     let injectedAt: string | null = null;
     let liftedAt: string | null = null;
+    let liftStartSec: number | null = null;
     let atFaultStart: GatewayScrape | undefined;
     let proxyAtStart: Record<string, number> = {};
     let loadDone = false;
@@ -215,13 +216,14 @@ export class ChaosRunner {
           injectedAt = new Date().toISOString();
         } else if (injectedAt && !liftedAt && Date.now() >= Date.parse(injectedAt) + faultMs) {
           this.log(`t=${t + 1}s lifting: ${fault.description}`);
+          liftStartSec = (Date.now() - t0) / 1000;
           await guard.lift(fault);
           liftedAt = new Date().toISOString();
         }
       }
       prev = cur ?? prev;
     }
-    return { series, atFaultStart, atEnd: prev, injectedAt, liftedAt, proxyAtStart };
+    return { series, atFaultStart, atEnd: prev, injectedAt, liftedAt, liftStartSec, proxyAtStart };
   }
 
   private async waitSpoolEmpty(opsUrl: string): Promise<void> {
