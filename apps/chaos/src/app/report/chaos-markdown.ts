@@ -21,7 +21,7 @@ export function renderMarkdown(r: ChaosReport): string {
     '',
     `- Command: \`${r.command}\``,
     `- Load: ${r.load.devices} devices x ${r.load.mps} msg/s, QoS ${r.load.qos}, ${r.load.model}, ${r.load.durationSec} s`,
-    `- Fault: ${r.fault.description}, seconds ${r.fault.startSec}-${r.fault.endSec} of the load${r.fault.endSec > r.fault.plannedEndSec ? ` (planned ${r.fault.startSec}-${r.fault.plannedEndSec}: injecting it took longer)` : ''}`,
+    `- Fault: ${r.fault.description}, seconds ${r.fault.startSec}-${r.fault.endSec} of the load${r.fault.endSec > r.fault.plannedEndSec ? ` (planned ${r.fault.startSec}-${r.fault.plannedEndSec}: the lift began later, on the next 1 s sample after the fault had lasted its seconds from taking effect)` : ''}`,
     `- Time to detect: ${fmt(r.recovery.timeToDetectSec, ' s')}; MTTR: ${fmt(r.recovery.mttrSec, ' s')} (bound ${r.recovery.boundSec} s; first of 5 consecutive seconds with success >= 99.9 % and p95 <= 200 ms after the fault ended); degraded seconds: ${r.recovery.degradedSeconds}`,
     `- Behaviour: ${r.behaviour}`,
     '',

@@ -18,7 +18,7 @@ export interface ChaosReport {
     startSec: number;
     /** The series second the fault really ended (MTTR counts from it); see plannedEndSec. */
     endSec: number;
-    /** fault-at + fault-seconds: earlier than endSec when injecting the fault took seconds. */
+    /** fault-at + fault-seconds: earlier than endSec when injecting took time or by the 1 s sampling. */
     plannedEndSec: number;
     injectedAt: string | null;
     liftedAt: string | null;
