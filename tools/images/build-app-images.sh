@@ -11,6 +11,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" # debootstrap lives in sbin
+# The stack's settings, among them the gateway's node options (GATEWAY_NODE_FLAGS).
+. tools/stack/env.sh
 NODE_IMAGE="${NODE_IMAGE:-sousvide/node:20-debian}"
 APP_IMAGE_PREFIX="${APP_IMAGE_PREFIX:-sousvide}"
 APP_IMAGE_TAG="${APP_IMAGE_TAG:-latest}"
@@ -89,7 +91,7 @@ for entry in $APPS; do
   # The gateway's image starts with its young generation (ADR 0038, 0057), also under a bare
   # `docker run`.
   node_flags=""
-  [ "$app" = ingest-gateway ] && node_flags=${GATEWAY_NODE_FLAGS---max-semi-space-size=64 --min-semi-space-size=64}
+  [ "$app" = ingest-gateway ] && node_flags=$GATEWAY_NODE_FLAGS
   docker build -q -f "$ctx/docker/Dockerfile" --build-arg NODE_IMAGE="$NODE_IMAGE" \
     --build-arg APP="$app" --build-arg OPS_PORT="$port" --build-arg APP_NODE_FLAGS="$node_flags" \
     -t "$tag" "$ctx" >/tmp/sousvide-image-"$app".log 2>&1 \

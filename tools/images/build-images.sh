@@ -4,9 +4,10 @@
 # service with its own entrypoint. Skips images that already exist unless FORCE=1.
 set -euo pipefail
 
-REDIS_IMAGE="${REDIS_IMAGE:-sousvide/redis:7-debian}"
-MOSQUITTO_IMAGE="${MOSQUITTO_IMAGE:-sousvide/mosquitto:2-debian}"
-VICTORIA_IMAGE="${VICTORIA_IMAGE:-sousvide/victoria-metrics:debian}"
+# The image names (REDIS_IMAGE, MOSQUITTO_IMAGE, VICTORIA_IMAGE) are the stack's, with a caller's
+# override.
+# shellcheck source=../stack/env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../stack/env.sh"
 PACKAGES="redis-server,mosquitto,victoria-metrics,ca-certificates"
 
 have() { docker image inspect "$1" >/dev/null 2>&1; }
