@@ -63,6 +63,10 @@ case "$CGROUP" in own | docker) ;; *) die "STACK_CGROUP must be own (a CPU cgrou
 case "$STORE_WEIGHT" in [1-9] | 10) ;; *) die "STACK_STORE_CPU_WEIGHT must be a whole number from 1 to 10, the store's CPU weight in peers' (got $STORE_WEIGHT)" ;; esac
 docker info >/dev/null 2>&1 || die "docker is not answering; run tools/stack/ensure-prereqs.sh"
 CGROUP_DRIVER=$(docker info -f '{{.CgroupDriver}}' 2>/dev/null || echo cgroupfs)
+# Docker's json-file log keeps every line a container writes unless told otherwise: each container
+# up.sh makes keeps at most two files of 10 MiB. Another logging driver is the daemon's choice.
+LOG_OPTS=""
+[ "$(docker info -f '{{.LoggingDriver}}' 2>/dev/null)" = json-file ] && LOG_OPTS="--log-opt max-size=10m --log-opt max-file=2"
 
 # The --cgroup-parent of service $1: a top-level cgroup (cgroupfs) or slice (systemd) named after
 # it; empty with STACK_CGROUP=docker. A dash in a slice's name nests it (a-b.slice is inside
@@ -133,10 +137,10 @@ ensure_container() {
   say "starting $name from $image on 127.0.0.1:$hport ($NETWORK network)"
   if [ "$NETWORK" = host ]; then
     docker run -d --name "$name" --label "sousvide.stack=$want" ${parent:+--cgroup-parent "$parent"} \
-      --network host "$@" "$image" bash -c "$host_cmd" >/dev/null
+      $LOG_OPTS --network host "$@" "$image" bash -c "$host_cmd" >/dev/null
   else
     docker run -d --name "$name" --label "sousvide.stack=$want" ${parent:+--cgroup-parent "$parent"} \
-      -p "127.0.0.1:$hport:$cport" "$@" "$image" \
+      $LOG_OPTS -p "127.0.0.1:$hport:$cport" "$@" "$image" \
       ${BRIDGE_CMD:+bash -c "$BRIDGE_CMD"} >/dev/null
   fi
 }
@@ -147,7 +151,9 @@ ensure_container sousvide-redis "$REDIS_IMAGE" 6379 "$REDIS_PORT" REDIS_PORT \
 # persistent sessions (clean session 0) that nothing ends: without an expiry a morning of runs left
 # 90,000 of them in the broker. An hour is the shortest expiry Mosquitto takes. No log line per
 # connection (ADR 0058): three per device and run (30,000 for PR2) went through dockerd into the
-# container's unrotated log, for nobody.
+# container's unrotated log, for nobody. Both are global options, so both brokers get them appended
+# to their configuration (after secure.conf's include_dir is as good as before it).
+host_settings='persistent_client_expiration 1h\nconnection_messages false\n'
 if [ "$SECURE" = 1 ]; then
   # The identities and certificates, in a directory the broker's user can read (mounted read-only).
   broker_run="$here/../../.secrets/broker-run"
@@ -156,10 +162,9 @@ if [ "$SECURE" = 1 ]; then
   # The container is recreated when the identities change (dynsec reads them only at start), and
   # when secure.conf does (a bind-mounted file replaced on disk is not the one the broker sees).
   auth_sum=$(cat "$broker_run"/auth/* "$here/../../docker/mosquitto/secure.conf" | cksum | cut -d' ' -f1)
-  host_settings="-e '/^include_dir/i persistent_client_expiration 1h' -e '/^include_dir/i connection_messages false'"
-  BRIDGE_CMD="sed $host_settings /etc/mosquitto/secure.conf >/tmp/bridge.conf && exec mosquitto -c /tmp/bridge.conf # auth $auth_sum"
+  BRIDGE_CMD="cp /etc/mosquitto/secure.conf /tmp/bridge.conf && printf '$host_settings' >>/tmp/bridge.conf && exec mosquitto -c /tmp/bridge.conf # auth $auth_sum"
   ensure_container sousvide-mosquitto "$MOSQUITTO_IMAGE" 1883 "$MQTT_PORT" MQTT_PORT \
-    "sed -e 's/^listener 1883 .*/listener $MQTT_PORT 127.0.0.1/' -e 's/^listener 8883 .*/listener $MQTTS_PORT 127.0.0.1/' -e 's/^listener 8884 .*/listener $MQTTS_MUTUAL_PORT 127.0.0.1/' $host_settings /etc/mosquitto/secure.conf >/tmp/host.conf && exec mosquitto -c /tmp/host.conf # auth $auth_sum" \
+    "sed -e 's/^listener 1883 .*/listener $MQTT_PORT 127.0.0.1/' -e 's/^listener 8883 .*/listener $MQTTS_PORT 127.0.0.1/' -e 's/^listener 8884 .*/listener $MQTTS_MUTUAL_PORT 127.0.0.1/' /etc/mosquitto/secure.conf >/tmp/host.conf && printf '$host_settings' >>/tmp/host.conf && exec mosquitto -c /tmp/host.conf # auth $auth_sum" \
     --ulimit "nofile=$BROKER_NOFILE:$BROKER_NOFILE" \
     -v "$here/../../docker/mosquitto/secure.conf:/etc/mosquitto/secure.conf:ro" \
     -v "$broker_run/auth:/mosquitto/auth:ro" -v "$broker_run/certs:/mosquitto/certs:ro" \
@@ -168,7 +173,7 @@ if [ "$SECURE" = 1 ]; then
 else
   # Nagle off as in every broker configuration (ADR 0054), also on an image built before it.
   ensure_container sousvide-mosquitto "$MOSQUITTO_IMAGE" 1883 "$MQTT_PORT" MQTT_PORT \
-    "sed 's/^listener .*/listener $MQTT_PORT 127.0.0.1/' /etc/mosquitto/sousvide.conf >/tmp/host.conf && printf 'persistent_client_expiration 1h\nset_tcp_nodelay true\nconnection_messages false\n' >>/tmp/host.conf && exec mosquitto -c /tmp/host.conf" \
+    "sed 's/^listener .*/listener $MQTT_PORT 127.0.0.1/' /etc/mosquitto/sousvide.conf >/tmp/host.conf && printf '${host_settings}set_tcp_nodelay true\n' >>/tmp/host.conf && exec mosquitto -c /tmp/host.conf" \
     --ulimit "nofile=$BROKER_NOFILE:$BROKER_NOFILE"
 fi
 # The Influx v2 write endpoint: VictoriaMetrics here (Debian has no InfluxDB 2), dedup on so a
