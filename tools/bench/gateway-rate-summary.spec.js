@@ -140,4 +140,26 @@ describe('gateway-rate-summary.js <results.jsonl>', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('prints a median p95 to 0.1 ms', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-rate-summary-'));
+    try {
+      const file = path.join(dir, 'results.jsonl');
+      const runs = [
+        run(14000, 'gateway', true, '42.24'),
+        run(14000, 'gateway', true, '66.048'),
+        run(14000, 'bare', true, '19'),
+      ];
+      fs.writeFileSync(file, `${runs.map((r) => JSON.stringify(r)).join('\n')}\n`);
+      const out = execFileSync(
+        process.execPath,
+        [path.join(__dirname, 'gateway-rate-summary.js'), file],
+        { encoding: 'utf8' },
+      );
+      expect(out).toContain('2/2 passed, median p95 54.1 ms');
+      expect(out).not.toContain('54.144');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
