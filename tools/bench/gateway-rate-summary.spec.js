@@ -114,52 +114,46 @@ describe('sustained', () => {
   });
 });
 
+/** What gateway-rate-summary.js prints for a results.jsonl holding `text`. */
+function summaryOf(text) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-rate-summary-'));
+  try {
+    const file = path.join(dir, 'results.jsonl');
+    fs.writeFileSync(file, text);
+    return execFileSync(process.execPath, [path.join(__dirname, 'gateway-rate-summary.js'), file], {
+      encoding: 'utf8',
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const jsonl = (runs) => runs.map((r) => JSON.stringify(r)).join('\n');
+
 describe('gateway-rate-summary.js <results.jsonl>', () => {
   it("prints each side's sustained rate and the gateway's share of the bare subscriber's", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-rate-summary-'));
-    try {
-      const file = path.join(dir, 'results.jsonl');
-      const runs = [
-        ...ladder('gateway', { 4000: [1, 1], 8000: [1, 1], 12000: [1, 1], 16000: [0, 1] }),
-        ...ladder('bare', { 4000: [1, 1], 8000: [1, 1], 12000: [1, 1], 16000: [1, 1] }),
-      ];
-      fs.writeFileSync(file, `${runs.map((r) => JSON.stringify(r)).join('\n')}\n\n`);
-      const out = execFileSync(
-        process.execPath,
-        [path.join(__dirname, 'gateway-rate-summary.js'), file],
-        {
-          encoding: 'utf8',
-        },
-      );
-      expect(out).toContain(
-        "gateway 12000 msg/s, bare 16000 msg/s; gateway 75 % of the bare subscriber's",
-      );
-      expect(out).toContain('the bare subscriber carried the highest rate stepped (16000)');
-      expect(out).not.toContain('the gateway carried the highest rate stepped');
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const runs = [
+      ...ladder('gateway', { 4000: [1, 1], 8000: [1, 1], 12000: [1, 1], 16000: [0, 1] }),
+      ...ladder('bare', { 4000: [1, 1], 8000: [1, 1], 12000: [1, 1], 16000: [1, 1] }),
+    ];
+    // A blank line at the end, as a joined file may have.
+    const out = summaryOf(`${jsonl(runs)}\n\n`);
+    expect(out).toContain(
+      "gateway 12000 msg/s, bare 16000 msg/s; gateway 75 % of the bare subscriber's",
+    );
+    expect(out).toContain('the bare subscriber carried the highest rate stepped (16000)');
+    expect(out).not.toContain('the gateway carried the highest rate stepped');
   });
 
   it('prints a median p95 to 0.1 ms', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-rate-summary-'));
-    try {
-      const file = path.join(dir, 'results.jsonl');
-      const runs = [
+    const out = summaryOf(
+      `${jsonl([
         run(14000, 'gateway', true, '42.24'),
         run(14000, 'gateway', true, '66.048'),
         run(14000, 'bare', true, '19'),
-      ];
-      fs.writeFileSync(file, `${runs.map((r) => JSON.stringify(r)).join('\n')}\n`);
-      const out = execFileSync(
-        process.execPath,
-        [path.join(__dirname, 'gateway-rate-summary.js'), file],
-        { encoding: 'utf8' },
-      );
-      expect(out).toContain('2/2 passed, median p95 54.1 ms');
-      expect(out).not.toContain('54.144');
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+      ])}\n`,
+    );
+    expect(out).toContain('2/2 passed, median p95 54.1 ms');
+    expect(out).not.toContain('54.144');
   });
 });
