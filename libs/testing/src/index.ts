@@ -18,6 +18,8 @@ export { pollUntil, waitFor } from './lib/wait-for';
 export type { PollOptions } from './lib/wait-for';
 export { readStoredPoints, storeCaughtUp, waitForStoredPoints } from './lib/store-points';
 export type { StoredPoints } from './lib/store-points';
+export { explainStoreShortfall, runPointGaps } from './lib/run-point-gaps';
+export type { ExportedSeries, RunPointGaps } from './lib/run-point-gaps';
 export { reportOf, runReplayer, startReplayer } from './lib/replayer-process';
 export type { ReplayerProcess, ReplayerRun } from './lib/replayer-process';
 export { cookerTelemetry, publishTelemetry } from './lib/telemetry.factory';
