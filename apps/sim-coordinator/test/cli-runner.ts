@@ -72,6 +72,14 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
   return startCli(args, env).done;
 }
 
+/**
+ * A command's exit code with the tails of its output, for `expect(exitOf(res)).toMatchObject({
+ * code })`: a failed expectation then shows what the command printed before it exited so.
+ */
+export function exitOf(res: CliResult): Pick<CliResult, 'code' | 'stdout' | 'stderr'> {
+  return { code: res.code, stdout: res.stdout.slice(-3000), stderr: res.stderr.slice(-3000) };
+}
+
 export function readJson<T = Record<string, unknown>>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }

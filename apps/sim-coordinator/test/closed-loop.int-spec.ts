@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ConnectionSummary, RunSpec } from '@sousvide/loadtest-contracts';
 import { MqttService, RedisService, startMosquitto, startRedis } from '@sousvide/testing';
-import { artifactsDir, readJson, runCli } from './cli-runner';
+import { artifactsDir, exitOf, readJson, runCli } from './cli-runner';
 
 const BASE = ['--connections', '100', '--partitions', '1', '--parallelism', '50', '--mps', '5'];
 
@@ -40,8 +40,7 @@ describe('loadtest run --loop closed (real agents, Redis and Mosquitto)', () => 
       env,
     );
 
-    // With its output, so a failure says why.
-    expect({ code: res.code, stderr: res.stderr }).toMatchObject({ code: 0 });
+    expect(exitOf(res)).toMatchObject({ code: 0 });
     const dir = join(env.ARTIFACTS_DIR, runId, 'attempt-1');
     expect(readJson<{ spec: RunSpec }>(join(dir, 'run.json')).spec).toMatchObject({
       loop: 'closed',
@@ -65,7 +64,7 @@ describe('loadtest run --loop closed (real agents, Redis and Mosquitto)', () => 
 
   it('documents the options in --help', async () => {
     const res = await runCli(['loadtest', 'run', '--help'], env);
-    expect(res.code).toBe(0);
+    expect(exitOf(res)).toMatchObject({ code: 0 });
     expect(res.stdout).toContain('--loop open|closed');
     expect(res.stdout).toContain('--window N');
   });

@@ -10,7 +10,7 @@ import {
   startRedis,
   startSecureBroker,
 } from '@sousvide/testing';
-import { artifactsDir, type CliResult, readJson, runCli } from './cli-runner';
+import { artifactsDir, type CliResult, exitOf, readJson, runCli } from './cli-runner';
 
 const DEVICES = 20;
 
@@ -55,7 +55,7 @@ async function expectEverythingDelivered(
   try {
     await gateway.ready;
     const res = await runCli(args, env);
-    expect(res.code).toBe(0);
+    expect(exitOf(res)).toMatchObject({ code: 0 });
     const dir = join(env.ARTIFACTS_DIR, runId, 'attempt-1');
     const summary = readJson<ConnectionSummary>(join(dir, 'connection-summary.json'));
     expect(summary).toMatchObject({ connected_total: DEVICES, failed_total: 0 });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConnectionSummary } from '@sousvide/loadtest-contracts';
 import { MqttService, RedisService, startMosquitto, startRedis } from '@sousvide/testing';
-import { artifactsDir, readJson, startAgent, startCli } from './cli-runner';
+import { artifactsDir, exitOf, readJson, startAgent, startCli } from './cli-runner';
 
 const ARGS = (runId: string, duration: number): string[] => [
   'loadtest',
@@ -72,7 +72,7 @@ describe('agent loss and Ctrl-C (real agents, Redis and Mosquitto)', () => {
     expect(second.status).toBe('passed');
     expect(second.parts.every((p) => p.agentId === 'survivor')).toBe(true);
     expect(second.published_total).toBe(2000);
-    expect(res.code).toBe(0);
+    expect(exitOf(res)).toMatchObject({ code: 0 });
   });
 
   it('fails an attempt fast when no agent takes a partition', async () => {

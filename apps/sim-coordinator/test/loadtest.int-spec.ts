@@ -10,7 +10,7 @@ import {
   startMosquitto,
   startRedis,
 } from '@sousvide/testing';
-import { artifactsDir, readJson, runCli } from './cli-runner';
+import { artifactsDir, exitOf, readJson, runCli } from './cli-runner';
 
 const TELEMETRY = 'sousvide/+/telemetry';
 
@@ -67,7 +67,7 @@ describe('loadtest run (real agents, Redis and Mosquitto)', () => {
         env,
       );
       expect(res.stderr).toContain('[attempt 1]');
-      expect(res.code).toBe(0);
+      expect(exitOf(res)).toMatchObject({ code: 0 });
 
       const dir = join(env.ARTIFACTS_DIR, runId, 'attempt-1');
       const summary = readJson<ConnectionSummary>(join(dir, 'connection-summary.json'));
@@ -129,7 +129,7 @@ describe('loadtest run (real agents, Redis and Mosquitto)', () => {
       ],
       { ...env, LOADTEST_AGENT_PROCESSES: '2' },
     );
-    expect(res.code).toBe(0);
+    expect(exitOf(res)).toMatchObject({ code: 0 });
     const dir = join(env.ARTIFACTS_DIR, runId, 'attempt-1');
     const run = readJson<{ agentProcesses: unknown }>(join(dir, 'run.json'));
     expect(run.agentProcesses).toEqual({

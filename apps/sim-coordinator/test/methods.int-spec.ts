@@ -3,7 +3,14 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MqttService, RedisService, startMosquitto, startRedis } from '@sousvide/testing';
-import { artifactsDir, EXTERNAL_AGENTS_ENV, readJson, runCli, startAgent } from './cli-runner';
+import {
+  artifactsDir,
+  exitOf,
+  EXTERNAL_AGENTS_ENV,
+  readJson,
+  runCli,
+  startAgent,
+} from './cli-runner';
 import { startFailingStoreGateway } from './gateway-process';
 
 const SHAPE = ['--partitions', '1', '--parallelism', '40', '--duration', '3', '--qos', '1'];
@@ -107,7 +114,7 @@ describe('the runbook methods as commands (real agents, gateway, Redis and Mosqu
 
     // A run against itself: nothing regressed, exit 0.
     const same = await runCli(['loadtest', 'diff', `${id}-lean`, `${id}-lean`, '--json'], env);
-    expect(same.code).toBe(0);
+    expect(exitOf(same)).toMatchObject({ code: 0 });
     expect(JSON.parse(same.stdout)).toMatchObject({ regressed: false, regressions: [] });
     // Up to three crosschecks of two runs each on a busy machine.
   }, 480_000);
@@ -120,7 +127,7 @@ describe('the runbook methods as commands (real agents, gateway, Redis and Mosqu
       ['loadtest', 'capacity', '--connections', '20', '--mps', '1', ...SHAPE, '--model', 'lean'],
       { ...capEnv, RUN_ID: 'cap' },
     );
-    expect(res.code).toBe(0);
+    expect(exitOf(res)).toMatchObject({ code: 0 });
     const out = readJson<{
       steps: { step: number; load: number; passed: boolean }[];
       knee: {

@@ -12,7 +12,7 @@ import {
   VictoriaMetricsService,
 } from '@sousvide/testing';
 import type { SeriesRow } from '../src/app/series/series-row';
-import { artifactsDir, readJson, runCli } from './cli-runner';
+import { artifactsDir, exitOf, readJson, runCli } from './cli-runner';
 import { startGateway } from './gateway-process';
 import { chartColumn, chartsDrawn, jsonCells, launchBrowser, openFile } from './report-browser';
 
@@ -141,7 +141,7 @@ describe('per-second series and report.html of a real run, checked in a real bro
     });
     expect(statSync(join(dir, 'report.html')).mtimeMs).toBeGreaterThan(before);
     const table = await runCli(['loadtest', 'table', runId], env);
-    expect(table.code).toBe(0);
+    expect(exitOf(table)).toMatchObject({ code: 0 });
     const lines = table.stdout.trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[2]).toContain(

@@ -15,6 +15,7 @@ import {
 } from '@sousvide/testing';
 import {
   artifactsDir,
+  exitOf,
   EXTERNAL_AGENTS_ENV,
   readJson,
   runCli,
@@ -130,7 +131,7 @@ describe('the run verdict: SLOs and the loss accounting gate the exit code (real
 
     const ungatedId = `int-nogate-${Date.now()}`;
     const ungated = await runCli([...load(ungatedId), '--no-gate'], env);
-    expect(ungated.code).toBe(0);
+    expect(exitOf(ungated)).toMatchObject({ code: 0 });
     expect(ungated.stdout).toContain(
       `Run ${ungatedId}: PASSED, not gated (would fail: ingestion success rate, Influx write failure rate`,
     );
@@ -156,7 +157,7 @@ describe('the run verdict: SLOs and the loss accounting gate the exit code (real
     const generous = await runCli([...load(generousId), '--slo-p95', '600000'], env);
     expect(generous.stdout).toContain(`Run ${generousId}: PASSED after 1 attempt(s)`);
     expect(generous.stdout).toMatch(/check lost messages\s+PASS 0 messages/);
-    expect(generous.code).toBe(0);
+    expect(exitOf(generous)).toMatchObject({ code: 0 });
   }, 420_000);
 
   it('reports what was in flight and lost when the gateway is killed before the end, and fails the gate', async () => {
