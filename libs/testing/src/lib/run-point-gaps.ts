@@ -13,7 +13,8 @@ export interface ExportedSeries {
  * Where a run's points are missing from the store, to read a shortfall against: which sequence
  * numbers which devices lack, and whether another run's point sits at the timestamp a missing one
  * would have had (the store keeps one point per device series and millisecond, so a concurrent run
- * of the same devices at the same instant overwrites it).
+ * of the same devices at the same instant overwrites it; which write's value survives is not fixed,
+ * and not even the same for every field of one point).
  */
 export interface RunPointGaps {
   /** Devices with at least one point of the run (devices with none cannot be placed). */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RUN_KEY_FIELD, runKey } from '@sousvide/telemetry-schema';
+import { explainStoreShortfall, type RunPointGaps } from './run-point-gaps';
 import type { VictoriaMetricsService } from './victoria-metrics';
 import { pollUntil } from './wait-for';
 
@@ -8,6 +9,11 @@ export interface StoredPoints {
   points: number;
   /** Device series holding at least one point of the run (one per deviceId). */
   series: number;
+  /**
+   * Only from {@link waitForStoredPoints} when fewer points than expected came: which are missing
+   * and the store's state, so the failing expectation on this object shows them.
+   */
+  shortfall?: { gaps: RunPointGaps; store: string };
 }
 
 /**
@@ -37,19 +43,24 @@ export async function readStoredPoints(
 }
 
 /**
- * Polls (up to 30 s) until the run has `expected` points: VictoriaMetrics makes fresh rows
- * searchable a moment after the write. Returns what it last read.
+ * Polls (up to `timeoutMs`, default 30 s) until the run has `expected` points: VictoriaMetrics
+ * makes fresh rows searchable a moment after the write. Returns what it last read, with the
+ * `shortfall` explained when that is fewer than expected.
  */
-export function waitForStoredPoints(
+export async function waitForStoredPoints(
   vm: VictoriaMetricsService,
   runId: string,
   expected: number,
+  timeoutMs = 30_000,
 ): Promise<StoredPoints> {
-  return pollUntil(
+  const seen = await pollUntil(
     () => readStoredPoints(vm, runId),
-    (seen) => seen.points >= expected,
-    { intervalMs: 250 },
+    (read) => read.points >= expected,
+    { intervalMs: 250, timeoutMs },
   );
+  return seen.points >= expected
+    ? seen
+    : { ...seen, shortfall: await explainStoreShortfall(vm, runId) };
 }
 
 /**
