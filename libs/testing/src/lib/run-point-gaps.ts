@@ -98,8 +98,9 @@ export function runPointGaps(series: readonly ExportedSeries[], key: number): Ru
 
 /**
  * What a test prints when the store holds fewer of a run's points than the accounting says were
- * stored: the run's gaps (above) and the store container's state (a restart would lose what it had
- * not flushed).
+ * stored: the run's gaps (above), the store container's state (a restart would lose what it had
+ * not flushed) and its count of Influx lines it skipped as invalid (VictoriaMetrics answers 204 to
+ * a write whose bad lines it dropped, so a body mangled on the way would be counted as stored).
  */
 export async function explainStoreShortfall(
   vm: VictoriaMetricsService,
@@ -126,5 +127,9 @@ export async function explainStoreShortfall(
   } catch (error) {
     store = `docker inspect failed: ${String(error)}`;
   }
+  const metrics = await (await fetch(`${vm.url}/metrics`)).text();
+  const influxRows = (name: string): string =>
+    new RegExp(`^${name}\\{type="influx"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? '?';
+  store += `; influx samples inserted ${influxRows('vm_rows_inserted_total')}, invalid lines skipped ${influxRows('vm_rows_invalid_total')}`;
   return { gaps: runPointGaps(series, runKey(runId)), store };
 }
