@@ -123,20 +123,33 @@ describe('the runbook methods as commands (real agents, gateway, Redis and Mosqu
     // The crosscheck's gateway is alive but subscribed to the other broker: nothing arrives from
     // these steps, so each drain ends on the stall, after 1 s rather than the default 10 s.
     const capEnv = { ...env, MQTT_URL: capped.url, MAX_ATTEMPTS: '1', DRAIN_STALL_SEC: '1' };
-    const res = await runCli(
-      ['loadtest', 'capacity', '--connections', '20', '--mps', '1', ...SHAPE, '--model', 'lean'],
-      { ...capEnv, RUN_ID: 'cap' },
-    );
-    expect(exitOf(res)).toMatchObject({ code: 0 });
-    const out = readJson<{
-      steps: { step: number; load: number; passed: boolean }[];
+    type Capacity = {
+      steps: { step: number; load: number; passed: boolean; saturated: boolean }[];
       knee: {
         lastPassing: { load: number };
         firstFailing: { load: number };
         stoppedBy: string;
         bottleneck: { stage: string; why: string };
       };
-    }>(join(env.ARTIFACTS_DIR, 'cap', 'capacity.json'));
+    };
+    // Each step is 60 messages, as the crosscheck's runs: one stall of a starved agent makes a
+    // step's generator saturated, and the search then rightly ends there naming the generator
+    // (exit 1, as it once exited on a loaded CI machine, its output not logged then). That verdict
+    // is checked and the search asked again under a new id, at most three times in all.
+    const search = async (id: string) => {
+      const res = await runCli(
+        ['loadtest', 'capacity', '--connections', '20', '--mps', '1', ...SHAPE, '--model', 'lean'],
+        { ...capEnv, RUN_ID: id },
+      );
+      return { id, res, out: readJson<Capacity>(join(env.ARTIFACTS_DIR, id, 'capacity.json')) };
+    };
+    let found = await search('cap');
+    for (let tryNo = 2; tryNo <= 3 && found.out.steps.some((s) => s.saturated); tryNo += 1) {
+      expect(found.out.knee.stoppedBy).toBe('generator_saturated');
+      found = await search(`cap${tryNo}`);
+    }
+    const { id, res, out } = found;
+    expect(exitOf(res)).toMatchObject({ code: 0 });
     expect(out.steps.map((s) => [s.step, s.load, s.passed])).toEqual([
       [1, 20, true],
       [2, 40, false],
@@ -146,18 +159,19 @@ describe('the runbook methods as commands (real agents, gateway, Redis and Mosqu
     expect(out.knee.stoppedBy).toBe('generator_failed');
     expect(out.knee.bottleneck.stage).toBe('broker');
     // The search stopped at the first failing step: no third run.
-    expect(existsSync(join(env.ARTIFACTS_DIR, 'cap-s3'))).toBe(false);
+    expect(existsSync(join(env.ARTIFACTS_DIR, `${id}-s3`))).toBe(false);
     expect(res.stdout).toMatch(/first failing\s+step 2: 40 connections/);
 
-    const refused = await runCli(['loadtest', 'diff', 'cap-s1', 'cap-s2'], env);
+    const refused = await runCli(['loadtest', 'diff', `${id}-s1`, `${id}-s2`], env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('different shapes (connections 20 vs 40)');
-    const forced = await runCli(['loadtest', 'diff', 'cap-s1', 'cap-s2', '--force'], env);
+    const forced = await runCli(['loadtest', 'diff', `${id}-s1`, `${id}-s2`, '--force'], env);
     expect(forced.code).toBe(4);
-    expect(forced.stdout).toContain('Diff cap-s1 -> cap-s2: REGRESSED');
+    expect(forced.stdout).toContain(`Diff ${id}-s1 -> ${id}-s2: REGRESSED`);
     // Mosquitto's cap is not exact to the connection: some of the 40 failed to connect.
     expect(forced.stdout).toMatch(/failed connects\s+0\s+[1-9]\d*\s+REGRESSED/);
-  });
+    // Up to three searches of two steps each on a busy machine.
+  }, 480_000);
 
   it.each([
     [
