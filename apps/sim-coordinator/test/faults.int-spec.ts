@@ -26,6 +26,8 @@ const ARGS = (runId: string, duration: number): string[] => [
 
 /** A progress line of the first attempt with messages published. */
 const PUBLISHED_SOME = /\[attempt 1\] publishing .* published=[1-9]/;
+/** From the CLI's spawn: the coordinator's and the agents' boots come first (slow on a busy box). */
+const BOOTS_AND_FIRST_PUBLISH_MS = 150_000;
 
 describe('agent loss and Ctrl-C (real agents, Redis and Mosquitto)', () => {
   let redis: RedisService;
@@ -54,7 +56,7 @@ describe('agent loss and Ctrl-C (real agents, Redis and Mosquitto)', () => {
     // run only makes the retry longer.
     const cli = startCli([...ARGS(runId, 10), '--agents', 'external', '--max-attempts', '2'], env);
     // Mid-run: the victim has published (its progress reached the coordinator).
-    await cli.waitFor(PUBLISHED_SOME);
+    await cli.waitFor(PUBLISHED_SOME, BOOTS_AND_FIRST_PUBLISH_MS);
     victim.kill('SIGKILL');
     // Another host's agent, with room for the retry's two partitions.
     agents.push(startAgent(redis.url, 'survivor', { AGENT_CONCURRENCY: '2' }));
@@ -98,7 +100,8 @@ describe('agent loss and Ctrl-C (real agents, Redis and Mosquitto)', () => {
   it('stops its agents on Ctrl-C and still writes the summary of what ran', async () => {
     const runId = `int-sigint-${Date.now()}`;
     const cli = startCli([...ARGS(runId, 60), '--max-attempts', '3'], env);
-    await cli.waitFor(PUBLISHED_SOME);
+    await cli.waitFor(PUBLISHED_SOME, BOOTS_AND_FIRST_PUBLISH_MS);
+    const interruptedAt = Date.now();
     cli.child.kill('SIGINT');
     const res = await cli.done;
     expect(res.code).toBe(130);
@@ -110,7 +113,7 @@ describe('agent loss and Ctrl-C (real agents, Redis and Mosquitto)', () => {
     expect(summary.status).toBe('failed');
     expect(existsSync(join(dir, 'part-0.log'))).toBe(true);
     expect(existsSync(join(env.ARTIFACTS_DIR, runId, 'attempt-2'))).toBe(false);
-    // Stopped, not run to its end: the 60 s of publishing alone would take longer.
-    expect(res.ms).toBeLessThan(60_000);
+    // Stopped, not run to its end: the rest of the 60 s of publishing would take longer.
+    expect(Date.now() - interruptedAt).toBeLessThan(45_000);
   });
 });

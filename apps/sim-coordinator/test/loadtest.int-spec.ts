@@ -169,7 +169,8 @@ describe('loadtest run (real agents, Redis and Mosquitto)', () => {
         RUN_ID: runId,
       },
       encoding: 'utf8',
-      timeout: 60_000,
+      // A hang's bound, not a speed check: a coordinator's and an agent's boot and a 1 s run.
+      timeout: 170_000,
     });
     expect({ status: res.status, stderr: res.status === 0 ? '' : res.stderr }).toEqual({
       status: 0,

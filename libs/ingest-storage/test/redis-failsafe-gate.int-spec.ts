@@ -50,8 +50,9 @@ describe('FailsafeGate (real Redis)', () => {
 
   it('opens again once the cooldown has passed, but never for a copy of a reading that acted', async () => {
     const key = INGEST_KEYS.failsafe('sv-cool');
-    expect(await a.acquire(claim('sv-cool', 1, 'gw-a:2', 200))).toBe('acquired');
-    expect(await b.acquire(claim('sv-cool', 2, 'gw-b:2', 200))).toBe('cooldown');
+    // 1.5 s: both claims must land within the cooldown, two round trips on a possibly starved box.
+    expect(await a.acquire(claim('sv-cool', 1, 'gw-a:2', 1500))).toBe('acquired');
+    expect(await b.acquire(claim('sv-cool', 2, 'gw-b:2', 1500))).toBe('cooldown');
     // Redis expires the gate after the cooldown: wait for that state, not for a guessed time.
     await waitFor('the gate to expire', async () => (await clientA.exists(key)) === 0);
     expect(await b.acquire(claim('sv-cool', 1, 'gw-b:3', 200))).toBe('duplicate');
