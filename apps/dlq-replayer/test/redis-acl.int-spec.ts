@@ -60,7 +60,7 @@ describe('dlq-replayer with a Redis ACL user (real Redis and VictoriaMetrics)', 
     const run = await runReplayer(['replay', '--run-id', runId, '--json'], env);
     expect(run.code).toBe(0);
     expect(reportOf(run)).toMatchObject({ selected: 3, replayed: 3, remaining: 0 });
-    expect((await waitForStoredPoints(vm, runId, 3)).points).toBe(3);
+    expect(await waitForStoredPoints(vm, runId, 3)).toMatchObject({ points: 3 });
   });
 
   it('keeps a password inside REDIS_URL working', async () => {

@@ -78,7 +78,7 @@ describe('dlq-replayer (real Redis and VictoriaMetrics)', () => {
       dryRun: false,
     });
     expect(await waiting()).toBe(6);
-    expect((await waitForStoredPoints(vm, runId, 200)).points).toBe(200);
+    expect(await waitForStoredPoints(vm, runId, 200)).toMatchObject({ points: 200 });
     const parseJob = await queue.getJob(dlqJobId('parse', parseEntry(runId, 0).key));
     expect(parseJob?.data).toMatchObject({
       lastReplay: { attempts: 1, error: expect.stringMatching(/^NOT_JSON/) },
@@ -104,7 +104,7 @@ describe('dlq-replayer (real Redis and VictoriaMetrics)', () => {
       remaining: 0,
       byKind: { parse: { replayed: 1 } },
     });
-    expect((await waitForStoredPoints(vm, runId, 1)).points).toBe(1);
+    expect(await waitForStoredPoints(vm, runId, 1)).toMatchObject({ points: 1 });
   });
 
   it('changes nothing with --dry-run, even with --export', async () => {
@@ -182,7 +182,7 @@ describe('dlq-replayer (real Redis and VictoriaMetrics)', () => {
     const reports = runs.map(reportOf);
     expect(reports.reduce((n, r) => n + Number(r['replayed']), 0)).toBe(300);
     expect(await waiting()).toBe(0);
-    expect((await waitForStoredPoints(vm, runId, 300)).points).toBe(300);
+    expect(await waitForStoredPoints(vm, runId, 300)).toMatchObject({ points: 300 });
   });
 
   it('on SIGINT finishes the batch in flight, reports exactly and exits 130', async () => {

@@ -82,9 +82,9 @@ describe('InfluxWriter through the fault proxy in front of VictoriaMetrics', () 
     expect(stats.requestsFailed + stats.requestsForwarded).toBeLessThanOrEqual(attempts);
     expect(stats.requestsForwarded).toBeGreaterThanOrEqual(BATCHES);
 
-    expect((await waitForStoredPoints(vm, runId, BATCHES * PER_BATCH)).points).toBe(
-      BATCHES * PER_BATCH,
-    );
+    expect(await waitForStoredPoints(vm, runId, BATCHES * PER_BATCH)).toMatchObject({
+      points: BATCHES * PER_BATCH,
+    });
   });
 
   it('after the spike the proxy passes writes through without failures', async () => {
@@ -93,7 +93,7 @@ describe('InfluxWriter through the fault proxy in front of VictoriaMetrics', () 
     const outcome = await writer.write(batches(runId)[0]);
     expect(outcome).toMatchObject({ failed: [], retries: 0, attempts: 1 });
     expect(proxy.stats().requestsFailed).toBe(before.requestsFailed);
-    expect((await waitForStoredPoints(vm, runId, PER_BATCH)).points).toBe(PER_BATCH);
+    expect(await waitForStoredPoints(vm, runId, PER_BATCH)).toMatchObject({ points: PER_BATCH });
     expect((await readStoredPoints(vm, runId)).points).toBe(PER_BATCH);
   });
 });
