@@ -1,15 +1,15 @@
-import { startVictoriaMetrics, type VictoriaMetricsService } from '@sousvide/testing';
+import {
+  exportSeries,
+  startVictoriaMetrics,
+  type ExportedSeries,
+  type VictoriaMetricsService,
+} from '@sousvide/testing';
 import { runKey, type TelemetryV1 } from '@sousvide/telemetry-schema';
 import { InfluxWriter } from '../src/lib/influx/influx-writer';
 import { telemetryMessage } from '../src/lib/influx/influx-writer.testing';
 
 // VictoriaMetrics stands in for the InfluxDB v2 write API (docs/architecture.md section 8): it maps
 // measurement + field to the metric name `telemetry_<field>` and tags to labels.
-interface ExportedSeries {
-  metric: Record<string, string>;
-  values: number[];
-  timestamps: number[];
-}
 
 const DEVICES = 100;
 const POINTS_PER_DEVICE = 5;
@@ -28,18 +28,8 @@ function fleetBatch(baseTs: number): TelemetryV1[] {
   });
 }
 
-async function exportTelemetry(vm: VictoriaMetricsService): Promise<ExportedSeries[]> {
-  // Parts still in memory are invisible to export until flushed.
-  const flush = await fetch(`${vm.url}/internal/force_flush`);
-  expect(flush.ok).toBe(true);
-  const match = encodeURIComponent('{__name__=~"telemetry_.*"}');
-  const res = await fetch(`${vm.url}/api/v1/export?match[]=${match}`);
-  expect(res.status).toBe(200);
-  const body = await res.text();
-  return body
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as ExportedSeries);
+function exportTelemetry(vm: VictoriaMetricsService): Promise<ExportedSeries[]> {
+  return exportSeries(vm, '{__name__=~"telemetry_.*"}');
 }
 
 /** `deviceId|ts` -> tempC value, plus the series count. */

@@ -1,4 +1,5 @@
-import { runPointGaps, type ExportedSeries } from './run-point-gaps';
+import { runPointGaps } from './run-point-gaps';
+import type { ExportedSeries } from './store-export';
 
 const RUN = 7;
 const OTHER = 9;

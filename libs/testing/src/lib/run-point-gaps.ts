@@ -1,13 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { RUN_KEY_FIELD, runKey } from '@sousvide/telemetry-schema';
+import { exportSeries, type ExportedSeries } from './store-export';
 import type { VictoriaMetricsService } from './victoria-metrics';
-
-/** One line of VictoriaMetrics' export API. */
-export interface ExportedSeries {
-  metric: Record<string, string>;
-  values: number[];
-  timestamps: number[];
-}
 
 /**
  * Where a run's points are missing from the store, to read a shortfall against: which sequence
@@ -106,12 +100,7 @@ export async function explainStoreShortfall(
   vm: VictoriaMetricsService,
   runId: string,
 ): Promise<{ gaps: RunPointGaps; store: string }> {
-  const match = encodeURIComponent(`{__name__=~"telemetry_(${RUN_KEY_FIELD}|seq)"}`);
-  const text = await (await fetch(`${vm.url}/api/v1/export?match[]=${match}`)).text();
-  const series = text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as ExportedSeries);
+  const series = await exportSeries(vm, `{__name__=~"telemetry_(${RUN_KEY_FIELD}|seq)"}`);
   let store: string;
   try {
     store = execFileSync(

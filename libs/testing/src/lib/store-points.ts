@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RUN_KEY_FIELD, runKey } from '@sousvide/telemetry-schema';
 import { explainStoreShortfall, type RunPointGaps } from './run-point-gaps';
+import { exportSeries } from './store-export';
 import type { VictoriaMetricsService } from './victoria-metrics';
 import { pollUntil } from './wait-for';
 
@@ -25,17 +26,11 @@ export async function readStoredPoints(
   vm: VictoriaMetricsService,
   runId: string,
 ): Promise<StoredPoints> {
-  await fetch(`${vm.url}/internal/force_flush`);
   const key = runKey(runId);
-  const match = encodeURIComponent(`telemetry_${RUN_KEY_FIELD}`);
-  const text = await (await fetch(`${vm.url}/api/v1/export?match[]=${match}`)).text();
   let series = 0;
   let points = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') {
-      continue;
-    }
-    const n = (JSON.parse(line) as { values: number[] }).values.filter((v) => v === key).length;
+  for (const exported of await exportSeries(vm, `telemetry_${RUN_KEY_FIELD}`)) {
+    const n = exported.values.filter((v) => v === key).length;
     points += n;
     series += n > 0 ? 1 : 0;
   }
