@@ -14,8 +14,9 @@
 # - Identities: `.secrets/broker` from the provisioner (docs/security.md): fleet.json, the fleet
 #   secret (agents), the gateway password, the monitor password (the coordinator's $SYS probe) and
 #   mosquitto/ (dynsec JSON: hashes only). Made when missing, when it holds fewer devices than
-#   STACK_FLEET_DEVICES (default 10,000, the ladder's PR2) or no monitor identity (made before
-#   it existed); provisioning again keeps the secrets.
+#   STACK_FLEET_DEVICES (default 10,000, the ladder's PR2), no monitor identity (made before
+#   it existed) or device hashes without their own rounds (made before ADR 0059, at 101 rounds
+#   each, which the broker pays on every CONNECT); provisioning again keeps the secrets.
 # - TLS: `.secrets/tls` from tools/security/make-certs.sh when it has no server certificate.
 # - RUN_DIR/auth and RUN_DIR/certs: copies the broker mounts read-only, group-owned by the
 #   image's mosquitto user and not readable by others (Mosquitto reads them after dropping root).
@@ -36,11 +37,13 @@ die() { echo "[stack] ERROR: $*" >&2; exit 1; }
 
 provisioned=0
 monitor_user=
+device_rounds=
 if [ -s "$broker_dir/fleet.json" ]; then
-  read -r provisioned monitor_user < <(node -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(m.devices.count, m.monitor?.username ?? "")' \
+  read -r provisioned monitor_user device_rounds < <(node -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(m.devices.count, m.monitor?.username ?? "-", m.hash.deviceIterations ?? "")' \
     "$broker_dir/fleet.json" 2>/dev/null || echo 0)
+  [ "$monitor_user" = - ] && monitor_user=
 fi
-if [ "$provisioned" -lt "$devices" ] || [ -z "$monitor_user" ] || [ ! -s "$broker_dir/monitor-password" ]; then
+if [ "$provisioned" -lt "$devices" ] || [ -z "$monitor_user" ] || [ -z "$device_rounds" ] || [ ! -s "$broker_dir/monitor-password" ]; then
   # Never fewer devices than already provisioned: their agents may still log in.
   [ "$provisioned" -gt "$devices" ] && devices=$provisioned
   say "provisioning $devices device identities and the monitor identity into $broker_dir (secrets kept if present)"

@@ -48,6 +48,7 @@ export type { BrokerAuthFormat, FleetManifest } from './lib/fleet/fleet-manifest
 export {
   hashMosquittoPassword,
   MOSQUITTO_PBKDF2_ITERATIONS,
+  DEVICE_PBKDF2_ITERATIONS,
   MOSQUITTO_SALT_BYTES,
   parsePasswordFileLine,
   passwordFileLine,

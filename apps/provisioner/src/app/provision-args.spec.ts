@@ -29,6 +29,7 @@ describe('parseProvisionArgs', () => {
         monitorPasswordFile: '/s/monitor-password',
         rotate: false,
         iterations: 101,
+        deviceIterations: 1,
         json: false,
       },
     });
@@ -46,6 +47,7 @@ describe('parseProvisionArgs', () => {
       '--monitor-password-file=/run/secrets/probe',
       '--rotate',
       '--iterations=1000',
+      '--device-iterations=7',
       '--json',
     ]);
     expect(parsed).toMatchObject({
@@ -60,6 +62,7 @@ describe('parseProvisionArgs', () => {
         monitorPasswordFile: '/run/secrets/probe',
         rotate: true,
         iterations: 1000,
+        deviceIterations: 7,
         json: true,
       },
     });
@@ -87,6 +90,9 @@ describe('parseProvisionArgs', () => {
     );
     expect(usageError(['--devices', '1', '--monitor-user', 'ingest-gateway'])).toBe(
       '--monitor-user must differ from --gateway-user (each has its own grants)',
+    );
+    expect(usageError(['--devices', '1', '--device-iterations', '0'])).toBe(
+      '--device-iterations must be >= 1',
     );
     expect(usageError(['--devices', '1', '--bogus'])).toContain("Unknown option '--bogus'");
     expect(usageError(['--devices', '1', 'extra'])).toBe("unexpected argument 'extra'");

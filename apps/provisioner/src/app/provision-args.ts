@@ -3,7 +3,9 @@ import { z } from 'zod';
 import {
   BROKER_AUTH_FORMATS,
   DEFAULT_MONITOR_USER,
+  DEVICE_PBKDF2_ITERATIONS,
   FleetProvisionOptions,
+  MOSQUITTO_PBKDF2_ITERATIONS,
 } from '@sousvide/security';
 import { readCommandLine, UsageError, validateOptions } from '@sousvide/shared-util';
 
@@ -37,7 +39,11 @@ Options:
   --gateway-password-file F    gateway password; made when missing  [<out>/gateway-password]
   --monitor-password-file F    monitor password; made when missing  [<out>/monitor-password]
   --rotate                     replace the three secrets by new random ones
-  --iterations N               PBKDF2-SHA512 rounds, 1..100000                   [101]
+  --iterations N               PBKDF2-SHA512 rounds of the gateway's and the monitor's
+                               hashes (their passwords may be given), 1..100000  [101]
+  --device-iterations N        PBKDF2-SHA512 rounds of the device hashes, 1..100000: device
+                               passwords are derived 256-bit values, and the broker pays
+                               the rounds on every CONNECT (docs/adr/0059)         [1]
   --json                       print the manifest and timings as JSON
   -h, --help                   this text
 
@@ -58,6 +64,7 @@ const OPTIONS = {
   'monitor-password-file': { type: 'string' },
   rotate: { type: 'boolean' },
   iterations: { type: 'string' },
+  'device-iterations': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -91,7 +98,10 @@ const schema = z
     gatewayPasswordFile: z.string().min(1).optional(),
     monitorPasswordFile: z.string().min(1).optional(),
     rotate: z.boolean().default(false),
-    iterations: wholeNumber('--iterations', 1, 100_000).default(101),
+    iterations: wholeNumber('--iterations', 1, 100_000).default(MOSQUITTO_PBKDF2_ITERATIONS),
+    deviceIterations: wholeNumber('--device-iterations', 1, 100_000).default(
+      DEVICE_PBKDF2_ITERATIONS,
+    ),
     json: z.boolean().default(false),
   })
   .refine((o) => !looksLikeDevice(o.gatewayUser, o.prefix), {
@@ -132,6 +142,7 @@ export function parseProvisionArgs(argv: readonly string[]): ParsedProvision {
     monitorPasswordFile: values['monitor-password-file'],
     rotate: values.rotate,
     iterations: values.iterations,
+    deviceIterations: values['device-iterations'],
     json: values.json,
   });
   return {

@@ -6,8 +6,10 @@ import type { IClientOptions } from 'mqtt';
 import { deviceIdOf } from '@sousvide/loadtest-contracts';
 import {
   type BrokerAuthFormat,
+  DEVICE_PBKDF2_ITERATIONS,
   devicePassword,
   fleetManifestSchema,
+  MOSQUITTO_PBKDF2_ITERATIONS,
   provisionFleet,
 } from '@sousvide/security';
 import { countMessages, type MessageCounter } from './count-messages';
@@ -204,6 +206,7 @@ async function provisionDefaults(
     fleetSecretFile: join(out, 'fleet-secret'),
     gatewayPasswordFile: join(out, 'gateway-password'),
     rotate: false,
-    iterations: 101,
+    iterations: MOSQUITTO_PBKDF2_ITERATIONS,
+    deviceIterations: DEVICE_PBKDF2_ITERATIONS,
   });
 }

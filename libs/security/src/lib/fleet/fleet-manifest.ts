@@ -31,7 +31,13 @@ export const fleetManifestSchema = z.object({
    * before it existed have none.
    */
   monitor: z.object({ username: z.string().min(1) }).optional(),
-  hash: z.object({ algorithm: z.literal('pbkdf2-sha512'), iterations: z.number().int().min(1) }),
+  hash: z.object({
+    algorithm: z.literal('pbkdf2-sha512'),
+    /** Rounds of the service identities' hashes (and of every hash in manifests without the next). */
+    iterations: z.number().int().min(1),
+    /** Rounds of the device identities' hashes (ADR 0059). Absent in manifests written before it. */
+    deviceIterations: z.number().int().min(1).optional(),
+  }),
 });
 
 export type FleetManifest = z.infer<typeof fleetManifestSchema>;

@@ -15,6 +15,7 @@ const provision = (o: Partial<FleetProvisionOptions> & { devices: number; out: s
     gatewayPasswordFile: join(o.out, 'gateway-password'),
     rotate: false,
     iterations: 101,
+    deviceIterations: 1,
     ...o,
   });
 const mode = (file: string): number => statSync(file).mode & 0o777;
@@ -59,6 +60,10 @@ describe('provision (real files in a temporary directory)', () => {
       false,
     );
     expect(verifyMosquittoPassword(stored('ingest-gateway'), gatewayPassword)).toBe(true);
+    // Devices at their own rounds (derived 256-bit passwords, ADR 0059), services at theirs.
+    expect(stored('sv-000001').iterations).toBe(1);
+    expect(stored('ingest-gateway').iterations).toBe(101);
+    expect(stored('sim-coordinator').iterations).toBe(101);
     expect(verifyMosquittoPassword(stored('sim-coordinator'), monitorPassword)).toBe(true);
     const monitor = config.clients.find(
       (c: { username: string }) => c.username === 'sim-coordinator',
@@ -78,6 +83,11 @@ describe('provision (real files in a temporary directory)', () => {
     const text = readFileSync(r.manifestFile, 'utf8');
     expect(fleetManifestSchema.parse(JSON.parse(text))).toEqual(r.manifest);
     expect(r.manifest.monitor).toEqual({ username: 'sim-coordinator' });
+    expect(r.manifest.hash).toEqual({
+      algorithm: 'pbkdf2-sha512',
+      iterations: 101,
+      deviceIterations: 1,
+    });
     for (const s of r.secrets) {
       expect(text).not.toContain(s.value);
     }
@@ -89,6 +99,13 @@ describe('provision (real files in a temporary directory)', () => {
     const older: Record<string, unknown> = JSON.parse(readFileSync(r.manifestFile, 'utf8'));
     delete older['monitor'];
     expect(fleetManifestSchema.parse(older).monitor).toBeUndefined();
+  });
+
+  it('still reads a manifest written before devices had their own rounds', async () => {
+    const r = await provision({ devices: 1, out });
+    const older = JSON.parse(readFileSync(r.manifestFile, 'utf8'));
+    delete older.hash.deviceIterations;
+    expect(fleetManifestSchema.parse(older).hash.deviceIterations).toBeUndefined();
   });
 
   it('takes the monitor identity and its password file from the options', async () => {
@@ -132,6 +149,8 @@ describe('provision (real files in a temporary directory)', () => {
       'sv-000001',
     ]);
     const device = parsePasswordFileLine(lines[3]);
+    expect(device.hash.iterations).toBe(1);
+    expect(parsePasswordFileLine(lines[0]).hash.iterations).toBe(101);
     expect(verifyMosquittoPassword(device.hash, devicePassword(secret, 'sv-000001'))).toBe(true);
     const acl = readFileSync(join(out, 'mosquitto', 'acl'), 'utf8');
     expect(acl).toContain('pattern write sousvide/%u/telemetry');

@@ -37,7 +37,10 @@ export interface FleetProvisionOptions {
   /** Its password, kept when present (unless `rotate`), made when missing [<out>/monitor-password]. */
   monitorPasswordFile?: string;
   rotate: boolean;
+  /** PBKDF2 rounds of the service identities (gateway, monitor), whose passwords may be given. */
   iterations: number;
+  /** PBKDF2 rounds of the device identities: derived 256-bit passwords (ADR 0059). */
+  deviceIterations: number;
 }
 
 export interface ProvisionResult {
@@ -97,7 +100,9 @@ export async function provisionFleet(
     const batch = ids.slice(i, i + HASH_BATCH);
     const hashes = await Promise.all(
       batch.map((id) =>
-        hashMosquittoPassword(devicePassword(fleetSecret.value, id), { iterations: o.iterations }),
+        hashMosquittoPassword(devicePassword(fleetSecret.value, id), {
+          iterations: o.deviceIterations,
+        }),
       ),
     );
     batch.forEach((username, k) => devices.push({ username, hash: hashes[k] }));
@@ -121,7 +126,11 @@ export async function provisionFleet(
     fleetSecretFingerprint: fleetSecretFingerprint(fleetSecret.value),
     gateway: { username: o.gatewayUser },
     monitor: { username: monitorUser },
-    hash: { algorithm: 'pbkdf2-sha512', iterations: o.iterations },
+    hash: {
+      algorithm: 'pbkdf2-sha512',
+      iterations: o.iterations,
+      deviceIterations: o.deviceIterations,
+    },
   };
   const manifestFile = join(o.out, 'fleet.json');
   writeAtomically(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
