@@ -33,8 +33,8 @@ async function main(argv: string[]): Promise<number> {
   const m = r.manifest;
   process.stdout.write(
     `provisioner: ${m.devices.count} devices (${m.devices.firstId}..${m.devices.lastId}) and ` +
-      `gateway "${m.gateway.username}" and monitor "${m.monitor?.username}" in ${seconds(r.totalMs)} s (hashing ${seconds(r.hashMs)} s: ` +
-      `${m.hash.deviceIterations} PBKDF2 rounds per device, ${m.hash.iterations} per service)\n` +
+      `gateway "${m.gateway.username}" and monitor "${m.monitor?.username}" in ${seconds(r.totalMs)} s (hashing ${seconds(r.hashMs)} s; ` +
+      `PBKDF2 rounds: ${m.hash.deviceIterations} per device, ${m.hash.iterations} per service)\n` +
       `  broker (${m.format}): ${r.identitiesFile} (${(r.identitiesBytes / 1e6).toFixed(1)} MB); mount its directory at /mosquitto/auth\n` +
       `  manifest: ${r.manifestFile} (fleet secret fingerprint ${m.fleetSecretFingerprint})\n` +
       r.secrets
