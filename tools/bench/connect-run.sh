@@ -21,7 +21,7 @@ connect_run() {
     node dist/apps/sim-coordinator/main.js loadtest run --connections "${CP_DEVICES:-10000}" \
     --partitions "${CP_PARTS:-8}" --parallelism "$p" --mps 1 --duration 5 --qos 1 --model lean \
     --run-id "$id" --max-attempts 1 --broker-url "$MQTT_URL" >"$work/$id.out" 2>&1 || true
-  drops=$(nstat 2>/dev/null | awk '/ListenOverflows/ {print $2}')
+  drops=$(nstat 2>/dev/null | awk '/ListenOverflows/ {print $2}' || true)
   node -e '
     const [file, label, drops, ticks] = process.argv.slice(1);
     const s = require(file), l = s.connect_latency_ms;

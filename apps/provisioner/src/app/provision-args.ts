@@ -40,10 +40,10 @@ Options:
   --monitor-password-file F    monitor password; made when missing  [<out>/monitor-password]
   --rotate                     replace the three secrets by new random ones
   --iterations N               PBKDF2-SHA512 rounds of the gateway's and the monitor's
-                               hashes (their passwords may be given), 1..100000  [101]
-  --device-iterations N        PBKDF2-SHA512 rounds of the device hashes, 1..100000: device
-                               passwords are derived 256-bit values, and the broker pays
-                               the rounds on every CONNECT (docs/adr/0059)         [1]
+                               hashes (their passwords may be given), 1..100000        [101]
+  --device-iterations N        PBKDF2-SHA512 rounds of the device hashes, 1..100000:
+                               derived 256-bit passwords; the broker pays the
+                               rounds on every CONNECT (docs/adr/0059)                   [1]
   --json                       print the manifest and timings as JSON
   -h, --help                   this text
 

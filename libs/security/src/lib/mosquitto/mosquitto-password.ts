@@ -9,7 +9,7 @@ export const MOSQUITTO_PBKDF2_ITERATIONS = 101;
  * Rounds for device identities (ADR 0059). A device password is a 256-bit HMAC of the fleet
  * secret, never chosen by a person: no dictionary reaches it, and 101 rounds would add under 7
  * bits of work to a 256-bit search. The broker pays the rounds on every CONNECT on its one thread
- * (about 54 µs at 101 rounds, measured in docs/benchmarks.md), so devices get one: still a salted
+ * (about 40-50 µs at 101 rounds, measured in docs/benchmarks.md), so devices get one: still a salted
  * HMAC-SHA512 of the password, no plaintext in the broker's files.
  */
 export const DEVICE_PBKDF2_ITERATIONS = 1;
