@@ -7,9 +7,11 @@
 # disconnects; then 10,000 lean devices (CP_DEVICES) over 8 partitions (CP_PARTS), one local agent
 # process (as the runbook runs), 1 msg/s for 5 s. Prints the connect rate, the connect latency, the
 # SYNs this host dropped at full accept queues and the broker's CPU over the run.
-broker_ticks() { awk '{print $14 + $15}' "/proc/$(docker inspect -f '{{.State.Pid}}' sousvide-mosquitto)/stat"; }
 connect_run() {
-  local label=$1 p=$2 work=$3 a id before drops
+  local label=$1 p=$2 work=$3 a id before drops broker
+  # The broker of this run (connect-rounds-ab.sh starts a new one before each run).
+  broker=$(docker inspect -f '{{.State.Pid}}' sousvide-mosquitto)
+  broker_ticks() { awk '{print $14 + $15}' "/proc/$broker/stat"; }
   for _ in $(seq 1 60); do # idle: under 5 % of a core over a second
     a=$(broker_ticks); sleep 1
     [ $(($(broker_ticks) - a)) -lt 5 ] && break
