@@ -13,4 +13,8 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'html'],
   setupFiles: [require.resolve('./tools/jest/setup-tz.js')],
+  // tools/test.sh gives each run its own TMPDIR and names a lasting place for the transform cache.
+  ...(process.env.SOUSVIDE_JEST_CACHE_DIR
+    ? { cacheDirectory: process.env.SOUSVIDE_JEST_CACHE_DIR }
+    : {}),
 };

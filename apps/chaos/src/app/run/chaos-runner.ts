@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { FaultGuard, TcpFaultProxy, type FaultInjector } from '@sousvide/chaos-faults';
@@ -52,7 +51,10 @@ export class ChaosRunner {
       );
     }
     const chaosDir = join(runDir, 'chaos');
-    mkdirSync(chaosDir, { recursive: true });
+    // The gateway's spool lives with the run's other evidence: what it still holds at the end is
+    // the report's "in spool", and a directory under /tmp per run was never removed.
+    const spoolDir = join(chaosDir, 'spool');
+    mkdirSync(spoolDir, { recursive: true });
 
     const influx = new URL(o.influxUrl);
     const proxy = new TcpFaultProxy({
@@ -71,7 +73,7 @@ export class ChaosRunner {
         GATEWAY_ID: `chaos-${o.runId}`,
         INGEST_MQTT_SUBSCRIPTION: o.gatewaySubscription,
         ...(o.gatewaySubscription === 'exclusive' ? { INGEST_MQTT_CONNECTIONS: '1' } : {}),
-        SPOOL_DIR: mkdtempSync(join(tmpdir(), 'chaos-spool-')),
+        SPOOL_DIR: spoolDir,
         AUDIT_LOG_PATH: join(chaosDir, 'failsafe-audit.jsonl'),
         LOG_LEVEL: 'info',
       },
