@@ -1,5 +1,4 @@
-import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as net from 'node:net';
 import { classifyError, connackRejectedError } from '@sousvide/loadtest-contracts';
 import { type FrameSink, FrameSplitter, MQTT_MALFORMED_LENGTH } from '@sousvide/mqtt-frames';
 import type {
@@ -9,6 +8,8 @@ import type {
   DeviceClientOptions,
   PublishDone,
 } from './device-client';
+import { LeanKeepalive } from './lean-keepalive';
+import { asConnectionError, codedError, openLeanSocket } from './lean-socket';
 import { PendingAcks } from './pending-acks';
 import {
   DISCONNECT,
@@ -22,7 +23,6 @@ import {
   PINGREQ,
 } from './lean-codec';
 
-type CodedError = Error & { code?: string };
 /** The connect() waiting for its CONNACK. */
 interface Opening {
   resolve: () => void;
@@ -31,23 +31,6 @@ interface Opening {
 }
 
 const END_GRACE_MS = 1000;
-// Floor for re-arming the keepalive timer, so one that fires a millisecond early cannot spin.
-const MIN_TIMER_MS = 5;
-// One read buffer for every lean socket: onread callbacks run one at a time and the frame splitter
-// copies only a packet split across reads, so 10k sockets need no 64 KiB allocation per read.
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
-const codedError = (message: string, code: string): CodedError =>
-  Object.assign(new Error(message), { code });
-
-/** Keeps a socket error's own code; stream-internal codes carry no cause, so they become a reset. */
-function asConnectionError(err: Error): CodedError {
-  const code = (err as CodedError).code;
-  if (code !== undefined && !code.startsWith('ERR_')) {
-    return err;
-  }
-  return codedError(`connection lost: ${err.message}`, 'ECONNRESET');
-}
 
 /**
  * The "lean" client model: MQTT 3.1.1 spoken directly over one `net.Socket`, for 10k+ simulated
@@ -75,9 +58,7 @@ export class LeanClient implements DeviceClient, FrameSink {
   /** Reads land in READ_BUFFER, which the next read overwrites: a held partial packet is copied. */
   private readonly frames = new FrameSplitter(this, { copyHeld: true });
   private readonly topic: Buffer;
-  private keepaliveTimer: NodeJS.Timeout | undefined;
-  private lastWriteAt = 0;
-  private lastReadAt = 0;
+  private readonly keepalive: LeanKeepalive;
   /** Set once the control subscription succeeded: a lost session then needs it again. */
   private controlSubscribed = false;
   /** The control subscription sent with the CONNECT, until subscribeControl() takes it. */
@@ -85,6 +66,11 @@ export class LeanClient implements DeviceClient, FrameSink {
 
   constructor(private readonly options: DeviceClientOptions) {
     this.topic = encodeTopic(options.telemetryTopic);
+    this.keepalive = new LeanKeepalive(options.keepaliveSec, {
+      ping: () => this.socket?.write(PINGREQ),
+      dead: (silentMs) =>
+        this.lose(new Error(`keepalive timeout: nothing received for ${silentMs} ms`)),
+    });
   }
 
   get connected(): boolean {
@@ -165,45 +151,14 @@ export class LeanClient implements DeviceClient, FrameSink {
     return { packet: encodeSubscribe(messageId, this.options.controlTopic, 1), subscribed };
   }
 
-  /**
-   * Plain TCP reads straight into the shared buffer (`onread`); TLS decrypts into buffers of its
-   * own, which arrive as 'data'. Writing the CONNECT before the handshake ends is fine: a
-   * TLSSocket holds writes until it is secure.
-   */
+  /** The connection's bytes, while it is this client's current one (stale sockets are ignored). */
   private open(): net.Socket {
-    const { host, port, localAddress } = this.options;
-    if (this.options.tls) {
-      const options: tls.ConnectionOptions & net.TcpSocketConnectOpts = {
-        host,
-        port,
-        localAddress,
-        ...this.options.tls,
-      };
-      const socket = tls.connect(options);
-      socket.setNoDelay(true);
-      socket.on('data', (chunk: Buffer) => {
-        if (this.socket === socket) {
-          this.onBytes(chunk, chunk.length);
-        }
-      });
-      return socket;
-    }
-    const socket: net.Socket = net.connect({
-      host,
-      port,
-      localAddress,
-      noDelay: true,
-      onread: {
-        buffer: READ_BUFFER,
-        callback: (length: number, buf: Uint8Array): boolean => {
-          if (this.socket === socket) {
-            this.onBytes(buf as Buffer, length);
-          }
-          return true;
-        },
-      },
+    return openLeanSocket(this.options, (socket, buf, length) => {
+      if (this.socket === socket) {
+        this.keepalive.read();
+        this.frames.feed(buf, length);
+      }
     });
-    return socket;
   }
 
   subscribeControl(): Promise<void> {
@@ -234,7 +189,7 @@ export class LeanClient implements DeviceClient, FrameSink {
       return;
     }
     const bytes = encodePublish(this.topic, qos, messageId, payload);
-    this.lastWriteAt = Date.now();
+    this.keepalive.wrote();
     // Backpressure (write returning false) is ignored on purpose: Node buffers, nothing drops,
     // and the caller's publish timeout sweep is what notices a broker that stopped reading.
     if (qos === 0) {
@@ -257,7 +212,7 @@ export class LeanClient implements DeviceClient, FrameSink {
     const wasConnected = this.isConnected;
     this.socket = undefined;
     this.isConnected = false;
-    this.stopKeepalive();
+    this.keepalive.stop();
     if (!wasConnected || socket.destroyed) {
       socket.destroy();
       return Promise.resolve();
@@ -289,11 +244,6 @@ export class LeanClient implements DeviceClient, FrameSink {
     this.pending.reject(err, (ack) => ack.bytes === undefined);
     opening.reject(err);
     return true;
-  }
-
-  private onBytes(buf: Buffer, length: number): void {
-    this.lastReadAt = Date.now();
-    this.frames.feed(buf, length);
   }
 
   /** A remaining length MQTT does not allow (the splitter's sink): the connection is lost. */
@@ -376,7 +326,7 @@ export class LeanClient implements DeviceClient, FrameSink {
     this.opening = undefined;
     clearTimeout(opening.timer);
     this.isConnected = true;
-    this.armKeepalive(this.options.keepaliveSec * 1000);
+    this.keepalive.start();
     this.resendPending(socket);
     if (!sessionPresent && this.controlSubscribed) {
       // Failure is logged by no one on purpose: the device still publishes without it.
@@ -408,7 +358,7 @@ export class LeanClient implements DeviceClient, FrameSink {
     }
     this.socket = undefined;
     this.isConnected = false;
-    this.stopKeepalive();
+    this.keepalive.stop();
     socket.destroy();
     this.pending.reject(err, (ack) => ack.bytes === undefined);
     this.options.onDisconnect(classifyError(err), err);
@@ -428,43 +378,8 @@ export class LeanClient implements DeviceClient, FrameSink {
   }
 
   private write(socket: net.Socket, bytes: Buffer): void {
-    this.lastWriteAt = Date.now();
+    this.keepalive.wrote();
     socket.write(bytes);
-  }
-
-  private armKeepalive(delayMs: number): void {
-    if (this.options.keepaliveSec <= 0) {
-      return;
-    }
-    // The client is passed as a timer argument instead of a closure: one less object per client.
-    const delay = Math.max(delayMs, MIN_TIMER_MS);
-    this.keepaliveTimer = setTimeout(LeanClient.keepaliveTick, delay, this).unref();
-  }
-
-  private stopKeepalive(): void {
-    clearTimeout(this.keepaliveTimer);
-    this.keepaliveTimer = undefined;
-  }
-
-  private static keepaliveTick(client: LeanClient): void {
-    if (client.socket === undefined || !client.isConnected) {
-      return;
-    }
-    const keepaliveMs = client.options.keepaliveSec * 1000;
-    const deadMs = keepaliveMs * 1.5;
-    const now = Date.now();
-    const silentMs = now - client.lastReadAt;
-    if (silentMs >= deadMs) {
-      client.lose(new Error(`keepalive timeout: nothing received for ${silentMs} ms`));
-      return;
-    }
-    if (now - client.lastWriteAt >= keepaliveMs) {
-      client.lastWriteAt = now;
-      client.socket.write(PINGREQ);
-    }
-    client.armKeepalive(
-      Math.min(client.lastWriteAt + keepaliveMs, client.lastReadAt + deadMs) - now,
-    );
   }
 }
 
