@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { DlqProducer } from '@sousvide/ingest-storage';
+import { RunCounters } from '@sousvide/run-accounting';
 import { dlqJobId, QUEUE_NAMES, type DlqEntry } from '@sousvide/loadtest-contracts';
 import {
   freePort,
@@ -92,6 +93,28 @@ describe('dlq-replayer (real Redis and VictoriaMetrics)', () => {
     // Whatever the second replay wrote is readable once a point written after it is.
     await storeCaughtUp(vm);
     expect((await readStoredPoints(vm, runId)).points).toBe(200);
+  });
+
+  it('counts a message dead-lettered in two stages once: one replayed, one duplicate', async () => {
+    // The same message failed its store write, then (a redelivered copy) its heartbeat: two
+    // entries, one batch. Both are stored (idempotent); only the first commit counts, or the
+    // loss accounting would take the second for a message that a real loss then hides behind.
+    const runId = newRunId();
+    const twice = influxEntry(runId, 3);
+    await seed([
+      twice,
+      { ...twice, kind: 'redis', error: { code: 'REDIS', message: 'heartbeat failed' } },
+      influxEntry(runId, 4),
+    ]);
+
+    const run = await runReplayer(['replay', '--json'], env);
+
+    expect(run.code).toBe(0);
+    expect(reportOf(run)).toMatchObject({ replayed: 2, skipped_duplicate: 1, remaining: 0 });
+    expect((await new RunCounters(client).read(runId)).counts).toMatchObject({
+      replayed_total: 2,
+    });
+    expect(await waitForStoredPoints(vm, runId, 2)).toMatchObject({ points: 2 });
   });
 
   it('replays a parse entry whose payload the current schema accepts (a schema fix)', async () => {

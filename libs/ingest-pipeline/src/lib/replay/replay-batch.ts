@@ -103,13 +103,20 @@ export class ReplayBatch {
       }
     });
     const recorded = await this.record(stored.map((d) => d.msg));
-    if (recorded !== undefined) {
+    if (typeof recorded === 'string') {
       // Stored, but not marked or counted: leave the entries; the next replay skips them as stored.
       stored.forEach((d) => failed.push({ job: d.job, entry: d.entry, error: recorded }));
     }
     const removable = [
       ...duplicates.map((d) => ({ d, outcome: 'skipped_duplicate' as const })),
-      ...(recorded === undefined ? stored.map((d) => ({ d, outcome: 'replayed' as const })) : []),
+      // A message recorded before this commit (by a gateway's redelivery since the check, or an
+      // earlier entry of this batch: the same message failed in two stages) is a duplicate.
+      ...(typeof recorded === 'string'
+        ? []
+        : stored.map((d, i) => ({
+            d,
+            outcome: recorded[i] ? ('replayed' as const) : ('skipped_duplicate' as const),
+          }))),
     ];
     await Promise.all(
       removable.map(async ({ d, outcome }) => {
@@ -130,24 +137,27 @@ export class ReplayBatch {
   }
 
   /**
-   * Marks replayed messages as stored (idempotency commit) and counts them in their runs'
-   * `replayed_total`, so the loss accounting sees them. Undefined on success, else the error.
+   * Marks replayed messages as stored (idempotency commit) and counts the ones it recorded first
+   * in their runs' `replayed_total`, so the loss accounting sees each message once. Per message,
+   * whether it was new; else the error.
    */
-  private async record(messages: TelemetryV1[]): Promise<string | undefined> {
+  private async record(messages: TelemetryV1[]): Promise<boolean[] | string> {
     if (messages.length === 0) {
-      return undefined;
-    }
-    const perRun = new Map<string, number>();
-    for (const m of messages) {
-      const runId = m.runId ?? NO_RUN_ID;
-      perRun.set(runId, (perRun.get(runId) ?? 0) + 1);
+      return [];
     }
     try {
-      await this.idempotency.commit(messages);
+      const fresh = await this.idempotency.commit(messages);
+      const perRun = new Map<string, number>();
+      messages.forEach((m, i) => {
+        if (fresh[i]) {
+          const runId = m.runId ?? NO_RUN_ID;
+          perRun.set(runId, (perRun.get(runId) ?? 0) + 1);
+        }
+      });
       await Promise.all(
         [...perRun].map(([runId, n]) => this.counters.add(runId, { replayed_total: n })),
       );
-      return undefined;
+      return fresh;
     } catch (err) {
       return `RECORD: ${(err as Error).message}`;
     }
