@@ -2,6 +2,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Queue } from 'bullmq';
 import { type DlqEntry, INGEST_KEYS, QUEUE_NAMES } from '@sousvide/loadtest-contracts';
+import { MAX_PACKET_BYTES } from '@sousvide/telemetry-schema';
 import { pollUntil, waitFor } from '@sousvide/testing';
 import { auditRecords, auditVerify, hotReading, watchControl } from './control-watch';
 import { metric, startGateway } from './gateway-process';
@@ -170,6 +171,32 @@ describe('fail-safe first, and bounded device input', () => {
       code: 'TOO_LARGE',
       message: expect.stringContaining('the cap is 4096'),
     });
+  });
+
+  it('dead-letters a packet at the broker limit, and one forwarding grew, as TOO_LARGE', async () => {
+    const gw = await startGateway({ ...stack.baseEnv, GATEWAY_ID: 'gw-limit' });
+    stack.gateways.push(gw);
+    // A QoS 1 PUBLISH of `bytes` from an MQTT 3.1.1 device: fixed header 1 + remaining length 2
+    // + topic 2 + n + packet id 2 + payload.
+    const publishOfSize = async (deviceId: string, bytes: number): Promise<string> => {
+      const topic = `sousvide/${deviceId}/telemetry`;
+      const head = JSON.stringify({ ...hotReading(deviceId, 1), tempC: 55, pad: '' });
+      const payloadBytes = bytes - (1 + 2 + 2 + topic.length + 2);
+      const body = head.replace('"pad":""', `"pad":"${'x'.repeat(payloadBytes - head.length)}"`);
+      await pub.publishAsync(topic, body, { qos: 1 });
+      return topic;
+    };
+    // The largest packet the stack's broker takes (max_packet_size); forwarded to the gateway's
+    // MQTT 5 session it gains a property length.
+    const atLimit = await publishOfSize('sv-limit', MAX_PACKET_BYTES);
+    // This suite's broker has no cap: it stands for a packet at the limit that forwarding grew
+    // (properties such as a subscription identifier). Without room for it the broker acks the
+    // device and drops the message.
+    const grown = await publishOfSize('sv-grown', MAX_PACKET_BYTES + 64);
+    for (const topic of [atLimit, grown]) {
+      const refused = await dlqEntry((e) => e.topic === topic);
+      expect(refused?.error).toMatchObject({ code: 'TOO_LARGE' });
+    }
   });
 
   it('audit verify names a changed record in the gateway own log', async () => {

@@ -5,11 +5,21 @@ import { RUN_ID_PATTERN, RUN_ID_RULE } from '@sousvide/loadtest-contracts';
 export const MAX_PAYLOAD_BYTES = 4096;
 
 /**
- * Largest MQTT packet of telemetry, in bytes: the broker's max_packet_size (docker/mosquitto.conf)
- * and the gateway's CONNECT Maximum Packet Size. Room for a payload at MAX_PAYLOAD_BYTES and its
- * topic, so an oversized payload still arrives and is dead-lettered as TOO_LARGE.
+ * Largest MQTT packet of telemetry a device may send, in bytes: the broker's max_packet_size
+ * (docker/mosquitto.conf). Room for a payload at MAX_PAYLOAD_BYTES and its topic, so an
+ * oversized payload still arrives and is dead-lettered as TOO_LARGE.
  */
 export const MAX_PACKET_BYTES = 8192;
+
+/**
+ * The gateway's CONNECT Maximum Packet Size: the broker's limit and room for what forwarding adds
+ * to a packet it accepted (an MQTT 5 PUBLISH gains a property length, and a subscription
+ * identifier where one is used). A broker drops a message larger than its subscriber's maximum
+ * (MQTT 5, 3.1.2.11.4) after it acknowledged it to the device: lost, and in no DLQ. With the limit
+ * itself there was no room: Mosquitto 2.0.11 lets a packet at its limit through only because it
+ * counts a packet's size without its first byte (a byte more was dropped, measured).
+ */
+export const GATEWAY_MAX_PACKET_BYTES = MAX_PACKET_BYTES + 1024;
 
 /** What a deviceId may hold (1..128 of these). */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;

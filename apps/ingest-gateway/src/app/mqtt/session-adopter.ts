@@ -3,7 +3,7 @@ import { INGEST_KEYS } from '@sousvide/loadtest-contracts';
 import { LIVENESS, type GatewayInstance } from '@sousvide/ingest-pipeline';
 import { MqttConsumer, type Delivery } from '@sousvide/mqtt-consumer';
 import { redactText } from '@sousvide/security';
-import { MAX_PACKET_BYTES } from '@sousvide/telemetry-schema';
+import { GATEWAY_MAX_PACKET_BYTES } from '@sousvide/telemetry-schema';
 import type { ConsumerSettings } from '../config/env.schema';
 
 export interface SessionAdopterOptions {
@@ -108,7 +108,7 @@ export class SessionAdopter {
           clientId: `${gatewayId}-${i}`,
           topicFilter: this.o.consumer.topicFilter,
           receiveMaximum: this.o.consumer.receiveMaximum,
-          maximumPacketSize: MAX_PACKET_BYTES,
+          maximumPacketSize: GATEWAY_MAX_PACKET_BYTES,
           mode: 'drain',
           onDeliveries: this.o.take,
         }),

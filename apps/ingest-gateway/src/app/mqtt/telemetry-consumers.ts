@@ -35,7 +35,7 @@ export function brokerBootError(url: string, err: Error): Error {
     `MQTT broker at ${redactUrl(url)} unreachable (${why}): check MQTT_URL (and MQTT_TLS_CA_FILE for mqtts://)`,
   );
 }
-import { MAX_PACKET_BYTES } from '@sousvide/telemetry-schema';
+import { GATEWAY_MAX_PACKET_BYTES } from '@sousvide/telemetry-schema';
 import type { ConsumerSettings } from '../config/env.schema';
 
 export interface TelemetryConsumersOptions extends ConsumerSettings {
@@ -66,7 +66,7 @@ export class TelemetryConsumers {
           topicFilter: this.o.topicFilter,
           sessionExpirySec: this.o.sessionExpirySec,
           receiveMaximum: this.o.receiveMaximum,
-          maximumPacketSize: MAX_PACKET_BYTES,
+          maximumPacketSize: GATEWAY_MAX_PACKET_BYTES,
           reconnect: this.o.reconnect,
           onDeliveries: this.o.onDeliveries,
           onEvent: (event) => this.o.onEvent(i, event),
