@@ -115,6 +115,11 @@ describe('dlq-replayer (real Redis and VictoriaMetrics)', () => {
       replayed_total: 2,
     });
     expect(await waitForStoredPoints(vm, runId, 2)).toMatchObject({ points: 2 });
+
+    // Dead-lettered again later (one more failed copy): a dry run says what a replay would do.
+    await seed([twice]);
+    const dry = await runReplayer(['replay', '--dry-run', '--json'], env);
+    expect(reportOf(dry)).toMatchObject({ replayed: 0, skipped_duplicate: 1, dryRun: true });
   });
 
   it('replays a parse entry whose payload the current schema accepts (a schema fix)', async () => {

@@ -87,34 +87,48 @@ export class IdentitySettler {
     if (settlement.stored.length + settlement.unstored.length === 0) {
       return false;
     }
-    const keys: string[] = [];
-    const index = new Map<string, number>();
-    const runIndex = ({ msg, runId }: SettledMessage): number => {
-      if (msg.seq === undefined) {
-        return 0;
-      }
-      let r = index.get(runId);
-      if (r === undefined) {
-        keys.push(RUN_KEYS.runDevices(runId));
-        r = keys.length;
-        index.set(runId, r);
-      }
-      return r;
-    };
+    const { keys, indexOf } = scriptKeys();
+    const runIndex = ({ msg, runId }: SettledMessage): number =>
+      msg.seq === undefined ? 0 : indexOf(RUN_KEYS.runDevices(runId));
     const packed = packSettled([
       ...settlement.stored.map((m) => ({ record: true, r: runIndex(m), msg: m.msg })),
       ...settlement.unstored.map((m) => ({ record: false, r: runIndex(m), msg: m.msg })),
     ]);
     (tx as unknown as WithScript<ChainableCommander>)[SETTLE_IDENTITIES_SCRIPT.name](
-      keys.length,
-      ...keys,
-      this.idempotency.prefix,
-      this.idempotency.ttlSec,
-      RUN_KEYS_TTL_SEC,
-      packed,
+      ...identityScriptArgs(keys, this.idempotency, packed),
     );
     return true;
   }
+}
+
+/** A script's KEYS as its messages name them: `indexOf` gives a key's 1-based index, adding it. */
+export function scriptKeys(): { keys: string[]; indexOf: (key: string) => number } {
+  const keys: string[] = [];
+  const index = new Map<string, number>();
+  return {
+    keys,
+    indexOf: (key) => {
+      let i = index.get(key);
+      if (i === undefined) {
+        keys.push(key);
+        i = keys.length;
+        index.set(key, i);
+      }
+      return i;
+    },
+  };
+}
+
+/**
+ * The arguments of a script over packed identities: the key count, KEYS, then ARGV: the
+ * identities' key prefix and TTL, the run keys' TTL, the messages.
+ */
+export function identityScriptArgs(
+  keys: readonly string[],
+  idempotency: Pick<IdempotencyStore, 'prefix' | 'ttlSec'>,
+  packed: Buffer,
+): [number, ...(string | number | Buffer)[]] {
+  return [keys.length, ...keys, idempotency.prefix, idempotency.ttlSec, RUN_KEYS_TTL_SEC, packed];
 }
 
 /** The messages as SETTLED_MESSAGE_FORMAT, back to back. */

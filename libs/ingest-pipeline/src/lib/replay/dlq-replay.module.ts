@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { IdempotencyStore } from '@sousvide/idempotency';
 import { type StorageEnv, tsWindowOf } from '@sousvide/ingest-storage';
 import { QUEUE_NAMES } from '@sousvide/loadtest-contracts';
 import { INGEST_REDIS } from '../ingest.tokens';
@@ -9,6 +10,7 @@ import { IngestStorageModule } from '../storage/ingest-storage.module';
 import { DlqSelector } from './dlq-selector';
 import { ReplayBatch } from './replay-batch';
 import { ReplayClaims } from './replay-claims';
+import { ReplayRecorder } from './replay-record';
 import { ReplayCommand } from './replay.command';
 import { REPLAYER_DLQ_QUEUE } from './replay.constants';
 import { ReplayerConnections } from './replayer-connections';
@@ -42,6 +44,12 @@ export class DlqReplayModule {
         { provide: DeliveryParser, useFactory: () => new DeliveryParser(tsWindowOf(env)) },
         DlqSelector,
         ReplayClaims,
+        {
+          provide: ReplayRecorder,
+          inject: [INGEST_REDIS, IdempotencyStore],
+          useFactory: (redis: Redis, idempotency: IdempotencyStore) =>
+            new ReplayRecorder(redis, idempotency),
+        },
         ReplayBatch,
         ReplayCommand,
         ReplayerConnections,

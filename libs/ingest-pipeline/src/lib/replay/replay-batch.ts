@@ -3,13 +3,12 @@ import { Job, type Queue } from 'bullmq';
 import { IdempotencyStore } from '@sousvide/idempotency';
 import { DeliveryParser } from '../parse/delivery-parser';
 import { MessageStorage, type StorageOutcome } from '../storage/message-storage';
-import { RunCounters } from '@sousvide/run-accounting';
-import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
 import type { TelemetryV1 } from '@sousvide/telemetry-schema';
 import { REPLAYER_DLQ_QUEUE } from './replay.constants';
 import { readDlqEntry, type StoredDlqEntry } from './dlq-entry.util';
 import type { EntryExporter } from './entry-exporter';
 import { ReplayClaims } from './replay-claims';
+import { ReplayRecorder } from './replay-record';
 import type { ReplayReport } from './replay-report';
 
 interface Decoded {
@@ -33,7 +32,7 @@ export class ReplayBatch {
     private readonly claims: ReplayClaims,
     private readonly storage: MessageStorage,
     private readonly idempotency: IdempotencyStore,
-    private readonly counters: RunCounters,
+    private readonly recorder: ReplayRecorder,
     private readonly parser: DeliveryParser,
   ) {}
 
@@ -80,17 +79,19 @@ export class ReplayBatch {
         });
       }
     }
-    if (dryRun) {
-      decoded.forEach((d) => report.count(d.entry.kind, 'replayed'));
-      failed.forEach((f) => report.count(f.entry.kind, 'failed_again'));
-      return;
-    }
-
     const done = await this.idempotency.committed(decoded.map((d) => d.msg)).catch(
       () => decoded.map(() => false), // unknown: re-drive; the sinks are idempotent
     );
     const duplicates = decoded.filter((_, i) => done[i]);
     const toStore = decoded.filter((_, i) => !done[i]);
+    if (dryRun) {
+      // What a replay would do now: the check for stored messages only reads.
+      toStore.forEach((d) => report.count(d.entry.kind, 'replayed'));
+      duplicates.forEach((d) => report.count(d.entry.kind, 'skipped_duplicate'));
+      failed.forEach((f) => report.count(f.entry.kind, 'failed_again'));
+      return;
+    }
+
     // Both stages for every kind, whatever stage it failed in: both are idempotent, and a `parse`
     // entry that a schema fix made valid never reached either.
     const outcomes = await this.storage.store(toStore.map((d) => d.msg));
@@ -137,27 +138,13 @@ export class ReplayBatch {
   }
 
   /**
-   * Marks replayed messages as stored (idempotency commit) and counts the ones it recorded first
-   * in their runs' `replayed_total`, so the loss accounting sees each message once. Per message,
-   * whether it was new; else the error.
+   * Marks replayed messages as stored and counts the ones it recorded first in their runs'
+   * `replayed_total` (one script: ReplayRecorder), so the loss accounting sees each message once.
+   * Per message, whether it was new; else the error.
    */
   private async record(messages: TelemetryV1[]): Promise<boolean[] | string> {
-    if (messages.length === 0) {
-      return [];
-    }
     try {
-      const fresh = await this.idempotency.commit(messages);
-      const perRun = new Map<string, number>();
-      messages.forEach((m, i) => {
-        if (fresh[i]) {
-          const runId = m.runId ?? NO_RUN_ID;
-          perRun.set(runId, (perRun.get(runId) ?? 0) + 1);
-        }
-      });
-      await Promise.all(
-        [...perRun].map(([runId, n]) => this.counters.add(runId, { replayed_total: n })),
-      );
-      return fresh;
+      return await this.recorder.record(messages);
     } catch (err) {
       return `RECORD: ${(err as Error).message}`;
     }
