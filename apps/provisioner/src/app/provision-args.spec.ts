@@ -94,6 +94,24 @@ describe('parseProvisionArgs', () => {
     expect(usageError(['--devices', '1', '--device-iterations', '0'])).toBe(
       '--device-iterations must be >= 1',
     );
+    expect(usageError(['--devices', '1', '--out='])).toBe('--out must name a directory');
+    expect(usageError(['--devices', '1', '--gateway-password-file='])).toBe(
+      '--gateway-password-file must name a file',
+    );
+    expect(usageError(['--devices', '1', '--prefix', 'p'.repeat(123)])).toBe(
+      '--prefix may be at most 122 characters: a device id, the prefix and 6 digits, is at most 128',
+    );
+    expect(parseProvisionArgs(['--devices', '1', '--prefix', 'p'.repeat(122)])).toMatchObject({
+      options: { prefix: 'p'.repeat(122) },
+    });
+    expect(
+      usageError(['--devices', '1', '--fleet-secret-file', 'f', '--gateway-password-file', './f']),
+    ).toBe(
+      '--fleet-secret-file, --gateway-password-file and --monitor-password-file must be three different files (each secret goes to other hosts)',
+    );
+    expect(
+      usageError(['--devices', '1', '--out', '/s', '--monitor-password-file', '/s/fleet-secret']),
+    ).toContain('must be three different files');
     expect(usageError(['--devices', '1', '--bogus'])).toContain("Unknown option '--bogus'");
     expect(usageError(['--devices', '1', 'extra'])).toBe("unexpected argument 'extra'");
   });

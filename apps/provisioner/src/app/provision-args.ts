@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
   BROKER_AUTH_FORMATS,
@@ -7,6 +7,7 @@ import {
   FleetProvisionOptions,
   MOSQUITTO_PBKDF2_ITERATIONS,
 } from '@sousvide/security';
+import { DEVICE_ID_MAX_LENGTH } from '@sousvide/telemetry-schema';
 import { readCommandLine, UsageError, validateOptions } from '@sousvide/shared-util';
 
 /** One provisioning run, validated. */
@@ -76,6 +77,9 @@ const wholeNumber = (flag: string, min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, `${flag} must be >= ${min}`).max(max, `${flag} must be <= ${max}`));
 
+// Device ids are the prefix and 6 digits (deviceIdOf).
+const PREFIX_MAX_LENGTH = DEVICE_ID_MAX_LENGTH - 6;
+
 // A name that becomes an MQTT topic level and a dynsec/password-file username: no wildcards,
 // separators or blanks (Mosquitto denies ACL patterns to names with + or #).
 const NAME = /^[A-Za-z0-9._-]+$/;
@@ -83,9 +87,16 @@ const NAME = /^[A-Za-z0-9._-]+$/;
 const schema = z
   .object({
     devices: wholeNumber('--devices', 1, 1_000_000),
-    out: z.string().min(1).default('.secrets/broker'),
+    out: z.string().min(1, '--out must name a directory').default('.secrets/broker'),
     format: z.enum(BROKER_AUTH_FORMATS, '--format must be dynsec or passwd').default('dynsec'),
-    prefix: z.string().regex(NAME, '--prefix may hold letters, digits, . _ -').default('sv-'),
+    prefix: z
+      .string()
+      .regex(NAME, '--prefix may hold letters, digits, . _ -')
+      .max(
+        PREFIX_MAX_LENGTH,
+        `--prefix may be at most ${PREFIX_MAX_LENGTH} characters: a device id, the prefix and 6 digits, is at most ${DEVICE_ID_MAX_LENGTH}`,
+      )
+      .default('sv-'),
     gatewayUser: z
       .string()
       .regex(NAME, '--gateway-user may hold letters, digits, . _ -')
@@ -94,9 +105,9 @@ const schema = z
       .string()
       .regex(NAME, '--monitor-user may hold letters, digits, . _ -')
       .default(DEFAULT_MONITOR_USER),
-    fleetSecretFile: z.string().min(1).optional(),
-    gatewayPasswordFile: z.string().min(1).optional(),
-    monitorPasswordFile: z.string().min(1).optional(),
+    fleetSecretFile: z.string().min(1, '--fleet-secret-file must name a file').optional(),
+    gatewayPasswordFile: z.string().min(1, '--gateway-password-file must name a file').optional(),
+    monitorPasswordFile: z.string().min(1, '--monitor-password-file must name a file').optional(),
     rotate: z.boolean().default(false),
     iterations: wholeNumber('--iterations', 1, 100_000).default(MOSQUITTO_PBKDF2_ITERATIONS),
     deviceIterations: wholeNumber('--device-iterations', 1, 100_000).default(
@@ -112,7 +123,25 @@ const schema = z
   })
   .refine((o) => o.monitorUser !== o.gatewayUser, {
     message: '--monitor-user must differ from --gateway-user (each has its own grants)',
+  })
+  .refine((o) => new Set(secretFiles(o).map((f) => resolve(f))).size === 3, {
+    message:
+      '--fleet-secret-file, --gateway-password-file and --monitor-password-file must be three different files (each secret goes to other hosts)',
   });
+
+/** The three secret files, defaults filled in. */
+function secretFiles(o: {
+  out: string;
+  fleetSecretFile?: string;
+  gatewayPasswordFile?: string;
+  monitorPasswordFile?: string;
+}): [string, string, string] {
+  return [
+    o.fleetSecretFile ?? join(o.out, 'fleet-secret'),
+    o.gatewayPasswordFile ?? join(o.out, 'gateway-password'),
+    o.monitorPasswordFile ?? join(o.out, 'monitor-password'),
+  ];
+}
 
 function looksLikeDevice(name: string, prefix: string): boolean {
   return name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length));
@@ -145,13 +174,9 @@ export function parseProvisionArgs(argv: readonly string[]): ParsedProvision {
     deviceIterations: values['device-iterations'],
     json: values.json,
   });
+  const [fleetSecretFile, gatewayPasswordFile, monitorPasswordFile] = secretFiles(o);
   return {
     command: 'run',
-    options: {
-      ...o,
-      fleetSecretFile: o.fleetSecretFile ?? join(o.out, 'fleet-secret'),
-      gatewayPasswordFile: o.gatewayPasswordFile ?? join(o.out, 'gateway-password'),
-      monitorPasswordFile: o.monitorPasswordFile ?? join(o.out, 'monitor-password'),
-    },
+    options: { ...o, fleetSecretFile, gatewayPasswordFile, monitorPasswordFile },
   };
 }

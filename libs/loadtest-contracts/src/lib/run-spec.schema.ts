@@ -105,6 +105,20 @@ const runSpecSchema = z
           message: `partitions must be at most totalConnections (${total}); got ${partitions}`,
         });
       }
+      const { partTimeoutSec } = v;
+      if (
+        partTimeoutSec !== undefined &&
+        valid('partTimeoutSec', partTimeoutSec) &&
+        valid('durationSec', durationSec) &&
+        partTimeoutSec <= durationSec
+      ) {
+        // Every attempt would fail: a partition publishes for the whole duration, then drains.
+        ctx.addIssue({
+          code: 'custom',
+          path: ['partTimeoutSec'],
+          message: `partTimeoutSec (PART_TIMEOUT_SECONDS, --part-timeout) must be longer than durationSec (${durationSec} s): a partition connects, publishes for the whole duration, then drains; got ${partTimeoutSec}`,
+        });
+      }
       if (
         valid('mps', mps) &&
         valid('durationSec', durationSec) &&

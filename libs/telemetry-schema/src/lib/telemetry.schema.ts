@@ -21,8 +21,9 @@ export const MAX_PACKET_BYTES = 8192;
  */
 export const GATEWAY_MAX_PACKET_BYTES = MAX_PACKET_BYTES + 1024;
 
-/** What a deviceId may hold (1..128 of these). */
+/** What a deviceId may hold (1..DEVICE_ID_MAX_LENGTH of these). */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
+export const DEVICE_ID_MAX_LENGTH = 128;
 
 export const DEVICE_STATES = ['idle', 'preheating', 'cooking', 'holding', 'error'] as const;
 
@@ -35,7 +36,7 @@ export const telemetryV1Schema = z.object({
   deviceId: z
     .string()
     .min(1)
-    .max(128)
+    .max(DEVICE_ID_MAX_LENGTH)
     .regex(DEVICE_ID_PATTERN, 'deviceId may hold letters, digits, ".", "_" and "-" only'),
   seq: z.number().int().nonnegative().optional(),
   ts: z.number().int().positive(),

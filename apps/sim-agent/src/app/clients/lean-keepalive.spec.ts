@@ -11,7 +11,9 @@ describe('LeanKeepalive', () => {
     pings = [];
     deaths = [];
   });
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   function keepalive(sec: number): LeanKeepalive {
     const k = new LeanKeepalive(sec, {

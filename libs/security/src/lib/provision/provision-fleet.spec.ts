@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devicePassword } from '../fleet/device-credentials';
@@ -133,6 +133,15 @@ describe('provision (real files in a temporary directory)', () => {
     writeFileSync(file, 'short\n');
     await expect(provision({ devices: 1, out, fleetSecretFile: file })).rejects.toThrow(
       `the fleet secret in ${file} is shorter than 32 characters`,
+    );
+    expect(() => statSync(join(out, 'fleet.json'))).toThrow();
+  });
+
+  it('names the secret and its file when the file cannot be read', async () => {
+    const dir = join(out, 'a-directory');
+    mkdirSync(dir);
+    await expect(provision({ devices: 1, out, gatewayPasswordFile: dir })).rejects.toThrow(
+      `cannot read the gateway password from ${dir}: EISDIR`,
     );
     expect(() => statSync(join(out, 'fleet.json'))).toThrow();
   });

@@ -21,7 +21,12 @@ export function ensureSecret(
   rotate: boolean,
 ): SecretSource {
   if (existsSync(file) && !rotate) {
-    const value = readSecretFile(file);
+    let value: string;
+    try {
+      value = readSecretFile(file);
+    } catch (err) {
+      throw new Error(`cannot read the ${what} from ${file}: ${(err as Error).message}`);
+    }
     if (value.length < minLength) {
       throw new Error(`the ${what} in ${file} is shorter than ${minLength} characters`);
     }
