@@ -8,8 +8,8 @@ import type {
   DeviceClientOptions,
   PublishDone,
 } from './device-client';
-import { LeanKeepalive } from './lean-keepalive';
-import { asConnectionError, codedError, openLeanSocket } from './lean-socket';
+import { type KeepaliveActions, LeanKeepalive } from './lean-keepalive';
+import { asConnectionError, codedError, type LeanSocketSink, openLeanSocket } from './lean-socket';
 import { PendingAcks } from './pending-acks';
 import {
   DISCONNECT,
@@ -49,7 +49,7 @@ const END_GRACE_MS = 1000;
  * pending and are sent again with DUP set once the CONNACK arrives (MQTT 3.1.1, 4.4), and the
  * control subscription is renewed when the broker lost the session.
  */
-export class LeanClient implements DeviceClient, FrameSink {
+export class LeanClient implements DeviceClient, FrameSink, LeanSocketSink, KeepaliveActions {
   /** Set while a connection is being opened or is open; events of any other socket are stale. */
   private socket: net.Socket | undefined;
   private opening: Opening | undefined;
@@ -66,11 +66,8 @@ export class LeanClient implements DeviceClient, FrameSink {
 
   constructor(private readonly options: DeviceClientOptions) {
     this.topic = encodeTopic(options.telemetryTopic);
-    this.keepalive = new LeanKeepalive(options.keepaliveSec, {
-      ping: () => this.socket?.write(PINGREQ),
-      dead: (silentMs) =>
-        this.lose(new Error(`keepalive timeout: nothing received for ${silentMs} ms`)),
-    });
+    // The client is its keepalive's and its sockets' sink: no closures per client or connection.
+    this.keepalive = new LeanKeepalive(options.keepaliveSec, this);
   }
 
   get connected(): boolean {
@@ -151,14 +148,26 @@ export class LeanClient implements DeviceClient, FrameSink {
     return { packet: encodeSubscribe(messageId, this.options.controlTopic, 1), subscribed };
   }
 
-  /** The connection's bytes, while it is this client's current one (stale sockets are ignored). */
   private open(): net.Socket {
-    return openLeanSocket(this.options, (socket, buf, length) => {
-      if (this.socket === socket) {
-        this.keepalive.read();
-        this.frames.feed(buf, length);
-      }
-    });
+    return openLeanSocket(this.options, this);
+  }
+
+  /** A socket's bytes (LeanSocketSink), while it is this client's current one: stale ones are ignored. */
+  onSocketBytes(socket: net.Socket, buf: Buffer, length: number): void {
+    if (this.socket === socket) {
+      this.keepalive.read();
+      this.frames.feed(buf, length);
+    }
+  }
+
+  /** Nothing written for a keepalive period (KeepaliveActions). */
+  ping(): void {
+    this.socket?.write(PINGREQ);
+  }
+
+  /** Nothing read for 1.5 periods (KeepaliveActions). */
+  dead(silentMs: number): void {
+    this.lose(new Error(`keepalive timeout: nothing received for ${silentMs} ms`));
   }
 
   subscribeControl(): Promise<void> {

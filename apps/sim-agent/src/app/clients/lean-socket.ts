@@ -20,8 +20,10 @@ export function asConnectionError(err: Error): CodedError {
 // copies only a packet split across reads, so 10k sockets need no 64 KiB allocation per read.
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
-/** What a lean socket's bytes go to: `buf[0, length)` is valid only during the call. */
-export type LeanBytes = (socket: net.Socket, buf: Buffer, length: number) => void;
+/** Where a lean socket's bytes go: `buf[0, length)` is valid only during the call. */
+export interface LeanSocketSink {
+  onSocketBytes(socket: net.Socket, buf: Buffer, length: number): void;
+}
 
 /**
  * Opens a lean client's connection, Nagle off. Plain TCP reads straight into the shared buffer
@@ -30,7 +32,7 @@ export type LeanBytes = (socket: net.Socket, buf: Buffer, length: number) => voi
  */
 export function openLeanSocket(
   options: Pick<DeviceClientOptions, 'host' | 'port' | 'localAddress' | 'tls'>,
-  onBytes: LeanBytes,
+  sink: LeanSocketSink,
 ): net.Socket {
   const { host, port, localAddress } = options;
   if (options.tls) {
@@ -42,7 +44,7 @@ export function openLeanSocket(
     };
     const socket = tls.connect(tlsOptions);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => onBytes(socket, chunk, chunk.length));
+    socket.on('data', (chunk: Buffer) => sink.onSocketBytes(socket, chunk, chunk.length));
     return socket;
   }
   const socket: net.Socket = net.connect({
@@ -53,7 +55,7 @@ export function openLeanSocket(
     onread: {
       buffer: READ_BUFFER,
       callback: (length: number, buf: Uint8Array): boolean => {
-        onBytes(socket, buf as Buffer, length);
+        sink.onSocketBytes(socket, buf as Buffer, length);
         return true;
       },
     },
