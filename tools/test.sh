@@ -24,13 +24,15 @@ log=$(mktemp /tmp/sousvide-test.XXXXXX)
 compose_log=$(mktemp /tmp/sousvide-compose.XXXXXX)
 lint_log=$(mktemp /tmp/sousvide-lint.XXXXXX)
 # Every temporary file of this run (the tests' directories, the spools and logs of the app
-# processes they start, jest's and Nx's own) goes under one directory: removed when the run
-# passes, kept and named when it fails. Without it each run left about a thousand directories in
-# /tmp. Jest's transform cache stays where it was, so later runs still find it.
+# processes they start, jest's own) goes under one directory: removed when the run passes, kept
+# and named when it fails or is interrupted. Without it each run left about a thousand
+# directories in /tmp. Jest's transform cache goes to one lasting directory outside it, so later
+# runs still find it.
 export SOUSVIDE_JEST_CACHE_DIR="${TMPDIR:-/tmp}/jest_sousvide_$(id -u)"
 run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/sousvide-test-run.XXXXXX")
 export TMPDIR=$run_tmp
-trap 'rm -f "$log" "$compose_log" "$lint_log"' EXIT
+trap 'rm -f "$log" "$compose_log" "$lint_log"
+  [ -d "$run_tmp" ] && echo "[test] this run'"'"'s temporary files (the failed tests'"'"' logs among them) are kept in $run_tmp"' EXIT
 set +e
 {
   phase prerequisites bash tools/stack/ensure-prereqs.sh &&
@@ -64,11 +66,7 @@ set +e
 } 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-if [ "$status" = 0 ]; then
-  rm -rf "$run_tmp"
-else
-  echo "[test] this run's temporary files (the failed tests' logs among them) are kept in $run_tmp"
-fi
+[ "$status" = 0 ] && rm -rf "$run_tmp"
 echo "[test] phases: $(sed 's/\x1b\[[0-9;]*m//g' "$log" | sed -n 's/^\[test\] \(.*\) s (exit.*/\1 s/p' | paste -sd, -)"
 echo "[test] total: $((SECONDS - started)) s"
 # Why tests failed: the first lines of each failure's message (the assertion and its diff), so a failure on
