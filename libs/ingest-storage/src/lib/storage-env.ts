@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redisUrlSchema } from '@sousvide/shared-util';
 import {
   addServiceClientIssues,
   credentialEnvShape,
@@ -23,7 +24,7 @@ export const STORAGE_SECRETS = ['INFLUX_TOKEN', 'REDIS_PASSWORD'] as const;
  * and defaults so one env file drives them all.
  */
 export const storageEnvShape = {
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  REDIS_URL: redisUrlSchema(),
   /**
    * Redis ACL user and password (`REDIS_PASSWORD_FILE` names a file holding it), and for
    * `rediss://` the CA (and client certificate) files `REDIS_TLS_{CA,CERT,KEY}_FILE`.

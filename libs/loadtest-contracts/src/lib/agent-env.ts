@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { redisUrlSchema } from '@sousvide/shared-util';
 
 /**
  * The agent's environment: the contract between a sim-agent process and whoever starts it (the
@@ -10,7 +11,7 @@ import { z } from 'zod';
 export const AGENT_MAX_CONCURRENCY = 64;
 
 export const agentEnvSchema = z.object({
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  REDIS_URL: redisUrlSchema(),
   /** Partitions this process runs at once; each needs its own share of file descriptors. */
   AGENT_CONCURRENCY: z.coerce.number().int().min(1).max(AGENT_MAX_CONCURRENCY).default(1),
   /**

@@ -11,13 +11,13 @@ import {
   tlsEnvShape,
   withSecretFiles,
 } from '@sousvide/security';
-import { parseEnvConfig } from '@sousvide/shared-util';
+import { parseEnvConfig, redisUrlSchema } from '@sousvide/shared-util';
 import { parseCpuComponents } from '../cpu-budget/cpu-components';
 import type { BrokerProbeLogin } from '../run/broker-sys.probe';
 
 /** The coordinator's settings (its secrets are added below). */
 const settingsSchema = z.object({
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  REDIS_URL: redisUrlSchema(),
   /**
    * The backend's Redis, where gateways keep the per-run counters and the DLQ, when it is not the
    * simulator's own (REDIS_URL: BullMQ, barrier). Empty: the same Redis.
