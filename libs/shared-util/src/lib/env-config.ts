@@ -25,9 +25,10 @@ export function parseEnvConfig<T extends z.ZodType>(
   return result.data;
 }
 
-/** A Redis URL variable: redis:// or rediss:// (TLS), the default when unset; the error says so. */
-export const redisUrlSchema = (fallback = 'redis://127.0.0.1:6379') =>
-  z
-    // Not echoed: a Redis URL may carry a password.
-    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
-    .default(fallback);
+/** A Redis URL: redis:// or rediss:// (TLS); the error says so. */
+export const redisUrl = () =>
+  // Not echoed: a Redis URL may carry a password.
+  z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' });
+
+/** A Redis URL variable ({@link redisUrl}), the default when unset. */
+export const redisUrlSchema = (fallback = 'redis://127.0.0.1:6379') => redisUrl().default(fallback);

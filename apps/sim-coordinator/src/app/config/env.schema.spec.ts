@@ -73,3 +73,20 @@ describe('coordinator environment: LOADTEST_AGENT_PROCESSES', () => {
     }
   });
 });
+
+describe('coordinator environment: the two Redis URLs', () => {
+  it('takes the same Redis for the gateways when INGEST_REDIS_URL is unset or empty', () => {
+    expect(coordinatorEnvSchema.parse({}).INGEST_REDIS_URL).toBe('');
+    expect(coordinatorEnvSchema.parse({ INGEST_REDIS_URL: '' }).INGEST_REDIS_URL).toBe('');
+    expect(
+      coordinatorEnvSchema.parse({ INGEST_REDIS_URL: 'rediss://r:6380' }).INGEST_REDIS_URL,
+    ).toBe('rediss://r:6380');
+  });
+
+  it('names the schemes both take', () => {
+    expect(problems({ REDIS_URL: 'http://r:6379', INGEST_REDIS_URL: 'tcp://r:6379' })).toEqual([
+      'REDIS_URL: must be a redis:// or rediss:// URL',
+      'INGEST_REDIS_URL: must be a redis:// or rediss:// URL',
+    ]);
+  });
+});

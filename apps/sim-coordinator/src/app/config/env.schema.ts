@@ -11,7 +11,7 @@ import {
   tlsEnvShape,
   withSecretFiles,
 } from '@sousvide/security';
-import { parseEnvConfig, redisUrlSchema } from '@sousvide/shared-util';
+import { parseEnvConfig, redisUrl, redisUrlSchema } from '@sousvide/shared-util';
 import { parseCpuComponents } from '../cpu-budget/cpu-components';
 import type { BrokerProbeLogin } from '../run/broker-sys.probe';
 
@@ -22,7 +22,7 @@ const settingsSchema = z.object({
    * The backend's Redis, where gateways keep the per-run counters and the DLQ, when it is not the
    * simulator's own (REDIS_URL: BullMQ, barrier). Empty: the same Redis.
    */
-  INGEST_REDIS_URL: z.union([z.literal(''), z.url({ protocol: /^rediss?$/ })]).default(''),
+  INGEST_REDIS_URL: z.union([z.literal(''), redisUrl()]).default(''),
   /** Broker the agents connect to (the runbook's target). */
   MQTT_URL: z.string().default('mqtt://127.0.0.1:1883'),
   OPS_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
