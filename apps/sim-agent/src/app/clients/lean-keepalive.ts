@@ -52,9 +52,6 @@ export class LeanKeepalive {
   }
 
   private static tick(k: LeanKeepalive): void {
-    if (k.timer === undefined) {
-      return;
-    }
     const keepaliveMs = k.keepaliveSec * 1000;
     const deadMs = keepaliveMs * 1.5;
     const now = Date.now();
