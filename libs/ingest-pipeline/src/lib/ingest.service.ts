@@ -83,7 +83,8 @@ export class IngestService {
   /**
    * Processes what is held until `deadline` (epoch ms) and sends the fail-safe commands it
    * raised. Resolves false when the deadline left messages unfinished: those were released
-   * (never acknowledged), so the broker delivers them again.
+   * (never acknowledged), so the broker delivers them again. Either way what arrives after it
+   * (what the consumers read while closing) is released at once, not processed.
    */
   async drain(deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.stats.stop();
@@ -101,10 +102,13 @@ export class IngestService {
     clearInterval(this.flushTimer);
     await this.dlq.stop();
     await this.ledger.flush();
-    if (this.ledger.pendingRuns > 0) {
+    const { pendingRuns: runs, pendingHeartbeats: heartbeats } = this.ledger;
+    if (runs + heartbeats > 0) {
+      // Heartbeats of settles that failed after sending were acknowledged with their batch: the
+      // devices' last-seen times now wait for their next message.
       this.logger.error(
-        { runs: this.ledger.pendingRuns },
-        'run counters lost: Redis unreachable at shutdown',
+        { runs, heartbeats },
+        'run counters and device heartbeats lost: Redis unreachable at shutdown',
       );
     }
     await this.failsafe.close();

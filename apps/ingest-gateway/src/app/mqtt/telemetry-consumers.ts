@@ -6,6 +6,8 @@ import {
   type Delivery,
 } from '@sousvide/mqtt-consumer';
 import { redactText, redactUrl } from '@sousvide/security';
+import { GATEWAY_MAX_PACKET_BYTES } from '@sousvide/telemetry-schema';
+import type { ConsumerSettings } from '../config/env.schema';
 
 /** What Node's TLS says when it does not accept a server's certificate (code or message). */
 const TLS_CERTIFICATE_CAUSE =
@@ -35,8 +37,6 @@ export function brokerBootError(url: string, err: Error): Error {
     `MQTT broker at ${redactUrl(url)} unreachable (${why}): check MQTT_URL (and MQTT_TLS_CA_FILE for mqtts://)`,
   );
 }
-import { GATEWAY_MAX_PACKET_BYTES } from '@sousvide/telemetry-schema';
-import type { ConsumerSettings } from '../config/env.schema';
 
 export interface TelemetryConsumersOptions extends ConsumerSettings {
   /** Every delivery of one socket read; each must be acked once durable, or released. */
@@ -113,7 +113,7 @@ export class TelemetryConsumers {
    * Ends the connections keeping their sessions: whatever they still hold (not acknowledged, or
    * sent after reading stopped) is delivered again to this GATEWAY_ID or to an adopting gateway.
    * Reading resumes first so the UNSUBACKs and the last PUBACKs' round trips complete; what
-   * arrives now is released at once by the pipeline.
+   * arrives now is released at once by the pipeline (its batcher takes nothing after the drain).
    */
   async close(): Promise<CloseResult[]> {
     const results = await Promise.all(
