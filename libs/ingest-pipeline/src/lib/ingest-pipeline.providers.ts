@@ -179,6 +179,8 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
         DeliveryParser,
         IngestMetrics,
         IngestStatsLog,
+        IdempotencyStore,
+        RedisCircuit,
       ],
       useFactory: (
         storage: MessageStorage,
@@ -187,11 +189,16 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
         parser: DeliveryParser,
         metrics: IngestMetrics,
         stats: IngestStatsLog,
+        idempotency: IdempotencyStore,
+        circuit: RedisCircuit,
       ) =>
         new IngestPipeline({
           storage,
           counters: ledger,
           dlq,
+          // Redis known down: nothing is known recorded (the failures are dead-lettered).
+          recorded: (messages) =>
+            circuit.open ? Promise.resolve([]) : idempotency.committed(messages),
           bypassInflux: settings.bypassInflux,
           gatewayId: settings.gatewayId,
           parser,

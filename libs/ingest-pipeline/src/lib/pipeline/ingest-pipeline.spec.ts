@@ -92,6 +92,8 @@ function fakes(
         return Promise.resolve({ added: entries.length, failed: [] });
       },
     },
+    recorded: (msgs: readonly { deviceId: string; seq?: number; ts: number }[]) =>
+      Promise.resolve(msgs.map((m) => committed.has(key(m)))),
     bypassInflux: opts.bypass ?? false,
     gatewayId: 'gw-test',
     log: () => undefined,
@@ -301,6 +303,48 @@ describe('IngestPipeline', () => {
     // The redelivered copy is not a duplicate: it failed before, so it is tried again.
     const retry = await processBatch([raw(x)], deps);
     expect(retry.runs.get('run-1')?.counts).toMatchObject({ recv_total: 1, duplicate_total: 0 });
+  });
+
+  it('takes a copy of a stored message whose own write failed as a duplicate, not a DLQ entry', async () => {
+    const influxFails: string[] = [];
+    const { deps, dlq, added } = fakes({ influxFails });
+    const a = telemetry('a', 1);
+    await processBatch([raw(a)], deps);
+    influxFails.push('a', 'b');
+    const copy = await processBatch([raw(a), raw(telemetry('b', 1))], deps);
+    // 'b' was never stored: it fails as before; the copy of 'a' is a duplicate only.
+    expect(copy.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 1,
+      parse_ok_total: 1,
+      influx_ok_total: 0,
+      influx_fail_total: 1,
+      pipeline_success_total: 0,
+      duplicate_total: 1,
+      dlq_total: 1,
+    });
+    expect(dlq.map((e) => e.deviceId)).toEqual(['b']);
+    // What Redis gets corrects the copy as every other copy's count is corrected.
+    const corrections = added.filter((d) => d.delta.counts?.duplicate_total);
+    expect(corrections.map((d) => d.delta.counts)).toEqual([
+      expect.objectContaining({ recv_total: -1, influx_ok_total: -1, duplicate_total: 1 }),
+    ]);
+  });
+
+  it('dead-letters a failed write when it cannot tell whether the message was stored before', async () => {
+    const influxFails: string[] = [];
+    const { deps, dlq } = fakes({ influxFails });
+    const a = telemetry('a', 1);
+    await processBatch([raw(a)], deps);
+    influxFails.push('a');
+    deps.recorded = () => Promise.reject(new Error('Command timed out'));
+    const copy = await processBatch([raw(a)], deps);
+    expect(copy.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 1,
+      influx_fail_total: 1,
+      duplicate_total: 0,
+      dlq_total: 1,
+    });
+    expect(dlq.map((e) => [e.kind, e.deviceId])).toEqual([['influx', 'a']]);
   });
 
   it('counts copies as new when the settle cannot say which were duplicates', async () => {

@@ -1,8 +1,9 @@
+import type { MessageIdentity } from '@sousvide/idempotency';
 import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
 import { heartbeatRefusal } from '@sousvide/ingest-storage';
 import type { RunCounterSink, SettleResult } from '../counters/run-ledger';
 import type { IdentitySettlement } from '../counters/settle-identities';
-import type { MessageStorage } from '../storage/message-storage';
+import type { MessageStorage, StorageOutcome } from '../storage/message-storage';
 import { DeliveryParser } from '../parse/delivery-parser';
 import { BatchAccounting } from './batch-accounting';
 import { deadLetter, type DlqSink } from './dead-letter';
@@ -17,6 +18,13 @@ export interface PipelineDeps {
   /** Per-run deltas, and the one transaction that records identities together with them. */
   counters: RunCounterSink;
   dlq: DlqSink;
+  /**
+   * Whether each message is recorded as stored (read-only; IdempotencyStore.committed). Asked
+   * only for messages whose store write failed: one recorded before is a copy of a stored message
+   * and goes on as a stored copy, not into the DLQ. Where it cannot say (Redis down: it rejects,
+   * or resolves fewer answers) the failures are dead-lettered, and the replay finds them stored.
+   */
+  recorded?: (messages: readonly MessageIdentity[]) => Promise<boolean[]>;
   bypassInflux: boolean;
   gatewayId: string;
   /** The parse step's rules (intake has usually applied them already); default bounds if none. */
@@ -193,7 +201,35 @@ export class IngestPipeline {
     if (fresh.length > 0 && !this.deps.bypassInflux) {
       acc.stageAll('store', timings.influxMs, fresh);
     }
-    return accountInflux(fresh, outcomes, acc, this.deps.bypassInflux);
+    return accountInflux(
+      fresh,
+      await this.storedCopies(fresh, outcomes),
+      acc,
+      this.deps.bypassInflux,
+    );
+  }
+
+  /**
+   * The outcomes with the failures of messages recorded as stored before cleared: such a message
+   * is a copy of a stored one (a redelivery whose own write failed), so it goes on as a stored
+   * copy, and the settle counts it a duplicate. Dead-lettered, it was counted as new and failed,
+   * and held in the DLQ as well as in the store until a replay skipped it. Where the check fails
+   * the outcomes stay as they are (the replay sorts such copies out).
+   */
+  private async storedCopies(
+    fresh: readonly ParsedMessage[],
+    outcomes: StorageOutcome[],
+  ): Promise<StorageOutcome[]> {
+    const failed = fresh.filter((_, i) => outcomes[i]?.influx !== undefined);
+    if (failed.length === 0 || !this.deps.recorded) {
+      return outcomes;
+    }
+    const recorded = await this.deps.recorded(failed.map((p) => p.msg)).catch((err: Error) => {
+      this.deps.log({ err: err.message }, 'could not check failed writes for stored copies');
+      return [];
+    });
+    const copies = new Set(failed.filter((_, j) => recorded[j] === true));
+    return copies.size === 0 ? outcomes : outcomes.map((o, i) => (copies.has(fresh[i]) ? {} : o));
   }
 }
 
