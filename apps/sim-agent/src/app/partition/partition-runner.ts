@@ -10,7 +10,7 @@ import {
   PhaseSchedule,
   RECONNECT_BACKOFF_DEFAULTS,
 } from '@sousvide/loadtest-contracts';
-import { formatCounts, LatencyHistogram } from '@sousvide/shared-util';
+import { LatencyHistogram } from '@sousvide/shared-util';
 import type { PartitionFigures } from '../metrics/agent-metrics';
 import { DeviceClient, DeviceClientFactory } from '../clients/device-client';
 import type { AgentSecurity } from '../clients/device-identity';
@@ -21,6 +21,14 @@ import type { ConnectWindow } from './connect-window';
 import { DeviceFleet } from './device-fleet';
 import { DeviceReconnector } from './device-reconnector';
 import { idleGeneratorHealth, measureGeneratorHealth } from './generator-health';
+import {
+  connectedLine,
+  connectFailureLine,
+  doneLine,
+  progressLine,
+  reconnectsLine,
+  startLine,
+} from './partition-log';
 import { PublishLedger } from './publish-ledger';
 
 /** What the runner needs from its surroundings: a client model, the barrier and reporting. */
@@ -102,20 +110,21 @@ export class PartitionRunner {
     const s = this.spec;
     const progressTimer = setInterval(() => this.tickProgress(), 1000);
     try {
-      this.ports.log(
-        `part ${s.part}/${s.partitions} agent=${this.ports.agentId} model=${s.model} devices=${s.connections} ` +
-          `parallelism=${s.connectParallelism} mps=${s.mps} duration=${s.durationSec}s qos=${s.qos} broker=${s.brokerUrl}` +
-          (s.loop === 'closed' ? ` loop=closed window=${s.window ?? 1}` : ''),
-      );
+      this.ports.log(startLine(s, this.ports.agentId));
       const connectStartedAt = Date.now();
       const connectHealth = (await measureGeneratorHealth('connect', () => this.connectAll()))
         .health;
       const connectEndedAt = Date.now();
       this.phase = 'connected';
       this.ports.log(
-        `connected ${this.connected}/${s.connections} in ${connectEndedAt - connectStartedAt} ms, failed=${this.connectFailed} ${formatCounts(this.connectFailures)}` +
-          ` cpu=${connectHealth.cpuPercent}% (kernel ${connectHealth.cpuSystemPercent}%)` +
-          (connectHealth.saturated ? ` SATURATED: ${connectHealth.reasons.join('; ')}` : ''),
+        connectedLine({
+          connected: this.connected,
+          devices: s.connections,
+          ms: connectEndedAt - connectStartedAt,
+          failed: this.connectFailed,
+          failures: this.connectFailures,
+          health: connectHealth,
+        }),
       );
       this.report();
       const startAt = await this.ports.waitForStart();
@@ -150,16 +159,20 @@ export class PartitionRunner {
       await this.endAll();
       const aborted = startAt === undefined || scheduled < (schedule?.total ?? 0);
       const reconnects = this.reconnector.toJSON();
-      if (reconnects.lost > 0) {
-        this.ports.log(
-          `reconnects lost=${reconnects.lost} back=${reconnects.succeeded} attempts=${reconnects.attempts} ` +
-            `still_offline=${reconnects.stillDisconnected} spread=${reconnects.lastAt - reconnects.firstAt}ms ` +
-            `delay_p50=${LatencyHistogram.fromJSON(reconnects.delay).stats().p50}ms`,
-        );
+      const lost = reconnectsLine(reconnects);
+      if (lost !== undefined) {
+        this.ports.log(lost);
       }
       this.ports.log(
-        `done published=${this.ledger.published} failed=${this.ledger.failed} scheduled=${scheduled} ack_p95=${this.ledger.ackLatency.stats().p95}ms ` +
-          `lag_p95=${this.scheduleLag.stats().p95}ms cpu=${health.cpuPercent}% saturated=${health.saturated}${aborted ? ' ABORTED' : ''}`,
+        doneLine({
+          published: this.ledger.published,
+          failed: this.ledger.failed,
+          scheduled,
+          ackP95: this.ledger.ackLatency.stats().p95,
+          lagP95: this.scheduleLag.stats().p95,
+          health,
+          aborted,
+        }),
       );
       this.report();
       return {
@@ -216,7 +229,11 @@ export class PartitionRunner {
         this.connected += 1;
       },
       onFailed: (k, cls, err) => {
-        this.noteConnectFailure(k, cls, err);
+        const id = this.deviceIds[k];
+        const why = connectFailureLine(id, cls, err, this.connectRejections, this.connectFailures);
+        if (why !== undefined) {
+          this.ports.log(why);
+        }
         this.markFault(k, cls);
         this.connectFailures[cls] += 1;
         this.connectFailed += 1;
@@ -322,27 +339,6 @@ export class PartitionRunner {
       : Promise.reject(new Error('device ended before its reconnect'));
   }
 
-  /**
-   * Says why connects fail without a line per device: a refused CONNACK is counted by its reason
-   * and the first of each reason is logged; of any other class (a TLS handshake, a timeout) the
-   * first error is logged.
-   */
-  private noteConnectFailure(k: number, cls: FailureClass, err: unknown): void {
-    // Not `instanceof Error`: errors made in another realm (node internals under jest) fail it.
-    const message = (err as { message?: unknown } | undefined)?.message;
-    const reason = typeof message === 'string' ? message : String(err);
-    const device = `device ${this.deviceIds[k]}`;
-    if (cls === 'connack_rejected') {
-      const seen = this.connectRejections[reason] ?? 0;
-      if (seen === 0) {
-        this.ports.log(`${device}: ${reason}`);
-      }
-      this.connectRejections[reason] = seen + 1;
-    } else if (this.connectFailures[cls] === 0) {
-      this.ports.log(`${device}: connect failed (${cls}): ${reason}`);
-    }
-  }
-
   private markFault(k: number, cls: FailureClass): void {
     this.deviceFault[k] = FAILURE_CLASSES.indexOf(cls) + 1;
   }
@@ -377,11 +373,7 @@ export class PartitionRunner {
   private tickProgress(): void {
     this.report();
     if (this.publishing) {
-      this.ports.log(
-        `published=${this.ledger.published} failed=${this.ledger.failed} inflight=${this.ledger.inFlight} ` +
-          `offline=${this.reconnector.offline} reconnected=${this.reconnector.reconnected} ` +
-          `ack_p95=${this.ledger.ackLatency.stats().p95}ms lag_p95=${this.scheduleLag.stats().p95}ms`,
-      );
+      this.ports.log(progressLine(this.ledger, this.reconnector, this.scheduleLag));
     }
   }
 
