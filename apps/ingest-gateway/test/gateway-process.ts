@@ -22,10 +22,20 @@ export interface GatewayProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * A test gateway's audit log and DLQ spool in a directory of its own under the run's TMPDIR: the
+ * defaults (ingest-audit.jsonl, ingest-spool/<GATEWAY_ID>) are in the working directory, the
+ * checkout. A test that sets either gets its own.
+ */
+function ownFiles(): { AUDIT_LOG_PATH: string; SPOOL_DIR: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-files-'));
+  return { AUDIT_LOG_PATH: join(dir, 'audit.jsonl'), SPOOL_DIR: join(dir, 'spool') };
+}
+
 /** Starts the built gateway and waits until /health answers 200. */
 export async function startGateway(env: Record<string, string>): Promise<GatewayProcess> {
   const port = await freePort();
-  const auditLog = join(mkdtempSync(join(tmpdir(), 'gw-audit-')), 'audit.jsonl');
+  const files = ownFiles();
   let out = '';
   const child = spawn(process.execPath, [GATEWAY], {
     cwd: ROOT,
@@ -33,7 +43,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
       ...process.env,
       ...TEST_INFLUX_TOKEN_ENV,
       OPS_PORT: String(port),
-      AUDIT_LOG_PATH: auditLog,
+      ...files,
       LOG_LEVEL: 'info',
       ...env,
     },
@@ -64,7 +74,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
   return {
     child,
     opsUrl,
-    auditLog,
+    auditLog: env['AUDIT_LOG_PATH'] ?? files.AUDIT_LOG_PATH,
     output: () => out,
     exited,
     stop: (signal = 'SIGTERM') => {
@@ -88,7 +98,7 @@ export function bootGatewayExpectingFailure(
     let out = '';
     const child = spawn(process.execPath, [GATEWAY], {
       cwd: ROOT,
-      env: { ...process.env, ...TEST_INFLUX_TOKEN_ENV, OPS_PORT: '0', ...env },
+      env: { ...process.env, ...TEST_INFLUX_TOKEN_ENV, OPS_PORT: '0', ...ownFiles(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

@@ -206,4 +206,50 @@ describe('reliability gates: nothing lost, nothing stored twice', () => {
     const hot = audit.filter((r) => r.deviceId === messages[7]?.deviceId);
     expect(hot.map((r) => r.decision).sort()).toEqual(['duplicate', 'sent']);
   });
+
+  it('takes a redelivered copy of a stored message whose own write failed as a duplicate, not a DLQ entry', async () => {
+    const runId = `rel-copy-${Date.now()}`;
+    const [stored, fresh] = [cookerTelemetry(runId, 1), cookerTelemetry(runId, 2)];
+    const send = async (messages: ReturnType<typeof cookerTelemetry>[]): Promise<void> => {
+      const pub = await mqtt.connectAsync(stack.broker.url, { clientId: `copy-pub-${Date.now()}` });
+      await publishTelemetry(pub, messages);
+      await pub.endAsync();
+    };
+    const counts = () => new RunCounters(stack.client).read(runId).then((r) => r.counts);
+    const first = await startGateway({ ...stack.baseEnv, GATEWAY_ID: 'gw-copy-store' });
+    stack.gateways.push(first);
+    await send([stored]);
+    await pollUntil(counts, (c) => c.pipeline_success_total === 1, { intervalMs: 250 });
+    expect(await first.stop('SIGTERM')).toBe(0);
+
+    // A gateway whose store is unreachable gets the copy and one message never stored.
+    const second = await startGateway({
+      ...stack.baseEnv,
+      GATEWAY_ID: 'gw-copy-nostore',
+      INFLUX_URL: 'http://127.0.0.1:1',
+      INFLUX_TIMEOUT_MS: '500',
+      INFLUX_RETRY_BUDGET_MS: '500',
+    });
+    stack.gateways.push(second);
+    await send([stored, fresh]);
+    const after = await pollUntil(
+      counts,
+      (c) => c.dlq_total + c.spooled_total >= 1 && c.recv_total + c.duplicate_total >= 3,
+      { intervalMs: 250 },
+    );
+    // Its correction (to duplicate_total) follows with the next settle or flush (ADR 0050).
+    const settled = await pollUntil(counts, (c) => c.duplicate_total >= 1, { intervalMs: 250 });
+    expect(settled).toMatchObject({
+      recv_total: 2,
+      duplicate_total: 1,
+      influx_fail_total: 1,
+      pipeline_success_total: 1,
+      dlq_total: 1,
+    });
+    expect(after.dlq_total).toBe(1);
+    // Only the message never stored waits for a replay; the copy is in the store once.
+    expect((await dlqEntriesOf(runId)).map((e) => e.deviceId)).toEqual([fresh.deviceId]);
+    expect(await accounting(runId, 2)).toMatchObject({ stored: 1, in_dlq: 1, lost: 0 });
+    expect(await waitForStoredPoints(stack.vm, runId, 1)).toEqual({ points: 1, series: 1 });
+  });
 });
