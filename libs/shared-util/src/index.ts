@@ -8,3 +8,4 @@ export * from './lib/cli/usage.error';
 export * from './lib/cli/command-line';
 export * from './lib/with-timeout';
 export * from './lib/free-port';
+export * from './lib/make-dir';

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { FaultGuard, TcpFaultProxy, type FaultInjector } from '@sousvide/chaos-faults';
@@ -16,7 +16,7 @@ import { buildChaosReport, type ChaosReport, type Sampled } from '../report/chao
 import type { SecondSample } from '../report/recovery';
 import { parseGatewayMetrics, p95Between, type GatewayScrape } from './gateway-scrape';
 import { ChaosGateway } from './chaos-gateway';
-import { freePort } from '@sousvide/shared-util';
+import { freePort, makeDirSync } from '@sousvide/shared-util';
 import { appEntry, sleep, startChild, type Child } from './processes';
 import { scenarioFault } from './scenario-fault';
 
@@ -54,7 +54,7 @@ export class ChaosRunner {
     // The gateway's spool lives with the run's other evidence: what it still holds at the end is
     // the report's "in spool", and a directory under /tmp per run was never removed.
     const spoolDir = join(chaosDir, 'spool');
-    mkdirSync(spoolDir, { recursive: true });
+    makeDirSync(spoolDir);
 
     const influx = new URL(o.influxUrl);
     const proxy = new TcpFaultProxy({

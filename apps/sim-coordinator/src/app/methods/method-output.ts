@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { makeDir } from '@sousvide/shared-util';
 import { join } from 'node:path';
 
 /** Rows of `label  value`, under a head line: the methods' human output. */
@@ -22,7 +23,7 @@ export async function writeAndPrint(
   json: boolean,
 ): Promise<string> {
   const dir = join(artifactsRoot, runId);
-  await mkdir(dir, { recursive: true });
+  await makeDir(dir);
   const path = join(dir, name);
   const text = `${JSON.stringify(result, null, 2)}\n`;
   await writeFile(path, text);

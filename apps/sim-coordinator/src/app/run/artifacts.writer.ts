@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { makeDir } from '@sousvide/shared-util';
 import { join } from 'node:path';
 
 /**
@@ -17,7 +18,7 @@ export class ArtifactsWriter {
 
   async prepareAttempt(runId: string, attempt: number): Promise<string> {
     const dir = this.attemptDir(runId, attempt);
-    await mkdir(dir, { recursive: true });
+    await makeDir(dir);
     return dir;
   }
 

@@ -1,4 +1,5 @@
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
+import { makeDir } from '@sousvide/shared-util';
 import { dirname } from 'node:path';
 import { AUDIT_GENESIS, auditHeadOf, type AuditHead, sealAuditRecord } from './audit-chain';
 
@@ -47,7 +48,7 @@ export class AuditLog {
     log: Log,
     wrap = (f: AuditFile): AuditFile => f,
   ): Promise<AuditLog> {
-    await mkdir(dirname(path), { recursive: true });
+    await makeDir(dirname(path));
     const handle = await open(path, 'a+');
     try {
       const { size } = await handle.stat();

@@ -1,4 +1,5 @@
 import type { DlqEntry } from '@sousvide/loadtest-contracts';
+import { makeDir } from '@sousvide/shared-util';
 import {
   spoolSettings,
   type DurableSpoolOptions,
@@ -65,7 +66,7 @@ export class DurableSpool {
     const log = options.logger ?? consoleSpoolLogger;
     const threshold = settings.nearFullRatio * settings.maxBytes;
     const nearFull = new NearFullSignal(threshold, settings.maxBytes, log, options.onNearFull);
-    await fs.mkdir(settings.dir, { recursive: true });
+    await makeDir(settings.dir, undefined, fs);
     const lock = await acquireSpoolLock(fs, settings.dir);
     try {
       const segments = await recoverSegments(fs, settings.dir, log);

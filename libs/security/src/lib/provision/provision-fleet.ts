@@ -1,4 +1,5 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { makeDirSync } from '@sousvide/shared-util';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { deviceIdOf } from '@sousvide/loadtest-contracts';
@@ -62,9 +63,9 @@ export async function provisionFleet(
   now = new Date(),
 ): Promise<ProvisionResult> {
   const started = performance.now();
-  mkdirSync(o.out, { recursive: true, mode: 0o700 });
+  makeDirSync(o.out, 0o700);
   const brokerDir = join(o.out, 'mosquitto');
-  mkdirSync(brokerDir, { recursive: true, mode: 0o755 });
+  makeDirSync(brokerDir, 0o755);
   const fleetSecret = ensureSecret(
     o.fleetSecretFile,
     'fleet secret',

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { makeDirSync } from '@sousvide/shared-util';
 import { dirname } from 'node:path';
 import { generateSecret } from '../fleet/device-credentials';
 import { readSecretFile } from '../secret-env';
@@ -39,7 +40,7 @@ export function ensureSecret(
 
 /** Writes through a temporary file and a rename, so a reader never sees half a file. */
 export function writeAtomically(file: string, content: string, mode: number): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  makeDirSync(dirname(file), 0o700);
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, content, { mode });
   renameSync(tmp, file);
