@@ -61,6 +61,8 @@ export class GatewayService implements OnApplicationBootstrap, BeforeApplication
     await this.adopter.stop();
     const finished = await this.ingest.drain(deadline - CLOSE_RESERVE_MS);
     const closed = await this.consumers.close();
+    // What the connections read while closing: QoS 1 was released, QoS 0 is finished here.
+    await this.ingest.drain(deadline - CLOSE_RESERVE_MS / 2);
     await this.control.close();
     await this.ingest.close();
     this.logger.log(

@@ -24,6 +24,7 @@ const LEDGER_FLUSH_MS = 1000;
 export class IngestService {
   private readonly logger = new Logger('IngestPipeline');
   private flushTimer?: NodeJS.Timeout;
+  private intakeClosed = false;
 
   constructor(
     @Inject(IngestBatcher) private readonly batcher: GatewayBatcher,
@@ -43,6 +44,9 @@ export class IngestService {
    * once durable (ADR 0015).
    */
   take(deliveries: readonly RawMessage[]): void {
+    if (this.intakeClosed) {
+      deliveries = this.releaseHeld(deliveries);
+    }
     for (const message of deliveries) {
       const parsed = this.parser.parse(message);
       if (parsed.ok) {
@@ -50,6 +54,27 @@ export class IngestService {
       }
     }
     this.batcher.push(deliveries);
+  }
+
+  /**
+   * After the drain began (the consumers closing): a QoS 1 delivery is released at once, since
+   * no connection is left to acknowledge it once it is stored, and its kept session delivers it
+   * again (to this GATEWAY_ID or an adopting gateway); a QoS 0 one has no other copy, so it is
+   * kept for processing, which the app's second {@link drain} finishes.
+   */
+  private releaseHeld(deliveries: readonly RawMessage[]): RawMessage[] {
+    const kept: RawMessage[] = [];
+    let released = 0;
+    for (const m of deliveries) {
+      if (m.ack) {
+        m.ack.release();
+        released += 1;
+      } else {
+        kept.push(m);
+      }
+    }
+    this.metrics.released.inc(released);
+    return kept;
   }
 
   /** Messages waiting for a batch, and every message not yet acknowledged to the broker. */
@@ -83,10 +108,12 @@ export class IngestService {
   /**
    * Processes what is held until `deadline` (epoch ms) and sends the fail-safe commands it
    * raised. Resolves false when the deadline left messages unfinished: those were released
-   * (never acknowledged), so the broker delivers them again. Either way what arrives after it
-   * (what the consumers read while closing) is released at once, not processed.
+   * (never acknowledged), so the broker delivers them again. From its start, QoS 1 deliveries
+   * (what the consumers read while closing) are released at once, not processed; QoS 0 ones
+   * are, and a second drain after the consumers closed finishes them.
    */
   async drain(deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
+    this.intakeClosed = true;
     this.stats.stop();
     const finished = await this.batcher.drain(deadline);
     await this.failsafe.flush();

@@ -113,7 +113,8 @@ export class TelemetryConsumers {
    * Ends the connections keeping their sessions: whatever they still hold (not acknowledged, or
    * sent after reading stopped) is delivered again to this GATEWAY_ID or to an adopting gateway.
    * Reading resumes first so the UNSUBACKs and the last PUBACKs' round trips complete; what
-   * arrives now is released at once by the pipeline (its batcher takes nothing after the drain).
+   * arrives now at QoS 1 is released at once by the pipeline (QoS 0 is processed: it has no
+   * other copy).
    */
   async close(): Promise<CloseResult[]> {
     const results = await Promise.all(

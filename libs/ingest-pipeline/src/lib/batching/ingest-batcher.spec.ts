@@ -195,25 +195,6 @@ describe('IngestBatcher (group commit)', () => {
     ]);
   });
 
-  it('after a finished drain hands back whatever still arrives, unprocessed, at once', async () => {
-    const processed: number[][] = [];
-    const { b, settled } = batcher({
-      process: (batch) => {
-        processed.push(batch);
-        return Promise.resolve(batch.length);
-      },
-    });
-    b.push([1, 2]);
-    expect(await b.drain()).toBe(true);
-    b.push([3]);
-    expect(settled).toEqual([
-      { batch: [1, 2], result: 2 },
-      { batch: [3], result: undefined },
-    ]);
-    await turn();
-    expect(processed).toEqual([[1, 2]]);
-  });
-
   it('tries a batch whose processing threw again and settles it once', async () => {
     let tries = 0;
     const { b, settled, errors } = batcher({

@@ -121,9 +121,6 @@ export class IngestBatcher<T, R> {
   /**
    * Processes everything held, and resolves true once all of it settled; or, at `deadline`
    * (epoch ms), abandons what is left (settled as `undefined`, in order) and resolves false.
-   * Either way the batcher takes nothing after it: what is pushed later (what a closing
-   * connection still reads) is settled as `undefined` at once, never processed after the
-   * drain, when nothing could acknowledge it and the stores are closing.
    */
   async drain(deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.draining = true;
@@ -143,7 +140,6 @@ export class IngestBatcher<T, R> {
       });
       this.pump();
     }
-    this.abandon();
     return true;
   }
 
