@@ -5,7 +5,7 @@ import { DlqProducer, DurableSpool, FailsafeGate, HeartbeatStore } from '@sousvi
 import { APPLY_DELTA_SCRIPT, RunCounters } from '@sousvide/run-accounting';
 import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
 import { RedisClientFactory } from '@sousvide/platform';
-import { LatencyHistogram } from '@sousvide/shared-util';
+import { LatencyHistogram, withTimeout } from '@sousvide/shared-util';
 import { IngestBatcher } from './batching/ingest-batcher';
 import { RedisCircuit } from './circuit/redis-circuit';
 import { pipelineSettings, type PipelineEnv } from './config/pipeline-env';
@@ -35,6 +35,8 @@ import { MessageStorage } from './storage/message-storage';
 
 /** How long the circuit stays open before one call probes Redis again (ADR 0009). */
 const REDIS_PROBE_MS = 1000;
+/** Bound on the stored-copy check of a batch's failed writes (one pipelined SISMEMBER round). */
+const RECORDED_CHECK_MS = 1000;
 
 /** The batcher of the gateway: raw deliveries in, each batch's accounting out. */
 export type GatewayBatcher = IngestBatcher<RawMessage, BatchAccounting>;
@@ -196,9 +198,26 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
           storage,
           counters: ledger,
           dlq,
-          // Redis known down: nothing is known recorded (the failures are dead-lettered).
+          // Only on a failed write. Redis known down: nothing is known recorded (the failures
+          // are dead-lettered); a stalled one costs this check at most RECORDED_CHECK_MS and
+          // opens the circuit, so the batches behind it do not wait too.
           recorded: (messages) =>
-            circuit.open ? Promise.resolve([]) : idempotency.committed(messages),
+            circuit.open
+              ? Promise.resolve([])
+              : withTimeout(
+                  idempotency.committed(messages),
+                  RECORDED_CHECK_MS,
+                  'stored-copy check',
+                ).then(
+                  (answers) => {
+                    circuit.succeeded();
+                    return answers;
+                  },
+                  (err: unknown) => {
+                    circuit.failed();
+                    throw err;
+                  },
+                ),
           bypassInflux: settings.bypassInflux,
           gatewayId: settings.gatewayId,
           parser,

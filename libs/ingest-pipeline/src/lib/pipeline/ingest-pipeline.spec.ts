@@ -330,6 +330,41 @@ describe('IngestPipeline', () => {
     ]);
   });
 
+  it('counts a known copy a duplicate when the settle cannot say, or is not sent', async () => {
+    const influxFails: string[] = [];
+    const { deps, dlq, committed } = fakes({ influxFails });
+    const a = telemetry('a', 1);
+    await processBatch([raw(a)], deps);
+    influxFails.push('a');
+    const unknown = await processBatch([raw(a)], {
+      ...deps,
+      ...fakes({ duplicatesUnknown: true, influxFails }).deps,
+      recorded: deps.recorded,
+    });
+    expect(unknown.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 0,
+      duplicate_total: 1,
+      influx_ok_total: 0,
+      pipeline_success_total: 0,
+      dlq_total: 0,
+    });
+    const down = fakes({ influxFails, settleNotSent: 'REDIS_UNAVAILABLE: circuit open' });
+    const notSent = await processBatch([raw(a)], { ...down.deps, recorded: deps.recorded });
+    expect(notSent.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 0,
+      parse_ok_total: 0,
+      duplicate_total: 1,
+      influx_ok_total: 0,
+      redis_fail_total: 0,
+      dlq_total: 0,
+    });
+    expect({ dlq, downDlq: down.dlq, committed: committed.size }).toEqual({
+      dlq: [],
+      downDlq: [],
+      committed: 1,
+    });
+  });
+
   it('dead-letters a failed write when it cannot tell whether the message was stored before', async () => {
     const influxFails: string[] = [];
     const { deps, dlq } = fakes({ influxFails });

@@ -1,5 +1,5 @@
 import type { MessageIdentity } from '@sousvide/idempotency';
-import { NO_RUN_ID } from '@sousvide/loadtest-contracts';
+import { NO_RUN_ID, type BusinessCounter } from '@sousvide/loadtest-contracts';
 import { heartbeatRefusal } from '@sousvide/ingest-storage';
 import type { RunCounterSink, SettleResult } from '../counters/run-ledger';
 import type { IdentitySettlement } from '../counters/settle-identities';
@@ -75,7 +75,9 @@ export class IngestPipeline {
     }
     // A throw from here on leaves nothing recorded: the batch is tried again (or abandoned
     // unacked), and the retry or the broker's redelivery is stored as new.
-    const staged = opts.shed ? shedAll(parsed, acc) : await this.store(parsed, acc);
+    const { staged, copies } = opts.shed
+      ? { staged: shedAll(parsed, acc), copies: NO_COPIES }
+      : await this.store(parsed, acc);
     // Heartbeats go with the settle (one script, ADR 0025); their counts are sent as if it
     // applies, and corrected when it does not.
     const ok = new BatchAccounting(d.gatewayId);
@@ -98,9 +100,9 @@ export class IngestPipeline {
     });
     if (res.notSent === undefined) {
       acc.add(ok);
-      this.correctDuplicates(stored, res.duplicates, acc);
+      this.correctDuplicates(stored, res.duplicates, copies, acc);
     } else {
-      await this.heartbeatsFailed(staged, acc, res.notSent, res.ids, opts.signal);
+      await this.heartbeatsFailed(staged, copies, acc, res.notSent, res.ids, opts.signal);
     }
     this.settleTime(acc, Date.now() - t, staged.length > 0);
     d.onBatch?.(acc);
@@ -110,16 +112,22 @@ export class IngestPipeline {
   /**
    * The settle was not sent (Redis known down), so the heartbeats were not recorded: they count
    * as failed, their messages go to the DLQ (a replay records them), and the batch's deltas are
-   * kept, corrected, under the ids they were given, for the next settle.
+   * kept, corrected, under the ids they were given, for the next settle. Known copies of stored
+   * messages are duplicates still: nothing of them needs recording.
    */
   private async heartbeatsFailed(
-    staged: readonly InfluxStaged[],
+    all: readonly InfluxStaged[],
+    copies: ReadonlySet<ParsedMessage>,
     acc: BatchAccounting,
     error: string,
     ids: SettleResult['ids'],
     signal?: AbortSignal,
   ): Promise<void> {
     const failed = new BatchAccounting(this.deps.gatewayId);
+    const staged = all.filter((s) => !copies.has(s.p));
+    for (const p of copies) {
+      this.countDuplicate(failed, p, ['recv_total', 'parse_ok_total']);
+    }
     const refused = (s: InfluxStaged) => heartbeatRefusal(s.p.msg.ts) !== undefined;
     accountHeartbeat(staged.filter(refused), failed, (p) => heartbeatRefusal(p.msg.ts));
     failed.dlq.length = 0; // dead-lettered with the batch before the settle
@@ -159,88 +167,103 @@ export class IngestPipeline {
   }
 
   /**
-   * Stored messages the settle found recorded before: their counts went out as a new message's
-   * (received, each stage ok, a success); they move to `duplicate_total`, here at once and in
-   * Redis with the next settle (ADR 0050). Their e2e latency stays recorded: it is a stored copy's.
+   * Stored messages the settle found recorded before, and the known copies (recorded before their
+   * own write failed, whatever the settle's reply says): their counts went out as a new
+   * message's (received, each stage ok, a success); they move to `duplicate_total`, here at once
+   * and in Redis with the next settle (ADR 0050). Their e2e latency stays recorded: it is a
+   * stored copy's.
    */
   private correctDuplicates(
     stored: readonly ParsedMessage[],
     duplicates: readonly boolean[] | undefined,
+    copies: ReadonlySet<ParsedMessage>,
     acc: BatchAccounting,
   ): void {
-    if (duplicates === undefined || !duplicates.includes(true)) {
+    const dup = stored.filter((p, i) => duplicates?.[i] === true || copies.has(p));
+    if (dup.length === 0) {
       return;
     }
     const fix = new BatchAccounting(this.deps.gatewayId);
-    const stage = this.deps.bypassInflux ? 'influx_bypass_total' : 'influx_ok_total';
-    stored.forEach((p, i) => {
-      if (duplicates[i]) {
-        for (const c of NEW_COUNTS) {
-          fix.count(p.runId, c, -1);
-        }
-        fix.count(p.runId, stage, -1);
-        fix.count(p.runId, 'duplicate_total');
-      }
-    });
+    for (const p of dup) {
+      this.countDuplicate(fix, p, NEW_COUNTS);
+    }
     acc.add(fix);
     for (const [runId, r] of fix.runs) {
       this.deps.counters.add(runId, { counts: r.counts });
     }
   }
 
-  /** The Influx stage (heartbeats go with the settle). */
+  /** Moves a message's `counted` counters and its Influx stage's to `duplicate_total`. */
+  private countDuplicate(
+    acc: BatchAccounting,
+    p: ParsedMessage,
+    counted: readonly BusinessCounter[],
+  ): void {
+    for (const c of counted) {
+      acc.count(p.runId, c, -1);
+    }
+    acc.count(p.runId, this.deps.bypassInflux ? 'influx_bypass_total' : 'influx_ok_total', -1);
+    acc.count(p.runId, 'duplicate_total');
+  }
+
+  /**
+   * The Influx stage (heartbeats go with the settle), and the known copies among its failures
+   * (see storedCopies); the store stage's time includes that check.
+   */
   private async store(
     fresh: readonly ParsedMessage[],
     acc: BatchAccounting,
-  ): Promise<InfluxStaged[]> {
+  ): Promise<{ staged: InfluxStaged[]; copies: ReadonlySet<ParsedMessage> }> {
     const timings = { influxMs: 0, heartbeatMs: 0 };
+    const started = Date.now();
     const outcomes = await this.deps.storage.store(
       fresh.map((p) => p.msg),
       { bypassInflux: this.deps.bypassInflux, heartbeat: false, timings },
     );
+    const copies = await this.storedCopies(fresh, outcomes);
     if (fresh.length > 0 && !this.deps.bypassInflux) {
-      acc.stageAll('store', timings.influxMs, fresh);
+      acc.stageAll('store', copies === undefined ? timings.influxMs : Date.now() - started, fresh);
     }
-    return accountInflux(
-      fresh,
-      await this.storedCopies(fresh, outcomes),
-      acc,
-      this.deps.bypassInflux,
-    );
+    const known = copies ?? NO_COPIES;
+    const cleared =
+      known.size === 0 ? outcomes : outcomes.map((o, i) => (known.has(fresh[i]) ? {} : o));
+    return { staged: accountInflux(fresh, cleared, acc, this.deps.bypassInflux), copies: known };
   }
 
   /**
-   * The outcomes with the failures of messages recorded as stored before cleared: such a message
-   * is a copy of a stored one (a redelivery whose own write failed), so it goes on as a stored
-   * copy, and the settle counts it a duplicate. Dead-lettered, it was counted as new and failed,
-   * and held in the DLQ as well as in the store until a replay skipped it. Where the check fails
-   * the outcomes stay as they are (the replay sorts such copies out).
+   * The messages whose write failed but which were recorded as stored before: copies of a stored
+   * message (a redelivery whose own write failed). They go on as stored copies, and count as
+   * duplicates whatever the settle then says. Dead-lettered, each was counted as new and failed,
+   * and held in the DLQ as well as in the store until a replay skipped it. Undefined when there
+   * was nothing to check; empty where the check failed (the failures are dead-lettered, and the
+   * replay sorts such copies out).
    */
   private async storedCopies(
     fresh: readonly ParsedMessage[],
-    outcomes: StorageOutcome[],
-  ): Promise<StorageOutcome[]> {
+    outcomes: readonly StorageOutcome[],
+  ): Promise<ReadonlySet<ParsedMessage> | undefined> {
     const failed = fresh.filter((_, i) => outcomes[i]?.influx !== undefined);
     if (failed.length === 0 || !this.deps.recorded) {
-      return outcomes;
+      return undefined;
     }
     const recorded = await this.deps.recorded(failed.map((p) => p.msg)).catch((err: Error) => {
       this.deps.log({ err: err.message }, 'could not check failed writes for stored copies');
       return [];
     });
-    const copies = new Set(failed.filter((_, j) => recorded[j] === true));
-    return copies.size === 0 ? outcomes : outcomes.map((o, i) => (copies.has(fresh[i]) ? {} : o));
+    return new Set(failed.filter((_, j) => recorded[j] === true));
   }
 }
 
+const NO_COPIES: ReadonlySet<ParsedMessage> = new Set();
+
 /** The counters a stored message adds besides its Influx stage's (see correctDuplicates). */
-const NEW_COUNTS = [
+const NEW_COUNTS: readonly BusinessCounter[] = [
   'recv_total',
   'parse_ok_total',
   'redis_ok_total',
   'core_pipeline_success_total',
   'pipeline_success_total',
-] as const;
+];
 
 /** What a batch's settle records: the stored messages, and the sightings of the others. */
 function settlement(
