@@ -4,6 +4,7 @@ export * from './lib/broker-scheme';
 export * from './lib/counts';
 export * from './lib/token-bucket';
 export * from './lib/env-config';
+export * from './lib/env-config.error';
 export * from './lib/cli/usage.error';
 export * from './lib/cli/command-line';
 export * from './lib/with-timeout';

@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import { EnvConfigError } from './env-config.error';
 
 /**
  * Validates an app's environment once at boot. The error names every bad variable (a missing
  * required one as "is required"), so a misconfigured service fails with a message, not a trace.
+ * @throws EnvConfigError made of the schema's messages: one may repeat a plain setting's value
+ * (a number it refuses), never a secret's.
  */
 export function parseEnvConfig<T extends z.ZodType>(
   schema: T,
@@ -20,7 +23,7 @@ export function parseEnvConfig<T extends z.ZodType>(
         return `${i.path.join('.')}: ${missing ? 'is required' : i.message}`;
       })
       .join('; ');
-    throw new Error(`invalid ${app} configuration: ${detail}`);
+    throw new EnvConfigError(`invalid ${app} configuration: ${detail}`);
   }
   return result.data;
 }
