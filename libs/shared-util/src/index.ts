@@ -2,6 +2,7 @@ export * from './lib/histogram';
 export * from './lib/backoff';
 export * from './lib/broker-scheme';
 export * from './lib/counts';
+export * from './lib/decimal-text';
 export * from './lib/token-bucket';
 export * from './lib/env-config';
 export * from './lib/env-config.error';

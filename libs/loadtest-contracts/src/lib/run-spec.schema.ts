@@ -1,4 +1,4 @@
-import { BROKER_SCHEME_NAMES } from '@sousvide/shared-util';
+import { BROKER_SCHEME_NAMES, parseDecimal } from '@sousvide/shared-util';
 import { z } from 'zod';
 import {
   CLIENT_MODELS,
@@ -39,16 +39,24 @@ const isBlank = (raw: unknown): boolean =>
 /** Text is trimmed; blank means absent. */
 const text = (raw: unknown): unknown => (isBlank(raw) ? undefined : String(raw).trim());
 
-/** A number, or the text of one (CLI, environment); blank means absent (then its default). */
+/** A number, or the text of one in plain decimal (CLI, environment); blank means absent. */
 function numeric(field: NumericField) {
   const { min, max } = RUN_SPEC_LIMITS[field];
   const n = z.number().min(min).max(max);
   return INTEGER_FIELDS.has(field) ? n.int() : n;
 }
-const toNumber = (raw: unknown): unknown =>
-  isBlank(raw) ? undefined : typeof raw === 'string' ? Number(raw.trim()) : raw;
-const required = (field: NumericField) => z.preprocess(toNumber, numeric(field));
-const withDefault = (field: NumericField) => z.preprocess(toNumber, numeric(field).optional());
+// Text that is no plain decimal becomes NaN, which the number schema refuses (messageFor says why).
+const toNumber =
+  (field: NumericField) =>
+  (raw: unknown): unknown =>
+    isBlank(raw)
+      ? undefined
+      : typeof raw === 'string'
+        ? (parseDecimal(raw, INTEGER_FIELDS.has(field)) ?? NaN)
+        : raw;
+const required = (field: NumericField) => z.preprocess(toNumber(field), numeric(field));
+const withDefault = (field: NumericField) =>
+  z.preprocess(toNumber(field), numeric(field).optional());
 
 /** Whether a value passed its field's own check (the cross-field checks only look at those). */
 function valid(field: NumericField, n: unknown): n is number {
@@ -184,6 +192,8 @@ const FIELD_MESSAGES: Record<Exclude<keyof RunSpec, NumericField>, (got: string)
   loop: (got) => `loop must be ${PUBLISH_LOOPS.join(' or ')} ${got}`,
 };
 
+const BASE_PREFIX = /^\s*0[box]/i;
+
 /** What a field allows, said about the value given. */
 function messageFor(field: keyof RunSpec, raw: unknown): string {
   const got = `(got ${JSON.stringify(raw)})`;
@@ -193,7 +203,10 @@ function messageFor(field: keyof RunSpec, raw: unknown): string {
   const numeric = field as NumericField;
   const { min, max } = RUN_SPEC_LIMITS[numeric];
   const kind = INTEGER_FIELDS.has(numeric) ? 'an integer' : 'a number';
+  // 0x10 is a number to Number() and to whoever typed it: say which notation counts.
+  const notation =
+    typeof raw === 'string' && BASE_PREFIX.test(raw) ? ' written in decimal digits' : '';
   return isBlank(raw)
     ? `${field} is required: ${kind} in ${min}..${max}`
-    : `${field} must be ${kind} in ${min}..${max} ${got}`;
+    : `${field} must be ${kind} in ${min}..${max}${notation} ${got}`;
 }

@@ -80,6 +80,21 @@ describe('parseRunSpec', () => {
       { durationSec: '0' },
       'durationSec: durationSec must be an integer in 1..86400 (got "0")',
     ],
+    [
+      'a hexadecimal connection count',
+      { totalConnections: '0x10' },
+      'totalConnections: totalConnections must be an integer in 1..200000 written in decimal digits (got "0x10")',
+    ],
+    [
+      'an integer in exponent notation',
+      { partitions: '1e0' },
+      'partitions: partitions must be an integer in 1..256 (got "1e0")',
+    ],
+    [
+      'a binary rate',
+      { mps: '0b1' },
+      'mps: mps must be a number in 0.001..1000 written in decimal digits (got "0b1")',
+    ],
     ['qos 3', { qos: '3' }, 'qos: qos must be 0, 1 or 2 (got "3")'],
     ['mps out of range', { mps: '5000' }, 'mps: mps must be a number in 0.001..1000 (got "5000")'],
     [
