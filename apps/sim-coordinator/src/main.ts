@@ -3,7 +3,7 @@ import { Logger } from 'nestjs-pino';
 import { EXIT_CODES, parseRunSpec, RunSpec, RunSpecError } from '@sousvide/loadtest-contracts';
 import { redactedErrorMessage } from '@sousvide/security';
 import { UsageError } from '@sousvide/shared-util';
-import { CliCommand, HELP, parseCli } from './app/cli/cli-args';
+import { CliCommand, HELP, parseCli, runSpecProblemLines } from './app/cli/cli-args';
 import { summaryTable } from './app/cli/summary-table';
 import { API_TOKEN_VAR, loadApiToken } from './app/config/api-env.schema';
 import { COORDINATOR_SECRETS, CoordinatorEnv, loadCoordinatorEnv } from './app/config/env.schema';
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   if (err instanceof RunSpecError) {
     fail(
-      `invalid arguments, nothing enqueued:\n  ${err.problems.map((p) => p.message).join('\n  ')}`,
+      `invalid arguments, nothing enqueued:\n  ${runSpecProblemLines(err).join('\n  ')}`,
       EXIT.usage,
     );
   }

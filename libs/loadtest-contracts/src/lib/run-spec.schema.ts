@@ -124,7 +124,7 @@ const runSpecSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['partTimeoutSec'],
-          message: `partTimeoutSec (PART_TIMEOUT_SECONDS, --part-timeout) must be longer than durationSec (${durationSec} s): a partition connects, publishes for the whole duration, then drains; got ${partTimeoutSec}`,
+          message: `partTimeoutSec must be longer than durationSec (${durationSec} s): a partition connects, publishes for the whole duration, then drains; got ${partTimeoutSec}`,
         });
       }
       if (

@@ -141,7 +141,7 @@ describe('parseRunSpec', () => {
 
   it('refuses a partition timeout no longer than the publishing it has to hold', () => {
     expect(problemsOf({ ...base, durationSec: '100', partTimeoutSec: '100' })).toEqual([
-      'partTimeoutSec: partTimeoutSec (PART_TIMEOUT_SECONDS, --part-timeout) must be longer than durationSec (100 s): a partition connects, publishes for the whole duration, then drains; got 100',
+      'partTimeoutSec: partTimeoutSec must be longer than durationSec (100 s): a partition connects, publishes for the whole duration, then drains; got 100',
     ]);
     expect(
       parseRunSpec({ ...base, durationSec: '100', partTimeoutSec: '101' }).partTimeoutSec,
