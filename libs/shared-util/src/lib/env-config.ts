@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { brokerUrlProblem } from './broker-scheme';
 import { EnvConfigError } from './env-config.error';
 
 /**
@@ -35,3 +36,15 @@ export const redisUrl = () =>
 
 /** A Redis URL variable ({@link redisUrl}), the default when unset. */
 export const redisUrlSchema = (fallback = 'redis://127.0.0.1:6379') => redisUrl().default(fallback);
+
+/**
+ * A broker URL variable, checked as every broker URL is ({@link brokerUrlProblem}); the message
+ * says what is wrong without repeating the URL, which may hold a password.
+ */
+export const brokerUrlSchema = (options: { credentials: boolean }) =>
+  z.string().superRefine((raw, ctx) => {
+    const problem = brokerUrlProblem(raw, options);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', message: problem });
+    }
+  });
