@@ -8,7 +8,7 @@ import { UsageError } from '@sousvide/shared-util';
 import { loadReplayerEnv, type ReplayerEnv } from './app/config/env.schema';
 import { assertRedisReachable } from '@sousvide/platform';
 import { STORAGE_SECRETS } from '@sousvide/ingest-storage';
-import { REDIS_CLIENT, redactText, secretValuesOf, serviceAccess } from '@sousvide/security';
+import { REDIS_CLIENT, redactedErrorMessage, serviceAccess } from '@sousvide/security';
 
 const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
@@ -66,8 +66,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     // No URL password, token or Redis password reaches the terminal, whatever failed.
-    const secrets = secretValuesOf(STORAGE_SECRETS);
-    process.stderr.write(`dlq-replayer failed: ${redactText((err as Error).message, secrets)}\n`);
+    process.stderr.write(`dlq-replayer failed: ${redactedErrorMessage(err, STORAGE_SECRETS)}\n`);
     process.exit(EXIT.failure);
   },
 );

@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { listenOpsPort } from '@sousvide/platform';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
-import { redactText, secretValuesOf } from '@sousvide/security';
+import { redactedErrorMessage } from '@sousvide/security';
 import { auditCommand } from './app/audit/audit.command';
 import { GATEWAY_ENV, GATEWAY_SECRETS, type GatewayEnv } from './app/config/env.schema';
 
@@ -53,9 +53,8 @@ if (process.argv[2] === 'audit') {
   bootstrap().catch((err: unknown) => {
     // Last line of defence: whatever failed, no URL password, token or password reaches the
     // terminal.
-    const secrets = secretValuesOf(GATEWAY_SECRETS);
     process.stderr.write(
-      `ingest-gateway failed to start: ${redactText((err as Error).message, secrets)}\n`,
+      `ingest-gateway failed to start: ${redactedErrorMessage(err, GATEWAY_SECRETS)}\n`,
     );
     process.exit(1);
   });

@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { listenOpsPort } from '@sousvide/platform';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app/app.module';
-import { redactText, secretValuesOf } from '@sousvide/security';
+import { redactedErrorMessage } from '@sousvide/security';
 import { AGENT_ENV, AGENT_SECRETS, type AgentEnv } from './app/config/env.schema';
 
 async function bootstrap(): Promise<void> {
@@ -28,9 +28,6 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((err: unknown) => {
   // Last line of defence: no fleet secret or URL password reaches the part's log.
-  const secrets = secretValuesOf(AGENT_SECRETS);
-  process.stderr.write(
-    `sim-agent failed to start: ${redactText((err as Error).message, secrets)}\n`,
-  );
+  process.stderr.write(`sim-agent failed to start: ${redactedErrorMessage(err, AGENT_SECRETS)}\n`);
   process.exit(1);
 });

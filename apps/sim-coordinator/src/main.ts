@@ -1,9 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { EXIT_CODES, parseRunSpec, RunSpec, RunSpecError } from '@sousvide/loadtest-contracts';
-import { redactText, secretValuesOf } from '@sousvide/security';
+import { redactedErrorMessage } from '@sousvide/security';
 import { UsageError } from '@sousvide/shared-util';
-import { CliCommand, HELP, parseCli } from './app/cli/cli-args';
+import { CliCommand, HELP, parseCli, runSpecProblemLines } from './app/cli/cli-args';
 import { summaryTable } from './app/cli/summary-table';
 import { API_TOKEN_VAR, loadApiToken } from './app/config/api-env.schema';
 import { COORDINATOR_SECRETS, CoordinatorEnv, loadCoordinatorEnv } from './app/config/env.schema';
@@ -17,10 +17,13 @@ import { artifactsCommand } from './app/report/report.command';
 
 const EXIT = EXIT_CODES;
 
-/** Prints the error, with the fleet secret's and the API token's values and URL passwords masked. */
-function fail(message: string, code: number): never {
-  const secrets = secretValuesOf([...COORDINATOR_SECRETS, API_TOKEN_VAR]);
-  process.stderr.write(`sim-coordinator: ${redactText(message, secrets)}\n`);
+/**
+ * Prints the error with URL passwords and the fleet secret's, the monitor password's and the API
+ * token's values masked (as redactedErrorMessage says), then `hint`, our own words; exits.
+ */
+function fail(err: unknown, code: number, hint = ''): never {
+  const message = redactedErrorMessage(err, [...COORDINATOR_SECRETS, API_TOKEN_VAR]);
+  process.stderr.write(`sim-coordinator: ${message}${hint}\n`);
   process.exit(code);
 }
 
@@ -58,10 +61,11 @@ async function serve(env: CoordinatorEnv): Promise<void> {
     token = loadApiToken();
   } catch (err) {
     fail(
-      `${(err as Error).message}\n\`serve\` does not start its API without a token: put a long random value ` +
+      err,
+      EXIT.usage,
+      `\n\`serve\` does not start its API without a token: put a long random value ` +
         `(openssl rand -hex 32) in a file and set ${API_TOKEN_VAR}_FILE to it; tools/stack/up.sh writes ` +
         `.secrets/coordinator-api-token and prints ${API_TOKEN_VAR}_FILE.`,
-      EXIT.usage,
     );
   }
   await assertRedisReachable(env.REDIS_URL);
@@ -80,14 +84,14 @@ async function main(): Promise<void> {
   try {
     env = loadCoordinatorEnv();
   } catch (err) {
-    fail((err as Error).message, EXIT.usage);
+    fail(err, EXIT.usage);
   }
   let cmd;
   try {
     cmd = parseCli(process.argv.slice(2), env);
   } catch (err) {
     if (err instanceof UsageError) {
-      fail(`${err.message}\nRun with --help for the options.`, EXIT.usage);
+      fail(err, EXIT.usage, '\nRun with --help for the options.');
     }
     throw err;
   }
@@ -122,9 +126,9 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   if (err instanceof RunSpecError) {
     fail(
-      `invalid arguments, nothing enqueued:\n  ${err.problems.map((p) => p.message).join('\n  ')}`,
+      `invalid arguments, nothing enqueued:\n  ${runSpecProblemLines(err).join('\n  ')}`,
       EXIT.usage,
     );
   }
-  fail((err as Error).message, err instanceof UsageError ? EXIT.usage : EXIT.failed);
+  fail(err, err instanceof UsageError ? EXIT.usage : EXIT.failed);
 });

@@ -4,6 +4,7 @@ export { REDACTED, redactText, redactUrl } from './lib/redact';
 export {
   optionalSecretEnvShape,
   readSecretFile,
+  redactedErrorMessage,
   secretEnvShape,
   secretValuesOf,
   withSecretFiles,

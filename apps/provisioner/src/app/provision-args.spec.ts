@@ -70,9 +70,21 @@ describe('parseProvisionArgs', () => {
 
   it('names what is wrong', () => {
     expect(usageError([])).toBe('--devices is required');
-    expect(usageError(['--devices', '0'])).toBe('--devices must be >= 1');
-    expect(usageError(['--devices', '1e3'])).toBe('--devices must be a whole number');
-    expect(usageError(['--devices', '2000000'])).toBe('--devices must be <= 1000000');
+    expect(usageError(['--devices', '0'])).toBe(
+      '--devices must be a whole number in 1..1000000 (got "0")',
+    );
+    expect(usageError(['--devices', '1e3'])).toBe(
+      '--devices must be a whole number in 1..1000000 (got "1e3")',
+    );
+    expect(usageError(['--devices', '0x10'])).toBe(
+      '--devices must be a whole number in 1..1000000 (got "0x10")',
+    );
+    expect(usageError(['--devices', '2000000'])).toBe(
+      '--devices must be a whole number in 1..1000000 (got "2000000")',
+    );
+    expect(usageError(['--devices', '1', '--iterations', '0x10'])).toBe(
+      '--iterations must be a whole number in 1..100000 (got "0x10")',
+    );
     expect(usageError(['--devices', '1', '--format', 'acl'])).toBe(
       '--format must be dynsec or passwd',
     );
@@ -92,7 +104,7 @@ describe('parseProvisionArgs', () => {
       '--monitor-user must differ from --gateway-user (each has its own grants)',
     );
     expect(usageError(['--devices', '1', '--device-iterations', '0'])).toBe(
-      '--device-iterations must be >= 1',
+      '--device-iterations must be a whole number in 1..100000 (got "0")',
     );
     expect(usageError(['--devices', '1', '--out='])).toBe('--out must name a directory');
     expect(usageError(['--devices', '1', '--gateway-password-file='])).toBe(

@@ -8,7 +8,7 @@ import {
   MOSQUITTO_PBKDF2_ITERATIONS,
 } from '@sousvide/security';
 import { DEVICE_ID_MAX_LENGTH } from '@sousvide/telemetry-schema';
-import { readCommandLine, UsageError, validateOptions } from '@sousvide/shared-util';
+import { numberOption, readCommandLine, UsageError, validateOptions } from '@sousvide/shared-util';
 
 /** One provisioning run, validated. */
 export interface ProvisionOptions extends FleetProvisionOptions {
@@ -71,11 +71,10 @@ const OPTIONS = {
 } as const;
 
 const wholeNumber = (flag: string, min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `${flag} must be a whole number`)
-    .transform(Number)
-    .pipe(z.number().min(min, `${flag} must be >= ${min}`).max(max, `${flag} must be <= ${max}`));
+  numberOption(
+    { min, max, integer: true },
+    (raw) => `${flag} must be a whole number in ${min}..${max} (got "${raw}")`,
+  );
 
 // Device ids are the prefix and 6 digits (deviceIdOf).
 const PREFIX_MAX_LENGTH = DEVICE_ID_MAX_LENGTH - 6;

@@ -1,4 +1,4 @@
-import { BROKER_SCHEME_NAMES } from '@sousvide/shared-util';
+import { brokerUrlProblem, parseDecimal } from '@sousvide/shared-util';
 import { z } from 'zod';
 import {
   CLIENT_MODELS,
@@ -29,8 +29,6 @@ const INTEGER_FIELDS: ReadonlySet<NumericField> = new Set([
   'partTimeoutSec',
   'window',
 ]);
-/** A broker of any scheme the agents and the coordinator read (mqtt, tcp, mqtts, ssl). */
-const BROKER_URL = new RegExp(`^(${BROKER_SCHEME_NAMES.join('|')})://[^/:]+(:\\d{1,5})?/?$`);
 /** Model names and the runbook's SIM_TASK names for them. */
 const MODEL_NAMES = [...CLIENT_MODELS, ...Object.keys(SIM_TASK_ALIASES)] as [string, ...string[]];
 
@@ -39,16 +37,37 @@ const isBlank = (raw: unknown): boolean =>
 /** Text is trimmed; blank means absent. */
 const text = (raw: unknown): unknown => (isBlank(raw) ? undefined : String(raw).trim());
 
-/** A number, or the text of one (CLI, environment); blank means absent (then its default). */
+/** A number, or the text of one in plain decimal (CLI, environment); blank means absent. */
 function numeric(field: NumericField) {
   const { min, max } = RUN_SPEC_LIMITS[field];
   const n = z.number().min(min).max(max);
   return INTEGER_FIELDS.has(field) ? n.int() : n;
 }
-const toNumber = (raw: unknown): unknown =>
-  isBlank(raw) ? undefined : typeof raw === 'string' ? Number(raw.trim()) : raw;
-const required = (field: NumericField) => z.preprocess(toNumber, numeric(field));
-const withDefault = (field: NumericField) => z.preprocess(toNumber, numeric(field).optional());
+// Text that is no plain decimal becomes NaN, which the number schema refuses (messageFor says why).
+const toNumber =
+  (field: NumericField) =>
+  (raw: unknown): unknown =>
+    isBlank(raw)
+      ? undefined
+      : typeof raw === 'string'
+        ? (parseDecimal(raw, INTEGER_FIELDS.has(field)) ?? NaN)
+        : raw;
+const required = (field: NumericField) => z.preprocess(toNumber(field), numeric(field));
+const withDefault = (field: NumericField) =>
+  z.preprocess(toNumber(field), numeric(field).optional());
+
+/**
+ * A broker the agents read (mqtt, tcp, mqtts, ssl; an IPv6 host in brackets; a port 1..65535),
+ * without a user or password: the devices log in as themselves, and the URL goes into every job
+ * and report. A URL holding one is not repeated in the message.
+ */
+function brokerUrlCheck(url: string, ctx: z.RefinementCtx): void {
+  const problem = brokerUrlProblem(url, { credentials: false });
+  if (problem !== undefined) {
+    const got = url.includes('@') ? '' : ` (got ${JSON.stringify(url)})`;
+    ctx.addIssue({ code: 'custom', message: `brokerUrl ${problem}${got}` });
+  }
+}
 
 /** Whether a value passed its field's own check (the cross-field checks only look at those). */
 function valid(field: NumericField, n: unknown): n is number {
@@ -78,7 +97,7 @@ const runSpecSchema = z
     qos: z.preprocess(text, z.enum(['0', '1', '2'])).transform((q) => Number(q) as 0 | 1 | 2),
     model: z.preprocess(text, z.enum(MODEL_NAMES).optional()),
     runId: z.preprocess(text, z.string().regex(RUN_ID_PATTERN).optional()),
-    brokerUrl: z.preprocess(text, z.string().regex(BROKER_URL).optional()),
+    brokerUrl: z.preprocess(text, z.string().superRefine(brokerUrlCheck).optional()),
     requireBusinessSummary: z
       .preprocess(
         (raw) => (isBlank(raw) ? '0' : String(raw).trim().toLowerCase()),
@@ -116,7 +135,7 @@ const runSpecSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['partTimeoutSec'],
-          message: `partTimeoutSec (PART_TIMEOUT_SECONDS, --part-timeout) must be longer than durationSec (${durationSec} s): a partition connects, publishes for the whole duration, then drains; got ${partTimeoutSec}`,
+          message: `partTimeoutSec must be longer than durationSec (${durationSec} s): a partition connects, publishes for the whole duration, then drains; got ${partTimeoutSec}`,
         });
       }
       if (
@@ -175,14 +194,19 @@ export function parseRunSpec(input: RunSpecInput, now: Date = new Date()): RunSp
 }
 
 /** What each non-numeric field allows, said about the value given (`got`). */
-const FIELD_MESSAGES: Record<Exclude<keyof RunSpec, NumericField>, (got: string) => string> = {
+// brokerUrl's check writes its own message (brokerUrlCheck).
+const FIELD_MESSAGES: Record<
+  Exclude<keyof RunSpec, NumericField | 'brokerUrl'>,
+  (got: string) => string
+> = {
   qos: (got) => `qos must be 0, 1 or 2 ${got}`,
   model: (got) => `SIM_TASK/model must be one of ${MODEL_NAMES.join(', ')} ${got}`,
   runId: (got) => `runId must be ${RUN_ID_RULE} ${got}`,
-  brokerUrl: (got) => `brokerUrl must look like mqtt://host:port or mqtts://host:port ${got}`,
   requireBusinessSummary: (got) => `REQUIRE_BUSINESS_SUMMARY must be 0 or 1 ${got}`,
   loop: (got) => `loop must be ${PUBLISH_LOOPS.join(' or ')} ${got}`,
 };
+
+const BASE_PREFIX = /^\s*0[box]/i;
 
 /** What a field allows, said about the value given. */
 function messageFor(field: keyof RunSpec, raw: unknown): string {
@@ -193,7 +217,10 @@ function messageFor(field: keyof RunSpec, raw: unknown): string {
   const numeric = field as NumericField;
   const { min, max } = RUN_SPEC_LIMITS[numeric];
   const kind = INTEGER_FIELDS.has(numeric) ? 'an integer' : 'a number';
+  // 0x10 is a number to Number() and to whoever typed it: say which notation counts.
+  const notation =
+    typeof raw === 'string' && BASE_PREFIX.test(raw) ? ' written in decimal digits' : '';
   return isBlank(raw)
     ? `${field} is required: ${kind} in ${min}..${max}`
-    : `${field} must be ${kind} in ${min}..${max} ${got}`;
+    : `${field} must be ${kind} in ${min}..${max}${notation} ${got}`;
 }

@@ -80,6 +80,21 @@ describe('parseRunSpec', () => {
       { durationSec: '0' },
       'durationSec: durationSec must be an integer in 1..86400 (got "0")',
     ],
+    [
+      'a hexadecimal connection count',
+      { totalConnections: '0x10' },
+      'totalConnections: totalConnections must be an integer in 1..200000 written in decimal digits (got "0x10")',
+    ],
+    [
+      'an integer in exponent notation',
+      { partitions: '1e0' },
+      'partitions: partitions must be an integer in 1..256 (got "1e0")',
+    ],
+    [
+      'a binary rate',
+      { mps: '0b1' },
+      'mps: mps must be a number in 0.001..1000 written in decimal digits (got "0b1")',
+    ],
     ['qos 3', { qos: '3' }, 'qos: qos must be 0, 1 or 2 (got "3")'],
     ['mps out of range', { mps: '5000' }, 'mps: mps must be a number in 0.001..1000 (got "5000")'],
     [
@@ -105,8 +120,15 @@ describe('parseRunSpec', () => {
     expect(problems[0]).toContain(expected);
   });
 
-  it.each(['mqtt://b:1883', 'tcp://b', 'mqtts://broker.local:8883', 'ssl://b:8884/'])(
-    'accepts the broker URL %s (plain or TLS, as the agents read it)',
+  it.each([
+    'mqtt://b:1883',
+    'tcp://b',
+    'mqtts://broker.local:8883',
+    'ssl://b:8884/',
+    'mqtt://[::1]:1883',
+    'mqtts://[2001:db8::1]',
+  ])(
+    'accepts the broker URL %s (plain or TLS, IPv6 in brackets, as the agents read it)',
     (brokerUrl) => {
       expect(parseRunSpec({ ...base, brokerUrl }).brokerUrl).toBe(brokerUrl);
     },
@@ -114,7 +136,28 @@ describe('parseRunSpec', () => {
 
   it('refuses a broker URL of another scheme, naming the schemes it takes', () => {
     expect(problemsOf({ ...base, brokerUrl: 'ws://b:9001' })).toEqual([
-      'brokerUrl: brokerUrl must look like mqtt://host:port or mqtts://host:port (got "ws://b:9001")',
+      'brokerUrl: brokerUrl must use mqtt://, tcp://, mqtts://, ssl:// (got "ws://b:9001")',
+    ]);
+  });
+
+  it('refuses a port outside 1..65535, naming it', () => {
+    expect(problemsOf({ ...base, brokerUrl: 'mqtt://b:99999' })).toEqual([
+      'brokerUrl: brokerUrl has port 99999, outside 1..65535 (got "mqtt://b:99999")',
+    ]);
+    expect(problemsOf({ ...base, brokerUrl: 'mqtt://b:0' })).toEqual([
+      'brokerUrl: brokerUrl has port 0, outside 1..65535 (got "mqtt://b:0")',
+    ]);
+  });
+
+  it('refuses an IPv6 host without brackets, saying how to write one', () => {
+    expect(problemsOf({ ...base, brokerUrl: 'mqtt://::1:1883' })).toEqual([
+      'brokerUrl: brokerUrl must look like mqtt://host[:port] or mqtts://host[:port] (an IPv6 host in brackets: mqtt://[::1]:1883) (got "mqtt://::1:1883")',
+    ]);
+  });
+
+  it('refuses a user or password in the broker URL without repeating it', () => {
+    expect(problemsOf({ ...base, brokerUrl: 'mqtt://dev:s3cret@b:1883' })).toEqual([
+      'brokerUrl: brokerUrl must hold no user or password',
     ]);
   });
 
@@ -126,7 +169,7 @@ describe('parseRunSpec', () => {
 
   it('refuses a partition timeout no longer than the publishing it has to hold', () => {
     expect(problemsOf({ ...base, durationSec: '100', partTimeoutSec: '100' })).toEqual([
-      'partTimeoutSec: partTimeoutSec (PART_TIMEOUT_SECONDS, --part-timeout) must be longer than durationSec (100 s): a partition connects, publishes for the whole duration, then drains; got 100',
+      'partTimeoutSec: partTimeoutSec must be longer than durationSec (100 s): a partition connects, publishes for the whole duration, then drains; got 100',
     ]);
     expect(
       parseRunSpec({ ...base, durationSec: '100', partTimeoutSec: '101' }).partTimeoutSec,

@@ -23,4 +23,10 @@ describe('parseSloTargets', () => {
       ].join('\n'),
     );
   });
+
+  it('takes a target only in decimal notation: 0x64 is no 100', () => {
+    expect(() => parseSloTargets({ p95LatencyMs: '0x64' }, label)).toThrow(
+      'slo.p95LatencyMs must be a number above 0 and at most 3600000 (got "0x64")',
+    );
+  });
 });

@@ -1,4 +1,4 @@
-import { UsageError } from '@sousvide/shared-util';
+import { parseDecimal, UsageError } from '@sousvide/shared-util';
 
 /** The SLO targets a run is judged against (the runbook's defaults, settable per run). */
 export interface SloTargets {
@@ -83,8 +83,8 @@ export function parseSloTargets(
     const n =
       typeof raw === 'number'
         ? raw
-        : typeof raw === 'string' && raw.trim() !== ''
-          ? Number(raw)
+        : typeof raw === 'string'
+          ? (parseDecimal(raw, false) ?? NaN)
           : NaN;
     if (!Number.isFinite(n) || n > max || (minExclusive ? n <= min : n < min)) {
       const range = minExclusive ? `above ${min} and at most ${max}` : `${min}..${max}`;

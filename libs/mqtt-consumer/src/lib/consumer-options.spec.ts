@@ -47,10 +47,14 @@ describe('parseBrokerUrl', () => {
   });
 
   it.each([
-    ['not a url', /invalid MQTT broker URL/],
-    ['ws://broker', /unsupported MQTT broker URL scheme "ws:"/],
-    ['mqtt://broker:99999', /invalid MQTT broker URL/],
-    ['mqtt://broker:0', /has port 0/],
+    ['not a url', /invalid MQTT broker URL: it must look like mqtt:\/\/host\[:port\]/],
+    [
+      'ws://broker',
+      /invalid MQTT broker URL: it must use mqtt:\/\/, tcp:\/\/, mqtts:\/\/, ssl:\/\//,
+    ],
+    ['mqtt://broker:99999', /it has port 99999, outside 1..65535/],
+    ['mqtt://broker:0', /it has port 0, outside 1..65535/],
+    ['mqtt://::1:1883', /an IPv6 host in brackets/],
   ])('rejects %s with BAD_URL naming what is wrong', (url, message) => {
     const err = errorOf(() => parseBrokerUrl(url));
     expect(err.code).toBe('BAD_URL');

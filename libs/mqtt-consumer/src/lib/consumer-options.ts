@@ -1,6 +1,12 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { IConnectPacket } from 'mqtt-packet';
-import { type BackoffPolicy, brokerPortOf, brokerSchemeIsTls } from '@sousvide/shared-util';
+import {
+  type BackoffPolicy,
+  brokerHostOf,
+  brokerPortOf,
+  brokerSchemeIsTls,
+  brokerUrlProblem,
+} from '@sousvide/shared-util';
 import type { Delivery } from './delivery';
 import type { ConsumerEvent } from './consumer-event';
 import { MqttConsumerError } from './mqtt-consumer.error';
@@ -87,38 +93,25 @@ export interface BrokerUrl {
 
 /** The parts of an `mqtt://` or `mqtts://` URL, or a BAD_URL error saying what is wrong with it. */
 export function parseBrokerUrl(url: string): BrokerUrl {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // Not parseable, so its user info cannot be cut out: the text is not repeated.
-    throw new MqttConsumerError(
-      'BAD_URL',
-      'invalid MQTT broker URL: expected mqtt://host[:port] or mqtts://host[:port]',
-    );
+  // The check every broker URL gets; its answer never repeats the URL's user or password.
+  const problem = brokerUrlProblem(url, { credentials: true });
+  if (problem !== undefined) {
+    throw new MqttConsumerError('BAD_URL', `invalid MQTT broker URL: it ${problem}`);
   }
+  const parsed = new URL(url);
   const username = parsed.username ? decodeURIComponent(parsed.username) : undefined;
   const password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
   parsed.username = '';
   parsed.password = '';
   const shown = username === undefined && password === undefined ? url : parsed.toString();
-  const secure = brokerSchemeIsTls(parsed.protocol);
-  if (secure === undefined) {
-    throw new MqttConsumerError(
-      'BAD_URL',
-      `unsupported MQTT broker URL scheme "${parsed.protocol}" in "${shown}": only mqtt:// (plain TCP) and mqtts:// (TLS)`,
-    );
-  }
-  if (parsed.hostname === '') {
-    throw new MqttConsumerError('BAD_URL', `MQTT broker URL "${shown}" has no host`);
-  }
-  const port = brokerPortOf(parsed);
-  if (port < 1) {
-    throw new MqttConsumerError('BAD_URL', `MQTT broker URL "${shown}" has port 0`);
-  }
-  // IPv6 literals come bracketed from URL; net.connect wants them bare.
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  return { host, port, secure, url: shown, username, password };
+  return {
+    host: brokerHostOf(parsed),
+    port: brokerPortOf(parsed),
+    secure: brokerSchemeIsTls(parsed.protocol) === true,
+    url: shown,
+    username,
+    password,
+  };
 }
 
 function checkInt(name: string, value: number, min: number, max: number): number {

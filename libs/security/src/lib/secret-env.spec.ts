@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { parseEnvConfig } from '@sousvide/shared-util';
+import { EnvConfigError, parseEnvConfig } from '@sousvide/shared-util';
 import {
   optionalSecretEnvShape,
   readSecretFile,
+  redactedErrorMessage,
   secretEnvShape,
   secretValuesOf,
   withSecretFiles,
@@ -141,5 +142,44 @@ describe('secret environment variables', () => {
     expect(() => parse({ FLEET_SECRET_FILE: join(dir, 'missing') })).toThrow(
       `FLEET_SECRET: cannot read FLEET_SECRET_FILE=${join(dir, 'missing')} (ENOENT)`,
     );
+  });
+
+  describe('redactedErrorMessage', () => {
+    const fleet = withSecretFiles(
+      ['FLEET_SECRET'],
+      z.object(optionalSecretEnvShape(['FLEET_SECRET'], { FLEET_SECRET: { minLength: 32 } })),
+    );
+    const messageOf = (env: NodeJS.ProcessEnv): string => {
+      try {
+        parseEnvConfig(fleet, env, 'demo');
+      } catch (err) {
+        return redactedErrorMessage(err, ['FLEET_SECRET'], env);
+      }
+      throw new Error('the environment was accepted');
+    };
+
+    it('leaves a config error readable: a short secret is no word of its message to mask', () => {
+      expect(messageOf({ FLEET_SECRET: 'short' })).toBe(
+        'invalid demo configuration: FLEET_SECRET: is too short: at least 32 characters',
+      );
+      expect(messageOf({ FLEET_SECRET: 'least' })).toContain('at least 32 characters');
+    });
+
+    it('masks the secrets inline and from their files in any other error', () => {
+      const env = { FLEET_SECRET: 'inline-fleet-secret', INFLUX_TOKEN_FILE: tokenFile };
+      const err = new Error('refused inline-fleet-secret and token-from-file');
+      expect(redactedErrorMessage(err, ['FLEET_SECRET', 'INFLUX_TOKEN'], env)).toBe(
+        'refused *** and ***',
+      );
+      expect(redactedErrorMessage('text inline-fleet-secret', ['FLEET_SECRET'], env)).toBe(
+        'text ***',
+      );
+    });
+
+    it('masks URL passwords in a config error too', () => {
+      expect(redactedErrorMessage(new EnvConfigError('bad mqtt://u:pw@h'), [], {})).toBe(
+        'bad mqtt://u:***@h',
+      );
+    });
   });
 });

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { EnvConfigError } from '@sousvide/shared-util';
 import { z } from 'zod';
+import { redactText } from './redact';
 
 /** Validation of one secret's value. */
 export interface SecretRule {
@@ -166,4 +168,23 @@ export function secretValuesOf(
     }
   }
   return values;
+}
+
+/**
+ * An error's message for a last-resort report (a command or service that fails): URL passwords
+ * and credential query values are always masked; the values of the secrets `names` (directly or
+ * through `X_FILE`) too, unless the error is an {@link EnvConfigError}. That one is made of schema
+ * messages that never hold a secret's value, and masking a value there only garbles our own
+ * words: a too-short `FLEET_SECRET=short` turned "is too short" into "is too ***".
+ */
+export function redactedErrorMessage(
+  err: unknown,
+  names: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  read: SecretFileReader = readSecretFile,
+): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return err instanceof EnvConfigError
+    ? redactText(message)
+    : redactText(message, secretValuesOf(names, env, read));
 }

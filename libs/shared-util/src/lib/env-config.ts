@@ -1,8 +1,12 @@
 import { z } from 'zod';
+import { brokerUrlProblem } from './broker-scheme';
+import { EnvConfigError } from './env-config.error';
 
 /**
  * Validates an app's environment once at boot. The error names every bad variable (a missing
  * required one as "is required"), so a misconfigured service fails with a message, not a trace.
+ * @throws EnvConfigError made of the schema's messages: one may repeat a plain setting's value
+ * (a number it refuses), never a secret's.
  */
 export function parseEnvConfig<T extends z.ZodType>(
   schema: T,
@@ -20,7 +24,7 @@ export function parseEnvConfig<T extends z.ZodType>(
         return `${i.path.join('.')}: ${missing ? 'is required' : i.message}`;
       })
       .join('; ');
-    throw new Error(`invalid ${app} configuration: ${detail}`);
+    throw new EnvConfigError(`invalid ${app} configuration: ${detail}`);
   }
   return result.data;
 }
@@ -32,3 +36,15 @@ export const redisUrl = () =>
 
 /** A Redis URL variable ({@link redisUrl}), the default when unset. */
 export const redisUrlSchema = (fallback = 'redis://127.0.0.1:6379') => redisUrl().default(fallback);
+
+/**
+ * A broker URL variable, checked as every broker URL is ({@link brokerUrlProblem}); the message
+ * says what is wrong without repeating the URL, which may hold a password.
+ */
+export const brokerUrlSchema = (options: { credentials: boolean }) =>
+  z.string().superRefine((raw, ctx) => {
+    const problem = brokerUrlProblem(raw, options);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', message: problem });
+    }
+  });

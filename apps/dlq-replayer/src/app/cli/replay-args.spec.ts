@@ -48,11 +48,11 @@ describe('parseReplayArgs', () => {
     );
   });
 
-  it.each(['0', '-1', '1.5', 'abc', ''])('rejects --limit %j', (value) => {
+  it.each(['0', '-1', '1.5', '0x10', '1e3', 'abc', ''])('rejects --limit %j', (value) => {
     expect(() => parseReplayArgs(['replay', `--limit=${value}`])).toThrow(/--limit must be/);
   });
 
-  it.each(['0', '-2', 'fast', 'Infinity', ''])('rejects --rate %j', (value) => {
+  it.each(['0', '-2', '0x10', 'fast', 'Infinity', ''])('rejects --rate %j', (value) => {
     expect(() => parseReplayArgs(['replay', `--rate=${value}`])).toThrow(/--rate must be/);
   });
 

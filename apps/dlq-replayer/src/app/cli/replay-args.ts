@@ -32,11 +32,10 @@ const replayOptionsSchema = z.object({
     (raw) => `--kind must be one of ${DLQ_KINDS.join(', ')}; got "${raw}"`,
   ).optional(),
   'run-id': nonEmpty('--run-id').optional(),
-  limit: z
-    .string()
-    .regex(/^\s*\d+\s*$/, { error: (issue) => limitMessage(String(issue.input)) })
-    .pipe(numberOption({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true }, limitMessage))
-    .optional(),
+  limit: numberOption(
+    { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true },
+    (raw) => `--limit must be a positive integer (1, 2, ...); got "${raw}"`,
+  ).optional(),
   rate: numberOption(
     { min: Number.MIN_VALUE, max: Number.MAX_VALUE },
     (raw) => `--rate must be a number > 0 (entries per second); got "${raw}"`,
@@ -45,10 +44,6 @@ const replayOptionsSchema = z.object({
   export: nonEmpty('--export').optional(),
   json: z.boolean().default(false),
 });
-
-function limitMessage(raw: string): string {
-  return `--limit must be a positive integer (1, 2, ...); got "${raw}"`;
-}
 
 /**
  * Parses `replay [options]` (argv without node and script). Throws {@link UsageError} naming the

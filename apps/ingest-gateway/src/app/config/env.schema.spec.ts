@@ -54,6 +54,18 @@ describe('gateway environment', () => {
     expect(() => loadGatewayEnv({})).toThrow('MQTT_URL: is required');
   });
 
+  it('checks MQTT_URL as every broker URL is: the port named, an IPv6 host in brackets', () => {
+    expect(() => loadGatewayEnv({ ...base, MQTT_URL: 'mqtt://gw:pw@broker:99999' })).toThrow(
+      'MQTT_URL: has port 99999, outside 1..65535',
+    );
+    expect(() => loadGatewayEnv({ ...base, MQTT_URL: 'mqtt://broker:1883/path' })).toThrow(
+      'MQTT_URL: must end after the host and port: no path, query or fragment',
+    );
+    expect(loadGatewayEnv({ ...base, MQTT_URL: 'mqtts://[::1]:8883' }).MQTT_URL).toBe(
+      'mqtts://[::1]:8883',
+    );
+  });
+
   it('has no default Influx token: a missing one names both ways to set it', () => {
     expect(() => loadGatewayEnv({ MQTT_URL: base.MQTT_URL })).toThrow(
       'INFLUX_TOKEN: is required: set INFLUX_TOKEN or INFLUX_TOKEN_FILE (secrets have no default)',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { backoffMsEnv } from '@sousvide/loadtest-contracts';
-import { parseEnvConfig } from '@sousvide/shared-util';
+import { brokerUrlSchema, parseEnvConfig } from '@sousvide/shared-util';
 import { addStorageEnvIssues, STORAGE_SECRETS, storageEnvShape } from '@sousvide/ingest-storage';
 import {
   addServiceClientIssues,
@@ -11,8 +11,6 @@ import {
 } from '@sousvide/security';
 import { pipelineEnvShape } from '@sousvide/ingest-pipeline';
 import { GATEWAY_SHARED_SUBSCRIPTION, TELEMETRY_TOPIC_FILTER } from '@sousvide/telemetry-schema';
-
-const url = (protocols: RegExp) => z.url({ protocol: protocols });
 
 /** Every secret of the gateway; each may come from `<name>_FILE` and has no default. */
 export const GATEWAY_SECRETS = [...STORAGE_SECRETS, 'MQTT_PASSWORD'] as const;
@@ -27,7 +25,7 @@ export const gatewayEnvSchema = withSecretFiles(
     .object({
       ...storageEnvShape,
       ...pipelineEnvShape,
-      MQTT_URL: url(/^(mqtt|mqtts|tcp|ssl)$/),
+      MQTT_URL: brokerUrlSchema({ credentials: true }),
       /**
        * The gateway's broker identity (the provisioner's `--gateway-user`, default
        * `ingest-gateway`) and its password (`MQTT_PASSWORD_FILE`: the provisioner's

@@ -37,6 +37,11 @@ describe('device identity', () => {
       port: 8884,
       tls: { rejectUnauthorized: true },
     });
+    expect(brokerEndpoint('mqtts://[::1]:8884', undefined)).toEqual({
+      host: '::1',
+      port: 8884,
+      tls: { rejectUnauthorized: true },
+    });
   });
 
   it('reads tcp:// as plain like mqtt:// and ssl:// as TLS like mqtts:// (what a run spec allows)', () => {

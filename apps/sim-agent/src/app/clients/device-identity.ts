@@ -1,6 +1,11 @@
 import { isIP } from 'node:net';
 import { devicePassword, type TlsClientOptions } from '@sousvide/security';
-import { BROKER_SCHEME_NAMES, brokerPortOf, brokerSchemeIsTls } from '@sousvide/shared-util';
+import {
+  BROKER_SCHEME_NAMES,
+  brokerHostOf,
+  brokerPortOf,
+  brokerSchemeIsTls,
+} from '@sousvide/shared-util';
 import type { DeviceTls } from './device-client';
 import type { ConnectCredentials } from './lean-codec';
 
@@ -54,7 +59,7 @@ export function brokerEndpoint(
   tls: TlsClientOptions | undefined,
 ): BrokerEndpoint {
   const url = new URL(brokerUrl);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = brokerHostOf(url);
   const secure = brokerSchemeIsTls(url.protocol);
   if (secure === undefined) {
     throw new Error(

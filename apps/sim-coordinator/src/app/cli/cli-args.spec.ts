@@ -1,6 +1,7 @@
+import { parseRunSpec, RunSpecError } from '@sousvide/loadtest-contracts';
 import { loadCoordinatorEnv } from '../config/env.schema';
 import { UsageError } from '@sousvide/shared-util';
-import { parseCli } from './cli-args';
+import { parseCli, runSpecProblemLines } from './cli-args';
 
 const env = loadCoordinatorEnv({
   SIM_TASK: 'mqttLoadTestHive',
@@ -101,5 +102,23 @@ describe('parseCli', () => {
   it('names the variable when the environment is invalid', () => {
     expect(() => loadCoordinatorEnv({ REDIS_URL: 'localhost:6379' })).toThrow(/REDIS_URL/);
     expect(() => loadCoordinatorEnv({ OPS_PORT: '99999' })).toThrow(/OPS_PORT/);
+  });
+
+  it('names the flag (and its variable) and the value of each refused run argument', () => {
+    const cmd = parseCli(
+      ['loadtest', 'run', '--connections', '0x10', '--partitions', '1', '--parallelism', '4'],
+      loadCoordinatorEnv({ MAX_ATTEMPTS: '0x3' }),
+    );
+    let err: unknown;
+    try {
+      parseRunSpec({ ...cmd.spec, mps: '1', durationSec: '10', qos: '1' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RunSpecError);
+    expect(runSpecProblemLines(err as RunSpecError)).toEqual([
+      '--connections: totalConnections must be an integer in 1..200000 written in decimal digits (got "0x10")',
+      '--max-attempts (MAX_ATTEMPTS): maxAttempts must be an integer in 1..20 written in decimal digits (got "0x3")',
+    ]);
   });
 });

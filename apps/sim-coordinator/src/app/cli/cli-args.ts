@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { RUN_SPEC_LIMITS as L, RunSpecInput } from '@sousvide/loadtest-contracts';
+import {
+  RUN_SPEC_LIMITS as L,
+  type RunSpec,
+  type RunSpecError,
+  RunSpecInput,
+} from '@sousvide/loadtest-contracts';
 import {
   choiceOption,
   readCommandLine,
@@ -107,26 +112,43 @@ export interface CliCommand {
 
 const RUN_COMMANDS = ['run', 'crosscheck', 'capacity'] as const;
 
+interface SpecSource {
+  flag: string;
+  /** The runbook's variable the field falls back to without its flag. */
+  variable?: keyof CoordinatorEnv;
+}
+
+/**
+ * Where each run spec field comes from: its flag, else its variable. Also how a refused field is
+ * named to the user, who typed `--connections`, not `totalConnections`.
+ */
+const SPEC_SOURCES = {
+  totalConnections: { flag: 'connections' },
+  partitions: { flag: 'partitions' },
+  connectParallelism: { flag: 'parallelism' },
+  mps: { flag: 'mps' },
+  durationSec: { flag: 'duration' },
+  qos: { flag: 'qos' },
+  model: { flag: 'model', variable: 'SIM_TASK' },
+  runId: { flag: 'run-id', variable: 'RUN_ID' },
+  maxAttempts: { flag: 'max-attempts', variable: 'MAX_ATTEMPTS' },
+  minParallelism: { flag: 'min-parallelism', variable: 'MIN_PARALLELISM' },
+  maxPartitions: { flag: 'max-partitions', variable: 'MAX_PARTITIONS' },
+  partTimeoutSec: { flag: 'part-timeout', variable: 'PART_TIMEOUT_SECONDS' },
+  requireBusinessSummary: {
+    flag: 'require-business-summary',
+    variable: 'REQUIRE_BUSINESS_SUMMARY',
+  },
+  brokerUrl: { flag: 'broker-url', variable: 'MQTT_URL' },
+  loop: { flag: 'loop' },
+  window: { flag: 'window' },
+} as const satisfies Record<keyof RunSpec, SpecSource>;
+
+type SpecFlag = (typeof SPEC_SOURCES)[keyof RunSpec]['flag'];
+const SPEC_FIELDS = Object.keys(SPEC_SOURCES) as (keyof RunSpec)[];
+
 const OPTIONS = {
-  ...textOptions(
-    'connections',
-    'partitions',
-    'parallelism',
-    'mps',
-    'duration',
-    'qos',
-    'model',
-    'run-id',
-    'max-attempts',
-    'min-parallelism',
-    'max-partitions',
-    'part-timeout',
-    'require-business-summary',
-    'broker-url',
-    'agents',
-    'loop',
-    'window',
-  ),
+  ...textOptions(...SPEC_FIELDS.map((f): SpecFlag => SPEC_SOURCES[f].flag), 'agents'),
   ...METHOD_OPTIONS,
   ...GATE_OPTIONS,
   json: { type: 'boolean', default: false },
@@ -190,23 +212,19 @@ export function parseCli(argv: string[], env: CoordinatorEnv): CliCommand {
     json: v.json,
     ...(command === 'capacity' ? { plan: parseCapacityPlan(v) } : {}),
     ...gateFromCli(v, env),
-    spec: {
-      totalConnections: v.connections,
-      partitions: v.partitions,
-      connectParallelism: v.parallelism,
-      mps: v.mps,
-      durationSec: v.duration,
-      qos: v.qos,
-      model: v.model ?? env.SIM_TASK,
-      runId: v['run-id'] ?? env.RUN_ID,
-      maxAttempts: v['max-attempts'] ?? env.MAX_ATTEMPTS,
-      minParallelism: v['min-parallelism'] ?? env.MIN_PARALLELISM,
-      maxPartitions: v['max-partitions'] ?? env.MAX_PARTITIONS,
-      partTimeoutSec: v['part-timeout'] ?? env.PART_TIMEOUT_SECONDS,
-      requireBusinessSummary: v['require-business-summary'] ?? env.REQUIRE_BUSINESS_SUMMARY,
-      brokerUrl: v['broker-url'] ?? env.MQTT_URL,
-      loop: v.loop,
-      window: v.window,
-    },
+    spec: Object.fromEntries(
+      SPEC_FIELDS.map((field) => {
+        const { flag, variable }: SpecSource = SPEC_SOURCES[field];
+        return [field, v[flag as SpecFlag] ?? (variable === undefined ? undefined : env[variable])];
+      }),
+    ),
   };
+}
+
+/** A refused run spec's problems, each led by the flag (and variable) its value came from. */
+export function runSpecProblemLines(err: RunSpecError): string[] {
+  return err.problems.map((p) => {
+    const { flag, variable }: SpecSource = SPEC_SOURCES[p.field];
+    return `--${flag}${variable === undefined ? '' : ` (${variable})`}: ${p.message}`;
+  });
 }

@@ -63,10 +63,11 @@ describe('coordinator environment: LOADTEST_AGENT_PROCESSES', () => {
     expect(parse({})).toBe('auto');
     expect(parse({ LOADTEST_AGENT_PROCESSES: 'auto' })).toBe('auto');
     expect(parse({ LOADTEST_AGENT_PROCESSES: '8' })).toBe(8);
+    expect(parse({ LOADTEST_AGENT_PROCESSES: ' 8 ' })).toBe(8);
   });
 
   it('refuses anything else, naming the variable and what it takes', () => {
-    for (const bad of ['0', '2.5', 'many', '257']) {
+    for (const bad of ['0', '2.5', '0x8', 'many', '257']) {
       expect(problems({ LOADTEST_AGENT_PROCESSES: bad })).toEqual([
         `LOADTEST_AGENT_PROCESSES: LOADTEST_AGENT_PROCESSES must be auto or a whole number from 1 to 256 (got "${bad}")`,
       ]);

@@ -11,7 +11,7 @@ import {
   tlsEnvShape,
   withSecretFiles,
 } from '@sousvide/security';
-import { parseEnvConfig, redisUrl, redisUrlSchema } from '@sousvide/shared-util';
+import { parseDecimal, parseEnvConfig, redisUrl, redisUrlSchema } from '@sousvide/shared-util';
 import { parseCpuComponents } from '../cpu-budget/cpu-components';
 import type { BrokerProbeLogin } from '../run/broker-sys.probe';
 
@@ -56,10 +56,13 @@ const settingsSchema = z.object({
     .string()
     .default('auto')
     .transform((raw, ctx): 'auto' | number => {
-      const n = Number(raw);
+      const n = parseDecimal(raw, true);
       const most = RUN_SPEC_LIMITS.partitions.max;
-      if (raw === 'auto' || (/^\d+$/.test(raw) && n >= 1 && n <= most)) {
-        return raw === 'auto' ? 'auto' : n;
+      if (raw === 'auto') {
+        return 'auto';
+      }
+      if (n !== undefined && n >= 1 && n <= most) {
+        return n;
       }
       ctx.addIssue({
         code: 'custom',

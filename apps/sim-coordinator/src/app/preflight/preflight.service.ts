@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { lookup } from 'node:dns/promises';
 import { PartitionSpec, RunSpec } from '@sousvide/loadtest-contracts';
-import { brokerPortOf } from '@sousvide/shared-util';
+import { brokerHostOf, brokerPortOf } from '@sousvide/shared-util';
 import { COORDINATOR_ENV, type CoordinatorEnv } from '../config/env.schema';
 import { readFleetFacts } from './fleet-identities';
 import { evaluatePreflight } from './preflight.evaluate';
@@ -34,7 +34,7 @@ export class PreflightService {
   async check(input: AttemptPlanInput): Promise<PreflightReport> {
     const url = new URL(input.spec.brokerUrl);
     const brokerPort = brokerPortOf(url);
-    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const host = brokerHostOf(url);
     const brokerIp = await lookup(host, { family: 4 }).then(
       (r) => r.address,
       () => host,

@@ -30,6 +30,8 @@ describe('command-line parsing', () => {
 
   it.each([
     [['--n', '1.5'], '--n must be 1..10, got "1.5"'],
+    [['--n', '0x5'], '--n must be 1..10, got "0x5"'],
+    [['--n', '1e1'], '--n must be 1..10, got "1e1"'],
     [['--n='], '--n must be 1..10, got ""'],
     [['--mode', 'c'], '--mode must be a or b, got "c"'],
     [['--url', 'nope'], '--url is not a URL: "nope"'],

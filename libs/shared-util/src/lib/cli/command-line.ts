@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
+import { parseDecimal } from '../decimal-text';
 import { UsageError } from './usage.error';
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
@@ -38,21 +39,21 @@ export function validateOptions<S extends z.ZodType>(schema: S, values: unknown)
 }
 
 /**
- * A number given as text: not blank, finite, and in range (`integer`: also whole); else the
- * option's own `message` about the text as given.
+ * A number given as text, in plain decimal ({@link parseDecimal}: `0x10` is no 16) and in range
+ * (`integer`: digits only); else the option's own `message` about the text as given.
  */
 export function numberOption(
   range: { min: number; max: number; integer?: boolean },
   message: Message,
 ) {
-  const inRange = (n: number): boolean =>
-    n >= range.min && n <= range.max && (!range.integer || Number.isInteger(n));
-  return z
-    .string()
-    .refine((raw) => raw.trim() !== '' && Number.isFinite(Number(raw)) && inRange(Number(raw)), {
-      error: (issue) => message(String(issue.input)),
-    })
-    .transform(Number);
+  return z.string().transform((raw, ctx): number => {
+    const n = parseDecimal(raw, range.integer ?? false);
+    if (n === undefined || n < range.min || n > range.max) {
+      ctx.addIssue({ code: 'custom', message: message(raw) });
+      return z.NEVER;
+    }
+    return n;
+  });
 }
 
 /** One of `choices`; else the option's `message` about the text as given. */
