@@ -206,8 +206,6 @@ const FIELD_MESSAGES: Record<
   loop: (got) => `loop must be ${PUBLISH_LOOPS.join(' or ')} ${got}`,
 };
 
-const BASE_PREFIX = /^\s*0[box]/i;
-
 /** What a field allows, said about the value given. */
 function messageFor(field: keyof RunSpec, raw: unknown): string {
   const got = `(got ${JSON.stringify(raw)})`;
@@ -217,9 +215,19 @@ function messageFor(field: keyof RunSpec, raw: unknown): string {
   const numeric = field as NumericField;
   const { min, max } = RUN_SPEC_LIMITS[numeric];
   const kind = INTEGER_FIELDS.has(numeric) ? 'an integer' : 'a number';
-  // 0x10 is a number to Number() and to whoever typed it: say which notation counts.
+  // 0x10, 1e3, +5 and 10.0 are numbers in range to Number() and to whoever typed them: where
+  // only the notation is wrong, say which notation counts.
+  const integer = INTEGER_FIELDS.has(numeric);
+  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
   const notation =
-    typeof raw === 'string' && BASE_PREFIX.test(raw) ? ' written in decimal digits' : '';
+    value >= min &&
+    value <= max &&
+    (!integer || Number.isInteger(value)) &&
+    parseDecimal(String(raw), integer) === undefined
+      ? integer
+        ? ' written in decimal digits'
+        : ' written in plain decimal'
+      : '';
   return isBlank(raw)
     ? `${field} is required: ${kind} in ${min}..${max}`
     : `${field} must be ${kind} in ${min}..${max}${notation} ${got}`;

@@ -88,12 +88,12 @@ describe('parseRunSpec', () => {
     [
       'an integer in exponent notation',
       { partitions: '1e0' },
-      'partitions: partitions must be an integer in 1..256 (got "1e0")',
+      'partitions: partitions must be an integer in 1..256 written in decimal digits (got "1e0")',
     ],
     [
       'a binary rate',
       { mps: '0b1' },
-      'mps: mps must be a number in 0.001..1000 written in decimal digits (got "0b1")',
+      'mps: mps must be a number in 0.001..1000 written in plain decimal (got "0b1")',
     ],
     ['qos 3', { qos: '3' }, 'qos: qos must be 0, 1 or 2 (got "3")'],
     ['mps out of range', { mps: '5000' }, 'mps: mps must be a number in 0.001..1000 (got "5000")'],

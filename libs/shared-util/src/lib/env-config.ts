@@ -42,9 +42,13 @@ export const redisUrlSchema = (fallback = 'redis://127.0.0.1:6379') => redisUrl(
  * says what is wrong without repeating the URL, which may hold a password.
  */
 export const brokerUrlSchema = (options: { credentials: boolean }) =>
-  z.string().superRefine((raw, ctx) => {
-    const problem = brokerUrlProblem(raw, options);
-    if (problem !== undefined) {
-      ctx.addIssue({ code: 'custom', message: problem });
-    }
-  });
+  // Trimmed first, as z.url() did: an env file with CRLF endings or a value ending in a newline.
+  z
+    .string()
+    .trim()
+    .superRefine((raw, ctx) => {
+      const problem = brokerUrlProblem(raw, options);
+      if (problem !== undefined) {
+        ctx.addIssue({ code: 'custom', message: problem });
+      }
+    });

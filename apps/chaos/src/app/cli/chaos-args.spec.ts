@@ -66,6 +66,8 @@ describe('parseChaosArgs', () => {
     [['influx-spike', '--error-rate', '1.5'], /--error-rate must be a number in 0..1/],
     [['redis-outage', '--devices', '0'], /--devices must be an integer in 1..20000/],
     [['redis-outage', '--redis-url', 'http://x'], /--redis-url has the wrong scheme/],
+    [['redis-outage', '--mqtt-url', 'mqtt://h:0'], /--mqtt-url has port 0, outside 1\.\.65535/],
+    [['redis-outage', '--mqtt-url', 'mqtt://h:1883/x'], /--mqtt-url must end after the host/],
     [['redis-outage', '--fault-second', '3'], /Unknown option/],
     [
       ['broker-restart', '--gateway-subscription', 'solo'],

@@ -8,6 +8,7 @@ import {
   serviceAccessFromEnv,
 } from '@sousvide/security';
 import {
+  brokerUrlProblem,
   choiceOption,
   numberOption,
   readCommandLine,
@@ -173,7 +174,14 @@ const chaosOptionsSchema = z.object({
   mps: number('--mps', { min: 0.01, max: 100 }).default(1),
   'mttr-bound': number('--mttr-bound', { min: 1, max: 3600 }).default(10),
   'sim-redis-url': url('--sim-redis-url', /^rediss?:$/),
-  'mqtt-url': url('--mqtt-url', /^(mqtt|tcp):$/),
+  // Then the check every broker URL gets (a port in 1..65535, no path): the gateway and the
+  // agents this starts refuse any other.
+  'mqtt-url': url('--mqtt-url', /^(mqtt|tcp):$/).superRefine((raw, ctx) => {
+    const problem = URL.canParse(raw) ? brokerUrlProblem(raw, { credentials: false }) : undefined;
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `--mqtt-url ${problem}` });
+    }
+  }),
   'influx-url': url('--influx-url', /^http:$/),
   'redis-container': z.string().default('sousvide-redis'),
   'broker-container': z.string().default('sousvide-mosquitto'),

@@ -64,6 +64,16 @@ describe('gateway environment', () => {
     expect(loadGatewayEnv({ ...base, MQTT_URL: 'mqtts://[::1]:8883' }).MQTT_URL).toBe(
       'mqtts://[::1]:8883',
     );
+    // The password is never repeated in the message.
+    expect(() => loadGatewayEnv({ ...base, MQTT_URL: 'mqtt://gw:pw@broker:0' })).toThrow(
+      /^(?!.*pw@)(?=.*has port 0)/s,
+    );
+  });
+
+  it('takes MQTT_URL with blanks or a CRLF around it, trimmed', () => {
+    expect(loadGatewayEnv({ ...base, MQTT_URL: ' mqtt://broker:1883\r\n' }).MQTT_URL).toBe(
+      'mqtt://broker:1883',
+    );
   });
 
   it('has no default Influx token: a missing one names both ways to set it', () => {

@@ -1,4 +1,5 @@
 import {
+  canonicalIp,
   countReservedPorts,
   parseFibTrieLocal,
   parseMemAvailable,
@@ -20,6 +21,7 @@ const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when 
 const TCP6 = `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 00000000000000000000000000000000:A42D 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 909830 1 00000000fc68156b 100 0 0 10 0
    1: 0000000000000000FFFF00000100007F:075B 0000000000000000FFFF00000100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 777 1 0000000000000000 20 4 30 10 -1
+   2: 00000000000000000000000001000000:075B 00000000000000000000000001000000:C351 01 00000000:00000000 00:00000000 00000000     0        0 778 1 0000000000000000 20 4 30 10 -1
 `;
 
 describe('proc files', () => {
@@ -47,10 +49,19 @@ describe('proc files', () => {
   });
 
   it('reads tcp6 with the wildcard and IPv4-mapped addresses in their short forms', () => {
-    const [listen, mapped] = parseNetTcp(TCP6);
+    const [listen, mapped, v6] = parseNetTcp(TCP6);
     expect(listen.local).toEqual({ ip: '::', port: 42029 });
     expect(mapped.local).toEqual({ ip: '127.0.0.1', port: 1883 });
     expect(mapped.remote).toEqual({ ip: '127.0.0.1', port: 50000 });
+    // As a broker URL writes it (mqtt://[::1]:1883), so the preflight finds its sockets.
+    expect(v6.local).toEqual({ ip: '::1', port: 1883 });
+  });
+
+  it('writes IPv6 addresses in their canonical form and leaves other text alone', () => {
+    expect(canonicalIp('0:0:0:0:0:0:0:1')).toBe('::1');
+    expect(canonicalIp('2001:DB8:0:0:1:0:0:1')).toBe('2001:db8::1:0:0:1');
+    expect(canonicalIp('127.0.0.1')).toBe('127.0.0.1');
+    expect(canonicalIp('broker.local')).toBe('broker.local');
   });
 
   it('finds the addresses a namespace owns in fib_trie', () => {

@@ -65,7 +65,18 @@ function decodeIp(hex: string): string {
   for (let i = 0; i < 16; i += 2) {
     groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
   }
-  return groups.join(':');
+  return canonicalIp(groups.join(':'));
+}
+
+/**
+ * An IPv6 address in its one canonical text form (RFC 5952: `::1`, not `0:0:0:0:0:0:0:1`), so
+ * addresses read from /proc and written by a user compare equal; any other text as given.
+ */
+export function canonicalIp(ip: string): string {
+  if (!ip.includes(':') || !URL.canParse(`http://[${ip}]`)) {
+    return ip;
+  }
+  return new URL(`http://[${ip}]`).hostname.slice(1, -1);
 }
 
 function decodeEndpoint(field: string): Endpoint {

@@ -186,7 +186,7 @@ function ports(plan: PreflightPlan, facts: PreflightFacts): PreflightCheck[] {
   const dest = `${plan.brokerIp}:${plan.brokerPort}`;
   const checks: PreflightCheck[] = [];
   if (plan.sourceAddresses.length === 0) {
-    const loopback = plan.brokerIp.startsWith('127.');
+    const loopback = plan.brokerIp.startsWith('127.') || plan.brokerIp === '::1';
     const twReusable = facts.twReuse === 1 || (facts.twReuse === 2 && loopback);
     const inUse = t.open + (twReusable ? 0 : t.timeWait);
     checks.push(

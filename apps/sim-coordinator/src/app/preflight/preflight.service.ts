@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { lookup } from 'node:dns/promises';
 import { PartitionSpec, RunSpec } from '@sousvide/loadtest-contracts';
 import { brokerHostOf, brokerPortOf } from '@sousvide/shared-util';
+import { canonicalIp } from '../host/proc-files';
 import { COORDINATOR_ENV, type CoordinatorEnv } from '../config/env.schema';
 import { readFleetFacts } from './fleet-identities';
 import { evaluatePreflight } from './preflight.evaluate';
@@ -35,9 +36,11 @@ export class PreflightService {
     const url = new URL(input.spec.brokerUrl);
     const brokerPort = brokerPortOf(url);
     const host = brokerHostOf(url);
-    const brokerIp = await lookup(host, { family: 4 }).then(
-      (r) => r.address,
-      () => host,
+    const brokerIp = canonicalIp(
+      await lookup(host, { family: 4 }).then(
+        (r) => r.address,
+        () => host,
+      ),
     );
     const counts = input.parts.map((p) => p.connections);
     const sources = input.parts.map((p) => p.sourceAddresses ?? []);
