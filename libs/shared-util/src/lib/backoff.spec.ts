@@ -1,4 +1,4 @@
-import { backoffCeilingMs, fullJitterBackoffMs } from './backoff';
+import { backoffCeilingMs, fullJitterBackoffMs, retrying } from './backoff';
 
 const policy = { baseMs: 500, capMs: 10_000 };
 
@@ -56,5 +56,49 @@ describe('reconnect backoff', () => {
     }
     const within100ms = delays.filter((d) => d < 100).length;
     expect(within100ms).toBeLessThan(200);
+  });
+});
+
+describe('retrying', () => {
+  const policy = { baseMs: 100, capMs: 250 };
+  const flaky = (failures: Error[]) => {
+    let calls = 0;
+    return {
+      attempt: () => {
+        const err = failures[calls];
+        calls += 1;
+        return err ? Promise.reject(err) : Promise.resolve(calls);
+      },
+      calls: () => calls,
+    };
+  };
+
+  it('tries again after a retryable failure, waiting the backoff ceiling each time', async () => {
+    const waits: number[] = [];
+    const f = flaky([new Error('unable to freeze'), new Error('unable to freeze')]);
+    const value = await retrying(f.attempt, {
+      tries: 5,
+      policy,
+      retryable: (e) => /freeze/.test((e as Error).message),
+      sleep: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+    });
+    expect({ value, waits }).toEqual({ value: 3, waits: [100, 200] });
+  });
+
+  it('gives up at once on an error it is not told to retry, and after the last try', async () => {
+    const sleep = () => Promise.resolve();
+    const other = flaky([new Error('no such container')]);
+    await expect(
+      retrying(other.attempt, { tries: 5, policy, retryable: () => false, sleep }),
+    ).rejects.toThrow('no such container');
+    expect(other.calls()).toBe(1);
+    const always = flaky(Array.from({ length: 9 }, () => new Error('unable to freeze')));
+    await expect(
+      retrying(always.attempt, { tries: 3, policy, retryable: () => true, sleep }),
+    ).rejects.toThrow('unable to freeze');
+    expect(always.calls()).toBe(3);
   });
 });

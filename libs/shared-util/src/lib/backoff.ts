@@ -26,3 +26,31 @@ export function fullJitterBackoffMs(
 ): number {
   return Math.floor(random() * backoffCeilingMs(attempt, policy));
 }
+
+/**
+ * `attempt`, tried again while it fails with an error `retryable` accepts, at most `tries` times
+ * in all, waiting backoffCeilingMs(i, policy) after the i-th failure; its value, or the last
+ * error. For operations that fail now and then for reasons outside the caller (a cgroup freeze
+ * that timed out on a busy host), not for ones a retry cannot help.
+ */
+export async function retrying<T>(
+  attempt: () => Promise<T>,
+  o: {
+    tries: number;
+    policy: BackoffPolicy;
+    retryable: (err: unknown) => boolean;
+    sleep?: (ms: number) => Promise<void>;
+  },
+): Promise<T> {
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let i = 0; ; i += 1) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (i + 1 >= o.tries || !o.retryable(err)) {
+        throw err;
+      }
+      await sleep(backoffCeilingMs(i, o.policy));
+    }
+  }
+}

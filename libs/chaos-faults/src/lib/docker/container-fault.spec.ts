@@ -60,6 +60,35 @@ describe('ContainerFault', () => {
     expect(f.description).toBe(`${kind} container sousvide-redis`);
   });
 
+  it('pauses again when the cgroup freeze timed out, and fails at once on other errors', async () => {
+    const docker = new FakeDocker(RUNNING);
+    const run = docker.run.bind(docker);
+    let freezeFailures = 2;
+    docker.run = (args) => {
+      if (args[0] === 'pause' && freezeFailures-- > 0) {
+        docker.commands.push('pause (failed)');
+        return Promise.reject(new Error('OCI runtime pause failed: unable to freeze: unknown'));
+      }
+      return run(args);
+    };
+    await fault(docker, 'pause').inject();
+    expect(docker.commands).toEqual(['pause (failed)', 'pause (failed)', 'pause sousvide-redis']);
+    expect(docker.state?.paused).toBe(true);
+
+    const stuck = new FakeDocker(RUNNING);
+    stuck.run = () => Promise.reject(new Error('permission denied'));
+    await expect(fault(stuck, 'pause').inject()).rejects.toThrow('permission denied');
+  });
+
+  it('takes a failed pause that left the container paused as done', async () => {
+    const docker = new FakeDocker(RUNNING);
+    docker.run = () => {
+      docker.state = { ...RUNNING, status: 'paused', paused: true };
+      return Promise.reject(new Error('unable to freeze'));
+    };
+    await expect(fault(docker, 'pause').inject()).resolves.toBeUndefined();
+  });
+
   it('lift is a no-op on a running container, however often it is called', async () => {
     const docker = new FakeDocker(RUNNING);
     const f = fault(docker, 'stop');
