@@ -212,12 +212,12 @@ describe('loadtest run (real agents, Redis and Mosquitto)', () => {
     [['--mps', '0'], 'mps', 'mps must be a number in 0.001..1000 (got "0")'],
     [
       ['--model', 'paho'],
-      'model',
+      'model (SIM_TASK)',
       'SIM_TASK/model must be one of mqttjs, lean, mqttLoadTest, mqttLoadTestHive (got "paho")',
     ],
   ])(
-    'rejects %p with exit code 2, a message naming %s, and nothing enqueued',
-    async (bad, _name, message) => {
+    'rejects %p with exit code 2, a message naming --%s, and nothing enqueued',
+    async (bad, flag, message) => {
       const args: Record<string, string> = {
         '--connections': '10',
         '--partitions': '1',
@@ -241,7 +241,7 @@ describe('loadtest run (real agents, Redis and Mosquitto)', () => {
           env,
         );
         expect(res.code).toBe(2);
-        expect(res.stderr).toContain(message);
+        expect(res.stderr).toContain(`--${flag}: ${message}`);
         expect(res.stderr).toContain('nothing enqueued');
         expect(await keys()).toEqual(keysBefore);
       } finally {
