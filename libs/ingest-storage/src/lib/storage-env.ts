@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { redisUrlSchema } from '@sousvide/shared-util';
+import { envNumber, redisUrlSchema } from '@sousvide/shared-util';
 import {
   addServiceClientIssues,
   credentialEnvShape,
@@ -40,21 +40,21 @@ export const storageEnvShape = {
   ...secretEnvShape(['INFLUX_TOKEN']),
   INFLUX_ORG: z.string().min(1).default('sousvide'),
   INFLUX_BUCKET: z.string().min(1).default('telemetry'),
-  INFLUX_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  INFLUX_TIMEOUT_MS: envNumber(z.number().int().min(100).default(5000)),
   /** Gzip write bodies above this size; unset: never towards a loopback store, else 1000. */
-  INFLUX_GZIP_THRESHOLD_BYTES: z.coerce.number().int().min(0).optional(),
+  INFLUX_GZIP_THRESHOLD_BYTES: envNumber(z.number().int().min(0).optional()),
   /** How long one batch keeps retrying a failing Influx before its messages go to the DLQ. */
-  INFLUX_RETRY_BUDGET_MS: z.coerce.number().int().min(0).default(15_000),
+  INFLUX_RETRY_BUDGET_MS: envNumber(z.number().int().min(0).default(15_000)),
   /** Most retries of one batch; unset: no count, the budget above alone ends a batch (ADR 42). */
-  INFLUX_MAX_RETRIES: z.coerce.number().int().min(0).optional(),
+  INFLUX_MAX_RETRIES: envNumber(z.number().int().min(0).optional()),
   /** How long a stored message's identity is remembered (ADR 0005: at least the DLQ retention). */
-  IDEMPOTENCY_TTL_SEC: z.coerce.number().int().min(60).default(86_400),
+  IDEMPOTENCY_TTL_SEC: envNumber(z.number().int().min(60).default(86_400)),
   /**
    * How far a reading's `ts` may lie before / after its receipt (a replay measures from when the
    * entry was dead-lettered). Outside: a parse failure TS_OUT_OF_WINDOW, dead-lettered.
    */
-  INGEST_TS_MAX_AGE_SEC: z.coerce.number().int().min(1).default(86_400),
-  INGEST_TS_MAX_AHEAD_SEC: z.coerce.number().int().min(0).default(300),
+  INGEST_TS_MAX_AGE_SEC: envNumber(z.number().int().min(1).default(86_400)),
+  INGEST_TS_MAX_AHEAD_SEC: envNumber(z.number().int().min(0).default(300)),
 } as const;
 
 /**

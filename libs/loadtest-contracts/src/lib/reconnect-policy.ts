@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BackoffPolicy } from '@sousvide/shared-util';
+import { envNumber, type BackoffPolicy } from '@sousvide/shared-util';
 
 /**
  * Reconnect backoff of simulated devices and gateway connections: 500 ms doubling to 15 s. The
@@ -20,5 +20,5 @@ export const RECONNECT_BACKOFF_LIMITS = {
  */
 export function backoffMsEnv(bound: keyof BackoffPolicy, fallback: number) {
   const { min, max } = RECONNECT_BACKOFF_LIMITS[bound];
-  return z.coerce.number().int().min(min).max(max).default(fallback);
+  return envNumber(z.number().int().min(min).max(max).default(fallback));
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { brokerUrlProblem } from './broker-scheme';
+import { parseDecimal } from './decimal-text';
 import { EnvConfigError } from './env-config.error';
 
 /**
@@ -52,3 +53,30 @@ export const brokerUrlSchema = (options: { credentials: boolean }) =>
         ctx.addIssue({ code: 'custom', message: problem });
       }
     });
+
+/**
+ * A number variable: `inner` (z.number() with its bounds, and its default) given the variable's
+ * text read in plain decimal, a leading minus allowed ({@link parseDecimal}: z.coerce read `0x10`
+ * as 16), and blank as unset (its default applies; z.coerce read it as 0). Other text is refused
+ * naming the notation.
+ */
+export const envNumber = <T extends z.ZodType>(inner: T) =>
+  z.preprocess((raw, ctx) => {
+    if (typeof raw !== 'string') {
+      return raw;
+    }
+    const text = raw.trim();
+    if (text === '') {
+      return undefined;
+    }
+    const negative = text.startsWith('-');
+    const n = parseDecimal(negative ? text.slice(1) : text, false);
+    if (n === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a number written in plain decimal (got ${JSON.stringify(raw)})`,
+      });
+      return z.NEVER;
+    }
+    return negative ? -n : n;
+  }, inner);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnvConfig } from '@sousvide/shared-util';
+import { envNumber, parseEnvConfig } from '@sousvide/shared-util';
 import { addStorageEnvIssues, STORAGE_SECRETS, storageEnvShape } from '@sousvide/ingest-storage';
 import { withSecretFiles } from '@sousvide/security';
 
@@ -14,7 +14,7 @@ export const replayerEnvSchema = withSecretFiles(
     .object({
       ...storageEnvShape,
       /** Budget of one Influx batch's retries: a replay should fail an entry fast, not wait 15 s. */
-      INFLUX_RETRY_BUDGET_MS: z.coerce.number().int().min(0).default(3000),
+      INFLUX_RETRY_BUDGET_MS: envNumber(z.number().int().min(0).default(3000)),
       /** Stdout carries the report, so logs (on stderr) stay quiet unless asked for. */
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'),
     })

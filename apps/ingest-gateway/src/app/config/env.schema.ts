@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { backoffMsEnv } from '@sousvide/loadtest-contracts';
-import { brokerUrlSchema, parseEnvConfig } from '@sousvide/shared-util';
+import { brokerUrlSchema, envNumber, parseEnvConfig } from '@sousvide/shared-util';
 import { addStorageEnvIssues, STORAGE_SECRETS, storageEnvShape } from '@sousvide/ingest-storage';
 import {
   addServiceClientIssues,
@@ -39,7 +39,7 @@ export const gatewayEnvSchema = withSecretFiles(
        * gateway's PUBACKs at most one per connection per turn, and each connection's unacked
        * window plus queue bounds what it holds before it drops acknowledged messages.
        */
-      INGEST_MQTT_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(4),
+      INGEST_MQTT_CONNECTIONS: envNumber(z.number().int().min(1).max(64).default(4)),
       /**
        * `shared` (default): the MQTT 5 shared subscription, any number of connections and instances.
        * `exclusive`: a plain persistent subscription for a single gateway with one connection. With
@@ -59,23 +59,25 @@ export const gatewayEnvSchema = withSecretFiles(
        * after a connection ends. What the sessions still hold is redelivered when this GATEWAY_ID
        * comes back, or drained by a surviving gateway that adopts them (ADR 0015).
        */
-      INGEST_MQTT_SESSION_EXPIRY_SEC: z.coerce.number().int().min(0).max(86_400).default(300),
+      INGEST_MQTT_SESSION_EXPIRY_SEC: envNumber(z.number().int().min(0).max(86_400).default(300)),
       /**
        * MQTT 5 Receive Maximum per connection: deliveries the broker may have unacknowledged on it.
        * Messages are acknowledged only once durable, so this bounds what a connection holds while
        * the store is slow (the broker queues the rest, up to its max_queued_messages). The MQTT
        * maximum by default: ADR 0013 measured a smaller window overflowing the broker's queue.
        */
-      INGEST_MQTT_RECEIVE_MAXIMUM: z.coerce.number().int().min(1).max(65_535).default(65_535),
+      INGEST_MQTT_RECEIVE_MAXIMUM: envNumber(z.number().int().min(1).max(65_535).default(65_535)),
       /**
        * SIGTERM: the gateway stops reading at once and finishes what it holds within this many ms;
        * what is left is never acknowledged (the broker redelivers it). Keep it below the container
        * stop grace (compose: 30 s) minus the few seconds closing takes.
        */
-      INGEST_SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
+      INGEST_SHUTDOWN_DEADLINE_MS: envNumber(
+        z.number().int().min(100).max(600_000).default(20_000),
+      ),
       /** Whether this instance drains the broker sessions of gateways that died (ADR 0015). */
       INGEST_ADOPT_SESSIONS: z.enum(['on', 'off']).default('on'),
-      OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9470),
+      OPS_PORT: envNumber(z.number().int().min(0).max(65535).default(9470)),
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     })
     .superRefine((e, ctx) => {

@@ -11,7 +11,13 @@ import {
   tlsEnvShape,
   withSecretFiles,
 } from '@sousvide/security';
-import { parseDecimal, parseEnvConfig, redisUrl, redisUrlSchema } from '@sousvide/shared-util';
+import {
+  envNumber,
+  parseDecimal,
+  parseEnvConfig,
+  redisUrl,
+  redisUrlSchema,
+} from '@sousvide/shared-util';
 import { parseCpuComponents } from '../cpu-budget/cpu-components';
 import type { BrokerProbeLogin } from '../run/broker-sys.probe';
 
@@ -25,7 +31,7 @@ const settingsSchema = z.object({
   INGEST_REDIS_URL: z.union([z.literal(''), redisUrl()]).default(''),
   /** Broker the agents connect to (the runbook's target). */
   MQTT_URL: z.string().default('mqtt://127.0.0.1:1883'),
-  OPS_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  OPS_PORT: envNumber(z.number().int().min(1).max(65535).default(3000)),
   /**
    * Address `serve` binds: loopback unless told otherwise (a container sets 0.0.0.0 so its
    * published port reaches it; the token guards the API either way, ADR 0029).
@@ -39,7 +45,7 @@ const settingsSchema = z.object({
    * Runs `serve` carries at once; a POST /runs beyond it is refused with 429. 1: concurrent runs
    * share the broker, the gateways and the generator host, so each would measure the other.
    */
-  MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(100).default(1),
+  MAX_CONCURRENT_RUNS: envNumber(z.number().int().min(1).max(100).default(1)),
   ARTIFACTS_DIR: z.string().min(1).default('docs/loadtest-runs'),
   /**
    * Where `loadtest run` gets its agents when --agents is not given: `local` starts agent
@@ -72,9 +78,9 @@ const settingsSchema = z.object({
     }),
   /** Built agent entry point that local mode starts with plain `node`. */
   AGENT_ENTRY: z.string().min(1).default('dist/apps/sim-agent/main.js'),
-  CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  KEEPALIVE_SEC: z.coerce.number().int().min(1).max(65535).default(60),
+  CONNECT_TIMEOUT_MS: envNumber(z.number().int().min(100).default(10_000)),
+  PUBLISH_TIMEOUT_MS: envNumber(z.number().int().min(100).default(10_000)),
+  KEEPALIVE_SEC: envNumber(z.number().int().min(1).max(65535).default(60)),
   /** Devices' reconnect backoff after a lost connection: full jitter, doubling base to cap. */
   RECONNECT_BASE_MS: backoffMsEnv('baseMs', RECONNECT_BACKOFF_DEFAULTS.baseMs),
   RECONNECT_CAP_MS: backoffMsEnv('capMs', RECONNECT_BACKOFF_DEFAULTS.capMs),
@@ -82,18 +88,18 @@ const settingsSchema = z.object({
    * After the publish window, the longest the summary waits for the backlog (it stops earlier
    * once everything arrived or nothing new arrived for DRAIN_STALL_SEC; ADR 0017).
    */
-  DRAIN_WINDOW_SEC: z.coerce.number().int().min(0).max(3600).default(120),
-  DRAIN_STALL_SEC: z.coerce.number().int().min(1).max(600).default(10),
+  DRAIN_WINDOW_SEC: envNumber(z.number().int().min(0).max(3600).default(120)),
+  DRAIN_STALL_SEC: envNumber(z.number().int().min(1).max(600).default(10)),
   /**
    * A partition no agent has taken this long after dispatch fails the attempt (agents busy, too
    * few, or not running): a fleet whose agents scale up on demand may need longer.
    */
-  PICKUP_TIMEOUT_SEC: z.coerce.number().int().min(1).max(3600).default(30),
+  PICKUP_TIMEOUT_SEC: envNumber(z.number().int().min(1).max(3600).default(30)),
   /**
    * How long to wait for the broker's next `$SYS` update when measuring its queue at the cut-off
    * (Mosquitto's sys_interval is 10 s by default, and an unchanged figure may take two); 0: do not ask.
    */
-  BROKER_SYS_TIMEOUT_SEC: z.coerce.number().min(0).max(120).default(25),
+  BROKER_SYS_TIMEOUT_SEC: envNumber(z.number().min(0).max(120).default(25)),
   /**
    * Components whose CPU each attempt records over its publish window (cpu-budget.json), besides
    * the local agents: `broker=container:sousvide-mosquitto,gateway=pid:4242,redis=cmd:redis-server`.

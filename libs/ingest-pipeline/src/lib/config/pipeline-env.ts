@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { envNumber } from '@sousvide/shared-util';
 import { type StorageEnv, tsWindowOf } from '@sousvide/ingest-storage';
 import { backoffMsEnv } from '@sousvide/loadtest-contracts';
 import { twoPerInterval } from '../batching/ingest-batcher';
@@ -34,7 +35,7 @@ export const pipelineEnvShape = {
    * Most messages per batch. There is no batching wait (group commit, ADR 0015): a batch starts as
    * soon as a slot is free and holds what arrived meanwhile, up to this many.
    */
-  INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(50_000).default(2000),
+  INGEST_BATCH_MAX: envNumber(z.number().int().min(1).max(50_000).default(2000)),
   /** Removed: a leftover setting fails the boot instead of silently meaning nothing. */
   INGEST_BATCH_MS: z
     .undefined({
@@ -47,9 +48,9 @@ export const pipelineEnvShape = {
    * message) and keeps the broker's queue from overflowing; loses nothing. Must be below what the
    * broker may have unacknowledged (connections x receive maximum), or it never engages.
    */
-  INGEST_MAX_BUFFERED: z.coerce.number().int().min(100).max(10_000_000).default(30_000),
+  INGEST_MAX_BUFFERED: envNumber(z.number().int().min(100).max(10_000_000).default(30_000)),
   /** Batches processed at once (overlaps Influx round trips). */
-  INGEST_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  INGEST_BATCH_CONCURRENCY: envNumber(z.number().int().min(1).max(16).default(2)),
   /**
    * Least ms between two batch starts while load is steady (ADR 0030): a batch that would start
    * sooner after the previous one waits out the rest and takes what arrived meanwhile; the first
@@ -58,18 +59,18 @@ export const pipelineEnvShape = {
    * from 2 messages per interval (ADR 0046) and never below 400 msg/s (ADR 0052): below that rate
    * each read starts at once. 0: none.
    */
-  INGEST_BATCH_SPACING_MS: z.coerce.number().min(0).max(1000).default(BATCH_SPACING_MS),
-  FAILSAFE_MAX_TEMP_C: z.coerce.number().default(95),
-  FAILSAFE_MIN_WATER: z.coerce.number().min(0).max(1).default(0.1),
-  FAILSAFE_COOLDOWN_SEC: z.coerce.number().int().min(1).default(60),
+  INGEST_BATCH_SPACING_MS: envNumber(z.number().min(0).max(1000).default(BATCH_SPACING_MS)),
+  FAILSAFE_MAX_TEMP_C: envNumber(z.number().default(95)),
+  FAILSAFE_MIN_WATER: envNumber(z.number().min(0).max(1).default(0.1)),
+  FAILSAFE_COOLDOWN_SEC: envNumber(z.number().int().min(1).default(60)),
   /** Older readings never raise a command (a redelivered backlog, ADR 0016); they are audited `stale`. */
-  FAILSAFE_MAX_AGE_SEC: z.coerce.number().int().min(1).default(60),
+  FAILSAFE_MAX_AGE_SEC: envNumber(z.number().int().min(1).default(60)),
   /** How long a decision waits for the cross-instance cooldown in Redis before deciding locally. */
-  FAILSAFE_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+  FAILSAFE_REDIS_TIMEOUT_MS: envNumber(z.number().int().min(10).max(10_000).default(250)),
   /** Each command publish waits this long for the broker's PUBACK before it counts as failed. */
-  FAILSAFE_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  FAILSAFE_PUBLISH_TIMEOUT_MS: envNumber(z.number().int().min(100).max(60_000).default(2000)),
   /** Publish attempts per command (full-jitter backoff between them), then the cooldown is given back. */
-  FAILSAFE_PUBLISH_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  FAILSAFE_PUBLISH_ATTEMPTS: envNumber(z.number().int().min(1).max(20).default(5)),
   FAILSAFE_RETRY_BASE_MS: backoffMsEnv('baseMs', 100),
   FAILSAFE_RETRY_CAP_MS: backoffMsEnv('capMs', 2000),
   /** Hash-chained JSON lines, one per fail-safe decision; `audit verify <file>` checks it. */
