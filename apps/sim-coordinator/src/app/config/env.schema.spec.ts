@@ -64,6 +64,9 @@ describe('coordinator environment: LOADTEST_AGENT_PROCESSES', () => {
     expect(parse({ LOADTEST_AGENT_PROCESSES: 'auto' })).toBe('auto');
     expect(parse({ LOADTEST_AGENT_PROCESSES: '8' })).toBe(8);
     expect(parse({ LOADTEST_AGENT_PROCESSES: ' 8 ' })).toBe(8);
+    // Blanks around auto as around a number; a blank value is unset, as for every variable.
+    expect(parse({ LOADTEST_AGENT_PROCESSES: ' auto\r' })).toBe('auto');
+    expect(parse({ LOADTEST_AGENT_PROCESSES: '' })).toBe('auto');
   });
 
   it('refuses anything else, naming the variable and what it takes', () => {

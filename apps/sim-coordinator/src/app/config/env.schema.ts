@@ -64,7 +64,7 @@ const settingsSchema = z.object({
     .transform((raw, ctx): 'auto' | number => {
       const n = parseDecimal(raw, true);
       const most = RUN_SPEC_LIMITS.partitions.max;
-      if (raw === 'auto') {
+      if (raw.trim() === 'auto' || raw.trim() === '') {
         return 'auto';
       }
       if (n !== undefined && n >= 1 && n <= most) {
