@@ -54,3 +54,36 @@ export async function retrying<T>(
     }
   }
 }
+
+/** What runc says when the cgroup freezer did not stop every task of a container in time. */
+const FREEZE_FAILED = /unable to freeze/i;
+
+/**
+ * A container pause (`pause`), tried again up to 5 times, 0.2-2 s apart, when the kernel's cgroup
+ * freeze timed out ("unable to freeze": on a busy host a task can take longer to stop than runc
+ * waits); a failed call after which `paused()` says the container is paused counts as done. The
+ * one pause of the chaos tool and of the test harness, whichever docker client they use.
+ */
+export function pauseRetrying(
+  pause: () => Promise<unknown>,
+  paused: () => Promise<boolean>,
+  sleep?: (ms: number) => Promise<void>,
+): Promise<void> {
+  return retrying(
+    async () => {
+      try {
+        await pause();
+      } catch (err) {
+        if (!(await paused())) {
+          throw err;
+        }
+      }
+    },
+    {
+      tries: 5,
+      policy: { baseMs: 200, capMs: 2000 },
+      retryable: (err) => FREEZE_FAILED.test(String((err as Error)?.message ?? err)),
+      sleep,
+    },
+  );
+}

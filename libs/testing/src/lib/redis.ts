@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { GenericContainer, getContainerRuntimeClient, Wait } from 'testcontainers';
-import { freePort, retrying } from '@sousvide/shared-util';
+import { freePort, pauseRetrying } from '@sousvide/shared-util';
 import { startService, type StartedService } from './service';
 
 /** url: redis://host:port */
@@ -89,26 +89,14 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServi
     (await getContainerRuntimeClient()).container.getById(service.container.getId());
   return {
     ...service,
-    // Tried again when the cgroup freeze timed out on a busy host ("unable to freeze"), as the
-    // chaos tool's ContainerFault does; a failed call that left it paused counts as done.
-    pause: () =>
-      retrying(
-        async () => {
-          const c = await docker();
-          try {
-            await c.pause();
-          } catch (err) {
-            if (!(await c.inspect()).State.Paused) {
-              throw err;
-            }
-          }
-        },
-        {
-          tries: 5,
-          policy: { baseMs: 200, capMs: 2000 },
-          retryable: (err) => /unable to freeze/i.test(String((err as Error)?.message ?? err)),
-        },
-      ),
+    // Tried again when the cgroup freeze timed out on a busy host, as the chaos tool's pause is.
+    pause: async () => {
+      const c = await docker();
+      await pauseRetrying(
+        () => c.pause(),
+        async () => (await c.inspect()).State.Paused,
+      );
+    },
     unpause: async () => {
       await (await docker()).unpause();
     },

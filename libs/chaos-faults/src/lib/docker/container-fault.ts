@@ -1,12 +1,7 @@
-import { retrying } from '@sousvide/shared-util';
+import { pauseRetrying } from '@sousvide/shared-util';
 import type { FaultInjector } from '../fault-injector';
 import { FaultTargetError } from '../fault-target.error';
 import { DockerCli, type ContainerState } from './docker-cli';
-
-/** What runc says when the cgroup freezer did not stop every task in time. */
-const FREEZE_FAILED = /unable to freeze/i;
-const PAUSE_TRIES = 5;
-const PAUSE_BACKOFF = { baseMs: 200, capMs: 2000 };
 
 /** stop: `docker stop`, lifted by `docker start`; pause: freeze/unfreeze; restart: one restart. */
 export type ContainerFaultKind = 'stop' | 'pause' | 'restart';
@@ -67,38 +62,16 @@ export class ContainerFault implements FaultInjector {
         await this.docker.run(['stop', '--time', this.grace, container]);
         return;
       case 'pause':
-        await this.pause();
+        await pauseRetrying(
+          () => this.docker.run(['pause', container]),
+          async () => (await this.existingState()).paused,
+          this.sleep,
+        );
         return;
       case 'restart':
         await this.docker.run(['restart', '--time', this.grace, container]);
         return;
     }
-  }
-
-  /**
-   * `docker pause`, tried again (up to 5 times, 0.2-2 s apart) when the kernel's cgroup freeze
-   * timed out ("unable to freeze": on a busy host a task can take longer to stop than runc
-   * waits); a failed call that left the container paused counts as done.
-   */
-  private pause(): Promise<void> {
-    const { container } = this.options;
-    return retrying(
-      async () => {
-        try {
-          await this.docker.run(['pause', container]);
-        } catch (err) {
-          if (!(await this.existingState()).paused) {
-            throw err;
-          }
-        }
-      },
-      {
-        tries: PAUSE_TRIES,
-        policy: PAUSE_BACKOFF,
-        retryable: (err) => FREEZE_FAILED.test(String((err as Error)?.message ?? err)),
-        sleep: this.sleep,
-      },
-    );
   }
 
   async lift(): Promise<void> {
