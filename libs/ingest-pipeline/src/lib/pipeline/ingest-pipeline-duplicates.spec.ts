@@ -1,0 +1,138 @@
+import { fakes, processBatch, raw, telemetry } from './ingest-pipeline.testing';
+
+/** Copies of one message: recorded once, the others counted as duplicates (ADR 0050). */
+describe('IngestPipeline: copies and duplicates', () => {
+  it('records a message once, counts its copies as duplicates and corrects what the settle sent', async () => {
+    const { deps, committed, added, sent } = fakes();
+    const a = telemetry('a', 1);
+    const first = await processBatch([raw(a), raw(a), raw(telemetry('b', 1))], deps);
+    const again = await processBatch([raw(a)], deps);
+    expect(first.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 2,
+      parse_ok_total: 2,
+      influx_ok_total: 2,
+      redis_ok_total: 2,
+      core_pipeline_success_total: 2,
+      pipeline_success_total: 2,
+      duplicate_total: 1,
+    });
+    expect(again.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 0,
+      pipeline_success_total: 0,
+      duplicate_total: 1,
+    });
+    expect(committed.size).toBe(2);
+    // The settle went out before its reply said which were copies: as three new messages, then
+    // one; each copy's correction goes to Redis with the next settle.
+    expect(sent.map((d) => d.delta.counts?.recv_total)).toEqual([3, 1]);
+    const corrections = added.filter((d) => d.delta.counts?.duplicate_total);
+    expect(corrections.map((d) => d.delta.counts)).toEqual([
+      expect.objectContaining({ recv_total: -1, pipeline_success_total: -1, duplicate_total: 1 }),
+      expect.objectContaining({ recv_total: -1, influx_ok_total: -1, duplicate_total: 1 }),
+    ]);
+    // A batch of copies only adds a settle time and no heartbeat stage.
+    expect(Object.entries(added.at(-1)?.delta.stages ?? {})).toEqual([
+      ['settle', expect.objectContaining({ count: 1 })],
+    ]);
+  });
+
+  it('does not record failed messages, so a redelivery is stored', async () => {
+    const { deps, dlq, committed } = fakes({ influxFails: ['x'] });
+    const x = telemetry('x', 9);
+    await processBatch([raw(x)], deps);
+    expect(dlq.map((e) => e.kind)).toEqual(['influx']);
+    expect(committed.size).toBe(0);
+    // The redelivered copy is not a duplicate: it failed before, so it is tried again.
+    const retry = await processBatch([raw(x)], deps);
+    expect(retry.runs.get('run-1')?.counts).toMatchObject({ recv_total: 1, duplicate_total: 0 });
+  });
+
+  it('takes a copy of a stored message whose own write failed as a duplicate, not a DLQ entry', async () => {
+    const influxFails: string[] = [];
+    const { deps, dlq, added } = fakes({ influxFails });
+    const a = telemetry('a', 1);
+    await processBatch([raw(a)], deps);
+    influxFails.push('a', 'b');
+    const copy = await processBatch([raw(a), raw(telemetry('b', 1))], deps);
+    // 'b' was never stored: it fails as before; the copy of 'a' is a duplicate only.
+    expect(copy.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 1,
+      parse_ok_total: 1,
+      influx_ok_total: 0,
+      influx_fail_total: 1,
+      pipeline_success_total: 0,
+      duplicate_total: 1,
+      dlq_total: 1,
+    });
+    expect(dlq.map((e) => e.deviceId)).toEqual(['b']);
+    // What Redis gets corrects the copy as every other copy's count is corrected.
+    const corrections = added.filter((d) => d.delta.counts?.duplicate_total);
+    expect(corrections.map((d) => d.delta.counts)).toEqual([
+      expect.objectContaining({ recv_total: -1, influx_ok_total: -1, duplicate_total: 1 }),
+    ]);
+  });
+
+  it('counts a known copy a duplicate when the settle cannot say, or is not sent', async () => {
+    const influxFails: string[] = [];
+    const { deps, dlq, committed } = fakes({ influxFails });
+    const a = telemetry('a', 1);
+    await processBatch([raw(a)], deps);
+    influxFails.push('a');
+    const unknown = await processBatch([raw(a)], {
+      ...deps,
+      ...fakes({ duplicatesUnknown: true, influxFails }).deps,
+      recorded: deps.recorded,
+    });
+    expect(unknown.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 0,
+      duplicate_total: 1,
+      influx_ok_total: 0,
+      pipeline_success_total: 0,
+      dlq_total: 0,
+    });
+    const down = fakes({ influxFails, settleNotSent: 'REDIS_UNAVAILABLE: circuit open' });
+    const notSent = await processBatch([raw(a)], { ...down.deps, recorded: deps.recorded });
+    expect(notSent.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 0,
+      parse_ok_total: 0,
+      duplicate_total: 1,
+      influx_ok_total: 0,
+      redis_fail_total: 0,
+      dlq_total: 0,
+    });
+    expect({ dlq, downDlq: down.dlq, committed: committed.size }).toEqual({
+      dlq: [],
+      downDlq: [],
+      committed: 1,
+    });
+  });
+
+  it('dead-letters a failed write when it cannot tell whether the message was stored before', async () => {
+    const influxFails: string[] = [];
+    const { deps, dlq } = fakes({ influxFails });
+    const a = telemetry('a', 1);
+    await processBatch([raw(a)], deps);
+    influxFails.push('a');
+    deps.recorded = () => Promise.reject(new Error('Command timed out'));
+    const copy = await processBatch([raw(a)], deps);
+    expect(copy.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 1,
+      influx_fail_total: 1,
+      duplicate_total: 0,
+      dlq_total: 1,
+    });
+    expect(dlq.map((e) => [e.kind, e.deviceId])).toEqual([['influx', 'a']]);
+  });
+
+  it('counts copies as new when the settle cannot say which were duplicates', async () => {
+    const { deps, added } = fakes({ duplicatesUnknown: true });
+    const a = telemetry('a', 1);
+    const acc = await processBatch([raw(a), raw(a)], deps);
+    expect(acc.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 2,
+      duplicate_total: 0,
+      influx_ok_total: 2,
+    });
+    expect(added.filter((d) => d.delta.counts?.duplicate_total)).toEqual([]);
+  });
+});
