@@ -72,6 +72,55 @@ describe('IngestPipeline: copies and duplicates', () => {
     ]);
   });
 
+  it('sheds only new messages: a copy of a stored one in a shed batch is a duplicate', async () => {
+    const { deps, dlq, influx } = fakes();
+    const a = telemetry('a', 1);
+    await processBatch([raw(a)], deps);
+    influx.write = () => Promise.reject(new Error('a shed batch must not be written'));
+    const shed = await processBatch([raw(a), raw(telemetry('b', 1))], deps, { shed: true });
+    expect(shed.runs.get('run-1')?.counts).toMatchObject({
+      recv_total: 1,
+      influx_ok_total: 0,
+      influx_fail_total: 1,
+      pipeline_success_total: 0,
+      duplicate_total: 1,
+      dlq_total: 1,
+    });
+    expect(dlq.map((e) => [e.deviceId, e.error.code])).toEqual([['b', 'SHED_BUFFER_FULL']]);
+    // The copy's e2e latency was recorded when 'a' was stored; 'b' is not stored yet.
+    expect(shed.latency.count).toBe(0);
+  });
+
+  it('records no second e2e latency for a known copy whose own write failed', async () => {
+    const influxFails: string[] = [];
+    const { deps } = fakes({ influxFails });
+    const a = telemetry('a', 1);
+    const first = await processBatch([raw(a)], deps);
+    influxFails.push('a');
+    const copy = await processBatch([raw(a), raw(telemetry('c', 1))], deps);
+    expect({ first: first.latency.count, copy: copy.latency.count }).toEqual({ first: 1, copy: 1 });
+    expect(copy.runs.get('run-1')?.counts).toMatchObject({ duplicate_total: 1, recv_total: 1 });
+  });
+
+  it('stops waiting for the stored-copy check when the batch is given up', async () => {
+    const influxFails: string[] = [];
+    const { deps, dlq } = fakes({ influxFails });
+    const a = telemetry('a', 1);
+    await processBatch([raw(a)], deps);
+    influxFails.push('a');
+    const giveUp = new AbortController();
+    let asked = 0;
+    deps.recorded = () => {
+      asked += 1;
+      giveUp.abort();
+      return new Promise<boolean[]>(() => undefined); // a Redis that never answers
+    };
+    const copy = await processBatch([raw(a)], deps, { signal: giveUp.signal });
+    expect(asked).toBe(1);
+    expect(copy.runs.get('run-1')?.counts).toMatchObject({ influx_fail_total: 1, dlq_total: 1 });
+    expect(dlq.map((e) => [e.kind, e.deviceId])).toEqual([['influx', 'a']]);
+  });
+
   it('counts a known copy a duplicate when the settle cannot say, or is not sent', async () => {
     const influxFails: string[] = [];
     const { deps, dlq, committed } = fakes({ influxFails });

@@ -10,6 +10,7 @@ import { deadLetter, type DlqSink } from './dead-letter';
 import { parseBatch } from './parse-batch';
 import type { ParsedMessage } from './parsed-message';
 import type { RawMessage } from './raw-message';
+import { untilAborted } from '../util/abortable-delay';
 import { accountHeartbeat, accountInflux, shedAll, type InfluxStaged } from './store-batch';
 
 /** What the pipeline is wired to; the module builds it from providers, a test from fakes. */
@@ -37,6 +38,7 @@ export interface ProcessOptions {
   /**
    * Shed (the buffer is full behind a slow store): parse, count and dead-letter each new message
    * as an `influx` failure (`SHED_BUFFER_FULL`) without storing it; a replay stores it later.
+   * Copies of stored messages among them are duplicates, as on a failed write (storedCopies).
    * Nothing is dropped and memory stays bounded.
    */
   shed?: boolean;
@@ -76,12 +78,13 @@ export class IngestPipeline {
     // A throw from here on leaves nothing recorded: the batch is tried again (or abandoned
     // unacked), and the retry or the broker's redelivery is stored as new.
     const { staged, copies } = opts.shed
-      ? { staged: shedAll(parsed, acc), copies: NO_COPIES }
-      : await this.store(parsed, acc);
+      ? await this.shed(parsed, acc, opts.signal)
+      : await this.store(parsed, acc, opts.signal);
     // Heartbeats go with the settle (one script, ADR 0025); their counts are sent as if it
-    // applies, and corrected when it does not.
+    // applies, and corrected when it does not. A known copy's e2e latency was recorded when the
+    // message was first stored: its late redelivery is not a second sample.
     const ok = new BatchAccounting(d.gatewayId);
-    const stored = accountHeartbeat(staged, ok, (p) => heartbeatRefusal(p.msg.ts));
+    const stored = accountHeartbeat(staged, ok, (p) => heartbeatRefusal(p.msg.ts), copies);
     acc.dlq.push(...ok.dlq.splice(0));
     let t = Date.now();
     const failedEntries = acc.dlq.length;
@@ -170,8 +173,8 @@ export class IngestPipeline {
    * Stored messages the settle found recorded before, and the known copies (recorded before their
    * own write failed, whatever the settle's reply says): their counts went out as a new
    * message's (received, each stage ok, a success); they move to `duplicate_total`, here at once
-   * and in Redis with the next settle (ADR 0050). Their e2e latency stays recorded: it is a
-   * stored copy's.
+   * and in Redis with the next settle (ADR 0050). The e2e latency of the ones the settle found
+   * went out with it (a stored copy's); the known copies recorded none.
    */
   private correctDuplicates(
     stored: readonly ParsedMessage[],
@@ -213,14 +216,18 @@ export class IngestPipeline {
   private async store(
     fresh: readonly ParsedMessage[],
     acc: BatchAccounting,
-  ): Promise<{ staged: InfluxStaged[]; copies: ReadonlySet<ParsedMessage> }> {
+    signal: AbortSignal | undefined,
+  ): Promise<StoreStaged> {
     const timings = { influxMs: 0, heartbeatMs: 0 };
     const started = Date.now();
     const outcomes = await this.deps.storage.store(
       fresh.map((p) => p.msg),
       { bypassInflux: this.deps.bypassInflux, heartbeat: false, timings },
     );
-    const copies = await this.storedCopies(fresh, outcomes);
+    const copies = await this.storedCopies(
+      fresh.filter((_, i) => outcomes[i]?.influx !== undefined),
+      signal,
+    );
     if (fresh.length > 0 && !this.deps.bypassInflux) {
       acc.stageAll('store', copies === undefined ? timings.influxMs : Date.now() - started, fresh);
     }
@@ -231,30 +238,56 @@ export class IngestPipeline {
   }
 
   /**
-   * The messages whose write failed but which were recorded as stored before: copies of a stored
-   * message (a redelivery whose own write failed). They go on as stored copies, and count as
-   * duplicates whatever the settle then says. Dead-lettered, each was counted as new and failed,
-   * and held in the DLQ as well as in the store until a replay skipped it. Undefined when there
-   * was nothing to check; empty where the check failed (the failures are dead-lettered, and the
-   * replay sorts such copies out).
+   * A shed batch (see ProcessOptions.shed): the copies of stored messages among it go on as
+   * stored copies (nothing written; counted duplicates), every other message is dead-lettered.
+   * The check is one read of Redis, which is not what is slow when the buffer fills.
+   */
+  private async shed(
+    fresh: readonly ParsedMessage[],
+    acc: BatchAccounting,
+    signal: AbortSignal | undefined,
+  ): Promise<StoreStaged> {
+    const copies = (await this.storedCopies(fresh, signal)) ?? NO_COPIES;
+    shedAll(
+      fresh.filter((p) => !copies.has(p)),
+      acc,
+    );
+    const kept = fresh.filter((p) => copies.has(p));
+    const stored = kept.map((): StorageOutcome => ({}));
+    return { staged: accountInflux(kept, stored, acc, this.deps.bypassInflux), copies };
+  }
+
+  /**
+   * Which of `unstored` (their write failed, or was shed) were recorded as stored before: copies
+   * of a stored message (a redelivery). They go on as stored copies, and count as duplicates
+   * whatever the settle then says. Dead-lettered, each was counted as new and failed, and held in
+   * the DLQ as well as in the store until a replay skipped it. Undefined when there was nothing
+   * to check; empty where the check failed or the batch was given up meanwhile (`signal`): then
+   * they are dead-lettered, and the replay sorts such copies out.
    */
   private async storedCopies(
-    fresh: readonly ParsedMessage[],
-    outcomes: readonly StorageOutcome[],
+    unstored: readonly ParsedMessage[],
+    signal: AbortSignal | undefined,
   ): Promise<ReadonlySet<ParsedMessage> | undefined> {
-    const failed = fresh.filter((_, i) => outcomes[i]?.influx !== undefined);
-    if (failed.length === 0 || !this.deps.recorded) {
+    if (unstored.length === 0 || !this.deps.recorded) {
       return undefined;
     }
-    const recorded = await this.deps.recorded(failed.map((p) => p.msg)).catch((err: Error) => {
-      this.deps.log({ err: err.message }, 'could not check failed writes for stored copies');
+    const check = this.deps.recorded(unstored.map((p) => p.msg)).catch((err: Error) => {
+      this.deps.log({ err: err.message }, 'could not check unstored messages for stored copies');
       return [];
     });
-    return new Set(failed.filter((_, j) => recorded[j] === true));
+    const recorded: readonly boolean[] = await untilAborted(check, signal, []);
+    return new Set(unstored.filter((_, j) => recorded[j] === true));
   }
 }
 
 const NO_COPIES: ReadonlySet<ParsedMessage> = new Set();
+
+/** The Influx stage's outcome, and the known copies of stored messages among the batch. */
+interface StoreStaged {
+  staged: InfluxStaged[];
+  copies: ReadonlySet<ParsedMessage>;
+}
 
 /** The counters a stored message adds besides its Influx stage's (see correctDuplicates). */
 const NEW_COUNTS: readonly BusinessCounter[] = [

@@ -36,12 +36,15 @@ export function accountInflux(
 /**
  * Counts the heartbeat stage of each new message: `error(p)` says why its heartbeat was not
  * recorded, undefined when it was. A message whose heartbeat failed is dead-lettered as `redis`
- * unless Influx failed it first. Returns the messages every required stage stored.
+ * unless Influx failed it first. Returns the messages every required stage stored, and records
+ * their e2e latency except for `copies` (known copies of a message stored before, whose latency
+ * was recorded then).
  */
 export function accountHeartbeat(
   staged: readonly InfluxStaged[],
   acc: BatchAccounting,
   error: (p: ParsedMessage) => string | undefined,
+  copies?: ReadonlySet<ParsedMessage>,
 ): ParsedMessage[] {
   const completedAt = Date.now();
   const stored: ParsedMessage[] = [];
@@ -58,7 +61,9 @@ export function accountHeartbeat(
     acc.count(p.runId, 'core_pipeline_success_total');
     if (influxOk) {
       acc.count(p.runId, 'pipeline_success_total');
-      acc.latencyMs(p.runId, completedAt - p.msg.ts);
+      if (copies?.has(p) !== true) {
+        acc.latencyMs(p.runId, completedAt - p.msg.ts);
+      }
       stored.push(p);
     }
   }

@@ -16,3 +16,26 @@ export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> 
     );
   });
 }
+
+/**
+ * `promise`'s value, or `fallback` as soon as `signal` aborts (at once if it has): the late
+ * outcome is dropped, so race only read-only work. Leaves no listener or timer behind.
+ */
+export function untilAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  fallback: T,
+): Promise<T> {
+  if (signal === undefined) {
+    return promise;
+  }
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.resolve(fallback);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => resolve(fallback);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
