@@ -47,10 +47,34 @@ describe('parseBrokerUrl', () => {
   });
 
   it.each([
-    ['not a url', /invalid MQTT broker URL: it must look like mqtt:\/\/host\[:port\]/],
+    ['ws://gw:s3cret-pw@broker', '"ws://gw:***@broker/": it must use mqtt://'],
+    ['mqtt://gw:s3cret-pw@broker:0', '"mqtt://gw:***@broker:0": it has port 0'],
+  ])('names the bad URL %s with its password masked', (url, shown) => {
+    const err = errorOf(() => parseBrokerUrl(url));
+    expect(err.message).toContain(`invalid MQTT broker URL ${shown}`);
+    expect(err.message).not.toContain('s3cret-pw');
+  });
+
+  it('shows no part of a URL whose user info cannot be told apart (unparseable, with an @)', () => {
+    for (const url of [
+      'mqtt://gw:s3cret@broker:99999',
+      'mqtt://gw:s3cret/pw@broker',
+      'mqtt://gw:s3cret@pw@bad host',
+    ]) {
+      const err = errorOf(() => parseBrokerUrl(url));
+      expect(err.code).toBe('BAD_URL');
+      expect(err.message).toMatch(
+        /invalid MQTT broker URL \(not shown: it holds a user or password/,
+      );
+      expect(err.message).not.toMatch(/s3cret|pw/);
+    }
+  });
+
+  it.each([
+    ['not a url', /invalid MQTT broker URL "not a url": it must look like mqtt:\/\/host\[:port\]/],
     [
       'ws://broker',
-      /invalid MQTT broker URL: it must use mqtt:\/\/, tcp:\/\/, mqtts:\/\/, ssl:\/\//,
+      /invalid MQTT broker URL "ws:\/\/broker": it must use mqtt:\/\/, tcp:\/\/, mqtts:\/\/, ssl:\/\//,
     ],
     ['mqtt://broker:99999', /it has port 99999, outside 1..65535/],
     ['mqtt://broker:0', /it has port 0, outside 1..65535/],

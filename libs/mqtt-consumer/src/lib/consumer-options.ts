@@ -7,6 +7,7 @@ import {
   brokerSchemeIsTls,
   brokerUrlProblem,
 } from '@sousvide/shared-util';
+import { redactUrl } from '@sousvide/security';
 import type { Delivery } from './delivery';
 import type { ConsumerEvent } from './consumer-event';
 import { MqttConsumerError } from './mqtt-consumer.error';
@@ -91,12 +92,29 @@ export interface BrokerUrl {
   password?: string;
 }
 
-/** The parts of an `mqtt://` or `mqtts://` URL, or a BAD_URL error saying what is wrong with it. */
+/**
+ * A bad broker URL as a message may show it: its password masked (redactUrl). When URL cannot
+ * parse it and it holds an `@`, where its user info ends is a guess (a raw `/`, `@` or blank in a
+ * password), so it is not shown at all rather than shown with part of a password.
+ */
+function shownBadUrl(url: string): string {
+  return URL.canParse(url) || !url.includes('@')
+    ? JSON.stringify(redactUrl(url))
+    : '(not shown: it holds a user or password that cannot be cut out of it)';
+}
+
+/**
+ * The parts of an `mqtt://` or `mqtts://` URL, or a BAD_URL error naming the URL (its password
+ * masked) and saying what is wrong with it.
+ */
 export function parseBrokerUrl(url: string): BrokerUrl {
   // The check every broker URL gets; its answer never repeats the URL's user or password.
   const problem = brokerUrlProblem(url, { credentials: true });
   if (problem !== undefined) {
-    throw new MqttConsumerError('BAD_URL', `invalid MQTT broker URL: it ${problem}`);
+    throw new MqttConsumerError(
+      'BAD_URL',
+      `invalid MQTT broker URL ${shownBadUrl(url)}: it ${problem}`,
+    );
   }
   const parsed = new URL(url);
   const username = parsed.username ? decodeURIComponent(parsed.username) : undefined;
