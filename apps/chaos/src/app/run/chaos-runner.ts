@@ -107,6 +107,8 @@ export class ChaosRunner {
         ],
         {
           REDIS_URL: o.simRedisUrl,
+          // The coordinator checks MQTT_URL at boot: this run's broker, not the shell's.
+          MQTT_URL: o.mqttUrl,
           INGEST_REDIS_URL: o.redisUrl,
           ARTIFACTS_DIR: o.artifactsDir,
           DRAIN_WINDOW_SEC: '60',

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { brokerProbeLogin, coordinatorEnvSchema } from './env.schema';
+import { brokerProbeLogin, coordinatorEnvSchema, loadCoordinatorEnv } from './env.schema';
 
 const problems = (env: Record<string, string>): string[] => {
   const r = coordinatorEnvSchema.safeParse(env);
@@ -92,5 +92,36 @@ describe('coordinator environment: the two Redis URLs', () => {
       'REDIS_URL: must be a redis:// or rediss:// URL',
       'INGEST_REDIS_URL: must be a redis:// or rediss:// URL',
     ]);
+  });
+});
+
+describe('coordinator environment: MQTT_URL', () => {
+  it('is the local broker when unset or blank, and taken trimmed', () => {
+    for (const env of [{}, { MQTT_URL: '' }, { MQTT_URL: ' \r' }]) {
+      expect(loadCoordinatorEnv(env).MQTT_URL).toBe('mqtt://127.0.0.1:1883');
+    }
+    expect(loadCoordinatorEnv({ MQTT_URL: ' mqtts://[::1]:8883\r\n' }).MQTT_URL).toBe(
+      'mqtts://[::1]:8883',
+    );
+  });
+
+  it('fails the configuration at boot, naming MQTT_URL and what is wrong', () => {
+    expect(() => loadCoordinatorEnv({ MQTT_URL: 'broker:1883' })).toThrow(
+      'invalid sim-coordinator configuration: MQTT_URL: must look like mqtt://host[:port]',
+    );
+    expect(problems({ MQTT_URL: 'mqtt://broker:99999' })).toEqual([
+      'MQTT_URL: has port 99999, outside 1..65535',
+    ]);
+    expect(problems({ MQTT_URL: 'http://broker' })).toEqual([
+      'MQTT_URL: must use mqtt://, tcp://, mqtts://, ssl://',
+    ]);
+  });
+
+  it('takes user info (a run falling back to it refuses it), never repeating the password', () => {
+    expect(loadCoordinatorEnv({ MQTT_URL: 'mqtt://gw:s3cret@broker' }).MQTT_URL).toBe(
+      'mqtt://gw:s3cret@broker',
+    );
+    const bad = problems({ MQTT_URL: 'mqtt://gw:s3cret@broker:0' });
+    expect(bad).toEqual(['MQTT_URL: has port 0, outside 1..65535']);
   });
 });

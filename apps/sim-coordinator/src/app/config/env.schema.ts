@@ -12,6 +12,7 @@ import {
   withSecretFiles,
 } from '@sousvide/security';
 import {
+  brokerUrlSchema,
   envNumber,
   parseDecimal,
   parseEnvConfig,
@@ -29,8 +30,16 @@ const settingsSchema = z.object({
    * simulator's own (REDIS_URL: BullMQ, barrier). Empty: the same Redis.
    */
   INGEST_REDIS_URL: z.union([z.literal(''), redisUrl()]).default(''),
-  /** Broker the agents connect to (the runbook's target). */
-  MQTT_URL: z.string().default('mqtt://127.0.0.1:1883'),
+  /**
+   * Broker the agents connect to (the runbook's target): a run's broker when it names none.
+   * Checked at boot as every broker URL is; blank is unset. User info passes here (a shell may
+   * share MQTT_URL with a gateway that logs in through it, and give each run --broker-url): a
+   * run that falls back to it refuses it then, as it refuses user info in any broker URL.
+   */
+  MQTT_URL: z.preprocess(
+    (raw) => (typeof raw === 'string' && raw.trim() === '' ? undefined : raw),
+    brokerUrlSchema({ credentials: true }).default('mqtt://127.0.0.1:1883'),
+  ),
   OPS_PORT: envNumber(z.number().int().min(1).max(65535).default(3000)),
   /**
    * Address `serve` binds: loopback unless told otherwise (a container sets 0.0.0.0 so its
