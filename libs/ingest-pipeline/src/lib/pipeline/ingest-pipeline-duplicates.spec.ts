@@ -1,4 +1,4 @@
-import { fakes, processBatch, raw, telemetry } from './ingest-pipeline.testing';
+import { fakes, processBatch, raw, runCounts, telemetry } from './ingest-pipeline.testing';
 
 /** Copies of one message: recorded once, the others counted as duplicates (ADR 0050). */
 describe('IngestPipeline: copies and duplicates', () => {
@@ -7,7 +7,7 @@ describe('IngestPipeline: copies and duplicates', () => {
     const a = telemetry('a', 1);
     const first = await processBatch([raw(a), raw(a), raw(telemetry('b', 1))], deps);
     const again = await processBatch([raw(a)], deps);
-    expect(first.runs.get('run-1')?.counts).toMatchObject({
+    expect(runCounts(first)).toMatchObject({
       recv_total: 2,
       parse_ok_total: 2,
       influx_ok_total: 2,
@@ -16,7 +16,7 @@ describe('IngestPipeline: copies and duplicates', () => {
       pipeline_success_total: 2,
       duplicate_total: 1,
     });
-    expect(again.runs.get('run-1')?.counts).toMatchObject({
+    expect(runCounts(again)).toMatchObject({
       recv_total: 0,
       pipeline_success_total: 0,
       duplicate_total: 1,
@@ -44,7 +44,7 @@ describe('IngestPipeline: copies and duplicates', () => {
     expect(committed.size).toBe(0);
     // The redelivered copy is not a duplicate: it failed before, so it is tried again.
     const retry = await processBatch([raw(x)], deps);
-    expect(retry.runs.get('run-1')?.counts).toMatchObject({ recv_total: 1, duplicate_total: 0 });
+    expect(runCounts(retry)).toMatchObject({ recv_total: 1, duplicate_total: 0 });
   });
 
   it('takes a copy of a stored message whose own write failed as a duplicate, not a DLQ entry', async () => {
@@ -55,7 +55,7 @@ describe('IngestPipeline: copies and duplicates', () => {
     influxFails.push('a', 'b');
     const copy = await processBatch([raw(a), raw(telemetry('b', 1))], deps);
     // 'b' was never stored: it fails as before; the copy of 'a' is a duplicate only.
-    expect(copy.runs.get('run-1')?.counts).toMatchObject({
+    expect(runCounts(copy)).toMatchObject({
       recv_total: 1,
       parse_ok_total: 1,
       influx_ok_total: 0,
@@ -78,7 +78,7 @@ describe('IngestPipeline: copies and duplicates', () => {
     await processBatch([raw(a)], deps);
     influx.write = () => Promise.reject(new Error('a shed batch must not be written'));
     const shed = await processBatch([raw(a), raw(telemetry('b', 1))], deps, { shed: true });
-    expect(shed.runs.get('run-1')?.counts).toMatchObject({
+    expect(runCounts(shed)).toMatchObject({
       recv_total: 1,
       influx_ok_total: 0,
       influx_fail_total: 1,
@@ -99,7 +99,7 @@ describe('IngestPipeline: copies and duplicates', () => {
     influxFails.push('a');
     const copy = await processBatch([raw(a), raw(telemetry('c', 1))], deps);
     expect({ first: first.latency.count, copy: copy.latency.count }).toEqual({ first: 1, copy: 1 });
-    expect(copy.runs.get('run-1')?.counts).toMatchObject({ duplicate_total: 1, recv_total: 1 });
+    expect(runCounts(copy)).toMatchObject({ duplicate_total: 1, recv_total: 1 });
   });
 
   it('stops waiting for the stored-copy check when the batch is given up', async () => {
@@ -117,7 +117,7 @@ describe('IngestPipeline: copies and duplicates', () => {
     };
     const copy = await processBatch([raw(a)], deps, { signal: giveUp.signal });
     expect(asked).toBe(1);
-    expect(copy.runs.get('run-1')?.counts).toMatchObject({ influx_fail_total: 1, dlq_total: 1 });
+    expect(runCounts(copy)).toMatchObject({ influx_fail_total: 1, dlq_total: 1 });
     expect(dlq.map((e) => [e.kind, e.deviceId])).toEqual([['influx', 'a']]);
   });
 
@@ -132,7 +132,7 @@ describe('IngestPipeline: copies and duplicates', () => {
       ...fakes({ duplicatesUnknown: true, influxFails }).deps,
       recorded: deps.recorded,
     });
-    expect(unknown.runs.get('run-1')?.counts).toMatchObject({
+    expect(runCounts(unknown)).toMatchObject({
       recv_total: 0,
       duplicate_total: 1,
       influx_ok_total: 0,
@@ -141,7 +141,7 @@ describe('IngestPipeline: copies and duplicates', () => {
     });
     const down = fakes({ influxFails, settleNotSent: 'REDIS_UNAVAILABLE: circuit open' });
     const notSent = await processBatch([raw(a)], { ...down.deps, recorded: deps.recorded });
-    expect(notSent.runs.get('run-1')?.counts).toMatchObject({
+    expect(runCounts(notSent)).toMatchObject({
       recv_total: 0,
       parse_ok_total: 0,
       duplicate_total: 1,
@@ -164,7 +164,7 @@ describe('IngestPipeline: copies and duplicates', () => {
     influxFails.push('a');
     deps.recorded = () => Promise.reject(new Error('Command timed out'));
     const copy = await processBatch([raw(a)], deps);
-    expect(copy.runs.get('run-1')?.counts).toMatchObject({
+    expect(runCounts(copy)).toMatchObject({
       recv_total: 1,
       influx_fail_total: 1,
       duplicate_total: 0,
@@ -177,7 +177,7 @@ describe('IngestPipeline: copies and duplicates', () => {
     const { deps, added } = fakes({ duplicatesUnknown: true });
     const a = telemetry('a', 1);
     const acc = await processBatch([raw(a), raw(a)], deps);
-    expect(acc.runs.get('run-1')?.counts).toMatchObject({
+    expect(runCounts(acc)).toMatchObject({
       recv_total: 2,
       duplicate_total: 0,
       influx_ok_total: 2,

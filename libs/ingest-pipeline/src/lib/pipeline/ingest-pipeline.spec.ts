@@ -1,13 +1,12 @@
 import { DlqEntry } from '@sousvide/loadtest-contracts';
 import { TelemetryV1 } from '@sousvide/telemetry-schema';
-import { fakes, okDlq, processBatch, raw, telemetry } from './ingest-pipeline.testing';
+import { fakes, okDlq, processBatch, raw, runCounts, telemetry } from './ingest-pipeline.testing';
 
 describe('IngestPipeline', () => {
   it('counts every stage and completes healthy messages, heartbeats and deltas in the settle', async () => {
     const { deps, sent, heartbeats } = fakes();
     const acc = await processBatch([raw(telemetry('a', 0)), raw(telemetry('b', 0))], deps);
-    const c = acc.runs.get('run-1')?.counts;
-    expect(c).toMatchObject({
+    expect(runCounts(acc)).toMatchObject({
       recv_total: 2,
       parse_ok_total: 2,
       influx_ok_total: 2,
@@ -30,8 +29,7 @@ describe('IngestPipeline', () => {
       ],
       deps,
     );
-    const c = acc.runs.get('run-1')?.counts;
-    expect(c).toMatchObject({
+    expect(runCounts(acc)).toMatchObject({
       recv_total: 3,
       parse_fail_total: 1,
       parse_ok_total: 2,
@@ -67,7 +65,7 @@ describe('IngestPipeline', () => {
       core_pipeline_success_total: 0,
       dlq_total: 2,
     };
-    expect(acc.runs.get('run-1')?.counts).toMatchObject(counts);
+    expect(runCounts(acc)).toMatchObject(counts);
     expect(acc.latency.count).toBe(0);
     // Influx failed 'i' first: one entry each, the kind of the first failed stage.
     expect(dlq.map((e) => [e.kind, e.deviceId, e.error.message])).toEqual([
@@ -83,7 +81,7 @@ describe('IngestPipeline', () => {
     const { deps, influx } = fakes({ bypass: true });
     influx.write = () => Promise.reject(new Error('must not be called'));
     const acc = await processBatch([raw(telemetry('a', 0))], deps);
-    expect(acc.runs.get('run-1')?.counts).toMatchObject({
+    expect(runCounts(acc)).toMatchObject({
       influx_bypass_total: 1,
       influx_ok_total: 0,
       pipeline_success_total: 1,
@@ -116,9 +114,9 @@ describe('IngestPipeline', () => {
     expect(added).toEqual([]);
     // Nothing of it was recorded: the broker's redelivery is a new message.
     const again = await processBatch([raw(telemetry('ok', 2))], { ...deps, dlq: okDlq() });
-    expect(again.runs.get('run-1')?.counts.recv_total).toBe(1);
+    expect(runCounts(again)?.recv_total).toBe(1);
     const redelivered = await processBatch([raw(telemetry('x', 1))], { ...deps, dlq: okDlq() });
-    expect(redelivered.runs.get('run-1')?.counts).toMatchObject({ recv_total: 1, dlq_total: 1 });
+    expect(runCounts(redelivered)).toMatchObject({ recv_total: 1, dlq_total: 1 });
   });
 
   it('counts dead-lettered messages once the DLQ takes them after a refusal', async () => {
@@ -160,7 +158,7 @@ describe('IngestPipeline', () => {
       addMany: (entries) => Promise.resolve({ failed: [], spooled: [...entries] }),
     };
     const acc = await processBatch([raw(Buffer.from('x "runId":"run-1"'))], deps);
-    expect(acc.runs.get('run-1')?.counts).toMatchObject({ spooled_total: 1, dlq_total: 0 });
+    expect(runCounts(acc)).toMatchObject({ spooled_total: 1, dlq_total: 0 });
   });
 
   it('sheds a batch into the DLQ as influx failures without storing or touching heartbeats', async () => {
@@ -169,7 +167,7 @@ describe('IngestPipeline', () => {
     const acc = await processBatch([raw(telemetry('a', 1)), raw(telemetry('b', 1))], deps, {
       shed: true,
     });
-    expect(acc.runs.get('run-1')?.counts).toMatchObject({
+    expect(runCounts(acc)).toMatchObject({
       recv_total: 2,
       influx_fail_total: 2,
       pipeline_success_total: 0,
@@ -198,7 +196,7 @@ describe('IngestPipeline', () => {
       ],
       deps,
     );
-    expect(acc.runs.get('run-1')?.counts).toMatchObject({
+    expect(runCounts(acc)).toMatchObject({
       recv_total: 3,
       parse_fail_total: 2,
       parse_ok_total: 1,

@@ -4,13 +4,17 @@ import { cookerTelemetry } from '@sousvide/testing';
 import type { BatchSettlement, RunAddition } from '../counters/run-ledger';
 import type { IdentitySettlement } from '../counters/settle-identities';
 import { MessageStorage } from '../storage/message-storage';
+import type { BatchAccounting } from './batch-accounting';
 import { IngestPipeline, PipelineDeps, ProcessOptions } from './ingest-pipeline';
 import { RawMessage } from './raw-message';
 
 /** The pipeline's specs' harness: telemetry, deliveries and the fakes it is wired to. */
 
+/** The run every reading of {@link telemetry} belongs to. */
+const RUN_ID = 'run-1';
+
 export const telemetry = (deviceId: string, seq: number): TelemetryV1 =>
-  cookerTelemetry('run-1', seq, { deviceId, ts: Date.now() - 5 });
+  cookerTelemetry(RUN_ID, seq, { deviceId, ts: Date.now() - 5 });
 export const raw = (payload: Buffer | TelemetryV1, topic?: string): RawMessage => ({
   topic: topic ?? `sousvide/${Buffer.isBuffer(payload) ? 'x' : payload.deviceId}/telemetry`,
   payload: Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload)),
@@ -109,3 +113,6 @@ export const okDlq = () => ({
 
 export const processBatch = (batch: RawMessage[], deps: PipelineDeps, opts?: ProcessOptions) =>
   new IngestPipeline(deps).process(batch, opts);
+
+/** What a processed batch counted for the run of {@link telemetry}. */
+export const runCounts = (acc: BatchAccounting) => acc.runs.get(RUN_ID)?.counts;
