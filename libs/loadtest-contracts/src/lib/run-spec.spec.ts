@@ -134,31 +134,34 @@ describe('parseRunSpec', () => {
     },
   );
 
-  it('refuses a broker URL of another scheme, naming the schemes it takes', () => {
-    expect(problemsOf({ ...base, brokerUrl: 'ws://b:9001' })).toEqual([
-      'brokerUrl: brokerUrl must use mqtt://, tcp://, mqtts://, ssl:// (got "ws://b:9001")',
-    ]);
-  });
-
-  it('refuses a port outside 1..65535, naming it', () => {
-    expect(problemsOf({ ...base, brokerUrl: 'mqtt://b:99999' })).toEqual([
-      'brokerUrl: brokerUrl has port 99999, outside 1..65535 (got "mqtt://b:99999")',
-    ]);
-    expect(problemsOf({ ...base, brokerUrl: 'mqtt://b:0' })).toEqual([
-      'brokerUrl: brokerUrl has port 0, outside 1..65535 (got "mqtt://b:0")',
-    ]);
-  });
-
-  it('refuses an IPv6 host without brackets, saying how to write one', () => {
-    expect(problemsOf({ ...base, brokerUrl: 'mqtt://::1:1883' })).toEqual([
-      'brokerUrl: brokerUrl must look like mqtt://host[:port] or mqtts://host[:port] (an IPv6 host in brackets: mqtt://[::1]:1883) (got "mqtt://::1:1883")',
-    ]);
-  });
-
-  it('refuses a user or password in the broker URL without repeating it', () => {
-    expect(problemsOf({ ...base, brokerUrl: 'mqtt://dev:s3cret@b:1883' })).toEqual([
-      'brokerUrl: brokerUrl must hold no user or password',
-    ]);
+  it.each([
+    [
+      'of another scheme, naming the schemes it takes',
+      'ws://b:9001',
+      'brokerUrl must use mqtt://, tcp://, mqtts://, ssl:// (got "ws://b:9001")',
+    ],
+    [
+      'with a port above 65535, naming it',
+      'mqtt://b:99999',
+      'brokerUrl has port 99999, outside 1..65535 (got "mqtt://b:99999")',
+    ],
+    [
+      'with port 0, naming it',
+      'mqtt://b:0',
+      'brokerUrl has port 0, outside 1..65535 (got "mqtt://b:0")',
+    ],
+    [
+      'with an IPv6 host without brackets, saying how to write one',
+      'mqtt://::1:1883',
+      'brokerUrl must look like mqtt://host[:port] or mqtts://host[:port] (an IPv6 host in brackets: mqtt://[::1]:1883) (got "mqtt://::1:1883")',
+    ],
+    [
+      'with a user or password, without repeating it',
+      'mqtt://dev:s3cret@b:1883',
+      'brokerUrl must hold no user or password',
+    ],
+  ])('refuses a broker URL %s', (_name, brokerUrl, problem) => {
+    expect(problemsOf({ ...base, brokerUrl })).toEqual([`brokerUrl: ${problem}`]);
   });
 
   it('rejects more partitions than connections', () => {
