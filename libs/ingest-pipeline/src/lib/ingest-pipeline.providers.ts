@@ -198,7 +198,7 @@ export function ingestPipelineProviders(env: PipelineEnv): Provider[] {
           storage,
           counters: ledger,
           dlq,
-          // Only on a failed write. Redis known down: nothing is known recorded (the failures
+          // Only on a failed write or a shed batch. Redis known down: nothing is known recorded (the failures
           // are dead-lettered); a stalled one costs this check at most RECORDED_CHECK_MS and
           // opens the circuit, so the batches behind it do not wait too.
           recorded: (messages) =>

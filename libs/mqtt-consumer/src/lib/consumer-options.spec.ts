@@ -55,11 +55,16 @@ describe('parseBrokerUrl', () => {
     expect(err.message).not.toContain('s3cret-pw');
   });
 
-  it('shows no part of a URL whose user info cannot be told apart (unparseable, with an @)', () => {
+  it('shows no part of a URL whose user info cannot be told apart (unparseable, or parsed as something else)', () => {
     for (const url of [
       'mqtt://gw:s3cret@broker:99999',
       'mqtt://gw:s3cret/pw@broker',
       'mqtt://gw:s3cret@pw@bad host',
+      // These parse, but the parser finds no password: a scheme `gw:`, a port and a path.
+      'gw:s3cret@broker:1883',
+      'mqtt:gw:s3cret@broker',
+      'mqtt://gw:2024/s3cret@broker',
+      'mqtt://gw:12#s3cret@broker',
     ]) {
       const err = errorOf(() => parseBrokerUrl(url));
       expect(err.code).toBe('BAD_URL');

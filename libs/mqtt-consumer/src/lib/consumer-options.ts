@@ -93,12 +93,18 @@ export interface BrokerUrl {
 }
 
 /**
- * A bad broker URL as a message may show it: its password masked (redactUrl). When URL cannot
- * parse it and it holds an `@`, where its user info ends is a guess (a raw `/`, `@` or blank in a
- * password), so it is not shown at all rather than shown with part of a password.
+ * A bad broker URL as a message may show it: its password masked (redactUrl). A URL holding an
+ * `@` is shown only where the URL parser found its user info and no `@` is left after it: where
+ * the parser took part of it for a scheme, port, path or fragment (`gw:pw@host` without `//`, a
+ * password such as `2024/x`), masking would miss the password, so the URL is not shown at all.
  */
 function shownBadUrl(url: string): string {
-  return URL.canParse(url) || !url.includes('@')
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  const userInfoCut =
+    parsed !== undefined &&
+    (parsed.username !== '' || parsed.password !== '') &&
+    !`${parsed.pathname}${parsed.search}${parsed.hash}`.includes('@');
+  return !url.includes('@') || userInfoCut
     ? JSON.stringify(redactUrl(url))
     : '(not shown: it holds a user or password that cannot be cut out of it)';
 }

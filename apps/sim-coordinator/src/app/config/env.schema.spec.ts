@@ -117,7 +117,7 @@ describe('coordinator environment: MQTT_URL', () => {
     ]);
   });
 
-  it('takes user info (a run falling back to it refuses it), never repeating the password', () => {
+  it('takes user info at boot (a gateway may share it), never repeating the password', () => {
     expect(loadCoordinatorEnv({ MQTT_URL: 'mqtt://gw:s3cret@broker' }).MQTT_URL).toBe(
       'mqtt://gw:s3cret@broker',
     );

@@ -1,3 +1,4 @@
+import { IngestPipeline } from './ingest-pipeline';
 import { fakes, processBatch, raw, runCounts, telemetry } from './ingest-pipeline.testing';
 
 /** Copies of one message: recorded once, the others counted as duplicates (ADR 0050). */
@@ -87,8 +88,36 @@ describe('IngestPipeline: copies and duplicates', () => {
       dlq_total: 1,
     });
     expect(dlq.map((e) => [e.deviceId, e.error.code])).toEqual([['b', 'SHED_BUFFER_FULL']]);
-    // The copy's e2e latency was recorded when 'a' was stored; 'b' is not stored yet.
+    // The copy's e2e latency was recorded when 'a' was stored; 'b' is not stored yet. The copy's
+    // heartbeat went with the settle, the shed 'b' sent none: no new heartbeat to time.
     expect(shed.latency.count).toBe(0);
+    expect(shed.runs.get('run-1')?.stages.heartbeat).toBeUndefined();
+  });
+
+  it('asks for one shed batch at a time: one shed meanwhile dead-letters its copies', async () => {
+    const { deps, dlq } = fakes();
+    const a = telemetry('a', 1);
+    await processBatch([raw(a)], deps);
+    const committed = deps.recorded;
+    const held: (() => void)[] = [];
+    deps.recorded = (messages) =>
+      new Promise<void>((resolve) => held.push(resolve)).then(() =>
+        committed ? committed(messages) : [],
+      );
+    const pipeline = new IngestPipeline(deps);
+    const first = pipeline.process([raw(a)], { shed: true });
+    const second = await pipeline.process([raw(a)], { shed: true });
+    expect(held).toHaveLength(1);
+    held[0]();
+    expect(runCounts(await first)).toMatchObject({ duplicate_total: 1, dlq_total: 0 });
+    expect(runCounts(second)).toMatchObject({ duplicate_total: 0, dlq_total: 1 });
+    expect(dlq.map((e) => e.error.code)).toEqual(['SHED_BUFFER_FULL']);
+    // Once the first check is answered, the next shed batch asks again.
+    const third = pipeline.process([raw(a)], { shed: true });
+    await new Promise(setImmediate);
+    expect(held).toHaveLength(2);
+    held[1]();
+    expect(runCounts(await third)).toMatchObject({ duplicate_total: 1, dlq_total: 0 });
   });
 
   it('records no second e2e latency for a known copy whose own write failed', async () => {
@@ -112,7 +141,8 @@ describe('IngestPipeline: copies and duplicates', () => {
     let asked = 0;
     deps.recorded = () => {
       asked += 1;
-      giveUp.abort();
+      // Given up while the check waits (not before it starts).
+      setImmediate(() => giveUp.abort());
       return new Promise<boolean[]>(() => undefined); // a Redis that never answers
     };
     const copy = await processBatch([raw(a)], deps, { signal: giveUp.signal });

@@ -21,9 +21,11 @@ export interface PipelineDeps {
   dlq: DlqSink;
   /**
    * Whether each message is recorded as stored (read-only; IdempotencyStore.committed). Asked
-   * only for messages whose store write failed: one recorded before is a copy of a stored message
-   * and goes on as a stored copy, not into the DLQ. Where it cannot say (Redis down: it rejects,
-   * or resolves fewer answers) the failures are dead-lettered, and the replay finds them stored.
+   * only for messages whose store write failed and for a shed batch (one such check at a time):
+   * one recorded before is a copy of a stored message and goes on as a stored copy, not into the
+   * DLQ. Where it cannot say (Redis down: it rejects, or resolves fewer answers; the batch given
+   * up; another shed batch's check in flight) they are dead-lettered, and the replay finds the
+   * copies among them stored.
    */
   recorded?: (messages: readonly MessageIdentity[]) => Promise<boolean[]>;
   bypassInflux: boolean;
@@ -59,6 +61,8 @@ export interface ProcessOptions {
  */
 export class IngestPipeline {
   private readonly parser: DeliveryParser;
+  /** A shed batch's stored-copy check is running: the next shed batches do without one. */
+  private shedCheckRunning = false;
 
   constructor(private readonly deps: PipelineDeps) {
     this.parser = deps.parser ?? new DeliveryParser();
@@ -107,7 +111,7 @@ export class IngestPipeline {
     } else {
       await this.heartbeatsFailed(staged, copies, acc, res.notSent, res.ids, opts.signal);
     }
-    this.settleTime(acc, Date.now() - t, staged.length > 0);
+    this.settleTime(acc, Date.now() - t, newHeartbeats(staged, copies));
     d.onBatch?.(acc);
     return acc;
   }
@@ -154,14 +158,23 @@ export class IngestPipeline {
 
   /**
    * The settle time reaches Redis with the next settle (it is measured after this one); the
-   * heartbeats were in the same round trip, so their stage has the same time.
+   * heartbeats were in the same round trip, so their stage has the same time, once per new
+   * message whose heartbeat went with it (`heartbeats`, by run; never more than the run's
+   * received messages: a copy the settle found is no new message). A run of only copies, or the
+   * dead-lettered part of a shed batch, sent no new heartbeat.
    */
-  private settleTime(acc: BatchAccounting, ms: number, heartbeats: boolean): void {
+  private settleTime(
+    acc: BatchAccounting,
+    ms: number,
+    heartbeats: ReadonlyMap<string, number>,
+  ): void {
     for (const { runId, n } of acc.messagesByRun()) {
       acc.stage(runId, 'settle', ms, n);
-      // A run of only copies (or a shed batch) had no heartbeat in this settle.
-      const fresh = acc.runs.get(runId)?.counts.recv_total ?? 0;
-      if (heartbeats && fresh > 0) {
+      const fresh = Math.min(
+        acc.runs.get(runId)?.counts.recv_total ?? 0,
+        heartbeats.get(runId) ?? 0,
+      );
+      if (fresh > 0) {
         acc.stage(runId, 'heartbeat', ms, fresh);
       }
       const { settle, heartbeat } = acc.runs.get(runId)?.stages ?? {};
@@ -240,14 +253,24 @@ export class IngestPipeline {
   /**
    * A shed batch (see ProcessOptions.shed): the copies of stored messages among it go on as
    * stored copies (nothing written; counted duplicates), every other message is dead-lettered.
-   * The check is one read of Redis, which is not what is slow when the buffer fills.
+   * The check is one read of Redis; shed batches come fast and Redis may be what is slow (the
+   * settle, and with INGEST_BYPASS_INFLUX the only store), so one shed batch at a time asks, and
+   * those that come meanwhile dead-letter their copies too (the replay skips them as stored).
    */
   private async shed(
     fresh: readonly ParsedMessage[],
     acc: BatchAccounting,
     signal: AbortSignal | undefined,
   ): Promise<StoreStaged> {
-    const copies = (await this.storedCopies(fresh, signal)) ?? NO_COPIES;
+    let copies: ReadonlySet<ParsedMessage> = NO_COPIES;
+    if (!this.shedCheckRunning) {
+      this.shedCheckRunning = true;
+      try {
+        copies = (await this.storedCopies(fresh, signal)) ?? NO_COPIES;
+      } finally {
+        this.shedCheckRunning = false;
+      }
+    }
     shedAll(
       fresh.filter((p) => !copies.has(p)),
       acc,
@@ -297,6 +320,20 @@ const NEW_COUNTS: readonly BusinessCounter[] = [
   'core_pipeline_success_total',
   'pipeline_success_total',
 ];
+
+/** By run, the messages of `staged` sent with the settle as new: every one but the known copies. */
+function newHeartbeats(
+  staged: readonly InfluxStaged[],
+  copies: ReadonlySet<ParsedMessage>,
+): Map<string, number> {
+  const byRun = new Map<string, number>();
+  for (const { p } of staged) {
+    if (!copies.has(p)) {
+      byRun.set(p.runId, (byRun.get(p.runId) ?? 0) + 1);
+    }
+  }
+  return byRun;
+}
 
 /** What a batch's settle records: the stored messages, and the sightings of the others. */
 function settlement(
