@@ -90,9 +90,20 @@ function row(dir, line) {
       // As the coordinator's summary says it (crowdedOutNote): latencies then measure the machine.
       ...(cpu && cpu.machineBusyPercent >= 90 * cpu.cores && cpu.otherPercent >= 25 * cpu.cores
         ? [`machine saturated, ${cpu.otherPercent} % by other work`]
-        : []),
+        : cpu && cpu.crowdedSeconds
+          ? [crowdedSpellNote(cpu.crowdedSeconds)]
+          : []),
     ].join('; '),
   ];
+}
+
+/** A spell of seconds crowded out by other work (cpu-budget.json's crowdedSeconds), in short. */
+function crowdedSpellNote(c) {
+  const other =
+    c.otherPercent.min === c.otherPercent.max
+      ? `${c.otherPercent.max}`
+      : `${c.otherPercent.min}-${c.otherPercent.max}`;
+  return `machine saturated in ${c.seconds} of ${c.of} s (s ${c.first}-${c.last}), ${other} % by other work`;
 }
 
 const HEAD = [

@@ -144,6 +144,26 @@ describe('row', () => {
     });
   });
 
+  it('notes a spell of seconds crowded out by other work, which the window average hides', () => {
+    put('r9/attempt-1/cpu-budget.json', {
+      cores: 2,
+      machineBusyPercent: 181.9,
+      otherPercent: 8.4,
+      components: [{ name: 'gateway', cpuPercent: 38.6 }],
+      crowdedSeconds: {
+        seconds: 6,
+        of: 59,
+        first: 54,
+        last: 59,
+        otherPercent: { min: 48, max: 60 },
+      },
+    });
+    const cells = row(dir, tsv('strict', 'warm', 'pr2', 'SIM_TASK=x ./run.sh 1', 'r9', '3', '2.0'));
+    expect(cells[HEAD.indexOf('load; notes')]).toBe(
+      '2.0; machine saturated in 6 of 59 s (s 54-59), 48-60 % by other work',
+    );
+  });
+
   it('marks a failed step FAILED, a missed SLO **FAIL** and a saturated generator', () => {
     put('r2/attempt-1/connection-summary.json', {
       published_total: 1234,

@@ -61,6 +61,40 @@ describe('CPU budget', () => {
     expect(crowdedOutNote(cpuBudget(at(1200, 100), ['agents'], 0, 1000, 2))).toBeUndefined();
   });
 
+  it('notes a spell of seconds crowded out by other work when it is enough to decide a p95', () => {
+    // 40 one-second samples (39 seconds): the run's components take 150 % of 200 % each second;
+    // in `crowded` seconds other work takes the rest and more (machine 198 %, other 48 %).
+    const window = (crowded: number[]): CpuSample[] => {
+      let machine = 0;
+      let gateway = 0;
+      return Array.from({ length: 40 }, (_, k) => {
+        if (k > 0) {
+          machine += crowded.includes(k) ? 1980 : 1600;
+          gateway += 1500;
+        }
+        return { at: k * 1000, cpuMs: { machine, gateway } };
+      });
+    };
+    const spell = cpuBudget(window([33, 34]), ['gateway'], 0, 39_000, 2);
+    expect(spell.otherPercent).toBeLessThan(50); // the window's average hides it
+    expect(spell.crowdedSeconds).toEqual({
+      seconds: 2,
+      of: 39,
+      first: 33,
+      last: 34,
+      otherPercent: { min: 48, max: 48 },
+    });
+    expect(crowdedOutNote(spell)).toBe(
+      "in 2 of the window's 39 seconds (seconds 33-34) the machine was saturated and 48% of a core went to work outside this run's components: enough to decide a p95, which then measures the machine, not the stack",
+    );
+    // One such second is under 5 % of 39: it cannot decide a p95 alone.
+    const once = cpuBudget(window([20]), ['gateway'], 0, 39_000, 2);
+    expect({ spell: once.crowdedSeconds, note: crowdedOutNote(once) }).toEqual({
+      spell: undefined,
+      note: undefined,
+    });
+  });
+
   it('parses CPU_BUDGET entries and names a bad one', () => {
     expect(
       parseCpuComponents(

@@ -26,6 +26,23 @@ export interface CpuBudget {
    * single second's burst shows here, where the window's average hides it.
    */
   perSecond: { at: number; cpuPercent: Record<string, number> }[];
+  /**
+   * Seconds in which work outside the run's components crowded it out, when there were enough of
+   * them to decide a p95 (see crowdedSpell); absent otherwise.
+   */
+  crowdedSeconds?: CrowdedSpell;
+}
+
+/** Seconds of a window in which the machine was saturated and much of it went to other work. */
+export interface CrowdedSpell {
+  /** How many such seconds, of how many the window had. */
+  seconds: number;
+  of: number;
+  /** The first and last of them, in seconds into the window (1 = its first second). */
+  first: number;
+  last: number;
+  /** Work outside the run's components in those seconds, % of one core: least and most. */
+  otherPercent: { min: number; max: number };
 }
 
 /** A cumulative counter at time t, linearly between the samples around it (clamped at the ends). */
@@ -78,7 +95,59 @@ export function cpuBudget(
     machineBusyPercent: machine,
     otherPercent: round1(Math.max(0, machine - shares.reduce((a, s) => a + s.cpuPercent, 0))),
     unavailable,
-    perSecond: perSecond(samples, [...components, 'machine'], from, to),
+    ...withCrowdedSeconds(
+      perSecond(samples, [...components, 'machine'], from, to),
+      components,
+      cores,
+    ),
+  };
+}
+
+/** The per-second rows, and the crowded seconds among them when they are enough to count. */
+function withCrowdedSeconds(
+  rows: CpuBudget['perSecond'],
+  components: readonly string[],
+  cores: number,
+): Pick<CpuBudget, 'perSecond' | 'crowdedSeconds'> {
+  const spell = crowdedSpell(rows, components, cores);
+  return spell === undefined ? { perSecond: rows } : { perSecond: rows, crowdedSeconds: spell };
+}
+
+/**
+ * The seconds in which the machine was busy >= 90 % of all cores and work outside the run's
+ * components took >= a fifth of them (on 2 cores, 40 % of one), when they are at least 5 % of the
+ * window's seconds: as many as decide its p95 (a second's messages wait behind that work, and the
+ * backlog it leaves). A second's "other" is the machine's busy time less the components', each
+ * read a few ms apart, so it wobbles by about 20 points of a core around its true value: the
+ * threshold sits above that.
+ */
+export function crowdedSpell(
+  rows: CpuBudget['perSecond'],
+  components: readonly string[],
+  cores: number,
+): CrowdedSpell | undefined {
+  const capacity = cores * 100;
+  const crowded: { i: number; other: number }[] = [];
+  rows.forEach((row, i) => {
+    const machine = row.cpuPercent['machine'];
+    if (machine === undefined) {
+      return;
+    }
+    const other = machine - components.reduce((a, n) => a + (row.cpuPercent[n] ?? 0), 0);
+    if (machine >= 0.9 * capacity && other >= 0.2 * capacity) {
+      crowded.push({ i, other: round1(other) });
+    }
+  });
+  if (crowded.length === 0 || crowded.length < Math.ceil(0.05 * rows.length)) {
+    return undefined;
+  }
+  const others = crowded.map((c) => c.other);
+  return {
+    seconds: crowded.length,
+    of: rows.length,
+    first: crowded[0].i + 1,
+    last: crowded[crowded.length - 1].i + 1,
+    otherPercent: { min: Math.min(...others), max: Math.max(...others) },
   };
 }
 
@@ -108,16 +177,29 @@ function perSecond(
 
 /**
  * A note when the machine was saturated and much of it went to work outside the run's components
- * (other people's jobs on a shared host): then latencies measure the machine, not the stack. The
- * thresholds: busy >= 90 % of all cores, and "other" >= a quarter of all cores.
+ * (other people's jobs on a shared host): then latencies measure the machine, not the stack. Over
+ * the whole window (busy >= 90 % of all cores, "other" >= a quarter of them), or in enough of its
+ * seconds to decide the p95 (crowdedSpell).
  */
 export function crowdedOutNote(b: CpuBudget): string | undefined {
   const capacity = b.cores * 100;
-  if (b.machineBusyPercent < 0.9 * capacity || b.otherPercent < 0.25 * capacity) {
+  if (b.machineBusyPercent >= 0.9 * capacity && b.otherPercent >= 0.25 * capacity) {
+    return (
+      `the machine was saturated (busy ${b.machineBusyPercent}% of ${capacity}%) and ${b.otherPercent}% went to ` +
+      `work outside this run's components: latency figures measure the machine, not the stack`
+    );
+  }
+  const c = b.crowdedSeconds;
+  if (c === undefined) {
     return undefined;
   }
+  const when = c.first === c.last ? `second ${c.first}` : `seconds ${c.first}-${c.last}`;
+  const other =
+    c.otherPercent.min === c.otherPercent.max
+      ? `${c.otherPercent.max}%`
+      : `${c.otherPercent.min}-${c.otherPercent.max}%`;
   return (
-    `the machine was saturated (busy ${b.machineBusyPercent}% of ${capacity}%) and ${b.otherPercent}% went to ` +
-    `work outside this run's components: latency figures measure the machine, not the stack`
+    `in ${c.seconds} of the window's ${c.of} seconds (${when}) the machine was saturated and ${other} of a core ` +
+    `went to work outside this run's components: enough to decide a p95, which then measures the machine, not the stack`
   );
 }
