@@ -103,7 +103,9 @@ function crowdedSpellNote(c) {
     c.otherPercent.min === c.otherPercent.max
       ? `${c.otherPercent.max}`
       : `${c.otherPercent.min}-${c.otherPercent.max}`;
-  return `machine saturated in ${c.seconds} of ${c.of} s (s ${c.first}-${c.last}), ${other} % by other work`;
+  const who =
+    c.outside && c.outside.length ? `: ${c.outside[0].label} ${c.outside[0].cpuPercent} %` : '';
+  return `machine saturated in ${c.seconds} of ${c.of} s (s ${c.first}-${c.last}), ${other} % by other work${who}`;
 }
 
 const HEAD = [

@@ -156,11 +156,12 @@ describe('row', () => {
         first: 54,
         last: 59,
         otherPercent: { min: 48, max: 60 },
+        outside: [{ label: 'gzip[12]', cpuPercent: 41.5 }],
       },
     });
     const cells = row(dir, tsv('strict', 'warm', 'pr2', 'SIM_TASK=x ./run.sh 1', 'r9', '3', '2.0'));
     expect(cells[HEAD.indexOf('load; notes')]).toBe(
-      '2.0; machine saturated in 6 of 59 s (s 54-59), 48-60 % by other work',
+      '2.0; machine saturated in 6 of 59 s (s 54-59), 48-60 % by other work: gzip[12] 41.5 %',
     );
   });
 

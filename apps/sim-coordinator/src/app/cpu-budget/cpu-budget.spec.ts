@@ -87,6 +87,17 @@ describe('CPU budget', () => {
     expect(crowdedOutNote(spell)).toBe(
       "in 2 of the window's 39 seconds (seconds 33-34) the machine was saturated and 48% of a core went to work outside this run's components: enough to decide a p95, which then measures the machine, not the stack",
     );
+    // Who did it, where the sampler read the processes.
+    const named = {
+      ...spell,
+      crowdedSeconds: spell.crowdedSeconds && {
+        ...spell.crowdedSeconds,
+        outside: [{ label: 'kdamond.0[83]', cpuPercent: 41.5 }],
+      },
+    };
+    expect(crowdedOutNote(named)).toContain(
+      "went to work outside this run's components (kdamond.0[83] 41.5%): enough to decide a p95",
+    );
     // One such second is under 5 % of 39: it cannot decide a p95 alone.
     const once = cpuBudget(window([20]), ['gateway'], 0, 39_000, 2);
     expect({ spell: once.crowdedSeconds, note: crowdedOutNote(once) }).toEqual({

@@ -1,3 +1,5 @@
+import type { OutsideShare } from './outside-work';
+
 /** Cumulative CPU milliseconds of each component at one instant. */
 export interface CpuSample {
   at: number;
@@ -43,6 +45,12 @@ export interface CrowdedSpell {
   last: number;
   /** Work outside the run's components in those seconds, % of one core: least and most. */
   otherPercent: { min: number; max: number };
+  /**
+   * Who did that work: the biggest processes outside the components (`comm[pid]`) and the
+   * kernel's interrupt time, each's average over those seconds, % of one core. Absent where the
+   * processes were not read (a budget built from samples alone).
+   */
+  outside?: OutsideShare[];
 }
 
 /** A cumulative counter at time t, linearly between the samples around it (clamped at the ends). */
@@ -126,16 +134,10 @@ export function crowdedSpell(
   components: readonly string[],
   cores: number,
 ): CrowdedSpell | undefined {
-  const capacity = cores * 100;
   const crowded: { i: number; other: number }[] = [];
   rows.forEach((row, i) => {
-    const machine = row.cpuPercent['machine'];
-    if (machine === undefined) {
-      return;
-    }
-    const other = machine - components.reduce((a, n) => a + (row.cpuPercent[n] ?? 0), 0);
-    if (machine >= 0.9 * capacity && other >= 0.2 * capacity) {
-      crowded.push({ i, other: round1(other) });
+    if (isCrowdedSecond(row, components, cores)) {
+      crowded.push({ i, other: round1(otherOf(row, components)) });
     }
   });
   if (crowded.length === 0 || crowded.length < Math.ceil(0.05 * rows.length)) {
@@ -175,6 +177,25 @@ function perSecond(
   return rows;
 }
 
+/** A second's work outside the components, % of one core (see crowdedSpell). */
+function otherOf(row: CpuBudget['perSecond'][number], components: readonly string[]): number {
+  const machine = row.cpuPercent['machine'] ?? 0;
+  return machine - components.reduce((a, n) => a + (row.cpuPercent[n] ?? 0), 0);
+}
+
+/** Whether in this second the machine was busy >= 90 % and other work took >= a fifth of it. */
+export function isCrowdedSecond(
+  row: CpuBudget['perSecond'][number],
+  components: readonly string[],
+  cores: number,
+): boolean {
+  const capacity = cores * 100;
+  const machine = row.cpuPercent['machine'];
+  return (
+    machine !== undefined && machine >= 0.9 * capacity && otherOf(row, components) >= 0.2 * capacity
+  );
+}
+
 /**
  * A note when the machine was saturated and much of it went to work outside the run's components
  * (other people's jobs on a shared host): then latencies measure the machine, not the stack. Over
@@ -198,8 +219,11 @@ export function crowdedOutNote(b: CpuBudget): string | undefined {
     c.otherPercent.min === c.otherPercent.max
       ? `${c.otherPercent.max}%`
       : `${c.otherPercent.min}-${c.otherPercent.max}%`;
+  const who = c.outside?.length
+    ? ` (${c.outside.map((o) => `${o.label} ${o.cpuPercent}%`).join(', ')})`
+    : '';
   return (
     `in ${c.seconds} of the window's ${c.of} seconds (${when}) the machine was saturated and ${other} of a core ` +
-    `went to work outside this run's components: enough to decide a p95, which then measures the machine, not the stack`
+    `went to work outside this run's components${who}: enough to decide a p95, which then measures the machine, not the stack`
   );
 }

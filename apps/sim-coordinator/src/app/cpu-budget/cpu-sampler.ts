@@ -2,26 +2,44 @@ import { execFileSync } from 'node:child_process';
 import { PartitionResult, PartOutcome } from '@sousvide/loadtest-contracts';
 import { cpus } from 'node:os';
 import { cpuMsOf, listPids, MS_PER_TICK, readText } from '../host/host-reader';
-import { parseProcStatTotals } from '../host/proc-files';
+import { parseProcStatTotals, parseStatCpuTicks } from '../host/proc-files';
 import { CpuComponent } from './cpu-components';
-import { CpuBudget, cpuBudget, CpuSample } from './cpu-budget';
+import { CpuBudget, cpuBudget, CpuSample, isCrowdedSecond } from './cpu-budget';
+import { averageOutside, outsideWork, type OutsideShare, type ProcessCpu } from './outside-work';
 
 const SAMPLE_MS = 1000;
 
-type Reader = () => number | undefined;
+/** A component's cumulative CPU ms, and the processes it is made of right now. */
+interface Reader {
+  cpuMs(): number | undefined;
+  pids(): number[];
+}
 
 /** CPU ms of a set of processes; one that exited keeps its last value, so totals never drop. */
 function processSetReader(pidsNow: () => number[]): Reader {
   const last = new Map<number, number>();
-  return () => {
-    for (const pid of pidsNow()) {
-      const ms = cpuMsOf(pid);
-      if (ms !== undefined) {
-        last.set(pid, ms);
+  let current: number[] = [];
+  return {
+    cpuMs: () => {
+      current = pidsNow();
+      for (const pid of current) {
+        const ms = cpuMsOf(pid);
+        if (ms !== undefined) {
+          last.set(pid, ms);
+        }
       }
-    }
-    return last.size === 0 ? undefined : [...last.values()].reduce((a, b) => a + b, 0);
+      return last.size === 0 ? undefined : [...last.values()].reduce((a, b) => a + b, 0);
+    },
+    pids: () => current,
   };
+}
+
+/** The processes of a cgroup directory (v1 or v2 alike list them in cgroup.procs). */
+function cgroupPids(dir: string): number[] {
+  return (readText(`${dir}/cgroup.procs`) ?? '')
+    .split('\n')
+    .filter((l) => /^\d+$/.test(l))
+    .map(Number);
 }
 
 /** A container's whole cgroup (every process in it), cgroup v1 cpuacct or v2 cpu.stat. */
@@ -34,17 +52,24 @@ function containerReader(name: string): Reader {
   const cgroups = readText(`/proc/${pid}/cgroup`) ?? '';
   const v1 = /^\d+:[^:]*\bcpuacct\b[^:]*:(.+)$/m.exec(cgroups);
   if (v1) {
-    const dir = v1[0].split(':')[1];
-    return () => {
-      const ns = Number(readText(`/sys/fs/cgroup/${dir}/${v1[1]}/cpuacct.usage`) ?? NaN);
-      return Number.isFinite(ns) ? ns / 1e6 : undefined;
+    const dir = `/sys/fs/cgroup/${v1[0].split(':')[1]}/${v1[1]}`;
+    return {
+      cpuMs: () => {
+        const ns = Number(readText(`${dir}/cpuacct.usage`) ?? NaN);
+        return Number.isFinite(ns) ? ns / 1e6 : undefined;
+      },
+      pids: () => cgroupPids(dir),
     };
   }
   const v2 = /^0::(.+)$/m.exec(cgroups);
   if (v2) {
-    return () => {
-      const m = /usage_usec (\d+)/.exec(readText(`/sys/fs/cgroup${v2[1]}/cpu.stat`) ?? '');
-      return m ? Number(m[1]) / 1000 : undefined;
+    const dir = `/sys/fs/cgroup${v2[1]}`;
+    return {
+      cpuMs: () => {
+        const m = /usage_usec (\d+)/.exec(readText(`${dir}/cpu.stat`) ?? '');
+        return m ? Number(m[1]) / 1000 : undefined;
+      },
+      pids: () => cgroupPids(dir),
     };
   }
   throw new Error(`container ${name} (pid ${pid}): no cpu cgroup found`);
@@ -56,9 +81,28 @@ function cmdPids(contains: string): number[] {
   );
 }
 
+/** Every process's CPU and name, and the kernel's interrupt time, at one reading. */
+function readProcesses(): { processes: Map<number, ProcessCpu>; interruptsMs: number } {
+  const processes = new Map<number, ProcessCpu>();
+  for (const pid of listPids()) {
+    const stat = readText(`/proc/${pid}/stat`);
+    const ticks = stat === undefined ? undefined : parseStatCpuTicks(stat);
+    if (stat !== undefined && ticks !== undefined) {
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const label = pid === process.pid ? 'this coordinator' : `${comm}[${pid}]`;
+      processes.set(pid, { label, cpuMs: ticks * MS_PER_TICK });
+    }
+  }
+  const t = parseProcStatTotals(readText('/proc/stat') ?? '');
+  return { processes, interruptsMs: (t?.interrupts ?? 0) * MS_PER_TICK };
+}
+
 /** One attempt's sampling: every second until stop(), then the budget over a window. */
 export class CpuSampling {
   private readonly samples: CpuSample[] = [];
+  /** By sample time: the biggest work outside the components since the sample before. */
+  private readonly outside = new Map<number, OutsideShare[]>();
+  private lastReading?: ReturnType<typeof readProcesses> & { at: number };
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -92,18 +136,37 @@ export class CpuSampling {
     const from = Math.min(...results.map((r) => r.publishStartedAt));
     const to = Math.max(...results.map((r) => r.publishEndedAt));
     const names = [...this.readers.keys()].filter((n) => n !== 'machine');
-    return cpuBudget(this.samples, names, from, to, cpus().length, this.unavailable);
+    const budget = cpuBudget(this.samples, names, from, to, cpus().length, this.unavailable);
+    if (budget.crowdedSeconds !== undefined) {
+      const crowded = budget.perSecond.filter((row) => isCrowdedSecond(row, names, budget.cores));
+      budget.crowdedSeconds.outside = averageOutside(
+        crowded.map((row) => this.outside.get(row.at) ?? []),
+      );
+    }
+    return budget;
   }
 
   private sample(): void {
+    const at = Date.now();
     const cpuMs: Record<string, number> = {};
-    for (const [name, read] of this.readers) {
-      const v = read();
+    const covered = new Set<number>();
+    for (const [name, reader] of this.readers) {
+      const v = reader.cpuMs();
       if (v !== undefined) {
         cpuMs[name] = v;
       }
+      reader.pids().forEach((pid) => covered.add(pid));
     }
-    this.samples.push({ at: Date.now(), cpuMs });
+    this.samples.push({ at, cpuMs });
+    // Who else used the machine (read a few ms after the components: the same second).
+    const reading = { ...readProcesses(), at };
+    if (this.lastReading !== undefined) {
+      this.outside.set(
+        at,
+        outsideWork(this.lastReading, reading, covered, at - this.lastReading.at),
+      );
+    }
+    this.lastReading = reading;
   }
 }
 
@@ -118,9 +181,12 @@ export class CpuBudgetSampler {
   start(agentPids: (() => number[]) | undefined): CpuSampling {
     const readers = new Map<string, Reader>();
     const unavailable: Record<string, string> = {};
-    readers.set('machine', () => {
-      const t = parseProcStatTotals(readText('/proc/stat') ?? '');
-      return t ? t.busy * MS_PER_TICK : undefined;
+    readers.set('machine', {
+      cpuMs: () => {
+        const t = parseProcStatTotals(readText('/proc/stat') ?? '');
+        return t ? t.busy * MS_PER_TICK : undefined;
+      },
+      pids: () => [],
     });
     if (agentPids) {
       readers.set('agents', processSetReader(agentPids));

@@ -97,6 +97,7 @@ describe('proc files', () => {
     expect(parseProcStatTotals('cpu  100 5 50 800 20 1 4 0 0 0\ncpu0 1 2 3 4\n')).toEqual({
       busy: 160,
       total: 980,
+      interrupts: 5,
     });
   });
 });

@@ -171,7 +171,9 @@ export function parseStatCpuTicks(statText: string): number | undefined {
 }
 
 /** Busy and total jiffies of the first line of /proc/stat (all cores). */
-export function parseProcStatTotals(text: string): { busy: number; total: number } | undefined {
+export function parseProcStatTotals(
+  text: string,
+): { busy: number; total: number; interrupts: number } | undefined {
   const m = /^cpu\s+(.+)$/m.exec(text);
   if (!m) {
     return undefined;
@@ -179,7 +181,7 @@ export function parseProcStatTotals(text: string): { busy: number; total: number
   const v = m[1].trim().split(/\s+/).map(Number);
   // user nice system idle iowait irq softirq steal (guest time is already in user/nice)
   const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - v[3] - (v[4] ?? 0), total };
+  return { busy: total - v[3] - (v[4] ?? 0), total, interrupts: (v[5] ?? 0) + (v[6] ?? 0) };
 }
 
 /** The TcpExt counters of /proc/net/netstat (a header line of names, then one of values). */
