@@ -88,9 +88,12 @@ function readProcesses(): { processes: Map<number, ProcessCpu>; interruptsMs: nu
     const stat = readText(`/proc/${pid}/stat`);
     const ticks = stat === undefined ? undefined : parseStatCpuTicks(stat);
     if (stat !== undefined && ticks !== undefined) {
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      // Field 22 (starttime); the fields after the command start at field 3.
+      const started = Number(stat.slice(close + 2).split(' ')[19]);
       const label = pid === process.pid ? 'this coordinator' : `${comm}[${pid}]`;
-      processes.set(pid, { label, cpuMs: ticks * MS_PER_TICK });
+      processes.set(pid, { label, cpuMs: ticks * MS_PER_TICK, started });
     }
   }
   const t = parseProcStatTotals(readText('/proc/stat') ?? '');

@@ -1,9 +1,10 @@
 import { averageOutside, INTERRUPTS_LABEL, outsideWork, type ProcessCpu } from './outside-work';
 
-const reading = (interruptsMs: number, ...procs: [number, string, number][]) => ({
+/** A reading of processes [pid, label, cpu ms, start (default: the pid)]. */
+const reading = (interruptsMs: number, ...procs: [number, string, number, number?][]) => ({
   interruptsMs,
   processes: new Map<number, ProcessCpu>(
-    procs.map(([pid, label, cpuMs]) => [pid, { label, cpuMs }]),
+    procs.map(([pid, label, cpuMs, started]) => [pid, { label, cpuMs, started: started ?? pid }]),
   ),
 });
 
@@ -28,11 +29,19 @@ describe('work outside the run', () => {
       { label: 'gzip[12]', cpuPercent: 20 },
       { label: INTERRUPTS_LABEL, cpuPercent: 5 },
     ]);
-    // A pid reused by another process counts from the new one's start, not as a difference.
-    const reused = reading(1050, [9, 'make[9]', 300]);
+    // A pid reused by another process (another start) counts from the new one's start.
+    const reused = reading(1050, [9, 'make[9]', 300, 777]);
     expect(outsideWork(before, reused, new Set(), 1000)).toEqual([
       { label: 'make[9]', cpuPercent: 30 },
       { label: INTERRUPTS_LABEL, cpuPercent: 5 },
+    ]);
+  });
+
+  it('takes a kernel worker that renamed itself as the same process (its start, not its name)', () => {
+    const before = reading(0, [4815, 'kworker/u8:3-kvfree_rcu_reclaim[4815]', 90_000]);
+    const after = reading(0, [4815, 'kworker/u8:3-events_unbound[4815]', 90_020]);
+    expect(outsideWork(before, after, new Set(), 1000)).toEqual([
+      { label: 'kworker/u8:3-events_unbound[4815]', cpuPercent: 2 },
     ]);
   });
 

@@ -1,7 +1,12 @@
-/** One process's cumulative CPU at a reading, and what to call it. */
+/** One process's cumulative CPU at a reading, what to call it, and when it started. */
 export interface ProcessCpu {
   label: string;
   cpuMs: number;
+  /**
+   * Its start (/proc/<pid>/stat field 22): a pid with another start is another process. Not its
+   * name, which a kernel worker changes with the work it does (`kworker/u8:3-events_unbound`).
+   */
+  started: number;
 }
 
 /** A share of work outside the run's components, % of one core. */
@@ -34,7 +39,7 @@ export function outsideWork(
       continue;
     }
     const was = before.processes.get(pid);
-    const used = now.cpuMs - (was?.label === now.label ? was.cpuMs : 0);
+    const used = now.cpuMs - (was?.started === now.started ? was.cpuMs : 0);
     shares.push({ label: now.label, cpuPercent: percent(used) });
   }
   shares.push({
