@@ -105,7 +105,8 @@ function crowdedSpellNote(c) {
       : `${c.otherPercent.min}-${c.otherPercent.max}`;
   const who =
     c.outside && c.outside.length ? `: ${c.outside[0].label} ${c.outside[0].cpuPercent} %` : '';
-  return `machine saturated in ${c.seconds} of ${c.of} s (s ${c.first}-${c.last}), ${other} % by other work${who}`;
+  const when = c.first === c.last ? `s ${c.first}` : `s ${c.first}-${c.last}`;
+  return `machine saturated in ${c.seconds} of ${c.of} s (${when}), ${other} % by other work${who}`;
 }
 
 const HEAD = [

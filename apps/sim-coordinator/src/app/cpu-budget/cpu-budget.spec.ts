@@ -106,6 +106,33 @@ describe('CPU budget', () => {
     });
   });
 
+  it('counts a crowded row by its length and places it in seconds into the window', () => {
+    // Samples each second but none from 5 s to 8 s (the coordinator's loop held up): that row
+    // is 3 s long, crowded (machine 198 %, gateway 150 %).
+    const at = [0, 1, 2, 3, 4, 5, 8, 9, 10];
+    const samples: CpuSample[] = at.map((sec) => ({
+      at: sec * 1000,
+      cpuMs: { machine: 0, gateway: 0 },
+    }));
+    // Cumulative counters: sum the per-row increments.
+    let machine = 0;
+    let gateway = 0;
+    for (let k = 1; k < samples.length; k += 1) {
+      const gap = (samples[k].at - samples[k - 1].at) / 1000;
+      machine += samples[k].at === 8000 ? 1980 * gap : 1600 * gap;
+      gateway += 1500 * gap;
+      samples[k] = { at: samples[k].at, cpuMs: { machine, gateway } };
+    }
+    const b = cpuBudget(samples, ['gateway'], 0, 10_000, 2);
+    expect(b.crowdedSeconds).toEqual({
+      seconds: 3,
+      of: 10,
+      first: 6,
+      last: 8,
+      otherPercent: { min: 48, max: 48 },
+    });
+  });
+
   it('parses CPU_BUDGET entries and names a bad one', () => {
     expect(
       parseCpuComponents(

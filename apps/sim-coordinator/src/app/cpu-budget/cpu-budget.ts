@@ -50,7 +50,7 @@ export interface CrowdedSpell {
    * kernel's interrupt time, each's average over those seconds, % of one core. Absent where the
    * processes were not read (a budget built from samples alone).
    */
-  outside?: OutsideShare[];
+  outside?: Pick<OutsideShare, 'label' | 'cpuPercent'>[];
 }
 
 /** A cumulative counter at time t, linearly between the samples around it (clamped at the ends). */
@@ -107,6 +107,7 @@ export function cpuBudget(
       perSecond(samples, [...components, 'machine'], from, to),
       components,
       cores,
+      { from, to },
     ),
   };
 }
@@ -116,8 +117,9 @@ function withCrowdedSeconds(
   rows: CpuBudget['perSecond'],
   components: readonly string[],
   cores: number,
+  window: { from: number; to: number },
 ): Pick<CpuBudget, 'perSecond' | 'crowdedSeconds'> {
-  const spell = crowdedSpell(rows, components, cores);
+  const spell = crowdedSpell(rows, components, cores, window);
   return spell === undefined ? { perSecond: rows } : { perSecond: rows, crowdedSeconds: spell };
 }
 
@@ -133,22 +135,29 @@ export function crowdedSpell(
   rows: CpuBudget['perSecond'],
   components: readonly string[],
   cores: number,
+  window: { from: number; to: number },
 ): CrowdedSpell | undefined {
-  const crowded: { i: number; other: number }[] = [];
+  // A row is the time since the sample before (about a second; longer when the coordinator's
+  // own loop was held up, which a crowded machine does): counted by its length, placed by its end.
+  const crowded: { at: number; ms: number; other: number }[] = [];
   rows.forEach((row, i) => {
     if (isCrowdedSecond(row, components, cores)) {
-      crowded.push({ i, other: round1(otherOf(row, components)) });
+      const ms = i === 0 ? 1000 : row.at - rows[i - 1].at;
+      crowded.push({ at: row.at, ms, other: round1(otherOf(row, components)) });
     }
   });
-  if (crowded.length === 0 || crowded.length < Math.ceil(0.05 * rows.length)) {
+  const windowMs = window.to - window.from;
+  const crowdedMs = crowded.reduce((a, c) => a + c.ms, 0);
+  if (crowded.length === 0 || crowdedMs < 0.05 * windowMs) {
     return undefined;
   }
+  const secondOf = (at: number): number => Math.max(1, Math.ceil((at - window.from) / 1000));
   const others = crowded.map((c) => c.other);
   return {
-    seconds: crowded.length,
-    of: rows.length,
-    first: crowded[0].i + 1,
-    last: crowded[crowded.length - 1].i + 1,
+    seconds: Math.round(crowdedMs / 1000),
+    of: Math.round(windowMs / 1000),
+    first: secondOf(crowded[0].at - crowded[0].ms + 1),
+    last: secondOf(crowded[crowded.length - 1].at),
     otherPercent: { min: Math.min(...others), max: Math.max(...others) },
   };
 }
@@ -191,8 +200,13 @@ export function isCrowdedSecond(
 ): boolean {
   const capacity = cores * 100;
   const machine = row.cpuPercent['machine'];
+  // A component not read in this second would be taken for other work: no verdict then.
+  const read = components.every((n) => row.cpuPercent[n] !== undefined);
   return (
-    machine !== undefined && machine >= 0.9 * capacity && otherOf(row, components) >= 0.2 * capacity
+    read &&
+    machine !== undefined &&
+    machine >= 0.9 * capacity &&
+    otherOf(row, components) >= 0.2 * capacity
   );
 }
 
@@ -204,13 +218,16 @@ export function isCrowdedSecond(
  */
 export function crowdedOutNote(b: CpuBudget): string | undefined {
   const capacity = b.cores * 100;
+  const c = b.crowdedSeconds;
+  const who = c?.outside?.length
+    ? ` (${c.outside.map((o) => `${o.label} ${o.cpuPercent}%`).join(', ')})`
+    : '';
   if (b.machineBusyPercent >= 0.9 * capacity && b.otherPercent >= 0.25 * capacity) {
     return (
       `the machine was saturated (busy ${b.machineBusyPercent}% of ${capacity}%) and ${b.otherPercent}% went to ` +
-      `work outside this run's components: latency figures measure the machine, not the stack`
+      `work outside this run's components${who}: latency figures measure the machine, not the stack`
     );
   }
-  const c = b.crowdedSeconds;
   if (c === undefined) {
     return undefined;
   }
@@ -219,9 +236,6 @@ export function crowdedOutNote(b: CpuBudget): string | undefined {
     c.otherPercent.min === c.otherPercent.max
       ? `${c.otherPercent.max}%`
       : `${c.otherPercent.min}-${c.otherPercent.max}%`;
-  const who = c.outside?.length
-    ? ` (${c.outside.map((o) => `${o.label} ${o.cpuPercent}%`).join(', ')})`
-    : '';
   return (
     `in ${c.seconds} of the window's ${c.of} seconds (${when}) the machine was saturated and ${other} of a core ` +
     `went to work outside this run's components${who}: enough to decide a p95, which then measures the machine, not the stack`

@@ -1,11 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { PartitionResult, PartOutcome } from '@sousvide/loadtest-contracts';
 import { cpus } from 'node:os';
-import { cpuMsOf, listPids, MS_PER_TICK, readText } from '../host/host-reader';
-import { parseProcStatTotals, parseStatCpuTicks } from '../host/proc-files';
+import { listPids, MS_PER_TICK, readText } from '../host/host-reader';
+import { parseProcStatTotals, parseStatProcess } from '../host/proc-files';
 import { CpuComponent } from './cpu-components';
 import { CpuBudget, cpuBudget, CpuSample, isCrowdedSecond } from './cpu-budget';
-import { averageOutside, outsideWork, type OutsideShare, type ProcessCpu } from './outside-work';
+import {
+  averageOutside,
+  outsideWork,
+  withDescendants,
+  type OutsideShare,
+  type ProcessCpu,
+  type ProcessReading,
+} from './outside-work';
 
 const SAMPLE_MS = 1000;
 
@@ -15,20 +22,28 @@ interface Reader {
   pids(): number[];
 }
 
-/** CPU ms of a set of processes; one that exited keeps its last value, so totals never drop. */
+/**
+ * CPU ms of a set of processes; one that exited keeps its last value, so totals never drop. A
+ * process is its pid and start: a pid reused by another process after one of the set exited is
+ * not read as that one (its CPU would replace the first's, and the total drop).
+ */
 function processSetReader(pidsNow: () => number[]): Reader {
-  const last = new Map<number, number>();
+  const last = new Map<number, { started: number; ms: number }>();
   let current: number[] = [];
   return {
     cpuMs: () => {
-      current = pidsNow();
-      for (const pid of current) {
-        const ms = cpuMsOf(pid);
-        if (ms !== undefined) {
-          last.set(pid, ms);
+      current = [];
+      for (const pid of pidsNow()) {
+        const stat = readText(`/proc/${pid}/stat`);
+        const p = stat === undefined ? undefined : parseStatProcess(stat);
+        const was = last.get(pid);
+        if (p === undefined || (was !== undefined && was.started !== p.started)) {
+          continue;
         }
+        last.set(pid, { started: p.started, ms: p.ticks * MS_PER_TICK });
+        current.push(pid);
       }
-      return last.size === 0 ? undefined : [...last.values()].reduce((a, b) => a + b, 0);
+      return last.size === 0 ? undefined : [...last.values()].reduce((a, b) => a + b.ms, 0);
     },
     pids: () => current,
   };
@@ -81,23 +96,28 @@ function cmdPids(contains: string): number[] {
   );
 }
 
-/** Every process's CPU and name, and the kernel's interrupt time, at one reading. */
-function readProcesses(): { processes: Map<number, ProcessCpu>; interruptsMs: number } {
+/** Every process's CPU, name and parent, and the machine's interrupt and steal time. */
+function readProcesses(): ProcessReading {
   const processes = new Map<number, ProcessCpu>();
   for (const pid of listPids()) {
     const stat = readText(`/proc/${pid}/stat`);
-    const ticks = stat === undefined ? undefined : parseStatCpuTicks(stat);
-    if (stat !== undefined && ticks !== undefined) {
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      // Field 22 (starttime); the fields after the command start at field 3.
-      const started = Number(stat.slice(close + 2).split(' ')[19]);
-      const label = pid === process.pid ? 'this coordinator' : `${comm}[${pid}]`;
-      processes.set(pid, { label, cpuMs: ticks * MS_PER_TICK, started });
+    const p = stat === undefined ? undefined : parseStatProcess(stat);
+    if (p !== undefined) {
+      const label = pid === process.pid ? 'this coordinator' : `${p.comm}[${pid}]`;
+      processes.set(pid, {
+        label,
+        cpuMs: (p.ticks + p.childTicks) * MS_PER_TICK,
+        ppid: p.ppid,
+        started: p.started,
+      });
     }
   }
   const t = parseProcStatTotals(readText('/proc/stat') ?? '');
-  return { processes, interruptsMs: (t?.interrupts ?? 0) * MS_PER_TICK };
+  return {
+    processes,
+    interruptsMs: (t?.interrupts ?? 0) * MS_PER_TICK,
+    stealMs: (t?.steal ?? 0) * MS_PER_TICK,
+  };
 }
 
 /** One attempt's sampling: every second until stop(), then the budget over a window. */
@@ -105,7 +125,7 @@ export class CpuSampling {
   private readonly samples: CpuSample[] = [];
   /** By sample time: the biggest work outside the components since the sample before. */
   private readonly outside = new Map<number, OutsideShare[]>();
-  private lastReading?: ReturnType<typeof readProcesses> & { at: number };
+  private lastReading?: ProcessReading & { at: number };
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -144,7 +164,7 @@ export class CpuSampling {
       const crowded = budget.perSecond.filter((row) => isCrowdedSecond(row, names, budget.cores));
       budget.crowdedSeconds.outside = averageOutside(
         crowded.map((row) => this.outside.get(row.at) ?? []),
-      );
+      ).map(({ label, cpuPercent }) => ({ label, cpuPercent }));
     }
     return budget;
   }
@@ -166,7 +186,12 @@ export class CpuSampling {
     if (this.lastReading !== undefined) {
       this.outside.set(
         at,
-        outsideWork(this.lastReading, reading, covered, at - this.lastReading.at),
+        outsideWork(
+          this.lastReading,
+          reading,
+          withDescendants(covered, reading.processes),
+          at - this.lastReading.at,
+        ),
       );
     }
     this.lastReading = reading;

@@ -1,12 +1,26 @@
-import { averageOutside, INTERRUPTS_LABEL, outsideWork, type ProcessCpu } from './outside-work';
+import {
+  averageOutside,
+  INTERRUPTS_LABEL,
+  outsideWork,
+  STEAL_LABEL,
+  withDescendants,
+  type ProcessCpu,
+} from './outside-work';
 
-/** A reading of processes [pid, label, cpu ms, start (default: the pid)]. */
-const reading = (interruptsMs: number, ...procs: [number, string, number, number?][]) => ({
+/** A reading of processes [pid, label, cpu ms, start (default: the pid), parent (default 1)]. */
+const reading = (interruptsMs: number, ...procs: [number, string, number, number?, number?][]) => ({
   interruptsMs,
+  stealMs: 0,
   processes: new Map<number, ProcessCpu>(
-    procs.map(([pid, label, cpuMs, started]) => [pid, { label, cpuMs, started: started ?? pid }]),
+    procs.map(([pid, label, cpuMs, started, ppid]) => [
+      pid,
+      { label, cpuMs, started: started ?? pid, ppid: ppid ?? 1 },
+    ]),
   ),
 });
+
+const named = (shares: { label: string; cpuPercent: number }[]) =>
+  shares.map(({ label, cpuPercent }) => ({ label, cpuPercent }));
 
 describe('work outside the run', () => {
   it("names the processes outside the components and the kernel's interrupt time, biggest first", () => {
@@ -24,40 +38,70 @@ describe('work outside the run', () => {
       [12, 'gzip[12]', 200],
     );
     // mosquitto is a component (covered); sshd used 0.5 % (left out); gzip started in between.
-    expect(outsideWork(before, after, new Set([7]), 1000)).toEqual([
+    expect(named(outsideWork(before, after, new Set([7]), 1000))).toEqual([
       { label: 'kdamond.0[83]', cpuPercent: 45 },
       { label: 'gzip[12]', cpuPercent: 20 },
       { label: INTERRUPTS_LABEL, cpuPercent: 5 },
     ]);
     // A pid reused by another process (another start) counts from the new one's start.
     const reused = reading(1050, [9, 'make[9]', 300, 777]);
-    expect(outsideWork(before, reused, new Set(), 1000)).toEqual([
+    expect(named(outsideWork(before, reused, new Set(), 1000))).toEqual([
       { label: 'make[9]', cpuPercent: 30 },
       { label: INTERRUPTS_LABEL, cpuPercent: 5 },
     ]);
+    // The hypervisor's steal, where the machine reports it.
+    expect(
+      named(outsideWork(before, { ...before, stealMs: 300 }, new Set([7, 83, 9]), 1000)),
+    ).toEqual([{ label: STEAL_LABEL, cpuPercent: 30 }]);
   });
 
   it('takes a kernel worker that renamed itself as the same process (its start, not its name)', () => {
-    const before = reading(0, [4815, 'kworker/u8:3-kvfree_rcu_reclaim[4815]', 90_000]);
-    const after = reading(0, [4815, 'kworker/u8:3-events_unbound[4815]', 90_020]);
-    expect(outsideWork(before, after, new Set(), 1000)).toEqual([
-      { label: 'kworker/u8:3-events_unbound[4815]', cpuPercent: 2 },
+    const first = reading(0, [4815, 'kworker/u8:3-kvfree_rcu_reclaim[4815]', 90_000]);
+    const second = reading(0, [4815, 'kworker/u8:3-events_unbound[4815]', 90_300]);
+    const third = reading(0, [4815, 'kworker/u8:3-kvfree_rcu_reclaim[4815]', 90_600]);
+    const seconds = [
+      outsideWork(first, second, new Set(), 1000),
+      outsideWork(second, third, new Set(), 1000),
+    ];
+    expect(named(seconds[0])).toEqual([
+      { label: 'kworker/u8:3-events_unbound[4815]', cpuPercent: 30 },
+    ]);
+    // Over both seconds, one process at 30 %, shown by its last name: not two at 15 %.
+    expect(named(averageOutside(seconds))).toEqual([
+      { label: 'kworker/u8:3-kvfree_rcu_reclaim[4815]', cpuPercent: 30 },
     ]);
   });
 
-  it('averages each over the seconds it is asked about, absent seconds counting 0', () => {
+  it("counts a component's descendants as the component's", () => {
+    // 20 is the gateway (covered); 21 its worker; 22 the worker's child; 30 a stranger.
+    const r = reading(
+      0,
+      [20, 'node[20]', 0],
+      [21, 'node[21]', 0, 21, 20],
+      [22, 'sh[22]', 0, 22, 21],
+      [30, 'gzip[30]', 0],
+    );
+    expect([...withDescendants(new Set([20]), r.processes)].sort()).toEqual([20, 21, 22]);
+  });
+
+  it('averages each process over the seconds it is asked about, absent seconds counting 0', () => {
+    const kd = { key: '83@1', label: 'kdamond.0[83]' };
+    const gz = { key: '12@5', label: 'gzip[12]' };
+    const irq = { key: INTERRUPTS_LABEL, label: INTERRUPTS_LABEL };
     expect(
-      averageOutside([
-        [
-          { label: 'kdamond.0[83]', cpuPercent: 50 },
-          { label: INTERRUPTS_LABEL, cpuPercent: 4 },
-        ],
-        [{ label: 'kdamond.0[83]', cpuPercent: 40 }],
-        [
-          { label: 'gzip[12]', cpuPercent: 30 },
-          { label: INTERRUPTS_LABEL, cpuPercent: 2 },
-        ],
-      ]),
+      named(
+        averageOutside([
+          [
+            { ...kd, cpuPercent: 50 },
+            { ...irq, cpuPercent: 4 },
+          ],
+          [{ ...kd, cpuPercent: 40 }],
+          [
+            { ...gz, cpuPercent: 30 },
+            { ...irq, cpuPercent: 2 },
+          ],
+        ]),
+      ),
     ).toEqual([
       { label: 'kdamond.0[83]', cpuPercent: 30 },
       { label: 'gzip[12]', cpuPercent: 10 },

@@ -7,6 +7,7 @@ import {
   parseNofile,
   parsePortRange,
   parseProcStatTotals,
+  parseStatProcess,
   parseSsBacklog,
   parseStatCpuTicks,
   parseTcpExt,
@@ -94,10 +95,19 @@ describe('proc files', () => {
     const stat =
       '4242 (node (x) y) S 1 4242 1 0 -1 4194560 100 0 0 0 1234 567 0 0 20 0 11 0 99 1 2';
     expect(parseStatCpuTicks(stat)).toBe(1234 + 567);
+    expect(parseStatProcess(stat)).toEqual({
+      comm: 'node (x) y',
+      ppid: 1,
+      ticks: 1234 + 567,
+      childTicks: 0,
+      started: 99,
+    });
+    expect(parseStatProcess('garbage')).toBeUndefined();
     expect(parseProcStatTotals('cpu  100 5 50 800 20 1 4 0 0 0\ncpu0 1 2 3 4\n')).toEqual({
       busy: 160,
       total: 980,
       interrupts: 5,
+      steal: 0,
     });
   });
 });

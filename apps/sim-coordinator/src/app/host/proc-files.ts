@@ -170,10 +170,42 @@ export function parseStatCpuTicks(statText: string): number | undefined {
   return Number.isFinite(utime) && Number.isFinite(stime) ? utime + stime : undefined;
 }
 
+/** What /proc/<pid>/stat says of a process: name, parent, CPU ticks, reaped children's, start. */
+export interface StatProcess {
+  comm: string;
+  ppid: number;
+  ticks: number;
+  childTicks: number;
+  /** Field 22, in ticks since boot: with the pid, names one process for its lifetime. */
+  started: number;
+}
+
+export function parseStatProcess(statText: string): StatProcess | undefined {
+  const open = statText.indexOf('(');
+  const close = statText.lastIndexOf(')');
+  if (open < 0 || close < open) {
+    return undefined;
+  }
+  // The fields after the command start at field 3 (state): ppid 4, utime 14, stime 15, cutime 16,
+  // cstime 17, starttime 22.
+  const f = statText
+    .slice(close + 2)
+    .split(' ')
+    .map(Number);
+  const p = {
+    comm: statText.slice(open + 1, close),
+    ppid: f[1],
+    ticks: f[11] + f[12],
+    childTicks: f[13] + f[14],
+    started: f[19],
+  };
+  return [p.ppid, p.ticks, p.childTicks, p.started].every(Number.isFinite) ? p : undefined;
+}
+
 /** Busy and total jiffies of the first line of /proc/stat (all cores). */
 export function parseProcStatTotals(
   text: string,
-): { busy: number; total: number; interrupts: number } | undefined {
+): { busy: number; total: number; interrupts: number; steal: number } | undefined {
   const m = /^cpu\s+(.+)$/m.exec(text);
   if (!m) {
     return undefined;
@@ -181,7 +213,12 @@ export function parseProcStatTotals(
   const v = m[1].trim().split(/\s+/).map(Number);
   // user nice system idle iowait irq softirq steal (guest time is already in user/nice)
   const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - v[3] - (v[4] ?? 0), total, interrupts: (v[5] ?? 0) + (v[6] ?? 0) };
+  return {
+    busy: total - v[3] - (v[4] ?? 0),
+    total,
+    interrupts: (v[5] ?? 0) + (v[6] ?? 0),
+    steal: v[7] ?? 0,
+  };
 }
 
 /** The TcpExt counters of /proc/net/netstat (a header line of names, then one of values). */
