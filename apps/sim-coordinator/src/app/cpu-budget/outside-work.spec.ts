@@ -72,6 +72,21 @@ describe('work outside the run', () => {
     ]);
   });
 
+  it('counts a reaped child once: as itself while it ran, its last moments as its parent', () => {
+    // bash (40) ran two busy children (41, 42) seen at 800 and 790 ms; both exit and are reaped,
+    // each after 10 ms more: bash's reaped-children time grows by their whole 1,610 ms.
+    const before = reading(
+      0,
+      [40, 'bash[40]', 100],
+      [41, 'sh[41]', 800, 41, 40],
+      [42, 'sh[42]', 790, 42, 40],
+    );
+    const after = reading(0, [40, 'bash[40]', 100 + 1610]);
+    expect(named(outsideWork(before, after, new Set(), 1000))).toEqual([
+      { label: 'bash[40]', cpuPercent: 2 },
+    ]);
+  });
+
   it("counts a component's descendants as the component's", () => {
     // 20 is the gateway (covered); 21 its worker; 22 the worker's child; 30 a stranger.
     const r = reading(

@@ -84,12 +84,23 @@ export function outsideWork(
 ): OutsideShare[] {
   const shares: OutsideShare[] = [];
   const percent = (deltaMs: number): number => (deltaMs / Math.max(1, ms)) * 100;
+  // A child reaped in between adds its whole CPU to its parent's reaped-children time; what of
+  // it was seen while it ran (its last reading) was counted then, as the child's.
+  const seenOfReaped = new Map<number, number>();
+  for (const [pid, was] of before.processes) {
+    if (after.processes.get(pid)?.started !== was.started) {
+      seenOfReaped.set(was.ppid, (seenOfReaped.get(was.ppid) ?? 0) + was.cpuMs);
+    }
+  }
   for (const [pid, now] of after.processes) {
     if (covered.has(pid)) {
       continue;
     }
     const was = before.processes.get(pid);
-    const used = now.cpuMs - (was?.started === now.started ? was.cpuMs : 0);
+    const same = was?.started === now.started;
+    const used = same
+      ? Math.max(0, now.cpuMs - was.cpuMs - (seenOfReaped.get(pid) ?? 0))
+      : now.cpuMs;
     shares.push({ key: `${pid}@${now.started}`, label: now.label, cpuPercent: percent(used) });
   }
   const machine = (label: string, delta: number): OutsideShare => ({
