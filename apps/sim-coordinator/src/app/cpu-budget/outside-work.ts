@@ -29,7 +29,7 @@ export interface OutsideShare {
  * The kernel's interrupt handling (irq and softirq time): on loopback mostly the run's own
  * network traffic, and on a kernel without IRQ time accounting also inside processes' time.
  */
-export const INTERRUPTS_LABEL = 'kernel interrupts (irq, softirq: the run’s own traffic included)';
+export const INTERRUPTS_LABEL = "kernel interrupts (irq, softirq: the run's own traffic included)";
 /** Time the hypervisor gave this machine's cores to other guests while they had work. */
 export const STEAL_LABEL = 'steal (other guests of the host)';
 
