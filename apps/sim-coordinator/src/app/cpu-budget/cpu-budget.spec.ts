@@ -87,14 +87,14 @@ describe('CPU budget', () => {
     expect(crowdedOutNote(spell)).toBe(
       "in 2 of the window's 39 seconds (seconds 33-34) the machine was saturated and 48% of a core went to work outside this run's components: enough to decide a p95, which then measures the machine, not the stack",
     );
-    // Who did it, where the sampler read the processes.
-    const named = {
-      ...spell,
-      crowdedSeconds: spell.crowdedSeconds && {
-        ...spell.crowdedSeconds,
-        outside: [{ label: 'kdamond.0[83]', cpuPercent: 41.5 }],
-      },
-    };
+    // Who did it, where the sampler read the processes: averaged over the crowded seconds only.
+    const kd = { key: '83@1', label: 'kdamond.0[83]' };
+    const named = cpuBudget(window([33, 34]), ['gateway'], 0, 39_000, 2, {}, (at) =>
+      at === 33_000
+        ? [{ ...kd, cpuPercent: 40 }]
+        : [{ ...kd, cpuPercent: at === 34_000 ? 43 : 90 }],
+    );
+    expect(named.crowdedSeconds?.outside).toEqual([{ label: 'kdamond.0[83]', cpuPercent: 41.5 }]);
     expect(crowdedOutNote(named)).toContain(
       "went to work outside this run's components (kdamond.0[83] 41.5%): enough to decide a p95",
     );

@@ -1,4 +1,4 @@
-import type { OutsideShare } from './outside-work';
+import { averageOutside, type OutsideShare } from './outside-work';
 
 /** Cumulative CPU milliseconds of each component at one instant. */
 export interface CpuSample {
@@ -77,7 +77,9 @@ const round1 = (v: number): number => Math.round(v * 10) / 10;
 
 /**
  * Each component's CPU over [from, to] from cumulative samples; `machine` is the special
- * component holding the whole machine's busy time.
+ * component holding the whole machine's busy time. `outsideOf(at)`: the work outside the
+ * components in the second ending at sample time `at`, where it was read (it names who crowded
+ * the run out).
  */
 export function cpuBudget(
   samples: readonly CpuSample[],
@@ -86,12 +88,15 @@ export function cpuBudget(
   to: number,
   cores: number,
   unavailable: Record<string, string> = {},
+  outsideOf?: (at: number) => OutsideShare[],
 ): CpuBudget {
   const ms = Math.max(1, to - from);
   const percent = (name: string): number =>
     round1(((valueAt(samples, name, to) - valueAt(samples, name, from)) / ms) * 100);
   const shares = components.map((name) => ({ name, cpuPercent: percent(name) }));
   const machine = percent('machine');
+  const rows = perSecond(samples, [...components, 'machine'], from, to);
+  const spell = crowdedSpell(rows, components, cores, { from, to }, outsideOf);
   return {
     window: {
       from: new Date(from).toISOString(),
@@ -103,24 +108,9 @@ export function cpuBudget(
     machineBusyPercent: machine,
     otherPercent: round1(Math.max(0, machine - shares.reduce((a, s) => a + s.cpuPercent, 0))),
     unavailable,
-    ...withCrowdedSeconds(
-      perSecond(samples, [...components, 'machine'], from, to),
-      components,
-      cores,
-      { from, to },
-    ),
+    perSecond: rows,
+    ...(spell === undefined ? {} : { crowdedSeconds: spell }),
   };
-}
-
-/** The per-second rows, and the crowded seconds among them when they are enough to count. */
-function withCrowdedSeconds(
-  rows: CpuBudget['perSecond'],
-  components: readonly string[],
-  cores: number,
-  window: { from: number; to: number },
-): Pick<CpuBudget, 'perSecond' | 'crowdedSeconds'> {
-  const spell = crowdedSpell(rows, components, cores, window);
-  return spell === undefined ? { perSecond: rows } : { perSecond: rows, crowdedSeconds: spell };
 }
 
 /**
@@ -136,6 +126,7 @@ export function crowdedSpell(
   components: readonly string[],
   cores: number,
   window: { from: number; to: number },
+  outsideOf?: (at: number) => OutsideShare[],
 ): CrowdedSpell | undefined {
   // A row is the time since the sample before (about a second; longer when the coordinator's
   // own loop was held up, which a crowded machine does): counted by its length, placed by its end.
@@ -159,6 +150,13 @@ export function crowdedSpell(
     first: secondOf(crowded[0].at - crowded[0].ms + 1),
     last: secondOf(crowded[crowded.length - 1].at),
     otherPercent: { min: Math.min(...others), max: Math.max(...others) },
+    ...(outsideOf === undefined
+      ? {}
+      : {
+          outside: averageOutside(crowded.map((c) => outsideOf(c.at))).map(
+            ({ label, cpuPercent }) => ({ label, cpuPercent }),
+          ),
+        }),
   };
 }
 
@@ -193,7 +191,7 @@ function otherOf(row: CpuBudget['perSecond'][number], components: readonly strin
 }
 
 /** Whether in this second the machine was busy >= 90 % and other work took >= a fifth of it. */
-export function isCrowdedSecond(
+function isCrowdedSecond(
   row: CpuBudget['perSecond'][number],
   components: readonly string[],
   cores: number,

@@ -4,9 +4,8 @@ import { cpus } from 'node:os';
 import { listPids, MS_PER_TICK, readText } from '../host/host-reader';
 import { parseProcStatTotals, parseStatProcess } from '../host/proc-files';
 import { CpuComponent } from './cpu-components';
-import { CpuBudget, cpuBudget, CpuSample, isCrowdedSecond } from './cpu-budget';
+import { CpuBudget, cpuBudget, CpuSample } from './cpu-budget';
 import {
-  averageOutside,
   outsideWork,
   withDescendants,
   type OutsideShare,
@@ -96,8 +95,8 @@ function cmdPids(contains: string): number[] {
   );
 }
 
-/** Every process's CPU, name and parent, and the machine's interrupt and steal time. */
-function readProcesses(): ProcessReading {
+/** Every process's CPU, name and parent. */
+function readProcesses(): Map<number, ProcessCpu> {
   const processes = new Map<number, ProcessCpu>();
   for (const pid of listPids()) {
     const stat = readText(`/proc/${pid}/stat`);
@@ -112,12 +111,7 @@ function readProcesses(): ProcessReading {
       });
     }
   }
-  const t = parseProcStatTotals(readText('/proc/stat') ?? '');
-  return {
-    processes,
-    interruptsMs: (t?.interrupts ?? 0) * MS_PER_TICK,
-    stealMs: (t?.steal ?? 0) * MS_PER_TICK,
-  };
+  return processes;
 }
 
 /** One attempt's sampling: every second until stop(), then the budget over a window. */
@@ -158,20 +152,22 @@ export class CpuSampling {
     this.sample();
     const from = Math.min(...results.map((r) => r.publishStartedAt));
     const to = Math.max(...results.map((r) => r.publishEndedAt));
-    const names = [...this.readers.keys()].filter((n) => n !== 'machine');
-    const budget = cpuBudget(this.samples, names, from, to, cpus().length, this.unavailable);
-    if (budget.crowdedSeconds !== undefined) {
-      const crowded = budget.perSecond.filter((row) => isCrowdedSecond(row, names, budget.cores));
-      budget.crowdedSeconds.outside = averageOutside(
-        crowded.map((row) => this.outside.get(row.at) ?? []),
-      ).map(({ label, cpuPercent }) => ({ label, cpuPercent }));
-    }
-    return budget;
+    return cpuBudget(
+      this.samples,
+      [...this.readers.keys()],
+      from,
+      to,
+      cpus().length,
+      this.unavailable,
+      (at) => this.outside.get(at) ?? [],
+    );
   }
 
   private sample(): void {
     const at = Date.now();
-    const cpuMs: Record<string, number> = {};
+    // The machine's busy, interrupt and steal time from one reading, then the components'.
+    const totals = parseProcStatTotals(readText('/proc/stat') ?? '');
+    const cpuMs: Record<string, number> = totals ? { machine: totals.busy * MS_PER_TICK } : {};
     const covered = new Set<number>();
     for (const [name, reader] of this.readers) {
       const v = reader.cpuMs();
@@ -182,7 +178,12 @@ export class CpuSampling {
     }
     this.samples.push({ at, cpuMs });
     // Who else used the machine (read a few ms after the components: the same second).
-    const reading = { ...readProcesses(), at };
+    const reading = {
+      processes: readProcesses(),
+      interruptsMs: (totals?.interrupts ?? 0) * MS_PER_TICK,
+      stealMs: (totals?.steal ?? 0) * MS_PER_TICK,
+      at,
+    };
     if (this.lastReading !== undefined) {
       this.outside.set(
         at,
@@ -209,13 +210,6 @@ export class CpuBudgetSampler {
   start(agentPids: (() => number[]) | undefined): CpuSampling {
     const readers = new Map<string, Reader>();
     const unavailable: Record<string, string> = {};
-    readers.set('machine', {
-      cpuMs: () => {
-        const t = parseProcStatTotals(readText('/proc/stat') ?? '');
-        return t ? t.busy * MS_PER_TICK : undefined;
-      },
-      pids: () => [],
-    });
     if (agentPids) {
       readers.set('agents', processSetReader(agentPids));
     }

@@ -159,15 +159,7 @@ export function countReservedPorts(text: string, low: number, high: number): num
 
 /** utime + stime (clock ticks) of /proc/<pid>/stat; the command may hold spaces and parentheses. */
 export function parseStatCpuTicks(statText: string): number | undefined {
-  const close = statText.lastIndexOf(')');
-  if (close < 0) {
-    return undefined;
-  }
-  const f = statText.slice(close + 2).split(' ');
-  // Fields after the command start at field 3 (state); utime and stime are fields 14 and 15.
-  const utime = Number(f[11]);
-  const stime = Number(f[12]);
-  return Number.isFinite(utime) && Number.isFinite(stime) ? utime + stime : undefined;
+  return parseStatProcess(statText)?.ticks;
 }
 
 /** What /proc/<pid>/stat says of a process: name, parent, CPU ticks, reaped children's, start. */
