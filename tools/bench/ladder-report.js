@@ -87,26 +87,10 @@ function row(dir, line) {
     [
       load,
       ...(warnings.length ? [`preflight warn: ${warnings.join(', ')}`] : []),
-      // As the coordinator's summary says it (crowdedOutNote): latencies then measure the machine.
-      ...(cpu && cpu.machineBusyPercent >= 90 * cpu.cores && cpu.otherPercent >= 25 * cpu.cores
-        ? [`machine saturated, ${cpu.otherPercent} % by other work`]
-        : cpu && cpu.crowdedSeconds
-          ? [crowdedSpellNote(cpu.crowdedSeconds)]
-          : []),
+      // The coordinator's own note on a run crowded out by other work (cpu-budget.json).
+      ...(cpu && cpu.crowdedOut ? [cpu.crowdedOut] : []),
     ].join('; '),
   ];
-}
-
-/** A spell of seconds crowded out by other work (cpu-budget.json's crowdedSeconds), in short. */
-function crowdedSpellNote(c) {
-  const other =
-    c.otherPercent.min === c.otherPercent.max
-      ? `${c.otherPercent.max}`
-      : `${c.otherPercent.min}-${c.otherPercent.max}`;
-  const who =
-    c.outside && c.outside.length ? `: ${c.outside[0].label} ${c.outside[0].cpuPercent} %` : '';
-  const when = c.first === c.last ? `s ${c.first}` : `s ${c.first}-${c.last}`;
-  return `machine saturated in ${c.seconds} of ${c.of} s (${when}), ${other} % by other work${who}`;
 }
 
 const HEAD = [

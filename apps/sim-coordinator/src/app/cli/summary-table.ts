@@ -2,7 +2,6 @@ import { LatencyStats } from '@sousvide/shared-util';
 import { AttemptProgress } from '../run/attempt-supervisor';
 import { RunOutcome } from '../run/run.service';
 import { acceptQueueNote } from '../run/accept-drops';
-import { crowdedOutNote } from '../cpu-budget/cpu-budget';
 import { closedLoopRows } from './closed-loop-rows';
 import { deviceRows } from './device-rows';
 import { gateRows, verdictHead } from './gate-rows';
@@ -90,9 +89,8 @@ export function summaryTable(outcome: RunOutcome): string {
           ' | ',
         ) + ` (machine busy ${c.machineBusyPercent}% of ${c.cores * 100}%)`,
       ]);
-      const crowded = crowdedOutNote(c);
-      if (crowded) {
-        rows.push(['  NOTE', crowded]);
+      if (c.crowdedOut) {
+        rows.push(['  NOTE', c.crowdedOut]);
       }
     }
     rows.push(['  artifacts', a.dir]);

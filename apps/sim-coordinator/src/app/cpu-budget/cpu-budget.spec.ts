@@ -1,4 +1,4 @@
-import { cpuBudget, CpuSample, crowdedOutNote } from './cpu-budget';
+import { cpuBudget, CpuSample } from './cpu-budget';
 import { CpuBudgetConfigError, parseCpuComponents } from './cpu-components';
 
 describe('CPU budget', () => {
@@ -53,12 +53,12 @@ describe('CPU budget', () => {
       { at: 1000, cpuMs: { machine, agents } },
     ];
     const crowded = cpuBudget(at(2000, 260), ['agents'], 0, 1000, 2);
-    expect(crowdedOutNote(crowded)).toBe(
+    expect(crowded.crowdedOut).toBe(
       "the machine was saturated (busy 200% of 200%) and 174% went to work outside this run's components: latency figures measure the machine, not the stack",
     );
     // Saturated by the run itself, or busy elsewhere with cores to spare: no note.
-    expect(crowdedOutNote(cpuBudget(at(1900, 1600), ['agents'], 0, 1000, 2))).toBeUndefined();
-    expect(crowdedOutNote(cpuBudget(at(1200, 100), ['agents'], 0, 1000, 2))).toBeUndefined();
+    expect(cpuBudget(at(1900, 1600), ['agents'], 0, 1000, 2).crowdedOut).toBeUndefined();
+    expect(cpuBudget(at(1200, 100), ['agents'], 0, 1000, 2).crowdedOut).toBeUndefined();
   });
 
   it('notes a spell of seconds crowded out by other work when it is enough to decide a p95', () => {
@@ -84,7 +84,7 @@ describe('CPU budget', () => {
       last: 34,
       otherPercent: { min: 48, max: 48 },
     });
-    expect(crowdedOutNote(spell)).toBe(
+    expect(spell.crowdedOut).toBe(
       "in 2 of the window's 39 seconds (seconds 33-34) the machine was saturated and 48% of a core went to work outside this run's components: enough to decide a p95, which then measures the machine, not the stack",
     );
     // Who did it, where the sampler read the processes: averaged over the crowded seconds only.
@@ -95,12 +95,12 @@ describe('CPU budget', () => {
         : [{ ...kd, cpuPercent: at === 34_000 ? 43 : 90 }],
     );
     expect(named.crowdedSeconds?.outside).toEqual([{ label: 'kdamond.0[83]', cpuPercent: 41.5 }]);
-    expect(crowdedOutNote(named)).toContain(
+    expect(named.crowdedOut).toContain(
       "went to work outside this run's components (kdamond.0[83] 41.5%): enough to decide a p95",
     );
     // One such second is under 5 % of 39: it cannot decide a p95 alone.
     const once = cpuBudget(window([20]), ['gateway'], 0, 39_000, 2);
-    expect({ spell: once.crowdedSeconds, note: crowdedOutNote(once) }).toEqual({
+    expect({ spell: once.crowdedSeconds, note: once.crowdedOut }).toEqual({
       spell: undefined,
       note: undefined,
     });

@@ -33,6 +33,11 @@ export interface CpuBudget {
    * them to decide a p95 (see crowdedSpell); absent otherwise.
    */
   crowdedSeconds?: CrowdedSpell;
+  /**
+   * The note a crowded-out window gets, in the words every report prints (the summary's NOTE,
+   * the ladder's table): written here once so no reader repeats the rules; absent otherwise.
+   */
+  crowdedOut?: string;
 }
 
 /** Seconds of a window in which the machine was saturated and much of it went to other work. */
@@ -97,7 +102,7 @@ export function cpuBudget(
   const machine = percent('machine');
   const rows = perSecond(samples, [...components, 'machine'], from, to);
   const spell = crowdedSpell(rows, components, cores, { from, to }, outsideOf);
-  return {
+  const budget: CpuBudget = {
     window: {
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
@@ -111,6 +116,8 @@ export function cpuBudget(
     perSecond: rows,
     ...(spell === undefined ? {} : { crowdedSeconds: spell }),
   };
+  const note = crowdedOutNote(budget);
+  return note === undefined ? budget : { ...budget, crowdedOut: note };
 }
 
 /**
@@ -214,7 +221,7 @@ function isCrowdedSecond(
  * the whole window (busy >= 90 % of all cores, "other" >= a quarter of them), or in enough of its
  * seconds to decide the p95 (crowdedSpell).
  */
-export function crowdedOutNote(b: CpuBudget): string | undefined {
+function crowdedOutNote(b: CpuBudget): string | undefined {
   const capacity = b.cores * 100;
   const c = b.crowdedSeconds;
   const who = c?.outside?.length
