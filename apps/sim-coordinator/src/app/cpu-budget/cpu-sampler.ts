@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { PartitionResult, PartOutcome } from '@sousvide/loadtest-contracts';
 import { cpus } from 'node:os';
 import { listPids, MS_PER_TICK, readText } from '../host/host-reader';
-import { parseProcStatTotals, parseStatProcess } from '../host/proc-files';
+import { parseProcStatTotals, parseStatProcess, type StatProcess } from '../host/proc-files';
 import { CpuComponent } from './cpu-components';
 import { CpuBudget, cpuBudget, CpuSample } from './cpu-budget';
 import {
@@ -15,9 +15,27 @@ import {
 
 const SAMPLE_MS = 1000;
 
+/**
+ * Every process's /proc/<pid>/stat at one sample, read once and shared by the components'
+ * readers and the scan for work outside them.
+ */
+type ProcessScan = ReadonlyMap<number, StatProcess>;
+
+function scanProcesses(): Map<number, StatProcess> {
+  const scan = new Map<number, StatProcess>();
+  for (const pid of listPids()) {
+    const stat = readText(`/proc/${pid}/stat`);
+    const p = stat === undefined ? undefined : parseStatProcess(stat);
+    if (p !== undefined) {
+      scan.set(pid, p);
+    }
+  }
+  return scan;
+}
+
 /** A component's cumulative CPU ms, and the processes it is made of right now. */
 interface Reader {
-  cpuMs(): number | undefined;
+  cpuMs(scan: ProcessScan): number | undefined;
   pids(): number[];
 }
 
@@ -26,15 +44,14 @@ interface Reader {
  * process is its pid and start: a pid reused by another process after one of the set exited is
  * not read as that one (its CPU would replace the first's, and the total drop).
  */
-function processSetReader(pidsNow: () => number[]): Reader {
+function processSetReader(pidsNow: (scan: ProcessScan) => number[]): Reader {
   const last = new Map<number, { started: number; ms: number }>();
   let current: number[] = [];
   return {
-    cpuMs: () => {
+    cpuMs: (scan) => {
       current = [];
-      for (const pid of pidsNow()) {
-        const stat = readText(`/proc/${pid}/stat`);
-        const p = stat === undefined ? undefined : parseStatProcess(stat);
+      for (const pid of pidsNow(scan)) {
+        const p = scan.get(pid);
         const was = last.get(pid);
         if (p === undefined || (was !== undefined && was.started !== p.started)) {
           continue;
@@ -89,27 +106,41 @@ function containerReader(name: string): Reader {
   throw new Error(`container ${name} (pid ${pid}): no cpu cgroup found`);
 }
 
-function cmdPids(contains: string): number[] {
-  return listPids().filter((pid) =>
-    (readText(`/proc/${pid}/cmdline`) ?? '').replace(/\0/g, ' ').includes(contains),
-  );
+/**
+ * The processes whose command line contains `contains`. A command line is read once per process
+ * (its pid, start and name: an exec keeps the first two and changes the name), not every second.
+ */
+function cmdPidsReader(contains: string): (scan: ProcessScan) => number[] {
+  let matches = new Map<string, boolean>();
+  return (scan) => {
+    const seen = new Map<string, boolean>();
+    const pids: number[] = [];
+    for (const [pid, p] of scan) {
+      const key = `${pid}@${p.started}@${p.comm}`;
+      const match =
+        matches.get(key) ??
+        (readText(`/proc/${pid}/cmdline`) ?? '').replace(/\0/g, ' ').includes(contains);
+      seen.set(key, match);
+      if (match) {
+        pids.push(pid);
+      }
+    }
+    matches = seen;
+    return pids;
+  };
 }
 
 /** Every process's CPU, name and parent. */
-function readProcesses(): Map<number, ProcessCpu> {
+function processesOf(scan: ProcessScan): Map<number, ProcessCpu> {
   const processes = new Map<number, ProcessCpu>();
-  for (const pid of listPids()) {
-    const stat = readText(`/proc/${pid}/stat`);
-    const p = stat === undefined ? undefined : parseStatProcess(stat);
-    if (p !== undefined) {
-      const label = pid === process.pid ? 'this coordinator' : `${p.comm}[${pid}]`;
-      processes.set(pid, {
-        label,
-        cpuMs: (p.ticks + p.childTicks) * MS_PER_TICK,
-        ppid: p.ppid,
-        started: p.started,
-      });
-    }
+  for (const [pid, p] of scan) {
+    const label = pid === process.pid ? 'this coordinator' : `${p.comm}[${pid}]`;
+    processes.set(pid, {
+      label,
+      cpuMs: (p.ticks + p.childTicks) * MS_PER_TICK,
+      ppid: p.ppid,
+      started: p.started,
+    });
   }
   return processes;
 }
@@ -165,21 +196,23 @@ export class CpuSampling {
 
   private sample(): void {
     const at = Date.now();
-    // The machine's busy, interrupt and steal time from one reading, then the components'.
+    // The machine's busy, interrupt and steal time from one reading, then every process's, which
+    // the components' readers and the outside-work scan share (the same few ms).
     const totals = parseProcStatTotals(readText('/proc/stat') ?? '');
+    const scan = scanProcesses();
     const cpuMs: Record<string, number> = totals ? { machine: totals.busy * MS_PER_TICK } : {};
     const covered = new Set<number>();
     for (const [name, reader] of this.readers) {
-      const v = reader.cpuMs();
+      const v = reader.cpuMs(scan);
       if (v !== undefined) {
         cpuMs[name] = v;
       }
       reader.pids().forEach((pid) => covered.add(pid));
     }
     this.samples.push({ at, cpuMs });
-    // Who else used the machine (read a few ms after the components: the same second).
+    // Who else used the machine.
     const reading = {
-      processes: readProcesses(),
+      processes: processesOf(scan),
       interruptsMs: (totals?.interrupts ?? 0) * MS_PER_TICK,
       stealMs: (totals?.steal ?? 0) * MS_PER_TICK,
       at,
@@ -231,6 +264,6 @@ function componentReader(s: CpuComponent['source']): Reader {
     case 'pid':
       return processSetReader(() => [s.pid]);
     case 'cmd':
-      return processSetReader(() => cmdPids(s.contains));
+      return processSetReader(cmdPidsReader(s.contains));
   }
 }
