@@ -6,7 +6,12 @@ import { UsageError } from '@sousvide/shared-util';
 import { CliCommand, HELP, parseCli, runSpecProblemLines } from './app/cli/cli-args';
 import { summaryTable } from './app/cli/summary-table';
 import { API_TOKEN_VAR, loadApiToken } from './app/config/api-env.schema';
-import { COORDINATOR_SECRETS, CoordinatorEnv, loadCoordinatorEnv } from './app/config/env.schema';
+import {
+  COORDINATOR_SECRETS,
+  CoordinatorEnv,
+  loadArtifactsDir,
+  loadCoordinatorEnv,
+} from './app/config/env.schema';
 import { HttpModule } from './app/http.module';
 import { assertRedisReachable, listenOpsPort } from '@sousvide/platform';
 import { RunSession, runSettingsOf } from './app/cli/run-session';
@@ -79,13 +84,20 @@ async function serve(env: CoordinatorEnv): Promise<void> {
   );
 }
 
-async function main(): Promise<void> {
-  let env: CoordinatorEnv;
+/** A bad setting is a usage error: nothing was started. */
+function loadOrFail<T>(load: () => T): T {
   try {
-    env = loadCoordinatorEnv();
+    return load();
   } catch (err) {
     fail(err, EXIT.usage);
   }
+}
+
+async function main(): Promise<void> {
+  // Read when a command needs them: `help`, `report`, `table` and `diff` never reach Redis or the
+  // broker, so a bad REDIS_URL or MQTT_URL does not stop them.
+  let settings: CoordinatorEnv | undefined;
+  const env = (): CoordinatorEnv => (settings ??= loadOrFail(() => loadCoordinatorEnv()));
   let cmd;
   try {
     cmd = parseCli(process.argv.slice(2), env);
@@ -100,24 +112,30 @@ async function main(): Promise<void> {
       process.stdout.write(`${cmd.help ?? HELP}\n`);
       return;
     case 'serve':
-      await serve(env);
+      await serve(env());
       return;
     case 'report':
     case 'table': {
-      const r = await artifactsCommand(cmd.command, env.ARTIFACTS_DIR, cmd.runIds ?? []);
+      const dir = loadOrFail(() => loadArtifactsDir());
+      const r = await artifactsCommand(cmd.command, dir, cmd.runIds ?? []);
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);
       process.exitCode = r.code;
       return;
     }
     case 'run':
-      return process.exit(await runCommand(env, parseRunSpec(cmd.spec), cmd));
+      return process.exit(await runCommand(env(), parseRunSpec(cmd.spec), cmd));
     case 'crosscheck':
-      return process.exit(await crosscheckCommand(env, cmd));
+      return process.exit(await crosscheckCommand(env(), cmd));
     case 'capacity':
-      return process.exit(await capacityCommand(env, cmd));
+      return process.exit(await capacityCommand(env(), cmd));
     case 'diff':
-      return process.exit(diffCommand(env, cmd));
+      return process.exit(
+        diffCommand(
+          loadOrFail(() => loadArtifactsDir()),
+          cmd,
+        ),
+      );
   }
 }
 

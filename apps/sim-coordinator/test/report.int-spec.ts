@@ -154,4 +154,16 @@ describe('per-second series and report.html of a real run, checked in a real bro
     expect(missing.stderr).toContain('run no-such-run: no attempts under');
     expect(missing.stdout).toContain(runId);
   });
+
+  it('reads artifacts whatever REDIS_URL and MQTT_URL say, and a run refuses them by name', async () => {
+    const broken = { ...env, REDIS_URL: 'http://127.0.0.1:6379', MQTT_URL: 'broker:1883' };
+    const table = await runCli(['loadtest', 'table', runId], broken);
+    expect(exitOf(table)).toMatchObject({ code: 0 });
+    expect(table.stdout).toContain(`| ${runId} | 1 |`);
+    const help = await runCli(['loadtest', '--help'], broken);
+    expect(exitOf(help)).toMatchObject({ code: 0 });
+    const run = await runCli(['loadtest', 'run', '--connections', '1'], broken);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/REDIS_URL: must be a redis:\/\/.*MQTT_URL/);
+  });
 });

@@ -27,7 +27,7 @@ describe('parseCli', () => {
         '--qos',
         '1',
       ],
-      env,
+      () => env,
     );
     expect(cmd.command).toBe('run');
     expect(cmd.localAgents).toBe(true);
@@ -44,7 +44,7 @@ describe('parseCli', () => {
   it('lets named options override the environment', () => {
     const cmd = parseCli(
       ['loadtest', 'run', '--model', 'mqttjs', '--run-id', 'cli', '--agents', 'external', '--json'],
-      env,
+      () => env,
     );
     expect(cmd.spec.model).toBe('mqttjs');
     expect(cmd.spec.runId).toBe('cli');
@@ -53,15 +53,17 @@ describe('parseCli', () => {
   });
 
   it('passes --loop and --window on to the run spec', () => {
-    const cmd = parseCli(['loadtest', 'run', '--loop', 'closed', '--window', '4'], env);
+    const cmd = parseCli(['loadtest', 'run', '--loop', 'closed', '--window', '4'], () => env);
     expect(cmd.spec).toMatchObject({ loop: 'closed', window: '4' });
-    expect(parseCli(['loadtest', 'run'], env).spec.loop).toBeUndefined();
+    expect(parseCli(['loadtest', 'run'], () => env).spec.loop).toBeUndefined();
   });
 
   it('takes the agents mode from LOADTEST_AGENTS unless --agents is given', () => {
     const compose = loadCoordinatorEnv({ LOADTEST_AGENTS: 'external' });
-    expect(parseCli(['loadtest', 'run'], compose).localAgents).toBe(false);
-    expect(parseCli(['loadtest', 'run', '--agents', 'local'], compose).localAgents).toBe(true);
+    expect(parseCli(['loadtest', 'run'], () => compose).localAgents).toBe(false);
+    expect(parseCli(['loadtest', 'run', '--agents', 'local'], () => compose).localAgents).toBe(
+      true,
+    );
     expect(() => loadCoordinatorEnv({ LOADTEST_AGENTS: 'remote' })).toThrow(/LOADTEST_AGENTS/);
   });
 
@@ -72,17 +74,44 @@ describe('parseCli', () => {
   });
 
   it('answers --help and no arguments with help, and knows serve', () => {
-    expect(parseCli(['--help'], env).command).toBe('help');
-    expect(parseCli([], env).command).toBe('help');
-    expect(parseCli(['serve'], env).command).toBe('serve');
+    expect(parseCli(['--help'], () => env).command).toBe('help');
+    expect(parseCli([], () => env).command).toBe('help');
+    expect(parseCli(['serve'], () => env).command).toBe('serve');
   });
 
   it('reads `loadtest report` and `loadtest table` with their run ids', () => {
-    expect(parseCli(['loadtest', 'report', 'a1', 'b-2'], env)).toMatchObject({
+    expect(parseCli(['loadtest', 'report', 'a1', 'b-2'], () => env)).toMatchObject({
       command: 'report',
       runIds: ['a1', 'b-2'],
     });
-    expect(parseCli(['table', 'a1'], env)).toMatchObject({ command: 'table', runIds: ['a1'] });
+    expect(parseCli(['table', 'a1'], () => env)).toMatchObject({
+      command: 'table',
+      runIds: ['a1'],
+    });
+  });
+
+  it('reads the settings only for the commands that run load', () => {
+    // A bad MQTT_URL or REDIS_URL must not stop help or the commands that only read artifacts.
+    const unreadable = (): never => {
+      throw new Error('MQTT_URL: not a broker URL');
+    };
+    const withoutSettings = [
+      ['--help'],
+      ['serve'],
+      ['table', 'a1'],
+      ['loadtest', 'diff', 'a', 'b'],
+    ];
+    expect(withoutSettings.map((argv) => parseCli(argv, unreadable).command)).toEqual([
+      'help',
+      'serve',
+      'table',
+      'diff',
+    ]);
+    for (const command of ['run', 'crosscheck', 'capacity']) {
+      expect(() => parseCli(['loadtest', command], unreadable)).toThrow(
+        'MQTT_URL: not a broker URL',
+      );
+    }
   });
 
   it.each([
@@ -95,8 +124,8 @@ describe('parseCli', () => {
       '--agents must be local or external (got "remote")',
     ],
   ])('refuses %p with a usage error', (argv, message) => {
-    expect(() => parseCli(argv, env)).toThrow(UsageError);
-    expect(() => parseCli(argv, env)).toThrow(message);
+    expect(() => parseCli(argv, () => env)).toThrow(UsageError);
+    expect(() => parseCli(argv, () => env)).toThrow(message);
   });
 
   it('names the variable when the environment is invalid', () => {
@@ -107,7 +136,7 @@ describe('parseCli', () => {
   it('names the flag (and its variable) and the value of each refused run argument', () => {
     const cmd = parseCli(
       ['loadtest', 'run', '--connections', '0x10', '--partitions', '1', '--parallelism', '4'],
-      loadCoordinatorEnv({ MAX_ATTEMPTS: '0x3' }),
+      () => loadCoordinatorEnv({ MAX_ATTEMPTS: '0x3' }),
     );
     let err: unknown;
     try {

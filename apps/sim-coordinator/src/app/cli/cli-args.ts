@@ -168,7 +168,11 @@ const cliOptionsSchema = z.object({
   ).optional(),
 });
 
-export function parseCli(argv: string[], env: CoordinatorEnv): CliCommand {
+/**
+ * `envOf` gives the coordinator's settings; only the commands that run load ask for them, so
+ * `help`, `report`, `table` and `diff` work whatever REDIS_URL or MQTT_URL say.
+ */
+export function parseCli(argv: string[], envOf: () => CoordinatorEnv): CliCommand {
   const { values: v, positionals } = readCommandLine(argv, OPTIONS);
   const words = positionals[0] === 'loadtest' ? positionals.slice(1) : positionals;
   const name = words[0] ?? '';
@@ -205,6 +209,7 @@ export function parseCli(argv: string[], env: CoordinatorEnv): CliCommand {
   if (command === 'crosscheck' && v.model !== undefined) {
     throw new UsageError('--model does not apply to loadtest crosscheck: it runs both models');
   }
+  const env = envOf();
   const { agents = env.LOADTEST_AGENTS } = validateOptions(cliOptionsSchema, v);
   return {
     command,

@@ -9,14 +9,14 @@ const SHAPE = [...RUN, '--duration', '3', '--qos', '1'];
 
 describe('parseCli for the runbook methods', () => {
   it('crosscheck takes the run options', () => {
-    const cmd = parseCli(['loadtest', 'crosscheck', ...SHAPE, '--json'], env);
+    const cmd = parseCli(['loadtest', 'crosscheck', ...SHAPE, '--json'], () => env);
     expect(cmd.command).toBe('crosscheck');
     expect(cmd.json).toBe(true);
     expect(cmd.spec.totalConnections).toBe('20');
   });
 
   it('capacity defaults to connections x2 over 5 steps, and takes an increment instead', () => {
-    expect(parseCli(['loadtest', 'capacity', ...SHAPE], env).plan).toEqual({
+    expect(parseCli(['loadtest', 'capacity', ...SHAPE], () => env).plan).toEqual({
       dimension: 'connections',
       factor: 2,
       maxSteps: 5,
@@ -24,22 +24,25 @@ describe('parseCli for the runbook methods', () => {
     expect(
       parseCli(
         ['capacity', ...SHAPE, '--step', 'mps', '--increment', '0.5', '--max-steps', '3'],
-        env,
+        () => env,
       ).plan,
     ).toEqual({ dimension: 'mps', increment: 0.5, maxSteps: 3 });
   });
 
   it.each(['crosscheck', 'capacity'])('%s takes the gate and drain flags of run', (command) => {
     const flags = ['--slo-p95', '500', '--no-gate', '--drain-max', '30', '--drain-stall', '5'];
-    const cmd = parseCli(['loadtest', command, ...SHAPE, ...flags], env);
-    const run = parseCli(['loadtest', 'run', ...SHAPE, ...flags], env);
+    const cmd = parseCli(['loadtest', command, ...SHAPE, ...flags], () => env);
+    const run = parseCli(['loadtest', 'run', ...SHAPE, ...flags], () => env);
     expect(cmd.gate).toEqual(run.gate);
     expect(cmd.gate).toMatchObject({ gated: false, targets: { p95LatencyMs: 500 } });
     expect(cmd.drain).toEqual({ maxMs: 30_000, stallMs: 5000 });
   });
 
   it('diff takes two runs and its tolerances', () => {
-    const cmd = parseCli(['loadtest', 'diff', 'a', 'b', '--tolerance-rate', '5', '--force'], env);
+    const cmd = parseCli(
+      ['loadtest', 'diff', 'a', 'b', '--tolerance-rate', '5', '--force'],
+      () => env,
+    );
     expect(cmd.diff).toEqual({
       runs: ['a', 'b'],
       tolerances: { ratePct: 5, latencyPct: 25, latencyFloorMs: 5 },
@@ -48,8 +51,8 @@ describe('parseCli for the runbook methods', () => {
   });
 
   it('prints the help of the command asked about', () => {
-    expect(parseCli(['loadtest', 'capacity', '--help'], env).help).toBe(METHOD_HELP.capacity);
-    expect(parseCli(['loadtest', 'diff', '-h'], env).help).toBe(METHOD_HELP.diff);
+    expect(parseCli(['loadtest', 'capacity', '--help'], () => env).help).toBe(METHOD_HELP.capacity);
+    expect(parseCli(['loadtest', 'diff', '-h'], () => env).help).toBe(METHOD_HELP.diff);
   });
 
   it.each([
@@ -90,7 +93,7 @@ describe('parseCli for the runbook methods', () => {
     ],
     [['loadtest', 'crosscheck', 'extra'], 'unknown command "loadtest crosscheck extra"'],
   ])('refuses %p with a usage error', (argv, message) => {
-    expect(() => parseCli(argv, env)).toThrow(UsageError);
-    expect(() => parseCli(argv, env)).toThrow(message);
+    expect(() => parseCli(argv, () => env)).toThrow(UsageError);
+    expect(() => parseCli(argv, () => env)).toThrow(message);
   });
 });

@@ -22,6 +22,9 @@ import {
 import { parseCpuComponents } from '../cpu-budget/cpu-components';
 import type { BrokerProbeLogin } from '../run/broker-sys.probe';
 
+/** Where runs' artifacts go, and where `report`, `table` and `diff` read them. */
+const artifactsDirSchema = z.string().min(1).default('docs/loadtest-runs');
+
 /** The coordinator's settings (its secrets are added below). */
 const settingsSchema = z.object({
   REDIS_URL: redisUrlSchema(),
@@ -55,7 +58,7 @@ const settingsSchema = z.object({
    * share the broker, the gateways and the generator host, so each would measure the other.
    */
   MAX_CONCURRENT_RUNS: envNumber(z.number().int().min(1).max(100).default(1)),
-  ARTIFACTS_DIR: z.string().min(1).default('docs/loadtest-runs'),
+  ARTIFACTS_DIR: artifactsDirSchema,
   /**
    * Where `loadtest run` gets its agents when --agents is not given: `local` starts agent
    * processes (LOADTEST_AGENT_PROCESSES) from AGENT_ENTRY; `external` uses agents already consuming the queue (e.g. the
@@ -222,6 +225,15 @@ export function brokerProbeLogin(env: CoordinatorEnv): BrokerProbeLogin {
 
 export function loadCoordinatorEnv(env: NodeJS.ProcessEnv = process.env): CoordinatorEnv {
   return parseEnvConfig(coordinatorEnvSchema, env, 'sim-coordinator');
+}
+
+/**
+ * ARTIFACTS_DIR alone: what the commands that only read artifacts (`report`, `table`, `diff`)
+ * need, so a bad setting of a service they never reach (REDIS_URL, MQTT_URL) does not stop them.
+ */
+export function loadArtifactsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return parseEnvConfig(z.object({ ARTIFACTS_DIR: artifactsDirSchema }), env, 'sim-coordinator')
+    .ARTIFACTS_DIR;
 }
 
 export const COORDINATOR_ENV = Symbol('COORDINATOR_ENV');

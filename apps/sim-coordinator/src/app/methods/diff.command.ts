@@ -1,5 +1,4 @@
 import { UsageError } from '@sousvide/shared-util';
-import type { CoordinatorEnv } from '../config/env.schema';
 import type { CliCommand } from '../cli/cli-args';
 import { diffRuns, type RunDiff } from './diff';
 import { formatRows } from './method-output';
@@ -19,20 +18,20 @@ function table(d: RunDiff): string {
   return formatRows(`Diff ${d.a} -> ${d.b}: ${verdict}`, rows);
 }
 
-function read(env: CoordinatorEnv, run: string): RunRecord {
+function read(artifactsDir: string, run: string): RunRecord {
   try {
-    return readRunRecord(env.ARTIFACTS_DIR, run);
+    return readRunRecord(artifactsDir, run);
   } catch (err) {
     throw new UsageError(`loadtest diff: ${(err as Error).message}`);
   }
 }
 
 /** `loadtest diff A B`: exit 4 when B regressed against A. */
-export function diffCommand(env: CoordinatorEnv, cmd: CliCommand): number {
+export function diffCommand(artifactsDir: string, cmd: CliCommand): number {
   if (!cmd.diff) {
     throw new Error('diff without runs');
   }
-  const [a, b] = cmd.diff.runs.map((run) => read(env, run));
+  const [a, b] = cmd.diff.runs.map((run) => read(artifactsDir, run));
   const d = diffRuns(a, b, cmd.diff.tolerances);
   if (d.shapeDiffers.length > 0 && !cmd.diff.force) {
     throw new UsageError(
