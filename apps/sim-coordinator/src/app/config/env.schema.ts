@@ -158,7 +158,10 @@ const settingsSchema = z.object({
 /** The coordinator's secrets: each may come from `<NAME>_FILE`. */
 export const COORDINATOR_SECRETS = ['FLEET_SECRET', 'MQTT_MONITOR_PASSWORD'] as const;
 
-/** The coordinator's environment, validated once at boot; nothing else reads process.env. */
+/**
+ * The coordinator's environment, validated when a command first needs it (commands that only read
+ * artifacts take ARTIFACTS_DIR alone, loadArtifactsDir); nothing else reads process.env.
+ */
 export const coordinatorEnvSchema = withSecretFiles(
   COORDINATOR_SECRETS,
   settingsSchema

@@ -19,9 +19,9 @@ const SAMPLE_MS = 1000;
  * Every process's /proc/<pid>/stat at one sample, read once and shared by the components'
  * readers and the scan for work outside them.
  */
-type ProcessScan = ReadonlyMap<number, StatProcess>;
+export type ProcessScan = ReadonlyMap<number, StatProcess>;
 
-function scanProcesses(): Map<number, StatProcess> {
+export function scanProcesses(): Map<number, StatProcess> {
   const scan = new Map<number, StatProcess>();
   for (const pid of listPids()) {
     const stat = readText(`/proc/${pid}/stat`);
@@ -107,25 +107,30 @@ function containerReader(name: string): Reader {
 }
 
 /**
- * The processes whose command line contains `contains`. A command line is read once per process
- * (its pid, start and name: an exec keeps the first two and changes the name), not every second.
+ * The processes whose command line contains `contains`. A process's command line is read each
+ * second until two readings in a row agree, then kept while the process (its pid, start and name)
+ * lives: a process first seen between its fork and its exec still shows its parent's command line,
+ * and an exec keeps the pid, the start and, for `node` running `node`, the name.
  */
-function cmdPidsReader(contains: string): (scan: ProcessScan) => number[] {
-  let matches = new Map<string, boolean>();
+export function cmdPidsReader(contains: string): (scan: ProcessScan) => number[] {
+  const readMatch = (pid: number, was?: { match: boolean }) => {
+    const match = (readText(`/proc/${pid}/cmdline`) ?? '').replace(/\0/g, ' ').includes(contains);
+    return { match, settled: was?.match === match };
+  };
+  let known = new Map<string, { match: boolean; settled: boolean }>();
   return (scan) => {
-    const seen = new Map<string, boolean>();
+    const seen = new Map<string, { match: boolean; settled: boolean }>();
     const pids: number[] = [];
     for (const [pid, p] of scan) {
       const key = `${pid}@${p.started}@${p.comm}`;
-      const match =
-        matches.get(key) ??
-        (readText(`/proc/${pid}/cmdline`) ?? '').replace(/\0/g, ' ').includes(contains);
-      seen.set(key, match);
-      if (match) {
+      const was = known.get(key);
+      const now = was?.settled ? was : readMatch(pid, was);
+      seen.set(key, now);
+      if (now.match) {
         pids.push(pid);
       }
     }
-    matches = seen;
+    known = seen;
     return pids;
   };
 }
