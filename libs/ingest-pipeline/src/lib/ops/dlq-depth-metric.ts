@@ -31,8 +31,9 @@ export function registerDlqDepth(
   let last: { at: number; counts: Record<string, number> } | undefined;
   let inFlight: Promise<void> | undefined;
   const refresh = (): Promise<void> =>
-    // Bounded too, so one count lost in a stall never blocks the later ones.
-    (inFlight ??= withTimeout(dlq.counts(), staleMs, 'DLQ depth')
+    // Bounded too, so one count lost in a stall never blocks the later ones; in the background,
+    // so a count left running after its scrape does not hold a stopping process open.
+    (inFlight ??= withTimeout(dlq.counts(), staleMs, 'DLQ depth', { background: true })
       .then((counts) => void (last = { at: now(), counts }))
       .catch(() => undefined)
       .finally(() => (inFlight = undefined)));
