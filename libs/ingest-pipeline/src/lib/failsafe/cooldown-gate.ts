@@ -182,10 +182,12 @@ export class CooldownGate {
       if (this.o.redisKnownDown()) {
         throw new Error('Redis known down');
       }
+      // Background work (its timer is unref'd): its bounds do not hold a stopping process open.
       const budget = Math.max(this.o.timeoutMs, 1000);
-      await withTimeout(this.o.remote.restore(restore), budget, 'Redis restore');
+      const bound = { background: true };
+      await withTimeout(this.o.remote.restore(restore), budget, 'Redis restore', bound);
       await Promise.all(
-        release.map((c) => withTimeout(this.o.remote.release(c), budget, 'Redis release')),
+        release.map((c) => withTimeout(this.o.remote.release(c), budget, 'Redis release', bound)),
       );
       restore.forEach((c) => this.unsynced.delete(c.token));
       release.forEach((c) => this.unreleased.delete(c.token));
