@@ -139,9 +139,10 @@ export function crowdedSpell(
   // own loop was held up, which a crowded machine does): counted by its length, placed by its end.
   const crowded: { at: number; ms: number; other: number }[] = [];
   rows.forEach((row, i) => {
-    if (isCrowdedSecond(row, components, cores)) {
+    const other = otherOf(row, components);
+    if (isCrowdedSecond(row, other, components, cores)) {
       const ms = i === 0 ? 1000 : row.at - rows[i - 1].at;
-      crowded.push({ at: row.at, ms, other: round1(otherOf(row, components)) });
+      crowded.push({ at: row.at, ms, other: round1(other) });
     }
   });
   const windowMs = window.to - window.from;
@@ -197,9 +198,13 @@ function otherOf(row: CpuBudget['perSecond'][number], components: readonly strin
   return machine - components.reduce((a, n) => a + (row.cpuPercent[n] ?? 0), 0);
 }
 
-/** Whether in this second the machine was busy >= 90 % and other work took >= a fifth of it. */
+/**
+ * Whether in this second the machine was busy >= 90 % and other work (`other`, its otherOf) took
+ * >= a fifth of it.
+ */
 function isCrowdedSecond(
   row: CpuBudget['perSecond'][number],
+  other: number,
   components: readonly string[],
   cores: number,
 ): boolean {
@@ -207,12 +212,7 @@ function isCrowdedSecond(
   const machine = row.cpuPercent['machine'];
   // A component not read in this second would be taken for other work: no verdict then.
   const read = components.every((n) => row.cpuPercent[n] !== undefined);
-  return (
-    read &&
-    machine !== undefined &&
-    machine >= 0.9 * capacity &&
-    otherOf(row, components) >= 0.2 * capacity
-  );
+  return read && machine !== undefined && machine >= 0.9 * capacity && other >= 0.2 * capacity;
 }
 
 /**
